@@ -1,0 +1,34 @@
+# Two entry points: `make demo` and `make test`. Each builds its own virtual
+# environment (.venv) from pyproject.toml, pinned by constraints.txt.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= build/demo
+
+.PHONY: demo test venv clean lock
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/cdisc-build demo --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+# Re-resolve the pinned versions (needs the package registry).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.lockenv/bin/python -m pip install --quiet '.[test]'
+	.lockenv/bin/python -m pip freeze --exclude cdisc-build > constraints.txt
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) build

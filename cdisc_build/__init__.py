@@ -1,0 +1,1 @@
+"""The `cdisc-build` command line and the pipeline that chains the stages."""

@@ -1,0 +1,80 @@
+"""The `cdisc-build` command line.
+
+Each stage of the pipeline is one command; `run` and `demo` chain them. The
+commands are thin: they parse options, call the stage's Python API and print a
+summary. Exit status: 0 on success, 1 when the stage found errors, 2 on bad usage.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .tables import write_table
+
+console = Console(soft_wrap=True)
+
+app = typer.Typer(
+    name="cdisc-build",
+    help="Spec-driven CDISC SDTM and ADaM for oncology trials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+spec_app = typer.Typer(help="Check a spec workbook or write an empty one.", no_args_is_help=True)
+app.add_typer(spec_app, name="spec")
+
+
+def main() -> None:  # console-script entry point
+    app()
+
+
+@spec_app.command("check")
+def spec_check(
+    workbook: Path = typer.Argument(..., exists=True, dir_okay=False, help="The spec workbook (.xlsx)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write every finding to this .csv or .xlsx file."),
+    strict: bool = typer.Option(False, "--strict", help="Exit non-zero on warnings too."),
+    ct: list[Path] = typer.Option([], "--ct", exists=True, dir_okay=False,
+                                  help="A controlled terminology CSV to check the NCI codes against (repeatable)."),
+) -> None:
+    """Check a spec workbook: layout, broken references, orphans, duplicates, names."""
+    from specs import SpecLayoutError, SpecReport, load_spec
+    from specs.ct import Terminology, check_against_ct
+    from specs.findings import findings_table, sort_findings
+
+    try:
+        result = load_spec(workbook)
+    except SpecLayoutError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1)
+    if ct:
+        result = SpecReport(result.spec, result.findings + tuple(check_against_ct(result.spec, Terminology.read(ct))))
+    spec = result.spec
+    console.print(
+        f"{workbook}: {len(spec.datasets)} datasets, {len(spec.variables)} variables, "
+        f"{len(spec.value_level)} value-level rows, {len(spec.codelists)} codelists, "
+        f"{len(spec.mapping)} mapping rules"
+    )
+    for finding in sort_findings(result.findings):
+        colour = {"error": "red", "warning": "yellow"}.get(finding.severity, "dim")
+        console.print(f"[{colour}]{finding}[/{colour}]", highlight=False)
+    notes = len(result.findings) - result.errors - result.warnings
+    console.print(f"{result.errors} errors, {result.warnings} warnings, {notes} notes")
+    if report is not None:
+        table = findings_table(result.findings)
+        write_table(table, report, sheet="Findings")
+        console.print(f"findings written to {report}")
+    if result.errors or (strict and result.warnings):
+        raise typer.Exit(1)
+
+
+@spec_app.command("template")
+def spec_template(path: Path = typer.Argument(..., dir_okay=False, help="Where to write the empty workbook.")) -> None:
+    """Write an empty spec workbook in the P21 layout (every sheet and column)."""
+    from specs import template_spec, write_workbook
+
+    write_workbook(template_spec(), path)
+    console.print(f"empty spec workbook written to {path}")

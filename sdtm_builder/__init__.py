@@ -1,0 +1,1 @@
+"""Raw EDC export to SDTM, driven by the spec's Mapping sheet."""

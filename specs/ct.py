@@ -1,0 +1,84 @@
+"""CDISC controlled terminology packages and the spec's codelists checked against them.
+
+A package is read from the CSV layout of the NCI EVS / CDISC CORE cache: one row
+per term with codelist_code, codelist_submission_value, codelist_name,
+extensible, term_code, submission_value, preferred_term, synonyms, definition.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterable
+
+import pandas as pd
+
+from .findings import Finding
+from .model import Spec
+
+CT_COLUMNS = ["codelist_code", "codelist_submission_value", "codelist_name", "extensible",
+              "term_code", "submission_value", "preferred_term", "synonyms", "definition"]
+
+
+@dataclass(frozen=True)
+class Terminology:
+    """One or more CT packages, indexed by NCI code."""
+
+    terms: pd.DataFrame  # CT_COLUMNS plus "package"
+
+    @classmethod
+    def read(cls, paths: Iterable[str | os.PathLike[str]]) -> "Terminology":
+        frames = []
+        for path in paths:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            missing = [c for c in CT_COLUMNS if c not in frame.columns]
+            if missing:
+                raise ValueError(f"{path}: not a controlled terminology CSV; it lacks the column(s) {', '.join(missing)}")
+            frame["package"] = os.path.basename(str(path))
+            frames.append(frame[CT_COLUMNS + ["package"]])
+        return cls(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CT_COLUMNS + ["package"]))
+
+    def codelist_codes(self) -> set[str]:
+        return set(self.terms["codelist_code"])
+
+    def term_codes(self, codelist_code: str) -> dict[str, str]:
+        """{term NCI code: submission value} of one codelist."""
+        rows = self.terms[self.terms["codelist_code"] == codelist_code]
+        return dict(zip(rows["term_code"], rows["submission_value"]))
+
+    def is_extensible(self, codelist_code: str) -> bool | None:
+        rows = self.terms.loc[self.terms["codelist_code"] == codelist_code, "extensible"]
+        return None if rows.empty else rows.iloc[0].lower() == "true"
+
+
+def check_against_ct(spec: Spec, ct: Terminology) -> list[Finding]:
+    """Every NCI code of the spec's codelists must exist in the terminology.
+
+    - a codelist code not in any package: error;
+    - a term code not in its codelist, or naming another submission value: error;
+    - a term without a code in a non-extensible CDISC codelist: error;
+    - Extensible differing from the package: warning.
+    """
+    out: list[Finding] = []
+    known = ct.codelist_codes()
+    for cl in spec.codelists:
+        if not cl.nci_code:
+            continue
+        sheet, row = (cl.loc.sheet, cl.loc.row) if cl.loc else (None, None)
+        if cl.nci_code not in known:
+            out.append(Finding("error", "unknown-nci-code", f"codelist {cl.id}: NCI codelist code {cl.nci_code} is in no terminology package", sheet, row, "NCI Codelist Code"))
+            continue
+        terms = ct.term_codes(cl.nci_code)
+        extensible = ct.is_extensible(cl.nci_code)
+        if extensible is not None and cl.extensible != extensible:
+            out.append(Finding("warning", "extensible-differs", f"codelist {cl.id} ({cl.nci_code}) is {'extensible' if extensible else 'not extensible'} in the terminology", sheet, row, "Extensible"))
+        for term in cl.terms:
+            t_sheet, t_row = (term.loc.sheet, term.loc.row) if term.loc else (sheet, row)
+            if term.nci_code is None:
+                if extensible is False:
+                    out.append(Finding("error", "term-not-in-closed-codelist", f"codelist {cl.id} ({cl.nci_code}) is not extensible, but term {term.term!r} has no NCI code", t_sheet, t_row, "NCI Term Code"))
+                continue
+            if term.nci_code not in terms:
+                out.append(Finding("error", "unknown-nci-code", f"codelist {cl.id}: term {term.term!r} has NCI code {term.nci_code}, which is not a term of {cl.nci_code}", t_sheet, t_row, "NCI Term Code"))
+            elif terms[term.nci_code] != term.term:
+                out.append(Finding("error", "nci-code-mismatch", f"codelist {cl.id}: NCI code {term.nci_code} is {terms[term.nci_code]!r} in the terminology, not {term.term!r}", t_sheet, t_row, "Term"))
+    return out

@@ -1,0 +1,65 @@
+"""Writing files safely and reproducibly.
+
+Every output of the toolkit is written through these helpers: a file appears
+whole or not at all (written beside its target, then renamed), and an xlsx
+workbook carries no clock time, so the same input gives byte-identical files.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+# The timestamp stamped into every xlsx (document properties and zip entries).
+FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write `data` to `path` so that no reader ever sees a partial file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def workbook_bytes(workbook) -> bytes:
+    """An openpyxl workbook as xlsx bytes with no clock time in them."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + FIXED_TIMESTAMP.encode() + rb"\g<2>",
+                    data,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+def save_workbook(workbook, path: str | os.PathLike[str]) -> Path:
+    """Save an openpyxl workbook atomically and reproducibly."""
+    return atomic_write_bytes(path, workbook_bytes(workbook))

@@ -1,0 +1,205 @@
+"""Pandera schemas built from a dataset's spec.
+
+`build_schema(spec, "DM")` gives a pandera DataFrameSchema that checks, per the
+spec: the data type of each variable; that Req and Exp variables are present;
+that Req variables are never null; codelist membership (a value outside an
+extensible codelist is reported as a warning, outside a closed one as an
+error); the maximum length in bytes; the ISO 8601 form of every --DTC; and that
+the dataset's keys identify each record.
+
+`validate_frame(frame, spec, "DM")` validates lazily and returns one table with
+every failure: dataset, variable, row, key, value, check, severity, message.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+
+from .model import Spec, Variable
+
+FAILURE_COLUMNS = ["dataset", "variable", "row", "key", "value", "check", "severity", "message"]
+
+_ISO_DTC = re.compile(
+    r"^(?P<y>\d{4}|-)"
+    r"(?:-(?P<m>\d{2}|-)"
+    r"(?:-(?P<d>\d{2}|-)"
+    r"(?:T(?P<H>\d{2}|-)"
+    r"(?::(?P<M>\d{2}|-)"
+    r"(?::(?P<S>\d{2}(?:\.\d+)?))?)?)?)?)?$"
+)
+_RANGES = {"m": (1, 12), "d": (1, 31), "H": (0, 23), "M": (0, 59), "S": (0, 59)}
+TEXT_TYPES = {"text"}
+NUMERIC_TYPES = {"integer", "float"}
+DTC_TYPES = {"date", "datetime", "time", "partialDate", "partialTime", "partialDatetime", "incompleteDatetime"}
+_DATE_FORMAT = re.compile(r"^(E8601|B8601|IS8601)?(DATE|DATETIME|TIME|DDMMYY|MMDDYY|YYMMDD|DT|TM|DA)[A-Z]*\d*\.?\d*$", re.I)
+
+
+def is_iso8601_dtc(value: str) -> bool:
+    """True for an SDTM --DTC value: complete or partial ISO 8601, unknown parts as '-'."""
+    match = _ISO_DTC.match(value)
+    if not match:
+        return False
+    parts = match.groupdict()
+    if value.endswith("-") and len(value) > 1:
+        return False  # a trailing unknown part is written by truncation, not a dash
+    for name, (low, high) in _RANGES.items():
+        text = parts.get(name)
+        if text and text != "-":
+            number = float(text)
+            if not low <= number <= high and not (name == "S" and number < 60):
+                return False
+    return True
+
+
+def _is_dtc(var: Variable) -> bool:
+    return var.name.endswith("DTC") or (var.data_type in DTC_TYPES and not _is_numeric_date(var))
+
+
+def _is_numeric_date(var: Variable) -> bool:
+    """An ADaM numeric date/time (integer or float with a date display format)."""
+    return var.data_type in NUMERIC_TYPES and bool(var.display_format and _DATE_FORMAT.match(var.display_format))
+
+
+def _text_checks(var: Variable) -> list[pa.Check]:
+    checks = [pa.Check(lambda s: s.map(lambda v: isinstance(v, str)), name="text type",
+                       description=f"{var.name} is text: every value must be a string")]
+    if var.length:
+        checks.append(pa.Check(
+            lambda s, n=var.length: s.map(lambda v: len(str(v).encode("utf-8")) <= n),
+            name=f"length <= {var.length}",
+            description=f"{var.name} is at most {var.length} bytes long"))
+    if _is_dtc(var):
+        checks.append(pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and is_iso8601_dtc(v)),
+                               name="ISO 8601", description=f"{var.name} is an ISO 8601 date/time"))
+    return checks
+
+
+def _numeric_checks(var: Variable) -> list[pa.Check]:
+    if _is_numeric_date(var):
+        return [pa.Check(
+            lambda s: s.map(lambda v: isinstance(v, (int, float, pd.Timestamp)) or hasattr(v, "toordinal")),
+            name="date or number", description=f"{var.name} is a numeric date")]
+    checks = [pa.Check(lambda s: s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+                       name="numeric type", description=f"{var.name} is numeric")]
+    if var.data_type == "integer":
+        checks.append(pa.Check(lambda s: s.map(lambda v: not isinstance(v, (int, float)) or float(v).is_integer()),
+                               name="whole number", description=f"{var.name} is an integer"))
+    return checks
+
+
+def _codelist_check(spec: Spec, var: Variable) -> list[pa.Check]:
+    if not var.codelist or not spec.has_codelist(var.codelist):
+        return []  # a dictionary (MedDRA, WHODrug) or a broken reference, reported by check_spec
+    codelist = spec.codelist(var.codelist)
+    allowed = codelist.submission_values
+    if not allowed:
+        return []
+    # numbers in a numeric codelist compare as their text
+    fn = (lambda s, a=allowed: s.map(lambda v: _as_term(v) in a))
+    if codelist.extensible:
+        return [pa.Check(fn, name=f"codelist {codelist.id} (extensible)",
+                         description=f"{var.name} value not in extensible codelist {codelist.id}: a new term, reported")]
+    return [pa.Check(fn, name=f"codelist {codelist.id}", description=f"{var.name} is a term of codelist {codelist.id}")]
+
+
+def _as_term(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def build_schema(spec: Spec, dataset: str) -> pa.DataFrameSchema:
+    """The pandera schema of one dataset of the spec."""
+    ds = spec.dataset(dataset)
+    columns = {}
+    for var in spec.variables_of(dataset):
+        core = var.effective_core
+        if var.data_type in NUMERIC_TYPES:
+            checks = _numeric_checks(var)
+        else:
+            checks = _text_checks(var)
+        checks += _codelist_check(spec, var)
+        columns[var.name] = pa.Column(
+            dtype=None,
+            checks=checks,
+            nullable=core != "Req",
+            required=core in ("Req", "Exp"),
+            title=var.label,
+        )
+    return pa.DataFrameSchema(
+        columns=columns,
+        unique=list(ds.keys) or None,
+        report_duplicates="all",
+        strict=False,
+        name=dataset,
+        title=ds.label,
+    )
+
+
+def _blank_to_null(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty strings count as null, as they do in a transport file."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: None if isinstance(v, str) and v.strip() == "" else v)
+    return out
+
+
+def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFrame:
+    """Validate lazily; every failure as one row (empty table when the frame passes)."""
+    schema = build_schema(spec, dataset)
+    data = _blank_to_null(frame)
+    try:
+        schema.validate(data, lazy=True)
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    except SchemaError as exc:  # raised eagerly by some checks
+        cases = exc.failure_cases if exc.failure_cases is not None else pd.DataFrame()
+    keys = [k for k in spec.dataset(dataset).keys if k in frame.columns and k != "STUDYID"]
+    rows = []
+    for case in cases.to_dict("records"):
+        check = str(case.get("check"))
+        index = case.get("index")
+        variable = case.get("column")
+        value = case.get("failure_case")
+        if check == "column_in_dataframe":
+            variable, value = value, None
+            core = spec.variable(dataset, variable).effective_core
+            message = f"{dataset}.{variable} ({core}) is missing"
+            check = "required column"
+        elif check == "not_nullable":
+            message = f"{dataset}.{variable} is required and may not be null"
+            check = "not null"
+        elif check == "multiple_fields_uniqueness":
+            all_keys = spec.dataset(dataset).keys
+            message = f"{dataset} keys ({', '.join(all_keys)}) repeat"
+            check = "unique keys"
+            variable = ", ".join(all_keys)
+            value = None
+        else:
+            message = _check_message(schema, variable, check)
+        row = None if index is None or pd.isna(index) else int(index) if isinstance(index, (int, float)) else index
+        key = None
+        if row is not None and row in frame.index and keys:
+            record = frame.loc[row]
+            key = ", ".join(f"{k}={record[k]}" for k in keys)
+        severity = "warning" if "(extensible)" in check else "error"
+        rows.append({"dataset": dataset, "variable": variable, "row": row, "key": key,
+                     "value": None if value is None or (isinstance(value, float) and pd.isna(value)) else value,
+                     "check": check, "severity": severity, "message": message})
+    table = pd.DataFrame(rows, columns=FAILURE_COLUMNS, dtype=object)
+    table["row"] = pd.Series([r["row"] for r in rows], dtype=object)
+    return table.drop_duplicates(subset=["variable", "row", "check"]).reset_index(drop=True)
+
+
+def _check_message(schema: pa.DataFrameSchema, variable, check: str) -> str:
+    column = schema.columns.get(variable)
+    if column is not None:
+        for c in column.checks:
+            if c.name == check and c.description:
+                return c.description
+    return check

@@ -1,0 +1,669 @@
+"""Read and write the spec model as an xlsx workbook in the Pinnacle 21 layout.
+
+See docs/spec-workbook.md for the sheets and columns. Both generations of the
+layout are read (a Study or a Define sheet; where clauses in a WhereClauses
+sheet or inline; Description or Label); numbers stored as text, blank rows and
+non-breaking spaces are accepted. What the reader cannot take is returned as a
+finding with sheet, row and column, never skipped in silence.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Callable
+
+from . import model as m
+from .fileio import save_workbook
+from .findings import Finding, SpecLayoutError
+
+
+# ---------------------------------------------------------------------------
+# The layout: one table per sheet, one Column per spreadsheet column.
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    kind: str = "text"  # text | int | bool | csv | semi | params
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+def _c(header: str, fld: str, kind: str = "text", required: bool = False, aliases: tuple[str, ...] = ()) -> Column:
+    return Column(header, fld, kind, required, aliases)
+
+
+LAYOUT: "OrderedDict[str, tuple[Column, ...]]" = OrderedDict(
+    Study=(_c("Attribute", "attribute", required=True), _c("Value", "value", required=True)),
+    Datasets=(
+        _c("Dataset", "name", required=True),
+        _c("Description", "label", required=True, aliases=("Label",)),
+        _c("Class", "dataset_class"),
+        _c("SubClass", "subclass"),
+        _c("Structure", "structure"),
+        _c("Purpose", "purpose"),
+        _c("Key Variables", "keys", "csv"),
+        _c("Repeating", "repeating", "bool"),
+        _c("Reference Data", "reference_data", "bool"),
+        _c("Comment", "comment"),
+        _c("Standard", "standard"),
+        _c("Has No Data", "has_no_data", "bool"),
+        _c("Leaf", "leaf"),
+        _c("Developer Notes", "developer_notes"),
+    ),
+    Variables=(
+        _c("Order", "order", "int", required=True),
+        _c("Dataset", "dataset", required=True),
+        _c("Variable", "name", required=True),
+        _c("Label", "label", required=True),
+        _c("Data Type", "data_type", required=True),
+        _c("Length", "length", "int"),
+        _c("Significant Digits", "significant_digits", "int"),
+        _c("Format", "display_format"),
+        _c("Mandatory", "mandatory", "bool"),
+        _c("Core", "core"),
+        _c("Assigned Value", "assigned_value"),
+        _c("Codelist", "codelist"),
+        _c("Common", "common", "bool"),
+        _c("Origin", "origin"),
+        _c("Source", "source"),
+        _c("Pages", "pages"),
+        _c("Method", "method"),
+        _c("Predecessor", "predecessor"),
+        _c("Role", "role"),
+        _c("Has No Data", "has_no_data", "bool"),
+        _c("Comment", "comment"),
+        _c("Developer Notes", "developer_notes"),
+    ),
+    ValueLevel=(
+        _c("Order", "order", "int", required=True),
+        _c("Dataset", "dataset", required=True),
+        _c("Variable", "variable", required=True),
+        _c("Where Clause", "where_clause", required=True),
+        _c("Description", "label", aliases=("Label",)),
+        _c("Data Type", "data_type", required=True),
+        _c("Length", "length", "int"),
+        _c("Significant Digits", "significant_digits", "int"),
+        _c("Format", "display_format"),
+        _c("Mandatory", "mandatory", "bool"),
+        _c("Assigned Value", "assigned_value"),
+        _c("Codelist", "codelist"),
+        _c("Origin", "origin"),
+        _c("Source", "source"),
+        _c("Pages", "pages"),
+        _c("Method", "method"),
+        _c("Predecessor", "predecessor"),
+        _c("Comment", "comment"),
+        _c("Developer Notes", "developer_notes"),
+    ),
+    WhereClauses=(
+        _c("ID", "id", required=True),
+        _c("Dataset", "dataset", required=True),
+        _c("Variable", "variable", required=True),
+        _c("Comparator", "comparator", required=True),
+        _c("Value", "values", "csv", required=True),
+    ),
+    Codelists=(
+        _c("ID", "id", required=True),
+        _c("Name", "name", required=True),
+        _c("NCI Codelist Code", "nci_code"),
+        _c("Data Type", "data_type", required=True),
+        _c("Terminology", "terminology"),
+        _c("Comment", "comment"),
+        _c("Extensible", "extensible", "bool"),
+        _c("Order", "order", "int"),
+        _c("Term", "term", required=True),
+        _c("NCI Term Code", "term_nci_code"),
+        _c("Decoded Value", "decoded_value"),
+        _c("Synonyms", "synonyms", "semi"),
+    ),
+    Dictionaries=(
+        _c("ID", "id", required=True),
+        _c("Name", "name", required=True),
+        _c("Data Type", "data_type", required=True),
+        _c("Dictionary", "dictionary", required=True),
+        _c("Version", "version"),
+    ),
+    Methods=(
+        _c("ID", "id", required=True),
+        _c("Name", "name", required=True),
+        _c("Type", "type", required=True),
+        _c("Description", "description", required=True),
+        _c("Expression Context", "expression_context"),
+        _c("Expression Code", "expression_code"),
+        _c("Document", "document"),
+        _c("Pages", "pages"),
+    ),
+    Comments=(
+        _c("ID", "id", required=True),
+        _c("Description", "description", required=True),
+        _c("Document", "document"),
+        _c("Pages", "pages"),
+    ),
+    Documents=(
+        _c("ID", "id", required=True),
+        _c("Title", "title", required=True),
+        _c("Href", "href", required=True),
+    ),
+    **{
+        "Analysis Displays": (
+            _c("ID", "id", required=True),
+            _c("Title", "title", required=True),
+            _c("Document", "document"),
+            _c("Pages", "pages"),
+        ),
+        "Analysis Results": (
+            _c("Display", "display", required=True),
+            _c("ID", "id", required=True),
+            _c("Description", "description", required=True),
+            _c("Variables", "variables", "csv"),
+            _c("Reason", "reason"),
+            _c("Purpose", "purpose"),
+            _c("Selection Criteria", "selection_criteria"),
+            _c("Join Comment", "join_comment"),
+            _c("Documentation", "documentation"),
+            _c("Documentation Refs", "documentation_refs"),
+            _c("Programming Context", "programming_context"),
+            _c("Programming Code", "programming_code"),
+            _c("Programming Document", "programming_document"),
+            _c("Pages", "pages"),
+        ),
+    },
+    Mapping=(
+        _c("Order", "order", "int", required=True),
+        _c("Dataset", "dataset", required=True),
+        _c("Variable", "variable", required=True),
+        _c("Form", "form"),
+        _c("Field", "field"),
+        _c("Algorithm", "algorithm", required=True),
+        _c("Condition", "condition"),
+        _c("Codelist", "codelist"),
+        _c("Value", "value"),
+        _c("Parameters", "parameters", "params"),
+        _c("Comment", "comment"),
+    ),
+)
+STUDY_SHEET_NAMES = ("Study", "Define")
+REQUIRED_SHEETS = ("Study", "Datasets", "Variables")
+STUDY_ATTRIBUTES = ("StudyName", "StudyDescription", "ProtocolName", "StandardName", "StandardVersion", "Language")
+
+# Older P21 origins, read as Define-XML 2.1 origin type and source.
+_ORIGIN_ALIASES = {
+    "crf": ("Collected", "Investigator"),
+    "edt": ("Collected", "Vendor"),
+    "collected": ("Collected", None),
+    "derived": ("Derived", None),
+    "assigned": ("Assigned", None),
+    "protocol": ("Protocol", None),
+    "predecessor": ("Predecessor", None),
+    "not available": ("Not Available", None),
+}
+_DATA_TYPES = {t.lower(): t for t in m.DATA_TYPES}
+_DATA_TYPES.update({"char": "text", "num": "float", "character": "text", "numeric": "float"})
+_CORES = {c.lower(): c for c in m.CORE_VALUES}
+_TRUE = {"yes", "y", "true", "1"}
+_FALSE = {"no", "n", "false", "0"}
+
+
+# ---------------------------------------------------------------------------
+# Cell values
+# ---------------------------------------------------------------------------
+def clean(value: Any) -> str | None:
+    """A cell as text: stripped, non-breaking spaces removed, blank as None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).replace("\xa0", " ").strip()
+    return text or None
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip().lower()
+
+
+class _Reader:
+    def __init__(self, path: str):
+        self.path = path
+        self.findings: list[Finding] = []
+
+    def finding(self, severity: str, code: str, message: str, sheet=None, row=None, column=None) -> None:
+        self.findings.append(Finding(severity, code, message, sheet, row, column))
+
+    def convert(self, raw: str | None, col: Column, sheet: str, row: int) -> Any:
+        if raw is None:
+            return () if col.kind in ("csv", "semi", "params") else None
+        if col.kind == "text":
+            return raw
+        if col.kind == "int":
+            try:
+                number = float(raw)
+            except ValueError:
+                number = None
+            if number is None or not number.is_integer():
+                self.finding("error", "not-a-whole-number", f"{raw!r} is not a whole number", sheet, row, col.header)
+                return None
+            return int(number)
+        if col.kind == "bool":
+            low = raw.lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+            self.finding("error", "not-yes-no", f"{raw!r} is not Yes or No", sheet, row, col.header)
+            return None
+        if col.kind == "csv":
+            return tuple(p.strip() for p in raw.split(",") if p.strip())
+        if col.kind == "semi":
+            return tuple(p.strip() for p in raw.split(";") if p.strip())
+        if col.kind == "params":
+            pairs = []
+            for part in raw.split(";"):
+                part = part.strip()
+                if not part:
+                    continue
+                if "=" not in part:
+                    self.finding("error", "bad-parameter", f"parameter {part!r} is not key=value", sheet, row, col.header)
+                    continue
+                key, value = part.split("=", 1)
+                pairs.append((key.strip(), value.strip()))
+            return tuple(pairs)
+        raise AssertionError(col.kind)
+
+    def rows(self, ws, sheet: str) -> list[tuple[int, dict[str, Any]]]:
+        """The sheet's data rows as (row number, {field: value})."""
+        layout = LAYOUT["Study" if sheet in STUDY_SHEET_NAMES else sheet]
+        by_header: dict[str, Column] = {}
+        for col in layout:
+            for name in (col.header, *col.aliases):
+                by_header[_header_key(name)] = col
+        header_row = None
+        positions: dict[int, Column] = {}
+        out: list[tuple[int, dict[str, Any]]] = []
+        for row_number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+            values = [clean(c) for c in cells]
+            if header_row is None:
+                if not any(values):
+                    continue
+                header_row = row_number
+                for index, header in enumerate(values):
+                    if header is None:
+                        continue
+                    col = by_header.get(_header_key(header))
+                    if col is None:
+                        self.finding("note", "unknown-column", f"column {header!r} is not part of the layout and was not read", sheet, row_number, header)
+                    elif col in positions.values():
+                        self.finding("error", "duplicate-column", f"column {header!r} appears twice", sheet, row_number, header)
+                    else:
+                        positions[index] = col
+                continue
+            if not any(values[i] for i in positions if i < len(values)):
+                if any(values):
+                    self.finding("note", "row-outside-layout", "row has values only in columns outside the layout; not read", sheet, row_number)
+                continue
+            record = {col.field: self.convert(values[i] if i < len(values) else None, col, sheet, row_number)
+                      for i, col in positions.items()}
+            out.append((row_number, record))
+        return out
+
+
+def _header_problems(ws, sheet: str) -> list[str]:
+    layout = LAYOUT["Study" if sheet in STUDY_SHEET_NAMES else sheet]
+    for cells in ws.iter_rows(values_only=True, max_row=50):
+        values = [clean(c) for c in cells]
+        if not any(values):
+            continue
+        present = {_header_key(v) for v in values if v}
+        missing = [col.header if not col.aliases else " or ".join((col.header, *col.aliases))
+                   for col in layout if col.required and not ({_header_key(n) for n in (col.header, *col.aliases)} & present)]
+        return [f"sheet {sheet} lacks the column(s): {', '.join(missing)}"] if missing else []
+    return [f"sheet {sheet} is empty (no header row)"]
+
+
+# ---------------------------------------------------------------------------
+# Where clauses written inline
+# ---------------------------------------------------------------------------
+_INLINE = re.compile(
+    r"^\s*(?P<var>[A-Za-z][A-Za-z0-9_]*)\s*(?:\.(?P<var2>[A-Za-z][A-Za-z0-9_]*))?\s*"
+    r"(?P<op>EQ|NE|LT|LE|GT|GE|NOTIN|NOT IN|IN|=|\^=|!=)\s*(?P<rest>.+?)\s*$",
+    re.IGNORECASE,
+)
+_OPS = {"=": "EQ", "^=": "NE", "!=": "NE", "NOT IN": "NOTIN"}
+
+
+def parse_where_text(text: str, dataset: str) -> tuple[m.WhereCondition, ...] | None:
+    """Parse `VAR EQ v`, `VAR IN (a, b)`, `DS.VAR EQ v`, joined by AND; None if not a clause."""
+    conditions = []
+    for part in re.split(r"\s+AND\s+", text.strip(), flags=re.IGNORECASE):
+        match = _INLINE.match(part)
+        if not match:
+            return None
+        ds, var = (match["var"], match["var2"]) if match["var2"] else (dataset, match["var"])
+        op = match["op"].upper()
+        op = _OPS.get(op, op)
+        rest = match["rest"].strip()
+        if op in ("IN", "NOTIN"):
+            if not (rest.startswith("(") and rest.endswith(")")):
+                return None
+            values = tuple(v.strip().strip("'\"") for v in rest[1:-1].split(",") if v.strip())
+        else:
+            values = (rest.strip("'\""),)
+        conditions.append(m.WhereCondition(ds.upper(), var.upper(), op, values))
+    return tuple(conditions)
+
+
+def where_clause_id(conditions: tuple[m.WhereCondition, ...]) -> str:
+    """A deterministic ID for a where clause written inline."""
+    parts = [f"{c.dataset}.{c.variable}.{c.comparator}.{'.'.join(c.values)}" for c in conditions]
+    return "WC." + ".AND.".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
+def _build(cls, record: dict[str, Any], loc: m.Location, **extra) -> Any:
+    names = {f.name for f in fields(cls)}
+    kwargs = {k: v for k, v in record.items() if k in names}
+    kwargs.update(extra)
+    return cls(loc=loc, **kwargs)
+
+
+def read_workbook(path: str | os.PathLike[str]) -> tuple[m.Spec, list[Finding]]:
+    """Read a P21-layout workbook: the model and what the reader could not take.
+
+    Raises SpecLayoutError, naming the missing sheets and columns, when the
+    workbook is not in the layout.
+    """
+    import openpyxl
+
+    path = str(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # not an xlsx at all
+        raise SpecLayoutError(path, [f"cannot be opened as an xlsx workbook ({exc.__class__.__name__}: {exc})"]) from None
+    try:
+        return _read(wb, path)
+    finally:
+        wb.close()
+
+
+def _read(wb, path: str) -> tuple[m.Spec, list[Finding]]:
+    reader = _Reader(path)
+    sheets = {name.strip(): wb[name] for name in wb.sheetnames}
+    study_sheet = next((n for n in STUDY_SHEET_NAMES if n in sheets), None)
+
+    problems = []
+    if study_sheet is None:
+        problems.append("no sheet named Study or Define")
+    for name in ("Datasets", "Variables"):
+        if name not in sheets:
+            problems.append(f"no sheet named {name}")
+    for name, ws in sheets.items():
+        if name in LAYOUT or name == study_sheet:
+            problems.extend(_header_problems(ws, name))
+    if problems:
+        if not any(n in sheets for n in ("Datasets", "Variables", *STUDY_SHEET_NAMES)):
+            problems.append(f"sheets found: {', '.join(sheets)}")
+        raise SpecLayoutError(path, problems)
+
+    for name in sheets:
+        if name not in LAYOUT and name not in STUDY_SHEET_NAMES:
+            reader.finding("note", "unknown-sheet", f"sheet {name!r} is not part of the layout and was not read", name)
+    if study_sheet == "Define" and "Study" in sheets:
+        reader.finding("note", "unknown-sheet", "both Study and Define sheets: Define was read", "Study")
+
+    def rows(name: str) -> list[tuple[int, dict[str, Any]]]:
+        return reader.rows(sheets[name], name) if name in sheets else []
+
+    # Study
+    attributes = []
+    for row, rec in reader.rows(sheets[study_sheet], study_sheet):
+        attr = rec.get("attribute")
+        if attr is None or attr == "Legend":
+            reader.finding("note", "not-an-attribute", "row is not a study attribute (a legend or note); not read", study_sheet, row)
+            continue
+        attributes.append((attr, rec.get("value")))
+    study = m.Study(tuple(attributes))
+
+    def loc(sheet: str, row: int) -> m.Location:
+        return m.Location(sheet, row)
+
+    datasets = []
+    for row, rec in rows("Datasets"):
+        if not rec.get("name"):
+            reader.finding("error", "missing-value", "Dataset is empty", "Datasets", row, "Dataset")
+            continue
+        rec["name"] = rec["name"].upper()
+        datasets.append(_build(m.Dataset, rec, loc("Datasets", row)))
+
+    def origin_of(rec: dict[str, Any], sheet: str, row: int) -> None:
+        raw = rec.get("origin")
+        if raw is None:
+            return
+        known = _ORIGIN_ALIASES.get(raw.lower())
+        if known is None:
+            reader.finding("error", "unknown-origin", f"origin {raw!r} is not one of {', '.join(m.ORIGIN_TYPES)}", sheet, row, "Origin")
+            return
+        rec["origin"] = known[0]
+        if known[1] and not rec.get("source"):
+            rec["source"] = known[1]
+
+    def data_type_of(rec: dict[str, Any], sheet: str, row: int) -> None:
+        raw = rec.get("data_type")
+        if raw is None:
+            return
+        known = _DATA_TYPES.get(raw.lower())
+        if known is None:
+            reader.finding("error", "unknown-data-type", f"data type {raw!r} is not a Define-XML data type", sheet, row, "Data Type")
+        else:
+            rec["data_type"] = known
+
+    variables = []
+    for row, rec in rows("Variables"):
+        if not rec.get("dataset") or not rec.get("name"):
+            reader.finding("error", "missing-value", "Dataset or Variable is empty", "Variables", row)
+            continue
+        rec["dataset"], rec["name"] = rec["dataset"].upper(), rec["name"].upper()
+        origin_of(rec, "Variables", row)
+        data_type_of(rec, "Variables", row)
+        if rec.get("core") is not None:
+            core = _CORES.get(rec["core"].lower())
+            if core is None:
+                reader.finding("error", "unknown-core", f"core {rec['core']!r} is not one of Req, Exp, Perm, Cond", "Variables", row, "Core")
+            rec["core"] = core
+        variables.append(_build(m.Variable, rec, loc("Variables", row)))
+
+    # Where clauses (sheet), then value level (which may hold them inline)
+    where_rows: "OrderedDict[str, list[tuple[int, dict]]]" = OrderedDict()
+    for row, rec in rows("WhereClauses"):
+        if not rec.get("id"):
+            reader.finding("error", "missing-value", "ID is empty", "WhereClauses", row, "ID")
+            continue
+        where_rows.setdefault(rec["id"], []).append((row, rec))
+    where_clauses: "OrderedDict[str, m.WhereClause]" = OrderedDict()
+    for clause_id, items in where_rows.items():
+        conditions = []
+        for row, rec in items:
+            comparator = (rec.get("comparator") or "").upper()
+            if comparator not in m.COMPARATORS:
+                reader.finding("error", "unknown-comparator", f"comparator {rec.get('comparator')!r} is not one of {', '.join(m.COMPARATORS)}", "WhereClauses", row, "Comparator")
+            values = rec.get("values") or ()
+            if comparator not in ("IN", "NOTIN") and len(values) > 1:
+                values = (", ".join(values),)  # a single value that holds a comma
+            conditions.append(m.WhereCondition((rec.get("dataset") or "").upper(), (rec.get("variable") or "").upper(),
+                                               comparator, tuple(values), loc("WhereClauses", row)))
+        where_clauses[clause_id] = m.WhereClause(clause_id, tuple(conditions), loc("WhereClauses", items[0][0]))
+
+    value_level = []
+    for row, rec in rows("ValueLevel"):
+        if not rec.get("dataset") or not rec.get("variable"):
+            reader.finding("error", "missing-value", "Dataset or Variable is empty", "ValueLevel", row)
+            continue
+        rec["dataset"], rec["variable"] = rec["dataset"].upper(), rec["variable"].upper()
+        origin_of(rec, "ValueLevel", row)
+        data_type_of(rec, "ValueLevel", row)
+        text = rec.get("where_clause")
+        if text is None:
+            reader.finding("error", "missing-value", "Where Clause is empty", "ValueLevel", row, "Where Clause")
+            continue
+        if text not in where_clauses:
+            parsed = parse_where_text(text, rec["dataset"])
+            if parsed is not None:
+                clause_id = where_clause_id(parsed)
+                where_clauses.setdefault(clause_id, m.WhereClause(clause_id, parsed, loc("ValueLevel", row)))
+                rec["where_clause"] = clause_id
+        value_level.append(_build(m.ValueLevel, rec, loc("ValueLevel", row)))
+
+    # Codelists: one row per term, grouped by ID
+    codelist_rows: "OrderedDict[str, list[tuple[int, dict]]]" = OrderedDict()
+    for row, rec in rows("Codelists"):
+        if not rec.get("id"):
+            reader.finding("error", "missing-value", "ID is empty", "Codelists", row, "ID")
+            continue
+        codelist_rows.setdefault(rec["id"], []).append((row, rec))
+    codelists = []
+    for cl_id, items in codelist_rows.items():
+        first_row, first = items[0]
+        for row, rec in items[1:]:
+            for fld, header in (("name", "Name"), ("nci_code", "NCI Codelist Code"), ("data_type", "Data Type"), ("extensible", "Extensible")):
+                if rec.get(fld) is not None and rec.get(fld) != first.get(fld):
+                    reader.finding("error", "codelist-inconsistent",
+                                   f"codelist {cl_id}: {header} {rec.get(fld)!r} differs from {first.get(fld)!r} on row {first_row}",
+                                   "Codelists", row, header)
+        data_type_of(first, "Codelists", first_row)
+        terms = tuple(
+            m.CodelistTerm(term=rec["term"], order=rec.get("order"), nci_code=rec.get("term_nci_code"),
+                           decoded_value=rec.get("decoded_value"), synonyms=rec.get("synonyms") or (),
+                           loc=loc("Codelists", row))
+            for row, rec in items if rec.get("term") is not None
+        )
+        codelists.append(m.Codelist(
+            id=cl_id, name=first.get("name"), nci_code=first.get("nci_code"), data_type=first.get("data_type"),
+            terminology=first.get("terminology"), comment=first.get("comment"),
+            extensible=bool(first.get("extensible")), terms=terms, loc=loc("Codelists", first_row)))
+
+    def simple(sheet: str, cls, key: str = "id") -> tuple:
+        out = []
+        for row, rec in rows(sheet):
+            if not rec.get(key):
+                reader.finding("error", "missing-value", f"{key.upper() if key == 'id' else key} is empty", sheet, row)
+                continue
+            out.append(_build(cls, rec, loc(sheet, row)))
+        return tuple(out)
+
+    mapping = []
+    for row, rec in rows("Mapping"):
+        if not rec.get("dataset") or not rec.get("variable") or not rec.get("algorithm"):
+            reader.finding("error", "missing-value", "Dataset, Variable or Algorithm is empty", "Mapping", row)
+            continue
+        rec["dataset"], rec["variable"] = rec["dataset"].upper(), rec["variable"].upper()
+        mapping.append(_build(m.MappingRule, rec, loc("Mapping", row)))
+
+    spec = m.Spec(
+        study=study,
+        datasets=tuple(datasets),
+        variables=tuple(variables),
+        value_level=tuple(value_level),
+        where_clauses=tuple(where_clauses.values()),
+        codelists=tuple(codelists),
+        dictionaries=simple("Dictionaries", m.Dictionary),
+        methods=simple("Methods", m.Method),
+        comments=simple("Comments", m.Comment),
+        documents=simple("Documents", m.Document),
+        analysis_displays=simple("Analysis Displays", m.AnalysisDisplay),
+        analysis_results=simple("Analysis Results", m.AnalysisResult),
+        mapping=tuple(mapping),
+        source=path,
+    )
+    return spec, reader.findings
+
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+def _cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "bool":
+        return "Yes" if value else "No"
+    if kind == "csv":
+        return ", ".join(value) or None
+    if kind == "semi":
+        return "; ".join(value) or None
+    if kind == "params":
+        return "; ".join(f"{k}={v}" for k, v in value) or None
+    return value
+
+
+def _records(spec: m.Spec) -> dict[str, list[dict[str, Any]]]:
+    def as_dicts(items) -> list[dict[str, Any]]:
+        return [{f.name: getattr(i, f.name) for f in fields(i)} for i in items]
+
+    where = []
+    for clause in spec.where_clauses:
+        for cond in clause.conditions:
+            where.append({"id": clause.id, "dataset": cond.dataset, "variable": cond.variable,
+                          "comparator": cond.comparator, "values": cond.values})
+    codelists = []
+    for cl in spec.codelists:
+        base = {"id": cl.id, "name": cl.name, "nci_code": cl.nci_code, "data_type": cl.data_type,
+                "terminology": cl.terminology, "comment": cl.comment, "extensible": cl.extensible}
+        if not cl.terms:
+            codelists.append(dict(base))
+        for t in cl.terms:
+            codelists.append({**base, "order": t.order, "term": t.term, "term_nci_code": t.nci_code,
+                              "decoded_value": t.decoded_value, "synonyms": t.synonyms})
+    return {
+        "Study": [{"attribute": a, "value": v} for a, v in spec.study.attributes],
+        "Datasets": as_dicts(spec.datasets),
+        "Variables": as_dicts(spec.variables),
+        "ValueLevel": as_dicts(spec.value_level),
+        "WhereClauses": where,
+        "Codelists": codelists,
+        "Dictionaries": as_dicts(spec.dictionaries),
+        "Methods": as_dicts(spec.methods),
+        "Comments": as_dicts(spec.comments),
+        "Documents": as_dicts(spec.documents),
+        "Analysis Displays": as_dicts(spec.analysis_displays),
+        "Analysis Results": as_dicts(spec.analysis_results),
+        "Mapping": as_dicts(spec.mapping),
+    }
+
+
+def build_workbook(spec: m.Spec):
+    """The spec as an openpyxl workbook (every sheet, every column)."""
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    records = _records(spec)
+    for sheet, layout in LAYOUT.items():
+        ws = wb.create_sheet(sheet)
+        ws.append([c.header for c in layout])
+        for cell in ws[1]:
+            cell.font, cell.fill = bold, fill
+        for rec in records[sheet]:
+            ws.append([_cell(rec.get(c.field), c.kind) for c in layout])
+        ws.freeze_panes = "A2"
+        for index, col in enumerate(layout, start=1):
+            width = max([len(col.header)] + [len(str(_cell(r.get(col.field), col.kind) or "")) for r in records[sheet][:500]])
+            ws.column_dimensions[openpyxl.utils.get_column_letter(index)].width = min(max(width + 2, 8), 60)
+    return wb
+
+
+def write_workbook(spec: m.Spec, path: str | os.PathLike[str]) -> Path:
+    """Write the spec as a P21-layout workbook (atomically, byte-reproducibly)."""
+    return save_workbook(build_workbook(spec), path)
+
+
+def template_spec() -> m.Spec:
+    """An empty spec: the study attributes named, nothing else."""
+    return m.Spec(study=m.Study(tuple((a, None) for a in STUDY_ATTRIBUTES)))

@@ -1,0 +1,1 @@
+"""A simulated EDC export of the anlotinib + toripalimab soft-tissue sarcoma trial."""

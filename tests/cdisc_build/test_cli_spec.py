@@ -1,0 +1,44 @@
+"""`cdisc-build spec check` and `cdisc-build spec template`."""
+from __future__ import annotations
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from cdisc_build.cli import app
+from shared_data import shared_path
+from specs import study_workbook
+
+runner = CliRunner()
+
+
+def test_template_then_check(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    result = runner.invoke(app, ["spec", "template", str(path)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["spec", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings, 0 notes" in result.output
+
+
+def test_check_of_the_study_workbook_passes():
+    result = runner.invoke(app, ["spec", "check", str(study_workbook("sdtm")), "--strict"])
+    assert result.exit_code == 0, result.output
+
+
+def test_check_exits_non_zero_on_errors_and_writes_the_report(tmp_path):
+    path = shared_path("standards", "specs", "metacore", "spec_no_val.xlsx")
+    report = tmp_path / "findings.csv"
+    result = runner.invoke(app, ["spec", "check", str(path), "--report", str(report)])
+    assert result.exit_code == 1
+    assert "7 errors" in result.output
+    table = pd.read_csv(report)
+    assert list(table.columns) == ["severity", "code", "sheet", "row", "column", "message"]
+    assert (table["severity"] == "error").sum() == 7
+
+
+def test_a_workbook_in_another_layout_is_refused_without_a_traceback():
+    path = shared_path("standards", "specs", "metacore", "mock_spec.xlsx")
+    result = runner.invoke(app, ["spec", "check", str(path)])
+    assert result.exit_code == 1
+    assert "no sheet named Datasets" in result.output
+    assert "Traceback" not in result.output
