@@ -156,7 +156,7 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
     # -- mapping -----------------------------------------------------------
     known_algorithms = set(algorithms) if algorithms is not None else None
     for rule in spec.mapping:
-        if (rule.dataset, rule.variable) not in variables:
+        if rule.variable and (rule.dataset, rule.variable) not in variables:
             error("broken-reference", f"mapping target {rule.dataset}.{rule.variable} is not a variable", rule, "Variable")
         ref("codelist", rule.codelist, codelists, rule, "Codelist")
         if known_algorithms is not None and rule.algorithm not in known_algorithms:

@@ -558,10 +558,11 @@ def _read(wb, path: str) -> tuple[m.Spec, list[Finding]]:
 
     mapping = []
     for row, rec in rows("Mapping"):
-        if not rec.get("dataset") or not rec.get("variable") or not rec.get("algorithm"):
+        selector = rec.get("algorithm") in ("condition_add", "not_submitted")
+        if not rec.get("dataset") or not rec.get("algorithm") or not (rec.get("variable") or selector):
             reader.finding("error", "missing-value", "Dataset, Variable or Algorithm is empty", "Mapping", row)
             continue
-        rec["dataset"], rec["variable"] = rec["dataset"].upper(), rec["variable"].upper()
+        rec["dataset"], rec["variable"] = rec["dataset"].upper(), (rec.get("variable") or "").upper()
         mapping.append(_build(m.MappingRule, rec, loc("Mapping", row)))
 
     spec = m.Spec(

@@ -1,0 +1,271 @@
+"""Mapping algorithms, named as the spec's Mapping sheet names them.
+
+Each algorithm is a small pure function: it takes the rows of a record set (raw
+text), the rule and the spec, and returns one value per row. Problems (a value
+outside the codelist, an unreadable date) go to the issue log with the raw
+file, subject, row and field; the record is never dropped here.
+
+| algorithm       | value                                                          |
+| --------------- | -------------------------------------------------------------- |
+| assign_no_ct    | the raw field as collected (trimmed; blank is null)            |
+| assign_ct       | the raw field mapped to a submission value of the codelist     |
+| hardcode_no_ct  | the rule's Value                                               |
+| hardcode_ct     | the rule's Value, a term of the codelist                       |
+| assign_datetime | the raw date (+ time) as ISO 8601, partial kept partial        |
+| assign_number   | the raw field as a number                                      |
+| concat          | the rule's Value as a template of {FIELD} or {VARIABLE} names  |
+| decode_ct       | the decode, in the codelist, of an already mapped variable      |
+| condition_add   | no value: selects the raw rows that make the record set        |
+| not_submitted   | no value: raw rows (of Form, where Condition) deliberately not |
+|                 | submitted, with the reason in Comment                          |
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from specs.findings import Finding
+from specs.model import Codelist, MappingRule, Spec
+from specs.workbook import parse_where_text
+
+from .dates import parse_dates
+from .issues import IssueLog
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    rows: pd.DataFrame  # the record set's raw rows (text) with lineage
+    rule: MappingRule
+    spec: Spec
+    issues: IssueLog
+    mapped: pd.DataFrame  # the variables mapped so far for these rows
+
+
+Algorithm = Callable[[RuleInput], pd.Series]
+ALGORITHMS: dict[str, Algorithm] = {}
+
+
+def algorithm(name: str):
+    def register(fn: Algorithm) -> Algorithm:
+        ALGORITHMS[name] = fn
+        return fn
+    return register
+
+
+def _text(rows: pd.DataFrame, field: str) -> pd.Series:
+    values = rows[field].astype(object).where(rows[field].notna(), "").astype(str).str.strip()
+    return values.where(values != "", None)
+
+
+def _field(inp: RuleInput) -> str:
+    return inp.rule.field  # presence checked when the spec is loaded
+
+
+@algorithm("assign_no_ct")
+def assign_no_ct(inp: RuleInput) -> pd.Series:
+    return _text(inp.rows, _field(inp))
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().upper()
+
+
+@lru_cache(maxsize=512)
+def _lookup(codelist: Codelist) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for term in codelist.terms:
+        for key in (term.term, term.decoded_value, *term.synonyms):
+            if key:
+                table.setdefault(_normal(key), term.term)
+    return table
+
+
+def map_to_codelist(values: pd.Series, codelist: Codelist) -> tuple[pd.Series, pd.Series]:
+    """(submission values, mask of values not in the codelist); unmatched values are kept as given."""
+    lookup = _lookup(codelist)
+    uniques = pd.Series(values.dropna().unique())
+    mapping = {u: lookup.get(_normal(u)) for u in uniques}
+    mapped = values.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else mapping.get(v))
+    outside = values.notna() & mapped.isna()
+    return mapped.where(~outside, values), outside
+
+
+@algorithm("assign_ct")
+def assign_ct(inp: RuleInput) -> pd.Series:
+    raw = _text(inp.rows, _field(inp))
+    codelist = inp.spec.codelist(inp.rule.codelist)
+    mapped, outside = map_to_codelist(raw, codelist)
+    if outside.any():
+        extensible = codelist.extensible
+        inp.issues.add_rows(
+            inp.rows, outside, severity="warning" if extensible else "error", kind="value outside codelist",
+            field=inp.rule.field, value=raw, dataset=inp.rule.dataset, variable=inp.rule.variable,
+            action="kept as collected" if not extensible else "kept as a new term of the extensible codelist",
+            message=f"not a term (or synonym) of codelist {codelist.id}"
+                    + (" (extensible)" if extensible else ""))
+    return mapped
+
+
+@algorithm("hardcode_no_ct")
+def hardcode_no_ct(inp: RuleInput) -> pd.Series:
+    return pd.Series(inp.rule.value, index=inp.rows.index, dtype=object)
+
+
+@algorithm("hardcode_ct")
+def hardcode_ct(inp: RuleInput) -> pd.Series:
+    return pd.Series(inp.rule.value, index=inp.rows.index, dtype=object)
+
+
+@algorithm("assign_datetime")
+def assign_datetime(inp: RuleInput) -> pd.Series:
+    rule = inp.rule
+    fmt = rule.parameter("format", "DD MON YYYY")
+    time_field = rule.parameter("time_field")
+    times = inp.rows[time_field] if time_field else None
+    parsed = parse_dates(inp.rows[rule.field], fmt, times, rule.parameter("time_format", "HH:MI"))
+    raw = inp.rows[rule.field].astype(str)
+    if time_field:
+        raw = raw + " " + inp.rows[time_field].astype(str)
+    if parsed.unreadable.any():
+        inp.issues.add_rows(
+            inp.rows, parsed.unreadable, severity="error", kind="unreadable date",
+            field=rule.field + (f"+{time_field}" if time_field else ""), value=raw.str.strip(),
+            dataset=rule.dataset, variable=rule.variable,
+            action="left null (time dropped where only the time was unreadable)",
+            message=f"not a date in the form {fmt}" + (f" with time {rule.parameter('time_format', 'HH:MI')}" if time_field else ""))
+    if parsed.partial.any():
+        inp.issues.add_rows(
+            inp.rows, parsed.partial, severity="note", kind="partial date",
+            field=rule.field, value=inp.rows[rule.field], dataset=rule.dataset, variable=rule.variable,
+            action="kept partial (SDTM does not impute)", message="date with unknown parts")
+    return parsed.iso
+
+
+@algorithm("assign_number")
+def assign_number(inp: RuleInput) -> pd.Series:
+    raw = _text(inp.rows, _field(inp))
+    number = pd.to_numeric(raw, errors="coerce")
+    bad = raw.notna() & number.isna()
+    if bad.any():
+        inp.issues.add_rows(inp.rows, bad, severity="error", kind="not a number", field=inp.rule.field,
+                            value=raw, dataset=inp.rule.dataset, variable=inp.rule.variable,
+                            action="left null", message="expected a number")
+    return number.astype("float64")
+
+
+_TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+
+@algorithm("concat")
+def concat(inp: RuleInput) -> pd.Series:
+    template = inp.rule.value or ""
+    out = pd.Series("", index=inp.rows.index, dtype=object)
+    missing = pd.Series(False, index=inp.rows.index)
+    pos = 0
+    for match in _TEMPLATE.finditer(template):
+        out = out + template[pos:match.start()]
+        name = match.group(1)
+        source = inp.mapped[name] if name in inp.mapped.columns else _text(inp.rows, name)
+        missing |= source.isna()
+        out = out + source.fillna("").astype(str)
+        pos = match.end()
+    out = out + template[pos:]
+    return out.where(~missing, None)
+
+
+@algorithm("decode_ct")
+def decode_ct(inp: RuleInput) -> pd.Series:
+    source = inp.mapped[inp.rule.parameter("from")]
+    codelist = inp.spec.codelist(inp.rule.codelist)
+    decodes = {t.term: t.decoded_value for t in codelist.terms}
+    return source.map(lambda v: decodes.get(v) if isinstance(v, str) else None)
+
+
+@algorithm("condition_add")
+def condition_add(inp: RuleInput) -> pd.Series:  # selects rows; see mapping.record_rows
+    return pd.Series(None, index=inp.rows.index, dtype=object)
+
+
+@algorithm("not_submitted")
+def not_submitted(inp: RuleInput) -> pd.Series:  # accounts for rows; see mapping.not_submitted_rows
+    return pd.Series(None, index=inp.rows.index, dtype=object)
+
+
+# ---------------------------------------------------------------------------
+# Conditions on raw fields
+# ---------------------------------------------------------------------------
+def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series:
+    """Rows meeting `FIELD EQ value [AND ...]`; every row when there is no condition."""
+    if not text:
+        return pd.Series(True, index=rows.index)
+    conditions = parse_where_text(text, form)
+    if conditions is None:
+        raise ValueError(f"condition {text!r} cannot be read")
+    mask = pd.Series(True, index=rows.index)
+    for cond in conditions:
+        field = next((c for c in rows.columns if c.upper() == cond.variable), None)
+        if field is None:
+            raise KeyError(f"form {form} has no field {cond.variable} (condition {text!r})")
+        values = rows[field].astype(object).where(rows[field].notna(), "").astype(str).str.strip()
+        if cond.comparator == "EQ":
+            mask &= values == cond.values[0]
+        elif cond.comparator == "NE":
+            mask &= values != cond.values[0]
+        elif cond.comparator == "IN":
+            mask &= values.isin(cond.values)
+        elif cond.comparator == "NOTIN":
+            mask &= ~values.isin(cond.values)
+        else:
+            number = pd.to_numeric(values, errors="coerce")
+            bound = float(cond.values[0])
+            op = {"LT": number.lt, "LE": number.le, "GT": number.gt, "GE": number.ge}[cond.comparator]
+            mask &= op(bound)
+    return mask
+
+
+# ---------------------------------------------------------------------------
+# What the Mapping sheet must satisfy before anything runs
+# ---------------------------------------------------------------------------
+NEEDS_FIELD = {"assign_no_ct", "assign_ct", "assign_datetime", "assign_number"}
+NEEDS_CODELIST = {"assign_ct", "hardcode_ct", "decode_ct"}
+NEEDS_VALUE = {"hardcode_no_ct", "hardcode_ct", "concat"}
+
+
+def check_mapping(spec: Spec) -> list[Finding]:
+    """Errors in the Mapping sheet that no run could survive, all at once."""
+    out: list[Finding] = []
+
+    def error(rule: MappingRule, column: str, message: str) -> None:
+        loc = rule.loc
+        out.append(Finding("error", "bad-mapping", message, loc.sheet if loc else "Mapping",
+                           loc.row if loc else None, column))
+
+    for rule in spec.mapping:
+        name = f"{rule.dataset}.{rule.variable}"
+        if rule.algorithm not in ALGORITHMS:
+            error(rule, "Algorithm", f"{name}: algorithm {rule.algorithm!r} has no implementation "
+                                     f"(known: {', '.join(sorted(ALGORITHMS))})")
+            continue
+        if not rule.form:
+            error(rule, "Form", f"{name}: no raw form")
+        if rule.algorithm in NEEDS_FIELD and not rule.field:
+            error(rule, "Field", f"{name}: {rule.algorithm} needs a raw field")
+        if rule.algorithm in NEEDS_CODELIST and not rule.codelist:
+            error(rule, "Codelist", f"{name}: {rule.algorithm} needs a codelist")
+        if rule.algorithm in NEEDS_VALUE and rule.value is None:
+            error(rule, "Value", f"{name}: {rule.algorithm} needs a value")
+        if rule.algorithm == "decode_ct" and not rule.parameter("from"):
+            error(rule, "Parameters", f"{name}: decode_ct needs from=VARIABLE")
+        if rule.algorithm == "hardcode_ct" and rule.codelist and spec.has_codelist(rule.codelist):
+            codelist = spec.codelist(rule.codelist)
+            if rule.value not in codelist.submission_values and not codelist.extensible:
+                error(rule, "Value", f"{name}: {rule.value!r} is not a term of codelist {rule.codelist}")
+        if rule.condition and parse_where_text(rule.condition, rule.form or "") is None:
+            error(rule, "Condition", f"{name}: condition {rule.condition!r} cannot be read "
+                                     "(write FIELD EQ value, FIELD IN (a, b), joined by AND)")
+    return out

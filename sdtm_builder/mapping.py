@@ -1,0 +1,81 @@
+"""Apply the spec's Mapping sheet: raw rows in, SDTM variables out, lineage kept.
+
+Rules for a dataset are grouped into record sets: one per (form, record), where
+`record` is the rule's `record=` parameter (default: the form name). A record
+set's rows are the form's rows that meet every `condition_add` rule of the set;
+each other rule computes its variable for those rows (only where its own
+Condition holds; a later rule for the same variable overrides an earlier one
+where its condition holds). The result keeps the lineage columns (_FORM, _ROW,
+_SUBJECT) so every record can be traced to its raw row.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import pandas as pd
+
+from specs.model import MappingRule, Spec
+
+from .algorithms import ALGORITHMS, RuleInput, condition_mask
+from .issues import IssueLog
+from .raw import LINEAGE, RawData
+
+SELECTORS = {"condition_add", "not_submitted"}
+
+
+def record_sets(spec: Spec, dataset: str) -> "OrderedDict[tuple[str, str], list[MappingRule]]":
+    groups: "OrderedDict[tuple[str, str], list[MappingRule]]" = OrderedDict()
+    for rule in spec.mapping_for(dataset):
+        if rule.algorithm == "not_submitted":
+            continue
+        key = (rule.form, rule.parameter("record", rule.form))
+        groups.setdefault(key, []).append(rule)
+    return groups
+
+
+def record_rows(rows: pd.DataFrame, rules: list[MappingRule], form: str) -> pd.Series:
+    """The rows of the form that make records: those meeting every condition_add rule."""
+    mask = pd.Series(True, index=rows.index)
+    for rule in rules:
+        if rule.algorithm == "condition_add":
+            mask &= condition_mask(rows, rule.condition, form)
+    return mask
+
+
+def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog) -> pd.DataFrame:
+    """Every record set of `dataset` mapped and stacked, lineage columns kept."""
+    frames = []
+    for (form, _record), rules in record_sets(spec, dataset).items():
+        rows = raw.form(form)
+        selected = rows[record_rows(rows, rules, form)]
+        mapped = pd.DataFrame(index=selected.index)
+        for rule in rules:
+            if rule.algorithm in SELECTORS:
+                continue
+            values = ALGORITHMS[rule.algorithm](RuleInput(selected, rule, spec, issues, mapped))
+            where = condition_mask(selected, rule.condition, form)
+            if rule.variable in mapped.columns:
+                mapped[rule.variable] = values.where(where, mapped[rule.variable])
+            else:
+                mapped[rule.variable] = values.where(where, None)
+        for col in LINEAGE:
+            mapped[col] = selected[col]
+        frames.append(mapped)
+    if not frames:
+        return pd.DataFrame(columns=list(LINEAGE))
+    return pd.concat(frames, ignore_index=True)
+
+
+def not_submitted_rows(raw: RawData, spec: Spec) -> pd.DataFrame:
+    """Raw rows the spec marks as deliberately not submitted: _FORM, _ROW, reason."""
+    frames = []
+    for rule in spec.mapping:
+        if rule.algorithm != "not_submitted" or not raw.has_form(rule.form):
+            continue
+        rows = raw.form(rule.form)
+        selected = rows[condition_mask(rows, rule.condition, rule.form)]
+        frames.append(pd.DataFrame({"_FORM": selected["_FORM"], "_ROW": selected["_ROW"],
+                                    "reason": rule.comment or "not submitted per the spec"}))
+    if not frames:
+        return pd.DataFrame(columns=["_FORM", "_ROW", "reason"])
+    return pd.concat(frames, ignore_index=True).drop_duplicates(["_FORM", "_ROW"])

@@ -1,0 +1,73 @@
+"""Reading a raw EDC export: one CSV per CRF form, every value kept as text.
+
+Each row gets lineage columns that travel with it until the final step:
+`_FORM` (the file name without .csv), `_ROW` (1-based data row in the file; the
+header is not counted) and `_SUBJECT` (the raw subject identifier).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FORM = "_FORM"
+ROW = "_ROW"
+SUBJECT = "_SUBJECT"
+LINEAGE = (FORM, ROW, SUBJECT)
+
+
+class RawDataError(ValueError):
+    """A raw file cannot be used: names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class RawData:
+    """The forms of a raw export, by form name."""
+
+    folder: str
+    forms: dict[str, pd.DataFrame]
+
+    def form(self, name: str) -> pd.DataFrame:
+        try:
+            return self.forms[name]
+        except KeyError:
+            raise RawDataError(f"{self.folder}: the raw export has no form {name!r} ({name}.csv); "
+                               f"forms present: {', '.join(sorted(self.forms)) or 'none'}") from None
+
+    def has_form(self, name: str) -> bool:
+        return name in self.forms
+
+
+def read_form(path: str | os.PathLike[str], subject_field: str) -> pd.DataFrame:
+    """One form as text columns ('' for blank) plus the lineage columns."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RawDataError(f"{path}: not UTF-8 text ({exc})") from None
+    except pd.errors.ParserError as exc:
+        raise RawDataError(f"{path}: not a readable CSV file ({exc})") from None
+    if subject_field not in frame.columns:
+        raise RawDataError(f"{path}: no subject column {subject_field!r}; columns are {', '.join(frame.columns)}")
+    for col in LINEAGE:
+        if col in frame.columns:
+            raise RawDataError(f"{path}: column {col!r} is reserved for lineage")
+    frame[FORM] = path.stem
+    frame[ROW] = np.arange(1, len(frame) + 1, dtype=np.int64)
+    frame[SUBJECT] = frame[subject_field].str.strip()
+    return frame
+
+
+def read_raw(folder: str | os.PathLike[str], subject_field: str, forms: list[str] | None = None) -> RawData:
+    """Read the CSV forms of `folder` (all of them, or only `forms`)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RawDataError(f"{folder}: the raw data folder does not exist")
+    paths = sorted(folder.glob("*.csv"))
+    if forms is not None:
+        wanted = set(forms)
+        paths = [p for p in paths if p.stem in wanted]
+    return RawData(str(folder), {p.stem: read_form(p, subject_field) for p in paths})
