@@ -1,0 +1,151 @@
+"""Supplemental qualifiers, long text and non-ASCII text.
+
+- `create_supp` builds a SUPP-- dataset from parent columns, with QLABEL, QORIG
+  and QEVAL taken from the spec's value-level metadata for SUPP--.QVAL.
+- `split_long_text` keeps the first 200 characters of a text variable in the
+  parent and puts the rest in SUPP-- as QNAM <VAR>1, <VAR>2 ... (SDTMIG 3.4
+  section 4.5.3.2), splitting between words where it can.
+- `check_ascii` lists every non-ASCII value by record; transliteration happens
+  only when the caller asks for it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from specs.model import Spec
+
+from .issues import IssueLog
+from .raw import FORM, ROW, SUBJECT
+
+MAX_TEXT = 200
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, broken after a space where there is one."""
+    pieces = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind(" ", 0, limit + 1)
+        cut = cut + 1 if cut > limit // 2 else limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
+def split_long_text(frame: pd.DataFrame, *, variable: str, limit: int = MAX_TEXT) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """(frame with `variable` cut to its first piece, {QNAM: overflow pieces}) for SUPP--."""
+    values = frame[variable]
+    long = values.map(lambda v: isinstance(v, str) and len(v) > limit)
+    out = frame.copy()
+    extra: dict[str, pd.Series] = {}
+    if not long.any():
+        return out, extra
+    pieces = values[long].map(lambda v: split_text(v, limit))
+    out.loc[long, variable] = pieces.map(lambda p: p[0])
+    most = int(pieces.map(len).max())
+    for k in range(1, most):
+        qnam = f"{variable[:7]}{k}" if len(variable) >= 8 else f"{variable}{k}"
+        column = pd.Series(None, index=frame.index, dtype=object)
+        column[long] = pieces.map(lambda p, k=k: p[k] if len(p) > k else None)
+        extra[qnam] = column
+    return out, extra
+
+
+def supp_metadata(spec: Spec, supp: str) -> dict[str, dict]:
+    """{QNAM: {label, origin, evaluator}} from the value-level metadata of SUPP--.QVAL."""
+    meta: dict[str, dict] = {}
+    for row in spec.value_list(supp, "QVAL"):
+        clause = spec.where_clause(row.where_clause)
+        for cond in clause.conditions:
+            if cond.variable == "QNAM" and cond.comparator == "EQ":
+                meta[cond.values[0]] = {
+                    "label": row.label,
+                    "origin": row.origin,
+                    "evaluator": "INVESTIGATOR" if (row.source or "").lower() == "investigator" else None,
+                }
+    return meta
+
+
+def create_supp(parent: pd.DataFrame, *, spec: Spec, supp: str, rdomain: str, idvar: str | None,
+                qualifiers: dict[str, pd.Series], labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """A SUPP-- dataset: one record per parent record and non-null qualifier value.
+
+    qualifiers: {QNAM: values aligned with `parent`}. Every QNAM must have
+    value-level metadata in the spec (its label, origin and evaluator), unless a
+    label is given in `labels` (the overflow QNAMs of split text).
+    """
+    meta = supp_metadata(spec, supp)
+    frames = []
+    for qnam, values in qualifiers.items():
+        info = meta.get(qnam)
+        if info is None:
+            label = (labels or {}).get(qnam)
+            if label is None:
+                raise KeyError(f"{supp}: QNAM {qnam} has no value-level metadata (ValueLevel {supp}.QVAL where QNAM EQ {qnam})")
+            info = {"label": label, "origin": "Collected", "evaluator": None}
+        present = values.notna() & (values.astype(str).str.strip() != "")
+        if not present.any():
+            continue
+        rows = parent[present]
+        frame = pd.DataFrame({
+            "STUDYID": rows["STUDYID"].to_numpy(),
+            "RDOMAIN": rdomain,
+            "USUBJID": rows["USUBJID"].to_numpy(),
+            "IDVAR": idvar,
+            "IDVARVAL": rows[idvar].map(_idvarval).to_numpy() if idvar else None,
+            "QNAM": qnam,
+            "QLABEL": info["label"],
+            "QVAL": values[present].astype(str).to_numpy(),
+            "QORIG": info["origin"],
+            "QEVAL": info["evaluator"],
+        })
+        for col in (FORM, ROW, SUBJECT):
+            if col in rows.columns:
+                frame[col] = rows[col].to_numpy()
+        frames.append(frame)
+    if not frames:
+        columns = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _idvarval(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def non_ascii_mask(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: isinstance(v, str) and not v.isascii())
+
+
+def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, transliterate: bool = False) -> pd.DataFrame:
+    """Report every non-ASCII text value by record; transliterate only when asked.
+
+    Without transliteration the value is kept and reported as an error: a
+    transport file cannot hold it, and the export refuses it by name.
+    """
+    out = frame.copy()
+    for col in frame.columns:
+        if col.startswith("_") or frame[col].dtype != object:
+            continue
+        mask = non_ascii_mask(frame[col])
+        if not mask.any():
+            continue
+        if transliterate:
+            from anyascii import anyascii
+
+            out.loc[mask, col] = frame.loc[mask, col].map(lambda v: anyascii(v).strip())
+        lineage = all(c in frame.columns for c in (FORM, ROW, SUBJECT))
+        kwargs = dict(severity="warning" if transliterate else "error", kind="non-ASCII text",
+                      field=col, dataset=dataset, variable=col,
+                      action="transliterated to ASCII" if transliterate else "kept; cannot be written to a transport file until corrected",
+                      message="SAS transport v5 holds ASCII only")
+        if lineage:
+            issues.add_rows(frame, mask, value=frame[col], **kwargs)
+        else:
+            issues.add(form=None, subject=frame.loc[mask, "USUBJID"] if "USUBJID" in frame else None,
+                       row=np.flatnonzero(mask.to_numpy()) + 1, value=frame.loc[mask, col], **kwargs)
+    return out

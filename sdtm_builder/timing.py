@@ -1,0 +1,128 @@
+"""Identifiers and timing: --SEQ, --DY, VISIT/VISITNUM, EPOCH, TAETORD.
+
+Derivations take the dataset first and the rest by keyword, return a new frame
+and never change their input.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .dates import compute_study_day, iso_date_part
+from .raw import FORM, ROW
+
+
+def assert_columns(frame: pd.DataFrame, columns, what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"{what}: the dataset lacks the column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}")
+
+
+def derive_var_seq(frame: pd.DataFrame, *, seq_var: str, keys: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """--SEQ: 1, 2, ... within USUBJID, in the order of the spec's keys.
+
+    Ties (records equal on every key) keep the raw order (form, row), so the
+    numbering is the same on every run.
+    """
+    sort_keys = [k for k in keys if k not in (seq_var,) and k in frame.columns]
+    if "USUBJID" not in sort_keys:
+        sort_keys = ["USUBJID"] + sort_keys
+    tie = [c for c in (FORM, ROW) if c in frame.columns]
+    assert_columns(frame, ["USUBJID"], f"derive_var_seq({seq_var})")
+    ordered = frame.sort_values(sort_keys + tie, kind="stable", na_position="first")
+    out = frame.copy()
+    out[seq_var] = (ordered.groupby("USUBJID", sort=False).cumcount() + 1).astype("float64").reindex(frame.index)
+    return out
+
+
+def derive_var_dy(frame: pd.DataFrame, *, dm: pd.DataFrame, dtc: str, dy: str) -> pd.DataFrame:
+    """--DY from --DTC and DM.RFSTDTC (no day 0; null unless both dates are complete)."""
+    assert_columns(frame, ["USUBJID", dtc], f"derive_var_dy({dy})")
+    ref = frame["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
+    out = frame.copy()
+    out[dy] = compute_study_day(frame[dtc], ref)
+    return out
+
+
+def derive_vars_visit(frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: str, dtc: str,
+                      unscheduled: str = "UNSCHEDULED") -> pd.DataFrame:
+    """VISIT and VISITNUM from the trial visits (TV).
+
+    A raw visit that names a TV visit gets its VISITNUM. An unscheduled visit
+    (raw visit equal to `unscheduled`, case-insensitive) is numbered after the
+    last scheduled visit the subject had on or before its date: VISITNUM of that
+    visit plus 0.01 for the first unscheduled one, 0.02 for the next, and VISIT
+    "UNSCHEDULED <VISITNUM>". Anything else is left null (the caller reports it).
+    """
+    assert_columns(frame, ["USUBJID", visit_source, dtc], "derive_vars_visit")
+    tv_num = dict(zip(tv["VISIT"].str.upper(), tv["VISITNUM"].astype(float)))
+    raw_visit = frame[visit_source].astype(object).where(frame[visit_source].notna(), "").astype(str).str.strip()
+    upper = raw_visit.str.upper()
+    out = frame.copy()
+    visitnum = upper.map(tv_num)
+    out["VISITNUM"] = visitnum.astype("float64")
+    out["VISIT"] = np.where(visitnum.notna(), upper, None)
+    is_unsched = upper == unscheduled.upper()
+    if is_unsched.any():
+        date = iso_date_part(frame[dtc])
+        sched = pd.DataFrame({"USUBJID": frame["USUBJID"], "date": date, "num": visitnum})[visitnum.notna() & date.notna()]
+        sched = sched.sort_values(["USUBJID", "date", "num"]).drop_duplicates(["USUBJID", "date"], keep="last")
+        uns = pd.DataFrame({"USUBJID": frame["USUBJID"], "date": date, "i": np.arange(len(frame))})[is_unsched.to_numpy()]
+        uns_known = uns[uns["date"].notna()].sort_values(["date", "i"])
+        if not sched.empty and not uns_known.empty:
+            merged = pd.merge_asof(uns_known, sched.sort_values("date"), on="date", by="USUBJID", direction="backward")
+        else:
+            merged = uns_known.assign(num=np.nan)
+        merged["num"] = merged["num"].fillna(0.0)
+        merged = merged.sort_values(["USUBJID", "num", "date", "i"])
+        merged["k"] = merged.groupby(["USUBJID", "num"]).cumcount() + 1
+        merged["visitnum"] = (merged["num"] + 0.01 * merged["k"]).round(2)
+        positions = merged["i"].to_numpy()
+        vn = out["VISITNUM"].to_numpy(copy=True)
+        vn[positions] = merged["visitnum"].to_numpy()
+        out["VISITNUM"] = vn
+        labels = out["VISIT"].to_numpy(dtype=object, copy=True)
+        labels[positions] = [f"UNSCHEDULED {v:.2f}" for v in merged["visitnum"]]
+        out["VISIT"] = labels
+    return out
+
+
+def derive_var_epoch(frame: pd.DataFrame, *, se: pd.DataFrame, dtc: str) -> pd.DataFrame:
+    """EPOCH: the subject element (SE) whose start <= the record's date < its end.
+
+    A date on the last element's end date belongs to that element. Partial or
+    missing dates give a null EPOCH.
+    """
+    assert_columns(frame, ["USUBJID", dtc], "derive_var_epoch")
+    out = frame.copy()
+    out["EPOCH"] = _element_attr(frame, se, dtc, "EPOCH")
+    return out
+
+
+def derive_var_taetord(frame: pd.DataFrame, *, se: pd.DataFrame, dtc: str) -> pd.DataFrame:
+    """TAETORD: the order of the subject's element at the record's date."""
+    out = frame.copy()
+    out["TAETORD"] = pd.to_numeric(_element_attr(frame, se, dtc, "TAETORD"), errors="coerce").astype("float64")
+    return out
+
+
+def _element_attr(frame: pd.DataFrame, se: pd.DataFrame, dtc: str, attr: str) -> np.ndarray:
+    result = np.full(len(frame), None, dtype=object)
+    date = iso_date_part(frame[dtc])
+    if se.empty:
+        return result
+    elements = se.assign(start=iso_date_part(se["SESTDTC"]), end=iso_date_part(se["SEENDTC"]))
+    elements = elements[elements["start"].notna()].sort_values(["start"])
+    recs = pd.DataFrame({"USUBJID": frame["USUBJID"].to_numpy(), "date": date.to_numpy(), "i": np.arange(len(frame))})
+    recs = recs[recs["date"].notna()].sort_values("date")
+    if recs.empty:
+        return result
+    merged = pd.merge_asof(recs, elements[["USUBJID", "start", "end", attr, "SESEQ"]].sort_values("start"),
+                           left_on="date", right_on="start", by="USUBJID", direction="backward")
+    # the element must still be open at the date (or it is the subject's last element, open-ended)
+    last_start = elements.groupby("USUBJID")["start"].max()
+    is_last = merged["start"].to_numpy() == merged["USUBJID"].map(last_start).to_numpy()
+    open_at = merged["end"].isna() | (merged["date"] < merged["end"]) | ((merged["date"] == merged["end"]) & is_last)
+    ok = merged["start"].notna() & open_at
+    result[merged.loc[ok, "i"].to_numpy()] = merged.loc[ok, attr].to_numpy()
+    return result

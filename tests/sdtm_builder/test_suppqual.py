@@ -1,0 +1,74 @@
+"""SUPPQUAL, long text and non-ASCII text."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sdtm_builder.issues import IssueLog
+from sdtm_builder.suppqual import check_ascii, create_supp, split_long_text, split_text
+from specs import model as m
+
+
+def test_split_text_breaks_between_words():
+    text = ("word " * 50).strip()  # 249 characters
+    pieces = split_text(text, 200)
+    assert "".join(pieces) == text
+    assert len(pieces[0]) <= 200 and pieces[0].endswith(" ")
+    assert split_text("x" * 450, 200) == ["x" * 200, "x" * 200, "x" * 50]
+
+
+def test_split_long_text_moves_the_rest_to_supp():
+    ae = pd.DataFrame({"AETERM": ["short", "a " * 150]})
+    out, extra = split_long_text(ae, variable="AETERM")
+    assert out["AETERM"].iloc[0] == "short"
+    assert len(out["AETERM"].iloc[1]) <= 200
+    assert list(extra) == ["AETERM1"]
+    assert out["AETERM"].iloc[1] + extra["AETERM1"].iloc[1] == "a " * 150
+    assert extra["AETERM1"].iloc[0] is None
+
+
+SPEC = m.Spec(
+    datasets=(m.Dataset("SUPPAE", "Supplemental Qualifiers for AE"),),
+    variables=(m.Variable("SUPPAE", "QNAM", 1, "Qualifier Variable Name", "text"),
+               m.Variable("SUPPAE", "QVAL", 2, "Data Value", "text")),
+    value_level=(m.ValueLevel("SUPPAE", "QVAL", "WC.REL", 1, "Relationship to Drug A", "text", origin="Collected", source="Investigator"),),
+    where_clauses=(m.WhereClause("WC.REL", (m.WhereCondition("SUPPAE", "QNAM", "EQ", ("AERELA",)),)),),
+)
+
+
+def test_create_supp_takes_labels_and_origins_from_the_spec():
+    ae = pd.DataFrame({"STUDYID": ["S"] * 3, "USUBJID": ["S-1", "S-1", "S-2"], "AESEQ": [1.0, 2.0, 1.0]})
+    supp = create_supp(ae, spec=SPEC, supp="SUPPAE", rdomain="AE", idvar="AESEQ",
+                       qualifiers={"AERELA": pd.Series(["RELATED", None, "NOT RELATED"])})
+    assert supp[["USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]].to_dict("records") == [
+        {"USUBJID": "S-1", "IDVAR": "AESEQ", "IDVARVAL": "1", "QNAM": "AERELA", "QLABEL": "Relationship to Drug A",
+         "QVAL": "RELATED", "QORIG": "Collected", "QEVAL": "INVESTIGATOR"},
+        {"USUBJID": "S-2", "IDVAR": "AESEQ", "IDVARVAL": "1", "QNAM": "AERELA", "QLABEL": "Relationship to Drug A",
+         "QVAL": "NOT RELATED", "QORIG": "Collected", "QEVAL": "INVESTIGATOR"},
+    ]
+
+
+def test_a_qnam_without_metadata_is_an_error():
+    ae = pd.DataFrame({"STUDYID": ["S"], "USUBJID": ["S-1"], "AESEQ": [1.0]})
+    with pytest.raises(KeyError, match="SUPPAE: QNAM AEXX has no value-level metadata"):
+        create_supp(ae, spec=SPEC, supp="SUPPAE", rdomain="AE", idvar="AESEQ", qualifiers={"AEXX": pd.Series(["x"])})
+
+
+def _ae():
+    return pd.DataFrame({"USUBJID": ["S-1", "S-2"], "AETERM": ["头痛", "Rash"], "_FORM": ["ae", "ae"],
+                         "_ROW": [3, 4], "_SUBJECT": ["1", "2"]})
+
+
+def test_non_ascii_is_reported_by_record_and_kept():
+    issues = IssueLog()
+    out = check_ascii(_ae(), dataset="AE", issues=issues)
+    assert out["AETERM"].tolist() == ["头痛", "Rash"]
+    assert issues.frame()[["severity", "form", "subject", "row", "field", "value"]].to_dict("records") == [
+        {"severity": "error", "form": "ae", "subject": "1", "row": 3, "field": "AETERM", "value": "头痛"}]
+
+
+def test_non_ascii_is_transliterated_only_when_asked():
+    issues = IssueLog()
+    out = check_ascii(_ae(), dataset="AE", issues=issues, transliterate=True)
+    assert out["AETERM"].tolist() == ["TouTong", "Rash"]
+    assert issues.frame()["action"].tolist() == ["transliterated to ASCII"]
