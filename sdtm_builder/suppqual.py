@@ -47,7 +47,7 @@ def split_long_text(frame: pd.DataFrame, *, variable: str, limit: int = MAX_TEXT
     most = int(pieces.map(len).max())
     for k in range(1, most):
         qnam = f"{variable[:7]}{k}" if len(variable) >= 8 else f"{variable}{k}"
-        column = pd.Series(None, index=frame.index, dtype=object)
+        column = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         column[long] = pieces.map(lambda p, k=k: p[k] if len(p) > k else None)
         extra[qnam] = column
     return out, extra
