@@ -1,0 +1,93 @@
+"""The last step of every recipe, and the reconciliation ledger.
+
+`finish_dataset` keeps the spec's variables in spec order (lineage columns stay
+until the write step), sorts by the spec's keys and validates with the schema
+built from the spec. `reconcile` counts, for each raw form, the rows read,
+mapped into SDTM, deliberately not submitted and rejected (with reason): a form
+balances when every row read is one of those.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from specs.model import Spec
+from specs.schema import validate_frame
+
+from .issues import IssueLog
+from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
+
+NUMERIC = {"integer", "float"}
+
+
+def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the dataset in spec order and key order, its schema failures)."""
+    variables = spec.variables_of(dataset)
+    out = pd.DataFrame(index=frame.index)
+    for var in variables:
+        if var.name in frame.columns:
+            column = frame[var.name]
+            if var.data_type in NUMERIC:
+                column = pd.to_numeric(column, errors="coerce").astype("float64")
+            else:
+                column = column.astype(object).where(column.notna(), None)
+            out[var.name] = column
+        elif var.effective_core != "Perm":
+            out[var.name] = pd.Series([None] * len(frame), index=frame.index, dtype="float64" if var.data_type in NUMERIC else object)
+    for col in LINEAGE:
+        if col in frame.columns:
+            out[col] = frame[col]
+    keys = [k for k in spec.dataset(dataset).keys if k in out.columns]
+    tie = [c for c in (FORM, ROW) if c in out.columns]
+    out = out.sort_values(keys + tie, kind="stable", na_position="first").reset_index(drop=True)
+    failures = validate_frame(out.drop(columns=[c for c in LINEAGE if c in out.columns]), spec, dataset)
+    return out, failures
+
+
+def drop_lineage(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[c for c in LINEAGE if c in frame.columns])
+
+
+LEDGER_COLUMNS = ["form", "read", "mapped", "not_submitted", "rejected", "unaccounted", "balanced"]
+
+
+def reconcile(raw: RawData, datasets: dict[str, pd.DataFrame], not_submitted: pd.DataFrame,
+              issues: IssueLog) -> pd.DataFrame:
+    """One row per raw form: read = mapped + not submitted + rejected (+ unaccounted, which must be 0).
+
+    A row counts as mapped when at least one SDTM record traces back to it; a
+    row both mapped and rejected elsewhere counts as mapped. Rows no rule took
+    are logged as issues ("not mapped") so that none goes unseen.
+    """
+    mapped = pd.concat([d[[FORM, ROW]] for d in datasets.values() if FORM in d.columns and ROW in d.columns],
+                       ignore_index=True).drop_duplicates() if datasets else pd.DataFrame(columns=[FORM, ROW])
+    table = issues.frame()
+    rejected = table[table["action"].astype(str).str.startswith("record rejected")][["form", "row"]]
+    rejected = rejected.rename(columns={"form": FORM, "row": ROW}).drop_duplicates()
+    rows = []
+    for name, frame in sorted(raw.forms.items()):
+        ids = frame[ROW]
+        in_mapped = ids.isin(mapped.loc[mapped[FORM] == name, ROW])
+        in_ns = ids.isin(not_submitted.loc[not_submitted["_FORM"] == name, "_ROW"]) & ~in_mapped
+        in_rej = ids.isin(rejected.loc[rejected[FORM] == name, ROW]) & ~in_mapped & ~in_ns
+        unaccounted = ~(in_mapped | in_ns | in_rej)
+        if unaccounted.any():
+            issues.add_rows(frame, unaccounted, severity="error", kind="not mapped", field=None, value=None,
+                            action="not in SDTM", message=f"no mapping rule of the spec took this row of form {name}")
+        rows.append({"form": name, "read": len(frame), "mapped": int(in_mapped.sum()), "not_submitted": int(in_ns.sum()),
+                     "rejected": int(in_rej.sum()), "unaccounted": int(unaccounted.sum()),
+                     "balanced": bool(not unaccounted.any())})
+    return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+
+
+def reject_rows(frame: pd.DataFrame, mask: pd.Series, *, issues: IssueLog, dataset: str, kind: str,
+                reason: str, field: str | None = None, severity: str = "error") -> pd.DataFrame:
+    """Drop the records where `mask`, each listed in the issue log as rejected with the reason."""
+    mask = mask.reindex(frame.index, fill_value=False).astype(bool)
+    if mask.any():
+        issues.add_rows(frame, mask, severity=severity, kind=kind, field=field,
+                        value=frame[field] if field and field in frame.columns else None,
+                        dataset=dataset, action="record rejected", message=reason)
+    return frame[~mask]
+
+
+__all__ = ["finish_dataset", "drop_lineage", "reconcile", "reject_rows", "LEDGER_COLUMNS", "SUBJECT"]

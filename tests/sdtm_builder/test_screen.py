@@ -1,0 +1,23 @@
+"""Duplicate rows and subjects missing from demographics are rejected and listed."""
+from __future__ import annotations
+
+from sdtm_builder.issues import IssueLog
+from sdtm_builder.raw import read_raw
+from sdtm_builder.screen import screen_raw
+
+
+def test_duplicates_and_unknown_subjects(tmp_path):
+    (tmp_path / "dm.csv").write_text("SUBJECT,SEX\n001,Male\n002,Female\n", encoding="utf-8")
+    (tmp_path / "ae.csv").write_text(
+        "SUBJECT,RECORDPOSITION,AETERM\n001,1,Rash\n001,2,Rash\n001,3,Cough\n009,1,Fever\n", encoding="utf-8")
+    issues = IssueLog()
+    kept = screen_raw(read_raw(tmp_path, "SUBJECT"), demographics_form="dm", subject_field="SUBJECT", issues=issues)
+    assert kept.form("ae")["_ROW"].tolist() == [1, 3]
+    assert kept.form("dm")["_ROW"].tolist() == [1, 2]
+    got = issues.frame()[["severity", "kind", "form", "subject", "row", "field", "value", "action"]].to_dict("records")
+    assert got == [
+        {"severity": "error", "kind": "subject not in demographics", "form": "ae", "subject": "009", "row": 4,
+         "field": "SUBJECT", "value": "009", "action": "record rejected"},
+        {"severity": "warning", "kind": "duplicate row", "form": "ae", "subject": "001", "row": 2,
+         "field": None, "value": "same as row 1", "action": "record rejected"},
+    ]
