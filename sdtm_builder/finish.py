@@ -51,15 +51,15 @@ LEDGER_COLUMNS = ["form", "read", "mapped", "not_submitted", "rejected", "unacco
 
 
 def reconcile(raw: RawData, datasets: dict[str, pd.DataFrame], not_submitted: pd.DataFrame,
-              issues: IssueLog) -> pd.DataFrame:
+              issues: IssueLog, joined: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """One row per raw form: read = mapped + not submitted + rejected (+ unaccounted, which must be 0).
 
     A row counts as mapped when at least one SDTM record traces back to it; a
     row both mapped and rejected elsewhere counts as mapped. Rows no rule took
     are logged as issues ("not mapped") so that none goes unseen.
     """
-    mapped = pd.concat([d[[FORM, ROW]] for d in datasets.values() if FORM in d.columns and ROW in d.columns],
-                       ignore_index=True).drop_duplicates() if datasets else pd.DataFrame(columns=[FORM, ROW])
+    parts = [d[[FORM, ROW]] for d in datasets.values() if FORM in d.columns and ROW in d.columns] + list(joined or [])
+    mapped = pd.concat(parts, ignore_index=True).drop_duplicates() if parts else pd.DataFrame(columns=[FORM, ROW])
     table = issues.frame()
     rejected = table[table["action"].astype(str).str.startswith("record rejected")][["form", "row"]]
     rejected = rejected.rename(columns={"form": FORM, "row": ROW}).drop_duplicates()

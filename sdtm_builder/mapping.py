@@ -1,7 +1,11 @@
 """Apply the spec's Mapping sheet: raw rows in, SDTM variables out, lineage kept.
 
 Rules for a dataset are grouped into record sets: one per (form, record), where
-`record` is the rule's `record=` parameter (default: the form name). A record
+`record` is the rule's `record=` parameter (default: the form name). A record set
+whose rules say `join=subject` makes no records of its own: its values are
+joined, by subject, onto the records of the dataset's other record sets (one
+row per subject in the joined form; a second row of a subject is reported and
+not used). A record
 set's rows are the form's rows that meet every `condition_add` rule of the set;
 each other rule computes its variable for those rows (only where its own
 Condition holds; a later rule for the same variable overrides an earlier one
@@ -18,7 +22,7 @@ from specs.model import MappingRule, Spec
 
 from .algorithms import ALGORITHMS, RuleInput, condition_mask
 from .issues import IssueLog
-from .raw import LINEAGE, RawData
+from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
 
 SELECTORS = {"condition_add", "not_submitted"}
 
@@ -42,28 +46,53 @@ def record_rows(rows: pd.DataFrame, rules: list[MappingRule], form: str) -> pd.S
     return mask
 
 
-def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog) -> pd.DataFrame:
-    """Every record set of `dataset` mapped and stacked, lineage columns kept."""
-    frames = []
+def _map_record_set(rows: pd.DataFrame, rules: list[MappingRule], form: str, spec: Spec, issues: IssueLog) -> pd.DataFrame:
+    selected = rows[record_rows(rows, rules, form)]
+    mapped = pd.DataFrame(index=selected.index)
+    for rule in rules:
+        if rule.algorithm in SELECTORS:
+            continue
+        values = ALGORITHMS[rule.algorithm](RuleInput(selected, rule, spec, issues, mapped))
+        where = condition_mask(selected, rule.condition, form)
+        if rule.variable in mapped.columns:
+            mapped[rule.variable] = values.where(where, mapped[rule.variable])
+        else:
+            mapped[rule.variable] = values.where(where, None)
+    for col in LINEAGE:
+        mapped[col] = selected[col]
+    return mapped
+
+
+def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
+                joined: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Every record set of `dataset` mapped and stacked, lineage columns kept.
+
+    joined: when given, the (_FORM, _ROW) of every raw row whose values were
+    joined onto the records is appended to it, for the reconciliation ledger.
+    """
+    frames, joins = [], []
     for (form, _record), rules in record_sets(spec, dataset).items():
-        rows = raw.form(form)
-        selected = rows[record_rows(rows, rules, form)]
-        mapped = pd.DataFrame(index=selected.index)
-        for rule in rules:
-            if rule.algorithm in SELECTORS:
-                continue
-            values = ALGORITHMS[rule.algorithm](RuleInput(selected, rule, spec, issues, mapped))
-            where = condition_mask(selected, rule.condition, form)
-            if rule.variable in mapped.columns:
-                mapped[rule.variable] = values.where(where, mapped[rule.variable])
-            else:
-                mapped[rule.variable] = values.where(where, None)
-        for col in LINEAGE:
-            mapped[col] = selected[col]
-        frames.append(mapped)
+        mapped = _map_record_set(raw.form(form), rules, form, spec, issues)
+        if any(rule.parameter("join") == "subject" for rule in rules):
+            joins.append((form, mapped))
+        else:
+            frames.append(mapped)
     if not frames:
         return pd.DataFrame(columns=list(LINEAGE))
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    for form, mapped in joins:
+        repeat = mapped.duplicated(SUBJECT, keep="first")
+        if repeat.any():
+            issues.add_rows(mapped, repeat, severity="error", kind="repeated row", field=None, value=None,
+                            dataset=dataset, action="not used",
+                            message=f"{dataset} takes one row per subject from form {form}; this is a further one")
+        if joined is not None:
+            joined.append(mapped.loc[~repeat & mapped[SUBJECT].isin(out[SUBJECT]), [FORM, ROW]])
+        values = mapped[~repeat].drop(columns=[FORM, ROW]).set_index(SUBJECT)
+        for col in values.columns:
+            joined = out[SUBJECT].map(values[col])
+            out[col] = joined.where(joined.notna(), out[col]) if col in out.columns else joined
+    return out
 
 
 def not_submitted_rows(raw: RawData, spec: Spec) -> pd.DataFrame:

@@ -22,6 +22,19 @@ def _at(element, column: str | None = None) -> dict:
     return {"sheet": loc.sheet if loc else None, "row": loc.row if loc else None, "column": column}
 
 
+def supplemental_qualifiers(spec: m.Spec) -> dict[str, tuple[str, ...]]:
+    """{parent dataset: QNAMs} from the value-level metadata of each SUPP-- dataset's QVAL."""
+    out: dict[str, list[str]] = {}
+    clauses = {w.id: w for w in spec.where_clauses}
+    for row in spec.value_level:
+        if not row.dataset.startswith("SUPP") or row.variable != "QVAL" or row.where_clause not in clauses:
+            continue
+        for cond in clauses[row.where_clause].conditions:
+            if cond.variable == "QNAM" and cond.comparator == "EQ" and cond.values:
+                out.setdefault(row.dataset[4:], []).append(cond.values[0])
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Finding]:
     """All integrity findings of `spec`.
 
@@ -155,9 +168,10 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
 
     # -- mapping -----------------------------------------------------------
     known_algorithms = set(algorithms) if algorithms is not None else None
+    qnams = supplemental_qualifiers(spec)
     for rule in spec.mapping:
-        if rule.variable and (rule.dataset, rule.variable) not in variables:
-            error("broken-reference", f"mapping target {rule.dataset}.{rule.variable} is not a variable", rule, "Variable")
+        if rule.variable and (rule.dataset, rule.variable) not in variables and rule.variable not in qnams.get(rule.dataset, ()):
+            error("broken-reference", f"mapping target {rule.dataset}.{rule.variable} is neither a variable nor a supplemental qualifier (QNAM of SUPP{rule.dataset})", rule, "Variable")
         ref("codelist", rule.codelist, codelists, rule, "Codelist")
         if known_algorithms is not None and rule.algorithm not in known_algorithms:
             error("unknown-algorithm", f"algorithm {rule.algorithm!r} has no implementation", rule, "Algorithm")

@@ -124,3 +124,26 @@ def test_map_to_codelist_uses_terms_decodes_and_synonyms():
 def test_conditions(tmp_path, condition, expected):
     rows = _raw(tmp_path).form("ae")
     assert condition_mask(rows, condition, "ae").tolist() == expected
+
+
+def test_join_by_subject_adds_values_from_another_form(tmp_path):
+    (tmp_path / "dm.csv").write_text("SUBJECT,SEX\n001,Male\n002,Female\n", encoding="utf-8")
+    (tmp_path / "ic.csv").write_text("SUBJECT,ICDAT\n002,01 JAN 2020\n001,05 JAN 2020\n001,06 JAN 2020\n", encoding="utf-8")
+    raw = RawData(str(tmp_path), {f: read_form(tmp_path / f"{f}.csv", "SUBJECT") for f in ("dm", "ic")})
+    spec = m.Spec(
+        datasets=(m.Dataset("DM", "Demographics"),),
+        variables=(m.Variable("DM", "SEX", 1, "Sex", "text"), m.Variable("DM", "RFICDTC", 2, "Consent", "datetime")),
+        codelists=(),
+        mapping=(
+            m.MappingRule("DM", "SEX", "assign_no_ct", 1, "dm", "SEX"),
+            m.MappingRule("DM", "RFICDTC", "assign_datetime", 2, "ic", "ICDAT", parameters=(("join", "subject"),)),
+        ),
+    )
+    issues = IssueLog()
+    out = map_dataset(raw, spec, "DM", issues)
+    assert out[["_SUBJECT", "SEX", "RFICDTC", "_FORM", "_ROW"]].to_dict("records") == [
+        {"_SUBJECT": "001", "SEX": "Male", "RFICDTC": "2020-01-05", "_FORM": "dm", "_ROW": 1},
+        {"_SUBJECT": "002", "SEX": "Female", "RFICDTC": "2020-01-01", "_FORM": "dm", "_ROW": 2},
+    ]
+    assert issues.frame()[["kind", "form", "row", "action"]].to_dict("records") == [
+        {"kind": "repeated row", "form": "ic", "row": 3, "action": "not used"}]
