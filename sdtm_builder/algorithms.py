@@ -9,6 +9,8 @@ file, subject, row and field; the record is never dropped here.
 | --------------- | -------------------------------------------------------------- |
 | assign_no_ct    | the raw field as collected (trimmed; blank is null)            |
 | assign_ct       | the raw field mapped to a submission value of the codelist     |
+|                 | (by term, decode or synonym; `crf_values=a|b` lists the CRF's   |
+|                 | answers, and a value outside them is reported even if it maps) |
 | hardcode_no_ct  | the rule's Value                                               |
 | hardcode_ct     | the rule's Value, a term of the codelist                       |
 | assign_datetime | the raw date (+ time) as ISO 8601, partial kept partial        |
@@ -58,8 +60,11 @@ def algorithm(name: str):
 
 
 def _text(rows: pd.DataFrame, field: str) -> pd.Series:
-    values = rows[field].astype(object).where(rows[field].notna(), "").astype(str).str.strip()
-    return values.where(values != "", None)
+    """The raw field trimmed, blank as None (each distinct value handled once)."""
+    column = rows[field]
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    cleaned = np.array([(u.strip() or None) if isinstance(u, str) else u for u in uniques] + [None], dtype=object)
+    return pd.Series(cleaned[codes], index=rows.index, dtype=object)
 
 
 def _field(inp: RuleInput) -> str:
@@ -108,6 +113,16 @@ def assign_ct(inp: RuleInput) -> pd.Series:
             action="kept as collected" if not extensible else "kept as a new term of the extensible codelist",
             message=f"not a term (or synonym) of codelist {codelist.id}"
                     + (" (extensible)" if extensible else ""))
+    answers = inp.rule.parameter("crf_values")
+    if answers:
+        allowed = {a.strip() for a in answers.split("|")}
+        off_crf = raw.notna() & ~outside & ~raw.isin(allowed)
+        if off_crf.any():
+            inp.issues.add_rows(
+                inp.rows, off_crf, severity="warning", kind="value outside the CRF codelist",
+                field=inp.rule.field, value=raw, dataset=inp.rule.dataset, variable=inp.rule.variable,
+                action=f"mapped to the codelist {codelist.id} term it names",
+                message=f"not one of the CRF answers ({' | '.join(sorted(allowed))})")
     return mapped
 
 
@@ -180,10 +195,36 @@ def concat(inp: RuleInput) -> pd.Series:
 
 @algorithm("decode_ct")
 def decode_ct(inp: RuleInput) -> pd.Series:
-    source = inp.mapped[inp.rule.parameter("from")]
-    codelist = inp.spec.codelist(inp.rule.codelist)
-    decodes = {t.term: t.decoded_value for t in codelist.terms}
-    return source.map(lambda v: decodes.get(v) if isinstance(v, str) else None)
+    """The term of the rule's codelist paired with the value of `from`.
+
+    Paired codelists (RSTESTCD / RSTEST) share NCI term codes: the value's code
+    in its own codelist picks the term. Without codes (or when the rule's
+    codelist is the variable's own), the decoded value is returned.
+    """
+    source_var = inp.rule.parameter("from")
+    source = inp.mapped[source_var]
+    target = inp.spec.codelist(inp.rule.codelist)
+    own_id = inp.spec.variable(inp.rule.dataset, source_var).codelist if _has_var(inp.spec, inp.rule.dataset, source_var) else None
+    if own_id and own_id != target.id and inp.spec.has_codelist(own_id):
+        own = inp.spec.codelist(own_id)
+        by_code = {t.nci_code: t.term for t in target.terms if t.nci_code}
+        by_decode = {t.decoded_value: t.term for t in target.terms if t.decoded_value}
+        table = {}
+        for t in own.terms:
+            table[t.term] = by_code.get(t.nci_code) or by_decode.get(t.decoded_value) or by_decode.get(t.term)
+    else:
+        table = {t.term: t.decoded_value for t in target.terms}
+    out = source.map(lambda v: table.get(v) if isinstance(v, str) else None)
+    missing = source.notna() & out.isna()
+    if missing.any():
+        inp.issues.add_rows(inp.rows, missing, severity="error", kind="no decode", field=None, value=source,
+                            dataset=inp.rule.dataset, variable=inp.rule.variable, action="left null",
+                            message=f"{source_var} value has no paired term in codelist {target.id}")
+    return out
+
+
+def _has_var(spec: Spec, dataset: str, name: str) -> bool:
+    return any(v.name == name for v in spec.variables_of(dataset))
 
 
 @algorithm("condition_add")
@@ -211,7 +252,7 @@ def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series
         field = next((c for c in rows.columns if c.upper() == cond.variable), None)
         if field is None:
             raise KeyError(f"form {form} has no field {cond.variable} (condition {text!r})")
-        values = rows[field].astype(object).where(rows[field].notna(), "").astype(str).str.strip()
+        values = _text(rows, field).fillna("")
         if cond.comparator == "EQ":
             mask &= values == cond.values[0]
         elif cond.comparator == "NE":

@@ -55,7 +55,9 @@ class IssueLog:
         value = kwargs.pop("value", None)
         if isinstance(value, pd.Series):
             value = value.reindex(selected.index)
-        elif value is None and kwargs.get("field") in selected.columns:
+        if isinstance(kwargs.get("field"), pd.Series):
+            kwargs["field"] = kwargs["field"].reindex(selected.index)
+        elif value is None and isinstance(kwargs.get("field"), str) and kwargs["field"] in selected.columns:
             value = selected[kwargs["field"]]
         self.add(form=selected[FORM], subject=selected[SUBJECT], row=selected[ROW], value=value, **kwargs)
 

@@ -52,27 +52,34 @@ def _map_record_set(rows: pd.DataFrame, rules: list[MappingRule], form: str, spe
     for rule in rules:
         if rule.algorithm in SELECTORS:
             continue
-        values = ALGORITHMS[rule.algorithm](RuleInput(selected, rule, spec, issues, mapped))
         where = condition_mask(selected, rule.condition, form)
+        rows = selected if where.all() else selected[where]
+        values = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, spec, issues, mapped.loc[rows.index]))
+        values = values.reindex(selected.index)
         if rule.variable in mapped.columns:
             mapped[rule.variable] = values.where(where, mapped[rule.variable])
         else:
-            mapped[rule.variable] = values.where(where, None)
+            mapped[rule.variable] = values.where(where, None).astype(values.dtype if values.dtype.kind == "f" else object)
     for col in LINEAGE:
         mapped[col] = selected[col]
     return mapped
 
 
 def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
-                joined: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+                joined: list[pd.DataFrame] | None = None, exclude: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every record set of `dataset` mapped and stacked, lineage columns kept.
 
     joined: when given, the (_FORM, _ROW) of every raw row whose values were
     joined onto the records is appended to it, for the reconciliation ledger.
+    exclude: raw rows (_FORM, _ROW) that are mapped (their problems reported)
+    but make no record and join nothing.
     """
     frames, joins = [], []
     for (form, _record), rules in record_sets(spec, dataset).items():
         mapped = _map_record_set(raw.form(form), rules, form, spec, issues)
+        if exclude is not None and len(exclude):
+            drop = mapped[ROW].isin(exclude.loc[exclude[FORM] == form, ROW])
+            mapped = mapped[~drop]
         if any(rule.parameter("join") == "subject" for rule in rules):
             joins.append((form, mapped))
         else:
@@ -90,8 +97,8 @@ def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
             joined.append(mapped.loc[~repeat & mapped[SUBJECT].isin(out[SUBJECT]), [FORM, ROW]])
         values = mapped[~repeat].drop(columns=[FORM, ROW]).set_index(SUBJECT)
         for col in values.columns:
-            joined = out[SUBJECT].map(values[col])
-            out[col] = joined.where(joined.notna(), out[col]) if col in out.columns else joined
+            looked_up = out[SUBJECT].map(values[col])
+            out[col] = looked_up.where(looked_up.notna(), out[col]) if col in out.columns else looked_up
     return out
 
 
@@ -108,3 +115,33 @@ def not_submitted_rows(raw: RawData, spec: Spec) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["_FORM", "_ROW", "reason"])
     return pd.concat(frames, ignore_index=True).drop_duplicates(["_FORM", "_ROW"])
+
+
+def check_fields(raw: RawData, spec: Spec) -> list[str]:
+    """Every Mapping rule whose form or field is absent from the raw export (all at once)."""
+    from specs.workbook import parse_where_text
+
+    problems = []
+    for rule in spec.mapping:
+        where = f"Mapping row {rule.loc.row}" if rule.loc else "Mapping"
+        if not rule.form:
+            continue
+        if not raw.has_form(rule.form):
+            problems.append(f"{where} ({rule.dataset}.{rule.variable or rule.algorithm}): form {rule.form!r} "
+                            f"({rule.form}.csv) is not in the raw export")
+            continue
+        columns = {c.upper(): c for c in raw.form(rule.form).columns}
+        fields = [rule.field] if rule.field else []
+        fields += [rule.parameter("time_field")] if rule.parameter("time_field") else []
+        for text in (rule.condition,):
+            for cond in (parse_where_text(text, rule.form) or ()) if text else ():
+                fields.append(cond.variable)
+        if rule.algorithm == "concat" and rule.value:
+            import re
+            fields += [n for n in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", rule.value)
+                       if n.upper() in columns or not any(r.variable == n for r in spec.mapping_for(rule.dataset))]
+        for name in fields:
+            if name.upper() not in columns:
+                problems.append(f"{where} ({rule.dataset}.{rule.variable or rule.algorithm}): form {rule.form} "
+                                f"has no field {name!r}")
+    return problems

@@ -4,11 +4,15 @@ A row that repeats an earlier row of the same form in every field (the row
 number and the EDC's record position aside) is rejected as a duplicate; a row
 of a subject absent from the demographics form is rejected too, since SDTM
 holds no record of a subject without DM. Every rejected row is listed in the
-issue log with the reason; the forms returned hold only the rows kept.
+issue log with the reason. The rows stay in the raw export, so that the
+mapping still reports each of their fields' problems; the mapping drops them
+from the records it makes.
 """
 from __future__ import annotations
 
 import pandas as pd
+
+from specs.schema import per_unique
 
 from .issues import IssueLog
 from .raw import FORM, ROW, SUBJECT, RawData
@@ -18,11 +22,11 @@ POSITION_FIELDS = ("RECORDPOSITION",)
 
 
 def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issues: IssueLog,
-               ignore_fields: tuple[str, ...] = POSITION_FIELDS) -> RawData:
-    """The raw export less duplicate rows and rows of subjects not in demographics."""
+               ignore_fields: tuple[str, ...] = POSITION_FIELDS) -> pd.DataFrame:
+    """The rejected rows (_FORM, _ROW): duplicates and rows of subjects not in demographics."""
     dm = raw.form(demographics_form)
     known = set(dm[SUBJECT])
-    kept: dict[str, pd.DataFrame] = {}
+    rejected: list[pd.DataFrame] = []
     for name, frame in raw.forms.items():
         content = [c for c in frame.columns if c not in (FORM, ROW) and c not in ignore_fields]
         duplicate = frame.duplicated(subset=content, keep="first")
@@ -38,5 +42,29 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
             issues.add_rows(frame, unknown, severity="error", kind="subject not in demographics", field=subject_field,
                             value=frame[SUBJECT], action="record rejected",
                             message=f"subject has no row in the demographics form {demographics_form}")
-        kept[name] = frame[~duplicate & ~unknown]
-    return RawData(raw.folder, kept)
+        rejected.append(frame.loc[duplicate | unknown, [FORM, ROW]])
+    return pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=[FORM, ROW])
+
+
+def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
+    """List every raw value with non-ASCII characters or over `limit` characters.
+
+    This is a report of the raw export; what happens to a value that reaches
+    SDTM (split into SUPP--, transliterated or refused by the transport file)
+    is reported again where it happens.
+    """
+    for name, frame in raw.forms.items():
+        for col in frame.columns:
+            if col in (FORM, ROW, SUBJECT) or frame[col].dtype != object:
+                continue
+            values = frame[col]
+            non_ascii = ~per_unique(values, str.isascii)
+            if non_ascii.any():
+                issues.add_rows(frame, non_ascii, severity="warning", kind="non-ASCII text", field=col,
+                                value=values, action="reported",
+                                message="non-ASCII characters in the raw export (SAS transport v5 holds ASCII only)")
+            long = ~per_unique(values, lambda v: len(v) <= limit)
+            if long.any():
+                issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=col,
+                                value=values, action="reported",
+                                message=f"{values[long].str.len().max()} characters at most in this field; SDTM text is at most {limit}")

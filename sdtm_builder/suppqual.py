@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from specs.model import Spec
+from specs.schema import per_unique
 
 from .issues import IssueLog
 from .raw import FORM, ROW, SUBJECT
@@ -118,14 +119,16 @@ def _idvarval(value) -> str:
 
 
 def non_ascii_mask(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: isinstance(v, str) and not v.isascii())
+    return per_unique(values, lambda v: isinstance(v, str) and not v.isascii()) & values.notna()
 
 
 def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, transliterate: bool = False) -> pd.DataFrame:
     """Report every non-ASCII text value by record; transliterate only when asked.
 
-    Without transliteration the value is kept and reported as an error: a
-    transport file cannot hold it, and the export refuses it by name.
+    A transport file holds ASCII only. With `transliterate` the characters are
+    spelled in ASCII (Chinese as pinyin); without it each non-ASCII character
+    is replaced by '?', so the record and the rest of its text still reach the
+    file. Either way every value is listed with its record.
     """
     out = frame.copy()
     for col in frame.columns:
@@ -138,11 +141,13 @@ def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, translit
             from anyascii import anyascii
 
             out.loc[mask, col] = frame.loc[mask, col].map(lambda v: anyascii(v).strip())
+        else:
+            out.loc[mask, col] = frame.loc[mask, col].map(lambda v: "".join(c if c.isascii() else "?" for c in v))
         lineage = all(c in frame.columns for c in (FORM, ROW, SUBJECT))
         kwargs = dict(severity="warning" if transliterate else "error", kind="non-ASCII text",
                       field=col, dataset=dataset, variable=col,
-                      action="transliterated to ASCII" if transliterate else "kept; cannot be written to a transport file until corrected",
-                      message="SAS transport v5 holds ASCII only")
+                      action="transliterated to ASCII" if transliterate else "non-ASCII characters written as '?'",
+                      message="SAS transport v5 holds ASCII only; correct the source or ask for transliteration")
         if lineage:
             issues.add_rows(frame, mask, value=frame[col], **kwargs)
         else:

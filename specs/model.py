@@ -397,3 +397,23 @@ def unique_in_order(items: Iterable[str]) -> tuple[str, ...]:
     for item in items:
         seen.setdefault(item, None)
     return tuple(seen)
+
+
+def restrict_to_data(spec: Spec, columns: dict[str, list[str]]) -> Spec:
+    """The spec less the permissible variables a dataset does not carry.
+
+    SDTMIG lets a sponsor leave out a Perm variable that was not collected; the
+    transport file and define.xml then describe the variables actually present.
+    Req and Exp variables are kept whether present or not (their absence is an
+    error for the checks to report). Datasets not in `columns` are kept whole.
+    """
+    from dataclasses import replace
+
+    def keep(var: Variable) -> bool:
+        present = columns.get(var.dataset)
+        return present is None or var.name in present or var.effective_core != "Perm"
+
+    variables = tuple(v for v in spec.variables if keep(v))
+    kept = {(v.dataset, v.name) for v in variables}
+    value_level = tuple(r for r in spec.value_level if (r.dataset, r.variable) in kept)
+    return replace(spec, variables=variables, value_level=value_level)

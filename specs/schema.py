@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
@@ -54,6 +55,22 @@ def is_iso8601_dtc(value: str) -> bool:
     return True
 
 
+def per_unique(series: pd.Series, test) -> pd.Series:
+    """`test` applied to each distinct value only (nulls pass), spread back to every row.
+
+    Clinical columns repeat a few values many times, so this costs the number
+    of distinct values, not of rows.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return pd.Series(True, index=series.index)
+    ok = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
+    result = np.ones(len(series), dtype=bool)
+    present = codes >= 0
+    result[present] = ok[codes[present]]
+    return pd.Series(result, index=series.index)
+
+
 def _is_dtc(var: Variable) -> bool:
     return var.name.endswith("DTC") or (var.data_type in DTC_TYPES and not _is_numeric_date(var))
 
@@ -64,15 +81,15 @@ def _is_numeric_date(var: Variable) -> bool:
 
 
 def _text_checks(var: Variable) -> list[pa.Check]:
-    checks = [pa.Check(lambda s: s.map(lambda v: isinstance(v, str)), name="text type",
+    checks = [pa.Check(lambda s: per_unique(s, lambda v: isinstance(v, str)), name="text type",
                        description=f"{var.name} is text: every value must be a string")]
     if var.length:
         checks.append(pa.Check(
-            lambda s, n=var.length: s.map(lambda v: len(str(v).encode("utf-8")) <= n),
+            lambda s, n=var.length: per_unique(s, lambda v: len(str(v).encode("utf-8")) <= n),
             name=f"length <= {var.length}",
             description=f"{var.name} is at most {var.length} bytes long"))
     if _is_dtc(var):
-        checks.append(pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and is_iso8601_dtc(v)),
+        checks.append(pa.Check(lambda s: per_unique(s, lambda v: isinstance(v, str) and is_iso8601_dtc(v)),
                                name="ISO 8601", description=f"{var.name} is an ISO 8601 date/time"))
     return checks
 
@@ -80,12 +97,14 @@ def _text_checks(var: Variable) -> list[pa.Check]:
 def _numeric_checks(var: Variable) -> list[pa.Check]:
     if _is_numeric_date(var):
         return [pa.Check(
-            lambda s: s.map(lambda v: isinstance(v, (int, float, pd.Timestamp)) or hasattr(v, "toordinal")),
+            lambda s: pd.Series(True, index=s.index) if s.dtype.kind in "fiuM"
+            else per_unique(s, lambda v: isinstance(v, (int, float, pd.Timestamp)) or hasattr(v, "toordinal")),
             name="date or number", description=f"{var.name} is a numeric date")]
-    checks = [pa.Check(lambda s: s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+    checks = [pa.Check(lambda s: pd.Series(True, index=s.index) if s.dtype.kind in "fiu"
+                       else per_unique(s, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
                        name="numeric type", description=f"{var.name} is numeric")]
     if var.data_type == "integer":
-        checks.append(pa.Check(lambda s: s.map(lambda v: not isinstance(v, (int, float)) or float(v).is_integer()),
+        checks.append(pa.Check(lambda s: per_unique(s, lambda v: not isinstance(v, (int, float)) or float(v).is_integer()),
                                name="whole number", description=f"{var.name} is an integer"))
     return checks
 
@@ -98,7 +117,7 @@ def _codelist_check(spec: Spec, var: Variable) -> list[pa.Check]:
     if not allowed:
         return []
     # numbers in a numeric codelist compare as their text
-    fn = (lambda s, a=allowed: s.map(lambda v: _as_term(v) in a))
+    fn = (lambda s, a=allowed: per_unique(s, lambda v: _as_term(v) in a))
     if codelist.extensible:
         return [pa.Check(fn, name=f"codelist {codelist.id} (extensible)",
                          description=f"{var.name} value not in extensible codelist {codelist.id}: a new term, reported")]
@@ -144,7 +163,9 @@ def _blank_to_null(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
-            out[col] = out[col].map(lambda v: None if isinstance(v, str) and v.strip() == "" else v)
+            blank = per_unique(out[col], lambda v: isinstance(v, str) and v.strip() == "") & out[col].notna()
+            if blank.any():
+                out[col] = out[col].where(~blank, None)
     return out
 
 

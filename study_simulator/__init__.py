@@ -1,1 +1,5 @@
-"""A simulated EDC export of the anlotinib + toripalimab soft-tissue sarcoma trial."""
+"""The simulated EDC export of the anlotinib + toripalimab soft-tissue sarcoma study."""
+from .api import SimulationResult, simulate
+from .settings import SimulationSettings
+
+__all__ = ["SimulationResult", "SimulationSettings", "simulate"]

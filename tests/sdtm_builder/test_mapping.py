@@ -147,3 +147,16 @@ def test_join_by_subject_adds_values_from_another_form(tmp_path):
     ]
     assert issues.frame()[["kind", "form", "row", "action"]].to_dict("records") == [
         {"kind": "repeated row", "form": "ic", "row": 3, "action": "not used"}]
+
+
+def test_assign_ct_reports_values_outside_the_crf_answers(tmp_path):
+    rules = (R(1, "AESER", "assign_ct", field="AESER", codelist="NY", parameters=(("crf_values", "Yes|No"),)),)
+    path = tmp_path / "ae.csv"
+    path.write_text("SUBJECT,AESER\n1,Yes\n1,Y\n1,maybe\n", encoding="utf-8")
+    issues = IssueLog()
+    out = map_dataset(RawData(str(tmp_path), {"ae": read_form(path, "SUBJECT")}), _spec(*rules), "AE", issues)
+    assert out["AESER"].tolist() == ["Y", "Y", "maybe"]
+    assert issues.frame()[["severity", "kind", "row", "value"]].to_dict("records") == [
+        {"severity": "error", "kind": "value outside codelist", "row": 3, "value": "maybe"},
+        {"severity": "warning", "kind": "value outside the CRF codelist", "row": 2, "value": "Y"},
+    ]

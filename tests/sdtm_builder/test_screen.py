@@ -11,9 +11,8 @@ def test_duplicates_and_unknown_subjects(tmp_path):
     (tmp_path / "ae.csv").write_text(
         "SUBJECT,RECORDPOSITION,AETERM\n001,1,Rash\n001,2,Rash\n001,3,Cough\n009,1,Fever\n", encoding="utf-8")
     issues = IssueLog()
-    kept = screen_raw(read_raw(tmp_path, "SUBJECT"), demographics_form="dm", subject_field="SUBJECT", issues=issues)
-    assert kept.form("ae")["_ROW"].tolist() == [1, 3]
-    assert kept.form("dm")["_ROW"].tolist() == [1, 2]
+    rejected = screen_raw(read_raw(tmp_path, "SUBJECT"), demographics_form="dm", subject_field="SUBJECT", issues=issues)
+    assert rejected.to_dict("records") == [{"_FORM": "ae", "_ROW": 2}, {"_FORM": "ae", "_ROW": 4}]
     got = issues.frame()[["severity", "kind", "form", "subject", "row", "field", "value", "action"]].to_dict("records")
     assert got == [
         {"severity": "error", "kind": "subject not in demographics", "form": "ae", "subject": "009", "row": 4,
@@ -21,3 +20,14 @@ def test_duplicates_and_unknown_subjects(tmp_path):
         {"severity": "warning", "kind": "duplicate row", "form": "ae", "subject": "001", "row": 2,
          "field": None, "value": "same as row 1", "action": "record rejected"},
     ]
+
+
+def test_scan_text_reports_non_ascii_and_long_values(tmp_path):
+    from sdtm_builder.screen import scan_text
+
+    (tmp_path / "ae.csv").write_text("SUBJECT,AETERM,AECOMM\n001,头痛,\n001,Rash," + "x" * 201 + "\n", encoding="utf-8")
+    issues = IssueLog()
+    scan_text(read_raw(tmp_path, "SUBJECT"), issues=issues)
+    got = issues.frame()[["kind", "row", "field"]].to_dict("records")
+    assert got == [{"kind": "non-ASCII text", "row": 1, "field": "AETERM"},
+                   {"kind": "text over 200 characters", "row": 2, "field": "AECOMM"}]

@@ -59,10 +59,10 @@ def _ae():
                          "_ROW": [3, 4], "_SUBJECT": ["1", "2"]})
 
 
-def test_non_ascii_is_reported_by_record_and_kept():
+def test_non_ascii_is_reported_by_record_and_replaced():
     issues = IssueLog()
     out = check_ascii(_ae(), dataset="AE", issues=issues)
-    assert out["AETERM"].tolist() == ["头痛", "Rash"]
+    assert out["AETERM"].tolist() == ["??", "Rash"]
     assert issues.frame()[["severity", "form", "subject", "row", "field", "value"]].to_dict("records") == [
         {"severity": "error", "form": "ae", "subject": "1", "row": 3, "field": "AETERM", "value": "头痛"}]
 

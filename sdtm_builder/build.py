@@ -1,0 +1,272 @@
+"""Raw EDC export to SDTM: the whole stage.
+
+    result = build_sdtm(raw_dir, config=builtin_study())
+    result.datasets["DM"]      # the finished datasets (lineage columns kept)
+    result.issues              # every problem, by file, subject, row and field
+    result.ledger              # per raw form: read = mapped + not submitted + rejected
+    write_sdtm(result, out_dir)
+
+Order: the raw export is read and screened (duplicates, subjects absent from
+demographics, non-ASCII and long text); the spec's Mapping sheet is checked
+(an algorithm without implementation stops the run before anything is read);
+the recipes run (trial design, the collected domains, DM, SE, TS); then every
+dataset gets the same finishing: visits, --SEQ, study days, EPOCH, checks of
+dates and results, SUPP--, the schema from the spec.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from specs import check_spec, read_workbook
+from specs.findings import Finding
+from specs.integrity import supplemental_qualifiers
+from specs.model import Spec, restrict_to_data
+from specs.schema import per_unique
+from specs.study import StudyConfig
+
+from .algorithms import ALGORITHMS, check_mapping
+from .context import SdtmRun
+from .finish import drop_lineage, finish_dataset, reconcile
+from .issues import IssueLog
+from .mapping import check_fields, not_submitted_rows
+from .raw import FORM, ROW, RawDataError, read_raw
+from .recipes import dm as dm_recipe
+from .recipes import events, se as se_recipe, trial_design
+from .screen import scan_text, screen_raw
+from .suppqual import check_ascii, create_supp, split_long_text
+from .timing import derive_var_dy, derive_var_epoch, derive_var_seq, derive_var_taetord, derive_vars_visit
+
+
+class SpecError(ValueError):
+    """The spec cannot drive a run: every problem, with sheet, row and column."""
+
+    def __init__(self, path: str, findings: list[Finding]):
+        self.findings = findings
+        lines = "\n".join(f"  - {f}" for f in findings)
+        super().__init__(f"{path}: the spec has {len(findings)} error(s); nothing was built:\n{lines}")
+
+
+@dataclass
+class SdtmResult:
+    spec: Spec
+    datasets: dict[str, pd.DataFrame]  # finished, lineage columns kept
+    failures: pd.DataFrame  # schema failures of every dataset
+    issues: pd.DataFrame
+    ledger: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def final(self, dataset: str) -> pd.DataFrame:
+        """The dataset as submitted (lineage dropped)."""
+        return drop_lineage(self.datasets[dataset])
+
+
+# The recipes, in the order they run. A recipe may use the datasets built before it.
+RECIPES: list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]] = [
+    ("TA", lambda run: trial_design.build_design(run, "TA")),
+    ("TE", lambda run: trial_design.build_design(run, "TE")),
+    ("TV", lambda run: trial_design.build_design(run, "TV")),
+    ("TI", lambda run: trial_design.build_design(run, "TI")),
+    ("EX", lambda run: events.build_mapped(run, "EX")),
+    ("DS", lambda run: events.build_mapped(run, "DS")),
+    ("AE", events.build_ae),
+    ("CM", lambda run: events.build_mapped(run, "CM")),
+    ("MH", lambda run: events.build_mapped(run, "MH")),
+    ("PR", lambda run: events.build_mapped(run, "PR")),
+    ("SV", lambda run: events.build_mapped(run, "SV")),
+    ("TU", lambda run: events.build_mapped(run, "TU")),
+    ("TR", lambda run: events.build_mapped(run, "TR")),
+    ("RS", lambda run: events.build_mapped(run, "RS")),
+    ("DM", dm_recipe.build_dm),
+    ("SE", se_recipe.build_se),
+    ("TS", trial_design.build_ts),
+]
+DESIGN_DATASETS = {"TA", "TE", "TV", "TI", "TS"}
+
+
+def load_sdtm_spec(path: str | os.PathLike[str]) -> Spec:
+    """Read the SDTM spec; raise SpecError with every error that would stop a run."""
+    spec, read_findings = read_workbook(path)
+    errors = [f for f in read_findings if f.severity == "error"]
+    errors += [f for f in check_spec(spec, algorithms=ALGORITHMS) if f.severity == "error"]
+    errors += check_mapping(spec)
+    if errors:
+        raise SpecError(str(path), errors)
+    return spec
+
+
+def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Spec | None = None,
+               progress: Callable[[str], None] | None = None) -> SdtmResult:
+    """Build every SDTM dataset of the spec from the raw export in `raw_dir`."""
+    import time
+
+    note = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    spec = spec or load_sdtm_spec(config.sdtm_spec)
+    issues = IssueLog()
+    note("reading the raw export")
+    raw = read_raw(raw_dir, config.subject_field)
+    missing = check_fields(raw, spec)
+    if missing:
+        raise RawDataError(f"{raw_dir}: the raw export does not have what the spec's Mapping sheet reads:\n"
+                           + "\n".join(f"  - {p}" for p in missing))
+    scan_text(raw, issues=issues)
+    rejected = screen_raw(raw, demographics_form=config.demographics_form, subject_field=config.subject_field, issues=issues)
+    timings["read"] = time.perf_counter() - clock
+    design = trial_design.read_design(config.trial_design) if config.trial_design else {}
+    run = SdtmRun(raw=raw, spec=spec, issues=issues, design=design, study_id=config.study_id,
+                  data_cutoff=config.data_cutoff, transliterate=config.transliterate, rejected=rejected)
+    for name, recipe in RECIPES:
+        if not spec.has_dataset(name):
+            continue
+        note(f"mapping {name}")
+        start = time.perf_counter()
+        run.datasets[name] = recipe(run)
+        timings[name] = time.perf_counter() - start
+    note("finishing")
+    start = time.perf_counter()
+    finished, failures = finish_all(run)
+    timings["finish"] = time.perf_counter() - start
+    ledger = reconcile(raw, finished, not_submitted_rows(raw, spec), issues, joined=run.joined)
+    return SdtmResult(spec=spec, datasets=finished, failures=failures, issues=issues.frame(), ledger=ledger, timings=timings)
+
+
+def _main_date(dataset: str, frame: pd.DataFrame) -> str | None:
+    """The date that places a record in time: --STDTC, else --DTC."""
+    for name in (f"{dataset}STDTC", f"{dataset}DTC"):
+        if name in frame.columns:
+            return name
+    return None
+
+
+def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The finishing every dataset gets, then SUPP-- and the schema checks."""
+    spec, issues = run.spec, run.issues
+    dm = run.datasets.get("DM")
+    se = run.datasets.get("SE")
+    tv = run.datasets.get("TV")
+    qnams = supplemental_qualifiers(spec)
+    out: dict[str, pd.DataFrame] = {}
+    supp: dict[str, pd.DataFrame] = {}
+    failures = []
+    for name, frame in run.datasets.items():
+        names = {v.name for v in spec.variables_of(name)}
+        if name not in DESIGN_DATASETS:
+            date = _main_date(name, frame)
+            if "VISITNUM" in names and "VISIT" in frame.columns and tv is not None and date:
+                frame = derive_vars_visit(frame, tv=tv, visit_source="VISIT", dtc=date)
+                if "VISITDY" in names:
+                    frame["VISITDY"] = frame["VISITNUM"].map(tv.set_index("VISITNUM")["VISITDY"]).astype("float64")
+            if dm is not None and name != "DM":
+                for var in names:
+                    if var.startswith(name) and var.endswith("DY") and not var.endswith("VISITDY"):
+                        dtc = var[:-2] + "DTC"
+                        if dtc in frame.columns:
+                            frame = derive_var_dy(frame, dm=dm, dtc=dtc, dy=var)
+            if se is not None and date and name != "SE":
+                if "EPOCH" in names:
+                    frame = derive_var_epoch(frame, se=se, dtc=date)
+                if "TAETORD" in names:
+                    frame = derive_var_taetord(frame, se=se, dtc=date)
+            if f"{name}SEQ" in names:
+                frame = derive_var_seq(frame, seq_var=f"{name}SEQ", keys=spec.dataset(name).keys)
+            frame = check_ascii(frame, dataset=name, issues=issues, transliterate=run.transliterate)
+            frame, overflow = split_text_variables(frame, spec=spec, dataset=name, issues=issues)
+            quals = {q: frame[q] for q in qnams.get(name, ()) if q in frame.columns}
+            quals.update(overflow)
+            supp_name = f"SUPP{name}"
+            if quals and spec.has_dataset(supp_name):
+                idvar = f"{name}SEQ" if f"{name}SEQ" in frame.columns else None
+                labels = {q: f"{q[:-1]} (continued)" for q in overflow}
+                supp[supp_name] = create_supp(frame, spec=spec, supp=supp_name, rdomain=name, idvar=idvar,
+                                              qualifiers=quals, labels=labels)
+            elif overflow:
+                cut = pd.concat(list(overflow.values()), axis=1).notna().any(axis=1)
+                issues.add_rows(frame, cut, severity="error", kind="text over 200 characters", field=None,
+                                dataset=name, action="cut to 200 characters",
+                                message=f"{supp_name} is not in the spec to hold the rest of the text")
+        finished, fails = finish_dataset(frame, spec=spec, dataset=name)
+        out[name] = finished
+        failures.append(fails)
+    for name, frame in supp.items():
+        finished, fails = finish_dataset(frame, spec=spec, dataset=name)
+        out[name] = finished
+        failures.append(fails)
+    table = pd.concat([f for f in failures if not f.empty], ignore_index=True) if any(not f.empty for f in failures) \
+        else pd.DataFrame(columns=["dataset", "variable", "row", "key", "value", "check", "severity", "message"])
+    return out, table
+
+
+def split_text_variables(frame: pd.DataFrame, *, spec: Spec, dataset: str, issues: IssueLog):
+    """Text over 200 characters: the first 200 stay, the rest goes to SUPP--, each reported."""
+    overflow: dict[str, pd.Series] = {}
+    for var in spec.variables_of(dataset):
+        if var.data_type != "text" or var.name not in frame.columns:
+            continue
+        long = per_unique(frame[var.name], lambda v: isinstance(v, str) and len(v) > 200) & frame[var.name].notna()
+        if not long.any():
+            continue
+        issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=None,
+                        value=frame[var.name], dataset=dataset, variable=var.name,
+                        action=f"first 200 characters kept; the rest in SUPP{dataset}",
+                        message="SDTMIG 3.4 section 4.5.3.2")
+        frame, extra = split_long_text(frame, variable=var.name)
+        overflow.update(extra)
+    return frame, overflow
+
+
+def lineage_table(result: SdtmResult) -> pd.DataFrame:
+    """Every SDTM record and the raw row it came from: DATASET, USUBJID, SEQ, FORM, ROW."""
+    parts = []
+    for name, frame in result.datasets.items():
+        if FORM not in frame.columns or "USUBJID" not in frame.columns:
+            continue
+        seq = frame[f"{name}SEQ"] if f"{name}SEQ" in frame.columns else pd.Series(np.nan, index=frame.index)
+        parts.append(pd.DataFrame({"DATASET": name, "USUBJID": frame["USUBJID"], "SEQ": seq.astype("float64"),
+                                   "FORM": frame[FORM], "ROW": frame[ROW]}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["DATASET", "USUBJID", "SEQ", "FORM", "ROW"])
+
+
+def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=("xpt",)) -> dict[str, Path]:
+    """Write each dataset (XPT v5; or CSV), the issue report and the ledger, all or nothing.
+
+    Everything is written into a temporary folder beside `out_dir` and moved
+    into place at the end, so a failure leaves no half-written output.
+    """
+    from submission_export.xpt import write_xpt
+
+    from cdisc_build.tables import write_table
+
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    written: dict[str, Path] = {}
+    spec = restrict_to_data(result.spec, {n: list(drop_lineage(f).columns) for n, f in result.datasets.items()})
+    try:
+        for name, frame in result.datasets.items():
+            final = drop_lineage(frame)
+            if "xpt" in formats:
+                path = tmp / spec.dataset(name).leaf_href
+                write_xpt(final, spec, name, path)
+                written[name] = out / path.name
+            if "csv" in formats:
+                write_table(final, tmp / f"{name.lower()}.csv")
+        write_table(result.issues, tmp / "issues.csv")
+        write_table(result.ledger, tmp / "ledger.csv")
+        write_table(result.failures, tmp / "schema_failures.csv")
+        write_table(lineage_table(result), tmp / "lineage.csv")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return written

@@ -1,0 +1,90 @@
+"""`cdisc-build sdtm`: the raw export to SDTM transport files, with the issue
+report and the reconciliation ledger."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console(soft_wrap=True)
+
+
+def sdtm_command(
+    raw: Path = typer.Option(..., "--raw", exists=True, file_okay=False, help="The raw export: one CSV per CRF form."),
+    out: Path = typer.Option(..., "--out", help="Folder for the SDTM files and reports (replaced as a whole)."),
+    study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
+                                         help="The study settings (.toml); default: the built-in study."),
+    spec: Optional[Path] = typer.Option(None, "--spec", exists=True, dir_okay=False,
+                                        help="The SDTM spec workbook; default: the one the study settings name."),
+    transliterate: Optional[bool] = typer.Option(None, "--transliterate/--no-transliterate",
+                                                 help="Spell non-ASCII text in ASCII instead of writing '?'."),
+    csv: bool = typer.Option(False, "--csv", help="Also write each dataset as CSV."),
+) -> None:
+    """Map a raw EDC export to SDTM, driven by the spec's Mapping sheet."""
+    result = run_sdtm(raw, out, study=study, spec=spec, transliterate=transliterate, csv=csv)
+    if result is None:
+        raise typer.Exit(1)
+
+
+def run_sdtm(raw: Path, out: Path, *, study: Path | None = None, spec: Path | None = None,
+             transliterate: bool | None = None, csv: bool = False):
+    """The sdtm stage with its terminal display; None when it could not run (the reason printed)."""
+    import dataclasses
+
+    from specs.study import StudyConfig, StudyConfigError, builtin_study
+
+    from .build import SpecError, build_sdtm, load_sdtm_spec, write_sdtm
+    from .raw import RawDataError
+
+    try:
+        config = StudyConfig.load(study) if study else builtin_study()
+        if spec:
+            config = dataclasses.replace(config, sdtm_spec=spec.resolve())
+        if transliterate is not None:
+            config = dataclasses.replace(config, transliterate=transliterate)
+        model = load_sdtm_spec(config.sdtm_spec)
+        with Progress(TextColumn("[bold]SDTM[/bold] {task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            steps = 3 + sum(1 for _ in model.datasets)
+            task = progress.add_task("reading", total=steps)
+
+            def step(message: str) -> None:
+                progress.update(task, description=message, advance=1)
+
+            result = build_sdtm(raw, config=config, spec=model, progress=step)
+            progress.update(task, description="writing")
+            write_sdtm(result, out, formats=("xpt", "csv") if csv else ("xpt",))
+    except (SpecError, RawDataError, StudyConfigError, KeyError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return None
+    summarise(result, out)
+    return result
+
+
+def summarise(result, out: Path) -> None:
+    table = Table(title="SDTM datasets", show_lines=False)
+    table.add_column("dataset")
+    table.add_column("records", justify="right")
+    table.add_column("schema failures", justify="right")
+    failures = result.failures.groupby("dataset").size() if not result.failures.empty else {}
+    for name, frame in result.datasets.items():
+        table.add_row(name, f"{len(frame):,}", str(int(failures.get(name, 0)) if len(failures) else 0))
+    console.print(table)
+    ledger = result.ledger
+    balanced = bool(ledger["balanced"].all())
+    console.print(
+        f"raw rows read {ledger['read'].sum():,}: mapped {ledger['mapped'].sum():,}, "
+        f"not submitted {ledger['not_submitted'].sum():,}, rejected {ledger['rejected'].sum():,}, "
+        f"unaccounted {ledger['unaccounted'].sum():,} -> "
+        + ("[green]every form balances[/green]" if balanced else "[red]the ledger does not balance[/red]"))
+    issues = result.issues
+    if not issues.empty:
+        counts = issues.groupby(["severity", "kind"]).size().reset_index(name="n")
+        console.print("issues: " + "; ".join(f"{r.severity} {r.kind} {r.n:,}" for r in counts.itertuples()))
+    else:
+        console.print("issues: none")
+    console.print(f"written to {out} (XPT per dataset, issues.csv, ledger.csv, schema_failures.csv, lineage.csv)")

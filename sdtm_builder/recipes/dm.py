@@ -1,0 +1,104 @@
+"""DM: one record per subject, with the reference dates and arms SDTMIG 3.4 asks for.
+
+Mapped from the demographics form (and, joined by subject, the forms the spec
+names); then, from the other domains:
+- RFXSTDTC / RFXENDTC: first and last exposure (EX);
+- RFSTDTC / RFENDTC: the study reference period, first to last exposure;
+- RFICDTC: informed consent, where the mapping did not give it (DS milestone);
+- RFPENDTC: the subject's last date in any domain (end of participation);
+- DTHFL: "Y" when DTHDTC is known;
+- ACTARMCD / ACTARM: the planned arm for treated subjects;
+- ARMNRS: SCREEN FAILURE (a DS screen-failure event, no arm), NOT ASSIGNED
+  (no arm), or ASSIGNED, NOT TREATED (an arm and no exposure).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..context import SdtmRun
+from ..dates import iso_date_part
+
+
+def build_dm(run: SdtmRun) -> pd.DataFrame:
+    dm = run.map("DM")
+    ex = run.get("EX")
+    ds = run.get("DS")
+    dm = derive_vars_exposure_dates(dm, ex=ex)
+    dm = derive_var_consent(dm, ds=ds)
+    dm = derive_var_rfpendtc(dm, datasets=[d for name, d in run.datasets.items() if name != "DM"])
+    dm = derive_var_dthfl(dm)
+    dm = derive_vars_actual_arm(dm, ds=ds)
+    return dm
+
+
+def _first_last(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Earliest and latest date (complete dates only) per USUBJID across columns, as ISO text."""
+    parts = []
+    for col in columns:
+        if col in frame.columns:
+            parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "date": iso_date_part(frame[col]), "text": frame[col]}))
+    if not parts:
+        empty = pd.Series(dtype=object)
+        return empty, empty
+    stacked = pd.concat(parts, ignore_index=True).dropna(subset=["date"]).sort_values(["USUBJID", "date", "text"])
+    first = stacked.groupby("USUBJID")["text"].first()
+    last = stacked.groupby("USUBJID")["text"].last()
+    return first, last
+
+
+def derive_vars_exposure_dates(dm: pd.DataFrame, *, ex: pd.DataFrame) -> pd.DataFrame:
+    out = dm.copy()
+    first, _ = _first_last(ex, ["EXSTDTC"])
+    _, last = _first_last(ex, ["EXSTDTC", "EXENDTC"])
+    out["RFXSTDTC"] = out["USUBJID"].map(first)
+    out["RFXENDTC"] = out["USUBJID"].map(last)
+    out["RFSTDTC"] = out["RFXSTDTC"]
+    out["RFENDTC"] = out["RFXENDTC"]
+    return out
+
+
+def derive_var_consent(dm: pd.DataFrame, *, ds: pd.DataFrame) -> pd.DataFrame:
+    out = dm.copy()
+    consent = ds[ds["DSDECOD"] == "INFORMED CONSENT OBTAINED"]
+    first, _ = _first_last(consent, ["DSSTDTC"])
+    mapped = out["RFICDTC"] if "RFICDTC" in out.columns else pd.Series(None, index=out.index, dtype=object)
+    out["RFICDTC"] = mapped.where(mapped.notna(), out["USUBJID"].map(first))
+    return out
+
+
+def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame]) -> pd.DataFrame:
+    """RFPENDTC: the latest complete date of the subject in any domain, death included."""
+    out = dm.copy()
+    columns = []
+    for frame in datasets + [dm]:
+        dtc = [c for c in frame.columns if c.endswith("DTC") and c not in ("RFPENDTC",)]
+        if "USUBJID" in frame.columns and dtc:
+            columns.append((frame, dtc))
+    lasts = [_first_last(frame, dtc)[1] for frame, dtc in columns]
+    stacked = pd.concat(lasts) if lasts else pd.Series(dtype=object)
+    dates = pd.DataFrame({"USUBJID": stacked.index, "text": stacked.to_numpy()})
+    dates["date"] = iso_date_part(dates["text"])
+    latest = dates.sort_values(["date", "text"]).groupby("USUBJID")["text"].last()
+    out["RFPENDTC"] = out["USUBJID"].map(latest).map(lambda v: v[:10] if isinstance(v, str) else None)
+    return out
+
+
+def derive_var_dthfl(dm: pd.DataFrame) -> pd.DataFrame:
+    out = dm.copy()
+    out["DTHFL"] = out["DTHDTC"].map(lambda v: "Y" if isinstance(v, str) and v else None)
+    return out
+
+
+def derive_vars_actual_arm(dm: pd.DataFrame, *, ds: pd.DataFrame) -> pd.DataFrame:
+    out = dm.copy()
+    treated = out["RFXSTDTC"].notna()
+    assigned = out["ARMCD"].notna()
+    out["ACTARMCD"] = out["ARMCD"].where(treated & assigned, None)
+    out["ACTARM"] = out["ARM"].where(treated & assigned, None)
+    screen_failed = out["USUBJID"].isin(ds.loc[ds["DSDECOD"] == "SCREEN FAILURE", "USUBJID"])
+    nrs = pd.Series(None, index=out.index, dtype=object)
+    nrs[~assigned & screen_failed] = "SCREEN FAILURE"
+    nrs[~assigned & ~screen_failed] = "NOT ASSIGNED"
+    nrs[assigned & ~treated] = "ASSIGNED, NOT TREATED"
+    out["ARMNRS"] = nrs
+    return out

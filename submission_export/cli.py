@@ -1,0 +1,83 @@
+"""`cdisc-build export`: the submission folder from SDTM (and ADaM) datasets and their specs."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+console = Console(soft_wrap=True)
+
+
+def load_frames(folder: Path, spec) -> tuple[dict, list[str]]:
+    """Every <dataset>.xpt or <dataset>.csv of a folder that the spec names, conformed to the spec."""
+    from .readers import DatasetReadError, conform_to_spec, read_dataset
+
+    frames, problems = {}, []
+    for ds in spec.datasets:
+        candidates = [folder / f"{ds.name.lower()}{ext}" for ext in (".xpt", ".csv")]
+        candidates += [folder / f"{ds.name}{ext}" for ext in (".xpt", ".csv")]
+        path = next((p for p in candidates if p.is_file()), None)
+        if path is None:
+            continue
+        try:
+            frame, _ = read_dataset(path)
+            frames[ds.name] = conform_to_spec(frame, spec, ds.name)
+        except DatasetReadError as exc:
+            problems.append(str(exc))
+    return frames, problems
+
+
+def export_command(
+    sdtm: Path = typer.Option(..., "--sdtm", exists=True, file_okay=False, help="Folder of SDTM datasets (<dataset>.csv or .xpt)."),
+    sdtm_spec: Path = typer.Option(..., "--sdtm-spec", exists=True, dir_okay=False, help="The SDTM spec workbook (.xlsx)."),
+    out: Path = typer.Option(..., "--out", file_okay=False, help="Where to write the m5 folder."),
+    adam: Optional[Path] = typer.Option(None, "--adam", exists=True, file_okay=False, help="Folder of ADaM datasets."),
+    adam_spec: Optional[Path] = typer.Option(None, "--adam-spec", exists=True, dir_okay=False, help="The ADaM spec workbook."),
+    cutoff: Optional[str] = typer.Option(None, "--cutoff", help="Data cut-off (ISO 8601), stamped as the files' creation date-time."),
+) -> None:
+    """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml and define.html."""
+    from specs import SpecLayoutError, load_spec
+
+    from .package import ExportError, export_submission
+
+    if (adam is None) != (adam_spec is None):
+        console.print("[red]error:[/red] --adam and --adam-spec go together")
+        raise typer.Exit(2)
+    stages = []
+    problems: list[str] = []
+    for folder, workbook in ((sdtm, sdtm_spec), (adam, adam_spec)):
+        if folder is None:
+            stages.append(None)
+            continue
+        try:
+            report = load_spec(workbook)
+        except SpecLayoutError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1)
+        if not report.ok:
+            problems += [f"{workbook}: {f}" for f in report.findings if f.severity == "error"]
+        frames, read_problems = load_frames(folder, report.spec)
+        problems += read_problems
+        if not frames:
+            problems.append(f"{folder}: no dataset file named in {workbook} (<dataset>.csv or .xpt)")
+        stages.append((report.spec, frames))
+    if problems:
+        for p in problems:
+            console.print(f"[red]{p}[/red]", highlight=False)
+        raise typer.Exit(1)
+    try:
+        result = export_submission(out, sdtm=stages[0], adam=stages[1], cutoff=cutoff)
+    except ExportError as exc:
+        for p in exc.problems:
+            console.print(f"[red]{p}[/red]", highlight=False)
+        console.print(f"{len(exc.problems)} problem(s); nothing was written")
+        raise typer.Exit(1)
+    for stage in (result.sdtm, result.adam):
+        if stage is None:
+            continue
+        console.print(f"{stage.folder}: {len(stage.datasets)} datasets ({', '.join(stage.datasets)}), "
+                      f"define.xml valid (Define-XML 2.1 schema, OIDs), define.html")
+        for note in stage.notes:
+            console.print(f"[yellow]note:[/yellow] {note}", highlight=False)

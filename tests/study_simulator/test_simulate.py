@@ -1,0 +1,138 @@
+"""Determinism, the manifest of injected problems, truth files, rates and the command."""
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from study_simulator.api import simulate
+from study_simulator.cli import simulate_command
+from study_simulator.messy import MANIFEST_COLUMNS
+from study_simulator.settings import SimulationSettings
+
+from .conftest import read
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path):
+    simulate(120, 3, tmp_path / "a", messy_rate=0.05, disagreement_rate=0.1)
+    simulate(120, 3, tmp_path / "b", messy_rate=0.05, disagreement_rate=0.1)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert len(a) == 23 and a.keys() == b.keys()
+    assert all(a[k] == b[k] for k in a)
+
+
+def test_different_seed_gives_different_study(tmp_path):
+    simulate(120, 3, tmp_path / "a")
+    simulate(120, 4, tmp_path / "b")
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert a["edc/dm.csv"] != b["edc/dm.csv"] and a["edc/tr.csv"] != b["edc/tr.csv"]
+
+
+def test_clean_study_has_empty_manifest(clean_study):
+    manifest = read(clean_study / "truth", "messy_manifest.csv")
+    assert list(manifest.columns) == MANIFEST_COLUMNS and manifest.empty
+
+
+def test_manifest_lists_every_kind(messy_study):
+    manifest = read(messy_study / "truth", "messy_manifest.csv")
+    assert set(manifest["KIND"]) == {
+        "partial_date", "non_ascii_text", "long_text", "out_of_codelist", "duplicate_row",
+        "end_before_start", "missing_measurement", "subject_not_in_demographics",
+    }
+
+
+def test_every_manifest_entry_is_in_the_files(messy_study):
+    edc = messy_study / "edc"
+    manifest = read(messy_study / "truth", "messy_manifest.csv")
+    dm = read(edc, "dm.csv")
+    frames = {}
+    for _, e in manifest.iterrows():
+        frame = frames.setdefault(e["FILE"], read(edc, e["FILE"]))
+        row = frame.iloc[int(e["ROW"]) - 1]
+        assert row["SUBJECT"] == e["SUBJECT"], e.to_dict()
+        kind = e["KIND"]
+        if kind == "duplicate_row":
+            original = frame.iloc[int(e["ORIGINAL"]) - 1]
+            assert row.equals(original), e.to_dict()
+        elif kind == "subject_not_in_demographics":
+            assert e["SUBJECT"] not in set(dm["SUBJECT"])
+        else:
+            assert row[e["FIELD"]] == e["INJECTED"], e.to_dict()
+        if kind == "partial_date":
+            assert row[e["FIELD"]].startswith("UN ")
+        if kind == "long_text":
+            assert len(row[e["FIELD"]]) > 200
+        if kind == "non_ascii_text":
+            assert not row[e["FIELD"]].isascii()
+        if kind == "end_before_start":
+            start_field = e["FIELD"].replace("EN", "ST")
+            start = pd.to_datetime(row[start_field], format="%d %b %Y")
+            assert pd.to_datetime(row[e["FIELD"]], format="%d %b %Y") < start
+        if kind == "missing_measurement":
+            assert row["TUCAT"] == "Target" and row["TRTSM"] == "No" and row["TRNE"] == "No"
+
+
+def test_truth_files(clean_study):
+    truth = read(clean_study / "truth", "subjects.csv")
+    enr = read(clean_study / "edc", "enr.csv")
+    assert truth["SUBJECT"].tolist() == enr["SUBJECT"].tolist()
+    treated = truth[truth["STATUS"] == "TREATED"]
+    assert set(treated["BOR_CONFIRMED"]) <= {"CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING"}
+    assert set(treated["PFS_EVENT"]) == {"Y", "N"} and set(treated["OS_EVENT"]) == {"Y", "N"}
+    censored = treated[treated["OS_EVENT"] == "N"]
+    assert (censored["OS_CENSOR_REASON"] != "").all()
+    assert (censored["OS_DATE"] == censored["LAST_KNOWN_ALIVE_DATE"]).all()
+    dead = treated[treated["OS_EVENT"] == "Y"]
+    assert (dead["OS_DATE"] == dead["DEATH_DATE"]).all()
+    assert (dead["LAST_KNOWN_ALIVE_DATE"] <= dead["DEATH_DATE"]).all()
+    pfs_censored = treated[treated["PFS_EVENT"] == "N"]
+    assert (pfs_censored["PFS_CENSOR_REASON"] != "").all()
+    # a confirmed response is also an unconfirmed one
+    conf = treated["BOR_CONFIRMED"].isin(["CR", "PR"])
+    assert treated.loc[conf, "BOR_UNCONFIRMED"].isin(["CR", "PR"]).all()
+    assessments = read(clean_study / "truth", "assessments.csv")
+    assert (assessments["ALTERED"] == "N").all()
+
+
+def test_default_study_rates_near_targets(tmp_path):
+    from lifelines import KaplanMeierFitter
+
+    simulate(700, 2024, tmp_path)
+    t = read(tmp_path / "truth", "subjects.csv")
+    t = t[t["STATUS"] == "TREATED"]
+    orr = t["BOR_CONFIRMED"].isin(["CR", "PR"]).mean()
+    dcr = t["BOR_CONFIRMED"].isin(["CR", "PR", "SD"]).mean()
+    pfs = KaplanMeierFitter().fit(t["PFS_DAYS"].astype(float) / 30.4375, t["PFS_EVENT"] == "Y").median_survival_time_
+    os_ = KaplanMeierFitter().fit(t["OS_DAYS"].astype(float) / 30.4375, t["OS_EVENT"] == "Y").median_survival_time_
+    assert 0.13 < orr < 0.28
+    assert 0.60 < dcr < 0.80
+    assert 4.5 < pfs < 7.5
+    assert 12.0 < os_ < 18.5
+
+
+def test_settings_are_frozen_and_used(tmp_path):
+    s = SimulationSettings()
+    with pytest.raises(Exception):
+        s.cycle_days = 28
+    simulate(60, 1, tmp_path, settings=s.with_options(study_id="OTHER-01", screen_failure_rate=0.0))
+    dm = read(tmp_path / "edc", "dm.csv")
+    assert (dm["STUDY"] == "OTHER-01").all()
+    assert (read(tmp_path / "edc", "enr.csv")["ENRYN"] == "Yes").all()
+
+
+def test_bad_rates_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="messy rate must be between 0 and 1, got 1.5"):
+        simulate(10, 1, tmp_path, messy_rate=1.5)
+
+
+def test_command_writes_files_and_summary(tmp_path):
+    app = typer.Typer()
+    app.command()(simulate_command)
+    result = CliRunner().invoke(app, ["--subjects", "40", "--seed", "9", "--messy", "0.05", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "40 subjects screened" in result.output and "20 forms" in result.output
+    assert (tmp_path / "edc" / "ae.csv").exists() and (tmp_path / "truth" / "messy_manifest.csv").exists()
