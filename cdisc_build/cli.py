@@ -78,3 +78,40 @@ def spec_template(path: Path = typer.Argument(..., dir_okay=False, help="Where t
 
     write_workbook(template_spec(), path)
     console.print(f"empty spec workbook written to {path}")
+from submission_export.cli import export_command  # noqa: E402
+app.command("export")(export_command)
+from study_simulator.cli import simulate_command  # noqa: E402
+app.command("simulate")(simulate_command)
+from conformance.cli import validate_command  # noqa: E402
+app.command("validate")(validate_command)
+from sdtm_builder.cli import sdtm_command  # noqa: E402
+app.command("sdtm")(sdtm_command)
+
+
+@app.command("run")
+def run_command(
+    raw: Path = typer.Option(..., "--raw", exists=True, file_okay=False, help="The raw export: one CSV per CRF form."),
+    out: Path = typer.Option(..., "--out", help="Output folder: sdtm/, submission/, validation/."),
+    study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
+                                         help="The study settings (.toml); default: the built-in study."),
+) -> None:
+    """The main job on a raw export: SDTM, the submission folder, the validation report."""
+    from specs.study import StudyConfig
+
+    from .pipeline import run_pipeline, summary
+
+    result = run_pipeline(raw, out, console=console, study=StudyConfig.load(study) if study else None)
+    summary(result, console)
+
+
+@app.command("demo")
+def demo_command(
+    out: Path = typer.Option(Path("build/demo"), "--out", help="Output folder."),
+    subjects: int = typer.Option(300, "--subjects", min=1, help="Subjects to simulate."),
+    seed: int = typer.Option(20191202, "--seed", help="Seed of the simulation."),
+    messy: float = typer.Option(0.0, "--messy", min=0.0, max=1.0, help="Rate of injected raw-data problems."),
+) -> None:
+    """The main job on the built-in simulated study (simulate, then run)."""
+    from .pipeline import run_demo
+
+    run_demo(out, subjects=subjects, seed=seed, messy=messy, console=console)

@@ -42,7 +42,8 @@ from .recipes import dm as dm_recipe
 from .recipes import events, se as se_recipe, trial_design
 from .screen import scan_text, screen_raw
 from .suppqual import check_ascii, create_supp, split_long_text
-from .timing import derive_var_dy, derive_var_epoch, derive_var_seq, derive_var_taetord, derive_vars_visit
+from .timing import (derive_var_dy, derive_var_epoch, derive_var_seq, derive_var_taetord, derive_vars_visit,
+                     derive_vars_visit_from_sv)
 
 
 class SpecError(ValueError):
@@ -157,12 +158,18 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     supp: dict[str, pd.DataFrame] = {}
     failures = []
-    for name, frame in run.datasets.items():
+    # SV first: it numbers the unscheduled visits the other datasets refer to
+    order = sorted(run.datasets, key=lambda n: n != "SV")
+    sv = None
+    for name in order:
+        frame = run.datasets[name]
         names = {v.name for v in spec.variables_of(name)}
         if name not in DESIGN_DATASETS:
             date = _main_date(name, frame)
             if "VISITNUM" in names and "VISIT" in frame.columns and tv is not None and date:
                 frame = derive_vars_visit(frame, tv=tv, visit_source="VISIT", dtc=date)
+                if sv is not None:
+                    frame = derive_vars_visit_from_sv(frame, sv=sv, dtc=date)
                 if "VISITDY" in names:
                     frame["VISITDY"] = frame["VISITNUM"].map(tv.set_index("VISITNUM")["VISITDY"]).astype("float64")
             if dm is not None and name != "DM":
@@ -176,7 +183,7 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
                     frame = derive_var_epoch(frame, se=se, dtc=date)
                 if "TAETORD" in names:
                     frame = derive_var_taetord(frame, se=se, dtc=date)
-            if f"{name}SEQ" in names:
+            if f"{name}SEQ" in names and f"{name}SEQ" not in frame.columns:  # a recipe may number its own
                 frame = derive_var_seq(frame, seq_var=f"{name}SEQ", keys=spec.dataset(name).keys)
             frame = check_ascii(frame, dataset=name, issues=issues, transliterate=run.transliterate)
             frame, overflow = split_text_variables(frame, spec=spec, dataset=name, issues=issues)
@@ -196,6 +203,9 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
         finished, fails = finish_dataset(frame, spec=spec, dataset=name)
         out[name] = finished
         failures.append(fails)
+        if name == "SV":
+            sv = finished
+    out = {name: out[name] for name in run.datasets}  # back in recipe order
     for name, frame in supp.items():
         finished, fails = finish_dataset(frame, spec=spec, dataset=name)
         out[name] = finished

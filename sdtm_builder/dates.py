@@ -153,9 +153,15 @@ def _assemble(comp: dict[str, pd.Series], n: int, index) -> pd.Series:
 
 
 def iso_date_part(dtc: pd.Series) -> pd.Series:
-    """The complete calendar date of an ISO 8601 value as datetime64, NaT when partial."""
-    text = dtc.astype(object).where(dtc.notna(), "").astype(str).str.slice(0, 10)
-    return pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d", errors="coerce")
+    """The complete calendar date of an ISO 8601 value as datetime64, NaT when partial.
+
+    Each distinct value is parsed once.
+    """
+    codes, uniques = pd.factorize(dtc, use_na_sentinel=True)
+    text = pd.Series([u[:10] if isinstance(u, str) else "" for u in uniques], dtype=object)
+    parsed = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d", errors="coerce")
+    values = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return pd.Series(values[codes], index=dtc.index)
 
 
 def compute_study_day(dtc: pd.Series, reference_dtc: pd.Series) -> pd.Series:

@@ -126,3 +126,29 @@ def _element_attr(frame: pd.DataFrame, se: pd.DataFrame, dtc: str, attr: str) ->
     ok = merged["start"].notna() & open_at
     result[merged.loc[ok, "i"].to_numpy()] = merged.loc[ok, attr].to_numpy()
     return result
+
+
+def derive_vars_visit_from_sv(frame: pd.DataFrame, *, sv: pd.DataFrame, dtc: str) -> pd.DataFrame:
+    """Unscheduled visits numbered as SV numbers them (same subject, same date).
+
+    SV holds every visit done, so an unscheduled assessment takes the VISITNUM
+    and VISIT of the subject's unscheduled SV visit on its date; one without
+    such a visit keeps the number derived from its own dataset.
+    """
+    assert_columns(frame, ["USUBJID", "VISIT", "VISITNUM", dtc], "derive_vars_visit_from_sv")
+    out = frame.copy()
+    unscheduled = out["VISIT"].astype(str).str.startswith("UNSCHEDULED")
+    if not unscheduled.any() or sv.empty:
+        return out
+    sv_uns = sv[sv["VISIT"].astype(str).str.startswith("UNSCHEDULED")]
+    lookup = pd.DataFrame({"USUBJID": sv_uns["USUBJID"].to_numpy(), "date": iso_date_part(sv_uns["SVSTDTC"]).to_numpy(),
+                           "VISITNUM": sv_uns["VISITNUM"].to_numpy(), "VISIT": sv_uns["VISIT"].to_numpy()})
+    lookup = lookup.dropna(subset=["date"]).drop_duplicates(["USUBJID", "date"])
+    keys = pd.DataFrame({"USUBJID": out.loc[unscheduled, "USUBJID"].to_numpy(),
+                         "date": iso_date_part(out.loc[unscheduled, dtc]).to_numpy()})
+    found = keys.merge(lookup, on=["USUBJID", "date"], how="left")
+    hit = found["VISITNUM"].notna().to_numpy()
+    index = out.index[unscheduled][hit]
+    out.loc[index, "VISITNUM"] = found.loc[hit, "VISITNUM"].to_numpy(dtype="float64")
+    out.loc[index, "VISIT"] = found.loc[hit, "VISIT"].to_numpy()
+    return out

@@ -148,14 +148,25 @@ def build_schema(spec: Spec, dataset: str) -> pa.DataFrameSchema:
             required=core in ("Req", "Exp"),
             title=var.label,
         )
+    checks = []
+    if ds.keys:
+        checks.append(pa.Check(lambda df, k=tuple(ds.keys): _keys_unique(df, k), name="unique keys",
+                               description=f"{dataset} keys ({', '.join(ds.keys)}) identify one record"))
     return pa.DataFrameSchema(
         columns=columns,
-        unique=list(ds.keys) or None,
-        report_duplicates="all",
+        checks=checks,
         strict=False,
         name=dataset,
         title=ds.label,
     )
+
+
+def _keys_unique(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
+    """True for each record whose key values no other record shares (missing key columns ignored)."""
+    present = [k for k in keys if k in frame.columns]
+    if not present:
+        return pd.Series(True, index=frame.index)
+    return ~frame.duplicated(subset=present, keep=False)
 
 
 def _blank_to_null(frame: pd.DataFrame) -> pd.DataFrame:
@@ -195,7 +206,7 @@ def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFram
         elif check == "not_nullable":
             message = f"{dataset}.{variable} is required and may not be null"
             check = "not null"
-        elif check == "multiple_fields_uniqueness":
+        elif check in ("multiple_fields_uniqueness", "unique keys"):
             all_keys = spec.dataset(dataset).keys
             message = f"{dataset} keys ({', '.join(all_keys)}) repeat"
             check = "unique keys"

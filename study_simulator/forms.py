@@ -401,6 +401,7 @@ def build_treatment(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
             "AETERM": term,
             "AEPT": np.array([cl.AE_CODING[t][0] for t in term], dtype=object),
             "AESOC": np.array([cl.AE_CODING[t][1] for t in term], dtype=object),
+            "AESOCCD": np.array([cl.SOC_CODES[cl.AE_CODING[t][1]] for t in term], dtype=object),
             "AESTDAT": format_edc_date(onset),
             "AEENDAT": format_edc_date(end),
             "AEONGO": _yes_no(ongoing),

@@ -165,6 +165,22 @@ class SimulationSettings:
 YES_NO = ("Yes", "No")
 SEX = ("Male", "Female")
 RACE = ("Asian", "White", "Black or African American", "Other")
+# MedDRA system organ class codes of the SOCs above.
+SOC_CODES = {
+    "Vascular disorders": "10047065",
+    "Skin and subcutaneous tissue disorders": "10040785",
+    "Renal and urinary disorders": "10038359",
+    "Gastrointestinal disorders": "10017947",
+    "General disorders and administration site conditions": "10018065",
+    "Investigations": "10022891",
+    "Endocrine disorders": "10014698",
+    "Metabolism and nutrition disorders": "10027433",
+    "Respiratory, thoracic and mediastinal disorders": "10038738",
+    "Hepatobiliary disorders": "10019805",
+    "Blood and lymphatic system disorders": "10005329",
+    "Infections and infestations": "10021881",
+    "Injury, poisoning and procedural complications": "10022117",
+}
 # The EDC's MedDRA coding of each verbatim term (preferred term, system organ class).
 AE_CODING = {
     "Hypertension": ("Hypertension", "Vascular disorders"),

@@ -27,7 +27,7 @@ import pandas as pd
 from define_xml.build import BuildNotes, DefineSettings, build_define, numeric_storage, write_define
 from define_xml.check import DefineCheckError, check_define
 from define_xml.html import copy_stylesheet, write_html
-from specs.model import Spec
+from specs.model import Spec, restrict_to_data
 
 from .dataset_json import JsonSettings, write_dataset_json
 from .xpt import XptRuleError, write_xpt
@@ -192,6 +192,10 @@ def export_submission(out_dir: str | os.PathLike[str], sdtm: tuple[Spec, dict[st
     so the same input always gives the same bytes. Raises ExportError listing every
     problem; then nothing under out_dir changes.
     """
+    # permissible variables a dataset does not carry are left out of the files and define.xml
+    sdtm = (restrict_to_data(sdtm[0], {n: list(f.columns) for n, f in sdtm[1].items()}), sdtm[1])
+    if adam is not None:
+        adam = (restrict_to_data(adam[0], {n: list(f.columns) for n, f in adam[1].items()}), adam[1])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     when = creation_datetime(cutoff)

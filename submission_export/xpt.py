@@ -217,37 +217,43 @@ def _check_numeric(series: pd.Series, v: Variable, dataset: str) -> list[Breach]
 
 
 def _check_text(series: pd.Series, v: Variable, dataset: str) -> list[Breach]:
+    """Text rules, tested once per distinct value and reported for every row that holds it."""
     found: list[Breach] = []
     present = _text_values(series)
     if present.empty:
         return found
-    not_str = ~present.map(lambda x: isinstance(x, str))
-    if not_str.any():
-        for row in present.index[not_str.to_numpy()][:50]:
-            value = present.loc[row]
-            found.append(Breach(dataset, v.name, int(row) + 1, value, "text-type",
-                                f"value {value!r} is not text; the spec says {v.data_type}"))
-        present = present[~not_str]
-    ascii_mask = present.map(str.isascii).to_numpy(dtype=bool)
-    for row in present.index[~ascii_mask]:
-        value = present.loc[row]
-        found.append(Breach(dataset, v.name, int(row) + 1, value, "non-ascii",
-                            f"value {value!r} is not ASCII"))
-    lengths = present.str.len().to_numpy()
-    if (~ascii_mask).any():
-        lengths = lengths.copy()
-        lengths[~ascii_mask] = [len(s.encode("utf-8")) for s in present[~ascii_mask]]
-    for pos in np.flatnonzero(lengths > MAX_VALUE_BYTES):
-        row = present.index[pos]
+    codes, uniques = pd.factorize(present, use_na_sentinel=True)
+    uniques = list(uniques)
+
+    def rows_of(test) -> np.ndarray:
+        bad = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
+        if not bad.any():
+            return np.array([], dtype=np.int64)
+        return np.flatnonzero(bad[codes])
+
+    not_str = rows_of(lambda x: not isinstance(x, str))
+    for pos in not_str[:50]:
         value = present.iloc[pos]
-        found.append(Breach(dataset, v.name, int(row) + 1, value, "value-length",
-                            f"value of {int(lengths[pos])} bytes ({value[:20]!r}...) is over {MAX_VALUE_BYTES} bytes"))
-    trailing = present.str.endswith((" ", "\t")).to_numpy(dtype=bool)
-    for pos in np.flatnonzero(trailing)[:50]:
-        row = present.index[pos]
-        found.append(Breach(dataset, v.name, int(row) + 1, present.iloc[pos], "trailing-blank",
+        found.append(Breach(dataset, v.name, int(present.index[pos]) + 1, value, "text-type",
+                            f"value {value!r} is not text; the spec says {v.data_type}"))
+    for pos in rows_of(lambda x: isinstance(x, str) and not x.isascii()):
+        value = present.iloc[pos]
+        found.append(Breach(dataset, v.name, int(present.index[pos]) + 1, value, "non-ascii",
+                            f"value {value!r} is not ASCII"))
+    for pos in rows_of(lambda x: isinstance(x, str) and len(x.encode("utf-8")) > MAX_VALUE_BYTES):
+        value = present.iloc[pos]
+        found.append(Breach(dataset, v.name, int(present.index[pos]) + 1, value, "value-length",
+                            f"value of {len(value.encode('utf-8'))} bytes ({value[:20]!r}...) is over {MAX_VALUE_BYTES} bytes"))
+    for pos in rows_of(lambda x: isinstance(x, str) and x.endswith((" ", "\t")))[:50]:
+        found.append(Breach(dataset, v.name, int(present.index[pos]) + 1, present.iloc[pos], "trailing-blank",
                             f"value {present.iloc[pos]!r} ends in a blank, which a transport file does not keep"))
     return found
+
+
+def _longest(values: pd.Series) -> int:
+    """Longest value in bytes (each distinct value measured once)."""
+    uniques = pd.unique(values[values.notna()])
+    return max((len(u) if u.isascii() else len(u.encode("utf-8")) for u in uniques), default=0)
 
 
 def character_lengths(frame: pd.DataFrame, spec: Spec, dataset: str) -> dict[str, int]:
@@ -255,12 +261,7 @@ def character_lengths(frame: pd.DataFrame, spec: Spec, dataset: str) -> dict[str
     out: dict[str, int] = {}
     for v in spec.variables_of(dataset):
         if v.name in frame.columns and not is_numeric_variable(v):
-            present = frame[v.name][frame[v.name].notna()]
-            if present.empty:
-                out[v.name] = 1
-                continue
-            lengths = present.map(lambda s: len(s) if s.isascii() else len(s.encode("utf-8")))
-            out[v.name] = max(int(lengths.max()), 1)
+            out[v.name] = max(_longest(frame[v.name]), 1)
     return out
 
 
@@ -410,6 +411,5 @@ def character_lengths_from_transport(frame: pd.DataFrame, spec: Spec, dataset: s
     out = {}
     for v in spec.variables_of(dataset):
         if not is_numeric_variable(v) and v.name in frame.columns:
-            lengths = frame[v.name].str.len()
-            out[v.name] = max(int(lengths.max()) if len(lengths) else 0, 1)
+            out[v.name] = max(_longest(frame[v.name]), 1)
     return out

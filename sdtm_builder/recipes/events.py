@@ -49,17 +49,11 @@ def derive_var_single_action(ae: pd.DataFrame, *, per_drug: list[str]) -> pd.Dat
     present = [c for c in per_drug if c in ae.columns]
     if not present:
         return out
-    values = ae[present].where(ae[present] != "NOT APPLICABLE")
-
-    def one(row) -> str | None:
-        actions = {v for v in row if isinstance(v, str)}
-        if len(actions) == 1:
-            return actions.pop()
-        if not actions and row.notna().any():
-            return "NOT APPLICABLE"
-        return None
-
-    raw_all = ae[present]
-    out["AEACN"] = [one(values.iloc[i]) if values.iloc[i].notna().any() else
-                    ("NOT APPLICABLE" if raw_all.iloc[i].notna().any() else None) for i in range(len(ae))]
+    raw = ae[present]
+    values = raw.where(raw != "NOT APPLICABLE")
+    first = values.bfill(axis=1).iloc[:, 0]
+    same = (values.eq(first, axis=0) | values.isna()).all(axis=1)
+    action = first.where(same & first.notna(), None)
+    only_na = values.isna().all(axis=1) & raw.notna().any(axis=1)
+    out["AEACN"] = action.where(~only_na, "NOT APPLICABLE").astype(object).where(lambda a: a.notna(), None)
     return out

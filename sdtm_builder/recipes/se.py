@@ -3,8 +3,11 @@
 For the screening / treatment / follow-up design (the EPOCHs of TA, in order):
 - screening: informed consent to first dose (or to the screen-failure date);
 - treatment: first dose to the day after the last dose;
-- follow-up: the day after the last dose to the end of participation.
-An element that has not started is not written; one without an end is open.
+- follow-up: the day after the last dose to the end of participation, for
+  subjects whose participation went on after their last dose.
+No element ends after the end of participation (RFPENDTC). An element that has
+not started is not written; one without an end is open. SESEQ follows the
+elements' order.
 """
 from __future__ import annotations
 
@@ -25,13 +28,18 @@ def build_se(run: SdtmRun) -> pd.DataFrame:
             raise ValueError(f"SE: arm {armcd} has epochs {list(arm['EPOCH'])}; the SE derivation knows the "
                              f"{' / '.join(SUPPORTED)} design only")
     elements = ta.drop_duplicates("EPOCH").set_index("EPOCH")
-    day_after = (iso_date_part(dm["RFXENDTC"]) + pd.Timedelta(days=1)).dt.strftime("%Y-%m-%d")
+    last_dose = iso_date_part(dm["RFXENDTC"])
+    end_part = iso_date_part(dm["RFPENDTC"])
+    day_after = (last_dose + pd.Timedelta(days=1))
+    followed = last_dose.notna() & end_part.notna() & (day_after <= end_part)
+    fmt = lambda d: d.dt.strftime("%Y-%m-%d").where(d.notna(), None)  # noqa: E731
+    treatment_end = fmt(day_after.where(followed, end_part.where(last_dose.notna())))
     failed = ds[ds["DSDECOD"] == "SCREEN FAILURE"].groupby("USUBJID")["DSSTDTC"].first()
     screen_end = dm["RFXSTDTC"].where(dm["RFXSTDTC"].notna(), dm["USUBJID"].map(failed))
     spans = {
         "SCREENING": (dm["RFICDTC"], screen_end),
-        "TREATMENT": (dm["RFXSTDTC"], day_after.where(dm["RFXENDTC"].notna(), None)),
-        "FOLLOW-UP": (day_after.where(dm["RFXENDTC"].notna(), None), dm["RFPENDTC"].where(dm["RFXENDTC"].notna(), None)),
+        "TREATMENT": (dm["RFXSTDTC"], treatment_end),
+        "FOLLOW-UP": (fmt(day_after.where(followed)), dm["RFPENDTC"].where(followed, None)),
     }
     frames = []
     for epoch, (start, end) in spans.items():

@@ -160,3 +160,16 @@ def test_assign_ct_reports_values_outside_the_crf_answers(tmp_path):
         {"severity": "error", "kind": "value outside codelist", "row": 3, "value": "maybe"},
         {"severity": "warning", "kind": "value outside the CRF codelist", "row": 2, "value": "Y"},
     ]
+
+
+def test_ae_single_action_and_any_relationship():
+    from sdtm_builder.recipes.events import derive_var_any_related, derive_var_single_action
+
+    ae = pd.DataFrame({"A": ["DOSE REDUCED", "DRUG WITHDRAWN", "NOT APPLICABLE", "NOT APPLICABLE", None],
+                       "B": ["DOSE REDUCED", "DOSE NOT CHANGED", "DRUG INTERRUPTED", "NOT APPLICABLE", None]})
+    assert derive_var_single_action(ae, per_drug=["A", "B"])["AEACN"].tolist() == [
+        "DOSE REDUCED", None, "DRUG INTERRUPTED", "NOT APPLICABLE", None]
+    rel = m.Codelist("REL", "Rel", terms=(m.CodelistTerm("NOT RELATED"), m.CodelistTerm("POSSIBLY RELATED"), m.CodelistTerm("RELATED")))
+    rels = pd.DataFrame({"A": ["NOT RELATED", "RELATED", None], "B": ["POSSIBLY RELATED", "NOT RELATED", None]})
+    assert derive_var_any_related(rels, per_drug=["A", "B"], codelist=rel)["AEREL"].tolist() == [
+        "POSSIBLY RELATED", "RELATED", None]

@@ -56,3 +56,15 @@ def test_epoch_and_taetord_from_se():
     out = derive_var_epoch(ae, se=SE, dtc="AESTDTC").pipe(derive_var_taetord, se=SE, dtc="AESTDTC")
     assert out["EPOCH"].tolist() == ["SCREENING", "TREATMENT", "TREATMENT", "FOLLOW-UP", None, None, None]
     assert out["TAETORD"].tolist()[:4] == [1.0, 2.0, 2.0, 3.0]
+
+
+def test_unscheduled_visits_take_the_sv_number():
+    from sdtm_builder.timing import derive_vars_visit_from_sv
+
+    sv = pd.DataFrame({"USUBJID": ["A", "A"], "VISIT": ["CYCLE 2 DAY 1", "UNSCHEDULED 2.01"],
+                       "VISITNUM": [3.0, 2.01], "SVSTDTC": ["2021-01-31", "2021-01-15"]})
+    tr = pd.DataFrame({"USUBJID": ["A", "A"], "VISIT": ["UNSCHEDULED 1.01", "UNSCHEDULED 1.02"],
+                       "VISITNUM": [1.01, 1.02], "TRDTC": ["2021-01-15", "2021-02-20"]})
+    out = derive_vars_visit_from_sv(tr, sv=sv, dtc="TRDTC")
+    assert out["VISITNUM"].tolist() == [2.01, 1.02]
+    assert out["VISIT"].tolist() == ["UNSCHEDULED 2.01", "UNSCHEDULED 1.02"]

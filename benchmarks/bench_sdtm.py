@@ -1,0 +1,89 @@
+"""SDTM build speed and memory against the read-and-write floor.
+
+For each size: simulate the study (not timed), then in separate child processes
+(so each peak memory is its own):
+- build: read the raw export, map every domain, finish, validate, write the XPT
+  files and reports (`build_sdtm` + `write_sdtm`);
+- floor: only read the raw CSVs and write the same XPT files (the SDTM frames
+  are prepared beforehand and not timed).
+Prints wall seconds, peak RSS and the ratio build / floor.
+
+    python benchmarks/bench_sdtm.py [--sizes 1000 10000 100000] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _child_build(raw: str, out: str) -> dict:
+    from sdtm_builder.build import build_sdtm, write_sdtm
+    from specs.study import builtin_study
+
+    start = time.perf_counter()
+    result = build_sdtm(raw, config=builtin_study())
+    built = time.perf_counter()
+    write_sdtm(result, out)
+    end = time.perf_counter()
+    with open(Path(out).parent / "frames.pkl", "wb") as handle:
+        pickle.dump({n: result.final(n) for n in result.datasets}, handle)
+    return {"seconds": end - start, "map_seconds": built - start, "write_seconds": end - built,
+            "records": int(sum(len(f) for f in result.datasets.values()))}
+
+
+def _child_floor(raw: str, out: str) -> dict:
+    from sdtm_builder.build import load_sdtm_spec
+    from sdtm_builder.raw import read_raw
+    from specs.model import restrict_to_data
+    from specs.study import builtin_study
+    from submission_export.xpt import write_xpt
+
+    config = builtin_study()
+    spec = load_sdtm_spec(config.sdtm_spec)
+    with open(Path(out).parent / "frames.pkl", "rb") as handle:
+        frames = pickle.load(handle)
+    spec = restrict_to_data(spec, {n: list(f.columns) for n, f in frames.items()})
+    start = time.perf_counter()
+    read_raw(raw, config.subject_field)
+    for name, frame in frames.items():
+        write_xpt(frame, spec, name, Path(out) / spec.dataset(name).leaf_href)
+    return {"seconds": time.perf_counter() - start}
+
+
+def _run_child(kind: str, raw: str, out: str) -> dict:
+    code = (f"import json, resource, sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r}); "
+            f"from benchmarks.bench_sdtm import _child_{kind} as f; r = f({raw!r}, {out!r}); "
+            "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--keep", type=Path, default=None, help="keep the simulated exports and outputs here")
+    args = parser.parse_args()
+    from study_simulator.api import simulate
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench_sdtm_"))
+    print(f"{'subjects':>9} {'records':>11} {'build s':>8} {'map s':>7} {'write s':>8} {'floor s':>8} {'ratio':>6} {'build MiB':>10} {'floor MiB':>10}")
+    for n in args.sizes:
+        root = work / f"n{n}"
+        simulate(n, args.seed, root / "raw")
+        build = _run_child("build", str(root / "raw" / "edc"), str(root / "sdtm"))
+        floor = _run_child("floor", str(root / "raw" / "edc"), str(root / "floor"))
+        print(f"{n:>9,} {build['records']:>11,} {build['seconds']:>8.1f} {build['map_seconds']:>7.1f} "
+              f"{build['write_seconds']:>8.1f} {floor['seconds']:>8.1f} {build['seconds'] / floor['seconds']:>6.2f} "
+              f"{build['peak_mib']:>10,.0f} {floor['peak_mib']:>10,.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

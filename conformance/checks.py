@@ -1,0 +1,350 @@
+"""Building blocks for rule checks: each factory returns a pure function
+check(ctx, name, frame) -> Outcome.
+
+Variables are named as SDTMIG names them: "--SEQ" is resolved to the dataset's
+prefix, and "DM.RFSTDTC" is DM's value for the record's subject. A record rule
+applies to the records where its `applicable` mask is true (and to none of a
+dataset that lacks a variable it needs); it fails on the records where `failing`
+is also true.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .context import Context, blank, dtc_after, dtc_date, filled, number, text
+from .model import Hit, Outcome, positions
+
+
+class Vars:
+    """Column access for one dataset: v["--SEQ"], v["DM.RFSTDTC"], v.get(...)."""
+
+    def __init__(self, ctx: Context, name: str, frame: pd.DataFrame):
+        self.ctx, self.name, self.frame = ctx, name, frame
+
+    def column(self, variable: str) -> str:
+        return self.ctx.var(self.name, variable)
+
+    def present(self, variable: str) -> bool:
+        if variable.startswith("DM."):
+            dm = self.ctx.dm
+            return dm is not None and variable[3:] in dm.columns and "USUBJID" in self.frame.columns
+        return self.column(variable) in self.frame.columns
+
+    def __getitem__(self, variable: str) -> pd.Series:
+        if variable.startswith("DM."):
+            key = ("dm-value", self.name, variable, len(self.frame))
+            if key not in self.ctx._cache:
+                self.ctx._cache[key] = self.ctx.dm_value(self.frame, variable[3:])
+            series = self.ctx._cache[key]
+            if series is None:
+                raise KeyError(variable)
+            return series
+        return self.frame[self.column(variable)]
+
+    def date(self, variable: str) -> pd.Series:
+        """dtc_date of a variable, computed once per dataset and run."""
+        key = ("dtc-date", self.name, variable, len(self.frame))
+        if key not in self.ctx._cache:
+            self.ctx._cache[key] = dtc_date(self[variable])
+        return self.ctx._cache[key]
+
+    def get(self, variable: str) -> pd.Series | None:
+        return self[variable] if self.present(variable) else None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+Mask = Callable[[Vars], pd.Series]
+
+
+def not_applicable(frame: pd.DataFrame | None) -> Outcome:
+    return Outcome(0, 0 if frame is None else len(frame))
+
+
+def hit(v: Vars, mask, variable: str | None, show: Sequence[str] | None = None, detail=None) -> Hit:
+    """A Hit for the records of mask, showing the value of `variable` (or of
+    several variables joined, 'A=x; B=y')."""
+    rows = positions(mask)
+    column = v.column(variable) if variable else None
+    if show:
+        parts = []
+        for s in show:
+            series = v.get(s)
+            label = s if s.startswith("DM.") else v.column(s)
+            vals = text(series).to_numpy()[rows] if series is not None else np.array([""] * len(rows), dtype=object)
+            parts.append([f"{label}={x}" for x in vals])
+        values = ["; ".join(p) for p in zip(*parts)] if parts else None
+    elif column is not None and column in v.frame.columns:
+        values = v.frame[column].to_numpy()[rows]
+    else:
+        values = None
+    if detail is not None and not isinstance(detail, str):
+        detail = np.asarray(detail, dtype=object)[rows] if len(detail) == len(v.frame) else detail
+    return Hit(v.name, rows, column, values, detail)
+
+
+def record_rule(needs: Iterable[str], failing: Mask, variable: str, applicable: Mask | None = None,
+                show: Sequence[str] | None = None, detail: Callable[[Vars], Sequence] | None = None):
+    """A rule over single records."""
+    needs = tuple(needs)
+
+    def check(ctx: Context, name: str, frame: pd.DataFrame) -> Outcome:
+        v = Vars(ctx, name, frame)
+        if not all(v.present(n) for n in needs):
+            return not_applicable(frame)
+        app = applicable(v).fillna(False).astype(bool) if applicable else pd.Series(True, index=frame.index)
+        bad = app & failing(v).fillna(False).astype(bool)
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        if bad.any():
+            out.hits.append(hit(v, bad, variable, show, detail(v) if detail else None))
+        return out
+
+    return check
+
+
+# ---------------------------------------------------------------------------
+# Dataset-level checks (the dataset's variables, not its values)
+# ---------------------------------------------------------------------------
+def variable_absent(variable: str):
+    """Fails when the variable is in the dataset."""
+
+    def check(ctx, name, frame):
+        column = ctx.var(name, variable)
+        out = Outcome(len(frame), 0)
+        if column in frame.columns:
+            out.hits.append(Hit(name, None, column, [column]))
+        return out
+
+    return check
+
+
+def variable_requires(if_present: str, then_present: str | Sequence[str], any_of: bool = False):
+    """When `if_present` is in the dataset, `then_present` (all, or any_of) must be too."""
+    required = (then_present,) if isinstance(then_present, str) else tuple(then_present)
+
+    def check(ctx, name, frame):
+        if ctx.var(name, if_present) not in frame.columns:
+            return not_applicable(frame)
+        columns = [ctx.var(name, r) for r in required]
+        have = [c in frame.columns for c in columns]
+        ok = any(have) if any_of else all(have)
+        out = Outcome(len(frame), 0)
+        if not ok:
+            missing = [c for c, h in zip(columns, have) if not h]
+            out.hits.append(Hit(name, None, missing[0], [", ".join(missing)],
+                                f"{ctx.var(name, if_present)} is present"))
+        return out
+
+    return check
+
+
+def populated_requires_variable(if_filled: str, then_present: str):
+    """When `if_filled` has values, `then_present` must be a variable of the dataset."""
+
+    def check(ctx, name, frame):
+        v = Vars(ctx, name, frame)
+        if not v.present(if_filled):
+            return not_applicable(frame)
+        app = filled(v[if_filled])
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        if app.any() and not v.present(then_present):
+            out.hits.append(hit(v, app, if_filled, detail=f"{v.column(then_present)} is not in the dataset"))
+        return out
+
+    return check
+
+
+# ---------------------------------------------------------------------------
+# Record-level sugar
+# ---------------------------------------------------------------------------
+def if_filled_then_filled(a: str, b: str):
+    return record_rule((a, b), lambda v: blank(v[b]), b, applicable=lambda v: filled(v[a]), show=(a, b))
+
+
+def if_blank_then_filled(a: str, b: str):
+    return record_rule((a, b), lambda v: blank(v[b]), b, applicable=lambda v: blank(v[a]), show=(a, b))
+
+
+def not_both_filled(a: str, b: str):
+    return record_rule((a, b), lambda v: filled(v[b]), b, applicable=lambda v: filled(v[a]), show=(a, b))
+
+
+def required_filled(a: str):
+    return record_rule((a,), lambda v: blank(v[a]), a)
+
+
+def value_in(a: str, allowed: Iterable[str]):
+    allowed = frozenset(allowed)
+    return record_rule((a,), lambda v: ~text(v[a]).isin(allowed), a, applicable=lambda v: filled(v[a]))
+
+
+def value_not_in(a: str, forbidden: Iterable[str]):
+    forbidden = frozenset(forbidden)
+    return record_rule((a,), lambda v: text(v[a]).str.upper().isin(forbidden), a, applicable=lambda v: filled(v[a]))
+
+
+def when_value(a: str, values: Iterable[str], b: str, must: str, expected: Iterable[str] = ()):
+    """For records where a is one of `values`: b must be 'filled', 'blank', or one of `expected`."""
+    values = frozenset(values)
+    expected = frozenset(expected)
+
+    def failing(v):
+        if must == "filled":
+            return blank(v[b])
+        if must == "blank":
+            return filled(v[b])
+        return ~text(v[b]).isin(expected)
+
+    return record_rule((a, b), failing, b, applicable=lambda v: text(v[a]).isin(values), show=(a, b))
+
+
+def max_length(a: str, n: int):
+    return record_rule((a,), lambda v: text(v[a]).str.len() > n, a, applicable=lambda v: filled(v[a]))
+
+
+def pattern(a: str, regex: str):
+    compiled = re.compile(regex)
+    return record_rule((a,), lambda v: ~text(v[a]).map(lambda s: bool(compiled.match(s))), a,
+                       applicable=lambda v: filled(v[a]))
+
+
+def not_negative(a: str):
+    return record_rule((a,), lambda v: number(v[a]) < 0, a, applicable=lambda v: number(v[a]).notna())
+
+
+def not_after(a: str, b: str):
+    """ISO 8601 a is not later than b (compared at the precision both carry)."""
+    return record_rule((a, b), lambda v: dtc_after(v[a], v[b]), a,
+                       applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b))
+
+
+def equal_values(a: str, b: str, severity_ignored: bool = False):
+    """a equals b where both are populated."""
+    return record_rule((a, b), lambda v: text(v[a]) != text(v[b]), a,
+                       applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b))
+
+
+def different_values(a: str, b: str):
+    """a differs from b where both are populated."""
+    return record_rule((a, b), lambda v: text(v[a]).str.upper() == text(v[b]).str.upper(), a,
+                       applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b))
+
+
+# ---------------------------------------------------------------------------
+# Group checks
+# ---------------------------------------------------------------------------
+def one_to_one(a: str, b: str, within: Sequence[str] = ()):
+    """Each value of a has one value of b and the reverse (within groups)."""
+    within = tuple(within)
+
+    def check(ctx, name, frame):
+        v = Vars(ctx, name, frame)
+        if not all(v.present(x) for x in (a, b, *within)):
+            return not_applicable(frame)
+        app = filled(v[a]) & filled(v[b])
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        if not app.any():
+            return out
+        data = pd.DataFrame({"a": text(v[a]), "b": text(v[b])})
+        for i, w in enumerate(within):
+            data[f"w{i}"] = text(v[w])
+        data = data[app]
+        groups = [f"w{i}" for i in range(len(within))]
+        n_b = data.groupby(groups + ["a"])["b"].transform("nunique")
+        n_a = data.groupby(groups + ["b"])["a"].transform("nunique")
+        bad = pd.Series(False, index=frame.index)
+        bad[data.index] = ((n_b > 1) | (n_a > 1)).to_numpy()
+        if bad.any():
+            out.hits.append(hit(v, bad, a, show=(a, b, *within)))
+        return out
+
+    return check
+
+
+def unique(columns: Sequence[str], by: Sequence[str] = ("USUBJID",), variable: str | None = None):
+    """The combination of `columns` is unique within `by` (rows where all are populated)."""
+    columns, by = tuple(columns), tuple(by)
+
+    def check(ctx, name, frame):
+        v = Vars(ctx, name, frame)
+        everything = by + columns
+        if not all(v.present(x) for x in everything):
+            return not_applicable(frame)
+        app = pd.Series(True, index=frame.index)
+        for c in columns:
+            app &= filled(v[c])
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        data = pd.DataFrame({c: text(v[c]) for c in everything})
+        dup = data.duplicated(keep=False) & app
+        if dup.any():
+            out.hits.append(hit(v, dup, variable or columns[-1], show=everything))
+        return out
+
+    return check
+
+
+def in_reference(variable: str, reference: str, ref_variable: str | None = None,
+                 applicable: Mask | None = None, ref_filter: Callable[[pd.DataFrame], pd.Series] | None = None,
+                 by_subject: bool = False):
+    """Each populated value of `variable` is among reference dataset's `ref_variable`
+    (by subject too when by_subject). Not applicable when the reference is absent."""
+    ref_variable = ref_variable or variable
+
+    def check(ctx, name, frame):
+        v = Vars(ctx, name, frame)
+        ref = ctx.frame(reference)
+        if ref is None or not v.present(variable) or ref_variable not in ref.columns or name == reference:
+            return not_applicable(frame)
+        if by_subject and ("USUBJID" not in ref.columns or "USUBJID" not in frame.columns):
+            return not_applicable(frame)
+        app = filled(v[variable])
+        if applicable is not None:
+            app &= applicable(v).fillna(False).astype(bool)
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        if ref_filter is not None:
+            ref = ref[ref_filter(ref).fillna(False).astype(bool)]
+        if by_subject:
+            known = set(zip(text(ref["USUBJID"]), text(ref[ref_variable])))
+            keys = pd.Series(list(zip(text(frame["USUBJID"]), text(v[variable]))), index=frame.index)
+            bad = app & ~keys.isin(known)
+        else:
+            known = set(text(ref[ref_variable]))
+            bad = app & ~text(v[variable]).isin(known)
+        if bad.any():
+            out.hits.append(hit(v, bad, variable, detail=f"not in {reference}.{ref_variable}"))
+        return out
+
+    return check
+
+
+def subject_has_record(reference: str, ref_filter: Callable[[pd.DataFrame], pd.Series] | None,
+                       applicable: Mask, variable: str, what: str):
+    """For the records where `applicable`, the subject has a record in `reference`
+    (matching ref_filter)."""
+
+    def check(ctx, name, frame):
+        v = Vars(ctx, name, frame)
+        ref = ctx.frame(reference)
+        if ref is None or "USUBJID" not in frame.columns or "USUBJID" not in ref.columns:
+            return not_applicable(frame)
+        try:
+            app = applicable(v).fillna(False).astype(bool)
+        except KeyError:
+            return not_applicable(frame)
+        if ref_filter is not None:
+            try:
+                ref = ref[ref_filter(ref).fillna(False).astype(bool)]
+            except KeyError:
+                return not_applicable(frame)
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        bad = app & ~text(frame["USUBJID"]).isin(set(text(ref["USUBJID"])))
+        if bad.any():
+            out.hits.append(hit(v, bad, variable, detail=f"no {what}"))
+        return out
+
+    return check

@@ -1,0 +1,76 @@
+"""`cdisc-build validate DIR`: check a folder of SDTM or ADaM datasets and write the report.
+
+Exit status: 0 when nothing at the --fail-on severity (or worse) was found,
+1 when something was, 2 on bad usage (no datasets, a broken spec or config).
+"""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+console = Console(soft_wrap=True)
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+
+
+def validate_command(
+    folder: Path = typer.Argument(..., exists=True, file_okay=False, dir_okay=True,
+                                  help="Folder of datasets: .xpt, Dataset-JSON (.json/.ndjson), .csv or .parquet."),
+    spec: Optional[Path] = typer.Option(None, "--spec", exists=True, dir_okay=False,
+                                        help="Spec workbook: also run its pandera schemas."),
+    define: Optional[Path] = typer.Option(None, "--define", exists=True, dir_okay=False,
+                                          help="define.xml: also check data against it."),
+    config: Optional[Path] = typer.Option(None, "--config", exists=True, dir_okay=False,
+                                          help="TOML strictness settings (raise, lower or switch off rules, with reasons)."),
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 on findings of this severity or worse."),
+    out: Path = typer.Option(Path("conformance-report"), "--out", file_okay=False,
+                             help="Folder for conformance_report.xlsx and .json."),
+) -> None:
+    """Validate SDTM/ADaM datasets: spec schemas, transport rules, the rule catalogue, define.xml."""
+    from .config import ConfigError, load_config
+    from .engine import run_validation
+    from .reader import read_folder
+    from .report import print_summary, write_report
+
+    spec_model = None
+    if spec is not None:
+        from specs import SpecLayoutError, load_spec
+
+        try:
+            loaded = load_spec(spec)
+        except SpecLayoutError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2)
+        if loaded.errors:
+            console.print(f"[yellow]warning:[/yellow] the spec {spec} has {loaded.errors} errors "
+                          f"(see `cdisc-build spec check`); its schemas are used as they are")
+        spec_model = loaded.spec
+    try:
+        cfg = load_config(config) if config is not None else None
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    datasets, meta, notes = read_folder(folder, spec=spec_model)
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    if not datasets:
+        console.print(f"[red]error:[/red] no dataset files (.xpt, .json, .ndjson, .csv, .parquet) in {folder}")
+        raise typer.Exit(2)
+    try:
+        report = run_validation(datasets, spec=spec_model, define=define, config=cfg, meta=meta)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    report.notes[:0] = notes
+    paths = write_report(report, out, fail_on=fail_on.value)
+    print_summary(report, console, fail_on=fail_on.value)
+    console.print(f"report written to {paths['xlsx']} and {paths['json']}")
+    if report.failing(fail_on.value):
+        raise typer.Exit(1)

@@ -1,0 +1,171 @@
+"""The validation report: an xlsx workbook (Summary, Findings, Rules), the same
+as JSON, and a terminal summary. Files are written atomically and carry no
+clock time, so the same data give byte-identical reports."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from specs.fileio import atomic_write_bytes, save_workbook
+
+from .model import FINDING_COLUMNS, RULE_COLUMNS, SEVERITIES, ValidationReport
+
+XLSX_NAME = "conformance_report.xlsx"
+JSON_NAME = "conformance_report.json"
+MAX_XLSX_ROWS = 1_048_575  # a sheet's limit, less its header
+
+
+def summary(report: ValidationReport, fail_on: str | None = None) -> dict:
+    results = report.results
+    status_counts: dict[str, int] = {}
+    for r in results:
+        status_counts[r.status] = status_counts.get(r.status, 0) + 1
+    out = {
+        "findings": int(len(report.findings)),
+        "errors": report.errors, "warnings": report.warnings, "notices": report.notices,
+        "rules": len(results),
+        "rules_passed": status_counts.get("passed", 0), "rules_failed": status_counts.get("failed", 0),
+        "rules_not_applicable": status_counts.get("not applicable", 0), "rules_off": status_counts.get("off", 0),
+        "rules_crashed": status_counts.get("crashed", 0),
+        "datasets": len(report.datasets), "records": int(sum(report.datasets.values())),
+        "strictness_changes": sum(1 for r in results if r.strictness),
+    }
+    if fail_on:
+        out["fail_on"] = fail_on
+        out["result"] = "FAIL" if report.failing(fail_on) else "PASS"
+    return out
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    rows = []
+    for rec in table.to_dict("records"):
+        rows.append({k: (None if _missing(v) else _plain(v)) for k, v in rec.items()})
+    return rows
+
+
+def _missing(v) -> bool:
+    try:
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(v):
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def report_dict(report: ValidationReport, fail_on: str | None = None) -> dict:
+    return {
+        "summary": summary(report, fail_on),
+        "datasets": [{"dataset": n, "records": r, "file": report.sources.get(n)} for n, r in report.datasets.items()],
+        "rules": _records(report.rules_table()),
+        "findings": _records(report.findings[FINDING_COLUMNS]),
+        "notes": list(report.notes),
+    }
+
+
+def write_report(report: ValidationReport, out_dir: str | os.PathLike[str], fail_on: str | None = None) -> dict[str, Path]:
+    """Write conformance_report.xlsx and conformance_report.json into out_dir."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = report_dict(report, fail_on)
+    json_path = atomic_write_bytes(out / JSON_NAME, (json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+    xlsx_path = save_workbook(_workbook(report, data), out / XLSX_NAME)
+    return {"xlsx": xlsx_path, "json": json_path}
+
+
+def _workbook(report: ValidationReport, data: dict):
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    bold = Font(bold=True)
+    ws = wb.active
+    ws.title = "Summary"
+    ws.append(["item", "value"])
+    for key, value in data["summary"].items():
+        ws.append([key.replace("_", " "), value])
+    ws.append([])
+    ws.append(["dataset", "records", "file"])
+    for d in data["datasets"]:
+        ws.append([d["dataset"], d["records"], d["file"]])
+    changes = [r for r in report.results if r.strictness]
+    if changes:
+        ws.append([])
+        ws.append(["strictness change", "severity", "default", "reason"])
+        for r in changes:
+            ws.append([r.rule.id, r.severity, r.rule.severity, r.strictness.reason])
+    truncated = len(report.findings) > MAX_XLSX_ROWS
+    if report.notes or truncated:
+        ws.append([])
+        ws.append(["note"])
+        for note in report.notes:
+            ws.append([note])
+        if truncated:
+            ws.append([f"the Findings sheet holds the first {MAX_XLSX_ROWS} of {len(report.findings)} findings; the JSON holds all"])
+    for cell in ws[1]:
+        cell.font = bold
+
+    findings = wb.create_sheet("Findings")
+    findings.append(FINDING_COLUMNS)
+    for rec in data["findings"][:MAX_XLSX_ROWS]:
+        findings.append([_cell(rec[c]) for c in FINDING_COLUMNS])
+    rules = wb.create_sheet("Rules")
+    rules.append(RULE_COLUMNS)
+    for rec in data["rules"]:
+        rules.append([_cell(rec[c]) for c in RULE_COLUMNS])
+    for sheet in (findings, rules):
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+    return wb
+
+
+def _cell(value):
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    text = str(value)
+    # openpyxl refuses control characters; show them as escapes
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        text = text.encode("unicode_escape").decode("ascii")
+    return text[:32767]
+
+
+def print_summary(report: ValidationReport, console=None, fail_on: str | None = None, top: int = 40) -> None:
+    """The terminal summary: counts per severity, then findings per rule."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    s = summary(report, fail_on)
+    console.print(f"{s['datasets']} datasets, {s['records']} records; {s['rules']} rules: "
+                  f"{s['rules_passed']} passed, {s['rules_failed']} failed, {s['rules_not_applicable']} not applicable, "
+                  f"{s['rules_off']} off, {s['rules_crashed']} crashed")
+    table = Table(title="Findings by rule", show_lines=False)
+    for col in ("rule", "CORE id", "severity", "datasets", "failed", "checked", "message"):
+        table.add_column(col, overflow="fold")
+    failed = sorted((r for r in report.results if r.failed), key=lambda r: (SEVERITIES.index(r.severity), r.rule.id))
+    for r in failed[:top]:
+        colour = {"error": "red", "warning": "yellow"}.get(r.severity, "cyan")
+        table.add_row(r.rule.id, r.rule.core_id or "", f"[{colour}]{r.severity}[/{colour}]", ", ".join(r.datasets),
+                      str(r.failed), str(r.checked), r.rule.message)
+    if failed:
+        console.print(table)
+        if len(failed) > top:
+            console.print(f"... and {len(failed) - top} more rules with findings (see the report)")
+    for r in report.results:
+        if r.strictness:
+            console.print(f"[dim]{r.rule.id}: {r.rule.severity} -> {r.severity} ({r.strictness.reason})[/dim]")
+    for note in report.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    line = f"{s['errors']} errors, {s['warnings']} warnings, {s['notices']} notices"
+    if fail_on:
+        colour = "red" if s["result"] == "FAIL" else "green"
+        line += f" -> [{colour}]{s['result']}[/{colour}] (--fail-on {fail_on})"
+    console.print(line)

@@ -1,0 +1,131 @@
+"""The spec's pandera schemas (specs.schema.validate_frame) as catalogue rules.
+
+validate_frame runs once per dataset; each rule here reports one kind of its
+failures (a missing required variable, a null, a type, a codelist term ...), so
+the spec part of the report reads like the rest of the catalogue.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .checks import not_applicable
+from .model import Hit, Outcome
+from .registry import Catalogue
+
+SP = "Spec"
+RULES = Catalogue()
+add = RULES.add
+
+
+def _failures(ctx, name, frame) -> pd.DataFrame | None:
+    if ctx.spec is None or not ctx.spec.has_dataset(name):
+        return None
+    key = ("spec-failures", name)
+    if key not in ctx._cache:
+        from specs.schema import validate_frame
+
+        ctx._cache[key] = validate_frame(frame, ctx.spec, name)
+    return ctx._cache[key]
+
+
+def _kind(row) -> str:
+    check = str(row["check"])
+    if check == "required column":
+        return "required" if "(Req)" in str(row["message"]) else "expected"
+    if check == "not null":
+        return "null"
+    if check == "unique keys":
+        return "keys"
+    if check in ("text type", "numeric type", "whole number", "date or number"):
+        return "type"
+    if check.startswith("length"):
+        return "length"
+    if check == "ISO 8601":
+        return "iso"
+    if check.startswith("codelist"):
+        return "codelist-ext" if check.endswith("(extensible)") else "codelist"
+    return "other"
+
+
+def _spec_rule(kind: str):
+    def check(ctx, name, frame):
+        failures = _failures(ctx, name, frame)
+        if failures is None:
+            return not_applicable(frame)
+        out = Outcome(len(frame), 0)
+        if failures.empty:
+            return out
+        kinds = failures.apply(_kind, axis=1)
+        mine = failures[kinds == kind]
+        if mine.empty:
+            return out
+        for variable, group in mine.groupby(mine["variable"].astype(str), sort=True):
+            rows = group["row"]
+            if rows.isna().all():
+                out.hits.append(Hit(name, None, variable, [None], str(group["message"].iloc[0])))
+                continue
+            pos = frame.index.get_indexer(rows.to_numpy())
+            keep = pos >= 0
+            out.hits.append(Hit(name, pos[keep], None if kind == "keys" else variable,
+                                group["value"].to_numpy()[keep], list(group["check"].to_numpy()[keep])))
+        return out
+
+    return check
+
+
+add("CB-SPEC-001", "error", "A Required variable of the spec is in the dataset", SP, ("ALL",), _spec_rule("required"),
+    core="CORE-000355", ids="CG0014")
+add("CB-SPEC-002", "warning", "An Expected variable of the spec is in the dataset", SP, ("ALL",), _spec_rule("expected"),
+    core="CORE-000334", ids="CG0016")
+add("CB-SPEC-003", "error", "A Required variable is never null", SP, ("ALL",), _spec_rule("null"),
+    core="CORE-000356", ids="CG0014")
+add("CB-SPEC-004", "error", "Values have the data type the spec gives", SP, ("ALL",), _spec_rule("type"))
+add("CB-SPEC-005", "error", "Values of a variable with a closed codelist are terms of that codelist", SP, ("ALL",),
+    _spec_rule("codelist"))
+add("CB-SPEC-006", "warning", "Values of a variable with an extensible codelist are terms of it (a new term is reported)", SP,
+    ("ALL",), _spec_rule("codelist-ext"))
+add("CB-SPEC-007", "error", "Text values are no longer than the spec's length", SP, ("ALL",), _spec_rule("length"))
+add("CB-SPEC-008", "error", "--DTC values are ISO 8601 dates or times", SP, ("ALL",), _spec_rule("iso"))
+add("CB-SPEC-009", "error", "The spec's keys identify each record", SP, ("ALL",), _spec_rule("keys"))
+
+
+def _in_spec(ctx, name, frame):
+    if ctx.spec is None:
+        return not_applicable(frame)
+    out = Outcome(1, 0)
+    if not ctx.spec.has_dataset(name):
+        out.hits.append(Hit(name, None, None, [name], "the dataset is not in the spec"))
+    return out
+
+
+add("CB-SPEC-010", "warning", "Every dataset is in the spec", SP, ("ALL",), _in_spec)
+
+
+def _variables_in_spec(ctx, name, frame):
+    if ctx.spec is None or not ctx.spec.has_dataset(name):
+        return Outcome(0, len(frame.columns))
+    known = {v.name for v in ctx.spec.variables_of(name)}
+    out = Outcome(len(frame.columns), 0)
+    for col in frame.columns:
+        if col not in known:
+            out.hits.append(Hit(name, None, str(col), [str(col)], "the variable is not in the spec"))
+    return out
+
+
+add("CB-SPEC-011", "warning", "Every variable is in the spec", SP, ("ALL",), _variables_in_spec)
+
+
+def _order(ctx, name, frame):
+    if ctx.spec is None or not ctx.spec.has_dataset(name):
+        return Outcome(0, 1)
+    order = [v.name for v in ctx.spec.variables_of(name) if v.name in frame.columns]
+    actual = [str(c) for c in frame.columns if c in set(order)]
+    out = Outcome(1, 0)
+    if actual != order:
+        first = next(i for i, (a, b) in enumerate(zip(actual, order)) if a != b)
+        out.hits.append(Hit(name, None, actual[first], [", ".join(actual)], f"the spec's order is {', '.join(order)}"))
+    return out
+
+
+add("CB-SPEC-012", "warning", "Variables are in the spec's order", SP, ("ALL",), _order, core="CORE-000852", ids="CG0330;CG0664")

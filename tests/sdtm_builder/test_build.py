@@ -1,0 +1,122 @@
+"""The SDTM stage end to end on the simulated study (clean and messy)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdtm_builder.build import SpecError, build_sdtm, lineage_table, load_sdtm_spec, write_sdtm
+from sdtm_builder.raw import RawDataError
+from specs import model as m
+from specs.study import builtin_study
+from study_simulator.api import simulate
+
+# how each kind of injected problem is named in the issue report
+KINDS = {
+    "partial_date": {"partial date"},
+    "non_ascii_text": {"non-ASCII text"},
+    "long_text": {"text over 200 characters"},
+    "out_of_codelist": {"value outside codelist", "value outside the CRF codelist"},
+    "end_before_start": {"end before start"},
+    "missing_measurement": {"missing result"},
+    "duplicate_row": {"duplicate row"},
+    "subject_not_in_demographics": {"subject not in demographics"},
+}
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    root = tmp_path_factory.mktemp("clean")
+    simulate(150, 11, root)
+    return root, build_sdtm(root / "edc", config=builtin_study())
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory):
+    root = tmp_path_factory.mktemp("messy")
+    simulate(150, 12, root, messy_rate=0.03)
+    return root, build_sdtm(root / "edc", config=builtin_study())
+
+
+def test_every_domain_of_the_spec_is_built(clean):
+    _, result = clean
+    assert set(result.datasets) == {d.name for d in result.spec.datasets}
+    assert all(len(frame) > 0 for frame in result.datasets.values())
+
+
+def test_clean_study_passes_the_schemas_and_balances(clean):
+    _, result = clean
+    assert result.failures.empty, result.failures.head(20).to_string()
+    assert result.ledger["balanced"].all(), result.ledger.to_string()
+    assert (result.ledger["read"] == result.ledger["mapped"] + result.ledger["not_submitted"] + result.ledger["rejected"]).all()
+    assert not (result.issues["severity"] == "error").any(), result.issues.head(20).to_string()
+
+
+def test_messy_study_reports_every_injected_problem(messy):
+    root, result = messy
+    manifest = pd.read_csv(root / "truth" / "messy_manifest.csv", dtype=str, keep_default_na=False)
+    assert set(manifest["KIND"]) == set(KINDS)
+    issues = result.issues.assign(file=result.issues["form"] + ".csv", row=result.issues["row"].astype(int).astype(str),
+                                  field=result.issues["field"].fillna(""))
+    missing = []
+    for entry in manifest.itertuples():
+        hits = issues[(issues["file"] == entry.FILE) & (issues["row"] == entry.ROW) & issues["kind"].isin(KINDS[entry.KIND])]
+        if entry.FIELD:
+            hits = hits[hits["field"] == entry.FIELD]
+        if hits.empty or (hits["subject"] != entry.SUBJECT).all():
+            missing.append(entry)
+    assert missing == []
+    # nothing else is lost: the ledger still balances and every domain is there
+    assert result.ledger["balanced"].all()
+    assert set(result.datasets) == {d.name for d in result.spec.datasets}
+
+
+def test_records_trace_back_to_their_raw_rows(clean):
+    root, result = clean
+    lineage = lineage_table(result)
+    sample = lineage.sample(n=60, random_state=np.random.RandomState(5))
+    forms = {}
+    for row in sample.itertuples():
+        raw = forms.setdefault(row.FORM, pd.read_csv(root / "edc" / f"{row.FORM}.csv", dtype=str, keep_default_na=False))
+        source = raw.iloc[int(row.ROW) - 1]
+        assert row.USUBJID == f"{source['STUDY']}-{source['SUBJECT']}"
+    ae = result.datasets["AE"]
+    raw_ae = pd.read_csv(root / "edc" / "ae.csv", dtype=str, keep_default_na=False)
+    assert (ae["AETERM"].to_numpy() == raw_ae["AETERM"].iloc[ae["_ROW"].to_numpy() - 1].to_numpy()).all()
+
+
+def test_written_files_are_complete_and_reproducible(clean, tmp_path):
+    _, result = clean
+    write_sdtm(result, tmp_path / "a")
+    write_sdtm(result, tmp_path / "b")
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert {f"{d.lower()}.xpt" for d in result.datasets} <= set(names)
+    assert {"issues.csv", "ledger.csv", "lineage.csv", "schema_failures.csv"} <= set(names)
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_a_mapping_without_implementation_stops_the_run_at_load(tmp_path):
+    spec = load_sdtm_spec(builtin_study().sdtm_spec)
+    bad = dataclasses.replace(spec.mapping[0], algorithm="assign_magic")
+    from specs import write_workbook
+
+    path = write_workbook(dataclasses.replace(spec, mapping=(bad,) + spec.mapping[1:]), tmp_path / "bad.xlsx")
+    with pytest.raises(SpecError, match="algorithm 'assign_magic' has no implementation"):
+        load_sdtm_spec(path)
+
+
+def test_a_field_missing_from_the_raw_export_is_named(clean, tmp_path):
+    root, _ = clean
+    raw = tmp_path / "edc"
+    raw.mkdir()
+    for path in (root / "edc").glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if path.stem == "ae":
+            frame = frame.drop(columns=["AETOXGR"])
+        frame.to_csv(raw / path.name, index=False)
+    with pytest.raises(RawDataError, match=r"form ae has no field 'AETOXGR'"):
+        build_sdtm(raw, config=builtin_study())
+    assert not (tmp_path / "out").exists()
