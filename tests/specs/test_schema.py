@@ -62,13 +62,13 @@ def test_dm_schema_reports_every_failure_at_once(spec):
     dm = _valid_dm(spec).drop(columns=["SUBJID"])
     dm.loc[0, "SEX"] = "FEMALE"
     dm.loc[1, "COUNTRY"] = "CHINA"
-    dm.loc[1, "RFICDTC"] = "02/03/2021"
+    dm.loc[0, "RFSTDTC"] = "12/03/2021"
     failures = validate_frame(dm, spec, "DM")
     got = failures[["variable", "row", "key", "value", "check", "severity"]].sort_values(["variable", "check"])
     assert got.to_dict("records") == [
         {"variable": "COUNTRY", "row": 1, "key": "USUBJID=ANLTOR-STS-101-002", "value": "CHINA", "check": "codelist COUNTRY", "severity": "error"},
         {"variable": "COUNTRY", "row": 1, "key": "USUBJID=ANLTOR-STS-101-002", "value": "CHINA", "check": "length <= 3", "severity": "error"},
-        {"variable": "RFICDTC", "row": 1, "key": "USUBJID=ANLTOR-STS-101-002", "value": "02/03/2021", "check": "ISO 8601", "severity": "error"},
+        {"variable": "RFSTDTC", "row": 0, "key": "USUBJID=ANLTOR-STS-101-001", "value": "12/03/2021", "check": "ISO 8601", "severity": "error"},
         {"variable": "SEX", "row": 0, "key": "USUBJID=ANLTOR-STS-101-001", "value": "FEMALE", "check": "codelist SEX", "severity": "error"},
         {"variable": "SEX", "row": 0, "key": "USUBJID=ANLTOR-STS-101-001", "value": "FEMALE", "check": "length <= 1", "severity": "error"},
         {"variable": "SUBJID", "row": None, "key": None, "value": None, "check": "required column", "severity": "error"},
