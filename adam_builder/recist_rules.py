@@ -15,7 +15,7 @@ states them once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,65 @@ class RecistSettings:
     sd_min_days: int = 35  # SD counts only this many days after the reference start
     assessment_interval_days: int = 42  # scheduled interval between assessments
     window_days: int = 7  # allowed deviation from the scheduled day
+
+    # How TU/TR record the lesions (SDTM conventions; the pharmaverse reference
+    # data use short_axis_testcd = "LPERP").
+    longest_diameter_testcd: str = "LDIAM"  # TRTESTCD of a non-nodal target's measurement
+    short_axis_testcd: str = "SAXIS"  # TRTESTCD of a nodal target's measurement
+    diameter_testcd: str = ""  # when set: TRTESTCD measuring every target, nodal or not (pharmaverse "DIAMETER")
+    state_testcd: str = "TUMSTATE"  # TRTESTCD of a non-target or new lesion's state
+    target_category: str = "TARGET"  # TUORRES (or TRGRPID) of a target lesion
+    nontarget_category: str = "NON-TARGET"
+    new_category: str = "NEW"
+    nodal_locations: tuple[str, ...] = ("LYMPH NODE",)  # TULOC values of a lymph node
+    too_small_results: tuple[str, ...] = ("TOO SMALL TO MEASURE",)  # TRORRES of a target too small to measure
+    present_states: tuple[str, ...] = ("PRESENT",)
+    absent_states: tuple[str, ...] = ("ABSENT",)
+    progression_states: tuple[str, ...] = ("UNEQUIVOCAL PROGRESSION", "UNEQUIVOCAL")  # non-target PD; new lesion sure
+    equivocal_states: tuple[str, ...] = ("EQUIVOCAL",)
+    not_done_status: str = "NOT DONE"  # TRSTAT of a lesion not evaluable
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "RecistSettings":
+        """Settings from a study's ``[recist]`` table; refuses unknown keys and wrong types."""
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise RecistSettingsError(
+                f"[recist]: unknown setting(s) {', '.join(repr(k) for k in unknown)}; "
+                f"known settings: {', '.join(known)}"
+            )
+        kwargs, problems = {}, []
+        for name, value in values.items():
+            default = getattr(cls, name)
+            if isinstance(default, tuple):
+                items = [value] if isinstance(value, str) else value
+                if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+                    problems.append(f"{name} must be text or a list of text, got {value!r}")
+                    continue
+                kwargs[name] = tuple(v.strip().upper() for v in items)
+            elif isinstance(default, str):
+                if not isinstance(value, str):
+                    problems.append(f"{name} must be text, got {value!r}")
+                    continue
+                kwargs[name] = value.strip().upper()
+            elif isinstance(default, int) and not isinstance(default, bool):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    problems.append(f"{name} must be a whole number, got {value!r}")
+                    continue
+                kwargs[name] = value
+            else:  # float
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    problems.append(f"{name} must be a number, got {value!r}")
+                    continue
+                kwargs[name] = float(value)
+        if problems:
+            raise RecistSettingsError("[recist]: " + "; ".join(problems))
+        return cls(**kwargs)
+
+
+class RecistSettingsError(ValueError):
+    """A study's RECIST settings are not valid."""
 
 
 def _index_of(*vectors) -> pd.Index | None:

@@ -7,15 +7,22 @@ file, subject, row and field; the record is never dropped here.
 
 | algorithm       | value                                                          |
 | --------------- | -------------------------------------------------------------- |
-| assign_no_ct    | the raw field as collected (trimmed; blank is null)            |
+| assign_no_ct    | the raw field as collected (trimmed; blank is null); options:  |
+|                 | `case=upper` (or lower), `extract=REGEX` (its first group, or  |
+|                 | the whole match), `number=text` (numeric text written plainly: |
+|                 | "067.0" -> "67", "098.6" -> "98.6")                            |
 | assign_ct       | the raw field mapped to a submission value of the codelist     |
 |                 | (by term, decode or synonym; `crf_values=a|b` lists the CRF's   |
 |                 | answers, and a value outside them is reported even if it maps) |
 | hardcode_no_ct  | the rule's Value                                               |
 | hardcode_ct     | the rule's Value, a term of the codelist                       |
-| assign_datetime | the raw date (+ time) as ISO 8601, partial kept partial        |
+| assign_datetime | the raw date (+ time) as ISO 8601, partial kept partial;       |
+|                 | `format=MM/DD/YYYY|YYYY` tries the formats in turn            |
 | assign_number   | the raw field as a number                                      |
 | concat          | the rule's Value as a template of {FIELD} or {VARIABLE} names  |
+| convert_unit    | a mapped result (`from=VARIABLE`) in its unit (`unit=VARIABLE`)|
+|                 | converted to the unit in Value (in -> cm, LB -> kg, F -> C ...);|
+|                 | `as=text` gives the number as text, `digits=N` rounds (def. 2) |
 | decode_ct       | the decode, in the codelist, of an already mapped variable      |
 | condition_add   | no value: selects the raw rows that make the record set        |
 | not_submitted   | no value: raw rows (of Form, where Condition) deliberately not |
@@ -73,7 +80,50 @@ def _field(inp: RuleInput) -> str:
 
 @algorithm("assign_no_ct")
 def assign_no_ct(inp: RuleInput) -> pd.Series:
-    return _text(inp.rows, _field(inp))
+    values = _text(inp.rows, _field(inp))
+    pattern = inp.rule.parameter("extract")
+    if pattern:
+        values = extract_text(values, pattern)
+    if inp.rule.parameter("number") == "text":
+        values = normalise_number_text(values)
+    case = (inp.rule.parameter("case") or "").lower()
+    if case in ("upper", "lower"):
+        values = values.map(lambda v: (v.upper() if case == "upper" else v.lower()) if isinstance(v, str) else v)
+    return values
+
+
+def extract_text(values: pd.Series, pattern: str) -> pd.Series:
+    """The first group of `pattern` (or its whole match) in each value; null where it does not match."""
+    regex = re.compile(pattern)
+
+    def one(v):
+        if not isinstance(v, str):
+            return v
+        match = regex.search(v)
+        if not match:
+            return None
+        return match.group(1) if regex.groups else match.group(0)
+
+    return values.map(one).astype(object)
+
+
+def normalise_number_text(values: pd.Series) -> pd.Series:
+    """Numeric text written plainly ("067.0" -> "67", "098.60" -> "98.6"); other text unchanged."""
+    from decimal import Decimal, InvalidOperation
+
+    def one(v):
+        if not isinstance(v, str):
+            return v
+        try:
+            number = Decimal(v.strip())
+        except InvalidOperation:
+            return v
+        if not number.is_finite():
+            return v
+        text = format(number.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+
+    return values.map(one).astype(object)
 
 
 def _normal(text: str) -> str:
@@ -136,13 +186,30 @@ def hardcode_ct(inp: RuleInput) -> pd.Series:
     return pd.Series(inp.rule.value, index=inp.rows.index, dtype=object)
 
 
+def parse_dates_any(values: pd.Series, formats: str, times: pd.Series | None = None, time_fmt: str = "HH:MI"):
+    """parse_dates with alternative formats separated by '|' (`MM/DD/YYYY|YYYY`): each value
+    is read with the first format that reads it; unreadable only when none does."""
+    from .dates import ParsedDates
+
+    alternatives = [f.strip() for f in formats.split("|") if f.strip()]
+    parsed = parse_dates(values, alternatives[0], times, time_fmt)
+    for fmt in alternatives[1:]:
+        if not parsed.unreadable.any():
+            break
+        other = parse_dates(values, fmt, times, time_fmt)
+        take = parsed.unreadable & ~other.unreadable & other.iso.notna()
+        parsed = ParsedDates(parsed.iso.where(~take, other.iso), parsed.unreadable & ~take,
+                             parsed.partial.where(~take, other.partial))
+    return parsed
+
+
 @algorithm("assign_datetime")
 def assign_datetime(inp: RuleInput) -> pd.Series:
     rule = inp.rule
     fmt = rule.parameter("format", "DD MON YYYY")
     time_field = rule.parameter("time_field")
     times = inp.rows[time_field] if time_field else None
-    parsed = parse_dates(inp.rows[rule.field], fmt, times, rule.parameter("time_format", "HH:MI"))
+    parsed = parse_dates_any(inp.rows[rule.field], fmt, times, rule.parameter("time_format", "HH:MI"))
     raw = inp.rows[rule.field].astype(str)
     if time_field:
         raw = raw + " " + inp.rows[time_field].astype(str)
@@ -193,6 +260,65 @@ def concat(inp: RuleInput) -> pd.Series:
     return out.where(~missing, None)
 
 
+# Unit conversions between CDISC UNIT terms: (from, to) -> function. Keys are upper case.
+UNIT_CONVERSIONS: dict[tuple[str, str], Callable[[float], float]] = {
+    ("IN", "CM"): lambda x: x * 2.54,
+    ("CM", "IN"): lambda x: x / 2.54,
+    ("M", "CM"): lambda x: x * 100.0,
+    ("CM", "M"): lambda x: x / 100.0,
+    ("LB", "KG"): lambda x: x * 0.45359237,
+    ("KG", "LB"): lambda x: x / 0.45359237,
+    ("G", "KG"): lambda x: x / 1000.0,
+    ("KG", "G"): lambda x: x * 1000.0,
+    ("F", "C"): lambda x: (x - 32.0) * 5.0 / 9.0,
+    ("C", "F"): lambda x: x * 9.0 / 5.0 + 32.0,
+    ("KPA", "MMHG"): lambda x: x * 7.50061683,
+    ("MMHG", "KPA"): lambda x: x / 7.50061683,
+}
+
+
+def convert_units(values: pd.Series, units: pd.Series, target: str, digits: int = 2) -> tuple[pd.Series, pd.Series]:
+    """(numbers in `target` unit, mask of values that could not be converted).
+
+    A value already in the target unit is kept; a value whose unit has no
+    conversion to the target, or that is not a number, is missing and flagged.
+    """
+    number = pd.to_numeric(values, errors="coerce").astype("float64")
+    unit = units.map(lambda u: u.strip().upper() if isinstance(u, str) else None)
+    to = target.strip().upper()
+    out = pd.Series(np.nan, index=values.index, dtype="float64")
+    same = unit == to
+    out[same] = number[same]
+    for source in unit[~same].dropna().unique():
+        fn = UNIT_CONVERSIONS.get((source, to))
+        if fn is None:
+            continue
+        rows = unit == source
+        out[rows] = fn(number[rows])
+    out = out.round(digits)
+    failed = values.notna() & out.isna()
+    return out, failed
+
+
+def number_as_text(number: pd.Series) -> pd.Series:
+    """Numbers as plain text (no trailing .0), missing as None."""
+    return number.map(lambda v: None if pd.isna(v) else format(float(v), ".10g")).astype(object)
+
+
+@algorithm("convert_unit")
+def convert_unit(inp: RuleInput) -> pd.Series:
+    rule = inp.rule
+    values = inp.mapped[rule.parameter("from")]
+    units = inp.mapped[rule.parameter("unit")] if rule.parameter("unit") else pd.Series(rule.value, index=values.index)
+    out, failed = convert_units(values, units, rule.value, int(rule.parameter("digits", "2")))
+    if failed.any():
+        inp.issues.add_rows(inp.rows, failed, severity="error", kind="no unit conversion", field=None,
+                            value=values.astype(str) + " " + units.astype(str), dataset=rule.dataset,
+                            variable=rule.variable, action="left null",
+                            message=f"no conversion of this value and unit to {rule.value}")
+    return number_as_text(out) if rule.parameter("as") == "text" else out
+
+
 @algorithm("decode_ct")
 def decode_ct(inp: RuleInput) -> pd.Series:
     """The term of the rule's codelist paired with the value of `from`.
@@ -240,6 +366,21 @@ def not_submitted(inp: RuleInput) -> pd.Series:  # accounts for rows; see mappin
 # ---------------------------------------------------------------------------
 # Conditions on raw fields
 # ---------------------------------------------------------------------------
+def condition_field(columns, cond, form: str) -> str | None:
+    """The raw column a condition names (case-insensitive).
+
+    A raw field name may hold a dot (an EDC item prefix, as in `PFX.NAME`):
+    the condition reader takes `PFX` for a dataset, so `PFX.NAME` is looked up
+    whole when the prefix is not the form itself.
+    """
+    by_upper = {str(c).upper(): c for c in columns}
+    if cond.dataset and cond.dataset != form.upper():
+        dotted = by_upper.get(f"{cond.dataset}.{cond.variable}")
+        if dotted is not None:
+            return dotted
+    return by_upper.get(cond.variable)
+
+
 def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series:
     """Rows meeting `FIELD EQ value [AND ...]`; every row when there is no condition."""
     if not text:
@@ -249,7 +390,7 @@ def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series
         raise ValueError(f"condition {text!r} cannot be read")
     mask = pd.Series(True, index=rows.index)
     for cond in conditions:
-        field = next((c for c in rows.columns if c.upper() == cond.variable), None)
+        field = condition_field(rows.columns, cond, form)
         if field is None:
             raise KeyError(f"form {form} has no field {cond.variable} (condition {text!r})")
         values = _text(rows, field).fillna("")
@@ -274,7 +415,7 @@ def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series
 # ---------------------------------------------------------------------------
 NEEDS_FIELD = {"assign_no_ct", "assign_ct", "assign_datetime", "assign_number"}
 NEEDS_CODELIST = {"assign_ct", "hardcode_ct", "decode_ct"}
-NEEDS_VALUE = {"hardcode_no_ct", "hardcode_ct", "concat"}
+NEEDS_VALUE = {"hardcode_no_ct", "hardcode_ct", "concat", "convert_unit"}
 
 
 def check_mapping(spec: Spec) -> list[Finding]:
@@ -302,6 +443,13 @@ def check_mapping(spec: Spec) -> list[Finding]:
             error(rule, "Value", f"{name}: {rule.algorithm} needs a value")
         if rule.algorithm == "decode_ct" and not rule.parameter("from"):
             error(rule, "Parameters", f"{name}: decode_ct needs from=VARIABLE")
+        if rule.algorithm == "convert_unit" and not rule.parameter("from"):
+            error(rule, "Parameters", f"{name}: convert_unit needs from=VARIABLE (and unit=VARIABLE)")
+        if rule.algorithm == "assign_no_ct" and rule.parameter("extract"):
+            try:
+                re.compile(rule.parameter("extract"))
+            except re.error as exc:
+                error(rule, "Parameters", f"{name}: extract={rule.parameter('extract')!r} is not a regular expression ({exc})")
         if rule.algorithm == "hardcode_ct" and rule.codelist and spec.has_codelist(rule.codelist):
             codelist = spec.codelist(rule.codelist)
             if rule.value not in codelist.submission_values and not codelist.extensible:

@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -92,6 +93,28 @@ RECIPES: list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]] = [
 DESIGN_DATASETS = {"TA", "TE", "TV", "TI", "TS"}
 
 
+def recipe_plan(spec: Spec) -> list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]]:
+    """The recipes to run for this spec, in order.
+
+    The datasets with a dedicated recipe run in RECIPES order; every other
+    dataset of the spec that the Mapping sheet describes gets the plain mapped
+    recipe, in spec order, before DM (whose derivations may use any dataset).
+    SUPP-- datasets are made by the finishing step, not by a recipe.
+    """
+    dedicated = {name for name, _ in RECIPES}
+    mapped = {rule.dataset for rule in spec.mapping}
+    generic = [(d.name, partial(events.build_mapped, dataset=d.name)) for d in spec.datasets
+               if d.name not in dedicated and d.name in mapped and not d.name.startswith("SUPP")]
+    plan: list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]] = []
+    for name, recipe in RECIPES:
+        if name == "DM":
+            plan.extend(generic)
+            generic = []
+        if spec.has_dataset(name):
+            plan.append((name, recipe))
+    return plan + generic
+
+
 def load_sdtm_spec(path: str | os.PathLike[str]) -> Spec:
     """Read the SDTM spec; raise SpecError with every error that would stop a run."""
     spec, read_findings = read_workbook(path)
@@ -120,14 +143,13 @@ def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Sp
         raise RawDataError(f"{raw_dir}: the raw export does not have what the spec's Mapping sheet reads:\n"
                            + "\n".join(f"  - {p}" for p in missing))
     scan_text(raw, issues=issues)
-    rejected = screen_raw(raw, demographics_form=config.demographics_form, subject_field=config.subject_field, issues=issues)
+    rejected = screen_raw(raw, demographics_form=config.demographics_form, subject_field=config.subject_field, issues=issues,
+                          keep_duplicates=getattr(config, "duplicate_rows", "reject") == "keep")
     timings["read"] = time.perf_counter() - clock
     design = trial_design.read_design(config.trial_design) if config.trial_design else {}
     run = SdtmRun(raw=raw, spec=spec, issues=issues, design=design, study_id=config.study_id,
                   data_cutoff=config.data_cutoff, transliterate=config.transliterate, rejected=rejected)
-    for name, recipe in RECIPES:
-        if not spec.has_dataset(name):
-            continue
+    for name, recipe in recipe_plan(spec):
         note(f"mapping {name}")
         start = time.perf_counter()
         run.datasets[name] = recipe(run)
@@ -172,7 +194,7 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
                     frame = derive_vars_visit_from_sv(frame, sv=sv, dtc=date)
                 if "VISITDY" in names:
                     frame["VISITDY"] = frame["VISITNUM"].map(tv.set_index("VISITNUM")["VISITDY"]).astype("float64")
-            if dm is not None and name != "DM":
+            if dm is not None:  # DM's own --DY (DMDY) counts from its RFSTDTC too
                 for var in names:
                     if var.startswith(name) and var.endswith("DY") and not var.endswith("VISITDY"):
                         dtc = var[:-2] + "DTC"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from specs.model import MappingRule, Spec
 
-from .algorithms import ALGORITHMS, RuleInput, condition_mask
+from .algorithms import ALGORITHMS, RuleInput, condition_field, condition_mask
 from .issues import IssueLog
 from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
 
@@ -89,13 +89,17 @@ def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
     out = pd.concat(frames, ignore_index=True)
     for form, mapped in joins:
         repeat = mapped.duplicated(SUBJECT, keep="first")
+        # a further row that repeats the subject's first row in every joined value says nothing new
+        content = [c for c in mapped.columns if c not in (FORM, ROW)]
+        agreeing = repeat & mapped[content].astype(object).where(mapped[content].notna(), "\x00").duplicated(keep="first")
+        repeat = repeat & ~agreeing
         if repeat.any():
             issues.add_rows(mapped, repeat, severity="error", kind="repeated row", field=None, value=None,
                             dataset=dataset, action="not used",
                             message=f"{dataset} takes one row per subject from form {form}; this is a further one")
         if joined is not None:
             joined.append(mapped.loc[~repeat & mapped[SUBJECT].isin(out[SUBJECT]), [FORM, ROW]])
-        values = mapped[~repeat].drop(columns=[FORM, ROW]).set_index(SUBJECT)
+        values = mapped[~mapped.duplicated(SUBJECT, keep="first")].drop(columns=[FORM, ROW]).set_index(SUBJECT)
         for col in values.columns:
             looked_up = out[SUBJECT].map(values[col])
             out[col] = looked_up.where(looked_up.notna(), out[col]) if col in out.columns else looked_up
@@ -135,7 +139,8 @@ def check_fields(raw: RawData, spec: Spec) -> list[str]:
         fields += [rule.parameter("time_field")] if rule.parameter("time_field") else []
         for text in (rule.condition,):
             for cond in (parse_where_text(text, rule.form) or ()) if text else ():
-                fields.append(cond.variable)
+                found = condition_field(raw.form(rule.form).columns, cond, rule.form)
+                fields.append(found if found is not None else cond.variable)
         if rule.algorithm == "concat" and rule.value:
             import re
             fields += [n for n in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", rule.value)

@@ -22,8 +22,13 @@ POSITION_FIELDS = ("RECORDPOSITION",)
 
 
 def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issues: IssueLog,
-               ignore_fields: tuple[str, ...] = POSITION_FIELDS) -> pd.DataFrame:
-    """The rejected rows (_FORM, _ROW): duplicates and rows of subjects not in demographics."""
+               ignore_fields: tuple[str, ...] = POSITION_FIELDS, keep_duplicates: bool = False) -> pd.DataFrame:
+    """The rejected rows (_FORM, _ROW): duplicates and rows of subjects not in demographics.
+
+    keep_duplicates: a study whose raw export lacks the field that tells two
+    records apart (a sequence number the EDC did not export) keeps its repeated
+    rows; each is still reported, with the action "kept".
+    """
     dm = raw.form(demographics_form)
     known = set(dm[SUBJECT])
     rejected: list[pd.DataFrame] = []
@@ -36,7 +41,10 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
             first_row.index = frame.index
             issues.add_rows(frame, duplicate, severity="warning", kind="duplicate row", field=None,
                             value="same as row " + first_row.astype(str),
-                            action="record rejected", message=f"duplicate of an earlier row of {name}")
+                            action="kept (the study keeps repeated rows)" if keep_duplicates else "record rejected",
+                            message=f"duplicate of an earlier row of {name}")
+        if keep_duplicates:
+            duplicate = pd.Series(False, index=frame.index)
         unknown = ~frame[SUBJECT].isin(known) & ~duplicate
         if unknown.any():
             issues.add_rows(frame, unknown, severity="error", kind="subject not in demographics", field=subject_field,

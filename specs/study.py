@@ -4,9 +4,11 @@ A study is described by a small TOML file beside its workbooks (see
 specs/workbooks/study.toml for the built-in study):
 
     [study]  id, sdtm_spec, adam_spec, trial_design, data_cutoff
-    [raw]    subject_field, demographics_form
+    [raw]    subject_field, demographics_form, duplicate_rows ("reject", the
+             default, or "keep": rows repeating an earlier row are kept, reported)
     [sdtm]   transliterate
     [recist] the RECIST 1.1 parameters of the study (see adam_builder)
+    [adam]   the ADaM derivation settings: censoring conventions (see adam_builder.settings)
 """
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ class StudyConfig:
     demographics_form: str
     transliterate: bool = False
     recist: dict = field(default_factory=dict)
+    duplicate_rows: str = "reject"
+    adam: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "StudyConfig":
@@ -48,6 +52,9 @@ class StudyConfig:
         missing += [f"[raw] {k}" for k in ("subject_field", "demographics_form") if k not in raw]
         if missing:
             raise StudyConfigError(f"{path}: missing setting(s) {', '.join(missing)}")
+        duplicate_rows = raw.get("duplicate_rows", "reject")
+        if duplicate_rows not in ("reject", "keep"):
+            raise StudyConfigError(f"{path}: [raw] duplicate_rows is {duplicate_rows!r}; expected 'reject' or 'keep'")
 
         def rel(name: str) -> Path | None:
             return (path.parent / study[name]).resolve() if study.get(name) else None
@@ -57,6 +64,7 @@ class StudyConfig:
             trial_design=rel("trial_design"), data_cutoff=study.get("data_cutoff"),
             subject_field=raw["subject_field"], demographics_form=raw["demographics_form"],
             transliterate=bool(sdtm.get("transliterate", False)), recist=dict(data.get("recist", {})),
+            adam=dict(data.get("adam", {})), duplicate_rows=duplicate_rows,
         )
 
 

@@ -3,13 +3,18 @@
 Mapped from the demographics form (and, joined by subject, the forms the spec
 names); then, from the other domains:
 - RFXSTDTC / RFXENDTC: first and last exposure (EX);
-- RFSTDTC / RFENDTC: the study reference period, first to last exposure;
+- RFSTDTC / RFENDTC: the study reference period, first to last exposure
+  (unless the Mapping sheet gives them);
 - RFICDTC: informed consent, where the mapping did not give it (DS milestone);
 - RFPENDTC: the subject's last date in any domain (end of participation);
 - DTHFL: "Y" when DTHDTC is known;
-- ACTARMCD / ACTARM: the planned arm for treated subjects;
-- ARMNRS: SCREEN FAILURE (a DS screen-failure event, no arm), NOT ASSIGNED
-  (no arm), or ASSIGNED, NOT TREATED (an arm and no exposure).
+- ACTARMCD / ACTARM: the planned arm for treated subjects (unless mapped from
+  the CRF);
+- ARMNRS: SCREEN FAILURE (a DS screen-failure event and no exposure), NOT
+  ASSIGNED (no arm), or ASSIGNED, NOT TREATED (an arm and no exposure).
+
+Only SDTM controlled terms are used to read DS (DSDECOD INFORMED CONSENT
+OBTAINED, SCREEN FAILURE), so a study's own CRF wording does not matter.
 """
 from __future__ import annotations
 
@@ -52,8 +57,10 @@ def derive_vars_exposure_dates(dm: pd.DataFrame, *, ex: pd.DataFrame) -> pd.Data
     _, last = _first_last(ex, ["EXSTDTC", "EXENDTC"])
     out["RFXSTDTC"] = out["USUBJID"].map(first)
     out["RFXENDTC"] = out["USUBJID"].map(last)
-    out["RFSTDTC"] = out["RFXSTDTC"]
-    out["RFENDTC"] = out["RFXENDTC"]
+    # a study may define its reference period otherwise (the Mapping sheet gives it): kept where given
+    for ref, exposure in (("RFSTDTC", "RFXSTDTC"), ("RFENDTC", "RFXENDTC")):
+        mapped = dm[ref] if ref in dm.columns else pd.Series(None, index=dm.index, dtype=object)
+        out[ref] = mapped.where(mapped.notna(), out[exposure])
     return out
 
 
@@ -67,7 +74,8 @@ def derive_var_consent(dm: pd.DataFrame, *, ds: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame]) -> pd.DataFrame:
-    """RFPENDTC: the latest complete date of the subject in any domain, death included."""
+    """RFPENDTC: the latest complete date of the subject in any domain, death included,
+    as that record gives it (with its time, when it has one)."""
     out = dm.copy()
     columns = []
     for frame in datasets + [dm]:
@@ -79,7 +87,7 @@ def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame]) -> pd
     dates = pd.DataFrame({"USUBJID": stacked.index, "text": stacked.to_numpy()})
     dates["date"] = iso_date_part(dates["text"])
     latest = dates.sort_values(["date", "text"]).groupby("USUBJID")["text"].last()
-    out["RFPENDTC"] = out["USUBJID"].map(latest).map(lambda v: v[:10] if isinstance(v, str) else None)
+    out["RFPENDTC"] = out["USUBJID"].map(latest).map(lambda v: v if isinstance(v, str) else None)
     return out
 
 
@@ -90,15 +98,23 @@ def derive_var_dthfl(dm: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_vars_actual_arm(dm: pd.DataFrame, *, ds: pd.DataFrame) -> pd.DataFrame:
+    """ACTARMCD / ACTARM (unless the mapping gave them: a CRF may collect the
+    actual arm) and ARMNRS. A subject with a DS screen-failure event who was
+    never treated is a SCREEN FAILURE, whether or not an arm code was recorded."""
     out = dm.copy()
     treated = out["RFXSTDTC"].notna()
     assigned = out["ARMCD"].notna()
-    out["ACTARMCD"] = out["ARMCD"].where(treated & assigned, None)
-    out["ACTARM"] = out["ARM"].where(treated & assigned, None)
-    screen_failed = out["USUBJID"].isin(ds.loc[ds["DSDECOD"] == "SCREEN FAILURE", "USUBJID"])
+    for actual, planned in (("ACTARMCD", "ARMCD"), ("ACTARM", "ARM")):
+        derived = out[planned].where(treated & assigned, None)
+        if actual in dm.columns and dm[actual].notna().any():  # collected: kept as mapped
+            derived = dm[actual]
+        out[actual] = derived
+    screen_failed = out["USUBJID"].isin(ds.loc[ds["DSDECOD"] == "SCREEN FAILURE", "USUBJID"]) if "DSDECOD" in ds.columns \
+        else pd.Series(False, index=out.index)
     nrs = pd.Series(None, index=out.index, dtype=object)
     nrs[~assigned & screen_failed] = "SCREEN FAILURE"
     nrs[~assigned & ~screen_failed] = "NOT ASSIGNED"
-    nrs[assigned & ~treated] = "ASSIGNED, NOT TREATED"
+    nrs[assigned & ~treated & ~screen_failed] = "ASSIGNED, NOT TREATED"
+    nrs[assigned & ~treated & screen_failed] = "SCREEN FAILURE"
     out["ARMNRS"] = nrs
     return out

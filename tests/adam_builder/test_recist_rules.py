@@ -157,3 +157,22 @@ def test_settings_defaults_are_the_study_values():
     assert (s.confirmation_days, s.max_ne_between, s.sd_min_days, s.assessment_interval_days, s.window_days) == (28, 1, 35, 42, 7)
     with pytest.raises(Exception):
         s.pr_change = -0.5  # frozen
+
+
+def test_settings_from_dict_reads_a_recist_table():
+    s = RecistSettings.from_dict({"sd_min_days": 42, "pr_change": -0.3, "pd_absolute_mm": 5,
+                                  "short_axis_testcd": "lperp", "nodal_locations": ["LYMPH NODE", "Node"]})
+    assert (s.sd_min_days, s.pd_absolute_mm, s.short_axis_testcd) == (42, 5.0, "LPERP")
+    assert s.nodal_locations == ("LYMPH NODE", "NODE")
+    assert RecistSettings.from_dict({}) == RecistSettings()
+
+
+def test_settings_from_dict_refuses_unknown_keys():
+    with pytest.raises(ValueError, match=r"\[recist\]: unknown setting\(s\) 'confirm_days', 'foo'; known settings: pr_change, "):
+        RecistSettings.from_dict({"confirm_days": 28, "foo": 1, "sd_min_days": 42})
+
+
+def test_settings_from_dict_refuses_wrong_types():
+    with pytest.raises(ValueError, match=r"\[recist\]: sd_min_days must be a whole number, got '42'; "
+                                         r"pr_change must be a number, got True"):
+        RecistSettings.from_dict({"sd_min_days": "42", "pr_change": True})
