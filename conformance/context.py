@@ -108,6 +108,12 @@ class Context:
 
     def domain(self, name: str) -> str | None:
         """The 2-letter prefix of an SDTM dataset's variables (DOMAIN value, else the name)."""
+        key = ("domain", name)
+        if key not in self._cache:
+            self._cache[key] = self._domain(name)
+        return self._cache[key]
+
+    def _domain(self, name: str) -> str | None:
         if self.is_supp(name) or self.is_adam(name) or name in ("RELREC", "RELSUB", "RELSPEC"):
             return None
         frame = self.datasets.get(name)
@@ -236,16 +242,14 @@ def number(series: pd.Series) -> pd.Series:
 
 
 def dtc_date(series: pd.Series) -> pd.Series:
-    """The date of each --DTC value whose date portion is complete (else NaT)."""
+    """The date of each --DTC value whose date portion is complete (else NaT).
+
+    Vectorised: each distinct value is parsed once, all of them in one to_datetime call."""
     codes, uniques = _uniques(series)
-    days = []
-    for u in uniques:
-        s = u.strip() if isinstance(u, str) else ""
-        d = pd.NaT
-        if _FULL_DATE.match(s):
-            d = pd.to_datetime(s[:10], format="%Y-%m-%d", errors="coerce")
-        days.append(d)
-    table = pd.DatetimeIndex(days + [pd.NaT]).to_numpy(dtype="datetime64[ns]")
+    heads = np.array([u.strip()[:10] if isinstance(u, str) and _FULL_DATE.match(u.strip()) else None for u in uniques]
+                     + [None], dtype=object)
+    parsed = pd.to_datetime(pd.Series(heads, dtype=object), format="%Y-%m-%d", errors="coerce")
+    table = parsed.to_numpy(dtype="datetime64[ns]")
     return pd.Series(table[codes], index=series.index)
 
 

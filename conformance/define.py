@@ -131,6 +131,10 @@ def _terms(item, items, value_lists, codelists) -> frozenset[str] | None:
         vl_item = items.get(oid)
         if vl_item is None:
             continue
+        if vl_item["name"] and item["name"] and vl_item["name"] != item["name"]:
+            # Define-XML 1.0 style (the CDISC pilot): the value list hangs on QNAM or --TESTCD and its
+            # items are named after each parameter (TRTEMFL); their codelists are for QVAL/--ORRES, not here
+            continue
         if vl_item["codelist"]:
             sources.append(vl_item["codelist"])
         else:

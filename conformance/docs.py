@@ -79,13 +79,106 @@ Every change needs a reason; it is written into the Rules sheet and the Summary.
 """
 
 
+OUTRO = """
+
+## The simulated study and its injected problems
+
+`cdisc-build simulate --messy RATE` lists every problem it injects
+(`truth/messy_manifest.csv`); `tests/conformance/test_simulated.py` follows each
+one through the SDTM builder's lineage (`lineage.csv`: FORM, ROW -> DATASET,
+USUBJID, SEQ) to the records it became and checks the validator's findings:
+
+- the clean study: no error (the builder's own CSV reports in the same folder,
+  `issues.csv`, `lineage.csv`, `ledger.csv`, `schema_failures.csv`, are not
+  datasets - no STUDYID column - and are skipped with a note);
+- the messy study: every entry that reaches SDTM has a finding on a record it
+  became: end before start (CB-SDTM-019), partial dates (CB-SDTM-239, a notice:
+  an incomplete date is allowed in SDTM and listed for review), non-ASCII terms
+  the builder wrote as `?` (CB-XPT-016), a value outside a closed codelist kept
+  as collected (CB-SPEC-005), a new term of an extensible value-level codelist
+  such as TRORRES `Present (stable)` or RSORRES `Progression` (CB-SPEC-014), a
+  missing measurement (CB-SDTM-173: --ORRES null without --STAT).
+
+Entries that never reach SDTM are in the builder's issue report instead:
+duplicate rows and every row of a subject absent from demographics are
+rejected there. Two kinds reach SDTM with nothing left to find, so no rule
+reports them (the issue report does):
+
+- a CRF value the builder recognises as a synonym of a codelist term and maps
+  to it (`Male` -> `M`, `No` -> `N`, `Partial response` -> `PR`, an ECOG
+  answer given as its bare code): the SDTM value is the right term;
+- a problem in a field that is not submitted: the free-text comments AECOMM
+  and RSCOMM (long text, Chinese text) are not mapped to any SDTM variable.
+
+## Findings on the published samples
+
+`cdisc-build validate` on the two published SDTM samples in
+`../shared/standards/submissions`, each with its own define.xml (`--define`;
+the pilot's is Define-XML 1.0, the MSG's 2.1), no spec. "Real" means the sample
+breaks the rule as SDTMIG 3.4 and the FDA business rules state it (the pilot
+was made for SDTMIG 3.1.2, so some of its conventions are now defects);
+"limit" means the finding comes from what our rules or our copy of the sample
+cannot see.
+
+**CDISC pilot SDTM** (18 datasets, 19,302 records; 9,420 findings: 2,619 errors,
+629 warnings, 6,172 notices):
+
+| rule | count | real or limit |
+| --- | ---: | --- |
+| CB-SDTM-239 (notice) | 6,132 | real data, not a defect: partial dates in AE, CM, MH listed for review |
+| CB-SDTM-082 | 1,191 | real (3.4): AEBODSYS without AEBDSYCD - the pilot has no MedDRA codes |
+| CB-SDTM-206 | 963 | real (3.4): population flags (COMPLT8/16/24, ITT, SAFETY, EFFICACY) in SUPPDM |
+| CB-FDA-007 | 292 | real: values with leading spaces (RELREC IDVARVAL, DS) |
+| CB-SDTM-079 | 250 | real: AEENDTC populated with AEOUT NOT RECOVERED/NOT RESOLVED |
+| CB-SDTM-109 | 80 | real: CMDOSE/CMDOSTXT without CMDOSU |
+| CB-XPT-012 | 78 | real: text lengths padded (e.g. $200 for 46-byte values), against the FDA TCG |
+| CB-SDTM-048, -049, -050, -051, -054, -063 | 52 each | real (3.4): screen failures as ARMCD `Scrnfail` / ARM `Screen Failure` instead of null ARMCD with ARMNRS (the 3.1.2 convention) |
+| CB-SDTM-077 | 36 | real: AESER `N` while a seriousness criterion is `Y` |
+| CB-XPT-008 | 18 | real: the XPT headers carry no dataset label (only define.xml has them) |
+| CB-XPT-014 (notice) | 16 | real: permissible variables with no value |
+| CB-SDTM-055, -056 (notice) | 12 each | real data, not a defect: actual arm differs from the planned one |
+| CB-SDTM-062 | 6 | real: RFXENDTC is not the last EX date |
+| CB-DEF-002 | 4 | limit of our copy: define.xml describes LB, QS, VS, SUPPLB, which the shared folder does not hold |
+| CB-XPT-010 | 3 | real: cp1252 right quotation marks in TS.TSVAL |
+| CB-FDA-002, -003, -004 | 3, 3, 2 | real: --DTC without --DY (AE, CM, DS), --STDY (MH, SE, SV), --ENDY (SE, SV) |
+| CB-SDTM-130 | 2 | real: VISITNUM 9.2 twice for subject 01-711-1143 in SV |
+| CB-FDA-006 | 1 | real: TS has no SSTDTC |
+| CB-SDTM-014 | 1 | real: AESTDY 366 where AESTDTC = RFSTDTC (expected 1) |
+| CB-SDTM-038 | 1 | real: a fatal AE ends the day before DTHDTC |
+| CB-SDTM-166 | 1 | real (3.4): TSVAL `No maximum` for AGEMAX instead of TSVALNF |
+| CB-XPT-015 | 1 | real: ts.xpt is not UTF-8/ASCII (read as Windows-1252) |
+
+**SDTM MSG v2 sample** (27 datasets from XPT, FT from Dataset-JSON; 198 findings:
+40 errors, 86 warnings, 72 notices):
+
+| rule | count | real or limit |
+| --- | ---: | --- |
+| CB-XPT-012 | 84 | real: text lengths padded (e.g. $200), against the FDA TCG |
+| CB-SDTM-239 (notice) | 49 | real data, not a defect: partial dates in CM and DM |
+| CB-DEF-007 | 26 | real: data terms missing from the sample's own define codelists (FAOBJ `PRURITIS` where the codelist has `PRURITUS`, LBTEST, OELOC) |
+| CB-XPT-014 (notice) | 23 | real: permissible variables with no value |
+| CB-SDTM-134 | 8 | not settled: CM EPOCH `SCREENING` on dates SE puts in the treatment element; our rule compares dates only (no times), so a same-day transition may be a limit |
+| CB-DEF-002 | 3 | limit of our copy: define.xml describes NV, SUPPNV, SUPPOE, not in the shared folder |
+| CB-SDTM-038 | 2 | real: a fatal AE ends the day before DTHDTC |
+| CB-SDTM-062 | 1 | real: RFXENDTC is a day after the last EX date |
+| CB-SDTM-078 | 1 | real: AESER `Y` with no seriousness criterion `Y` |
+| CB-SDTM-188 | 1 | probably a limit of our copy: FALNKGRP has no partner in the datasets held (NV is absent) |
+
+Two former findings were our rules' limits and are fixed: CB-SDTM-153 now
+reads IETESTCD as unique within TIVERS (CORE-000146 applies only without
+TIVERS; the MSG TI has two protocol versions: 58 false findings), and the
+define check no longer applies a Define-XML 1.0 value list hung on QNAM to
+QNAM's own values (the pilot: 2,388 false CB-DEF-007 findings).
+"""
+
+
 def render() -> str:
     c = counts()
     by_standard = ", ".join(f"{k}: {v}" for k, v in c.items() if k not in ("total", "with CORE id", "CORE ids named"))
     head = (f"{c['total']} rules ({by_standard}); {c['with CORE id']} name a CDISC CORE rule "
             f"({c['CORE ids named']} distinct CORE ids). A rule naming two CORE ids stands for two CORE rules that "
             f"say the same thing.\n\n")
-    return INTRO + head + catalogue_markdown()
+    return INTRO + head + catalogue_markdown() + OUTRO
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,12 +33,30 @@ def dataset_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Path], list
             continue
         found.setdefault(path.stem.upper(), []).append(path)
     chosen, notes = {}, []
+    for name in list(found):
+        csvs = [p for p in found[name] if p.suffix.lower() == ".csv" and not _csv_is_dataset(p)]
+        for p in csvs:
+            notes.append(f"{p.name} not read: not a CDISC dataset (its header has no STUDYID column)")
+            found[name].remove(p)
+        if not found[name]:
+            del found[name]
     for name, paths in sorted(found.items()):
         paths = sorted(paths, key=lambda p: FORMATS.index(p.suffix.lower().lstrip(".")))
         chosen[name] = paths[0]
         for other in paths[1:]:
             notes.append(f"{other.name} not read: {paths[0].name} holds the same dataset")
     return chosen, notes
+
+
+def _csv_is_dataset(path: Path) -> bool:
+    """A CSV file is an SDTM/ADaM dataset when its header names STUDYID (every one has it);
+    other CSV files in the folder (the builder's issues, lineage or ledger reports) are not."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            header = handle.readline()
+    except OSError:
+        return True  # let the reader report it
+    return "STUDYID" in {c.strip().strip('"').upper() for c in header.split(",")}
 
 
 def read_folder(folder, spec=None) -> tuple[dict[str, pd.DataFrame], dict[str, DatasetMeta], list[str]]:

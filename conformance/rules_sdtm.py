@@ -629,11 +629,13 @@ def _epoch_matches_se(date_var: str | None = None):
         out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
         if not app.any():
             return out
-        elements = pd.DataFrame({
-            "u": text(se["USUBJID"]), "start": dtc_date(se["SESTDTC"]),
-            "end": dtc_date(se["SEENDTC"]) if "SEENDTC" in se.columns else pd.NaT, "epoch": text(se["EPOCH"]),
-        })
-        elements = elements[elements["start"].notna()]
+        if ("se-elements",) not in ctx._cache:  # SE's elements with their dates, built once per run
+            elements = pd.DataFrame({
+                "u": text(se["USUBJID"]), "start": dtc_date(se["SESTDTC"]),
+                "end": dtc_date(se["SEENDTC"]) if "SEENDTC" in se.columns else pd.NaT, "epoch": text(se["EPOCH"]),
+            })
+            ctx._cache[("se-elements",)] = elements[elements["start"].notna()]
+        elements = ctx._cache[("se-elements",)]
         records = pd.DataFrame({"pos": np.arange(len(frame)), "u": text(frame["USUBJID"]).to_numpy(),
                                 "d": dates.to_numpy(), "epoch": text(frame["EPOCH"]).to_numpy()})[app.to_numpy()]
         joined = records.merge(elements, on="u", how="left", suffixes=("", "_se"))
@@ -642,8 +644,9 @@ def _epoch_matches_se(date_var: str | None = None):
         has_element = joined.assign(inside=inside).groupby("pos")["inside"].any()
         matched = joined.groupby("pos")["match"].any()
         bad_pos = matched.index[(~matched) & has_element.reindex(matched.index, fill_value=False)]
-        expected = joined[inside].groupby("pos")["epoch_se"].agg(lambda s: "/".join(sorted(set(s))))
-        if len(bad_pos):
+        if len(bad_pos):  # the expected epochs, joined as text, only for the failing records
+            wrong = joined[inside & joined["pos"].isin(bad_pos)]
+            expected = wrong.groupby("pos")["epoch_se"].agg(lambda s: "/".join(sorted(set(s))))
             mask = np.zeros(len(frame), dtype=bool)
             mask[bad_pos.to_numpy()] = True
             detail = np.array([""] * len(frame), dtype=object)
@@ -762,7 +765,13 @@ add("CB-SDTM-151", "error", "TV.ARM is in TA.ARM", SD, ("TV",), c.in_reference("
     core="CORE-000156", ids="CG0294")
 add("CB-SDTM-152", "error", "TV.ARMCD is at most 20 characters", SD, ("TV",), c.max_length("ARMCD", 20),
     core="CORE-000157", ids="CG0297")
-add("CB-SDTM-153", "error", "IETESTCD is unique in TI", SD, ("TI",), c.unique(("IETESTCD",), by=()),
+def _ti_unique(ctx, name, frame):
+    """CORE-000146 applies when TI has no TIVERS; with TIVERS, IETESTCD is unique within each version."""
+    columns = ("TIVERS", "IETESTCD") if "TIVERS" in frame.columns else ("IETESTCD",)
+    return c.unique(columns, by=(), variable="IETESTCD")(ctx, name, frame)
+
+
+add("CB-SDTM-153", "error", "IETESTCD is unique in TI (within TIVERS when TI has it)", SD, ("TI",), _ti_unique,
     core="CORE-000146", ids="CG0256")
 add("CB-SDTM-154", "error", "IETESTCD and IETEST have a one-to-one relationship", FDA, ("TI",),
     c.one_to_one("IETESTCD", "IETEST"), core="CORE-000743", ids="FB0918")
@@ -1116,3 +1125,31 @@ add("CB-FDA-007", "warning", "Text values do not start with a space", FDA, ("ALL
     _text_values_rule(lambda s: s[:1] == " " and s.strip() != "", "leading space"), core="CORE-000867", ids="FB1501")
 add("CB-FDA-008", "warning", "Text values are not '.' alone (missing text is blank)", FDA, ("ALL",),
     _text_values_rule(lambda s: s.strip() == ".", "'.' as a value"), core="CORE-000890", ids="FB1502")
+
+
+# ---------------------------------------------------------------------------
+# Data review notices
+# ---------------------------------------------------------------------------
+_COMPLETE_DATE = __import__("re").compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _partial_dates(ctx, name, frame):
+    columns = [col for col in frame.columns if str(col).endswith("DTC") and frame[col].dtype == object]
+    if not columns:
+        return not_applicable(frame)
+    out = Outcome(0, 0)
+    for col in columns:
+        profile = text_profile(ctx, name, col)
+        present = profile.mask(lambda s: s.strip() != "")
+        out.checked += int(present.sum())
+        out.not_applicable += int(len(frame) - present.sum())
+        bad = profile.mask(lambda s: s.strip() != "" and not _COMPLETE_DATE.match(s.strip()))
+        if bad.any():
+            rows = positions(bad)
+            out.hits.append(Hit(name, rows, str(col), frame[col].to_numpy()[rows],
+                                "the date is incomplete: allowed in SDTM (no imputation); review how ADaM imputes it"))
+    return out
+
+
+add("CB-SDTM-239", "notice", "The date part of a --DTC value is complete (an incomplete date is allowed and listed for "
+    "review)", SD, ("SDTM",), _partial_dates)

@@ -129,3 +129,81 @@ def _order(ctx, name, frame):
 
 
 add("CB-SPEC-012", "warning", "Variables are in the spec's order", SP, ("ALL",), _order, core="CORE-000852", ids="CG0330;CG0664")
+
+
+# ---------------------------------------------------------------------------
+# Value-level metadata: a codelist that applies to the records a where clause selects
+# ---------------------------------------------------------------------------
+_COMPARATORS = {"EQ", "NE", "IN", "NOTIN", "LT", "LE", "GT", "GE"}
+
+
+def _where_mask(ctx, name, frame, clause) -> np.ndarray | None:
+    """Rows the where clause selects (None when it names a variable not in the data or a
+    comparator we do not evaluate: the value-level entry is then not applicable)."""
+    from .context import text
+
+    mask = np.ones(len(frame), dtype=bool)
+    for cond in clause.conditions:
+        if (cond.dataset and cond.dataset != name) or cond.variable not in frame.columns \
+                or cond.comparator not in _COMPARATORS:
+            return None
+        values = text(frame[cond.variable])
+        if cond.comparator in ("EQ", "IN"):
+            mask &= values.isin(cond.values).to_numpy()
+        elif cond.comparator in ("NE", "NOTIN"):
+            mask &= ~values.isin(cond.values).to_numpy()
+        else:
+            from .context import number
+
+            left = number(frame[cond.variable]).to_numpy()
+            try:
+                right = float(cond.values[0])
+            except (IndexError, ValueError):
+                return None
+            op = {"LT": np.less, "LE": np.less_equal, "GT": np.greater, "GE": np.greater_equal}[cond.comparator]
+            with np.errstate(invalid="ignore"):
+                mask &= op(left, right)
+    return mask
+
+
+def _value_level_codelist(extensible: bool):
+    def check(ctx, name, frame):
+        spec = ctx.spec
+        if spec is None or not spec.has_dataset(name):
+            return not_applicable(frame)
+        entries = [r for r in spec.value_level if r.dataset == name and r.codelist and r.variable in frame.columns
+                   and spec.has_codelist(r.codelist) and spec.codelist(r.codelist).extensible == extensible]
+        if not entries:
+            return not_applicable(frame)
+        out = Outcome(0, 0)
+        for entry in entries:
+            try:
+                clause = spec.where_clause(entry.where_clause)
+            except KeyError:
+                continue
+            mask = _where_mask(ctx, name, frame, clause)
+            if mask is None:
+                continue
+            out.checked += int(mask.sum())
+            profile_key = ("vl-values", name, entry.variable)
+            if profile_key not in ctx._cache:
+                from .context import text
+
+                ctx._cache[profile_key] = text(frame[entry.variable]).to_numpy(dtype=object)
+            values = ctx._cache[profile_key]
+            terms = spec.codelist(entry.codelist).submission_values
+            bad = mask & (values != "") & ~pd.Series(values).isin(terms).to_numpy()
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                out.hits.append(Hit(name, rows, entry.variable, values[rows],
+                                    f"not a term of codelist {entry.codelist} ({'extensible' if extensible else 'closed'}), "
+                                    f"which applies where {clause.text()}"))
+        return out
+
+    return check
+
+
+add("CB-SPEC-013", "error", "Values a where clause selects are terms of the closed codelist its value-level metadata gives",
+    SP, ("ALL",), _value_level_codelist(False))
+add("CB-SPEC-014", "warning", "Values a where clause selects are terms of the extensible codelist its value-level metadata "
+    "gives (a new term is reported)", SP, ("ALL",), _value_level_codelist(True))

@@ -323,3 +323,16 @@ def _encoding(ctx, name, frame):
 
 
 add("CB-XPT-015", "error", "The file is readable as UTF-8 or ASCII text (no other encoding)", TR, ("ALL",), _encoding)
+
+_LOST = re.compile(r"\?\?|^[\s?]*\?[\s?]*$")
+
+
+def _lost_characters(s: str) -> bool:
+    """'?' standing for characters a conversion to ASCII could not write: a run of two or
+    more, or a value of question marks alone (a single '?' in a sentence is left alone)."""
+    return "?" in s and _LOST.search(s) is not None
+
+
+add("CB-XPT-016", "warning", "Text values hold no '?' standing for characters lost in a conversion to ASCII", TR,
+    ("ALL",), _value_rule(_lost_characters, lambda s: f"{s.count('?')} '?' in {s[:40]!r}: the text was not ASCII; "
+                          "translate it (FDA TCG 4.1.1.3) rather than replace its characters"))

@@ -157,6 +157,33 @@ def read_dataset(path: str | os.PathLike[str], encoding: str | None = None) -> t
     raise DatasetReadError(f"{path}: unknown dataset format {suffix!r}; expected one of {', '.join(FORMATS)}")
 
 
+def spec_from_metadata(metadata: dict[str, DatasetMetadata] | list[DatasetMetadata]) -> Spec:
+    """A spec model built from what transport files say about themselves (names, order,
+    labels, types, lengths, formats): to write a sponsor's files back when no usable
+    define.xml goes with them (a Define-XML 1.0 document, as the CDISC pilot's).
+
+    Text variables are 'text' with the file's length; numeric variables with a SAS
+    date/time format are 'date', 'datetime' or 'time' with that format; other numeric
+    variables 'float'.
+    """
+    from specs.model import Dataset, Study, Variable
+
+    items = list(metadata.values()) if isinstance(metadata, dict) else list(metadata)
+    datasets, variables = [], []
+    for meta in items:
+        name = meta.name.upper()
+        datasets.append(Dataset(name, meta.label, leaf=Path(meta.path).name if meta.path else None))
+        for order, (column, label) in enumerate(meta.labels.items(), start=1):
+            fmt = meta.formats.get(column) or None
+            if meta.types.get(column) == "text":
+                variables.append(Variable(name, column, order, label, "text", meta.lengths.get(column)))
+            else:
+                kind = temporal_kind(fmt)
+                variables.append(Variable(name, column, order, label, kind or "float", 8, display_format=fmt))
+    return Spec(study=Study((("StudyName", items[0].name if items else ""),)), datasets=tuple(datasets),
+                variables=tuple(variables))
+
+
 def conform_to_spec(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFrame:
     """Give each spec variable its conventional dtype: numbers float64, SAS dates datetime64, text str/None.
 

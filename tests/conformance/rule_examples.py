@@ -225,7 +225,7 @@ EXAMPLES: dict[str, tuple] = {
     "CB-SDTM-150": ("TA: ARMCD\nA\nTV: ARMCD|VISITNUM:n\nA|1", "TA: ARMCD\nA\nTV: ARMCD|VISITNUM:n\nB|1"),
     "CB-SDTM-151": ("TA: ARM\nArm A\nTV: ARM|VISITNUM:n\nArm A|1", "TA: ARM\nArm A\nTV: ARM|VISITNUM:n\nArm B|1"),
     "CB-SDTM-152": ("TV: ARMCD\nA", "TV: ARMCD\nABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-    "CB-SDTM-153": ("TI: IETESTCD\nIN01\nIN02", "TI: IETESTCD\nIN01\nIN01"),
+    "CB-SDTM-153": ("TI: IETESTCD|TIVERS\nIN01|1\nIN02|1\nIN01|2", "TI: IETESTCD\nIN01\nIN01"),
     "CB-SDTM-154": ("TI: IETESTCD|IETEST\nIN01|Age 18 or over", "TI: IETESTCD|IETEST\nIN01|Age 18 or over\nIN02|Age 18 or over"),
     "CB-SDTM-155": ("TI: IETESTCD\nIN01", "TI: IETESTCD\n01IN"),
     "CB-SDTM-156": ("TI: IETESTCD|IECAT|IESCAT\nIN01|INCLUSION|MAJOR", "TI: IETESTCD|IECAT|IESCAT\nIN01||MAJOR"),
@@ -412,6 +412,40 @@ SPEC_BAD = {
 }
 for _id, _bad in SPEC_BAD.items():
     EXAMPLES[_id] = ({"study": SPEC_OK, "spec": _spec}, {"study": _bad, "spec": _spec})
+
+
+def _vl_spec():
+    """A Findings spec whose XXORRES takes a closed codelist for XXTESTCD = STATE and an
+    extensible one for XXTESTCD = RESP (value-level metadata with where clauses)."""
+    from specs import model as m
+
+    def where(id_, test):
+        return m.WhereClause(id_, (m.WhereCondition("XX", "XXTESTCD", "EQ", (test,)),))
+
+    return m.Spec(
+        datasets=(m.Dataset("XX", label="Test", keys=("STUDYID", "USUBJID", "XXSEQ"), dataset_class="FINDINGS"),),
+        variables=(m.Variable("XX", "STUDYID", 1, "Study Identifier", "text", 8),
+                   m.Variable("XX", "USUBJID", 2, "Unique Subject Identifier", "text", 8),
+                   m.Variable("XX", "XXSEQ", 3, "Sequence Number", "integer", 8),
+                   m.Variable("XX", "XXTESTCD", 4, "Test Code", "text", 8),
+                   m.Variable("XX", "XXORRES", 5, "Result", "text", 20)),
+        value_level=(m.ValueLevel("XX", "XXORRES", "WC.STATE", 1, codelist="STATE"),
+                     m.ValueLevel("XX", "XXORRES", "WC.RESP", 2, codelist="RESP")),
+        where_clauses=(where("WC.STATE", "STATE"), where("WC.RESP", "RESP")),
+        codelists=(m.Codelist("STATE", terms=(m.CodelistTerm("PRESENT"), m.CodelistTerm("ABSENT"))),
+                   m.Codelist("RESP", extensible=True, terms=(m.CodelistTerm("CR"), m.CodelistTerm("PD")))),
+    )
+
+
+VL_OK = "XX: STUDYID|USUBJID|XXSEQ:n|XXTESTCD|XXORRES\nS1|P-1|1|STATE|PRESENT\nS1|P-1|2|RESP|CR\nS1|P-1|3|DIAM|12"
+EXAMPLES.update({
+    "CB-SPEC-013": ({"study": VL_OK, "spec": _vl_spec},
+                    {"study": VL_OK + "\nS1|P-1|4|STATE|Present (stable)", "spec": _vl_spec}),
+    "CB-SPEC-014": ({"study": VL_OK, "spec": _vl_spec},
+                    {"study": VL_OK + "\nS1|P-1|4|RESP|Progression", "spec": _vl_spec}),
+    "CB-XPT-016": ("AE: USUBJID|AETERM\nP-1|Headache?", "AE: USUBJID|AETERM\nP-1|????"),
+    "CB-SDTM-239": ("AE: USUBJID|AESTDTC\nP-1|2020-01-05T10:00\nP-2|", "AE: USUBJID|AESTDTC\nP-1|2020-01"),
+})
 
 
 def _define():
