@@ -164,6 +164,13 @@ cannot see.
 | CB-SDTM-078 | 1 | real: AESER `Y` with no seriousness criterion `Y` |
 | CB-SDTM-188 | 1 | probably a limit of our copy: FALNKGRP has no partner in the datasets held (NV is absent) |
 
+The rules added from the CORE applicability analysis (`docs/core-coverage.md`:
+CB-SDTM-240 to -264, CB-FDA-009 to -020, CB-XPT-017) add, on the pilot: CB-FDA-014
+(9,297 warnings: AEDTC, CMDTC, DSDTC with no --DY variable, real), CB-SDTM-246 (52
+errors: ARM `Screen Failure` with no RFENDTC - the 3.1.2 screen-failure convention
+again, real for 3.4); on the MSG
+sample: CB-FDA-017 (1 warning: TS has no PCLAS, real). The tables above predate them.
+
 Two former findings were our rules' limits and are fixed: CB-SDTM-153 now
 reads IETESTCD as unique within TIVERS (CORE-000146 applies only without
 TIVERS; the MSG TI has two protocol versions: 58 false findings), and the

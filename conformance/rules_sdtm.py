@@ -6,6 +6,8 @@ with no CORE id are ours, from the SDTMIG text.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -553,7 +555,7 @@ add("CB-SDTM-126", "error", "At most one DISPOSITION EVENT record per subject pe
     c.record_rule(("DSCAT", "DSSCAT", "EPOCH"),
                   lambda v: pd.DataFrame({k: text(v[k]) for k in ("USUBJID", "DSSCAT", "EPOCH")}).duplicated(keep=False),
                   "EPOCH", applicable=lambda v: text(v["DSCAT"]) == "DISPOSITION EVENT", show=("DSSCAT", "EPOCH")),
-    core="CORE-000213", ids="CG0536")
+    core="CORE-000213; CORE-000214; CORE-000215", ids="CG0536;CG0538;CG0539")
 
 # ---------------------------------------------------------------------------
 # Visits, epochs, elements
@@ -772,7 +774,7 @@ def _ti_unique(ctx, name, frame):
 
 
 add("CB-SDTM-153", "error", "IETESTCD is unique in TI (within TIVERS when TI has it)", SD, ("TI",), _ti_unique,
-    core="CORE-000146", ids="CG0256")
+    core="CORE-000146; CORE-000145", ids="CG0256;CG0255")
 add("CB-SDTM-154", "error", "IETESTCD and IETEST have a one-to-one relationship", FDA, ("TI",),
     c.one_to_one("IETESTCD", "IETEST"), core="CORE-000743", ids="FB0918")
 add("CB-SDTM-155", "error", "IETESTCD is at most 8 letters, digits or underscores and does not start with a digit", SD, ("TI",),
@@ -957,7 +959,7 @@ add("CB-SDTM-191", "error", "--LOC is in the dataset when --PORTOT is", SD, ("SD
 add("CB-SDTM-192", "error", "--TPTNUM is in the dataset when --TPT is", SD, ("SDTM",), c.variable_requires("--TPT", "--TPTNUM"),
     core="CORE-000026", ids="CG0468")
 add("CB-SDTM-193", "error", "--TPT is in the dataset when --TPTNUM is", SD, ("SDTM",), c.variable_requires("--TPTNUM", "--TPT"),
-    core="CORE-000166", ids="CG0091")
+    core="CORE-000166; CORE-000029", ids="CG0091;CG0661")
 add("CB-SDTM-194", "error", "--TPTREF is in the dataset when --ELTM is", SD, ("SDTM",), c.variable_requires("--ELTM", "--TPTREF"),
     core="CORE-000167", ids="CG0092")
 
@@ -1075,10 +1077,10 @@ _ABSENT = (
     ("CB-SDTM-215", "--USCHFL", ("SDTM",), "CORE-000049", "CG0507;CG0622"),
     ("CB-SDTM-216", "--RSTIND", ("INTERVENTIONS", "FINDINGS"), "CORE-000050", "CG0623"),
     ("CB-SDTM-217", "--RSTMOD", ("INTERVENTIONS", "FINDINGS"), "CORE-000051", "CG0624"),
-    ("CB-SDTM-218", "--IMPLBL", ("SDTM",), "CORE-000074", "CG0508"),
-    ("CB-SDTM-219", "--DTHREL", ("FINDINGS",), "CORE-000054", "CG0627"),
-    ("CB-SDTM-220", "--EXCLFL", ("SDTM",), "CORE-000242", "CG0353"),
-    ("CB-SDTM-221", "--REASEX", ("SDTM",), "CORE-000243", "CG0354"),
+    ("CB-SDTM-218", "--IMPLBL", ("SDTM",), "CORE-000074; CORE-000052", "CG0508;CG0625"),
+    ("CB-SDTM-219", "--DTHREL", ("SDTM",), "CORE-000054; CORE-000226", "CG0627;CG0352"),
+    ("CB-SDTM-220", "--EXCLFL", ("SDTM",), "CORE-000242; CORE-000055", "CG0353;CG0628"),
+    ("CB-SDTM-221", "--REASEX", ("SDTM",), "CORE-000243; CORE-000056", "CG0354;CG0629"),
     ("CB-SDTM-222", "FETUSID", ("SDTM",), "CORE-000057", "CG0509;CG0630"),
     ("CB-SDTM-223", "RPHASE", ("SDTM",), "CORE-000058", "CG0631"),
     ("CB-SDTM-224", "RPPLDY", ("SDTM",), "CORE-000059", "CG0632"),
@@ -1087,14 +1089,14 @@ _ABSENT = (
     ("CB-SDTM-227", "--RPDY", ("SDTM",), "CORE-000064", "CG0637"),
     ("CB-SDTM-228", "--RPSTDY", ("SDTM",), "CORE-000065", "CG0638"),
     ("CB-SDTM-229", "--RPENDY", ("SDTM",), "CORE-000066", "CG0639"),
-    ("CB-SDTM-230", "--DETECT", ("SDTM",), "CORE-000244", "CG0355"),
+    ("CB-SDTM-230", "--DETECT", ("SDTM",), "CORE-000244; CORE-000067", "CG0355;CG0640"),
     ("CB-SDTM-231", "--NOMDY", ("SDTM",), "CORE-000245", "CG0510;CG0635"),
     ("CB-SDTM-232", "--NOMLBL", ("SDTM",), "CORE-000246", "CG0511;CG0636"),
     ("CB-SDTM-233", "--RESLOC", ("FINDINGS",), "CORE-000247", "CG0552;CG0626"),
     ("CB-SDTM-234", "AGETXT", ("DM",), "CORE-000068", "CG0641"),
-    ("CB-SDTM-235", "SPECIES", ("DM",), "CORE-000174", "CG0356"),
-    ("CB-SDTM-236", "STRAIN", ("DM",), "CORE-000175", "CG0357"),
-    ("CB-SDTM-237", "SBSTRAIN", ("DM",), "CORE-000176", "CG0358"),
+    ("CB-SDTM-235", "SPECIES", ("DM",), "CORE-000174; CORE-000069", "CG0356;CG0642"),
+    ("CB-SDTM-236", "STRAIN", ("DM",), "CORE-000175; CORE-000070", "CG0357;CG0643"),
+    ("CB-SDTM-237", "SBSTRAIN", ("DM",), "CORE-000176; CORE-000071", "CG0358;CG0644"),
     ("CB-SDTM-238", "RPATHCD", ("DM",), "CORE-000073", "CG0533"),
 )
 for _id, _var, _where, _core, _cg in _ABSENT:
@@ -1153,3 +1155,351 @@ def _partial_dates(ctx, name, frame):
 
 add("CB-SDTM-239", "notice", "The date part of a --DTC value is complete (an incomplete date is allowed and listed for "
     "review)", SD, ("SDTM",), _partial_dates)
+
+
+# ---------------------------------------------------------------------------
+# CORE rules added from the applicability analysis (conformance/core_coverage.py)
+# ---------------------------------------------------------------------------
+for _id, _var, _where, _excl, _core, _cg in (
+        ("CB-SDTM-240", "--BEATNO", ("FINDINGS",), ("EG",), "CORE-000072", "CG0542"),
+        ("CB-SDTM-241", "--AGENT", ("FINDINGS",), ("MS",), "CORE-000111", "CG0564"),
+        ("CB-SDTM-242", "--CONC", ("FINDINGS",), ("MS",), "CORE-000112", "CG0565"),
+        ("CB-SDTM-243", "--CONCU", ("FINDINGS",), ("MS",), "CORE-000113", "CG0566"),
+        ("CB-SDTM-244", "--EVDTYP", ("EVENTS",), ("MH",), "CORE-000114", "CG0567")):
+    add(_id, "error", f"{_var} is not a variable of this dataset ({', '.join(_where)} but {', '.join(_excl)})", SD, _where,
+        c.variable_absent(_var), core=_core, ids=_cg, excludes=_excl)
+
+add("CB-SDTM-245", "error", "AGE is populated when AGEU is, unless AGETXT is", SD, ("DM",),
+    c.record_rule(("AGEU", "AGE"), lambda v: blank(v["AGE"]) & (blank(v["AGETXT"]) if v.present("AGETXT") else True), "AGE",
+                  applicable=lambda v: filled(v["AGEU"]), show=("AGEU", "AGE")),
+    core="CORE-000122", ids="CG0434")
+add("CB-SDTM-246", "error", "RFENDTC is populated when ARM is (a subject assigned to an arm has an end of participation)", SD,
+    ("DM",), c.if_filled_then_filled("ARM", "RFENDTC"), core="CORE-000191", ids="CG0529")
+add("CB-SDTM-247", "error", "RFENDTC is null when ARMNRS is populated", SD, ("DM",),
+    c.not_both_filled("ARMNRS", "RFENDTC"), core="CORE-000192", ids="CG0530")
+add("CB-SDTM-248", "error", "RFSTDTC (start of treatment) is null when ARMNRS is populated, unless ARMNRS is UNPLANNED TREATMENT",
+    SD, ("DM",),
+    c.record_rule(("ARMNRS", "RFSTDTC"), lambda v: filled(v["RFSTDTC"]), "RFSTDTC",
+                  applicable=lambda v: filled(v["ARMNRS"]) & (text(v["ARMNRS"]).str.upper() != "UNPLANNED TREATMENT"),
+                  show=("ARMNRS", "RFSTDTC")),
+    core="CORE-000758", ids="CG0534")
+
+
+def _dataset_label(ctx, name) -> str | None:
+    meta = ctx.meta.get(name)
+    if meta is not None and meta.label:
+        return meta.label
+    if ctx.spec is not None and ctx.spec.has_dataset(name):
+        return ctx.spec.dataset(name).label
+    if ctx.define is not None and name in getattr(ctx.define, "datasets", {}):
+        return ctx.define.datasets[name].label
+    return None
+
+
+def _scat_not_label(ctx, name, frame):
+    label = _dataset_label(ctx, name)
+    if not label:
+        return not_applicable(frame)
+    return c.record_rule(("--SCAT",), lambda v: text(v["--SCAT"]).str.upper() == label.strip().upper(), "--SCAT",
+                         applicable=lambda v: filled(v["--SCAT"]))(ctx, name, frame)
+
+
+add("CB-SDTM-249", "error", "--SCAT differs from the dataset label", SD, ("SDTM",), _scat_not_label,
+    core="CORE-000219", ids="CG0350")
+def _on_or_after(a: pd.Series, b: pd.Series) -> pd.Series:
+    """a is surely on or after b: later at the precision both carry, or the same complete date (a partial
+    '2012' against '2012-09-07' may be either, so it is not reported)."""
+    da, db = dtc_date(a), dtc_date(b)
+    return dtc_after(a, b) | (da.notna() & db.notna() & (da == db))
+
+
+add("CB-SDTM-250", "warning", "MHSTDTC is before DM.RFSTDTC (medical history starts before the study)", SD, ("MH",),
+    c.record_rule(("MHSTDTC", "DM.RFSTDTC"), lambda v: _on_or_after(v["MHSTDTC"], v["DM.RFSTDTC"]), "MHSTDTC",
+                  applicable=lambda v: filled(v["MHSTDTC"]) & filled(v["DM.RFSTDTC"]), show=("MHSTDTC", "DM.RFSTDTC")),
+    core="CORE-000236", ids="CG0079")
+add("CB-SDTM-251", "warning", "MHENDTC is before DM.RFSTDTC (medical history ended before the study)", SD, ("MH",),
+    c.record_rule(("MHENDTC", "DM.RFSTDTC"), lambda v: _on_or_after(v["MHENDTC"], v["DM.RFSTDTC"]), "MHENDTC",
+                  applicable=lambda v: filled(v["MHENDTC"]) & filled(v["DM.RFSTDTC"]), show=("MHENDTC", "DM.RFSTDTC")),
+    core="CORE-000250", ids="CG0078")
+
+
+def _visitdy_is_tv(ctx, name, frame):
+    tv = ctx.frame("TV")
+    if tv is None or not {"VISITNUM", "VISITDY"} <= set(tv.columns):
+        return not_applicable(frame)
+    planned = tv[number(tv["VISITDY"]).notna()]
+    days = pd.Series(number(planned["VISITDY"]).to_numpy(), index=text(planned["VISITNUM"]).to_numpy())
+    days = days[~days.index.duplicated()]
+    return c.record_rule(("VISITNUM", "VISITDY"),
+                         lambda v: number(v["VISITDY"]) != text(v["VISITNUM"]).map(days).astype("float64"), "VISITDY",
+                         applicable=lambda v: text(v["VISITNUM"]).isin(set(days.index)),
+                         show=("VISITNUM", "VISITDY"),
+                         detail=lambda v: [f"TV.VISITDY {d:g}" if pd.notna(d) else "" for d in text(v["VISITNUM"]).map(days)]
+                         )(ctx, name, frame)
+
+
+add("CB-SDTM-252", "error", "VISITDY of a planned visit (VISITNUM in TV) equals TV.VISITDY", SD, ("SDTM",), _visitdy_is_tv,
+    core="CORE-000249", ids="CG0032", excludes=("TV",))
+add("CB-FDA-009", "warning", "A duration (--DUR) is not negative", FDA, ("SDTM",),
+    c.record_rule(("--DUR",), lambda v: text(v["--DUR"]).str.contains("-", regex=False), "--DUR",
+                  applicable=lambda v: filled(v["--DUR"])),
+    core="CORE-000305", ids="FB4005")
+
+
+def _supp_race_needs_multiple(ctx, name, frame):
+    dm = ctx.dm
+    if name != "SUPPDM" or dm is None or not {"USUBJID", "RACE"} <= set(dm.columns) or not {"USUBJID", "QNAM"} <= set(frame.columns):
+        return not_applicable(frame)
+    v = Vars(ctx, name, frame)
+    qnam = text(frame["QNAM"]).str.upper()
+    app = qnam.str.match(r"^RACE[A-Z0-9]") & ~qnam.str.endswith("OTH")
+    race = text(frame["USUBJID"]).map(dm.drop_duplicates("USUBJID").set_index("USUBJID")["RACE"].map(_race_text))
+    bad = app & (race.fillna("") != "MULTIPLE")
+    out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+    if bad.any():
+        out.hits.append(hit(v, bad, "QNAM", detail=[f"DM.RACE {r}" for r in race.fillna("")]))
+    return out
+
+
+def _race_text(x) -> str:
+    return str(x).strip().upper() if isinstance(x, str) else ""
+
+
+add("CB-SDTM-253", "error", "When SUPPDM holds several races (QNAM RACE1, RACE2 ...), DM.RACE is MULTIPLE", SD, ("SUPP--",),
+    _supp_race_needs_multiple, core="CORE-000337", ids="CG0140")
+
+
+def _category_splits(ctx, name, frame):
+    v = Vars(ctx, name, frame)
+    if not v.present("--CAT"):
+        return not_applicable(frame)
+    cat = text(v["--CAT"])
+    out = Outcome(1, 0)
+    if len(frame) > 1 and (cat != "").all() and cat.nunique() == 1:
+        out.hits.append(Hit(name, None, v.column("--CAT"), [cat.iloc[0]], "every record has the same category"))
+    return out
+
+
+add("CB-SDTM-254", "warning", "MHCAT does not put every record in one category (then leave it out)", SD, ("MH",),
+    _category_splits, core="CORE-000365", ids="CG0077")
+
+# The SDTM v2.0 timing variables (Table 2.2.5 of the model): a general-class domain has at least one.
+_TIMING = ("VISITNUM", "VISIT", "VISITDY", "TAETORD", "EPOCH", "--DTC", "--STDTC", "--ENDTC", "--DY", "--STDY", "--ENDY",
+           "--NOMDY", "--NOMLBL", "--DUR", "--TPT", "--TPTNUM", "--ELTM", "--TPTREF", "--RFTDTC", "--STRF", "--ENRF",
+           "--EVLINT", "--EVINTX", "--STRTPT", "--STTPT", "--ENRTPT", "--ENTPT", "--STINT", "--ENINT", "--DETECT",
+           "MIDS", "RELMIDS", "MIDSDTC")
+
+
+def _has_timing(ctx, name, frame):
+    columns = {ctx.var(name, t) for t in _TIMING}
+    out = Outcome(1, 0)
+    if not columns & set(frame.columns):
+        out.hits.append(Hit(name, None, None, [name], "no timing variable (VISITNUM, EPOCH, --DTC, --STDTC ...)"))
+    return out
+
+
+add("CB-SDTM-255", "error", "A general-class dataset has at least one timing variable", SD,
+    ("INTERVENTIONS", "EVENTS", "FINDINGS"), _has_timing, core="CORE-000575", ids="CG0219", excludes=("IE", "SC"))
+add("CB-SDTM-256", "error", "ETCD identifies one record in TE (one ELEMENT, TESTRL, TEENRL, TEDUR per element)", SD, ("TE",),
+    c.unique(("ETCD",), by=()), core="CORE-000580", ids="CG0325")
+
+
+def _tsval_in_order(ctx, name, frame):
+    """TSVALn is populated only when TSVAL(n-1) is (TSVAL, TSVAL1, TSVAL2 ...)."""
+    numbered = sorted((int(m.group(1)), col) for col in frame.columns if (m := re.fullmatch(r"TSVAL(\d+)", str(col))))
+    if "TSVAL" not in frame.columns or not numbered:
+        return not_applicable(frame)
+    v = Vars(ctx, name, frame)
+    out = Outcome(len(frame), 0)
+    previous = "TSVAL"
+    for n, col in numbered:
+        before = f"TSVAL{n - 1}" if n > 1 else "TSVAL"
+        gap = filled(frame[col]) & (blank(frame[before]) if before in frame.columns else True)
+        if gap.any():
+            out.hits.append(hit(v, gap, col, detail=f"{before} is null"))
+        previous = col
+    return out
+
+
+add("CB-SDTM-257", "error", "TSVALn is populated only when TSVAL(n-1) is (TSVAL, TSVAL1, TSVAL2 ...)", SD, ("TS",),
+    _tsval_in_order, core="CORE-000582", ids="CG0262")
+
+
+def _tpt_per_visit(ctx, name, frame):
+    v = Vars(ctx, name, frame)
+    if v.present("--TPTREF") or not all(v.present(x) for x in ("VISITNUM", "--TPT", "--TPTNUM")):
+        return not_applicable(frame)
+    return c.one_to_one("--TPT", "--TPTNUM", within=("VISITNUM",))(ctx, name, frame)
+
+
+add("CB-SDTM-258", "error", "Without --TPTREF, --TPT and --TPTNUM have a one-to-one relationship within VISITNUM", SD,
+    ("SDTM",), _tpt_per_visit, core="CORE-000685", ids="CG0571;FB0923")
+add("CB-FDA-010", "warning", "--DTC is in the dataset when --DY is", FDA, ("SDTM",), c.variable_requires("--DY", "--DTC"),
+    core="CORE-000700", ids="FB3204", excludes=("TRIAL DESIGN", "RELATIONSHIP"))
+add("CB-FDA-011", "warning", "--STDTC is in the dataset when --STDY is", FDA, ("SDTM",),
+    c.variable_requires("--STDY", "--STDTC"), core="CORE-000862", ids="FB3205", excludes=("TRIAL DESIGN", "RELATIONSHIP"))
+add("CB-FDA-012", "warning", "--ENDTC is in the dataset when --ENDY is", FDA, ("SDTM",),
+    c.variable_requires("--ENDY", "--ENDTC"), core="CORE-000864", ids="FB3206", excludes=("TRIAL DESIGN", "RELATIONSHIP"))
+add("CB-FDA-013", "warning", "--STDY is not after --ENDY", FDA, ("INTERVENTIONS", "EVENTS", "SPECIAL PURPOSE"),
+    c.record_rule(("--STDY", "--ENDY"), lambda v: number(v["--STDY"]) > number(v["--ENDY"]), "--STDY",
+                  applicable=lambda v: number(v["--STDY"]).notna() & number(v["--ENDY"]).notna(), show=("--STDY", "--ENDY")),
+    core="CORE-000708", ids="FB3207")
+
+
+def _dy_for_complete_dtc(ctx, name, frame):
+    """A complete --DTC with no --DY variable in the dataset: every such record is a finding."""
+    v = Vars(ctx, name, frame)
+    if not v.present("--DTC") or v.present("--DY"):
+        return not_applicable(frame) if not v.present("--DTC") else Outcome(len(frame), 0)
+    app = complete_date(v["--DTC"])
+    out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+    if app.any():
+        out.hits.append(hit(v, app, "--DTC", detail=f"{v.column('--DY')} is not in the dataset"))
+    return out
+
+
+add("CB-FDA-014", "warning", "--DY is in the dataset for records with a complete --DTC", FDA, ("SDTM",), _dy_for_complete_dtc,
+    core="CORE-000793", ids="FB1601", excludes=("TRIAL DESIGN", "RELATIONSHIP"))
+add("CB-FDA-015", "warning", "ETHNIC is HISPANIC OR LATINO or NOT HISPANIC OR LATINO", FDA, ("DM",),
+    c.value_in("ETHNIC", ("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO")), core="CORE-000726", ids="FB5701")
+add("CB-SDTM-259", "error", "IECAT is in the dataset when IESCAT is", SD, ("TI",), c.variable_requires("IESCAT", "IECAT"),
+    core="CORE-000786", ids="CG0430")
+
+
+def _ts_values(ts: pd.DataFrame) -> dict[str, list[str]]:
+    if ts is None or "TSPARMCD" not in ts.columns:
+        return {}
+    val = text(ts["TSVAL"]) if "TSVAL" in ts.columns else pd.Series("", index=ts.index)
+    out: dict[str, list[str]] = {}
+    for p, x in zip(text(ts["TSPARMCD"]), val):
+        out.setdefault(p, []).append(x)
+    return out
+
+
+def _ts_rule(failing):
+    """A rule over the TS parameters as a whole: failing(params) -> (TSPARMCD to report, detail) or None."""
+
+    def check(ctx, name, frame):
+        if "TSPARMCD" not in frame.columns:
+            return not_applicable(frame)
+        out = Outcome(1, 0)
+        found = failing(_ts_values(frame))
+        if found:
+            parm, detail = found
+            rows = text(frame["TSPARMCD"]) == parm
+            out.hits.append(Hit(name, positions(rows) if rows.any() else None, "TSPARMCD", [parm] * max(int(rows.sum()), 1), detail))
+        return out
+
+    return check
+
+
+def _filled_param(params, code) -> bool:
+    return any(x != "" for x in params.get(code, []))
+
+
+add("CB-FDA-016", "warning", "TS has AGE or AGETXT with a value, not both", FDA, ("TS",),
+    _ts_rule(lambda p: ("AGETXT", "both AGE and AGETXT have a TSVAL")
+             if _filled_param(p, "AGE") and _filled_param(p, "AGETXT") else None),
+    core="CORE-000736", ids="FB1116")
+add("CB-FDA-017", "warning", "An interventional study's TS has INTMODEL, INTTYPE and PCLAS with a value", FDA, ("TS",),
+    _ts_rule(lambda p: next(((code, f"no {code} record with TSVAL") for code in ("INTMODEL", "INTTYPE", "PCLAS")
+                             if not _filled_param(p, code)), None)
+             if "INTERVENTIONAL" in {x.upper() for x in p.get("STYPE", [])} else None),
+    core="CORE-000741", ids="FB1111")
+add("CB-FDA-018", "warning", "TS has the trial indication (INDIC) when the study is not in healthy subjects (HLTSUBJI N)", FDA,
+    ("TS",),
+    _ts_rule(lambda p: ("HLTSUBJI", "HLTSUBJI is N and there is no INDIC record")
+             if "N" in {x.upper() for x in p.get("HLTSUBJI", [])} and "INDIC" not in p else None),
+    core="CORE-000742", ids="FB1110")
+
+
+def _multiple_race(part: str):
+    """DM.RACE MULTIPLE needs SUPPDM (A), SUPPDM records for the subject (B), several RACEn records (C)."""
+
+    def check(ctx, name, frame):
+        if not {"USUBJID", "RACE"} <= set(frame.columns):
+            return not_applicable(frame)
+        v = Vars(ctx, name, frame)
+        app = text(frame["RACE"]).str.upper() == "MULTIPLE"
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        supp = ctx.frame("SUPPDM")
+        if part == "A":
+            bad = app & (supp is None)
+            what = "there is no SUPPDM dataset"
+        elif supp is None or not {"USUBJID", "QNAM"} <= set(supp.columns):
+            return Outcome(0, len(frame))
+        elif part == "B":
+            bad = app & ~text(frame["USUBJID"]).isin(set(text(supp["USUBJID"])))
+            what = "no SUPPDM record for the subject"
+        else:
+            qnam = text(supp["QNAM"]).str.upper()
+            races = supp[qnam.str.match(r"^RACE[A-Z0-9]") & ~qnam.str.endswith("OTH")]
+            counts = text(races["USUBJID"]).value_counts()
+            bad = app & (text(frame["USUBJID"]).map(counts).fillna(0) <= 1)
+            what = "fewer than two RACEn records in SUPPDM for the subject"
+        if bad.any():
+            out.hits.append(hit(v, bad, "RACE", detail=what))
+        return out
+
+    return check
+
+
+add("CB-SDTM-260", "error", "When RACE is MULTIPLE, a SUPPDM dataset is present", SD, ("DM",), _multiple_race("A"),
+    core="CORE-000844", ids="CG0531")
+add("CB-SDTM-261", "error", "When RACE is MULTIPLE, SUPPDM has records for the subject", SD, ("DM",), _multiple_race("B"),
+    core="CORE-000845", ids="CG0531")
+add("CB-SDTM-262", "error", "When RACE is MULTIPLE, SUPPDM has at least two races (RACE1, RACE2 ...) for the subject", SD, ("DM",),
+    _multiple_race("C"), core="CORE-000846", ids="CG0531")
+_NULL_FLAVOUR_TEXT = re.compile(r"(?i:^(NI|No information|INV|Invalid|OTH|Other|PINF|Positive infinity|NINF|Negative infinity|"
+                                r"UNC|Unencoded|DER|Derived|UNK|Unknown|ASKU|Asked but unknown|NAV|Temporarily unavailable|"
+                                r"NASK|Not asked|TRC|Trace|MSK|Masked|QS|Sufficient Quantity)$)")
+add("CB-SDTM-263", "error", "TSVALNF is null when TSVAL holds a value (not a null flavour)", SD, ("TS",),
+    c.record_rule(("TSVAL", "TSVALNF"), lambda v: filled(v["TSVALNF"]), "TSVALNF",
+                  applicable=lambda v: filled(v["TSVAL"]) & ~text(v["TSVAL"]).map(lambda x: bool(_NULL_FLAVOUR_TEXT.match(x))),
+                  show=("TSVAL", "TSVALNF")),
+    core="CORE-000041", ids="CG0459;CG0649")
+
+
+def _supp_value(ctx, name: str, frame: pd.DataFrame, qnam: str) -> pd.Series:
+    """QVAL of SUPP<name> records with QNAM = qnam, on the parent records (by USUBJID and IDVAR/IDVARVAL;
+    by USUBJID alone when IDVAR is null, as in SUPPDM); '' where there is none."""
+    out = pd.Series("", index=frame.index, dtype=object)
+    supp = ctx.frame("SUPP" + name)
+    if supp is None or not {"USUBJID", "QNAM", "QVAL"} <= set(supp.columns) or "USUBJID" not in frame.columns:
+        return out
+    rows = supp[text(supp["QNAM"]).str.upper() == qnam]
+    subject = text(frame["USUBJID"])
+    idvar = text(rows["IDVAR"]) if "IDVAR" in rows.columns else pd.Series("", index=rows.index)
+    idval = text(rows["IDVARVAL"]) if "IDVARVAL" in rows.columns else pd.Series("", index=rows.index)
+    for u, var, val, q in zip(text(rows["USUBJID"]), idvar, idval, text(rows["QVAL"])):
+        mask = subject == u
+        if var and var in frame.columns:
+            mask &= text(frame[var]) == val
+        out[mask] = q
+    return out
+
+
+def _supp_mapped(qnam: str, qval: str, variable: str, expected: str):
+    """A parent record whose SUPP-- QNAM holds qval has `variable` = expected."""
+
+    def check(ctx, name, frame):
+        if variable not in frame.columns or ctx.frame("SUPP" + name) is None:
+            return not_applicable(frame)
+        v = Vars(ctx, name, frame)
+        values = _supp_value(ctx, name, frame, qnam)
+        app = values.str.upper() == qval.upper() if qval else values != ""
+        bad = app & (text(frame[variable]).str.upper() != expected)
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        if bad.any():
+            out.hits.append(hit(v, bad, variable, detail=f"SUPP{name} {qnam} is {qval or 'present'}"))
+        return out
+
+    return check
+
+
+add("CB-SDTM-264", "warning", "An adverse event with SUPPAE.AESOSP (other serious event) has AESMIE 'Y'", SD, ("AE",),
+    _supp_mapped("AESOSP", "", "AESMIE", "Y"), core="CORE-000597", ids="CG0043")
+add("CB-FDA-019", "warning", "ETHNIC is HISPANIC OR LATINO when the collected ethnicity (SUPPDM.CETHNIC) is SPANISH ORIGIN", FDA,
+    ("DM",), _supp_mapped("CETHNIC", "SPANISH ORIGIN", "ETHNIC", "HISPANIC OR LATINO"), core="CORE-000746", ids="FB5801")
+add("CB-FDA-020", "warning", "RACE is BLACK OR AFRICAN AMERICAN when the collected race (SUPPDM.CRACE) is HATIAN or NEGRO", FDA,
+    ("DM",), _supp_mapped("CRACE", "HATIAN or NEGRO", "RACE", "BLACK OR AFRICAN AMERICAN"), core="CORE-000747", ids="FB6001")

@@ -112,6 +112,23 @@ add("CB-XPT-006", "error", "Variable labels are ASCII", TR, ("ALL",),
 add("CB-XPT-007", "warning", "Every variable has a label", TR, ("ALL",),
     _variable_labels(lambda s: "no label" if not s.strip() else None, "present"))
 
+# CORE-000594's regex, applied word by word (the same test, without its backtracking on long words)
+_SMALL_WORD = r"(?:a|an|the|as|and|per|to|but|or|for|in|is|of|on|with|and/or|within|from)"
+_TITLE_WORD = re.compile(rf"^(?:{_SMALL_WORD}|[A-Z]\S*)+$")
+
+
+def _not_title_case(label: str) -> str | None:
+    words = label.split()
+    if not words:
+        return None
+    if not words[0][:1].isupper() or not all(_TITLE_WORD.match(w) for w in words):
+        return "not in title case"
+    return None
+
+
+add("CB-XPT-017", "error", "Variable labels are in title case (small words such as of, and, or, with may be lower case)",
+    "SDTMIG 3.4", ("SDTM",), _variable_labels(_not_title_case, "title case"), core="CORE-000594", ids="CG0359")
+
 
 def _dataset_label_of(ctx, name):
     meta = ctx.meta.get(name)
@@ -231,7 +248,7 @@ def _numeric_types(ctx, name, frame):
 
 
 add("CB-XPT-011", "error", "Variables are stored with their declared type (numeric as SAS numbers, text as characters)",
-    TR, ("ALL",), _numeric_types)
+    TR, ("ALL",), _numeric_types, core="CORE-001082", ids="CG0012")
 
 
 def _max_bytes(ctx, name, col) -> int:
