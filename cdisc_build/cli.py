@@ -115,3 +115,7 @@ def demo_command(
     from .pipeline import run_demo
 
     run_demo(out, subjects=subjects, seed=seed, messy=messy, console=console)
+from adam_builder.cli import recist_command  # noqa: E402
+app.command("recist")(recist_command)
+from adam_builder.adam_cli import adam_command  # noqa: E402
+app.command("adam")(adam_command)

@@ -1,13 +1,15 @@
 """The main job: the stages chained, with one progress display and a summary.
 
-    run_pipeline(raw_dir, out_dir)       # sdtm -> export -> validate
+    run_pipeline(raw_dir, out_dir)       # sdtm -> adam -> export -> validate
     run_demo(out_dir)                    # simulate the built-in study first
 
 Output folder:
     raw/            the simulated EDC export (demo only): edc/*.csv, truth/
     sdtm/           one XPT per SDTM dataset, issues.csv, ledger.csv, lineage.csv, schema_failures.csv
+    adam/           one XPT per ADaM dataset, issues.csv, schema_failures.csv
     submission/m5/  the eCTD module 5 folder: XPT, Dataset-JSON, define.xml, define.html
-    validation/     conformance_report.xlsx and .json
+                    (tabulations/sdtm and analysis/adam)
+    validation/     sdtm/ and adam/: conformance_report.xlsx and .json
 Each stage writes its folder whole or not at all.
 """
 from __future__ import annotations
@@ -29,7 +31,8 @@ class PipelineResult:
     stages: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     outputs: dict[str, Path] = field(default_factory=dict)
     sdtm: object = None
-    validation: object = None
+    adam: object = None
+    validation: dict = field(default_factory=dict)
 
 
 def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, result: PipelineResult | None = None,
@@ -57,24 +60,48 @@ def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, result
                   f"{sum(len(f) for f in sdtm.datasets.values()):,} records, "
                   f"{len(sdtm.issues):,} issues, ledger {'balances' if sdtm.ledger['balanced'].all() else 'DOES NOT balance'}")
 
-    start = time.perf_counter()
     frames = {name: sdtm.final(name) for name in sdtm.datasets}
+    adam = None
+    if config.adam_spec:
+        from adam_builder.build import build_adam, load_adam_spec, write_adam
+        from adam_builder.settings import AdamSettings
+
+        start = time.perf_counter()
+        with console.status("ADaM: deriving the analysis datasets") as status:
+            adam_spec = load_adam_spec(config.adam_spec)
+            adam = build_adam(frames, spec=adam_spec, settings=AdamSettings.from_study(config),
+                              progress=lambda m: status.update(f"ADaM: {m}"))
+            write_adam(adam, out / "adam")
+        result.stages["adam"] = time.perf_counter() - start
+        result.outputs["adam"] = out / "adam"
+        result.adam = adam
+        console.print(f"[green]ADaM[/green] {len(adam.datasets)} datasets, "
+                      f"{sum(len(f) for f in adam.datasets.values()):,} records, {len(adam.failures):,} schema failures")
+
+    start = time.perf_counter()
     with console.status("export: transport files, Dataset-JSON, define.xml"):
-        exported = export_submission(out / "submission", (sdtm.spec, frames), cutoff=config.data_cutoff)
+        exported = export_submission(out / "submission", (sdtm.spec, frames),
+                                     adam=(adam.spec, adam.datasets) if adam is not None else None,
+                                     cutoff=config.data_cutoff)
     result.stages["export"] = time.perf_counter() - start
     result.outputs["submission"] = exported.root
     console.print(f"[green]export[/green] {exported.root}")
 
     start = time.perf_counter()
+    reports = {}
     with console.status("validate: schemas from the spec and the conformance rules"):
-        define = exported.root / "tabulations" / "sdtm" / "define.xml"
-        report = run_validation(frames, spec=sdtm.spec, define=define if define.exists() else None)
-        write_report(report, out / "validation")
+        stages = [("sdtm", frames, sdtm.spec, exported.root / "tabulations" / "sdtm" / "define.xml")]
+        if adam is not None:
+            stages.append(("adam", adam.datasets, adam.spec, exported.root / "analysis" / "adam" / "define.xml"))
+        for name, data, spec_, define in stages:
+            reports[name] = run_validation(data, spec=spec_, define=define if define.exists() else None)
+            write_report(reports[name], out / "validation" / name)
     result.stages["validate"] = time.perf_counter() - start
     result.outputs["validation"] = out / "validation"
-    result.validation = report
-    console.print(f"[green]validate[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
-                  f"{report.notices:,} notices")
+    result.validation = reports
+    for name, report in reports.items():
+        console.print(f"[green]validate {name}[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
+                      f"{report.notices:,} notices")
     return result
 
 

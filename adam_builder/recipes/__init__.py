@@ -1,0 +1,1 @@
+"""One recipe per ADaM dataset: ADSL, ADRS, ADTTE, ADTR, ADAE (in the order they run)."""

@@ -1,0 +1,148 @@
+"""SDTM to ADaM: the whole stage.
+
+    sdtm = read_sdtm("out/sdtm")                        # XPT, CSV, parquet or Dataset-JSON
+    result = build_adam(sdtm, spec=load_adam_spec(path), settings=AdamSettings.from_study(config))
+    result.datasets["ADRS"]     # the finished datasets
+    result.failures             # schema failures of every dataset (pandera, from the spec)
+    result.issues               # data problems found on the way (e.g. a PR after a CR)
+    write_adam(result, out_dir) # all or nothing
+
+Recipes run in order (ADSL, ADRS, ADTTE, ADTR, ADAE); each may use the
+datasets built before it and ends with the same finishing call.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from specs import check_spec, read_workbook
+from specs.model import Spec, restrict_to_data
+
+from .context import ISSUE_COLUMNS, AdamRun
+from .finish import concat_failures
+from .recipes.adae import build_adae
+from .recipes.adrs import build_adrs
+from .recipes.adsl import build_adsl
+from .recipes.adtr import build_adtr
+from .recipes.adtte import build_adtte
+from .settings import AdamSettings
+
+RECIPES: list[tuple[str, Callable[[AdamRun], pd.DataFrame]]] = [
+    ("ADSL", build_adsl),
+    ("ADRS", build_adrs),
+    ("ADTTE", build_adtte),
+    ("ADTR", build_adtr),
+    ("ADAE", build_adae),
+]
+# the SDTM datasets the recipes read (DM is required)
+SDTM_INPUTS = ("DM", "SUPPDM", "EX", "DS", "AE", "SUPPAE", "CM", "SV", "TU", "TR", "RS", "TS")
+
+
+class AdamSpecError(ValueError):
+    def __init__(self, path: str, findings):
+        self.findings = findings
+        lines = "\n".join(f"  - {f}" for f in findings)
+        super().__init__(f"{path}: the ADaM spec has {len(findings)} error(s); nothing was built:\n{lines}")
+
+
+@dataclass
+class AdamResult:
+    spec: Spec
+    settings: AdamSettings
+    datasets: dict[str, pd.DataFrame]
+    failures: pd.DataFrame
+    issues: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_adam_spec(path: str | os.PathLike[str]) -> Spec:
+    """Read the ADaM spec; raise AdamSpecError with every error that would stop a run."""
+    spec, findings = read_workbook(path)
+    errors = [f for f in list(findings) + list(check_spec(spec)) if f.severity == "error"]
+    if errors:
+        raise AdamSpecError(str(path), errors)
+    return spec
+
+
+def read_sdtm(folder: str | os.PathLike[str], *, sdtm_spec: Spec | None = None,
+              names: tuple[str, ...] = SDTM_INPUTS) -> dict[str, pd.DataFrame]:
+    """The SDTM datasets of ``folder`` by name (dm.xpt, dm.csv, dm.parquet, dm.json, dm.ndjson).
+
+    One file per dataset, preferring XPT, parquet, Dataset-JSON, then CSV; CSV
+    text is given the SDTM spec's types (conform_to_spec) when a spec is given.
+    """
+    from submission_export.readers import conform_to_spec, read_dataset
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder")
+    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    out: dict[str, pd.DataFrame] = {}
+    for name in names:
+        for suffix in (".xpt", ".parquet", ".json", ".ndjson", ".csv"):
+            path = files.get(f"{name.lower()}{suffix}")
+            if path is None:
+                continue
+            frame, _ = read_dataset(path)
+            if suffix == ".csv" and sdtm_spec is not None and sdtm_spec.has_dataset(name):
+                frame = conform_to_spec(frame, sdtm_spec, name)
+            out[name] = frame
+            break
+    if "DM" not in out:
+        raise FileNotFoundError(f"{folder}: no DM dataset (dm.xpt, dm.csv, dm.parquet, dm.json or dm.ndjson)")
+    return out
+
+
+def build_adam(sdtm: dict[str, pd.DataFrame], *, spec: Spec, settings: AdamSettings,
+               progress: Callable[[str], None] | None = None) -> AdamResult:
+    """Every ADaM dataset of the spec from the SDTM frames."""
+    note = progress or (lambda _m: None)
+    run = AdamRun(sdtm={k.upper(): v for k, v in sdtm.items()}, spec=spec, settings=settings)
+    timings = {}
+    for name, recipe in RECIPES:
+        if not spec.has_dataset(name):
+            continue
+        note(f"deriving {name}")
+        start = time.perf_counter()
+        run.datasets[name] = recipe(run)
+        timings[name] = time.perf_counter() - start
+    issues = pd.DataFrame(run.issues, columns=ISSUE_COLUMNS)
+    return AdamResult(spec=spec, settings=settings, datasets=run.datasets, failures=concat_failures(run.failures),
+                      issues=issues, timings=timings)
+
+
+def write_adam(result: AdamResult, out_dir: str | os.PathLike[str], *, formats=("xpt",)) -> dict[str, Path]:
+    """Write each dataset (XPT v5; or CSV), the schema failures and the issues, all or nothing."""
+    from submission_export.xpt import write_xpt
+
+    from cdisc_build.tables import write_table
+
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    written: dict[str, Path] = {}
+    spec = restrict_to_data(result.spec, {n: list(f.columns) for n, f in result.datasets.items()})
+    try:
+        for name, frame in result.datasets.items():
+            if "xpt" in formats:
+                path = tmp / spec.dataset(name).leaf_href
+                write_xpt(frame, spec, name, path)
+                written[name] = out / path.name
+            if "csv" in formats:
+                write_table(frame, tmp / f"{name.lower()}.csv")
+        write_table(result.failures, tmp / "schema_failures.csv")
+        write_table(result.issues, tmp / "issues.csv")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return written

@@ -1,0 +1,44 @@
+"""What the ADaM recipes share: the SDTM inputs, the spec, the settings, the datasets built so far."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from specs.model import Spec
+
+from .finish import finish_adam
+from .settings import AdamSettings
+
+ISSUE_COLUMNS = ["dataset", "USUBJID", "kind", "message"]
+
+
+@dataclass
+class AdamRun:
+    sdtm: dict[str, pd.DataFrame]
+    spec: Spec
+    settings: AdamSettings
+    datasets: dict[str, pd.DataFrame] = field(default_factory=dict)  # finished ADaM datasets
+    failures: list[pd.DataFrame] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+
+    def get(self, name: str) -> pd.DataFrame:
+        """An SDTM dataset; an empty frame when the input folder has none."""
+        frame = self.sdtm.get(name)
+        return frame if frame is not None else pd.DataFrame(columns=["USUBJID"])
+
+    def has(self, name: str) -> bool:
+        frame = self.sdtm.get(name)
+        return frame is not None and not frame.empty
+
+    def finish(self, frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
+        """The finishing call every recipe ends with: keep, order, sort, ASEQ, validate."""
+        finished, failures = finish_adam(frame, spec=self.spec, dataset=dataset)
+        self.failures.append(failures)
+        return finished
+
+    def add_issue(self, dataset: str, usubjid: str | None, kind: str, message: str) -> None:
+        self.issues.append({"dataset": dataset, "USUBJID": usubjid, "kind": kind, "message": message})
+
+    def spec_names(self, dataset: str) -> list[str]:
+        return [v.name for v in self.spec.variables_of(dataset)]

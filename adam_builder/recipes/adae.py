@@ -1,0 +1,35 @@
+"""ADAE: Adverse Events Analysis Dataset.
+
+Inputs: AE, SUPPAE (causality and action per drug), ADSL.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import adae as d
+from ..common import derive_vars_merged
+from ..context import AdamRun
+
+ADSL_VARS = ["SUBJID", "SITEID", "AGE", "SEX", "RACE", "SAFFL", "TRT01A", "TRTSDT", "TRTEDT", "DTHDT", "DCUTDT"]
+
+
+def build_adae(run: AdamRun) -> pd.DataFrame:
+    s = run.settings
+    adsl = run.datasets["ADSL"]
+    adae = (
+        run.get("AE")
+        # AERELAN, AERELTR, AEACNAN, AEACNTR: per-drug qualifiers from SUPPAE
+        .pipe(d.derive_vars_supp, supp=run.get("SUPPAE"), names=run.spec_names("ADAE"))
+        # subject-level variables from ADSL
+        .pipe(derive_vars_merged, dataset_add=adsl, by=["USUBJID"], new_vars=ADSL_VARS, dataset="ADSL")
+        .assign(TRTA=lambda f: f["TRT01A"])
+        # ASTDT/ASTDTF, AENDT/AENDTF with imputation bounded by first dose, death and cut-off; ASTDY, AENDY
+        .pipe(d.derive_vars_analysis_dates)
+        # TRTEMFL: from first dose to the last dose + the study's window
+        .pipe(d.derive_var_trtemfl, emergent_days=s.ae_emergent_days)
+        # ATOXGRN; RELANFL, RELTRFL: related to each drug
+        .pipe(d.derive_vars_grade_relation, relations={"RELANFL": "AERELAN", "RELTRFL": "AERELTR"})
+        # AOCC01FL..03FL: worst grade per subject, per SOC, per PT
+        .pipe(d.derive_vars_worst)
+    )
+    return run.finish(adae, "ADAE")
