@@ -32,7 +32,9 @@ def run_adam(sdtm: Path, out: Path, *, spec: Path | None = None, study: Path | N
     from specs.study import StudyConfig, StudyConfigError, builtin_study
     from submission_export.readers import DatasetReadError
 
-    from .build import AdamSpecError, build_adam, load_adam_spec, read_sdtm, write_adam
+    from specs.findings import SpecError
+
+    from .build import build_adam, load_adam_spec, read_sdtm, write_adam
     from .common import AdamInputError
     from .settings import AdamSettings, SettingsError
 
@@ -53,7 +55,7 @@ def run_adam(sdtm: Path, out: Path, *, spec: Path | None = None, study: Path | N
             result = build_adam(frames, spec=model, settings=settings, progress=lambda m: status.update(f"ADaM: {m}"))
             status.update("ADaM: writing")
             write_adam(result, out, formats=("xpt", "csv") if csv else ("xpt",))
-    except (AdamSpecError, AdamInputError, SettingsError, StudyConfigError, DatasetReadError, FileNotFoundError,
+    except (SpecError, AdamInputError, SettingsError, StudyConfigError, DatasetReadError, FileNotFoundError,
             KeyError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         return None

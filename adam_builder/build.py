@@ -23,6 +23,7 @@ from typing import Callable
 import pandas as pd
 
 from specs import check_spec, read_workbook
+from specs.findings import SpecError
 from specs.model import Spec, restrict_to_data
 
 from .context import ISSUE_COLUMNS, AdamRun
@@ -45,13 +46,6 @@ RECIPES: list[tuple[str, Callable[[AdamRun], pd.DataFrame]]] = [
 SDTM_INPUTS = ("DM", "SUPPDM", "EX", "DS", "AE", "SUPPAE", "CM", "SV", "TU", "TR", "RS", "TS")
 
 
-class AdamSpecError(ValueError):
-    def __init__(self, path: str, findings):
-        self.findings = findings
-        lines = "\n".join(f"  - {f}" for f in findings)
-        super().__init__(f"{path}: the ADaM spec has {len(findings)} error(s); nothing was built:\n{lines}")
-
-
 @dataclass
 class AdamResult:
     spec: Spec
@@ -63,11 +57,11 @@ class AdamResult:
 
 
 def load_adam_spec(path: str | os.PathLike[str]) -> Spec:
-    """Read the ADaM spec; raise AdamSpecError with every error that would stop a run."""
+    """Read the ADaM spec; raise SpecError with every error that would stop a run."""
     spec, findings = read_workbook(path)
     errors = [f for f in list(findings) + list(check_spec(spec)) if f.severity == "error"]
     if errors:
-        raise AdamSpecError(str(path), errors)
+        raise SpecError(str(path), errors)
     return spec
 
 
@@ -122,7 +116,7 @@ def write_adam(result: AdamResult, out_dir: str | os.PathLike[str], *, formats=(
     """Write each dataset (XPT v5; or CSV), the schema failures and the issues, all or nothing."""
     from submission_export.xpt import write_xpt
 
-    from cdisc_build.tables import write_table
+    from specs.fileio import write_table
 
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)

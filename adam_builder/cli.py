@@ -96,7 +96,7 @@ def read_domain(folder: Path, name: str, given: str | None) -> pd.DataFrame:
 
 
 def write_outputs(result: dict[str, pd.DataFrame], out: Path) -> list[Path]:
-    from cdisc_build.tables import write_table
+    from specs.fileio import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

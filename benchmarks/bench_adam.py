@@ -13,14 +13,15 @@ Prints wall seconds, peak RSS and the ratio derive / floor (the issue asks <= 3)
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from benchmarks.harness import run_child  # noqa: E402
 
 
 def _child_derive(sdtm: str, out: str) -> dict:
@@ -63,14 +64,6 @@ def _child_floor(sdtm: str, out: str) -> dict:
     return {"seconds": time.perf_counter() - start}
 
 
-def _run_child(kind: str, sdtm: str, out: str) -> dict:
-    code = (f"import json, resource, sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r}); "
-            f"from benchmarks.bench_adam import _child_{kind} as f; r = f({sdtm!r}, {out!r}); "
-            "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
-    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
@@ -89,8 +82,8 @@ def main() -> None:
         if not (root / "sdtm" / "dm.xpt").exists():
             simulate(n, args.seed, root / "raw")
             write_sdtm(build_sdtm(root / "raw" / "edc", config=builtin_study()), root / "sdtm")
-        derive = _run_child("derive", str(root / "sdtm"), str(root / "adam"))
-        floor = _run_child("floor", str(root / "sdtm"), str(root / "floor"))
+        derive = run_child("benchmarks.bench_adam", "_child_derive", str(root / "sdtm"), str(root / "adam"))
+        floor = run_child("benchmarks.bench_adam", "_child_floor", str(root / "sdtm"), str(root / "floor"))
         print(f"{n:>9,} {derive['records']:>9,} {derive['seconds']:>9.1f} {derive['read_seconds']:>7.1f} "
               f"{derive['derive_seconds']:>7.1f} {derive['write_seconds']:>8.1f} {floor['seconds']:>8.1f} "
               f"{derive['seconds'] / floor['seconds']:>6.2f} {derive['peak_mib']:>11,.0f} {floor['peak_mib']:>10,.0f}",

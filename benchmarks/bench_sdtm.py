@@ -13,14 +13,14 @@ Prints wall seconds, peak RSS and the ratio build / floor.
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
-import resource
-import subprocess
-import sys
 import tempfile
 import time
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from benchmarks.harness import run_child  # noqa: E402
 
 
 def _child_build(raw: str, out: str) -> dict:
@@ -57,14 +57,6 @@ def _child_floor(raw: str, out: str) -> dict:
     return {"seconds": time.perf_counter() - start}
 
 
-def _run_child(kind: str, raw: str, out: str) -> dict:
-    code = (f"import json, resource, sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r}); "
-            f"from benchmarks.bench_sdtm import _child_{kind} as f; r = f({raw!r}, {out!r}); "
-            "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
-    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
@@ -78,8 +70,8 @@ def main() -> None:
     for n in args.sizes:
         root = work / f"n{n}"
         simulate(n, args.seed, root / "raw")
-        build = _run_child("build", str(root / "raw" / "edc"), str(root / "sdtm"))
-        floor = _run_child("floor", str(root / "raw" / "edc"), str(root / "floor"))
+        build = run_child("benchmarks.bench_sdtm", "_child_build", str(root / "raw" / "edc"), str(root / "sdtm"))
+        floor = run_child("benchmarks.bench_sdtm", "_child_floor", str(root / "raw" / "edc"), str(root / "floor"))
         print(f"{n:>9,} {build['records']:>11,} {build['seconds']:>8.1f} {build['map_seconds']:>7.1f} "
               f"{build['write_seconds']:>8.1f} {floor['seconds']:>8.1f} {build['seconds'] / floor['seconds']:>6.2f} "
               f"{build['peak_mib']:>10,.0f} {floor['peak_mib']:>10,.0f}", flush=True)

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from .tables import write_table
+from specs.fileio import write_table
 
 console = Console(soft_wrap=True)
 

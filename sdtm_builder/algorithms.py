@@ -394,19 +394,7 @@ def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series
         if field is None:
             raise KeyError(f"form {form} has no field {cond.variable} (condition {text!r})")
         values = _text(rows, field).fillna("")
-        if cond.comparator == "EQ":
-            mask &= values == cond.values[0]
-        elif cond.comparator == "NE":
-            mask &= values != cond.values[0]
-        elif cond.comparator == "IN":
-            mask &= values.isin(cond.values)
-        elif cond.comparator == "NOTIN":
-            mask &= ~values.isin(cond.values)
-        else:
-            number = pd.to_numeric(values, errors="coerce")
-            bound = float(cond.values[0])
-            op = {"LT": number.lt, "LE": number.le, "GT": number.gt, "GE": number.ge}[cond.comparator]
-            mask &= op(bound)
+        mask &= cond.holds(values)
     return mask
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from specs import check_spec, read_workbook
-from specs.findings import Finding
+from specs.findings import SpecError
 from specs.integrity import supplemental_qualifiers
 from specs.model import Spec, restrict_to_data
 from specs.schema import per_unique
@@ -45,15 +45,6 @@ from .screen import scan_text, screen_raw
 from .suppqual import check_ascii, create_supp, split_long_text
 from .timing import (derive_var_dy, derive_var_epoch, derive_var_seq, derive_var_taetord, derive_vars_visit,
                      derive_vars_visit_from_sv)
-
-
-class SpecError(ValueError):
-    """The spec cannot drive a run: every problem, with sheet, row and column."""
-
-    def __init__(self, path: str, findings: list[Finding]):
-        self.findings = findings
-        lines = "\n".join(f"  - {f}" for f in findings)
-        super().__init__(f"{path}: the spec has {len(findings)} error(s); nothing was built:\n{lines}")
 
 
 @dataclass
@@ -275,7 +266,7 @@ def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=(
     """
     from submission_export.xpt import write_xpt
 
-    from cdisc_build.tables import write_table
+    from specs.fileio import write_table
 
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)

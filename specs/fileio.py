@@ -63,3 +63,23 @@ def workbook_bytes(workbook) -> bytes:
 def save_workbook(workbook, path: str | os.PathLike[str]) -> Path:
     """Save an openpyxl workbook atomically and reproducibly."""
     return atomic_write_bytes(path, workbook_bytes(workbook))
+
+
+def write_table(table, path: str | os.PathLike[str], sheet: str = "Sheet1") -> Path:
+    """Write `table` to .csv or .xlsx, atomically and reproducibly."""
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return atomic_write_bytes(path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = sheet
+        ws.append(list(table.columns))
+        for row in table.itertuples(index=False):
+            ws.append([None if pd.isna(v) else v for v in row])
+        return save_workbook(wb, path)
+    raise ValueError(f"{path}: a table is written as .csv or .xlsx, not {path.suffix or 'no suffix'}")

@@ -47,6 +47,16 @@ class SpecLayoutError(ValueError):
         super().__init__(f"{path} is not a spec workbook in the P21 layout:\n{lines}")
 
 
+class SpecError(ValueError):
+    """A spec cannot drive a run: every error, with sheet, row and column; nothing was built."""
+
+    def __init__(self, path: str, findings: list[Finding]):
+        self.path = path
+        self.findings = list(findings)
+        lines = "\n".join(f"  - {f}" for f in self.findings)
+        super().__init__(f"{path}: the spec has {len(self.findings)} error(s); nothing was built:\n{lines}")
+
+
 def count(findings: Iterable[Finding], severity: str) -> int:
     return sum(1 for f in findings if f.severity == severity)
 

@@ -167,6 +167,26 @@ class WhereCondition:
     values: tuple[str, ...]
     loc: Location | None = _loc()
 
+    def holds(self, values):
+        """Where the condition holds, for a pandas Series of text values ('' for blank).
+
+        EQ/NE/IN/NOTIN compare text; LT/LE/GT/GE compare numbers (text that is
+        not a number never holds).
+        """
+        import pandas as pd
+
+        if self.comparator == "EQ":
+            return values == self.values[0]
+        if self.comparator == "NE":
+            return values != self.values[0]
+        if self.comparator == "IN":
+            return values.isin(self.values)
+        if self.comparator == "NOTIN":
+            return ~values.isin(self.values)
+        number = pd.to_numeric(values, errors="coerce")
+        bound = float(self.values[0])
+        return {"LT": number.lt, "LE": number.le, "GT": number.gt, "GE": number.ge}[self.comparator](bound)
+
     def text(self) -> str:
         if self.comparator in ("IN", "NOTIN"):
             return f"{self.variable} {self.comparator} ({', '.join(self.values)})"

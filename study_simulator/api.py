@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from specs.fileio import atomic_write_bytes
+
 from .course import simulate_course, simulate_subjects, simulate_tumours
 from .forms import FILES, Study, _numbered, build_disposition, build_screening, build_treatment, build_tumour
 from .messy import Injector
@@ -74,7 +76,8 @@ def iter_forms(study: Study, rngs: list):
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    """Each file appears whole or not at all."""
+    atomic_write_bytes(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
 
 def simulate(

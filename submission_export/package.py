@@ -96,16 +96,9 @@ def _mask(frame: pd.DataFrame, clause) -> pd.Series | None:
         if cond.variable not in frame.columns:
             return None
         col = frame[cond.variable].astype(object).map(lambda x: None if x is None or (isinstance(x, float) and np.isnan(x)) else (str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)))
-        if cond.comparator == "EQ":
-            mask &= col == cond.values[0]
-        elif cond.comparator == "NE":
-            mask &= col != cond.values[0]
-        elif cond.comparator == "IN":
-            mask &= col.isin(cond.values)
-        elif cond.comparator == "NOTIN":
-            mask &= ~col.isin(cond.values)
-        else:
+        if cond.comparator not in ("EQ", "NE", "IN", "NOTIN"):
             return None
+        mask &= cond.holds(col.fillna(""))
     return mask
 
 
