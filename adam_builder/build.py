@@ -13,8 +13,6 @@ datasets built before it and ends with the same finishing call.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +22,7 @@ import pandas as pd
 
 from specs import check_spec, read_workbook
 from specs.findings import SpecError
-from specs.model import Spec, restrict_to_data
+from specs.model import Spec
 
 from .context import ISSUE_COLUMNS, AdamRun
 from .finish import concat_failures
@@ -114,29 +112,7 @@ def build_adam(sdtm: dict[str, pd.DataFrame], *, spec: Spec, settings: AdamSetti
 
 def write_adam(result: AdamResult, out_dir: str | os.PathLike[str], *, formats=("xpt",)) -> dict[str, Path]:
     """Write each dataset (XPT v5; or CSV), the schema failures and the issues, all or nothing."""
-    from submission_export.xpt import write_xpt
+    from submission_export.folder import write_dataset_folder
 
-    from specs.fileio import write_table
-
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    written: dict[str, Path] = {}
-    spec = restrict_to_data(result.spec, {n: list(f.columns) for n, f in result.datasets.items()})
-    try:
-        for name, frame in result.datasets.items():
-            if "xpt" in formats:
-                path = tmp / spec.dataset(name).leaf_href
-                write_xpt(frame, spec, name, path)
-                written[name] = out / path.name
-            if "csv" in formats:
-                write_table(frame, tmp / f"{name.lower()}.csv")
-        write_table(result.failures, tmp / "schema_failures.csv")
-        write_table(result.issues, tmp / "issues.csv")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return written
+    return write_dataset_folder(out_dir, result.spec, result.datasets, formats=formats, tables={
+        "schema_failures.csv": result.failures, "issues.csv": result.issues})

@@ -16,8 +16,6 @@ dates and results, SUPP--, the schema from the spec.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,7 +27,7 @@ import pandas as pd
 from specs import check_spec, read_workbook
 from specs.findings import SpecError
 from specs.integrity import supplemental_qualifiers
-from specs.model import Spec, restrict_to_data
+from specs.model import Spec
 from specs.schema import per_unique
 from specs.study import StudyConfig
 
@@ -264,32 +262,9 @@ def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=(
     Everything is written into a temporary folder beside `out_dir` and moved
     into place at the end, so a failure leaves no half-written output.
     """
-    from submission_export.xpt import write_xpt
+    from submission_export.folder import write_dataset_folder
 
-    from specs.fileio import write_table
-
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    written: dict[str, Path] = {}
-    spec = restrict_to_data(result.spec, {n: list(drop_lineage(f).columns) for n, f in result.datasets.items()})
-    try:
-        for name, frame in result.datasets.items():
-            final = drop_lineage(frame)
-            if "xpt" in formats:
-                path = tmp / spec.dataset(name).leaf_href
-                write_xpt(final, spec, name, path)
-                written[name] = out / path.name
-            if "csv" in formats:
-                write_table(final, tmp / f"{name.lower()}.csv")
-        write_table(result.issues, tmp / "issues.csv")
-        write_table(result.ledger, tmp / "ledger.csv")
-        write_table(result.failures, tmp / "schema_failures.csv")
-        write_table(lineage_table(result), tmp / "lineage.csv")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return written
+    frames = {name: drop_lineage(frame) for name, frame in result.datasets.items()}
+    return write_dataset_folder(out_dir, result.spec, frames, formats=formats, tables={
+        "issues.csv": result.issues, "ledger.csv": result.ledger,
+        "schema_failures.csv": result.failures, "lineage.csv": lineage_table(result)})

@@ -1,0 +1,47 @@
+"""A stage's output folder: its datasets and report tables, written all or nothing."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from specs.fileio import write_table
+from specs.model import Spec, restrict_to_data
+
+from .xpt import write_xpt
+
+
+def write_dataset_folder(out_dir: str | os.PathLike[str], spec: Spec, frames: dict[str, pd.DataFrame], *,
+                         formats=("xpt",), tables: dict[str, pd.DataFrame] | None = None) -> dict[str, Path]:
+    """Write each dataset (XPT v5, and CSV when asked) and each report table into `out_dir`.
+
+    Everything is written into a temporary folder beside `out_dir` and moved into
+    place at the end (replacing `out_dir` whole), so a failure leaves no
+    half-written output. Permissible variables a dataset does not carry are
+    left out of its file. Returns {dataset: XPT path}.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    spec = restrict_to_data(spec, {n: list(f.columns) for n, f in frames.items()})
+    written: dict[str, Path] = {}
+    try:
+        for name, frame in frames.items():
+            if "xpt" in formats:
+                path = tmp / spec.dataset(name).leaf_href
+                write_xpt(frame, spec, name, path)
+                written[name] = out / path.name
+            if "csv" in formats:
+                write_table(frame, tmp / f"{name.lower()}.csv")
+        for file_name, table in (tables or {}).items():
+            write_table(table, tmp / file_name)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return written
