@@ -6,7 +6,6 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 console = Console(soft_wrap=True)
 
@@ -59,13 +58,8 @@ def run_adam(sdtm: Path, out: Path, *, spec: Path | None = None, study: Path | N
             KeyError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         return None
-    table = Table(title="ADaM datasets")
-    table.add_column("dataset")
-    table.add_column("records", justify="right")
-    table.add_column("schema failures", justify="right")
-    counts = result.failures.groupby("dataset").size() if not result.failures.empty else {}
-    for name, frame in result.datasets.items():
-        table.add_row(name, f"{len(frame):,}", str(int(counts.get(name, 0)) if len(counts) else 0))
-    console.print(table)
+    from cdisc_build.display import datasets_table
+
+    console.print(datasets_table("ADaM datasets", result.datasets, result.failures))
     console.print(f"issues: {len(result.issues):,}; written to {out} (XPT per dataset, schema_failures.csv, issues.csv)")
     return result

@@ -8,7 +8,6 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 console = Console(soft_wrap=True)
 
@@ -66,14 +65,9 @@ def run_sdtm(raw: Path, out: Path, *, study: Path | None = None, spec: Path | No
 
 
 def summarise(result, out: Path) -> None:
-    table = Table(title="SDTM datasets", show_lines=False)
-    table.add_column("dataset")
-    table.add_column("records", justify="right")
-    table.add_column("schema failures", justify="right")
-    failures = result.failures.groupby("dataset").size() if not result.failures.empty else {}
-    for name, frame in result.datasets.items():
-        table.add_row(name, f"{len(frame):,}", str(int(failures.get(name, 0)) if len(failures) else 0))
-    console.print(table)
+    from cdisc_build.display import datasets_table
+
+    console.print(datasets_table("SDTM datasets", result.datasets, result.failures))
     ledger = result.ledger
     balanced = bool(ledger["balanced"].all())
     console.print(
