@@ -70,23 +70,13 @@ def read_sdtm(folder: str | os.PathLike[str], *, sdtm_spec: Spec | None = None,
     One file per dataset, preferring XPT, parquet, Dataset-JSON, then CSV; CSV
     text is given the SDTM spec's types (conform_to_spec) when a spec is given.
     """
-    from submission_export.readers import conform_to_spec, read_dataset
+    from submission_export.readers import conform_to_spec, read_datasets
 
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder")
-    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    out: dict[str, pd.DataFrame] = {}
-    for name in names:
-        for suffix in (".xpt", ".parquet", ".json", ".ndjson", ".csv"):
-            path = files.get(f"{name.lower()}{suffix}")
-            if path is None:
-                continue
-            frame, _ = read_dataset(path)
-            if suffix == ".csv" and sdtm_spec is not None and sdtm_spec.has_dataset(name):
-                frame = conform_to_spec(frame, sdtm_spec, name)
-            out[name] = frame
-            break
+    out = {}
+    for name, (frame, metadata) in read_datasets(folder, names).items():
+        if metadata.format == "csv" and sdtm_spec is not None and sdtm_spec.has_dataset(name):
+            frame = conform_to_spec(frame, sdtm_spec, name)
+        out[name] = frame
     if "DM" not in out:
         raise FileNotFoundError(f"{folder}: no DM dataset (dm.xpt, dm.csv, dm.parquet, dm.json or dm.ndjson)")
     return out

@@ -91,11 +91,11 @@ app.command("sdtm")(sdtm_command)
 @app.command("run")
 def run_command(
     raw: Path = typer.Option(..., "--raw", exists=True, file_okay=False, help="The raw export: one CSV per CRF form."),
-    out: Path = typer.Option(..., "--out", help="Output folder: sdtm/, submission/, validation/."),
+    out: Path = typer.Option(..., "--out", help="Output folder: sdtm/, adam/, submission/, validation/, report/."),
     study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
                                          help="The study settings (.toml); default: the built-in study."),
 ) -> None:
-    """The main job on a raw export: SDTM, the submission folder, the validation report."""
+    """The main job on a raw export: SDTM, ADaM, the submission folder, the validation report, the analysis report."""
     from specs.study import StudyConfig
 
     from .pipeline import run_pipeline, summary
@@ -119,3 +119,5 @@ from adam_builder.cli import recist_command  # noqa: E402
 app.command("recist")(recist_command)
 from adam_builder.adam_cli import adam_command  # noqa: E402
 app.command("adam")(adam_command)
+from analysis_report.cli import report_command  # noqa: E402
+app.command("report")(report_command)

@@ -1,6 +1,6 @@
 """The main job: the stages chained, with one progress display and a summary.
 
-    run_pipeline(raw_dir, out_dir)       # sdtm -> adam -> export -> validate
+    run_pipeline(raw_dir, out_dir)       # sdtm -> adam -> export -> validate -> report
     run_demo(out_dir)                    # simulate the built-in study first
 
 Output folder:
@@ -10,6 +10,7 @@ Output folder:
     submission/m5/  the eCTD module 5 folder: XPT, Dataset-JSON, define.xml, define.html
                     (tabulations/sdtm and analysis/adam)
     validation/     sdtm/ and adam/: conformance_report.xlsx and .json
+    report/         analysis_report.html (self-contained), analysis_tables.xlsx, tables/*.csv, figures/*.png
 Each stage writes its folder whole or not at all.
 """
 from __future__ import annotations
@@ -33,11 +34,13 @@ class PipelineResult:
     sdtm: object = None
     adam: object = None
     validation: dict = field(default_factory=dict)
+    report: object = None
 
 
 def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, result: PipelineResult | None = None,
                  study=None) -> PipelineResult:
-    """SDTM from the raw export, then the submission folder and its validation report."""
+    """SDTM and ADaM from the raw export, then the submission folder, its validation report and the
+    analysis report."""
     from conformance import run_validation, write_report
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from specs.study import builtin_study
@@ -102,6 +105,19 @@ def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, result
     for name, report in reports.items():
         console.print(f"[green]validate {name}[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
                       f"{report.notices:,} notices")
+
+    if adam is not None:
+        from analysis_report import ReportSettings, build_report, write_report
+
+        start = time.perf_counter()
+        with console.status("report: tables and figures") as status:
+            analysis = build_report(adam.datasets, settings=ReportSettings.from_study(config),
+                                    progress=lambda m: status.update(f"report: {m}"))
+            written = write_report(analysis, out / "report")
+        result.stages["report"] = time.perf_counter() - start
+        result.outputs["report"] = written["html"]
+        result.report = analysis
+        console.print(f"[green]report[/green] {len(analysis.tables)} tables, {len(analysis.figures)} figures")
     return result
 
 
@@ -125,11 +141,21 @@ def run_demo(out: Path, *, subjects: int = DEMO_SUBJECTS, seed: int = DEMO_SEED,
 
 
 def summary(result: PipelineResult, console: Console) -> None:
-    table = Table(title="where everything is")
+    """The time of each stage, where each output is, then the topline results."""
+    table = Table(title="stages")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
-    table.add_column("output")
     for stage, seconds in result.stages.items():
-        key = {"simulate": "raw", "export": "submission", "validate": "validation"}.get(stage, stage)
-        table.add_row(stage, f"{seconds:.1f}", str(result.outputs.get(key, "")))
+        table.add_row(stage, f"{seconds:.1f}")
+    table.add_row("total", f"{sum(result.stages.values()):.1f}")
     console.print(table)
+    labels = {"raw": "raw export", "sdtm": "SDTM", "adam": "ADaM", "submission": "submission folder",
+              "validation": "validation reports", "report": "analysis report"}
+    console.print("[bold]where everything is[/bold]")
+    for key, label in labels.items():
+        if key in result.outputs:
+            console.print(f"  {label:<19} {result.outputs[key]}", highlight=False)
+    if result.report is not None:
+        from analysis_report.cli import print_topline
+
+        print_topline(result.report, console)

@@ -9,6 +9,7 @@ specs/workbooks/study.toml for the built-in study):
     [sdtm]   transliterate
     [recist] the RECIST 1.1 parameters of the study (see adam_builder)
     [adam]   the ADaM derivation settings: censoring conventions (see adam_builder.settings)
+    [report] the analysis report's settings (see analysis_report.settings)
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class StudyConfig:
     recist: dict = field(default_factory=dict)
     duplicate_rows: str = "reject"
     adam: dict = field(default_factory=dict)
+    report: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "StudyConfig":
@@ -64,7 +66,7 @@ class StudyConfig:
             trial_design=rel("trial_design"), data_cutoff=study.get("data_cutoff"),
             subject_field=raw["subject_field"], demographics_form=raw["demographics_form"],
             transliterate=bool(sdtm.get("transliterate", False)), recist=dict(data.get("recist", {})),
-            adam=dict(data.get("adam", {})), duplicate_rows=duplicate_rows,
+            adam=dict(data.get("adam", {})), report=dict(data.get("report", {})), duplicate_rows=duplicate_rows,
         )
 
 

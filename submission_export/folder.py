@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from specs.fileio import write_table
+from specs.fileio import replaced_folder, write_table
 from specs.model import Spec, restrict_to_data
 
 from .xpt import write_xpt
@@ -24,11 +22,9 @@ def write_dataset_folder(out_dir: str | os.PathLike[str], spec: Spec, frames: di
     left out of its file. Returns {dataset: XPT path}.
     """
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     spec = restrict_to_data(spec, {n: list(f.columns) for n, f in frames.items()})
     written: dict[str, Path] = {}
-    try:
+    with replaced_folder(out) as tmp:
         for name, frame in frames.items():
             if "xpt" in formats:
                 path = tmp / spec.dataset(name).leaf_href
@@ -38,10 +34,4 @@ def write_dataset_folder(out_dir: str | os.PathLike[str], spec: Spec, frames: di
                 write_table(frame, tmp / f"{name.lower()}.csv")
         for file_name, table in (tables or {}).items():
             write_table(table, tmp / file_name)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return written

@@ -157,6 +157,24 @@ def read_dataset(path: str | os.PathLike[str], encoding: str | None = None) -> t
     raise DatasetReadError(f"{path}: unknown dataset format {suffix!r}; expected one of {', '.join(FORMATS)}")
 
 
+def read_datasets(folder: str | os.PathLike[str], names) -> dict[str, tuple[pd.DataFrame, DatasetMetadata]]:
+    """The datasets of ``folder`` by name as (frame, metadata), one file each (dm.xpt, dm.parquet,
+    dm.json, dm.ndjson or dm.csv, preferred in that order); a name with no file is left out (the
+    caller says which it needs)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder")
+    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    out: dict[str, tuple[pd.DataFrame, DatasetMetadata]] = {}
+    for name in names:
+        for suffix in (".xpt", ".parquet", ".json", ".ndjson", ".csv"):
+            path = files.get(f"{name.lower()}{suffix}")
+            if path is not None:
+                out[name] = read_dataset(path)
+                break
+    return out
+
+
 def spec_from_metadata(metadata: dict[str, DatasetMetadata] | list[DatasetMetadata]) -> Spec:
     """A spec model built from what transport files say about themselves (names, order,
     labels, types, lengths, formats): to write a sponsor's files back when no usable

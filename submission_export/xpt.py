@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from specs.fileio import ordinary_mode
 from specs.model import Spec, Variable
 
 from .xpt_native import (BLANK, MAX_EXPONENT, MIN_EXPONENT, RECORD, Field, XptFormatError, build_header,
@@ -502,6 +503,7 @@ def write_xpt(frame: pd.DataFrame, spec: Spec, dataset: str, path: str | os.Path
             clock = time.perf_counter()
             verify_xpt(tmp, plan.expected_frame(), spec, dataset, plan.formats)
             steps["verify_full"] = time.perf_counter() - clock
+        ordinary_mode(tmp)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
