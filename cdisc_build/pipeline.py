@@ -16,10 +16,12 @@ Each stage writes its folder whole or not at all.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 DEMO_SUBJECTS = 300
@@ -37,31 +39,73 @@ class PipelineResult:
     report: object = None
 
 
+class Display:
+    """One progress display for the whole job: a bar over its stages, the current step, the time so far."""
+
+    def __init__(self, console: Console, stages: list[str], result: PipelineResult) -> None:
+        self.console, self.result = console, result
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description:<48.48}"), BarColumn(bar_width=16),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+        self.task = self.progress.add_task("", total=len(stages))
+
+    def __enter__(self) -> "Display":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+
+    @contextmanager
+    def stage(self, name: str, what: str):
+        """Time one stage; yields a function that shows the stage's current step."""
+        def say(message: str) -> None:
+            self.progress.update(self.task, description=f"{name}: {message}")
+
+        say(what)
+        start = time.perf_counter()
+        yield say
+        self.result.stages[name] = time.perf_counter() - start
+        self.progress.advance(self.task)
+
+    def done(self, message: str) -> None:
+        self.console.print(message, highlight=False)
+
+
+def _stages(config) -> list[str]:
+    later = ["adam", "export", "validate", "report"] if config.adam_spec else ["export", "validate"]
+    return ["sdtm", *later]
+
+
 def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, result: PipelineResult | None = None,
-                 study=None) -> PipelineResult:
+                 study=None, display: Display | None = None) -> PipelineResult:
     """SDTM and ADaM from the raw export, then the submission folder, its validation report and the
     analysis report."""
-    from conformance import run_validation, write_report
-    from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from specs.study import builtin_study
-    from submission_export.package import export_submission
 
     console = console or Console(soft_wrap=True)
     result = result or PipelineResult(Path(out))
     config = study or builtin_study()
-    out = Path(out)
+    if display is None:
+        with Display(console, _stages(config), result) as display:
+            return _run(Path(raw), Path(out), config, result, display)
+    return _run(Path(raw), Path(out), config, result, display)
 
-    start = time.perf_counter()
-    with console.status("SDTM: mapping the raw export") as status:
+
+def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display) -> PipelineResult:
+    from conformance import run_validation, write_report
+    from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
+    from submission_export.package import export_submission
+
+    with display.stage("sdtm", "mapping the raw export") as say:
         spec = load_sdtm_spec(config.sdtm_spec)
-        sdtm = build_sdtm(raw, config=config, spec=spec, progress=lambda m: status.update(f"SDTM: {m}"))
+        sdtm = build_sdtm(raw, config=config, spec=spec, progress=say)
+        say("writing")
         write_sdtm(sdtm, out / "sdtm")
-    result.stages["sdtm"] = time.perf_counter() - start
     result.outputs["sdtm"] = out / "sdtm"
     result.sdtm = sdtm
-    console.print(f"[green]SDTM[/green] {len(sdtm.datasets)} datasets, "
-                  f"{sum(len(f) for f in sdtm.datasets.values()):,} records, "
-                  f"{len(sdtm.issues):,} issues, ledger {'balances' if sdtm.ledger['balanced'].all() else 'DOES NOT balance'}")
+    display.done(f"[green]SDTM[/green] {len(sdtm.datasets)} datasets, "
+                 f"{sum(len(f) for f in sdtm.datasets.values()):,} records, {len(sdtm.issues):,} issues, "
+                 f"ledger {'balances' if sdtm.ledger['balanced'].all() else 'DOES NOT balance'}")
 
     frames = {name: sdtm.final(name) for name in sdtm.datasets}
     adam = None
@@ -69,73 +113,68 @@ def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, result
         from adam_builder.build import build_adam, load_adam_spec, write_adam
         from adam_builder.settings import AdamSettings
 
-        start = time.perf_counter()
-        with console.status("ADaM: deriving the analysis datasets") as status:
+        with display.stage("adam", "deriving the analysis datasets") as say:
             adam_spec = load_adam_spec(config.adam_spec)
-            adam = build_adam(frames, spec=adam_spec, settings=AdamSettings.from_study(config),
-                              progress=lambda m: status.update(f"ADaM: {m}"))
+            adam = build_adam(frames, spec=adam_spec, settings=AdamSettings.from_study(config), progress=say)
+            say("writing")
             write_adam(adam, out / "adam")
-        result.stages["adam"] = time.perf_counter() - start
         result.outputs["adam"] = out / "adam"
         result.adam = adam
-        console.print(f"[green]ADaM[/green] {len(adam.datasets)} datasets, "
-                      f"{sum(len(f) for f in adam.datasets.values()):,} records, {len(adam.failures):,} schema failures")
+        display.done(f"[green]ADaM[/green] {len(adam.datasets)} datasets, "
+                     f"{sum(len(f) for f in adam.datasets.values()):,} records, "
+                     f"{len(adam.failures):,} schema failures")
 
-    start = time.perf_counter()
-    with console.status("export: transport files, Dataset-JSON, define.xml"):
+    with display.stage("export", "transport files, Dataset-JSON, define.xml"):
         exported = export_submission(out / "submission", (sdtm.spec, frames),
                                      adam=(adam.spec, adam.datasets) if adam is not None else None,
                                      cutoff=config.data_cutoff)
-    result.stages["export"] = time.perf_counter() - start
     result.outputs["submission"] = exported.root
-    console.print(f"[green]export[/green] {exported.root}")
+    display.done(f"[green]export[/green] {exported.root}")
 
-    start = time.perf_counter()
     reports = {}
-    with console.status("validate: schemas from the spec and the conformance rules"):
+    with display.stage("validate", "schemas from the spec and the conformance rules") as say:
         stages = [("sdtm", frames, sdtm.spec, exported.root / "tabulations" / "sdtm" / "define.xml")]
         if adam is not None:
             stages.append(("adam", adam.datasets, adam.spec, exported.root / "analysis" / "adam" / "define.xml"))
         for name, data, spec_, define in stages:
+            say(f"{name}: conformance rules")
             reports[name] = run_validation(data, spec=spec_, define=define if define.exists() else None)
             write_report(reports[name], out / "validation" / name)
-    result.stages["validate"] = time.perf_counter() - start
     result.outputs["validation"] = out / "validation"
     result.validation = reports
     for name, report in reports.items():
-        console.print(f"[green]validate {name}[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
-                      f"{report.notices:,} notices")
+        display.done(f"[green]validate {name}[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
+                     f"{report.notices:,} notices")
 
     if adam is not None:
-        from analysis_report import ReportSettings, build_report, write_report
+        from analysis_report import ReportSettings, build_report, write_report as write_analysis
 
-        start = time.perf_counter()
-        with console.status("report: tables and figures") as status:
-            analysis = build_report(adam.datasets, settings=ReportSettings.from_study(config),
-                                    progress=lambda m: status.update(f"report: {m}"))
-            written = write_report(analysis, out / "report")
-        result.stages["report"] = time.perf_counter() - start
+        with display.stage("report", "tables and figures") as say:
+            analysis = build_report(adam.datasets, settings=ReportSettings.from_study(config), progress=say)
+            say("writing")
+            written = write_analysis(analysis, out / "report")
         result.outputs["report"] = written["html"]
         result.report = analysis
-        console.print(f"[green]report[/green] {len(analysis.tables)} tables, {len(analysis.figures)} figures")
+        display.done(f"[green]report[/green] {len(analysis.tables)} tables, {len(analysis.figures)} figures")
     return result
 
 
 def run_demo(out: Path, *, subjects: int = DEMO_SUBJECTS, seed: int = DEMO_SEED, messy: float = 0.0,
              console: Console | None = None) -> PipelineResult:
     """The main job on the built-in simulated study."""
+    from specs.study import builtin_study
     from study_simulator.api import simulate
 
     console = console or Console(soft_wrap=True)
     out = Path(out)
     result = PipelineResult(out)
-    start = time.perf_counter()
-    with console.status(f"simulate: {subjects} subjects, seed {seed}"):
-        simulate(subjects, seed, out / "raw", messy_rate=messy)
-    result.stages["simulate"] = time.perf_counter() - start
-    result.outputs["raw"] = out / "raw"
-    console.print(f"[green]simulate[/green] {subjects} subjects (seed {seed}) -> {out / 'raw' / 'edc'}")
-    run_pipeline(out / "raw" / "edc", out, console=console, result=result)
+    config = builtin_study()
+    with Display(console, ["simulate", *_stages(config)], result) as display:
+        with display.stage("simulate", f"{subjects} subjects, seed {seed}"):
+            simulate(subjects, seed, out / "raw", messy_rate=messy)
+        result.outputs["raw"] = out / "raw"
+        display.done(f"[green]simulate[/green] {subjects} subjects (seed {seed}) -> {out / 'raw' / 'edc'}")
+        run_pipeline(out / "raw" / "edc", out, console=console, result=result, study=config, display=display)
     summary(result, console)
     return result
 
