@@ -42,7 +42,7 @@ from specs.findings import Finding
 from specs.model import Codelist, MappingRule, Spec
 from specs.workbook import parse_where_text
 
-from .dates import parse_dates
+from .dates import distinct_rows, parse_dates
 from .issues import IssueLog
 
 
@@ -68,10 +68,16 @@ def algorithm(name: str):
 
 def _text(rows: pd.DataFrame, field: str) -> pd.Series:
     """The raw field trimmed, blank as None (each distinct value handled once)."""
-    column = rows[field]
+    codes, cleaned = _distinct_text(rows[field])
+    return pd.Series(cleaned[codes], index=rows.index, dtype=object)
+
+
+def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, the distinct values trimmed, blank as None): `cleaned[codes]` is the column;
+    the last entry (code -1) is None for null."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     cleaned = np.array([(u.strip() or None) if isinstance(u, str) else u for u in uniques] + [None], dtype=object)
-    return pd.Series(cleaned[codes], index=rows.index, dtype=object)
+    return codes, cleaned
 
 
 def _field(inp: RuleInput) -> str:
@@ -143,11 +149,11 @@ def _lookup(codelist: Codelist) -> dict[str, str]:
 def map_to_codelist(values: pd.Series, codelist: Codelist) -> tuple[pd.Series, pd.Series]:
     """(submission values, mask of values not in the codelist); unmatched values are kept as given."""
     lookup = _lookup(codelist)
-    uniques = pd.Series(values.dropna().unique())
-    mapping = {u: lookup.get(_normal(u)) for u in uniques}
-    mapped = values.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else mapping.get(v))
-    outside = values.notna() & mapped.isna()
-    return mapped.where(~outside, values), outside
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # each distinct value looked up once
+    terms = [lookup.get(_normal(u)) for u in uniques]
+    mapped = np.array([u if t is None else t for t, u in zip(terms, uniques)] + [None], dtype=object)
+    outside = np.array([t is None for t in terms] + [False])  # null (code -1) is not outside
+    return pd.Series(mapped[codes], index=values.index, dtype=object), pd.Series(outside[codes], index=values.index)
 
 
 @algorithm("assign_ct")
@@ -210,10 +216,10 @@ def assign_datetime(inp: RuleInput) -> pd.Series:
     time_field = rule.parameter("time_field")
     times = inp.rows[time_field] if time_field else None
     parsed = parse_dates_any(inp.rows[rule.field], fmt, times, rule.parameter("time_format", "HH:MI"))
-    raw = inp.rows[rule.field].astype(str)
-    if time_field:
-        raw = raw + " " + inp.rows[time_field].astype(str)
     if parsed.unreadable.any():
+        raw = inp.rows[rule.field].astype(str)
+        if time_field:
+            raw = raw + " " + inp.rows[time_field].astype(str)
         inp.issues.add_rows(
             inp.rows, parsed.unreadable, severity="error", kind="unreadable date",
             field=rule.field + (f"+{time_field}" if time_field else ""), value=raw.str.strip(),
@@ -246,18 +252,20 @@ _TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 @algorithm("concat")
 def concat(inp: RuleInput) -> pd.Series:
     template = inp.rule.value or ""
-    out = pd.Series("", index=inp.rows.index, dtype=object)
-    missing = pd.Series(False, index=inp.rows.index)
+    names = _TEMPLATE.findall(template)
+    sources = {name: inp.mapped[name] if name in inp.mapped.columns else _text(inp.rows, name) for name in names}
+    # each distinct combination of the values is written once (and shared by its rows)
+    combination, first = distinct_rows(pd.DataFrame(sources, index=inp.rows.index, copy=False))
+    out = np.full(len(first), "", dtype=object)
+    missing = np.zeros(len(first), dtype=bool)
     pos = 0
     for match in _TEMPLATE.finditer(template):
-        out = out + template[pos:match.start()]
-        name = match.group(1)
-        source = inp.mapped[name] if name in inp.mapped.columns else _text(inp.rows, name)
-        missing |= source.isna()
-        out = out + source.fillna("").astype(str)
+        source = sources[match.group(1)].iloc[first]
+        missing |= source.isna().to_numpy()
+        out = out + template[pos:match.start()] + source.fillna("").astype(str).to_numpy()
         pos = match.end()
     out = out + template[pos:]
-    return out.where(~missing, None)
+    return pd.Series(np.where(missing, None, out)[combination], index=inp.rows.index, dtype=object)
 
 
 # Unit conversions between CDISC UNIT terms: (from, to) -> function. Keys are upper case.
@@ -340,7 +348,9 @@ def decode_ct(inp: RuleInput) -> pd.Series:
             table[t.term] = by_code.get(t.nci_code) or by_decode.get(t.decoded_value) or by_decode.get(t.term)
     else:
         table = {t.term: t.decoded_value for t in target.terms}
-    out = source.map(lambda v: table.get(v) if isinstance(v, str) else None)
+    codes, uniques = pd.factorize(source, use_na_sentinel=True)  # each distinct value decoded once
+    decoded = np.array([table.get(u) if isinstance(u, str) else None for u in uniques] + [None], dtype=object)
+    out = pd.Series(decoded[codes], index=source.index, dtype=object)
     missing = source.notna() & out.isna()
     if missing.any():
         inp.issues.add_rows(inp.rows, missing, severity="error", kind="no decode", field=None, value=source,
@@ -393,8 +403,9 @@ def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series
         field = condition_field(rows.columns, cond, form)
         if field is None:
             raise KeyError(f"form {form} has no field {cond.variable} (condition {text!r})")
-        values = _text(rows, field).fillna("")
-        mask &= cond.holds(values)
+        codes, cleaned = _distinct_text(rows[field])  # the condition tested on each distinct value
+        holds = cond.holds(pd.Series(cleaned, dtype=object).fillna("")).to_numpy(dtype=bool)
+        mask &= holds[codes]
     return mask
 
 

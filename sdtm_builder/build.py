@@ -232,7 +232,7 @@ def split_text_variables(frame: pd.DataFrame, *, spec: Spec, dataset: str, issue
     for var in spec.variables_of(dataset):
         if var.data_type != "text" or var.name not in frame.columns:
             continue
-        long = per_unique(frame[var.name], lambda v: isinstance(v, str) and len(v) > 200) & frame[var.name].notna()
+        long = ~per_unique(frame[var.name], lambda v: not isinstance(v, str) or len(v) <= 200)  # nulls pass: never long
         if not long.any():
             continue
         issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=None,

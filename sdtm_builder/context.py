@@ -40,7 +40,9 @@ class SdtmRun:
         check_results(frame, dataset=dataset, issues=self.issues, fields=fields)
         if self.rejected is not None and len(self.rejected):
             keys = pd.MultiIndex.from_frame(self.rejected[[FORM, ROW]])
-            frame = frame[~pd.MultiIndex.from_frame(frame[[FORM, ROW]]).isin(keys)]
+            rejected = pd.MultiIndex.from_frame(frame[[FORM, ROW]]).isin(keys)
+            if rejected.any():
+                frame = frame[~rejected]
         return frame
 
     def get(self, dataset: str) -> pd.DataFrame:

@@ -79,21 +79,35 @@ def parse_dates(values: pd.Series, fmt: str, times: pd.Series | None = None, tim
     Each distinct (date, time) pair is parsed once, so the cost follows the
     number of distinct values, not of rows.
     """
-    values = values.astype(object).where(values.notna(), "").astype(str)
-    if times is not None:
-        times = times.astype(object).where(times.notna(), "").astype(str)
-        key = values + "\x00" + times
-    else:
-        key = values
-    codes, uniques = pd.factorize(key)
-    first = pd.Series(np.arange(len(key)), index=key.index).groupby(codes).first().to_numpy() if len(key) else np.array([], int)
-    sub_values = values.iloc[first].reset_index(drop=True)
-    sub_times = times.iloc[first].reset_index(drop=True) if times is not None else None
+    columns = {"date": values, "time": times} if times is not None else {"date": values}
+    codes, first = distinct_rows(pd.DataFrame(columns, copy=False))
+    sub_values = _as_text(values.iloc[first])
+    sub_times = _as_text(times.iloc[first]) if times is not None else None
     parsed = _parse_unique(sub_values, fmt, sub_times, time_fmt)
     iso = pd.Series(parsed.iso.to_numpy(dtype=object)[codes], index=values.index, dtype=object)
     bad = pd.Series(parsed.unreadable.to_numpy(dtype=bool)[codes], index=values.index, dtype=bool)
     partial = pd.Series(parsed.partial.to_numpy(dtype=bool)[codes], index=values.index, dtype=bool)
     return ParsedDates(iso, bad, partial)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Each value as text, null as ''."""
+    return values.astype(object).where(values.notna(), "").astype(str).reset_index(drop=True)
+
+
+def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(for each row, the number of its combination of values; the first row of
+    each combination), combinations numbered as they appear.
+
+    Floats are told apart by their bits (0.0 and -0.0 are written differently).
+    """
+    combination = np.zeros(len(frame), dtype=np.int64)
+    for _, column in frame.items():
+        values = column.to_numpy()
+        codes = pd.factorize(values.view(f"i{values.itemsize}") if values.dtype.kind == "f" else values)[0]
+        combination = pd.factorize(combination * (codes.max(initial=0) + 2) + codes + 1)[0]
+    first = pd.Series(np.arange(len(combination))).groupby(combination).first().to_numpy(dtype=np.int64)
+    return combination, first
 
 
 def _parse_unique(values: pd.Series, fmt: str, times: pd.Series | None, time_fmt: str) -> ParsedDates:

@@ -8,6 +8,7 @@ balances when every row read is one of those.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from specs.model import Spec
@@ -15,31 +16,35 @@ from specs.schema import validate_frame
 
 from .issues import IssueLog
 from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
+from .timing import key_order
 
 NUMERIC = {"integer", "float"}
 
 
 def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the dataset in spec order and key order, its schema failures)."""
-    variables = spec.variables_of(dataset)
-    out = pd.DataFrame(index=frame.index)
-    for var in variables:
+    columns = {}
+    for var in spec.variables_of(dataset):
         if var.name in frame.columns:
             column = frame[var.name]
             if var.data_type in NUMERIC:
-                column = pd.to_numeric(column, errors="coerce").astype("float64")
+                columns[var.name] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
             else:
-                column = column.astype(object).where(column.notna(), None)
-            out[var.name] = column
+                values = column.to_numpy(dtype=object)
+                null = pd.isna(values)
+                columns[var.name] = np.where(null, None, values) if null.any() else values
         elif var.effective_core != "Perm":
-            out[var.name] = pd.Series([None] * len(frame), index=frame.index, dtype="float64" if var.data_type in NUMERIC else object)
+            columns[var.name] = np.full(len(frame), np.nan if var.data_type in NUMERIC else None,
+                                        dtype="float64" if var.data_type in NUMERIC else object)
     for col in LINEAGE:
         if col in frame.columns:
-            out[col] = frame[col]
+            columns[col] = frame[col].to_numpy()
+    out = pd.DataFrame(columns, index=frame.index, copy=False)
     keys = [k for k in spec.dataset(dataset).keys if k in out.columns]
     tie = [c for c in (FORM, ROW) if c in out.columns]
-    out = out.sort_values(keys + tie, kind="stable", na_position="first").reset_index(drop=True)
-    failures = validate_frame(out.drop(columns=[c for c in LINEAGE if c in out.columns]), spec, dataset)
+    order = key_order(out, keys + tie)
+    out = pd.DataFrame({name: values[order] for name, values in columns.items()}, copy=False)
+    failures = validate_frame(out, spec, dataset)  # the lineage columns are not the spec's: not validated
     return out, failures
 
 
@@ -59,14 +64,17 @@ def reconcile(raw: RawData, datasets: dict[str, pd.DataFrame], not_submitted: pd
     are logged as issues ("not mapped") so that none goes unseen.
     """
     parts = [d[[FORM, ROW]] for d in datasets.values() if FORM in d.columns and ROW in d.columns] + list(joined or [])
-    mapped = pd.concat(parts, ignore_index=True).drop_duplicates() if parts else pd.DataFrame(columns=[FORM, ROW])
+    mapped: dict[str, list[pd.Series]] = {}  # form: the rows of it that SDTM records trace back to
+    for part in parts:
+        for form, rows in part.groupby(FORM, sort=False)[ROW]:
+            mapped.setdefault(form, []).append(rows)
     table = issues.frame()
     rejected = table[table["action"].astype(str).str.startswith("record rejected")][["form", "row"]]
     rejected = rejected.rename(columns={"form": FORM, "row": ROW}).drop_duplicates()
     rows = []
     for name, frame in sorted(raw.forms.items()):
         ids = frame[ROW]
-        in_mapped = ids.isin(mapped.loc[mapped[FORM] == name, ROW])
+        in_mapped = ids.isin(pd.concat(mapped[name]) if name in mapped else [])
         in_ns = ids.isin(not_submitted.loc[not_submitted["_FORM"] == name, "_ROW"]) & ~in_mapped
         in_rej = ids.isin(rejected.loc[rejected[FORM] == name, ROW]) & ~in_mapped & ~in_ns
         unaccounted = ~(in_mapped | in_ns | in_rej)

@@ -47,19 +47,28 @@ def record_rows(rows: pd.DataFrame, rules: list[MappingRule], form: str) -> pd.S
 
 
 def _map_record_set(rows: pd.DataFrame, rules: list[MappingRule], form: str, spec: Spec, issues: IssueLog) -> pd.DataFrame:
-    selected = rows[record_rows(rows, rules, form)]
+    keep = record_rows(rows, rules, form)
+    selected = rows if keep.all() else rows[keep]
     mapped = pd.DataFrame(index=selected.index)
+    subsets: dict[str | None, tuple[pd.Series, pd.DataFrame]] = {}  # rules often share a condition
     for rule in rules:
         if rule.algorithm in SELECTORS:
             continue
-        where = condition_mask(selected, rule.condition, form)
-        rows = selected if where.all() else selected[where]
-        values = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, spec, issues, mapped.loc[rows.index]))
-        values = values.reindex(selected.index)
-        if rule.variable in mapped.columns:
-            mapped[rule.variable] = values.where(where, mapped[rule.variable])
+        if rule.condition not in subsets:
+            where = condition_mask(selected, rule.condition, form)
+            subsets[rule.condition] = (where, selected if where.all() else selected[where])
+        where, rows = subsets[rule.condition]
+        everywhere = rows is selected
+        values = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, spec, issues, mapped if everywhere else mapped[where]))
+        if everywhere:
+            mapped[rule.variable] = values if rule.variable in mapped.columns \
+                else values.astype(values.dtype if values.dtype.kind == "f" else object, copy=False)
         else:
-            mapped[rule.variable] = values.where(where, None).astype(values.dtype if values.dtype.kind == "f" else object)
+            values = values.reindex(selected.index)
+            if rule.variable in mapped.columns:
+                mapped[rule.variable] = values.where(where, mapped[rule.variable])
+            else:
+                mapped[rule.variable] = values.where(where, None).astype(values.dtype if values.dtype.kind == "f" else object)
     for col in LINEAGE:
         mapped[col] = selected[col]
     return mapped

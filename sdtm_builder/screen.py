@@ -10,9 +10,10 @@ from the records it makes.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from specs.schema import per_unique
+from specs.schema import as_categorical, per_unique
 
 from .issues import IssueLog
 from .raw import FORM, ROW, SUBJECT, RawData
@@ -34,7 +35,7 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
     rejected: list[pd.DataFrame] = []
     for name, frame in raw.forms.items():
         content = [c for c in frame.columns if c not in (FORM, ROW) and c not in ignore_fields]
-        duplicate = frame.duplicated(subset=content, keep="first")
+        duplicate = _duplicated(frame, content)
         if duplicate.any():
             first = frame.drop_duplicates(subset=content, keep="first")
             first_row = frame[content].merge(first[content + [ROW]], on=content, how="left")[ROW]
@@ -54,6 +55,25 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
     return pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=[FORM, ROW])
 
 
+def _duplicated(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """frame.duplicated(subset=columns, keep="first"), decided on the rows that can repeat another.
+
+    Columns are compared one by one: a row whose values so far no other row
+    shares cannot repeat one, so the next column is compared on the remaining
+    rows only (most rows drop out after a few columns).
+    """
+    rows = np.arange(len(frame))
+    group = np.zeros(len(frame), dtype=np.int64)  # rows with the same values so far share a group
+    for col in columns:
+        codes = pd.factorize(frame[col].to_numpy()[rows], use_na_sentinel=True)[0]
+        group = pd.factorize(group * (codes.max(initial=0) + 2) + codes + 1)[0]
+        shared = np.bincount(group)[group] > 1
+        rows, group = rows[shared], group[shared]
+    duplicate = pd.Series(False, index=frame.index)
+    duplicate.iloc[rows] = frame.iloc[rows].duplicated(subset=columns, keep="first").to_numpy()
+    return duplicate
+
+
 def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
     """List every raw value with non-ASCII characters or over `limit` characters.
 
@@ -66,12 +86,13 @@ def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
             if col in (FORM, ROW, SUBJECT) or frame[col].dtype != object:
                 continue
             values = frame[col]
-            non_ascii = ~per_unique(values, str.isascii)
+            distinct = as_categorical(values)  # both tests look at each distinct value once
+            non_ascii = ~per_unique(distinct, str.isascii)
             if non_ascii.any():
                 issues.add_rows(frame, non_ascii, severity="warning", kind="non-ASCII text", field=col,
                                 value=values, action="reported",
                                 message="non-ASCII characters in the raw export (SAS transport v5 holds ASCII only)")
-            long = ~per_unique(values, lambda v: len(v) <= limit)
+            long = ~per_unique(distinct, lambda v: len(v) <= limit)
             if long.any():
                 issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=col,
                                 value=values, action="reported",

@@ -119,7 +119,7 @@ def _idvarval(value) -> str:
 
 
 def non_ascii_mask(values: pd.Series) -> pd.Series:
-    return per_unique(values, lambda v: isinstance(v, str) and not v.isascii()) & values.notna()
+    return ~per_unique(values, lambda v: not isinstance(v, str) or v.isascii())  # nulls pass per_unique: never flagged
 
 
 def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, transliterate: bool = False) -> pd.DataFrame:
@@ -130,7 +130,7 @@ def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, translit
     is replaced by '?', so the record and the rest of its text still reach the
     file. Either way every value is listed with its record.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # a changed column is replaced whole
     for col in frame.columns:
         if col.startswith("_") or frame[col].dtype != object:
             continue
@@ -140,9 +140,9 @@ def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, translit
         if transliterate:
             from anyascii import anyascii
 
-            out.loc[mask, col] = frame.loc[mask, col].map(lambda v: anyascii(v).strip())
+            out[col] = frame[col].mask(mask, frame.loc[mask, col].map(lambda v: anyascii(v).strip()))
         else:
-            out.loc[mask, col] = frame.loc[mask, col].map(lambda v: "".join(c if c.isascii() else "?" for c in v))
+            out[col] = frame[col].mask(mask, frame.loc[mask, col].map(lambda v: "".join(c if c.isascii() else "?" for c in v)))
         lineage = all(c in frame.columns for c in (FORM, ROW, SUBJECT))
         kwargs = dict(severity="warning" if transliterate else "error", kind="non-ASCII text",
                       field=col, dataset=dataset, variable=col,

@@ -1,7 +1,8 @@
 """Identifiers and timing: --SEQ, --DY, VISIT/VISITNUM, EPOCH, TAETORD.
 
 Derivations take the dataset first and the rest by keyword, return a new frame
-and never change their input.
+and never change their input. The new frame shares the input's columns (a
+shallow copy): a derivation sets whole columns, never writes into one.
 """
 from __future__ import annotations
 
@@ -29,17 +30,37 @@ def derive_var_seq(frame: pd.DataFrame, *, seq_var: str, keys: tuple[str, ...] |
         sort_keys = ["USUBJID"] + sort_keys
     tie = [c for c in (FORM, ROW) if c in frame.columns]
     assert_columns(frame, ["USUBJID"], f"derive_var_seq({seq_var})")
-    ordered = frame.sort_values(sort_keys + tie, kind="stable", na_position="first")
-    out = frame.copy()
+    ordered = frame[["USUBJID"]].iloc[key_order(frame, sort_keys + tie)]
+    out = frame.copy(deep=False)
     out[seq_var] = (ordered.groupby("USUBJID", sort=False).cumcount() + 1).astype("float64").reindex(frame.index)
     return out
+
+
+def key_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The row positions in the order of frame.sort_values(columns, kind="stable", na_position="first").
+
+    Each column's values are ranked (nulls first; whole numbers rank as
+    themselves) and the ranks are the digits of one key, sorted once.
+    """
+    key = np.zeros(len(frame), dtype=np.int64)  # the columns' ranks as the digits of one number
+    for c in columns:
+        values = frame[c].to_numpy()
+        if values.dtype.kind in "iub" and len(values) and int(values.max()) - int(values.min()) < 2**32:
+            rank = values.astype(np.int64) - int(values.min())  # whole numbers rank as themselves
+        else:
+            rank = pd.factorize(values, sort=True)[0] + 1  # null (-1) first
+        size = int(rank.max(initial=0)) + 1
+        if int(key.max(initial=0)) >= 2**62 // size:  # no room for another digit: the key renumbered, order kept
+            key = pd.factorize(key, sort=True)[0]
+        key = key * size + rank
+    return np.argsort(key, kind="stable")
 
 
 def derive_var_dy(frame: pd.DataFrame, *, dm: pd.DataFrame, dtc: str, dy: str) -> pd.DataFrame:
     """--DY from --DTC and DM.RFSTDTC (no day 0; null unless both dates are complete)."""
     assert_columns(frame, ["USUBJID", dtc], f"derive_var_dy({dy})")
     ref = frame["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
-    out = frame.copy()
+    out = frame.copy(deep=False)
     out[dy] = compute_study_day(frame[dtc], ref)
     return out
 
@@ -56,13 +77,16 @@ def derive_vars_visit(frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: st
     """
     assert_columns(frame, ["USUBJID", visit_source, dtc], "derive_vars_visit")
     tv_num = dict(zip(tv["VISIT"].str.upper(), tv["VISITNUM"].astype(float)))
-    raw_visit = frame[visit_source].astype(object).where(frame[visit_source].notna(), "").astype(str).str.strip()
-    upper = raw_visit.str.upper()
-    out = frame.copy()
-    visitnum = upper.map(tv_num)
-    out["VISITNUM"] = visitnum.astype("float64")
+    # each distinct raw visit looked up once; null reads as ""
+    codes, uniques = pd.factorize(frame[visit_source], use_na_sentinel=True)
+    names = np.array([str(u).strip().upper() for u in uniques] + [""], dtype=object)
+    numbers = np.array([tv_num.get(name, np.nan) for name in names], dtype="float64")
+    upper = names[codes]
+    visitnum = pd.Series(numbers[codes], index=frame.index)
+    out = frame.copy(deep=False)
+    out["VISITNUM"] = visitnum
     out["VISIT"] = np.where(visitnum.notna(), upper, None)
-    is_unsched = upper == unscheduled.upper()
+    is_unsched = pd.Series(upper == unscheduled.upper(), index=frame.index)
     if is_unsched.any():
         date = iso_date_part(frame[dtc])
         sched = pd.DataFrame({"USUBJID": frame["USUBJID"], "date": date, "num": visitnum})[visitnum.notna() & date.notna()]
@@ -94,14 +118,14 @@ def derive_var_epoch(frame: pd.DataFrame, *, se: pd.DataFrame, dtc: str) -> pd.D
     missing dates give a null EPOCH.
     """
     assert_columns(frame, ["USUBJID", dtc], "derive_var_epoch")
-    out = frame.copy()
+    out = frame.copy(deep=False)
     out["EPOCH"] = _element_attr(frame, se, dtc, "EPOCH")
     return out
 
 
 def derive_var_taetord(frame: pd.DataFrame, *, se: pd.DataFrame, dtc: str) -> pd.DataFrame:
     """TAETORD: the order of the subject's element at the record's date."""
-    out = frame.copy()
+    out = frame.copy(deep=False)
     out["TAETORD"] = pd.to_numeric(_element_attr(frame, se, dtc, "TAETORD"), errors="coerce").astype("float64")
     return out
 
@@ -113,15 +137,17 @@ def _element_attr(frame: pd.DataFrame, se: pd.DataFrame, dtc: str, attr: str) ->
         return result
     elements = se.assign(start=iso_date_part(se["SESTDTC"]), end=iso_date_part(se["SEENDTC"]))
     elements = elements[elements["start"].notna()].sort_values(["start"])
-    recs = pd.DataFrame({"USUBJID": frame["USUBJID"].to_numpy(), "date": date.to_numpy(), "i": np.arange(len(frame))})
+    subjects = pd.Index(elements["USUBJID"].unique())  # merged on the subject's number: cheaper than on its text
+    elements["subject"] = subjects.get_indexer(elements["USUBJID"])
+    recs = pd.DataFrame({"subject": subjects.get_indexer(frame["USUBJID"]), "date": date.to_numpy(), "i": np.arange(len(frame))})
     recs = recs[recs["date"].notna()].sort_values("date")
     if recs.empty:
         return result
-    merged = pd.merge_asof(recs, elements[["USUBJID", "start", "end", attr, "SESEQ"]].sort_values("start"),
-                           left_on="date", right_on="start", by="USUBJID", direction="backward")
+    merged = pd.merge_asof(recs, elements[["subject", "start", "end", attr, "SESEQ"]].sort_values("start"),
+                           left_on="date", right_on="start", by="subject", direction="backward")
     # the element must still be open at the date (or it is the subject's last element, open-ended)
-    last_start = elements.groupby("USUBJID")["start"].max()
-    is_last = merged["start"].to_numpy() == merged["USUBJID"].map(last_start).to_numpy()
+    last_start = elements.groupby("subject")["start"].max().reindex(range(len(subjects))).to_numpy()
+    is_last = merged["start"].to_numpy() == np.append(last_start, np.datetime64("NaT"))[merged["subject"].to_numpy()]
     open_at = merged["end"].isna() | (merged["date"] < merged["end"]) | ((merged["date"] == merged["end"]) & is_last)
     ok = merged["start"].notna() & open_at
     result[merged.loc[ok, "i"].to_numpy()] = merged.loc[ok, attr].to_numpy()
@@ -136,11 +162,11 @@ def derive_vars_visit_from_sv(frame: pd.DataFrame, *, sv: pd.DataFrame, dtc: str
     such a visit keeps the number derived from its own dataset.
     """
     assert_columns(frame, ["USUBJID", "VISIT", "VISITNUM", dtc], "derive_vars_visit_from_sv")
-    out = frame.copy()
-    unscheduled = out["VISIT"].astype(str).str.startswith("UNSCHEDULED")
+    out = frame.copy(deep=False)
+    unscheduled = _is_unscheduled(out["VISIT"])
     if not unscheduled.any() or sv.empty:
         return out
-    sv_uns = sv[sv["VISIT"].astype(str).str.startswith("UNSCHEDULED")]
+    sv_uns = sv[_is_unscheduled(sv["VISIT"])]
     lookup = pd.DataFrame({"USUBJID": sv_uns["USUBJID"].to_numpy(), "date": iso_date_part(sv_uns["SVSTDTC"]).to_numpy(),
                            "VISITNUM": sv_uns["VISITNUM"].to_numpy(), "VISIT": sv_uns["VISIT"].to_numpy()})
     lookup = lookup.dropna(subset=["date"]).drop_duplicates(["USUBJID", "date"])
@@ -148,7 +174,18 @@ def derive_vars_visit_from_sv(frame: pd.DataFrame, *, sv: pd.DataFrame, dtc: str
                          "date": iso_date_part(out.loc[unscheduled, dtc]).to_numpy()})
     found = keys.merge(lookup, on=["USUBJID", "date"], how="left")
     hit = found["VISITNUM"].notna().to_numpy()
-    index = out.index[unscheduled][hit]
-    out.loc[index, "VISITNUM"] = found.loc[hit, "VISITNUM"].to_numpy(dtype="float64")
-    out.loc[index, "VISIT"] = found.loc[hit, "VISIT"].to_numpy()
+    positions = np.flatnonzero(unscheduled)[hit]
+    visitnum = out["VISITNUM"].to_numpy(dtype="float64", copy=True)
+    visitnum[positions] = found.loc[hit, "VISITNUM"].to_numpy(dtype="float64")
+    visit = out["VISIT"].to_numpy(copy=True)
+    visit[positions] = found.loc[hit, "VISIT"].to_numpy()
+    out["VISITNUM"] = visitnum
+    out["VISIT"] = visit
     return out
+
+
+def _is_unscheduled(visit: pd.Series) -> np.ndarray:
+    """VISIT starts with UNSCHEDULED (each distinct value tested once)."""
+    codes, uniques = pd.factorize(visit, use_na_sentinel=True)
+    starts = np.array([str(u).startswith("UNSCHEDULED") for u in uniques] + [False])
+    return starts[codes]

@@ -6,6 +6,7 @@ workbook carries no clock time, so the same input gives byte-identical files.
 """
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -14,6 +15,8 @@ import tempfile
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 # The timestamp stamped into every xlsx (document properties and zip entries).
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
@@ -79,7 +82,7 @@ def write_table(table, path: str | os.PathLike[str], sheet: str = "Sheet1") -> P
     """Write `table` to .csv or .xlsx, atomically and reproducibly."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        return atomic_write_bytes(path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        return atomic_write_bytes(path, csv_text(table).encode("utf-8"))
     if path.suffix.lower() == ".xlsx":
         return write_tables({sheet: table}, path)
     raise ValueError(f"{path}: a table is written as .csv or .xlsx, not {path.suffix or 'no suffix'}")
@@ -116,3 +119,69 @@ def replaced_folder(out_dir: str | os.PathLike[str]):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+# what makes the csv module quote a field (delimiter, quote character, line ends)
+_QUOTED = re.compile(r'[,"\r\n]')
+# the formatting to_csv applies to each cell (its defaults)
+_CSV_FORMAT = dict(na_rep="", float_format=None, date_format=None, decimal=".", quoting=csv.QUOTE_MINIMAL)
+
+
+def csv_text(table) -> str:
+    """The text `table.to_csv(index=False, lineterminator="\\n")` writes, made quickly.
+
+    pandas formats every cell and hands the rows to the csv module one by one.
+    Here each column's distinct values are formatted (by pandas' own cell
+    formatter) and quoted (by the csv module) once, and the rows are joined.
+    Cells that factorize does not tell apart (1, 1.0 and True in one column)
+    are formatted one by one, and so are dates, whose format pandas chooses
+    for each chunk of rows it writes.
+    """
+    n, width = table.shape
+    if width == 0:
+        return "\n" * (n + 1)
+    chunk = max(1, 100_000 // width)  # to_csv's chunk of rows
+    header = _csv_line(list(table.columns._get_values_for_csv(**_CSV_FORMAT)))
+    columns = [_csv_fields(table.iloc[:, i], chunk) for i in range(width)]
+    if width == 1:  # the csv module quotes a record whose only field is empty
+        columns[0] = np.where(columns[0] == "", '""', columns[0])
+    lines = [header]
+    for start in range(0, n, 1_000_000):
+        lines.append("\n".join(map(",".join, zip(*(c[start:start + 1_000_000] for c in columns)))))
+    return "\n".join(lines) + "\n"
+
+
+def _csv_fields(column, chunk: int) -> np.ndarray:
+    """Each cell of the column as the csv text to_csv writes for it."""
+    import pandas as pd
+    from pandas.core.indexes.base import get_values_for_csv  # to_csv's cell formatter
+
+    values = column.array
+    if column.dtype.kind in "fiub" and isinstance(column.dtype, np.dtype):
+        array = column.to_numpy()
+        key = array.view(f"i{array.itemsize}") if array.dtype.kind == "f" else array  # 0.0 and -0.0 apart
+        codes, uniques = pd.factorize(key, use_na_sentinel=False)
+        distinct = get_values_for_csv(uniques.view(array.dtype), **_CSV_FORMAT)
+    elif column.dtype == object:
+        codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
+        if not all(type(u) is str for u in uniques):
+            return np.array([_csv_field(v) for v in get_values_for_csv(column.to_numpy(), **_CSV_FORMAT)], dtype=object)
+        distinct = np.append(uniques, "")  # code -1 (null): empty
+    else:  # dates and other types: formatted as to_csv does, chunk by chunk
+        formatted = [get_values_for_csv(values[i:i + chunk], **_CSV_FORMAT) for i in range(0, len(values), chunk)]
+        return np.array([_csv_field(v) for part in formatted for v in part], dtype=object)
+    return np.array([_csv_field(v) for v in distinct], dtype=object)[codes]
+
+
+def _csv_field(value) -> str:
+    if type(value) is str and not _QUOTED.search(value):
+        return value
+    if type(value) is int:  # the csv module writes str(); nothing to quote
+        return str(value)
+    return _csv_line([value, ""])[:-1]  # the csv module's own rendering (less the empty second field)
+
+
+def _csv_line(values: list) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()[:-1]

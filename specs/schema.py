@@ -61,14 +61,20 @@ def per_unique(series: pd.Series, test) -> pd.Series:
     Clinical columns repeat a few values many times, so this costs the number
     of distinct values, not of rows.
     """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    if len(uniques) == 0:
-        return pd.Series(True, index=series.index)
+    if isinstance(series.dtype, pd.CategoricalDtype):  # already factorised (as_categorical, validate_frame)
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
     ok = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
-    result = np.ones(len(series), dtype=bool)
-    present = codes >= 0
-    result[present] = ok[codes[present]]
-    return pd.Series(result, index=series.index)
+    return pd.Series(np.append(ok, True)[codes], index=series.index)  # null (code -1) takes the appended True
+
+
+def as_categorical(values: pd.Series) -> pd.Series:
+    """Text values as a categorical of the distinct values, in order of appearance
+    (one pass, no sort): several per_unique tests of it cost one factorisation."""
+    codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
+    categories = pd.CategoricalDtype(pd.Index(uniques, dtype=object))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=categories), index=values.index, name=values.name)
 
 
 def _is_dtc(var: Variable) -> bool:
@@ -169,23 +175,39 @@ def _keys_unique(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
     return ~frame.duplicated(subset=present, keep=False)
 
 
-def _blank_to_null(frame: pd.DataFrame) -> pd.DataFrame:
-    """Empty strings count as null, as they do in a transport file."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            blank = per_unique(out[col], lambda v: isinstance(v, str) and v.strip() == "") & out[col].notna()
-            if blank.any():
-                out[col] = out[col].where(~blank, None)
-    return out
+def _factorised(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame as validated: empty strings null (as they are in a transport file)
+    and each text column a categorical of its distinct values.
+
+    Every check of a categorical column then tests each distinct value once
+    (see per_unique) instead of hashing every row again. A column holding
+    anything but strings, None and NaN stays as it is: equal values of
+    different types (1, 1.0, True) would share a category, a categorical's
+    nulls are all NaN, and the failure table shows each value as it is.
+    """
+    factorised = {}
+    for col in columns:
+        values = frame[col]
+        if values.dtype == object:
+            values = values.to_numpy()
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            blank = np.append([isinstance(u, str) and u.strip() == "" for u in uniques], False)[codes]  # -1 (null): False
+            nulls = values[codes < 0]
+            if all(isinstance(u, str) for u in uniques) and all(isinstance(v, float) for v in nulls[nulls != None]):  # noqa: E711
+                values = pd.Categorical.from_codes(np.where(blank, -1, codes),
+                                                   dtype=pd.CategoricalDtype(pd.Index(uniques, dtype=object)))
+            else:
+                values = np.where(blank, None, values)
+        factorised[col] = values
+    return pd.DataFrame(factorised, index=frame.index, copy=False)
 
 
 def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFrame:
     """Validate lazily; every failure as one row (empty table when the frame passes)."""
     schema = build_schema(spec, dataset)
-    data = _blank_to_null(frame)
+    data = _factorised(frame, [c for c in frame.columns if c in schema.columns])  # the others are not checked
     try:
-        schema.validate(data, lazy=True)
+        schema.validate(data, lazy=True, inplace=True)
         return pd.DataFrame(columns=FAILURE_COLUMNS)
     except SchemaErrors as exc:
         cases = exc.failure_cases

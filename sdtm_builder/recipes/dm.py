@@ -36,25 +36,34 @@ def build_dm(run: SdtmRun) -> pd.DataFrame:
     return dm
 
 
-def _first_last(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.Series, pd.Series]:
-    """Earliest and latest date (complete dates only) per USUBJID across columns, as ISO text."""
+def _first(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Earliest date (complete dates only) per USUBJID across columns, as ISO text."""
+    return _extreme(frame, columns, last=False)
+
+
+def _last(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Latest date (complete dates only) per USUBJID across columns, as ISO text."""
+    return _extreme(frame, columns, last=True)
+
+
+def _extreme(frame: pd.DataFrame, columns: list[str], last: bool) -> pd.Series:
     parts = []
     for col in columns:
         if col in frame.columns:
             parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "date": iso_date_part(frame[col]), "text": frame[col]}))
     if not parts:
-        empty = pd.Series(dtype=object)
-        return empty, empty
-    stacked = pd.concat(parts, ignore_index=True).dropna(subset=["date"]).sort_values(["USUBJID", "date", "text"])
-    first = stacked.groupby("USUBJID")["text"].first()
-    last = stacked.groupby("USUBJID")["text"].last()
-    return first, last
+        return pd.Series(dtype=object)
+    stacked = pd.concat(parts, ignore_index=True).dropna(subset=["date"])
+    # the subject's first (last) date, and on it the first (last) text (a date alone sorts before it with a time)
+    on_day = stacked[stacked["date"] == stacked.groupby("USUBJID")["date"].transform("max" if last else "min")]
+    texts = on_day.sort_values(["USUBJID", "text"]).groupby("USUBJID")["text"]
+    return texts.last() if last else texts.first()
 
 
 def derive_vars_exposure_dates(dm: pd.DataFrame, *, ex: pd.DataFrame) -> pd.DataFrame:
     out = dm.copy()
-    first, _ = _first_last(ex, ["EXSTDTC"])
-    _, last = _first_last(ex, ["EXSTDTC", "EXENDTC"])
+    first = _first(ex, ["EXSTDTC"])
+    last = _last(ex, ["EXSTDTC", "EXENDTC"])
     out["RFXSTDTC"] = out["USUBJID"].map(first)
     out["RFXENDTC"] = out["USUBJID"].map(last)
     # a study may define its reference period otherwise (the Mapping sheet gives it): kept where given
@@ -67,7 +76,7 @@ def derive_vars_exposure_dates(dm: pd.DataFrame, *, ex: pd.DataFrame) -> pd.Data
 def derive_var_consent(dm: pd.DataFrame, *, ds: pd.DataFrame) -> pd.DataFrame:
     out = dm.copy()
     consent = ds[ds["DSDECOD"] == "INFORMED CONSENT OBTAINED"]
-    first, _ = _first_last(consent, ["DSSTDTC"])
+    first = _first(consent, ["DSSTDTC"])
     mapped = out["RFICDTC"] if "RFICDTC" in out.columns else pd.Series(None, index=out.index, dtype=object)
     out["RFICDTC"] = mapped.where(mapped.notna(), out["USUBJID"].map(first))
     return out
@@ -82,7 +91,7 @@ def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame]) -> pd
         dtc = [c for c in frame.columns if c.endswith("DTC") and c not in ("RFPENDTC",)]
         if "USUBJID" in frame.columns and dtc:
             columns.append((frame, dtc))
-    lasts = [_first_last(frame, dtc)[1] for frame, dtc in columns]
+    lasts = [_last(frame, dtc) for frame, dtc in columns]
     stacked = pd.concat(lasts) if lasts else pd.Series(dtype=object)
     dates = pd.DataFrame({"USUBJID": stacked.index, "text": stacked.to_numpy()})
     dates["date"] = iso_date_part(dates["text"])
