@@ -28,7 +28,6 @@ from specs import check_spec, read_workbook
 from specs.findings import SpecError
 from specs.integrity import supplemental_qualifiers
 from specs.model import Spec
-from specs.schema import per_unique
 from specs.study import StudyConfig
 
 from .algorithms import ALGORITHMS, check_mapping
@@ -40,7 +39,7 @@ from .raw import FORM, ROW, RawDataError, read_raw
 from .recipes import dm as dm_recipe
 from .recipes import events, se as se_recipe, trial_design
 from .screen import scan_text, screen_raw
-from .suppqual import check_ascii, create_supp, split_long_text
+from .suppqual import check_ascii, create_supp, long_text_mask, split_long_text
 from .timing import (derive_var_dy, derive_var_epoch, derive_var_seq, derive_var_taetord, derive_vars_visit,
                      derive_vars_visit_from_sv)
 
@@ -232,7 +231,7 @@ def split_text_variables(frame: pd.DataFrame, *, spec: Spec, dataset: str, issue
     for var in spec.variables_of(dataset):
         if var.data_type != "text" or var.name not in frame.columns:
             continue
-        long = ~per_unique(frame[var.name], lambda v: not isinstance(v, str) or len(v) <= 200)  # nulls pass: never long
+        long = long_text_mask(frame[var.name])
         if not long.any():
             continue
         issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=None,

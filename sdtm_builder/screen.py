@@ -87,6 +87,8 @@ def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
                 continue
             values = frame[col]
             distinct = as_categorical(values)  # both tests look at each distinct value once
+            if _plain(distinct.cat.categories, limit):  # the usual column: nothing to report
+                continue
             non_ascii = ~per_unique(distinct, str.isascii)
             if non_ascii.any():
                 issues.add_rows(frame, non_ascii, severity="warning", kind="non-ASCII text", field=col,
@@ -97,3 +99,8 @@ def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
                 issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=col,
                                 value=values, action="reported",
                                 message=f"{values[long].str.len().max()} characters at most in this field; SDTM text is at most {limit}")
+
+
+def _plain(texts: pd.Index, limit: int) -> bool:
+    """Every text ASCII and at most `limit` characters long (all tested at once)."""
+    return "".join(texts).isascii() and max(map(len, texts), default=0) <= limit

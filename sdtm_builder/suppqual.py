@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from specs.model import Spec
-from specs.schema import per_unique
+from specs.schema import as_categorical, per_unique
 
 from .issues import IssueLog
 from .raw import FORM, ROW, SUBJECT
@@ -119,7 +119,19 @@ def _idvarval(value) -> str:
 
 
 def non_ascii_mask(values: pd.Series) -> pd.Series:
-    return ~per_unique(values, lambda v: not isinstance(v, str) or v.isascii())  # nulls pass per_unique: never flagged
+    """True where a text value has a non-ASCII character; each distinct value is tested once."""
+    distinct = as_categorical(values)
+    if "".join(map(str, distinct.cat.categories)).isascii():  # the usual column: every distinct value tested at once
+        return pd.Series(False, index=values.index)
+    return ~per_unique(distinct, lambda v: not isinstance(v, str) or v.isascii())  # nulls pass per_unique: never flagged
+
+
+def long_text_mask(values: pd.Series, limit: int = MAX_TEXT) -> pd.Series:
+    """True where a text value is over `limit` characters; each distinct value is tested once."""
+    distinct = as_categorical(values)
+    if max(map(len, map(str, distinct.cat.categories)), default=0) <= limit:  # the usual column: tested at once
+        return pd.Series(False, index=values.index)
+    return ~per_unique(distinct, lambda v: not isinstance(v, str) or len(v) <= limit)  # nulls pass: never long
 
 
 def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, transliterate: bool = False) -> pd.DataFrame:

@@ -12,6 +12,8 @@ import pandas as pd
 from .dates import compute_study_day, iso_date_part
 from .raw import FORM, ROW
 
+_FIRST_DAY = np.datetime64("1677-09-21", "D").astype(np.int64)  # before the earliest date a datetime64[ns] holds
+
 
 def assert_columns(frame: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
@@ -131,27 +133,44 @@ def derive_var_taetord(frame: pd.DataFrame, *, se: pd.DataFrame, dtc: str) -> pd
 
 
 def _element_attr(frame: pd.DataFrame, se: pd.DataFrame, dtc: str, attr: str) -> np.ndarray:
+    """`attr` of the subject's element at each record's date (None where there is none).
+
+    Elements and records are placed on one key, the subject's number then the
+    day, so the latest element starting on or before a record's date is found
+    by one binary search in the elements sorted by that key (of two starting
+    on the same day, the later in SE).
+    """
     result = np.full(len(frame), None, dtype=object)
-    date = iso_date_part(frame[dtc])
     if se.empty:
         return result
-    elements = se.assign(start=iso_date_part(se["SESTDTC"]), end=iso_date_part(se["SEENDTC"]))
-    elements = elements[elements["start"].notna()].sort_values(["start"])
-    subjects = pd.Index(elements["USUBJID"].unique())  # merged on the subject's number: cheaper than on its text
-    elements["subject"] = subjects.get_indexer(elements["USUBJID"])
-    recs = pd.DataFrame({"subject": subjects.get_indexer(frame["USUBJID"]), "date": date.to_numpy(), "i": np.arange(len(frame))})
-    recs = recs[recs["date"].notna()].sort_values("date")
-    if recs.empty:
-        return result
-    merged = pd.merge_asof(recs, elements[["subject", "start", "end", attr, "SESEQ"]].sort_values("start"),
-                           left_on="date", right_on="start", by="subject", direction="backward")
+    subjects = pd.Index(se["USUBJID"].unique())
+    start, end = _days(se["SESTDTC"]), _days(se["SEENDTC"])
+    element_subject = subjects.get_indexer(se["USUBJID"])
+    date, subject = _days(frame[dtc]), subjects.get_indexer(frame["USUBJID"])
+    elements = np.flatnonzero(start >= 0)
+    rows = np.flatnonzero((date >= 0) & (subject >= 0))
+    span = int(max(start.max(initial=0), date.max(initial=0))) + 1
+    element_key = element_subject[elements] * span + start[elements]
+    order = np.argsort(element_key, kind="stable")
+    elements, element_key = elements[order], element_key[order]
+    position = element_key.searchsorted(subject[rows] * span + date[rows], side="right") - 1
+    found = position >= 0
+    found[found] = element_subject[elements[position[found]]] == subject[rows[found]]
+    rows, position = rows[found], position[found]
+    element = elements[position]
     # the element must still be open at the date (or it is the subject's last element, open-ended)
-    last_start = elements.groupby("subject")["start"].max().reindex(range(len(subjects))).to_numpy()
-    is_last = merged["start"].to_numpy() == np.append(last_start, np.datetime64("NaT"))[merged["subject"].to_numpy()]
-    open_at = merged["end"].isna() | (merged["date"] < merged["end"]) | ((merged["date"] == merged["end"]) & is_last)
-    ok = merged["start"].notna() & open_at
-    result[merged.loc[ok, "i"].to_numpy()] = merged.loc[ok, attr].to_numpy()
+    subject_last = element_key[element_key.searchsorted((subject[rows] + 1) * span, side="left") - 1]
+    is_last = element_key[position] == subject_last
+    at = date[rows]
+    open_at = (end[element] < 0) | (at < end[element]) | ((at == end[element]) & is_last)
+    result[rows[open_at]] = se[attr].to_numpy()[element[open_at]]
     return result
+
+
+def _days(dtc: pd.Series) -> np.ndarray:
+    """The complete date of each ISO 8601 value as days from the earliest possible date (-1 where partial or missing)."""
+    dates = iso_date_part(dtc).to_numpy().astype("datetime64[D]")
+    return np.where(np.isnat(dates), -1, dates.astype(np.int64) - _FIRST_DAY)
 
 
 def derive_vars_visit_from_sv(frame: pd.DataFrame, *, sv: pd.DataFrame, dtc: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ OBTAINED, SCREEN FAILURE), so a study's own CRF wording does not matter.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..context import SdtmRun
@@ -38,26 +39,41 @@ def build_dm(run: SdtmRun) -> pd.DataFrame:
 
 def _first(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Earliest date (complete dates only) per USUBJID across columns, as ISO text."""
-    return _extreme(frame, columns, last=False)
+    return _extreme(frame["USUBJID"], [frame[c] for c in columns if c in frame.columns], last=False)
 
 
 def _last(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Latest date (complete dates only) per USUBJID across columns, as ISO text."""
-    return _extreme(frame, columns, last=True)
+    return _extreme(frame["USUBJID"], [frame[c] for c in columns if c in frame.columns], last=True)
 
 
-def _extreme(frame: pd.DataFrame, columns: list[str], last: bool) -> pd.Series:
-    parts = []
-    for col in columns:
-        if col in frame.columns:
-            parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "date": iso_date_part(frame[col]), "text": frame[col]}))
-    if not parts:
-        return pd.Series(dtype=object)
-    stacked = pd.concat(parts, ignore_index=True).dropna(subset=["date"])
-    # the subject's first (last) date, and on it the first (last) text (a date alone sorts before it with a time)
-    on_day = stacked[stacked["date"] == stacked.groupby("USUBJID")["date"].transform("max" if last else "min")]
-    texts = on_day.sort_values(["USUBJID", "text"]).groupby("USUBJID")["text"]
-    return texts.last() if last else texts.first()
+def _extreme(usubjid: pd.Series, dates: list[pd.Series], last: bool) -> pd.Series:
+    """The subject's earliest (latest) complete date among `dates` (aligned with `usubjid`), as its
+    record gives it; indexed by USUBJID, subjects without a complete date left out.
+
+    ISO 8601 text sorts as its date and time do, so the earliest (latest) date
+    is the least (greatest) text among the values whose date part is complete;
+    on one day a date alone sorts before the same date with a time. Each
+    column's distinct values are ranked once; the subject keeps the lowest
+    (highest) rank.
+    """
+    subjects = pd.Index(usubjid.dropna().unique())
+    subject = subjects.get_indexer(usubjid)
+    columns = []  # per column: the value codes, the distinct values and which of them are complete dates
+    for values in dates:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        complete = iso_date_part(pd.Series(uniques, dtype=object)).notna().to_numpy()
+        columns.append((codes, np.asarray(uniques, dtype=object), complete))
+    texts = np.unique(np.concatenate([uniques[complete] for _, uniques, complete in columns] + [np.array([], dtype=object)]))
+    best = np.full(len(subjects), -1 if last else len(texts), dtype=np.int64)  # rank in texts; no date: -1 (len(texts))
+    for codes, uniques, complete in columns:
+        rank = np.full(len(uniques) + 1, -1, dtype=np.int64)  # null (code -1) and partial dates rank -1
+        rank[:-1][complete] = texts.searchsorted(uniques[complete])
+        row_rank = rank[codes]
+        known = (row_rank >= 0) & (subject >= 0)
+        (np.maximum if last else np.minimum).at(best, subject[known], row_rank[known])
+    dated = (best >= 0) & (best < len(texts))
+    return pd.Series(texts[best[dated]], index=subjects[dated], dtype=object)
 
 
 def derive_vars_exposure_dates(dm: pd.DataFrame, *, ex: pd.DataFrame) -> pd.DataFrame:
@@ -93,9 +109,7 @@ def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame]) -> pd
             columns.append((frame, dtc))
     lasts = [_last(frame, dtc) for frame, dtc in columns]
     stacked = pd.concat(lasts) if lasts else pd.Series(dtype=object)
-    dates = pd.DataFrame({"USUBJID": stacked.index, "text": stacked.to_numpy()})
-    dates["date"] = iso_date_part(dates["text"])
-    latest = dates.sort_values(["date", "text"]).groupby("USUBJID")["text"].last()
+    latest = _extreme(pd.Series(stacked.index, dtype=object), [pd.Series(stacked.to_numpy(), dtype=object)], last=True)
     out["RFPENDTC"] = out["USUBJID"].map(latest).map(lambda v: v if isinstance(v, str) else None)
     return out
 
