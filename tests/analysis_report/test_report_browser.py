@@ -12,21 +12,19 @@ Skips, saying why, when /usr/bin/chromium is absent (`.ci/run` installs it).
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import chromium, need_chromium
 from lxml import html
 
 from analysis_report import ReportSettings, build_report, write_report
 from analysis_report.build import HTML_NAME
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "build" / "test-output" / "analysis_report"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000"]
+# render whole, images decoded, before the page is read or captured
+SETTLE = ["--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000"]
 PROBE = """<script>
 window.addEventListener("load", () => {
   const out = document.createElement("pre");
@@ -45,24 +43,16 @@ window.addEventListener("load", () => {
 </script>"""
 
 
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir(exist_ok=True)
-    return subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=180, check=False)
-
-
 @pytest.fixture(scope="module")
 def rendered(simulated_adam, tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package (apt-get install chromium; .ci/run does)")
+    need_chromium()
     work = tmp_path_factory.mktemp("report_browser")
     report = build_report(simulated_adam.adam, settings=ReportSettings.from_study(simulated_adam.config))
     write_report(report, work / "report")
     page = work / "report" / HTML_NAME
     probed = work / "probed.html"
     probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    done = _chromium(work, "--dump-dom", probed.as_uri())
+    done = chromium(work, *SETTLE, "--dump-dom", probed.as_uri())
     assert done.returncode == 0 and done.stdout.strip(), f"chromium failed ({done.returncode}): {done.stderr[-2000:]}"
     return report, page, html.fromstring(done.stdout), work
 
@@ -102,7 +92,7 @@ def test_screenshots_of_the_top_and_the_whole_page(rendered):
     for name, size in (("top", "1280,1600"), ("whole_page", f"1280,{min(height, 16000)}")):
         target = OUTPUT / f"{name}.png"
         target.unlink(missing_ok=True)
-        done = _chromium(work, "--hide-scrollbars", f"--window-size={size}", f"--screenshot={target}", page.as_uri())
+        done = chromium(work, *SETTLE, "--hide-scrollbars", f"--window-size={size}", f"--screenshot={target}", page.as_uri())
         assert done.returncode == 0 and target.is_file(), f"no screenshot of {name}: {done.stderr[-1000:]}"
         assert target.stat().st_size > 50_000, f"the screenshot of {name} is nearly empty"
     shutil.copy(page, OUTPUT / HTML_NAME)

@@ -8,30 +8,19 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import chromium, need_chromium
 from lxml import etree, html
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "build" / "test-output" / "define_html"
 ODM = "http://www.cdisc.org/ns/odm/v1.3"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir(exist_ok=True)
-    return subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def _stage(simulated_export, stage: str):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package (apt-get install chromium; .ci/run does)")
+    need_chromium()
     if stage == "adam" and importlib.util.find_spec("adam_builder.build") is None:
         pytest.skip("adam_builder/build.py (build_adam) does not exist yet: only the SDTM define.html is rendered")
     return simulated_export[stage]
@@ -41,7 +30,7 @@ def _stage(simulated_export, stage: str):
 def test_define_html_lists_every_dataset_and_codelist_in_chromium(simulated_export, stage, tmp_path):
     s = _stage(simulated_export, stage)
     page = s.folder / "define.html"
-    done = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    done = chromium(tmp_path, "--dump-dom", page.as_uri())
     assert done.returncode == 0 and done.stdout.strip(), f"chromium failed ({done.returncode}): {done.stderr[-2000:]}"
     dom = html.fromstring(done.stdout)
     assert dom.xpath("//title") and dom.xpath("//body//*"), "chromium rendered an empty page"
@@ -83,7 +72,7 @@ def test_define_html_lists_every_dataset_and_codelist_in_chromium(simulated_expo
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     shot = tmp_path / f"define_{stage}.png"
-    done = _chromium(tmp_path, "--window-size=1280,1600", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri())
+    done = chromium(tmp_path, "--window-size=1280,1600", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri())
     assert done.returncode == 0 and shot.exists(), f"no screenshot ({done.returncode}): {done.stderr[-2000:]}"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
     shutil.copyfile(shot, OUTPUT / f"define_{stage}.png")
