@@ -113,7 +113,8 @@ def km_figure(paramcd: str, param: str, km: KaplanMeier, settings: ReportSetting
 def _best_change(adsl, adtr, adrs, settings) -> pd.DataFrame:
     _need(adtr, "ADTR", ["USUBJID", "PARAMCD", "PCHG", "DTYPE"])
     subjects = population(adsl, settings.efficacy_population)
-    best = adtr[(adtr["PARAMCD"] == "SDIAM") & (adtr["DTYPE"] == "MINIMUM") & adtr["USUBJID"].isin(subjects)]
+    best = adtr[(adtr["PARAMCD"] == settings.tumour_sum_param)
+                & (adtr["DTYPE"] == settings.best_change_dtype) & adtr["USUBJID"].isin(subjects)]
     out = best[["USUBJID", "PCHG"]].dropna().drop_duplicates("USUBJID")
     out["CBOR"] = subject_values(adrs, "CBOR", pd.Index(out["USUBJID"])).fillna("MISSING").to_numpy()
     return out
@@ -137,8 +138,8 @@ def waterfall_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     ax.set_ylabel("Best % change from baseline\nin the sum of diameters")
     ax.set_xlabel(f"Subjects ({len(data)} of {n} with a post-baseline sum of diameters)")
     _legend(ax, data["CBOR"])
-    caption = ("Best (smallest) percent change from baseline in the sum of target lesion diameters (ADTR SDIAM, "
-               "DTYPE MINIMUM), one bar per subject, coloured by best confirmed overall response (ADRS CBOR); "
+    caption = ("Best (smallest) percent change from baseline in the sum of target lesion diameters (ADTR "
+               f"{settings.tumour_sum_param}, DTYPE {settings.best_change_dtype}), one bar per subject, coloured by best confirmed overall response (ADRS CBOR); "
                "dashed lines at +20% (progression) and -30% (partial response); bars above +100% are cut at 100%.")
     return Figure("waterfall", "Waterfall plot", caption, _png(fig))
 
@@ -147,7 +148,7 @@ def spider_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     """% change from baseline in the sum of diameters over time, one line per subject."""
     _need(adtr, "ADTR", ["USUBJID", "PARAMCD", "PCHG", "ADY", "ABLFL", "DTYPE", "ANL01FL"])
     subjects = population(adsl, settings.efficacy_population)
-    rows = adtr[(adtr["PARAMCD"] == "SDIAM") & adtr["USUBJID"].isin(subjects) & (adtr["ANL01FL"] == "Y")
+    rows = adtr[(adtr["PARAMCD"] == settings.tumour_sum_param) & adtr["USUBJID"].isin(subjects) & (adtr["ANL01FL"] == "Y")
                 & adtr["DTYPE"].fillna("").eq("") & adtr["ABLFL"].fillna("").ne("Y") & adtr["PCHG"].notna()
                 & adtr["ADY"].notna()]
     rows = rows.sort_values(["USUBJID", "ADY"], kind="mergesort")
@@ -165,7 +166,7 @@ def spider_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     ax.grid(alpha=0.3)
     _legend(ax, best)
     caption = (f"Percent change from baseline in the sum of target lesion diameters at each assessment up to "
-               f"progression (ADTR SDIAM, ANL01FL), {best.size} subjects, coloured by best confirmed response.")
+               f"progression (ADTR {settings.tumour_sum_param}, ANL01FL), {best.size} subjects, coloured by best confirmed response.")
     return Figure("spider", "Spider plot", caption, _png(fig))
 
 

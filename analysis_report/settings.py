@@ -1,7 +1,8 @@
 """The analysis report's settings, read from the study settings' ``[report]`` table.
 
     [report]  efficacy_population, safety_population, rate_months, confidence,
-              swimmer_max_subjects, related_terms
+              swimmer_max_subjects, related_terms, withdrawal_actions, fatal_outcomes,
+              tumour_sum_param, best_change_dtype
 
     settings = ReportSettings.from_study(builtin_study())
 """
@@ -25,6 +26,10 @@ class ReportSettings:
     confidence: float = 0.95
     swimmer_max_subjects: int = 60  # responders shown in the swimmer plot (the longest on treatment)
     related_terms: tuple[str, ...] = ("RELATED",)  # AEREL values that count as treatment-related
+    withdrawal_actions: tuple[str, ...] = ("DRUG WITHDRAWN",)  # AEACN* values: the event stopped a study drug
+    fatal_outcomes: tuple[str, ...] = ("FATAL",)  # AEOUT values of a fatal event (grade 5 counts too)
+    tumour_sum_param: str = "SDIAM"  # ADTR PARAMCD of the sum of target lesion diameters
+    best_change_dtype: str = "MINIMUM"  # ADTR DTYPE of each subject's best (smallest) sum
     study_id: str = ""
     data_cutoff: str | None = None
 
@@ -55,7 +60,7 @@ class ReportSettings:
         if unknown:
             raise ReportSettingsError(f"{config.path}: [report] has unknown setting(s) {', '.join(unknown)}; "
                                       f"known: {', '.join(sorted(known))}")
-        for name in ("rate_months", "related_terms"):
+        for name in ("rate_months", "related_terms", "withdrawal_actions", "fatal_outcomes"):
             if name in values:
                 values[name] = tuple(values[name])
         return cls(study_id=config.study_id, data_cutoff=config.data_cutoff, **values)

@@ -178,10 +178,10 @@ def _emergent(adsl: pd.DataFrame, adae: pd.DataFrame, settings: ReportSettings) 
     rows["_grade"] = pd.to_numeric(rows["ATOXGRN"], errors="coerce")
     rows["_related"] = rows["AEREL"].isin(settings.related_terms)
     actions = [c for c in rows.columns if c.startswith("AEACN")]
-    rows["_withdrawn"] = rows[actions].eq("DRUG WITHDRAWN").any(axis=1) if actions else False
+    rows["_withdrawn"] = rows[actions].isin(settings.withdrawal_actions).any(axis=1) if actions else False
     fatal = rows["_grade"].eq(5)
     if "AEOUT" in rows.columns:
-        fatal |= rows["AEOUT"].eq("FATAL")
+        fatal |= rows["AEOUT"].isin(settings.fatal_outcomes)
     rows["_fatal"] = fatal
     return rows, len(subjects)
 
@@ -196,7 +196,7 @@ def ae_overview_table(adsl: pd.DataFrame, adae: pd.DataFrame, settings: ReportSe
         ("Treatment-related", rows["_related"]),
         ("Treatment-related, grade 3 or higher", rows["_related"] & (rows["_grade"] >= 3)),
         ("Leading to withdrawal of a study drug", rows["_withdrawn"]),
-        ("Fatal (grade 5 or outcome FATAL)", rows["_fatal"]),
+        (f"Fatal (grade 5 or outcome {' or '.join(settings.fatal_outcomes)})", rows["_fatal"]),
     ]
     out = []
     for label, mask in kinds:

@@ -82,3 +82,22 @@ def test_settings_are_checked():
         ReportSettings(confidence=1.5)
     with pytest.raises(ReportSettingsError, match="not an ADSL flag"):
         ReportSettings(efficacy_population="ARM")
+
+
+def test_ae_terms_come_from_the_settings():
+    settings = ReportSettings(withdrawal_actions=("DOSE NOT CHANGED",), fatal_outcomes=("RECOVERED/RESOLVED",))
+    table = ae_overview_table(_adsl(), _adae(), settings).set_index("Treatment-emergent adverse events")
+    assert table.loc["Leading to withdrawal of a study drug", "Subjects"] == 2
+    assert table.loc["Fatal (grade 5 or outcome RECOVERED/RESOLVED)", "Subjects"] == 2
+
+
+def test_report_settings_from_the_study_file(tmp_path):
+    from specs.study import StudyConfig, builtin_study
+
+    settings = ReportSettings.from_study(builtin_study())
+    assert settings.rate_months == (6, 12, 24) and settings.withdrawal_actions == ("DRUG WITHDRAWN",)
+    text = builtin_study().path.read_text(encoding="utf-8")
+    study = tmp_path / "study.toml"
+    study.write_text(text.replace("[report]\n", "[report]\nmedian_method = \"linear\"\n"), encoding="utf-8")
+    with pytest.raises(ReportSettingsError, match="unknown setting\\(s\\) median_method"):
+        ReportSettings.from_study(StudyConfig.load(study))
