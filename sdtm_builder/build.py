@@ -32,7 +32,7 @@ from specs.study import StudyConfig
 
 from .algorithms import ALGORITHMS, check_mapping
 from .context import SdtmRun
-from .finish import drop_lineage, finish_dataset, reconcile
+from .finish import drop_lineage, finish_dataset, reconcile, text_columns
 from .issues import IssueLog
 from .mapping import check_fields, not_submitted_rows
 from .raw import FORM, ROW, RawDataError, read_raw
@@ -195,6 +195,7 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
                     frame = derive_var_taetord(frame, se=se, dtc=date)
             if f"{name}SEQ" in names and f"{name}SEQ" not in frame.columns:  # a recipe may number its own
                 frame = derive_var_seq(frame, seq_var=f"{name}SEQ", keys=spec.dataset(name).keys)
+            frame = text_columns(frame)  # each text column factorised once for the steps below
             frame = check_ascii(frame, dataset=name, issues=issues, transliterate=run.transliterate)
             frame, overflow = split_text_variables(frame, spec=spec, dataset=name, issues=issues)
             quals = {q: frame[q] for q in qnams.get(name, ()) if q in frame.columns}

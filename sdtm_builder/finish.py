@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from specs.model import Spec
-from specs.schema import validate_frame
+from specs.schema import is_text, text_categorical, validate_frame
 
 from .issues import IssueLog
 from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
@@ -29,6 +29,8 @@ def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd
             column = frame[var.name]
             if var.data_type in NUMERIC:
                 columns[var.name] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
+            elif isinstance(column.dtype, pd.CategoricalDtype) and is_text(column.cat.categories):
+                columns[var.name] = column.array  # text_columns: sorted and validated as it is
             else:
                 values = column.to_numpy(dtype=object)
                 null = pd.isna(values)
@@ -43,9 +45,33 @@ def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd
     keys = [k for k in spec.dataset(dataset).keys if k in out.columns]
     tie = [c for c in (FORM, ROW) if c in out.columns]
     order = key_order(out, keys + tie)
-    out = pd.DataFrame({name: values[order] for name, values in columns.items()}, copy=False)
-    failures = validate_frame(out, spec, dataset)  # the lineage columns are not the spec's: not validated
+    columns = {name: values[order] for name, values in columns.items()}
+    text = {name: values for name, values in columns.items() if isinstance(values, pd.Categorical)}
+    out = pd.DataFrame({name: _text_values(values) if name in text else values for name, values in columns.items()},
+                       copy=False)
+    failures = validate_frame(out, spec, dataset, text=text)  # the lineage columns are not the spec's: not validated
     return out, failures
+
+
+def text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each column of strings and nulls as a categorical of its distinct strings.
+
+    The finishing steps then look at each distinct text once (non-ASCII, long
+    text, sort order, the schema's checks) instead of hashing every row again;
+    finish_dataset turns them back into plain text columns (nulls None).
+    """
+    out = frame.copy(deep=False)
+    for col in frame.columns:
+        if frame[col].dtype == object and not col.startswith("_"):
+            categorical = text_categorical(frame[col])
+            if categorical is not None:
+                out[col] = categorical
+    return out
+
+
+def _text_values(values: pd.Categorical) -> np.ndarray:
+    """A text categorical as an object array of its strings, None for null."""
+    return np.append(values.categories.to_numpy(dtype=object), None)[values.codes]
 
 
 def drop_lineage(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,4 +124,4 @@ def reject_rows(frame: pd.DataFrame, mask: pd.Series, *, issues: IssueLog, datas
     return frame[~mask]
 
 
-__all__ = ["finish_dataset", "drop_lineage", "reconcile", "reject_rows", "LEDGER_COLUMNS", "SUBJECT"]
+__all__ = ["finish_dataset", "text_columns", "drop_lineage", "reconcile", "reject_rows", "LEDGER_COLUMNS", "SUBJECT"]

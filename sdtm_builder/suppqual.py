@@ -37,12 +37,13 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 def split_long_text(frame: pd.DataFrame, *, variable: str, limit: int = MAX_TEXT) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """(frame with `variable` cut to its first piece, {QNAM: overflow pieces}) for SUPP--."""
-    values = frame[variable]
+    values = frame[variable].astype(object)  # a text categorical (finish.text_columns) as plain text
     long = values.map(lambda v: isinstance(v, str) and len(v) > limit)
     out = frame.copy()
     extra: dict[str, pd.Series] = {}
     if not long.any():
         return out, extra
+    out[variable] = values
     pieces = values[long].map(lambda v: split_text(v, limit))
     out.loc[long, variable] = pieces.map(lambda p: p[0])
     most = int(pieces.map(len).max())
@@ -144,17 +145,18 @@ def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, translit
     """
     out = frame.copy(deep=False)  # a changed column is replaced whole
     for col in frame.columns:
-        if col.startswith("_") or frame[col].dtype != object:
+        if col.startswith("_") or not (frame[col].dtype == object or isinstance(frame[col].dtype, pd.CategoricalDtype)):
             continue
         mask = non_ascii_mask(frame[col])
         if not mask.any():
             continue
+        values = frame[col].astype(object)  # a text categorical (finish.text_columns) as plain text
         if transliterate:
             from anyascii import anyascii
 
-            out[col] = frame[col].mask(mask, frame.loc[mask, col].map(lambda v: anyascii(v).strip()))
+            out[col] = values.mask(mask, values[mask].map(lambda v: anyascii(v).strip()))
         else:
-            out[col] = frame[col].mask(mask, frame.loc[mask, col].map(lambda v: "".join(c if c.isascii() else "?" for c in v)))
+            out[col] = values.mask(mask, values[mask].map(lambda v: "".join(c if c.isascii() else "?" for c in v)))
         lineage = all(c in frame.columns for c in (FORM, ROW, SUBJECT))
         kwargs = dict(severity="warning" if transliterate else "error", kind="non-ASCII text",
                       field=col, dataset=dataset, variable=col,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.schema import is_text
+
 from .dates import compute_study_day, iso_date_part
 from .raw import FORM, ROW
 
@@ -46,8 +48,14 @@ def key_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """
     key = np.zeros(len(frame), dtype=np.int64)  # the columns' ranks as the digits of one number
     for c in columns:
-        values = frame[c].to_numpy()
-        if values.dtype.kind in "iub" and len(values) and int(values.max()) - int(values.min()) < 2**32:
+        values = frame[c].array
+        if isinstance(values, pd.Categorical) and is_text(values.categories):  # the distinct texts ranked once
+            texts = values.categories.to_numpy()
+            ranks = np.empty(len(texts) + 1, dtype=np.int64)
+            ranks[np.argsort(texts, kind="stable")] = np.arange(1, len(texts) + 1)
+            ranks[-1] = 0  # null (code -1) first
+            rank = ranks[values.codes]
+        elif (values := np.asarray(values)).dtype.kind in "iub" and len(values) and int(values.max()) - int(values.min()) < 2**32:
             rank = values.astype(np.int64) - int(values.min())  # whole numbers rank as themselves
         else:
             rank = pd.factorize(values, sort=True)[0] + 1  # null (-1) first

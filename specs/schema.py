@@ -69,12 +69,56 @@ def per_unique(series: pd.Series, test) -> pd.Series:
     return pd.Series(np.append(ok, True)[codes], index=series.index)  # null (code -1) takes the appended True
 
 
+def _is_text_categorical(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.CategoricalDtype) and is_text(series.cat.categories)
+
+
+def _spread(series: pd.Series, ok: np.ndarray) -> pd.Series:
+    """A result per category of a categorical spread to its rows (nulls pass)."""
+    return pd.Series(np.append(ok, True)[series.cat.codes.to_numpy()], index=series.index)
+
+
 def as_categorical(values: pd.Series) -> pd.Series:
     """Text values as a categorical of the distinct values, in order of appearance
-    (one pass, no sort): several per_unique tests of it cost one factorisation."""
+    (one pass, no sort): several per_unique tests of it cost one factorisation.
+    A categorical is returned as it is."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values
     codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
     categories = pd.CategoricalDtype(pd.Index(uniques, dtype=object))
     return pd.Series(pd.Categorical.from_codes(codes, dtype=categories), index=values.index, name=values.name)
+
+
+def text_categorical(values) -> pd.Categorical | None:
+    """A column of strings and nulls as a categorical of its distinct strings, in
+    order of appearance (every kind of null: code -1); None when it holds
+    anything else (numbers, dates), whose equal values of different types
+    (1, 1.0, True) a categorical would merge."""
+    if isinstance(values, pd.Series):
+        values = values.array if isinstance(values.dtype, pd.CategoricalDtype) else values.to_numpy()
+    if isinstance(values, pd.Categorical):
+        return values if is_text(values.categories) else None
+    if values.dtype != object:
+        return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    categories = pd.Index(uniques, dtype=object)
+    if not is_text(categories):
+        return None
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def is_text(values: pd.Index) -> bool:
+    """Every value a str (an empty index is text)."""
+    return len(values) == 0 or values.inferred_type == "string"
+
+
+def text_lengths(texts: pd.Index, encoding: str | None = None) -> np.ndarray:
+    """The length of each str in characters (or in bytes of `encoding`), counted at C speed
+    when the texts are ASCII (one character, one byte)."""
+    texts = list(texts)
+    if encoding is None or "".join(texts).isascii():
+        return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.fromiter((len(t.encode(encoding)) for t in texts), dtype=np.int64, count=len(texts))
 
 
 def _is_dtc(var: Variable) -> bool:
@@ -87,11 +131,13 @@ def _is_numeric_date(var: Variable) -> bool:
 
 
 def _text_checks(var: Variable) -> list[pa.Check]:
-    checks = [pa.Check(lambda s: per_unique(s, lambda v: isinstance(v, str)), name="text type",
+    checks = [pa.Check(lambda s: pd.Series(True, index=s.index) if _is_text_categorical(s)
+                       else per_unique(s, lambda v: isinstance(v, str)), name="text type",
                        description=f"{var.name} is text: every value must be a string")]
     if var.length:
         checks.append(pa.Check(
-            lambda s, n=var.length: per_unique(s, lambda v: len(str(v).encode("utf-8")) <= n),
+            lambda s, n=var.length: _spread(s, text_lengths(s.cat.categories, "utf-8") <= n) if _is_text_categorical(s)
+            else per_unique(s, lambda v: len(str(v).encode("utf-8")) <= n),
             name=f"length <= {var.length}",
             description=f"{var.name} is at most {var.length} bytes long"))
     if _is_dtc(var):
@@ -175,7 +221,7 @@ def _keys_unique(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
     return ~frame.duplicated(subset=present, keep=False)
 
 
-def _factorised(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _factorised(frame: pd.DataFrame, columns: list[str], text: dict | None = None) -> pd.DataFrame:
     """The frame as validated: empty strings null (as they are in a transport file)
     and each text column a categorical of its distinct values.
 
@@ -184,12 +230,22 @@ def _factorised(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     anything but strings, None and NaN stays as it is: equal values of
     different types (1, 1.0, True) would share a category, a categorical's
     nulls are all NaN, and the failure table shows each value as it is.
+    `text` gives columns already factorised (categoricals aligned with the frame).
     """
     factorised = {}
     for col in columns:
-        values = frame[col]
-        if values.dtype == object:
-            values = values.to_numpy()
+        values = text[col] if text and col in text else frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # already factorised: blanks made null
+            categorical = text_categorical(values)
+            values = values.to_numpy() if categorical is None else categorical
+        if isinstance(values, pd.Categorical):
+            texts = list(values.categories)
+            blank = (text_lengths(texts) == 0) | np.fromiter(map(str.isspace, texts), dtype=bool, count=len(texts))
+            if blank.any():
+                codes = values.codes
+                values = pd.Categorical.from_codes(np.where(np.append(blank, False)[codes], -1, codes), dtype=values.dtype)
+        elif values.dtype == object:
+            values = np.asarray(values)
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             blank = np.append([isinstance(u, str) and u.strip() == "" for u in uniques], False)[codes]  # -1 (null): False
             nulls = values[codes < 0]
@@ -202,10 +258,14 @@ def _factorised(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(factorised, index=frame.index, copy=False)
 
 
-def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFrame:
-    """Validate lazily; every failure as one row (empty table when the frame passes)."""
+def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str, *, text: dict | None = None) -> pd.DataFrame:
+    """Validate lazily; every failure as one row (empty table when the frame passes).
+
+    text: {column: the column as a categorical of its distinct strings} for
+    columns the caller has already factorised (it saves doing it again).
+    """
     schema = build_schema(spec, dataset)
-    data = _factorised(frame, [c for c in frame.columns if c in schema.columns])  # the others are not checked
+    data = _factorised(frame, [c for c in frame.columns if c in schema.columns], text)  # the others are not checked
     try:
         schema.validate(data, lazy=True, inplace=True)
         return pd.DataFrame(columns=FAILURE_COLUMNS)
