@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable
 
 import numpy as np
@@ -48,11 +48,26 @@ from .issues import IssueLog
 
 @dataclass(frozen=True)
 class RuleInput:
-    rows: pd.DataFrame  # the record set's raw rows (text) with lineage
+    rows: pd.DataFrame  # the record set's raw rows (text) with lineage: the fields the rule reads
     rule: MappingRule
     spec: Spec
     issues: IssueLog
-    mapped: pd.DataFrame  # the variables mapped so far for these rows
+    record_set: pd.DataFrame  # the variables mapped so far for every row of the record set
+    where: np.ndarray | None = None  # the record set's rows that are `rows` (None: all of them)
+
+    @cached_property
+    def mapped(self) -> pd.DataFrame:
+        """The variables mapped so far for these rows."""
+        return self.record_set if self.where is None else self.record_set[self.where]
+
+
+def rule_fields(rule: MappingRule, columns) -> list[str]:
+    """The raw fields of `columns` a rule's value is computed from (its condition aside)."""
+    names = [rule.field, rule.parameter("time_field")]
+    if rule.algorithm == "concat":
+        names += _TEMPLATE.findall(rule.value or "")
+    present = set(columns)
+    return [n for n in dict.fromkeys(names) if n and n in present]
 
 
 Algorithm = Callable[[RuleInput], pd.Series]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import numpy as np
 import pandas as pd
 
 from specs.model import MappingRule, Spec
 
-from .algorithms import ALGORITHMS, RuleInput, condition_field, condition_mask
+from .algorithms import ALGORITHMS, RuleInput, condition_field, condition_mask, rule_fields
 from .issues import IssueLog
 from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
 
@@ -50,21 +51,31 @@ def _map_record_set(rows: pd.DataFrame, rules: list[MappingRule], form: str, spe
     keep = record_rows(rows, rules, form)
     selected = rows if keep.all() else rows[keep]
     mapped = pd.DataFrame(index=selected.index)
+    fields: dict[str | None, list[str]] = {}  # by condition: the raw fields its rules read
+    for rule in rules:
+        if rule.algorithm not in SELECTORS:
+            fields.setdefault(rule.condition, list(LINEAGE))
+            fields[rule.condition] += [f for f in rule_fields(rule, selected.columns) if f not in fields[rule.condition]]
     subsets: dict[str | None, tuple[pd.Series, pd.DataFrame]] = {}  # rules often share a condition
     for rule in rules:
         if rule.algorithm in SELECTORS:
             continue
         if rule.condition not in subsets:
             where = condition_mask(selected, rule.condition, form)
-            subsets[rule.condition] = (where, selected if where.all() else selected[where])
+            if where.all():
+                subsets[rule.condition] = (where, selected)
+            else:  # only the fields the condition's rules read are taken
+                subset = pd.DataFrame({f: selected[f] for f in fields[rule.condition]}, copy=False)
+                subsets[rule.condition] = (where, subset[where.to_numpy()])
         where, rows = subsets[rule.condition]
         everywhere = rows is selected
-        values = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, spec, issues, mapped if everywhere else mapped[where]))
+        values = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, spec, issues, mapped,
+                                                      None if everywhere else where.to_numpy()))
         if everywhere:
             mapped[rule.variable] = values if rule.variable in mapped.columns \
                 else values.astype(values.dtype if values.dtype.kind == "f" else object, copy=False)
         else:
-            values = values.reindex(selected.index)
+            values = _spread(values, where)
             if rule.variable in mapped.columns:
                 mapped[rule.variable] = values.where(where, mapped[rule.variable])
             else:
@@ -72,6 +83,16 @@ def _map_record_set(rows: pd.DataFrame, rules: list[MappingRule], form: str, spe
     for col in LINEAGE:
         mapped[col] = selected[col]
     return mapped
+
+
+def _spread(values: pd.Series, where: pd.Series) -> pd.Series:
+    """Values computed for the rows `where` placed on every row (NaN elsewhere):
+    values.reindex(where.index) without looking up the labels."""
+    if values.dtype.kind not in "fO":
+        return values.reindex(where.index)
+    out = np.full(len(where), np.nan, dtype=values.dtype)
+    out[where.to_numpy()] = values.to_numpy()
+    return pd.Series(out, index=where.index)
 
 
 def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
