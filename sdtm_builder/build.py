@@ -175,6 +175,7 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
         frame = run.datasets[name]
         names = {v.name for v in spec.variables_of(name)}
         if name not in DESIGN_DATASETS:
+            frame = text_columns(frame)  # each text column factorised once for the steps below
             date = _main_date(name, frame)
             if "VISITNUM" in names and "VISIT" in frame.columns and tv is not None and date:
                 frame = derive_vars_visit(frame, tv=tv, visit_source="VISIT", dtc=date)
@@ -195,7 +196,7 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
                     frame = derive_var_taetord(frame, se=se, dtc=date)
             if f"{name}SEQ" in names and f"{name}SEQ" not in frame.columns:  # a recipe may number its own
                 frame = derive_var_seq(frame, seq_var=f"{name}SEQ", keys=spec.dataset(name).keys)
-            frame = text_columns(frame)  # each text column factorised once for the steps below
+            frame = text_columns(frame)  # and the text columns derived above
             frame = check_ascii(frame, dataset=name, issues=issues, transliterate=run.transliterate)
             frame, overflow = split_text_variables(frame, spec=spec, dataset=name, issues=issues)
             quals = {q: frame[q] for q in qnams.get(name, ()) if q in frame.columns}

@@ -183,7 +183,12 @@ def compute_study_day(dtc: pd.Series, reference_dtc: pd.Series) -> pd.Series:
 
     Missing (NaN) where either date is not a complete date.
     """
-    date = iso_date_part(dtc)
-    ref = iso_date_part(reference_dtc)
-    diff = (date - ref).dt.days.astype("float64")
-    return pd.Series(np.where(diff >= 0, diff + 1, diff), index=dtc.index, dtype="float64")
+    date = iso_date_part(dtc).to_numpy()
+    ref = iso_date_part(reference_dtc).to_numpy()
+    return pd.Series(study_day(date, ref), index=dtc.index, dtype="float64")
+
+
+def study_day(date: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """--DY of datetime64 dates from datetime64 reference dates: day 1 on the reference, no day 0; NaN with NaT."""
+    diff = (date - reference) / np.timedelta64(1, "D")
+    return np.where(diff >= 0, diff + 1, diff)

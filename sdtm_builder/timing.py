@@ -11,7 +11,7 @@ import pandas as pd
 
 from specs.schema import is_text
 
-from .dates import compute_study_day, iso_date_part
+from .dates import iso_date_part, study_day
 from .raw import FORM, ROW
 
 _FIRST_DAY = np.datetime64("1677-09-21", "D").astype(np.int64)  # before the earliest date a datetime64[ns] holds
@@ -34,10 +34,30 @@ def derive_var_seq(frame: pd.DataFrame, *, seq_var: str, keys: tuple[str, ...] |
         sort_keys = ["USUBJID"] + sort_keys
     tie = [c for c in (FORM, ROW) if c in frame.columns]
     assert_columns(frame, ["USUBJID"], f"derive_var_seq({seq_var})")
-    ordered = frame[["USUBJID"]].iloc[key_order(frame, sort_keys + tie)]
+    order = key_order(frame, sort_keys + tie)
+    subject = subject_codes(frame["USUBJID"])[order]
+    seq = np.empty(len(frame), dtype="float64")
+    seq[order] = pd.Series(subject).groupby(subject, sort=False).cumcount().to_numpy() + 1.0
+    seq[subject_codes(frame["USUBJID"]) < 0] = np.nan  # no subject, no number
     out = frame.copy(deep=False)
-    out[seq_var] = (ordered.groupby("USUBJID", sort=False).cumcount() + 1).astype("float64").reindex(frame.index)
+    out[seq_var] = seq
     return out
+
+
+def subject_codes(usubjid: pd.Series) -> np.ndarray:
+    """A number per distinct USUBJID (-1 for null); a categorical's own codes."""
+    if isinstance(usubjid.dtype, pd.CategoricalDtype):
+        return usubjid.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(usubjid.to_numpy(), use_na_sentinel=True)[0]
+
+
+def subject_positions(usubjid: pd.Series, subjects: pd.Index) -> np.ndarray:
+    """Each record's position in `subjects` (-1 where absent); for a categorical,
+    each distinct USUBJID is looked up once."""
+    if isinstance(usubjid.dtype, pd.CategoricalDtype):
+        found = subjects.get_indexer(usubjid.cat.categories)
+        return np.append(found, -1)[usubjid.cat.codes.to_numpy()]
+    return subjects.get_indexer(usubjid)
 
 
 def key_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -69,9 +89,10 @@ def key_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
 def derive_var_dy(frame: pd.DataFrame, *, dm: pd.DataFrame, dtc: str, dy: str) -> pd.DataFrame:
     """--DY from --DTC and DM.RFSTDTC (no day 0; null unless both dates are complete)."""
     assert_columns(frame, ["USUBJID", dtc], f"derive_var_dy({dy})")
-    ref = frame["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
+    position = subject_positions(frame["USUBJID"], pd.Index(dm["USUBJID"]))
+    reference = np.append(iso_date_part(dm["RFSTDTC"]).to_numpy(), np.datetime64("NaT", "ns"))[position]
     out = frame.copy(deep=False)
-    out[dy] = compute_study_day(frame[dtc], ref)
+    out[dy] = study_day(iso_date_part(frame[dtc]).to_numpy(), reference)
     return out
 
 
@@ -88,6 +109,7 @@ def derive_vars_visit(frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: st
     assert_columns(frame, ["USUBJID", visit_source, dtc], "derive_vars_visit")
     tv_num = dict(zip(tv["VISIT"].str.upper(), tv["VISITNUM"].astype(float)))
     # each distinct raw visit looked up once; null reads as ""
+    subject = subject_codes(frame["USUBJID"])  # subjects as numbers: each is matched with itself only
     codes, uniques = pd.factorize(frame[visit_source], use_na_sentinel=True)
     names = np.array([str(u).strip().upper() for u in uniques] + [""], dtype=object)
     numbers = np.array([tv_num.get(name, np.nan) for name in names], dtype="float64")
@@ -99,9 +121,9 @@ def derive_vars_visit(frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: st
     is_unsched = pd.Series(upper == unscheduled.upper(), index=frame.index)
     if is_unsched.any():
         date = iso_date_part(frame[dtc])
-        sched = pd.DataFrame({"USUBJID": frame["USUBJID"], "date": date, "num": visitnum})[visitnum.notna() & date.notna()]
+        sched = pd.DataFrame({"USUBJID": subject, "date": date, "num": visitnum})[visitnum.notna() & date.notna()]
         sched = sched.sort_values(["USUBJID", "date", "num"]).drop_duplicates(["USUBJID", "date"], keep="last")
-        uns = pd.DataFrame({"USUBJID": frame["USUBJID"], "date": date, "i": np.arange(len(frame))})[is_unsched.to_numpy()]
+        uns = pd.DataFrame({"USUBJID": subject, "date": date, "i": np.arange(len(frame))}, index=frame.index)[is_unsched.to_numpy()]
         uns_known = uns[uns["date"].notna()].sort_values(["date", "i"])
         if not sched.empty and not uns_known.empty:
             merged = pd.merge_asof(uns_known, sched.sort_values("date"), on="date", by="USUBJID", direction="backward")
@@ -154,7 +176,7 @@ def _element_attr(frame: pd.DataFrame, se: pd.DataFrame, dtc: str, attr: str) ->
     subjects = pd.Index(se["USUBJID"].unique())
     start, end = _days(se["SESTDTC"]), _days(se["SEENDTC"])
     element_subject = subjects.get_indexer(se["USUBJID"])
-    date, subject = _days(frame[dtc]), subjects.get_indexer(frame["USUBJID"])
+    date, subject = _days(frame[dtc]), subject_positions(frame["USUBJID"], subjects)
     elements = np.flatnonzero(start >= 0)
     rows = np.flatnonzero((date >= 0) & (subject >= 0))
     span = int(max(start.max(initial=0), date.max(initial=0))) + 1
