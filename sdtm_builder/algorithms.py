@@ -54,6 +54,8 @@ class RuleInput:
     issues: IssueLog
     record_set: pd.DataFrame  # the variables mapped so far for every row of the record set
     where: np.ndarray | None = None  # the record set's rows that are `rows` (None: all of them)
+    # (field, row labels) -> _distinct_text of the raw field for those rows, computed once per field (or None)
+    distinct: Callable[[str, pd.Index], tuple[np.ndarray, np.ndarray] | None] | None = None
 
     @cached_property
     def mapped(self) -> pd.DataFrame:
@@ -81,10 +83,16 @@ def algorithm(name: str):
     return register
 
 
-def _text(rows: pd.DataFrame, field: str) -> pd.Series:
+def _text(inp: RuleInput, field: str) -> pd.Series:
     """The raw field trimmed, blank as None (each distinct value handled once)."""
-    codes, cleaned = _distinct_text(rows[field])
-    return pd.Series(cleaned[codes], index=rows.index, dtype=object)
+    codes, cleaned = _rows_distinct(inp, field)
+    return pd.Series(cleaned[codes], index=inp.rows.index, dtype=object)
+
+
+def _rows_distinct(inp: RuleInput, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """_distinct_text of the rows' field, taken from the raw form's (computed once) where it can."""
+    found = inp.distinct(field, inp.rows.index) if inp.distinct is not None else None
+    return found if found is not None else _distinct_text(inp.rows[field])
 
 
 def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +109,7 @@ def _field(inp: RuleInput) -> str:
 
 @algorithm("assign_no_ct")
 def assign_no_ct(inp: RuleInput) -> pd.Series:
-    values = _text(inp.rows, _field(inp))
+    values = _text(inp, _field(inp))
     pattern = inp.rule.parameter("extract")
     if pattern:
         values = extract_text(values, pattern)
@@ -163,19 +171,29 @@ def _lookup(codelist: Codelist) -> dict[str, str]:
 
 def map_to_codelist(values: pd.Series, codelist: Codelist) -> tuple[pd.Series, pd.Series]:
     """(submission values, mask of values not in the codelist); unmatched values are kept as given."""
-    lookup = _lookup(codelist)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)  # each distinct value looked up once
-    terms = [lookup.get(_normal(u)) for u in uniques]
-    mapped = np.array([u if t is None else t for t, u in zip(terms, uniques)] + [None], dtype=object)
-    outside = np.array([t is None for t in terms] + [False])  # null (code -1) is not outside
+    mapped, outside = _codelist_terms(np.append(np.asarray(uniques, dtype=object), None), codelist)
     return pd.Series(mapped[codes], index=values.index, dtype=object), pd.Series(outside[codes], index=values.index)
+
+
+def _codelist_terms(values: np.ndarray, codelist: Codelist) -> tuple[np.ndarray, np.ndarray]:
+    """(the submission value of each value, or the value itself when it is not in the codelist;
+    whether it is not in the codelist): a null is None and not outside."""
+    lookup = _lookup(codelist)
+    terms = [None if v is None else lookup.get(_normal(v)) for v in values]
+    mapped = np.array([v if t is None else t for t, v in zip(terms, values)], dtype=object)
+    outside = np.array([t is None and v is not None for t, v in zip(terms, values)], dtype=bool)
+    return mapped, outside
 
 
 @algorithm("assign_ct")
 def assign_ct(inp: RuleInput) -> pd.Series:
-    raw = _text(inp.rows, _field(inp))
+    codes, cleaned = _rows_distinct(inp, _field(inp))  # every test below on the distinct values
+    raw = pd.Series(cleaned[codes], index=inp.rows.index, dtype=object)
     codelist = inp.spec.codelist(inp.rule.codelist)
-    mapped, outside = map_to_codelist(raw, codelist)
+    terms, outside_distinct = _codelist_terms(cleaned, codelist)
+    mapped = pd.Series(terms[codes], index=inp.rows.index, dtype=object)
+    outside = pd.Series(outside_distinct[codes], index=inp.rows.index)
     if outside.any():
         extensible = codelist.extensible
         inp.issues.add_rows(
@@ -187,7 +205,8 @@ def assign_ct(inp: RuleInput) -> pd.Series:
     answers = inp.rule.parameter("crf_values")
     if answers:
         allowed = {a.strip() for a in answers.split("|")}
-        off_crf = raw.notna() & ~outside & ~raw.isin(allowed)
+        off_distinct = np.array([v is not None and v not in allowed for v in cleaned], dtype=bool) & ~outside_distinct
+        off_crf = pd.Series(off_distinct[codes], index=inp.rows.index)
         if off_crf.any():
             inp.issues.add_rows(
                 inp.rows, off_crf, severity="warning", kind="value outside the CRF codelist",
@@ -251,14 +270,15 @@ def assign_datetime(inp: RuleInput) -> pd.Series:
 
 @algorithm("assign_number")
 def assign_number(inp: RuleInput) -> pd.Series:
-    raw = _text(inp.rows, _field(inp))
-    number = pd.to_numeric(raw, errors="coerce")
-    bad = raw.notna() & number.isna()
+    codes, cleaned = _rows_distinct(inp, _field(inp))  # each distinct text read once
+    numbers = pd.to_numeric(pd.Series(cleaned, dtype=object), errors="coerce").astype("float64").to_numpy()
+    bad = pd.Series((pd.notna(cleaned) & np.isnan(numbers))[codes], index=inp.rows.index)
     if bad.any():
         inp.issues.add_rows(inp.rows, bad, severity="error", kind="not a number", field=inp.rule.field,
-                            value=raw, dataset=inp.rule.dataset, variable=inp.rule.variable,
+                            value=pd.Series(cleaned[codes], index=inp.rows.index, dtype=object),
+                            dataset=inp.rule.dataset, variable=inp.rule.variable,
                             action="left null", message="expected a number")
-    return number.astype("float64")
+    return pd.Series(numbers[codes], index=inp.rows.index, dtype="float64")
 
 
 _TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
@@ -268,14 +288,21 @@ _TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 def concat(inp: RuleInput) -> pd.Series:
     template = inp.rule.value or ""
     names = _TEMPLATE.findall(template)
-    sources = {name: inp.mapped[name] if name in inp.mapped.columns else _text(inp.rows, name) for name in names}
+    # each source as numbers of its distinct values; a mapped variable as it is
+    sources = {name: inp.mapped[name] if name in inp.mapped.columns else _rows_distinct(inp, name) for name in names}
+    keys = {name: s[0] if isinstance(s, tuple) else s for name, s in sources.items()}
     # each distinct combination of the values is written once (and shared by its rows)
-    combination, first = distinct_rows(pd.DataFrame(sources, index=inp.rows.index, copy=False))
+    combination, first = distinct_rows(pd.DataFrame(keys, index=inp.rows.index, copy=False))
     out = np.full(len(first), "", dtype=object)
     missing = np.zeros(len(first), dtype=bool)
     pos = 0
     for match in _TEMPLATE.finditer(template):
-        source = sources[match.group(1)].iloc[first]
+        source = sources[match.group(1)]
+        if isinstance(source, tuple):  # (codes, distinct texts): the texts of the combinations' first rows
+            codes, cleaned = source
+            source = pd.Series(cleaned[codes[first]], dtype=object)
+        else:
+            source = source.iloc[first]
         missing |= source.isna().to_numpy()
         out = out + template[pos:match.start()] + source.fillna("").astype(str).to_numpy()
         pos = match.end()
@@ -406,8 +433,11 @@ def condition_field(columns, cond, form: str) -> str | None:
     return by_upper.get(cond.variable)
 
 
-def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series:
-    """Rows meeting `FIELD EQ value [AND ...]`; every row when there is no condition."""
+def condition_mask(rows: pd.DataFrame, text: str | None, form: str, distinct=None) -> pd.Series:
+    """Rows meeting `FIELD EQ value [AND ...]`; every row when there is no condition.
+
+    distinct: as RuleInput.distinct, the raw fields' distinct values computed once.
+    """
     if not text:
         return pd.Series(True, index=rows.index)
     conditions = parse_where_text(text, form)
@@ -418,7 +448,8 @@ def condition_mask(rows: pd.DataFrame, text: str | None, form: str) -> pd.Series
         field = condition_field(rows.columns, cond, form)
         if field is None:
             raise KeyError(f"form {form} has no field {cond.variable} (condition {text!r})")
-        codes, cleaned = _distinct_text(rows[field])  # the condition tested on each distinct value
+        found = distinct(field, rows.index) if distinct is not None else None
+        codes, cleaned = found if found is not None else _distinct_text(rows[field])  # tested on each distinct value
         holds = cond.holds(pd.Series(cleaned, dtype=object).fillna("")).to_numpy(dtype=bool)
         mask &= holds[codes]
     return mask

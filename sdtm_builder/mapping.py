@@ -15,6 +15,7 @@ _SUBJECT) so every record can be traced to its raw row.
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -38,17 +39,19 @@ def record_sets(spec: Spec, dataset: str) -> "OrderedDict[tuple[str, str], list[
     return groups
 
 
-def record_rows(rows: pd.DataFrame, rules: list[MappingRule], form: str) -> pd.Series:
+def record_rows(rows: pd.DataFrame, rules: list[MappingRule], form: str, distinct=None) -> pd.Series:
     """The rows of the form that make records: those meeting every condition_add rule."""
     mask = pd.Series(True, index=rows.index)
     for rule in rules:
         if rule.algorithm == "condition_add":
-            mask &= condition_mask(rows, rule.condition, form)
+            mask &= condition_mask(rows, rule.condition, form, distinct)
     return mask
 
 
-def _map_record_set(rows: pd.DataFrame, rules: list[MappingRule], form: str, spec: Spec, issues: IssueLog) -> pd.DataFrame:
-    keep = record_rows(rows, rules, form)
+def _map_record_set(raw: RawData, form: str, rules: list[MappingRule], spec: Spec, issues: IssueLog) -> pd.DataFrame:
+    rows = raw.form(form)
+    distinct = partial(raw.distinct_of_rows, form)  # each raw field's distinct values, found once for every rule
+    keep = record_rows(rows, rules, form, distinct)
     selected = rows if keep.all() else rows[keep]
     mapped = pd.DataFrame(index=selected.index)
     fields: dict[str | None, list[str]] = {}  # by condition: the raw fields its rules read
@@ -61,7 +64,7 @@ def _map_record_set(rows: pd.DataFrame, rules: list[MappingRule], form: str, spe
         if rule.algorithm in SELECTORS:
             continue
         if rule.condition not in subsets:
-            where = condition_mask(selected, rule.condition, form)
+            where = condition_mask(selected, rule.condition, form, distinct)
             if where.all():
                 subsets[rule.condition] = (where, selected)
             else:  # only the fields the condition's rules read are taken
@@ -70,7 +73,7 @@ def _map_record_set(rows: pd.DataFrame, rules: list[MappingRule], form: str, spe
         where, rows = subsets[rule.condition]
         everywhere = rows is selected
         values = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, spec, issues, mapped,
-                                                      None if everywhere else where.to_numpy()))
+                                                      None if everywhere else where.to_numpy(), distinct))
         if everywhere:
             mapped[rule.variable] = values if rule.variable in mapped.columns \
                 else values.astype(values.dtype if values.dtype.kind == "f" else object, copy=False)
@@ -106,7 +109,7 @@ def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
     """
     frames, joins = [], []
     for (form, _record), rules in record_sets(spec, dataset).items():
-        mapped = _map_record_set(raw.form(form), rules, form, spec, issues)
+        mapped = _map_record_set(raw, form, rules, spec, issues)
         if exclude is not None and len(exclude):
             drop = mapped[ROW].isin(exclude.loc[exclude[FORM] == form, ROW])
             mapped = mapped[~drop]

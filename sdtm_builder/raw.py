@@ -7,7 +7,7 @@ header is not counted) and `_SUBJECT` (the raw subject identifier).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,30 @@ class RawData:
 
     folder: str
     forms: dict[str, pd.DataFrame]
+    _distinct: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def distinct_text(self, form: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, values): the field's distinct values trimmed, blank as None, the
+        last entry None (code -1, null), and each row's code; `values[codes]` is the
+        field. Computed once per field and kept: many rules read the same field."""
+        key = (form, name)
+        if key not in self._distinct:
+            codes, uniques = pd.factorize(self.form(form)[name].to_numpy(), use_na_sentinel=True)
+            cleaned = np.array([(u.strip() or None) if isinstance(u, str) else u for u in uniques] + [None], dtype=object)
+            self._distinct[key] = (codes.astype(np.int32), cleaned)
+        return self._distinct[key]
+
+    def distinct_of_rows(self, form: str, name: str, rows: pd.Index) -> tuple[np.ndarray, np.ndarray] | None:
+        """distinct_text for the rows of the form labelled `rows` (None when the form's
+        labels are not its row positions, or it has no such field)."""
+        frame = self.form(form)
+        index = frame.index
+        if name not in frame.columns or not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            return None
+        codes, cleaned = self.distinct_text(form, name)
+        if not (isinstance(rows, pd.RangeIndex) and rows.equals(index)):
+            codes = codes[rows.to_numpy()]
+        return codes, cleaned
 
     def form(self, name: str) -> pd.DataFrame:
         try:
