@@ -265,7 +265,7 @@ def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=(
     """
     from submission_export.folder import write_dataset_folder
 
-    frames = {name: drop_lineage(frame) for name, frame in result.datasets.items()}
+    frames = {name: drop_lineage(frame, copy=False) for name, frame in result.datasets.items()}  # written, not changed
     return write_dataset_folder(out_dir, result.spec, frames, formats=formats, tables={
         "issues.csv": result.issues, "ledger.csv": result.ledger,
         "schema_failures.csv": result.failures, "lineage.csv": lineage_table(result)})

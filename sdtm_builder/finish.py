@@ -74,8 +74,11 @@ def _text_values(values: pd.Categorical) -> np.ndarray:
     return np.append(values.categories.to_numpy(dtype=object), None)[values.codes]
 
 
-def drop_lineage(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.drop(columns=[c for c in LINEAGE if c in frame.columns])
+def drop_lineage(frame: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
+    """The frame without its lineage columns (copy=False: the columns are shared, for reading only)."""
+    if copy:
+        return frame.drop(columns=[c for c in LINEAGE if c in frame.columns])
+    return pd.DataFrame({c: frame[c] for c in frame.columns if c not in LINEAGE}, index=frame.index, copy=False)
 
 
 LEDGER_COLUMNS = ["form", "read", "mapped", "not_submitted", "rejected", "unaccounted", "balanced"]

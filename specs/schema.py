@@ -13,6 +13,7 @@ every failure: dataset, variable, row, key, value, check, severity, message.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ DTC_TYPES = {"date", "datetime", "time", "partialDate", "partialTime", "partialD
 _DATE_FORMAT = re.compile(r"^(E8601|B8601|IS8601)?(DATE|DATETIME|TIME|DDMMYY|MMDDYY|YYMMDD|DT|TM|DA)[A-Z]*\d*\.?\d*$", re.I)
 
 
+@lru_cache(maxsize=1 << 16)  # the same dates recur in every dataset
 def is_iso8601_dtc(value: str) -> bool:
     """True for an SDTM --DTC value: complete or partial ISO 8601, unknown parts as '-'."""
     match = _ISO_DTC.match(value)
