@@ -12,6 +12,7 @@ other character is a literal. For example `DD MON YYYY`, `MM/DD/YYYY`,
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,6 +24,10 @@ MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", 
 UNKNOWN_PARTS = frozenset({"UN", "UNK", "UNKN", "NK", "XX", "XXX", "XXXX", "--", "---", "----", "U", "UU", "UUU", "UUUU"})
 _TOKENS = {"YYYY": "Y", "MON": "M", "MM": "M", "DD": "D", "HH": "h", "MI": "m", "SS": "s"}
 _TOKEN_RE = re.compile("YYYY|MON|MM|DD|HH|MI|SS")
+_MONTH_NUMBERS = {m: i + 1 for i, m in enumerate(MONTHS)}
+_DIGITS = re.compile(r"\d+")
+_ORDER = "YMDhms"
+_SEPARATORS = ("", "-", "-", "T", ":", ":")
 _PART_RANGES = {"M": (1, 12), "D": (1, 31), "h": (0, 23), "m": (0, 59), "s": (0, 59)}
 
 
@@ -50,44 +55,57 @@ def _compile(fmt: str) -> tuple[re.Pattern, list[tuple[str, str]]]:
     return re.compile(pattern), parts
 
 
-def _component(raw: pd.Series, token: str) -> tuple[pd.Series, pd.Series]:
-    """(value as zero-padded text or None where unknown, bad mask) for one token."""
-    text = raw.fillna("").str.upper()
-    unknown = text.isin(UNKNOWN_PARTS)
+@functools.lru_cache(maxsize=65536)
+def _read_component(raw: str, token: str) -> tuple[str | None, bool]:
+    """(value as zero-padded text or None where unknown, bad) of one token's text."""
+    text = raw.upper()
+    if text in UNKNOWN_PARTS:
+        return None, False
     if token == "MON":
-        month = text.map({m: i + 1 for i, m in enumerate(MONTHS)})
-        bad = month.isna() & ~unknown
-        value = month.map(lambda v: None if pd.isna(v) else f"{int(v):02d}")
-        return value.where(~unknown, None), bad
-    digits = text.str.fullmatch(r"\d+")
-    width = 4 if token == "YYYY" else 2
-    bad = ~digits & ~unknown
-    number = pd.to_numeric(text.where(digits), errors="coerce")
+        month = _MONTH_NUMBERS.get(text)
+        return (None, True) if month is None else (f"{month:02d}", False)
+    if not _DIGITS.fullmatch(text):
+        return None, True
+    number = int(text)
     kind = _TOKENS[token]
     if kind in _PART_RANGES:
         low, high = _PART_RANGES[kind]
-        bad |= digits & ((number < low) | (number > high))
-    elif token == "YYYY":
-        bad |= digits & (text.str.len() != 4)
-    value = number.map(lambda v: None if pd.isna(v) else f"{int(v):0{width}d}")
-    return value.where(~unknown & ~bad, None), bad
+        if not low <= number <= high:
+            return None, True
+    elif token == "YYYY" and len(text) != 4:
+        return None, True
+    return f"{number:0{4 if token == 'YYYY' else 2}d}", False
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """Distinct texts read with one format; each array is aligned with the texts."""
+
+    blank: np.ndarray  # bool, the text is empty
+    bad: np.ndarray  # bool, a non-blank text that could not be read
+    parts: dict[str, np.ndarray]  # component (Y M D h m s) -> zero-padded text, None where unknown or not read
 
 
 def parse_dates(values: pd.Series, fmt: str, times: pd.Series | None = None, time_fmt: str = "HH:MI") -> ParsedDates:
     """Raw date (and optional time) text to ISO 8601, keeping partial dates partial.
 
-    Each distinct (date, time) pair is parsed once, so the cost follows the
-    number of distinct values, not of rows.
+    Each distinct date text and each distinct time text is read once; the
+    distinct (date, time) pairs are then put together from the two readings
+    with array operations, so the cost follows the number of distinct values,
+    not of rows (nor of pairs).
     """
     columns = {"date": values, "time": times} if times is not None else {"date": values}
     codes, first = distinct_rows(pd.DataFrame(columns, copy=False))
-    sub_values = _as_text(values.iloc[first])
-    sub_times = _as_text(times.iloc[first]) if times is not None else None
-    parsed = _parse_unique(sub_values, fmt, sub_times, time_fmt)
-    iso = pd.Series(parsed.iso.to_numpy(dtype=object)[codes], index=values.index, dtype=object)
-    bad = pd.Series(parsed.unreadable.to_numpy(dtype=bool)[codes], index=values.index, dtype=bool)
-    partial = pd.Series(parsed.partial.to_numpy(dtype=bool)[codes], index=values.index, dtype=bool)
-    return ParsedDates(iso, bad, partial)
+    date_codes, date_texts = _distinct_texts(values.iloc[first])
+    date = _read_texts(date_texts, fmt)
+    time = time_codes = None
+    if times is not None:
+        time_codes, time_texts = _distinct_texts(times.iloc[first])
+        time = _read_texts(time_texts, time_fmt)
+    iso, bad, partial = _combine(date, date_codes, time, time_codes)
+    return ParsedDates(pd.Series(iso[codes], index=values.index, dtype=object),
+                       pd.Series(bad[codes], index=values.index, dtype=bool),
+                       pd.Series(partial[codes], index=values.index, dtype=bool))
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -106,64 +124,145 @@ def distinct_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         values = column.to_numpy()
         codes = pd.factorize(values.view(f"i{values.itemsize}") if values.dtype.kind == "f" else values)[0]
         combination = pd.factorize(combination * (codes.max(initial=0) + 2) + codes + 1)[0]
-    first = pd.Series(np.arange(len(combination))).groupby(combination).first().to_numpy(dtype=np.int64)
+    # numbered as they appear: a row is the first of its combination where its number passes all before it
+    starts = np.ones(len(combination), dtype=bool)
+    starts[1:] = combination[1:] > np.maximum.accumulate(combination)[:-1]
+    first = np.flatnonzero(starts).astype(np.int64, copy=False)
     return combination, first
 
 
-def _parse_unique(values: pd.Series, fmt: str, times: pd.Series | None, time_fmt: str) -> ParsedDates:
-    values = values.astype(object).where(values.notna(), "")
-    text = values.astype(str).str.strip()
+def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(for each value, the number of its text; the distinct texts), stripped, null as ''."""
+    array = values.to_numpy()
+    if array.dtype == object and pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
+        # texts already: equal values are equal texts; nulls (-1) take the '' put last
+        codes, uniques = pd.factorize(array)
+        uniques = np.append(uniques, "")
+    else:
+        codes, uniques = pd.factorize(_as_text(values).to_numpy(dtype=object))
+    stripped = np.array([u.strip() for u in uniques], dtype=object)
+    inner, texts = pd.factorize(stripped)
+    return inner[codes], np.asarray(texts, dtype=object)
+
+
+def _read_texts(texts: np.ndarray, fmt: str) -> _Reading:
+    """Read each (distinct, stripped) text with the format: one regex match per text."""
     regex, parts = _compile(fmt.upper())
-    extracted = text.str.extract(regex)
-    blank = text == ""
-    unreadable = ~blank & extracted.isna().all(axis=1) if parts else ~blank
-    comp: dict[str, pd.Series] = {}
-    for name, token in parts:
-        value, bad = _component(extracted[name], token)
-        unreadable |= bad & ~blank
-        comp[_TOKENS[token]] = value
-    time_bad = pd.Series(False, index=text.index)
-    if times is not None:
-        t_values = times.astype(object).where(times.notna(), "")
-        t_text = t_values.astype(str).str.strip()
-        t_regex, t_parts = _compile(time_fmt.upper())
-        t_extracted = t_text.str.extract(t_regex)
-        t_blank = t_text == ""
-        time_bad = ~t_blank & t_extracted.isna().all(axis=1)
-        t_comp = {}
-        for name, token in t_parts:
-            value, bad = _component(t_extracted[name], token)
-            time_bad |= bad & ~t_blank
-            t_comp[_TOKENS[token]] = value
-        # an unreadable time is dropped (and reported); the date stands
-        for k, value in t_comp.items():
-            comp[k] = value.where(~time_bad, None)
-    # a whole-date check: day within the month's length
-    if all(k in comp for k in "YMD"):
-        full = comp["Y"].notna() & comp["M"].notna() & comp["D"].notna()
-        stamp = pd.to_datetime(comp["Y"].where(full) + "-" + comp["M"].where(full) + "-" + comp["D"].where(full),
-                               format="%Y-%m-%d", errors="coerce")
-        unreadable |= full & stamp.isna()
-    iso = _assemble(comp, len(text), text.index)
-    iso = iso.where(~unreadable & ~blank, None)
-    complete_date = iso.fillna("").str.fullmatch(r"\d{4}-\d{2}-\d{2}.*") & ~iso.fillna("").str.contains("-T|T-|:-", regex=True)
-    partial = ~blank & ~unreadable & ~complete_date
-    return ParsedDates(iso, (unreadable | time_bad).astype(bool), partial.astype(bool))
+    if not parts:
+        raise ValueError("pattern contains no capture groups")
+    n = len(texts)
+    blank = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    found = {_TOKENS[token]: np.full(n, None, dtype=object) for _, token in parts}
+    for i, text in enumerate(texts):
+        if not text:
+            blank[i] = True
+            continue
+        match = regex.search(text)
+        if match is None:
+            bad[i] = True
+            continue
+        wrong = False
+        # a kind given twice (MM and MON) keeps the last value; each must be readable
+        for (_, token), raw in zip(parts, match.groups()):
+            value, wrong_part = _read_component(raw, token)
+            wrong |= wrong_part
+            found[_TOKENS[token]][i] = value
+        bad[i] = wrong
+    return _Reading(blank, bad, found)
 
 
-def _assemble(comp: dict[str, pd.Series], n: int, index) -> pd.Series:
-    order = ["Y", "M", "D", "h", "m", "s"]
-    seps = ["", "-", "-", "T", ":", ":"]
-    arrays = [comp.get(k, pd.Series([None] * n, index=index, dtype=object)).to_numpy(dtype=object) for k in order]
-    known = np.stack([np.array([v is not None for v in a], dtype=bool) for a in arrays]) if n else np.zeros((6, 0), bool)
+def _known(values: np.ndarray) -> np.ndarray:
+    """True where a component is known (not None)."""
+    return np.array([v is not None for v in values], dtype=bool)
+
+
+def _combine(date: _Reading, date_codes: np.ndarray, time: _Reading | None,
+             time_codes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ISO text, unreadable, partial) for each (date, time) pair, from the number of its
+    date text and of its time text in their readings.
+
+    The time's components replace the date's; an unreadable time is dropped (its
+    components unknown) and flagged, while the date stands.
+    """
+    sources = {kind: (values, date_codes) for kind, values in date.parts.items()}
+    if time is not None:
+        for kind, values in time.parts.items():
+            sources[kind] = (np.where(time.bad, None, values), time_codes)
+    n = len(date_codes)
+    unreadable = date.bad[date_codes]
+    if all(kind in sources for kind in "YMD"):
+        unreadable = unreadable | _impossible_days(*(sources[kind] for kind in "YMD"))
+    known = np.zeros((len(_ORDER), n), dtype=bool)
+    for j, kind in enumerate(_ORDER):
+        if kind in sources:
+            values, codes = sources[kind]
+            known[j] = _known(values)[codes]
     # the last known component decides how far the value reaches; earlier unknowns are "-"
-    last = np.where(known.any(axis=0), 5 - np.argmax(known[::-1], axis=0), -1)
-    out = np.full(n, "", dtype=object)
-    for j in range(6):
-        piece = np.where(known[j], arrays[j], "-").astype(object)
-        out = np.where(j <= last, out + (seps[j] + piece), out)
-    out = np.where(last < 0, None, out)
-    return pd.Series(out, index=index, dtype=object)
+    last = np.where(known.any(axis=0), len(_ORDER) - 1 - np.argmax(known[::-1], axis=0), -1)
+    iso = _assemble(sources, last)
+    # complete: year, month and day known, and no unknown component before the last known one
+    first_unknown = np.where(known.all(axis=0), len(_ORDER), np.argmin(known, axis=0))
+    complete = (last >= 2) & (first_unknown > last)
+    shown = ~unreadable & ~date.blank[date_codes]
+    if time is not None:
+        unreadable = unreadable | time.bad[time_codes]
+    return np.where(shown, iso, None), unreadable, shown & ~complete
+
+
+def _impossible_days(year: tuple, month: tuple, day: tuple) -> np.ndarray:
+    """For each pair, True where year, month and day are all known but make no date (31 FEB).
+
+    Each is (values per distinct text, number of the text for each pair); when all three
+    come from the same texts, the check runs once per distinct text.
+    """
+    if year[1] is month[1] is day[1]:
+        return _impossible(year[0], month[0], day[0])[year[1]]
+    return _impossible(year[0][year[1]], month[0][month[1]], day[0][day[1]])
+
+
+def _impossible(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """True where year, month and day (text, None where unknown) are all known but make no date."""
+    full = _known(year) & _known(month) & _known(day)
+    bad = np.zeros(len(full), dtype=bool)
+    if full.any():
+        text = pd.Series(year[full] + "-" + month[full] + "-" + day[full], dtype=object)
+        bad[full] = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").isna().to_numpy()
+    return bad
+
+
+def _assemble(sources: dict[str, tuple[np.ndarray, np.ndarray]], last: np.ndarray) -> np.ndarray:
+    """ISO text for each pair: the components up to the last known one, "-" for the unknown
+    ones before it; None where none is known.
+
+    Neighbouring components from the same texts are written together once per distinct
+    text; a pair then costs one concatenation per texts (date, time) it draws on.
+    """
+    n = len(last)
+    absent = (np.full(1, None, dtype=object), np.zeros(n, dtype=np.intp))
+    columns = [sources.get(kind, absent) for kind in _ORDER]
+    furthest = last.max(initial=-1)
+    pieces = []
+    start = 0
+    while start <= furthest:
+        codes = columns[start][1]
+        stop = start + 1
+        while stop < len(columns) and columns[stop][1] is codes:
+            stop += 1
+        reach = np.clip(last + 1 - start, 0, stop - start)  # how many of these components each pair shows
+        pieces.append(_prefixes([values for values, _ in columns[start:stop]], start)[reach, codes])
+        start = stop
+    iso = functools.reduce(np.add, pieces) if pieces else np.full(n, None, dtype=object)
+    return np.where(last < 0, None, iso)
+
+
+def _prefixes(columns: list[np.ndarray], start: int) -> np.ndarray:
+    """Row k: the first k columns (components from position `start` on) written out with
+    their separators, "-" where unknown, for each distinct text."""
+    rows = [np.full(len(columns[0]), "", dtype=object)]
+    for position, values in enumerate(columns, start):
+        rows.append(rows[-1] + (_SEPARATORS[position] + np.where(_known(values), values, "-")))
+    return np.stack(rows)
 
 
 def iso_date_part(dtc: pd.Series) -> pd.Series:

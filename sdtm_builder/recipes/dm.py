@@ -57,8 +57,8 @@ def _extreme(usubjid: pd.Series, dates: list[pd.Series], last: bool) -> pd.Serie
     column's distinct values are ranked once; the subject keeps the lowest
     (highest) rank.
     """
-    subjects = pd.Index(usubjid.dropna().unique())
-    subject = subjects.get_indexer(usubjid)
+    subject, subjects = pd.factorize(usubjid, use_na_sentinel=True)  # in order of appearance, null -1
+    subjects = pd.Index(subjects, dtype=object)
     columns = []  # per column: the value codes, the distinct values and which of them are complete dates
     for values in dates:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sdtm_builder.dates import compute_study_day, iso_date_part, parse_dates
+from sdtm_builder.dates import compute_study_day, distinct_rows, iso_date_part, parse_dates
 
 
 @pytest.mark.parametrize("fmt, raw, iso, unreadable, partial", [
@@ -38,6 +38,32 @@ def test_dates_with_times():
     # an unknown day with a known time keeps the time; an unreadable time is dropped and flagged
     assert got.iso.tolist() == ["2021-03-12T10:30", "2021-03-12", "2021-03--T10:30", "2021-03-12"]
     assert got.unreadable.tolist() == [False, False, False, True]
+
+
+def test_unknown_parts_of_date_and_time_combine_per_row():
+    values = pd.Series(["UN UNK 2021", "12 UNK 2021", "12 MAR 2021", "12 MAR 2021", "UN MAR 2021", "", "31 FEB 2021",
+                        "12 MAR 2021"], index=[5, 9, 100, 3, 4, 8, 2, 1])
+    times = pd.Series(["10:30", "10:30", "UN:30", "10:UN", "garbage", "10:30", "10:30", None], index=values.index)
+    got = parse_dates(values, "DD MON YYYY", times, "HH:MI")
+    assert got.iso.index.tolist() == [5, 9, 100, 3, 4, 8, 2, 1]
+    assert got.iso.tolist() == ["2021----T10:30", "2021---12T10:30", "2021-03-12T-:30", "2021-03-12T10", "2021-03",
+                                None, None, "2021-03-12"]
+    assert got.unreadable.tolist() == [False, False, False, False, True, False, True, False]
+    assert got.partial.tolist() == [True, True, True, False, True, False, False, False]
+
+
+def test_no_rows():
+    for times in (None, pd.Series([], dtype=object)):
+        got = parse_dates(pd.Series([], dtype=object), "DD MON YYYY", times)
+        assert len(got.iso) == 0 and got.iso.dtype == object
+        assert got.unreadable.dtype == bool and got.partial.dtype == bool
+
+
+def test_distinct_rows_numbers_combinations_as_they_appear():
+    codes, first = distinct_rows(pd.DataFrame({"a": ["x", None, "x", "y", None], "b": [1.0, 2.0, 1.0, 1.0, 2.0]}))
+    assert codes.tolist() == [0, 1, 0, 2, 1] and first.tolist() == [0, 1, 3]
+    codes, first = distinct_rows(pd.DataFrame({"a": [0.0, -0.0, 0.0]}))
+    assert codes.tolist() == [0, 1, 0] and first.tolist() == [0, 1]
 
 
 def test_missing_values_and_index_are_kept():
