@@ -173,3 +173,20 @@ def test_ae_single_action_and_any_relationship():
     rels = pd.DataFrame({"A": ["NOT RELATED", "RELATED", None], "B": ["POSSIBLY RELATED", "NOT RELATED", None]})
     assert derive_var_any_related(rels, per_drug=["A", "B"], codelist=rel)["AEREL"].tolist() == [
         "POSSIBLY RELATED", "RELATED", None]
+
+
+def test_a_raw_fields_distinct_values_are_found_once_and_serve_any_rows():
+    from sdtm_builder.algorithms import _distinct_text
+
+    form = pd.DataFrame({"SUBJECT": ["1", "2", "3", "4"], "AESEV": [" Mild", "", "Moderate", "Mild"]})
+    raw = RawData("x", {"ae": form})
+    codes, values = raw.distinct_text("ae", "AESEV")
+    assert raw.distinct_text("ae", "AESEV")[0] is codes  # kept, not found again
+    assert values[codes].tolist() == ["Mild", None, "Moderate", "Mild"]
+    rows = form.index[[3, 1]]
+    sub_codes, sub_values = raw.distinct_of_rows("ae", "AESEV", rows)
+    expected_codes, expected_values = _distinct_text(form.loc[rows, "AESEV"])
+    assert sub_values[sub_codes].tolist() == expected_values[expected_codes].tolist() == ["Mild", None]
+    assert raw.distinct_of_rows("ae", "NOFIELD", rows) is None
+    shuffled = RawData("x", {"ae": form.set_axis([9, 8, 7, 6])})  # labels that are not positions: not used
+    assert shuffled.distinct_of_rows("ae", "AESEV", pd.Index([6, 8])) is None

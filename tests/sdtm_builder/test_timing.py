@@ -68,3 +68,42 @@ def test_unscheduled_visits_take_the_sv_number():
     out = derive_vars_visit_from_sv(tr, sv=sv, dtc="TRDTC")
     assert out["VISITNUM"].tolist() == [2.01, 1.02]
     assert out["VISIT"].tolist() == ["UNSCHEDULED 2.01", "UNSCHEDULED 1.02"]
+
+
+def _factorised(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the SDTM finishing holds it: text columns as categoricals."""
+    from sdtm_builder.finish import text_columns
+
+    out = text_columns(frame)
+    assert any(isinstance(out[c].dtype, pd.CategoricalDtype) for c in out.columns)
+    return out
+
+
+def test_derivations_on_factorised_text_equal_those_on_plain_text():
+    dm = pd.DataFrame({"USUBJID": ["A", "B"], "RFSTDTC": ["2021-01-10", None]})
+    ae = pd.DataFrame({
+        "USUBJID": ["Z", "A", "A", "A", None, "B", "A"],
+        "AETERM": ["X", "Rash", "Cough", "Cough", "Pain", "Fever", None],
+        "AESTDTC": ["2021-02-01", "2021-01-09", "2021-01-05", "2021-01-05", "2021-01-11", "2021-01-10", "2021-05-31T10:00"],
+        "_FORM": ["ae"] * 7, "_ROW": [1, 2, 4, 3, 5, 6, 7],
+    }, index=[10, 3, 5, 7, 8, 2, 1])
+    for plain, factorised in (
+        (derive_var_seq(ae, seq_var="AESEQ", keys=("USUBJID", "AETERM", "AESTDTC")),
+         derive_var_seq(_factorised(ae), seq_var="AESEQ", keys=("USUBJID", "AETERM", "AESTDTC"))),
+        (derive_var_dy(ae, dm=dm, dtc="AESTDTC", dy="AESTDY"), derive_var_dy(_factorised(ae), dm=dm, dtc="AESTDTC", dy="AESTDY")),
+        (derive_var_epoch(ae, se=SE, dtc="AESTDTC"), derive_var_epoch(_factorised(ae), se=SE, dtc="AESTDTC")),
+        (derive_var_taetord(ae, se=SE, dtc="AESTDTC"), derive_var_taetord(_factorised(ae), se=SE, dtc="AESTDTC")),
+    ):
+        new = [c for c in plain.columns if c not in ae.columns]
+        pd.testing.assert_frame_equal(plain[new], factorised[new])
+    seq = derive_var_seq(ae, seq_var="AESEQ", keys=("USUBJID", "AETERM", "AESTDTC"))["AESEQ"]
+    assert seq.tolist()[:4] == [1.0, 4.0, 3.0, 2.0] and np.isnan(seq.loc[8])  # null AETERM first, ties by row; no subject, no number
+
+
+def test_key_order_of_factorised_text_is_the_stable_sort():
+    from sdtm_builder.timing import key_order
+
+    frame = pd.DataFrame({"A": ["b", None, "a", "", "b", "a", None], "B": [3.0, 1.0, np.nan, 2.0, 1.0, 1.0, 0.0]})
+    expected = frame.sort_values(["A", "B"], kind="stable", na_position="first").index.to_numpy()
+    assert key_order(frame, ["A", "B"]).tolist() == expected.tolist()
+    assert key_order(_factorised(frame), ["A", "B"]).tolist() == expected.tolist()

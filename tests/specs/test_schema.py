@@ -124,3 +124,30 @@ def test_schema_has_a_column_per_variable(spec):
     schema = build_schema(spec, "AE")
     assert list(schema.columns) == [v.name for v in spec.variables_of("AE")]
     assert [c.name for c in schema.checks] == ["unique keys"]
+
+
+def test_text_already_factorised_gives_the_same_failures(spec):
+    """validate_frame(text=...) (the SDTM finishing passes its categoricals) reports what the plain frame does."""
+    from specs.schema import text_categorical
+
+    dm = _valid_dm(spec)
+    dm.loc[0, "SEX"] = "FEMALE"
+    dm.loc[1, "SITEID"] = "  "  # blank: null, and SITEID is required
+    dm.loc[0, "RFSTDTC"] = "2021-02-30T25"
+    dm.loc[1, "COUNTRY"] = "中国"  # three characters, six bytes
+    text = {c: text_categorical(dm[c]) for c in dm.columns}
+    text = {c: v for c, v in text.items() if v is not None}
+    assert {"SEX", "SITEID", "RFSTDTC", "COUNTRY"} <= set(text)
+    plain = validate_frame(dm, spec, "DM")
+    factorised = validate_frame(dm, spec, "DM", text=text)
+    assert not plain.empty
+    pd.testing.assert_frame_equal(plain, factorised)
+    assert {("SITEID", "not null"), ("COUNTRY", "length <= 3")} <= set(zip(plain["variable"], plain["check"]))
+
+
+def test_text_lengths_in_characters_and_bytes():
+    from specs.schema import text_lengths
+
+    assert text_lengths(pd.Index(["", "abc", "中国"])).tolist() == [0, 3, 2]
+    assert text_lengths(pd.Index(["", "abc", "中国"]), "utf-8").tolist() == [0, 3, 6]
+    assert text_lengths(pd.Index(["abc"]), "utf-8").tolist() == [3]
