@@ -142,6 +142,7 @@ def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Sp
         start = time.perf_counter()
         run.datasets[name] = recipe(run)
         timings[name] = time.perf_counter() - start
+    raw.forget_distinct()  # the raw fields are not read again
     note("finishing")
     start = time.perf_counter()
     finished, failures = finish_all(run)

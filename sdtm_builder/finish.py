@@ -93,17 +93,19 @@ def reconcile(raw: RawData, datasets: dict[str, pd.DataFrame], not_submitted: pd
     are logged as issues ("not mapped") so that none goes unseen.
     """
     parts = [d[[FORM, ROW]] for d in datasets.values() if FORM in d.columns and ROW in d.columns] + list(joined or [])
-    mapped: dict[str, list[pd.Series]] = {}  # form: the rows of it that SDTM records trace back to
+    mapped: dict[str, list[np.ndarray]] = {}  # form: the rows of it that SDTM records trace back to
     for part in parts:
-        for form, rows in part.groupby(FORM, sort=False)[ROW]:
-            mapped.setdefault(form, []).append(rows)
+        forms, form_names = pd.factorize(part[FORM].to_numpy())
+        row_numbers = part[ROW].to_numpy()
+        for k, form in enumerate(form_names):
+            mapped.setdefault(form, []).append(row_numbers[forms == k])
     table = issues.frame()
     rejected = table[table["action"].astype(str).str.startswith("record rejected")][["form", "row"]]
     rejected = rejected.rename(columns={"form": FORM, "row": ROW}).drop_duplicates()
     rows = []
     for name, frame in sorted(raw.forms.items()):
         ids = frame[ROW]
-        in_mapped = ids.isin(pd.concat(mapped[name]) if name in mapped else [])
+        in_mapped = pd.Series(_marked(ids.to_numpy(), mapped.get(name, [])), index=ids.index)
         in_ns = ids.isin(not_submitted.loc[not_submitted["_FORM"] == name, "_ROW"]) & ~in_mapped
         in_rej = ids.isin(rejected.loc[rejected[FORM] == name, ROW]) & ~in_mapped & ~in_ns
         unaccounted = ~(in_mapped | in_ns | in_rej)
@@ -114,6 +116,20 @@ def reconcile(raw: RawData, datasets: dict[str, pd.DataFrame], not_submitted: pd
                      "rejected": int(in_rej.sum()), "unaccounted": int(unaccounted.sum()),
                      "balanced": bool(not unaccounted.any())})
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+
+
+def _marked(ids: np.ndarray, found: list[np.ndarray]) -> np.ndarray:
+    """For each row number in `ids`, whether it is among the `found` row numbers."""
+    found = [f for f in found if len(f)]
+    if not found:
+        return np.zeros(len(ids), dtype=bool)
+    numbers = np.concatenate(found)
+    if ids.dtype.kind in "iu" and numbers.dtype.kind in "iu" and len(ids) and ids.min() >= 0 \
+            and max(int(ids.max()), int(numbers.max())) < 4 * len(ids) + 1024:  # small whole numbers: a table of marks
+        marks = np.zeros(max(int(ids.max()), int(numbers.max())) + 1, dtype=bool)
+        marks[numbers[numbers >= 0]] = True
+        return marks[ids]
+    return pd.Series(ids).isin(numbers).to_numpy()
 
 
 def reject_rows(frame: pd.DataFrame, mask: pd.Series, *, issues: IssueLog, dataset: str, kind: str,

@@ -31,16 +31,31 @@ class RawData:
     forms: dict[str, pd.DataFrame]
     _distinct: dict = field(default_factory=dict, compare=False, repr=False)
 
+    def factorised(self, form: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, uniques): the field's distinct values as read and each row's number
+        of its value (-1 for null), found once per field and kept until
+        `forget_distinct`: the text scan, the duplicate screening and every
+        mapping rule that reads the field share them."""
+        key = (form, name, "values")
+        if key not in self._distinct:
+            codes, uniques = pd.factorize(self.form(form)[name].to_numpy(), use_na_sentinel=True)
+            self._distinct[key] = (codes.astype(np.int32), np.asarray(uniques, dtype=object))
+        return self._distinct[key]
+
     def distinct_text(self, form: str, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(codes, values): the field's distinct values trimmed, blank as None, the
         last entry None (code -1, null), and each row's code; `values[codes]` is the
-        field. Computed once per field and kept: many rules read the same field."""
-        key = (form, name)
+        field."""
+        codes, uniques = self.factorised(form, name)
+        key = (form, name, "text")
         if key not in self._distinct:
-            codes, uniques = pd.factorize(self.form(form)[name].to_numpy(), use_na_sentinel=True)
-            cleaned = np.array([(u.strip() or None) if isinstance(u, str) else u for u in uniques] + [None], dtype=object)
-            self._distinct[key] = (codes.astype(np.int32), cleaned)
-        return self._distinct[key]
+            self._distinct[key] = np.array([(u.strip() or None) if isinstance(u, str) else u for u in uniques] + [None],
+                                           dtype=object)
+        return codes, self._distinct[key]
+
+    def forget_distinct(self) -> None:
+        """Free the kept distinct values (once nothing reads the raw fields any more)."""
+        self._distinct.clear()
 
     def distinct_of_rows(self, form: str, name: str, rows: pd.Index) -> tuple[np.ndarray, np.ndarray] | None:
         """distinct_text for the rows of the form labelled `rows` (None when the form's

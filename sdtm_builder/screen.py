@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from specs.schema import as_categorical, per_unique
+from specs.schema import per_unique
 
 from .issues import IssueLog
 from .raw import FORM, ROW, SUBJECT, RawData
@@ -35,7 +35,7 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
     rejected: list[pd.DataFrame] = []
     for name, frame in raw.forms.items():
         content = [c for c in frame.columns if c not in (FORM, ROW) and c not in ignore_fields]
-        duplicate = _duplicated(frame, content)
+        duplicate = _duplicated(frame, content, codes=lambda col, form=name: _raw_codes(raw, form, col))
         if duplicate.any():
             first = frame.drop_duplicates(subset=content, keep="first")
             first_row = frame[content].merge(first[content + [ROW]], on=content, how="left")[ROW]
@@ -55,18 +55,31 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
     return pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=[FORM, ROW])
 
 
-def _duplicated(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+def _raw_codes(raw: RawData, form: str, col: str) -> np.ndarray | None:
+    """The column's value numbers (RawData.factorised) for a text column; None for others."""
+    if raw.form(form)[col].dtype != object:
+        return None
+    return raw.factorised(form, col)[0]
+
+
+def _duplicated(frame: pd.DataFrame, columns: list[str], codes=None) -> pd.Series:
     """frame.duplicated(subset=columns, keep="first"), decided on the rows that can repeat another.
 
     Columns are compared one by one: a row whose values so far no other row
     shares cannot repeat one, so the next column is compared on the remaining
-    rows only (most rows drop out after a few columns).
+    rows only (most rows drop out after a few columns). codes(column): the
+    column's value numbers for every row, when already known (or None).
     """
     rows = np.arange(len(frame))
     group = np.zeros(len(frame), dtype=np.int64)  # rows with the same values so far share a group
     for col in columns:
-        codes = pd.factorize(frame[col].to_numpy()[rows], use_na_sentinel=True)[0]
-        group = pd.factorize(group * (codes.max(initial=0) + 2) + codes + 1)[0]
+        known = codes(col) if codes is not None else None
+        if known is not None:
+            codes_now = known[rows]
+        else:
+            codes_now = pd.factorize(frame[col].to_numpy()[rows], use_na_sentinel=True)[0]
+        codes_now = codes_now.astype(np.int64)
+        group = pd.factorize(group * (codes_now.max(initial=0) + 2) + codes_now + 1)[0]
         shared = np.bincount(group)[group] > 1
         rows, group = rows[shared], group[shared]
     duplicate = pd.Series(False, index=frame.index)
@@ -86,9 +99,11 @@ def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
             if col in (FORM, ROW, SUBJECT) or frame[col].dtype != object:
                 continue
             values = frame[col]
-            distinct = as_categorical(values)  # both tests look at each distinct value once
-            if _plain(distinct.cat.categories, limit):  # the usual column: nothing to report
+            codes, uniques = raw.factorised(name, col)  # both tests look at each distinct value once
+            if _plain(uniques, limit):  # the usual column: nothing to report
                 continue
+            distinct = pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(uniques, dtype=object))),
+                                 index=values.index)
             non_ascii = ~per_unique(distinct, str.isascii)
             if non_ascii.any():
                 issues.add_rows(frame, non_ascii, severity="warning", kind="non-ASCII text", field=col,

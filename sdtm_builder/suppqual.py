@@ -87,7 +87,7 @@ def create_supp(parent: pd.DataFrame, *, spec: Spec, supp: str, rdomain: str, id
             if label is None:
                 raise KeyError(f"{supp}: QNAM {qnam} has no value-level metadata (ValueLevel {supp}.QVAL where QNAM EQ {qnam})")
             info = {"label": label, "origin": "Collected", "evaluator": None}
-        present = values.notna() & (values.astype(str).str.strip() != "")
+        present = per_unique(values, lambda v: str(v).strip() != "") & values.notna()  # each distinct value once
         if not present.any():
             continue
         rows = parent[present]
@@ -96,7 +96,7 @@ def create_supp(parent: pd.DataFrame, *, spec: Spec, supp: str, rdomain: str, id
             "RDOMAIN": rdomain,
             "USUBJID": rows["USUBJID"].to_numpy(),
             "IDVAR": idvar,
-            "IDVARVAL": rows[idvar].map(_idvarval).to_numpy() if idvar else None,
+            "IDVARVAL": _per_distinct(rows[idvar], _idvarval) if idvar else None,
             "QNAM": qnam,
             "QLABEL": info["label"],
             "QVAL": values[present].astype(str).to_numpy(),
@@ -111,6 +111,15 @@ def create_supp(parent: pd.DataFrame, *, spec: Spec, supp: str, rdomain: str, id
         columns = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)
+
+
+def _per_distinct(values: pd.Series, fn) -> np.ndarray:
+    """fn of each value, computed once per distinct number (other values: one by one,
+    since 1, 1.0 and True are one value to factorize)."""
+    if values.dtype.kind not in "fiu":
+        return values.map(fn).to_numpy()
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([fn(u) for u in uniques], dtype=object)[codes]
 
 
 def _idvarval(value) -> str:

@@ -121,7 +121,11 @@ def derive_vars_visit(frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: st
     is_unsched = pd.Series(upper == unscheduled.upper(), index=frame.index)
     if is_unsched.any():
         date = iso_date_part(frame[dtc])
-        sched = pd.DataFrame({"USUBJID": subject, "date": date, "num": visitnum})[visitnum.notna() & date.notna()]
+        # only the scheduled visits of subjects with a dated unscheduled one can place it
+        placed = np.zeros(subject.max(initial=-1) + 2, dtype=bool)
+        placed[subject[is_unsched.to_numpy() & date.notna().to_numpy()] + 1] = True  # null subject (-1) at 0
+        relevant = placed[subject + 1]
+        sched = pd.DataFrame({"USUBJID": subject, "date": date, "num": visitnum})[visitnum.notna() & date.notna() & relevant]
         sched = sched.sort_values(["USUBJID", "date", "num"]).drop_duplicates(["USUBJID", "date"], keep="last")
         uns = pd.DataFrame({"USUBJID": subject, "date": date, "i": np.arange(len(frame))}, index=frame.index)[is_unsched.to_numpy()]
         uns_known = uns[uns["date"].notna()].sort_values(["date", "i"])
