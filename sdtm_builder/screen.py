@@ -46,7 +46,9 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
                             message=f"duplicate of an earlier row of {name}")
         if keep_duplicates:
             duplicate = pd.Series(False, index=frame.index)
-        unknown = ~frame[SUBJECT].isin(known) & ~duplicate
+        codes, subjects = raw.factorised(name, SUBJECT)  # each distinct subject looked up once
+        in_dm = np.append([u in known for u in subjects], any(pd.isna(k) for k in known))  # null: known if DM has one
+        unknown = pd.Series(~in_dm[codes], index=frame.index) & ~duplicate
         if unknown.any():
             issues.add_rows(frame, unknown, severity="error", kind="subject not in demographics", field=subject_field,
                             value=frame[SUBJECT], action="record rejected",
