@@ -57,7 +57,7 @@ def _map_record_set(raw: RawData, form: str, rules: list[MappingRule], spec: Spe
     fields: dict[str | None, list[str]] = {}  # by condition: the raw fields its rules read
     for rule in rules:
         if rule.algorithm not in SELECTORS:
-            fields.setdefault(rule.condition, list(LINEAGE))
+            fields.setdefault(rule.condition, [c for c in LINEAGE if c in selected.columns])
             fields[rule.condition] += [f for f in rule_fields(rule, selected.columns) if f not in fields[rule.condition]]
     subsets: dict[str | None, tuple[pd.Series, pd.DataFrame]] = {}  # rules often share a condition
     for rule in rules:
