@@ -44,6 +44,7 @@ from specs.workbook import parse_where_text
 
 from .dates import distinct_rows, parse_dates
 from .issues import IssueLog
+from .raw import trimmed
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,7 @@ def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, the distinct values trimmed, blank as None): `cleaned[codes]` is the column;
     the last entry (code -1) is None for null."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    cleaned = np.array([(u.strip() or None) if isinstance(u, str) else u for u in uniques] + [None], dtype=object)
-    return codes, cleaned
+    return codes, trimmed(uniques)
 
 
 def _field(inp: RuleInput) -> str:

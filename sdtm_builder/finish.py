@@ -120,14 +120,10 @@ def reconcile(raw: RawData, datasets: dict[str, pd.DataFrame], not_submitted: pd
 
 def _marked(ids: np.ndarray, found: list[np.ndarray]) -> np.ndarray:
     """For each row number in `ids`, whether it is among the `found` row numbers."""
-    found = [f for f in found if len(f)]
-    if not found:
-        return np.zeros(len(ids), dtype=bool)
-    numbers = np.concatenate(found)
-    if ids.dtype.kind in "iu" and numbers.dtype.kind in "iu" and len(ids) and ids.min() >= 0 \
-            and max(int(ids.max()), int(numbers.max())) < 4 * len(ids) + 1024:  # small whole numbers: a table of marks
-        marks = np.zeros(max(int(ids.max()), int(numbers.max())) + 1, dtype=bool)
-        marks[numbers[numbers >= 0]] = True
+    numbers = np.concatenate(found) if found else np.array([], dtype=np.int64)
+    if len(ids) and ids.dtype.kind in "iu" and numbers.dtype.kind in "iu" and 0 <= ids.min() and ids.max() <= 2 * len(ids):
+        marks = np.zeros(int(ids.max()) + 1, dtype=bool)  # row numbers 1..n: a table of marks, no hashing
+        marks[numbers[(numbers >= 0) & (numbers < len(marks))]] = True
         return marks[ids]
     return pd.Series(ids).isin(numbers).to_numpy()
 

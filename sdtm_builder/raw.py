@@ -49,8 +49,7 @@ class RawData:
         codes, uniques = self.factorised(form, name)
         key = (form, name, "text")
         if key not in self._distinct:
-            self._distinct[key] = np.array([(u.strip() or None) if isinstance(u, str) else u for u in uniques] + [None],
-                                           dtype=object)
+            self._distinct[key] = trimmed(uniques)
         return codes, self._distinct[key]
 
     def forget_distinct(self) -> None:
@@ -78,6 +77,11 @@ class RawData:
 
     def has_form(self, name: str) -> bool:
         return name in self.forms
+
+
+def trimmed(values) -> np.ndarray:
+    """Distinct raw values trimmed, blank as None, with a None appended for the null code -1."""
+    return np.array([(v.strip() or None) if isinstance(v, str) else v for v in values] + [None], dtype=object)
 
 
 def read_form(path: str | os.PathLike[str], subject_field: str) -> pd.DataFrame:

@@ -120,3 +120,12 @@ def test_a_field_missing_from_the_raw_export_is_named(clean, tmp_path):
     with pytest.raises(RawDataError, match=r"form ae has no field 'AETOXGR'"):
         build_sdtm(raw, config=builtin_study())
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("ids", [np.arange(1, 8), np.array([7, 3, 1, 5]), np.array([10**9, 2, 5]), np.array([-1, 2, 3])])
+def test_the_ledger_marks_exactly_the_rows_found(ids):
+    from sdtm_builder.finish import _marked
+
+    found = [np.array([3, 5, 10**9]), np.array([], dtype=np.int64), np.array([5, 99, -1])]
+    assert _marked(ids, found).tolist() == pd.Series(ids).isin([3, 5, 10**9, 99, -1]).tolist()
+    assert not _marked(ids, []).any()
