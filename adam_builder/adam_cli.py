@@ -7,59 +7,65 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
+
 console = Console(soft_wrap=True)
 
 
 def adam_command(
     sdtm: Path = typer.Option(..., "--sdtm", exists=True, file_okay=False,
                               help="Folder of SDTM datasets (XPT, CSV, parquet or Dataset-JSON)."),
-    out: Path = typer.Option(..., "--out", help="Folder for the ADaM files and reports (replaced as a whole)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the ADaM files and reports: new, empty, or a previous "
+                                                "output of this command (replaced whole)."),
     spec: Optional[Path] = typer.Option(None, "--spec", exists=True, dir_okay=False,
                                         help="The ADaM spec workbook; default: the one the study settings name."),
     study: Optional[Path] = typer.Option(None, "--study", "--config", exists=True, dir_okay=False,
                                          help="The study settings (.toml) with the [recist] and [adam] tables; "
                                               "default: the built-in study."),
     csv: bool = typer.Option(False, "--csv", help="Also write each dataset as CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
+                                                      "(never files cdisc-build did not write)."),
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
     """Derive ADSL, ADRS, ADTTE, ADTR and ADAE from SDTM, driven by the ADaM spec and the study settings."""
-    if run_adam(sdtm, out, spec=spec, study=study, csv=csv) is None:
-        raise typer.Exit(1)
+    result = run_adam(sdtm, out, spec=spec, study=study, csv=csv, force=force)
+    raise typer.Exit(finish(console, [adam_count(result)], fail_on))
 
 
-def run_adam(sdtm: Path, out: Path, *, spec: Path | None = None, study: Path | None = None, csv: bool = False):
-    """The adam stage with its terminal display; None when it could not run (the reason printed)."""
+def adam_count(result) -> StageCount:
+    return StageCount("adam", *count_severity(result.issues, result.failures))
+
+
+def run_adam(sdtm: Path, out: Path, *, spec: Path | None = None, study: Path | None = None, csv: bool = False,
+             force: bool = False):
+    """The adam stage with its terminal display. Raises the stage's errors (the command prints them)."""
+    from specs.outputs import check_output_folder
     from specs.study import StudyConfig, StudyConfigError, builtin_study
-    from submission_export.readers import DatasetReadError
-
-    from specs.findings import SpecError
 
     from .build import build_adam, load_adam_spec, read_sdtm, write_adam
-    from .common import AdamInputError
-    from .settings import AdamSettings, SettingsError
+    from .settings import AdamSettings
 
-    try:
-        config = StudyConfig.load(study) if study else builtin_study()
-        settings = AdamSettings.from_study(config)
-        spec_path = spec or config.adam_spec
-        if spec_path is None:
-            raise StudyConfigError(f"{config.path}: [study] adam_spec is not set and --spec was not given")
-        model = load_adam_spec(spec_path)
-        sdtm_spec = None
-        if config.sdtm_spec and Path(config.sdtm_spec).exists():
-            from specs import read_workbook
+    config = StudyConfig.load(study) if study else builtin_study()
+    settings = AdamSettings.from_study(config)
+    spec_path = spec or config.adam_spec
+    if spec_path is None:
+        raise StudyConfigError(f"{config.path}: [study] adam_spec is not set and --spec was not given")
+    inputs = [sdtm, spec_path, *(p for p in (study,) if p)]
+    check_output_folder(out, command="adam", inputs=inputs, force=force)  # before the work, not after
+    model = load_adam_spec(spec_path)
+    sdtm_spec = None
+    if config.sdtm_spec and Path(config.sdtm_spec).exists():
+        from specs import read_workbook
 
-            sdtm_spec = read_workbook(config.sdtm_spec)[0]
-        with console.status("ADaM: reading SDTM") as status:
-            frames = read_sdtm(sdtm, sdtm_spec=sdtm_spec)
-            result = build_adam(frames, spec=model, settings=settings, progress=lambda m: status.update(f"ADaM: {m}"))
-            status.update("ADaM: writing")
-            write_adam(result, out, formats=("xpt", "csv") if csv else ("xpt",))
-    except (SpecError, AdamInputError, SettingsError, StudyConfigError, DatasetReadError, FileNotFoundError,
-            KeyError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        return None
+        sdtm_spec = read_workbook(config.sdtm_spec)[0]
+    with console.status("ADaM: reading SDTM") as status:
+        frames = read_sdtm(sdtm, sdtm_spec=sdtm_spec)
+        result = build_adam(frames, spec=model, settings=settings, progress=lambda m: status.update(f"ADaM: {m}"))
+        status.update("ADaM: writing")
+        write_adam(result, out, formats=("xpt", "csv") if csv else ("xpt",), inputs=inputs, force=force)
     from cdisc_build.display import datasets_table
 
     console.print(datasets_table("ADaM datasets", result.datasets, result.failures))
-    console.print(f"issues: {len(result.issues):,}; written to {out} (XPT per dataset, schema_failures.csv, issues.csv)")
+    print_text(console, f"issues: {len(result.issues):,}; written to {out} (XPT per dataset, schema_failures.csv, "
+                        f"issues.csv, checksums.md5)")
     return result

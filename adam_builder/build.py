@@ -100,9 +100,12 @@ def build_adam(sdtm: dict[str, pd.DataFrame], *, spec: Spec, settings: AdamSetti
                       issues=issues, timings=timings)
 
 
-def write_adam(result: AdamResult, out_dir: str | os.PathLike[str], *, formats=("xpt",)) -> dict[str, Path]:
-    """Write each dataset (XPT v5; or CSV), the schema failures and the issues, all or nothing."""
+def write_adam(result: AdamResult, out_dir: str | os.PathLike[str], *, formats=("xpt",), inputs=(),
+               force: bool = False) -> dict[str, Path]:
+    """Write each dataset (XPT v5; or CSV), the schema failures and the issues, all or nothing
+    (specs.outputs.output_folder: `inputs` are the paths it must not touch)."""
     from submission_export.folder import write_dataset_folder
 
-    return write_dataset_folder(out_dir, result.spec, result.datasets, formats=formats, tables={
+    return write_dataset_folder(out_dir, result.spec, result.datasets, formats=formats, command="adam",
+                                inputs=inputs, force=force, tables={
         "schema_failures.csv": result.failures, "issues.csv": result.issues})

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, finish, print_error
+
 console = Console(soft_wrap=True)
 
 # keys of the [recist] table that are not RecistSettings fields but study-level ADaM choices
@@ -34,8 +36,13 @@ def recist_command(
     tu: Optional[str] = typer.Option(None, "--tu", help="TU file name inside --sdtm when it is not tu.<format> (e.g. tu_onco.csv)."),
     tr: Optional[str] = typer.Option(None, "--tr", help="TR file name inside --sdtm when it is not tr.<format>."),
     rs: Optional[str] = typer.Option(None, "--rs", help="RS file name inside --sdtm when it is not rs.<format>."),
+    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
+                                                      "(never files cdisc-build did not write)."),
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP + " The data issues noted at "
+                                   "assessments count as warnings; disagreements with the investigator are results."),
 ) -> None:
     """Recompute RECIST 1.1 from TU/TR and compare it with the investigator's RS."""
+    from specs.outputs import check_output_folder
     from specs.study import StudyConfig, StudyConfigError, builtin_study
     from submission_export.readers import DatasetReadError
 
@@ -43,6 +50,8 @@ def recist_command(
     from .recist_engine import RecistInputError
     from .recist_rules import RecistSettings, RecistSettingsError
 
+    inputs = [p for p in (sdtm, study) if p is not None]
+    check_output_folder(out, command="recist", inputs=inputs, force=force)  # before the work, not after
     try:
         config = StudyConfig.load(study) if study else builtin_study()
         values = dict(config.recist)
@@ -55,12 +64,14 @@ def recist_command(
         evaluator = evaluator or study_evaluator or "INVESTIGATOR"
         frames = {name: read_domain(sdtm, name, given) for name, given in (("tu", tu), ("tr", tr), ("rs", rs))}
         result = run_concordance(frames["tu"], frames["tr"], frames["rs"], settings=settings, evaluator=evaluator)
-        written = write_outputs(result, out)
+        written = write_outputs(result, out, inputs=inputs, force=force)
     except (StudyConfigError, RecistSettingsError, RecistInputError, DatasetReadError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        print_error(console, str(exc))
         raise typer.Exit(1)
     show_summary(result)
-    console.print(f"written to {out}: {', '.join(p.name for p in written)}")
+    console.print(f"written to {escape(str(out))}: {', '.join(p.name for p in written)}")
+    noted = int(result["assessments"]["ISSUES"].notna().sum() + result["investigator"]["INV_ISSUES"].notna().sum())
+    raise typer.Exit(finish(console, [StageCount("recist", 0, noted)], fail_on))
 
 
 def parse_settings(items: list[str]) -> dict:
@@ -95,10 +106,18 @@ def read_domain(folder: Path, name: str, given: str | None) -> pd.DataFrame:
     raise FileNotFoundError(f"{folder}: no {name.upper()} dataset ({', '.join(name + s for s in FORMATS)})")
 
 
-def write_outputs(result: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+def write_outputs(result: dict[str, pd.DataFrame], out: Path, *, inputs=(), force: bool = False) -> list[Path]:
     from specs.fileio import write_table
+    from specs.outputs import output_folder
 
-    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with output_folder(out, command="recist", inputs=inputs, force=force) as tmp:
+        for path in _write_outputs(result, tmp, write_table):
+            written.append(out / path.relative_to(tmp))
+    return written
+
+
+def _write_outputs(result: dict[str, pd.DataFrame], out: Path, write_table) -> list[Path]:
     written = []
     for key, stem in OUTPUTS.items():
         table = result[key].copy()

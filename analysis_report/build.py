@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from specs.fileio import atomic_write_bytes, replaced_folder, write_table, write_tables
+from specs.fileio import atomic_write_bytes, write_table, write_tables
+from specs.outputs import output_folder
 
 from .figures import Figure, km_figure, spider_figure, swimmer_figure, waterfall_figure
 from .html import render_html
@@ -140,11 +141,13 @@ def build_report(adam: dict[str, pd.DataFrame], *, settings: ReportSettings, pro
     return report
 
 
-def write_report(report: AnalysisReport, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+def write_report(report: AnalysisReport, out_dir: str | os.PathLike[str], *, inputs=(),
+                 force: bool = False) -> dict[str, Path]:
     """Write the report folder whole or not at all: the HTML page, the tables (one xlsx, one CSV each)
-    and the figures (PNG). Returns {"html": ..., "xlsx": ..., "tables": folder, "figures": folder}."""
+    and the figures (PNG). Returns {"html": ..., "xlsx": ..., "tables": folder, "figures": folder}.
+    The folder is written through specs.outputs.output_folder (`inputs`: the paths it must not touch)."""
     out = Path(out_dir)
-    with replaced_folder(out) as tmp:
+    with output_folder(out, command="report", inputs=inputs, force=force) as tmp:
         atomic_write_bytes(tmp / HTML_NAME, render_html(report).encode("utf-8"))
         write_tables({t.name: t.frame for t in report.tables.values()}, tmp / XLSX_NAME)
         for table in report.tables.values():

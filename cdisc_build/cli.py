@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 
 from specs.fileio import write_table
+from specs.outputs import refuse_existing_file
+
+from .outcome import FAIL_ON_HELP, FailOn, finish, guarded, print_error, print_text
 
 console = Console(soft_wrap=True)
 
@@ -22,9 +25,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts printed as written: "[study]" is text, not markup
 )
 
-spec_app = typer.Typer(help="Check a spec workbook or write an empty one.", no_args_is_help=True)
+spec_app = typer.Typer(help="Check a spec workbook or write an empty one.", no_args_is_help=True,
+                       rich_markup_mode=None)
 app.add_typer(spec_app, name="spec")
 
 
@@ -33,6 +38,7 @@ def main() -> None:  # console-script entry point
 
 
 @spec_app.command("check")
+@guarded
 def spec_check(
     workbook: Path = typer.Argument(..., exists=True, dir_okay=False, help="The spec workbook (.xlsx)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write every finding to this .csv or .xlsx file."),
@@ -45,10 +51,12 @@ def spec_check(
     from specs.ct import Terminology, check_against_ct
     from specs.findings import findings_table, sort_findings
 
+    if report is not None:
+        refuse_existing_file(report)
     try:
         result = load_spec(workbook)
     except SpecLayoutError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         raise typer.Exit(1)
     if ct:
         result = SpecReport(result.spec, result.findings + tuple(check_against_ct(result.spec, Terminology.read(ct))))
@@ -60,64 +68,78 @@ def spec_check(
     )
     for finding in sort_findings(result.findings):
         colour = {"error": "red", "warning": "yellow"}.get(finding.severity, "dim")
-        console.print(f"[{colour}]{finding}[/{colour}]", highlight=False)
+        print_text(console, str(finding), style=colour)
     notes = len(result.findings) - result.errors - result.warnings
     console.print(f"{result.errors} errors, {result.warnings} warnings, {notes} notes")
     if report is not None:
         table = findings_table(result.findings)
         write_table(table, report, sheet="Findings")
-        console.print(f"findings written to {report}")
+        print_text(console, f"findings written to {report}")
     if result.errors or (strict and result.warnings):
         raise typer.Exit(1)
 
 
 @spec_app.command("template")
-def spec_template(path: Path = typer.Argument(..., dir_okay=False, help="Where to write the empty workbook.")) -> None:
+@guarded
+def spec_template(path: Path = typer.Argument(..., dir_okay=False, help="Where to write the empty workbook "
+                                                                         "(a new file).")) -> None:
     """Write an empty spec workbook in the P21 layout (every sheet and column)."""
     from specs import template_spec, write_workbook
 
+    refuse_existing_file(path)
     write_workbook(template_spec(), path)
-    console.print(f"empty spec workbook written to {path}")
+    print_text(console, f"empty spec workbook written to {path}")
 from submission_export.cli import export_command  # noqa: E402
-app.command("export")(export_command)
+app.command("export")(guarded(export_command))
 from study_simulator.cli import simulate_command  # noqa: E402
-app.command("simulate")(simulate_command)
+app.command("simulate")(guarded(simulate_command))
 from conformance.cli import validate_command  # noqa: E402
-app.command("validate")(validate_command)
+app.command("validate")(guarded(validate_command))
 from sdtm_builder.cli import sdtm_command  # noqa: E402
-app.command("sdtm")(sdtm_command)
+app.command("sdtm")(guarded(sdtm_command))
 
 
 @app.command("run")
+@guarded
 def run_command(
     raw: Path = typer.Option(..., "--raw", exists=True, file_okay=False, help="The raw export: one CSV per CRF form."),
     out: Path = typer.Option(..., "--out", help="Output folder: sdtm/, adam/, submission/, validation/, report/."),
     study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
                                          help="The study settings (.toml); default: the built-in study."),
+    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
+                                                      "(never files cdisc-build did not write)."),
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
-    """The main job on a raw export: SDTM, ADaM, the submission folder, the validation report, the analysis report."""
+    """The main job on a raw export: SDTM, ADaM, the submission folder, the validation report, the analysis report.
+    Exit 1 when a stage found errors (the stages are named); the outputs are written all the same."""
     from specs.study import StudyConfig
 
     from .pipeline import run_pipeline, summary
 
-    result = run_pipeline(raw, out, console=console, study=StudyConfig.load(study) if study else None)
-    summary(result, console)
+    result = run_pipeline(raw, out, console=console, study=StudyConfig.load(study) if study else None, force=force)
+    summary(result, console, fail_on=fail_on)
+    raise typer.Exit(finish(console, result.counts, fail_on))
 
 
 @app.command("demo")
+@guarded
 def demo_command(
     out: Path = typer.Option(Path("build/demo"), "--out", help="Output folder."),
     subjects: int = typer.Option(300, "--subjects", min=1, help="Subjects to simulate."),
     seed: int = typer.Option(20191202, "--seed", help="Seed of the simulation."),
     messy: float = typer.Option(0.0, "--messy", min=0.0, max=1.0, help="Rate of injected raw-data problems."),
+    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
+                                                      "(never files cdisc-build did not write)."),
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
-    """The main job on the built-in simulated study (simulate, then run)."""
+    """The main job on the built-in simulated study (simulate, then run). Exit 1 when a stage found errors."""
     from .pipeline import run_demo
 
-    run_demo(out, subjects=subjects, seed=seed, messy=messy, console=console)
+    result = run_demo(out, subjects=subjects, seed=seed, messy=messy, console=console, force=force, fail_on=fail_on)
+    raise typer.Exit(finish(console, result.counts, fail_on))
 from adam_builder.cli import recist_command  # noqa: E402
-app.command("recist")(recist_command)
+app.command("recist")(guarded(recist_command))
 from adam_builder.adam_cli import adam_command  # noqa: E402
-app.command("adam")(adam_command)
+app.command("adam")(guarded(adam_command))
 from analysis_report.cli import report_command  # noqa: E402
-app.command("report")(report_command)
+app.command("report")(guarded(report_command))

@@ -11,7 +11,13 @@ Output folder:
                     (tabulations/sdtm and analysis/adam)
     validation/     sdtm/ and adam/: conformance_report.xlsx and .json
     report/         analysis_report.html (self-contained), analysis_tables.xlsx, tables/*.csv, figures/*.png
-Each stage writes its folder whole or not at all.
+    checksums.md5   the MD5 of every file (each stage folder has its own too); .cdisc-build.json says what made it
+
+A run is one generation: every stage is built in a folder beside the output
+(specs.outputs.output_folder) and the whole output is put in place in one step
+at the end, so the datasets, the submission, the validation and the report
+always come from one run; a run that stops (an error, a kill) leaves the
+previous output whole.
 """
 from __future__ import annotations
 
@@ -23,6 +29,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from rich.markup import escape
+
+from .outcome import FailOn, StageCount, print_text
 
 DEMO_SUBJECTS = 300
 DEMO_SEED = 20191202
@@ -37,6 +47,10 @@ class PipelineResult:
     adam: object = None
     validation: dict = field(default_factory=dict)
     report: object = None
+    counts: list[StageCount] = field(default_factory=list)  # what each stage found
+
+    def failing(self, fail_on: str | FailOn = FailOn.error) -> list[StageCount]:
+        return [c for c in self.counts if c.failing(fail_on)]
 
 
 class Display:
@@ -76,23 +90,34 @@ def _stages(config) -> list[str]:
     return ["sdtm", *later]
 
 
-def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, result: PipelineResult | None = None,
-                 study=None, display: Display | None = None) -> PipelineResult:
+def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, study=None,
+                 force: bool = False) -> PipelineResult:
     """SDTM and ADaM from the raw export, then the submission folder, its validation report and the
-    analysis report."""
+    analysis report, put in place as one generation (see the module text)."""
+    from specs.outputs import output_folder
     from specs.study import builtin_study
 
     console = console or Console(soft_wrap=True)
-    result = result or PipelineResult(Path(out))
+    out = Path(out)
+    result = PipelineResult(out)
     config = study or builtin_study()
-    if display is None:
+    inputs = [raw, *(p for p in (config.path, config.sdtm_spec, config.adam_spec, config.trial_design) if p)]
+    with output_folder(out, command="run", inputs=inputs, force=force) as staging:
         with Display(console, _stages(config), result) as display:
-            return _run(Path(raw), Path(out), config, result, display)
-    return _run(Path(raw), Path(out), config, result, display)
+            _run(Path(raw), staging, config, result, display)
+    _moved(result, staging, out)
+    return result
+
+
+def _moved(result: PipelineResult, staging: Path, out: Path) -> None:
+    """The outputs' paths where they are now that the run is in place."""
+    result.outputs = {key: out / path.relative_to(staging) for key, path in result.outputs.items()}
 
 
 def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display) -> PipelineResult:
+    from adam_builder.adam_cli import adam_count
     from conformance import run_validation, write_report
+    from sdtm_builder.cli import sdtm_count
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from submission_export.package import export_submission
 
@@ -103,6 +128,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
         write_sdtm(sdtm, out / "sdtm")
     result.outputs["sdtm"] = out / "sdtm"
     result.sdtm = sdtm
+    result.counts.append(sdtm_count(sdtm))
     display.done(f"[green]SDTM[/green] {len(sdtm.datasets)} datasets, "
                  f"{sum(len(f) for f in sdtm.datasets.values()):,} records, {len(sdtm.issues):,} issues, "
                  f"ledger {'balances' if sdtm.ledger['balanced'].all() else 'DOES NOT balance'}")
@@ -120,6 +146,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
             write_adam(adam, out / "adam")
         result.outputs["adam"] = out / "adam"
         result.adam = adam
+        result.counts.append(adam_count(adam))
         display.done(f"[green]ADaM[/green] {len(adam.datasets)} datasets, "
                      f"{sum(len(f) for f in adam.datasets.values()):,} records, "
                      f"{len(adam.failures):,} schema failures")
@@ -129,7 +156,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
                                      adam=(adam.spec, adam.datasets) if adam is not None else None,
                                      cutoff=config.data_cutoff)
     result.outputs["submission"] = exported.root
-    display.done(f"[green]export[/green] {exported.root}")
+    display.done(f"[green]export[/green] {escape(exported.root.relative_to(out).as_posix())}")
 
     reports = {}
     with display.stage("validate", "schemas from the spec and the conformance rules") as say:
@@ -143,6 +170,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
     result.outputs["validation"] = out / "validation"
     result.validation = reports
     for name, report in reports.items():
+        result.counts.append(StageCount(f"validate {name}", report.errors, report.warnings))
         display.done(f"[green]validate {name}[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
                      f"{report.notices:,} notices")
 
@@ -160,8 +188,10 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
 
 
 def run_demo(out: Path, *, subjects: int = DEMO_SUBJECTS, seed: int = DEMO_SEED, messy: float = 0.0,
-             console: Console | None = None) -> PipelineResult:
-    """The main job on the built-in simulated study."""
+             console: Console | None = None, force: bool = False, fail_on: str | FailOn = FailOn.error
+             ) -> PipelineResult:
+    """The main job on the built-in simulated study, put in place as one generation."""
+    from specs.outputs import output_folder
     from specs.study import builtin_study
     from study_simulator.api import simulate
 
@@ -169,18 +199,21 @@ def run_demo(out: Path, *, subjects: int = DEMO_SUBJECTS, seed: int = DEMO_SEED,
     out = Path(out)
     result = PipelineResult(out)
     config = builtin_study()
-    with Display(console, ["simulate", *_stages(config)], result) as display:
-        with display.stage("simulate", f"{subjects} subjects, seed {seed}"):
-            simulate(subjects, seed, out / "raw", messy_rate=messy)
-        result.outputs["raw"] = out / "raw"
-        display.done(f"[green]simulate[/green] {subjects} subjects (seed {seed}) -> {out / 'raw' / 'edc'}")
-        run_pipeline(out / "raw" / "edc", out, console=console, result=result, study=config, display=display)
-    summary(result, console)
+    with output_folder(out, command="demo", force=force) as staging:
+        with Display(console, ["simulate", *_stages(config)], result) as display:
+            with display.stage("simulate", f"{subjects} subjects, seed {seed}"):
+                simulate(subjects, seed, staging / "raw", messy_rate=messy)
+            result.outputs["raw"] = staging / "raw"
+            display.done(f"[green]simulate[/green] {subjects} subjects (seed {seed}) -> {out / 'raw' / 'edc'}")
+            _run(staging / "raw" / "edc", staging, config, result, display)
+    _moved(result, staging, out)
+    summary(result, console, fail_on=fail_on)
     return result
 
 
-def summary(result: PipelineResult, console: Console) -> None:
-    """The time of each stage, where each output is, then the topline results."""
+def summary(result: PipelineResult, console: Console, *, fail_on: str | FailOn = FailOn.error) -> None:
+    """The time of each stage, where each output is, then the topline results (marked when a stage
+    found errors)."""
     table = Table(title="stages")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
@@ -193,8 +226,13 @@ def summary(result: PipelineResult, console: Console) -> None:
     console.print("[bold]where everything is[/bold]")
     for key, label in labels.items():
         if key in result.outputs:
-            console.print(f"  {label:<19} {result.outputs[key]}", highlight=False)
+            print_text(console, f"  {label:<19} {result.outputs[key]}")
+    failing = result.failing(fail_on)
     if result.report is not None:
         from analysis_report.cli import print_topline
 
-        print_topline(result.report, console)
+        caution = None
+        if failing:
+            caution = ("these results come from data with errors (" + "; ".join(c.describe() for c in failing)
+                       + "): read the issue and validation reports before using them")
+        print_topline(result.report, console, caution=caution)

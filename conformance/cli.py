@@ -31,14 +31,22 @@ def validate_command(
                                           help="TOML strictness settings (raise, lower or switch off rules, with reasons)."),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 on findings of this severity or worse."),
     out: Path = typer.Option(Path("conformance-report"), "--out", file_okay=False,
-                             help="Folder for conformance_report.xlsx and .json."),
+                             help="Folder for conformance_report.xlsx and .json: new, empty, or a previous "
+                                  "validation report (replaced whole)."),
+    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
+                                                      "(never files cdisc-build did not write)."),
 ) -> None:
     """Validate SDTM/ADaM datasets: spec schemas, transport rules, the rule catalogue, define.xml."""
+    from cdisc_build.outcome import print_error, print_text
+    from specs.outputs import check_output_folder
+
     from .config import ConfigError, load_config
     from .engine import run_validation
     from .reader import read_folder
     from .report import print_summary, write_report
 
+    inputs = [p for p in (folder, spec, define, config) if p is not None]
+    check_output_folder(out, command="validate", inputs=inputs, force=force)  # before the work, not after
     spec_model = None
     if spec is not None:
         from specs import SpecLayoutError, load_spec
@@ -46,31 +54,31 @@ def validate_command(
         try:
             loaded = load_spec(spec)
         except SpecLayoutError as exc:
-            console.print(f"[red]error:[/red] {exc}")
+            print_error(console, str(exc))
             raise typer.Exit(2)
         if loaded.errors:
-            console.print(f"[yellow]warning:[/yellow] the spec {spec} has {loaded.errors} errors "
-                          f"(see `cdisc-build spec check`); its schemas are used as they are")
+            print_text(console, f"warning: the spec {spec} has {loaded.errors} errors "
+                                f"(see `cdisc-build spec check`); its schemas are used as they are", style="yellow")
         spec_model = loaded.spec
     try:
         cfg = load_config(config) if config is not None else None
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         raise typer.Exit(2)
     datasets, meta, notes = read_folder(folder, spec=spec_model)
     for note in notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        print_text(console, f"note: {note}", style="yellow")
     if not datasets:
-        console.print(f"[red]error:[/red] no dataset files (.xpt, .json, .ndjson, .csv, .parquet) in {folder}")
+        print_error(console, f"no dataset files (.xpt, .json, .ndjson, .csv, .parquet) in {folder}")
         raise typer.Exit(2)
     try:
         report = run_validation(datasets, spec=spec_model, define=define, config=cfg, meta=meta)
     except (OSError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, str(exc))
         raise typer.Exit(2)
     report.notes[:0] = notes
-    paths = write_report(report, out, fail_on=fail_on.value)
+    paths = write_report(report, out, fail_on=fail_on.value, inputs=inputs, force=force)
     print_summary(report, console, fail_on=fail_on.value)
-    console.print(f"report written to {paths['xlsx']} and {paths['json']}")
+    print_text(console, f"report written to {paths['xlsx']} and {paths['json']}")
     if report.failing(fail_on.value):
         raise typer.Exit(1)

@@ -69,14 +69,18 @@ def report_dict(report: ValidationReport, fail_on: str | None = None) -> dict:
     }
 
 
-def write_report(report: ValidationReport, out_dir: str | os.PathLike[str], fail_on: str | None = None) -> dict[str, Path]:
-    """Write conformance_report.xlsx and conformance_report.json into out_dir."""
+def write_report(report: ValidationReport, out_dir: str | os.PathLike[str], fail_on: str | None = None, *,
+                 inputs=(), force: bool = False) -> dict[str, Path]:
+    """Write conformance_report.xlsx and conformance_report.json into out_dir, through
+    specs.outputs.output_folder (`inputs`: the paths it must not touch)."""
+    from specs.outputs import output_folder
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     data = report_dict(report, fail_on)
-    json_path = atomic_write_bytes(out / JSON_NAME, (json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
-    xlsx_path = save_workbook(_workbook(report, data), out / XLSX_NAME)
-    return {"xlsx": xlsx_path, "json": json_path}
+    with output_folder(out, command="validate", inputs=inputs, force=force) as tmp:
+        atomic_write_bytes(tmp / JSON_NAME, (json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+        save_workbook(_workbook(report, data), tmp / XLSX_NAME)
+    return {"xlsx": out / XLSX_NAME, "json": out / JSON_NAME}
 
 
 def _workbook(report: ValidationReport, data: dict):

@@ -258,15 +258,19 @@ def lineage_table(result: SdtmResult) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["DATASET", "USUBJID", "SEQ", "FORM", "ROW"])
 
 
-def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=("xpt",)) -> dict[str, Path]:
+def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=("xpt",), inputs=(),
+               force: bool = False) -> dict[str, Path]:
     """Write each dataset (XPT v5; or CSV), the issue report and the ledger, all or nothing.
 
-    Everything is written into a temporary folder beside `out_dir` and moved
-    into place at the end, so a failure leaves no half-written output.
+    The folder is refused when writing it could destroy something (see
+    specs.outputs.output_folder: `inputs` are the paths it must not touch;
+    `force` replaces an output of another command), built beside `out_dir` and
+    put in place whole at the end, so a failure leaves no half-written output.
     """
     from submission_export.folder import write_dataset_folder
 
     frames = {name: drop_lineage(frame, copy=False) for name, frame in result.datasets.items()}  # written, not changed
-    return write_dataset_folder(out_dir, result.spec, frames, formats=formats, tables={
+    return write_dataset_folder(out_dir, result.spec, frames, formats=formats, command="sdtm", inputs=inputs,
+                                force=force, tables={
         "issues.csv": result.issues, "ledger.csv": result.ledger,
         "schema_failures.csv": result.failures, "lineage.csv": lineage_table(result)})

@@ -9,12 +9,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
+
 console = Console(soft_wrap=True)
 
 
 def sdtm_command(
     raw: Path = typer.Option(..., "--raw", exists=True, file_okay=False, help="The raw export: one CSV per CRF form."),
-    out: Path = typer.Option(..., "--out", help="Folder for the SDTM files and reports (replaced as a whole)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the SDTM files and reports: new, empty, or a previous "
+                                                "output of this command (replaced whole)."),
     study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
                                          help="The study settings (.toml); default: the built-in study."),
     spec: Optional[Path] = typer.Option(None, "--spec", exists=True, dir_okay=False,
@@ -22,44 +25,51 @@ def sdtm_command(
     transliterate: Optional[bool] = typer.Option(None, "--transliterate/--no-transliterate",
                                                  help="Spell non-ASCII text in ASCII instead of writing '?'."),
     csv: bool = typer.Option(False, "--csv", help="Also write each dataset as CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
+                                                      "(never files cdisc-build did not write)."),
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
     """Map a raw EDC export to SDTM, driven by the spec's Mapping sheet."""
-    result = run_sdtm(raw, out, study=study, spec=spec, transliterate=transliterate, csv=csv)
-    if result is None:
-        raise typer.Exit(1)
+    result = run_sdtm(raw, out, study=study, spec=spec, transliterate=transliterate, csv=csv, force=force)
+    raise typer.Exit(finish(console, [sdtm_count(result)], fail_on))
+
+
+def sdtm_count(result) -> StageCount:
+    """The sdtm stage's errors and warnings: issues, schema failures, and a ledger that does not balance."""
+    errors, warnings = count_severity(result.issues, result.failures)
+    errors += int((~result.ledger["balanced"].astype(bool)).sum()) if len(result.ledger) else 0
+    return StageCount("sdtm", errors, warnings)
 
 
 def run_sdtm(raw: Path, out: Path, *, study: Path | None = None, spec: Path | None = None,
-             transliterate: bool | None = None, csv: bool = False):
-    """The sdtm stage with its terminal display; None when it could not run (the reason printed)."""
+             transliterate: bool | None = None, csv: bool = False, force: bool = False):
+    """The sdtm stage with its terminal display. Raises the stage's errors (the command prints them)."""
     import dataclasses
 
-    from specs.study import StudyConfig, StudyConfigError, builtin_study
+    from specs.outputs import check_output_folder
+    from specs.study import StudyConfig, builtin_study
 
-    from .build import SpecError, build_sdtm, load_sdtm_spec, write_sdtm
-    from .raw import RawDataError
+    from .build import build_sdtm, load_sdtm_spec, write_sdtm
 
-    try:
-        config = StudyConfig.load(study) if study else builtin_study()
-        if spec:
-            config = dataclasses.replace(config, sdtm_spec=spec.resolve())
-        if transliterate is not None:
-            config = dataclasses.replace(config, transliterate=transliterate)
-        model = load_sdtm_spec(config.sdtm_spec)
-        with Progress(TextColumn("[bold]SDTM[/bold] {task.description}"), BarColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            steps = 3 + sum(1 for _ in model.datasets)
-            task = progress.add_task("reading", total=steps)
+    config = StudyConfig.load(study) if study else builtin_study()
+    if spec:
+        config = dataclasses.replace(config, sdtm_spec=spec.resolve())
+    if transliterate is not None:
+        config = dataclasses.replace(config, transliterate=transliterate)
+    inputs = [raw, *(p for p in (study, config.sdtm_spec, config.trial_design) if p)]
+    check_output_folder(out, command="sdtm", inputs=inputs, force=force)  # before the work, not after
+    model = load_sdtm_spec(config.sdtm_spec)
+    with Progress(TextColumn("[bold]SDTM[/bold] {task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        steps = 3 + sum(1 for _ in model.datasets)
+        task = progress.add_task("reading", total=steps)
 
-            def step(message: str) -> None:
-                progress.update(task, description=message, advance=1)
+        def step(message: str) -> None:
+            progress.update(task, description=message, advance=1)
 
-            result = build_sdtm(raw, config=config, spec=model, progress=step)
-            progress.update(task, description="writing")
-            write_sdtm(result, out, formats=("xpt", "csv") if csv else ("xpt",))
-    except (SpecError, RawDataError, StudyConfigError, KeyError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        return None
+        result = build_sdtm(raw, config=config, spec=model, progress=step)
+        progress.update(task, description="writing")
+        write_sdtm(result, out, formats=("xpt", "csv") if csv else ("xpt",), inputs=inputs, force=force)
     summarise(result, out)
     return result
 
@@ -78,7 +88,8 @@ def summarise(result, out: Path) -> None:
     issues = result.issues
     if not issues.empty:
         counts = issues.groupby(["severity", "kind"]).size().reset_index(name="n")
-        console.print("issues: " + "; ".join(f"{r.severity} {r.kind} {r.n:,}" for r in counts.itertuples()))
+        print_text(console, "issues: " + "; ".join(f"{r.severity} {r.kind} {r.n:,}" for r in counts.itertuples()))
     else:
         console.print("issues: none")
-    console.print(f"written to {out} (XPT per dataset, issues.csv, ledger.csv, schema_failures.csv, lineage.csv)")
+    print_text(console, f"written to {out} (XPT per dataset, issues.csv, ledger.csv, schema_failures.csv, "
+                        f"lineage.csv, checksums.md5)")

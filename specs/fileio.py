@@ -1,8 +1,9 @@
 """Writing files safely and reproducibly.
 
-Every output of the toolkit is written through these helpers: a file appears
+Every file the toolkit writes is written through these helpers: a file appears
 whole or not at all (written beside its target, then renamed), and an xlsx
 workbook carries no clock time, so the same input gives byte-identical files.
+Folders are written through specs.outputs.output_folder.
 """
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ import csv
 import io
 import os
 import re
-import shutil
 import tempfile
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -101,24 +100,6 @@ def write_tables(tables: dict, path: str | os.PathLike[str]) -> Path:
         for row in table.itertuples(index=False):
             ws.append([None if pd.isna(v) else v for v in row])
     return save_workbook(wb, path)
-
-
-@contextmanager
-def replaced_folder(out_dir: str | os.PathLike[str]):
-    """Write a folder whole or not at all: yields a temporary folder beside `out_dir`,
-    which replaces `out_dir` when the block ends without error and is removed otherwise."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        ordinary_mode(tmp)
-        yield tmp
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 # what makes the csv module quote a field (delimiter, quote character, line ends)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from specs.fileio import atomic_write_bytes
+from specs.outputs import output_folder
 
 from .course import simulate_course, simulate_subjects, simulate_tumours
 from .forms import FILES, Study, _numbered, build_disposition, build_screening, build_treatment, build_tumour
@@ -88,11 +89,14 @@ def simulate(
     settings: SimulationSettings | None = None,
     messy_rate: float | None = None,
     disagreement_rate: float | None = None,
+    force: bool = False,
 ) -> SimulationResult:
     """Simulate the study and write ``out/edc/*.csv`` and ``out/truth/*.csv``.
 
     Forms are built, made messy and written one at a time, so memory holds one
-    group of forms at once.
+    group of forms at once. `out` is written through specs.outputs.output_folder:
+    refused when it holds anything but a previous simulation (`force`: a previous
+    output of another command), and put in place whole at the end.
     """
     s = settings or SimulationSettings()
     if messy_rate is not None:
@@ -105,9 +109,15 @@ def simulate(
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"simulate: the {name} must be between 0 and 1, got {value}")
     out = Path(out)
+    with output_folder(out, command="simulate", force=force) as staging:
+        result = _simulate(n_subjects, seed, staging, s)
+    result.out = out
+    return result
+
+
+def _simulate(n_subjects: int, seed: int, out: Path, s: SimulationSettings) -> SimulationResult:
     (out / EDC_DIR).mkdir(parents=True, exist_ok=True)
     (out / TRUTH_DIR).mkdir(parents=True, exist_ok=True)
-
     study, rngs = build_study(n_subjects, seed, s)
     result = SimulationResult(out=out, n_subjects=n_subjects, n_treated=int(study.subjects.treated.size))
     alive = np.full(n_subjects, np.nan)

@@ -7,6 +7,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cdisc_build.outcome import print_error
+from specs.outputs import OutputFolderError
+
 from .api import EDC_DIR, TRUTH_DIR, simulate
 
 
@@ -15,14 +18,19 @@ def simulate_command(
     seed: int = typer.Option(20191125, "--seed", help="Random seed; the same seed gives byte-identical files."),
     messy: float = typer.Option(0.0, "--messy", min=0.0, max=1.0, help="Rate of injected data problems (listed in truth/messy_manifest.csv)."),
     disagreement: float = typer.Option(0.0, "--disagreement", min=0.0, max=1.0, help="Rate of investigator responses that differ from RECIST 1.1."),
-    out: Path = typer.Option(..., "--out", help="Output folder (edc/ and truth/ are written in it)."),
+    out: Path = typer.Option(..., "--out", help="Output folder (edc/ and truth/ are written in it): new, empty, or "
+                                                "a previous simulation (replaced whole)."),
+    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
+                                                      "(never files cdisc-build did not write)."),
 ) -> None:
     """Simulate the anlotinib + toripalimab sarcoma study's raw EDC export."""
     console = Console()
     try:
-        result = simulate(subjects, seed, out, messy_rate=messy, disagreement_rate=disagreement)
+        result = simulate(subjects, seed, out, messy_rate=messy, disagreement_rate=disagreement, force=force)
+    except OutputFolderError:
+        raise
     except ValueError as error:
-        console.print(f"[red]error:[/red] {error}")
+        print_error(console, str(error))
         raise typer.Exit(2) from error
     table = Table(title="Simulated EDC export")
     table.add_column("file")

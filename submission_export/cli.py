@@ -36,26 +36,28 @@ def export_command(
     adam: Optional[Path] = typer.Option(None, "--adam", exists=True, file_okay=False, help="Folder of ADaM datasets."),
     adam_spec: Optional[Path] = typer.Option(None, "--adam-spec", exists=True, dir_okay=False, help="The ADaM spec workbook."),
     cutoff: Optional[str] = typer.Option(None, "--cutoff", help="Data cut-off (ISO 8601), stamped as the files' creation date-time."),
+    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
+                                                      "(never files cdisc-build did not write)."),
 ) -> None:
     """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml and define.html."""
-    from specs import SpecLayoutError, load_spec
+    from cdisc_build.outcome import print_error, print_text
+    from specs import load_spec
+    from specs.outputs import check_output_folder
 
     from .package import ExportError, export_submission
 
     if (adam is None) != (adam_spec is None):
-        console.print("[red]error:[/red] --adam and --adam-spec go together")
+        print_error(console, "--adam and --adam-spec go together")
         raise typer.Exit(2)
+    inputs = [p for p in (sdtm, sdtm_spec, adam, adam_spec) if p is not None]
+    check_output_folder(out, command="export", inputs=inputs, force=force)
     stages = []
     problems: list[str] = []
     for folder, workbook in ((sdtm, sdtm_spec), (adam, adam_spec)):
         if folder is None:
             stages.append(None)
             continue
-        try:
-            report = load_spec(workbook)
-        except SpecLayoutError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1)
+        report = load_spec(workbook)
         if not report.ok:
             problems += [f"{workbook}: {f}" for f in report.findings if f.severity == "error"]
         frames, read_problems = load_frames(folder, report.spec)
@@ -65,19 +67,20 @@ def export_command(
         stages.append((report.spec, frames))
     if problems:
         for p in problems:
-            console.print(f"[red]{p}[/red]", highlight=False)
+            print_text(console, p, style="red")
+        print_text(console, f"{len(problems)} problem(s); nothing was written")
         raise typer.Exit(1)
     try:
-        result = export_submission(out, sdtm=stages[0], adam=stages[1], cutoff=cutoff)
+        result = export_submission(out, sdtm=stages[0], adam=stages[1], cutoff=cutoff, inputs=inputs, force=force)
     except ExportError as exc:
         for p in exc.problems:
-            console.print(f"[red]{p}[/red]", highlight=False)
-        console.print(f"{len(exc.problems)} problem(s); nothing was written")
+            print_text(console, p, style="red")
+        print_text(console, f"{len(exc.problems)} problem(s); nothing was written")
         raise typer.Exit(1)
     for stage in (result.sdtm, result.adam):
         if stage is None:
             continue
-        console.print(f"{stage.folder}: {len(stage.datasets)} datasets ({', '.join(stage.datasets)}), "
-                      f"define.xml valid (Define-XML 2.1 schema, OIDs), define.html")
+        print_text(console, f"{stage.folder}: {len(stage.datasets)} datasets ({', '.join(stage.datasets)}), "
+                            f"define.xml valid (Define-XML 2.1 schema, OIDs), define.html")
         for note in stage.notes:
-            console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+            print_text(console, f"note: {note}", style="yellow")

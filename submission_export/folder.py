@@ -6,25 +6,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from specs.fileio import replaced_folder, write_table
+from specs.fileio import write_table
 from specs.model import Spec, restrict_to_data
+from specs.outputs import output_folder
 
 from .xpt import write_xpt
 
 
 def write_dataset_folder(out_dir: str | os.PathLike[str], spec: Spec, frames: dict[str, pd.DataFrame], *,
-                         formats=("xpt",), tables: dict[str, pd.DataFrame] | None = None) -> dict[str, Path]:
+                         formats=("xpt",), tables: dict[str, pd.DataFrame] | None = None, command: str,
+                         inputs=(), force: bool = False) -> dict[str, Path]:
     """Write each dataset (XPT v5, and CSV when asked) and each report table into `out_dir`.
 
-    Everything is written into a temporary folder beside `out_dir` and moved into
-    place at the end (replacing `out_dir` whole), so a failure leaves no
-    half-written output. Permissible variables a dataset does not carry are
+    The folder is written through specs.outputs.output_folder: refused when it
+    could destroy something (`command`, `inputs` and `force` say what may be
+    replaced), built beside `out_dir` and put in place whole at the end, so a
+    failure leaves no half-written output. Permissible variables a dataset does not carry are
     left out of its file. Returns {dataset: XPT path}.
     """
     out = Path(out_dir)
     spec = restrict_to_data(spec, {n: list(f.columns) for n, f in frames.items()})
     written: dict[str, Path] = {}
-    with replaced_folder(out) as tmp:
+    with output_folder(out, command=command, inputs=inputs, force=force) as tmp:
         for name, frame in frames.items():
             if "xpt" in formats:
                 path = tmp / spec.dataset(name).leaf_href

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,52 +175,49 @@ def _write_stage(folder: Path, spec: Spec, frames: dict[str, pd.DataFrame], stag
 
 def export_submission(out_dir: str | os.PathLike[str], sdtm: tuple[Spec, dict[str, pd.DataFrame]],
                       adam: tuple[Spec, dict[str, pd.DataFrame]] | None = None, *, cutoff: str | None = None,
-                      json_formats: tuple[str, ...] = ("json", "ndjson")) -> ExportResult:
-    """Write the eCTD module 5 folder under out_dir (replacing out_dir/m5 whole).
+                      json_formats: tuple[str, ...] = ("json", "ndjson"), inputs=(),
+                      force: bool = False) -> ExportResult:
+    """Write the eCTD module 5 folder under out_dir (out_dir/m5/...).
 
     cutoff: the data cut-off (ISO 8601 date or date-time) stamped as the creation
     date-time of define.xml and Dataset-JSON; without it a fixed date-time is used,
-    so the same input always gives the same bytes. Raises ExportError listing every
-    problem; then nothing under out_dir changes.
+    so the same input always gives the same bytes. out_dir is written through
+    specs.outputs.output_folder (refused when that could destroy something;
+    `inputs`: the paths it must not touch) and put in place whole. Raises
+    ExportError listing every problem; then nothing under out_dir changes.
     """
+    from specs.outputs import check_output_folder, output_folder
+
     # permissible variables a dataset does not carry are left out of the files and define.xml
     sdtm = (restrict_to_data(sdtm[0], {n: list(f.columns) for n, f in sdtm[1].items()}), sdtm[1])
     if adam is not None:
         adam = (restrict_to_data(adam[0], {n: list(f.columns) for n, f in adam[1].items()}), adam[1])
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_output_folder(out, command="export", inputs=inputs, force=force)
     when = creation_datetime(cutoff)
     study = study_folder_name(sdtm[0])
-    staging = Path(tempfile.mkdtemp(prefix=".export.", dir=out))
     problems: list[str] = []
-    try:
+    result = ExportResult(out / "m5" / "datasets" / study)
+    with output_folder(out, command="export", inputs=inputs, force=force) as staging:
         base = staging / "m5" / "datasets" / study
-        result = ExportResult(out / "m5" / "datasets" / study)
         sdtm_result = _write_stage(base / "tabulations" / "sdtm", sdtm[0], sdtm[1], "SDTM", when, json_formats, problems)
         adam_result = None
         if adam is not None:
             adam_result = _write_stage(base / "analysis" / "adam", adam[0], adam[1], "ADaM", when, json_formats, problems)
         if problems:
             raise ExportError(problems)
-        target = out / "m5"
-        old = staging / "previous-m5"
-        if target.exists():
-            os.replace(target, old)
-        os.replace(staging / "m5", target)
 
-        def moved(stage: StageResult | None, sub: str) -> StageResult | None:
-            if stage is None:
-                return None
-            folder = result.root / sub
-            stage.files = [folder / p.relative_to(stage.folder) for p in stage.files]
-            stage.folder = folder
-            return stage
+    def moved(stage: StageResult | None, sub: str) -> StageResult | None:
+        if stage is None:
+            return None
+        folder = result.root / sub
+        stage.files = [folder / p.relative_to(stage.folder) for p in stage.files]
+        stage.folder = folder
+        return stage
 
-        result.sdtm = moved(sdtm_result, "tabulations/sdtm")
-        result.adam = moved(adam_result, "analysis/adam")
-        return result
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    result.sdtm = moved(sdtm_result, "tabulations/sdtm")
+    result.adam = moved(adam_result, "analysis/adam")
+    return result
 
 
 __all__ = ["DefineCheckError", "ExportError", "ExportResult", "StageResult", "export_submission"]

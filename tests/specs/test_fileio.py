@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from specs.fileio import atomic_write_bytes, csv_text, replaced_folder, write_table, write_tables
+from specs.fileio import atomic_write_bytes, csv_text, write_table, write_tables
+from specs.outputs import output_folder
 
 
 def _frames():
@@ -50,20 +51,8 @@ def test_files_and_folders_get_ordinary_modes(tmp_path):
     try:
         path = atomic_write_bytes(tmp_path / "f.bin", b"x")
         assert path.stat().st_mode & 0o777 == 0o644
-        with replaced_folder(tmp_path / "out") as tmp:
+        with output_folder(tmp_path / "out", command="test") as tmp:
             (tmp / "a.txt").write_text("a")
         assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
     finally:
         os.umask(mask)
-
-
-def test_replaced_folder_keeps_the_old_folder_on_failure(tmp_path):
-    out = tmp_path / "out"
-    with replaced_folder(out) as tmp:
-        (tmp / "old.txt").write_text("old")
-    with pytest.raises(RuntimeError):
-        with replaced_folder(out) as tmp:
-            (tmp / "new.txt").write_text("new")
-            raise RuntimeError("stop")
-    assert [p.name for p in out.iterdir()] == ["old.txt"]
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
