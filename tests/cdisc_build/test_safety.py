@@ -224,3 +224,54 @@ def test_two_runs_into_one_folder_at_once_the_second_is_refused(study, tmp_path)
     assert "another cdisc-build run is writing into it" in err
     assert first.wait(timeout=300) == 0, first.stderr.read()
     assert sealed(out, "run")
+
+
+def copy_raw(study: Path, target: Path) -> Path:
+    target.mkdir()
+    for path in (study / "s2" / "raw" / "edc").glob("*.csv"):
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+def test_run_with_a_missing_form_is_a_message_and_writes_nothing(study, tmp_path):
+    raw = copy_raw(study, tmp_path / "raw")
+    (raw / "ae.csv").unlink()
+    done = invoke("run", "--raw", raw, "--out", tmp_path / "out")
+    assert done.exit_code == 1, done.output
+    assert "Traceback" not in done.output and "ae" in done.output
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+
+
+def test_run_with_a_broken_spec_is_a_message_and_keeps_the_previous_output(study, tmp_path):
+    out = tmp_path / "out"
+    assert invoke("run", "--raw", study / "s2" / "raw" / "edc", "--out", out).exit_code == 0
+    before = snapshot(out)
+    settings = tmp_path / "study.toml"
+    settings.write_text('[study]\nid = "X"\nsdtm_spec = "broken.xlsx"\n[raw]\nsubject_field = "SUBJECT"\n'
+                        'demographics_form = "dm"\n', encoding="utf-8")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    done = invoke("run", "--raw", study / "s2" / "raw" / "edc", "--out", out, "--study", settings)
+    assert done.exit_code == 1, done.output
+    assert "broken.xlsx" in done.output and "Traceback" not in done.output
+    assert snapshot(out) == before
+
+
+def test_a_full_disk_is_a_message_naming_the_file_and_leaves_no_output(study, tmp_path, monkeypatch):
+    import errno
+
+    import specs.fileio as fileio
+
+    real = fileio.atomic_write_bytes
+
+    def full(path, data):
+        if str(path).endswith(".csv"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(fileio, "atomic_write_bytes", full)
+    done = invoke("sdtm", "--raw", study / "s2" / "raw" / "edc", "--out", tmp_path / "out")
+    assert done.exit_code == 1, done.output
+    assert "No space left on device" in done.output and ".csv" in done.output
+    assert "Traceback" not in done.output
+    assert list(tmp_path.iterdir()) == []
