@@ -71,9 +71,13 @@ def _version() -> str:
 
 
 def _files(folder: Path) -> list[str]:
-    """Every file (and symbolic link) below `folder`, as relative POSIX paths, sorted."""
+    """Every file (and symbolic link) below `folder`, as relative POSIX paths, sorted; a folder that
+    cannot be read raises (its files could not be accounted for)."""
+    def unreadable(error: OSError) -> None:
+        raise error
+
     out = []
-    for root, dirs, files in os.walk(folder, followlinks=False):
+    for root, dirs, files in os.walk(folder, followlinks=False, onerror=unreadable):
         base = Path(root)
         for name in files + [d for d in dirs if (base / d).is_symlink()]:
             out.append((base / name).relative_to(folder).as_posix())
