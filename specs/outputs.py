@@ -44,7 +44,6 @@ from pathlib import Path
 
 MARKER = ".cdisc-build.json"
 CHECKSUMS = "checksums.md5"
-_STAGING = ".cdisc-build-staging"  # inside a folder being built
 _PART = ".cdisc-build-"  # the hidden folders beside a target: .NAME.cdisc-build-*
 TOOL = "cdisc-build"
 
@@ -207,9 +206,9 @@ def _remove_stale(out: Path) -> None:
     except OSError:
         return
     for path in siblings:
-        if path.is_symlink() or not path.is_dir():
-            continue
-        if not ((path / _STAGING).exists() or read_marker(path) is not None or not any(path.iterdir())):
+        # the name is the toolkit's own (mkdtemp's 8 characters after the prefix); what is inside may be
+        # a build that was killed, or a previous output partly removed when the kill came
+        if path.is_symlink() or not path.is_dir() or len(path.name) != len(prefix) + 8:
             continue
         fd = _lock(path)
         if fd is None:  # a running build
@@ -265,10 +264,8 @@ def output_folder(out: str | os.PathLike[str], *, command: str, inputs: Iterable
         _remove_stale(out)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{_PART}", dir=out.parent))
         staging_lock = _lock(staging)
-        (staging / _STAGING).write_text(f"{os.getpid()}\n", encoding="utf-8")
         ordinary_mode(staging)
         yield staging
-        (staging / _STAGING).unlink()
         _seal(staging, command)
         if _exchange(staging, out):
             shutil.rmtree(staging)  # now the previous output, still locked by us

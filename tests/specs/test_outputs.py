@@ -236,6 +236,20 @@ def test_a_kill_at_any_moment_leaves_the_previous_output_whole(tmp_path, moment)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "a killed run's folder was not cleared"
 
 
+def test_what_a_killed_run_left_beside_the_folder_is_removed_and_nothing_else(tmp_path):
+    out = tmp_path / "out"
+    with output_folder(out, command="sdtm") as tmp:
+        write(tmp, {"a.txt": "a"})
+    leftover = tmp_path / ".out.cdisc-build-abcd1234"  # a previous output half removed when a kill came
+    write(leftover, {"sub/b.txt": "b"})
+    mine = tmp_path / ".out.cdisc-build-notes"  # not a name the toolkit makes
+    write(mine, {"n.txt": "n"})
+    with output_folder(out, command="sdtm") as tmp:
+        write(tmp, {"a.txt": "a2"})
+    assert not leftover.exists()
+    assert snapshot(mine) == {"n.txt": b"n"}
+
+
 def test_check_output_folder_writes_nothing(tmp_path):
     check_output_folder(tmp_path / "a" / "b", command="sdtm")
     assert list(tmp_path.iterdir()) == []
