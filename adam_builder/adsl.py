@@ -220,11 +220,13 @@ def derive_var_lstalvdt(adsl: pd.DataFrame, *, sources: dict[str, pd.DataFrame],
     return out
 
 
-def derive_vars_death(adsl: pd.DataFrame, *, ds: pd.DataFrame, ae: pd.DataFrame,
+def derive_vars_death(adsl: pd.DataFrame, *, ds: pd.DataFrame, ae: pd.DataFrame, dd: pd.DataFrame | None = None,
                       min_date: str | None = "LSTALVDT") -> pd.DataFrame:
     """DTHDT/DTHDTF from DM.DTHDTC (missing day: first of the month; missing month: 01 January;
-    never before ``min_date``), DTHFL, and DTHCAUS: the AEDECOD of a fatal AE, else the DSTERM
-    of the DS death record. LSTALVDT, when present, becomes DTHDT for subjects who died."""
+    never before ``min_date``), DTHFL, and DTHCAUS: the collected primary cause of death (DD
+    DDSTRESC, else DDORRES, of DDTESTCD 'PRCDTH'); for a subject without one, the AEDECOD of a
+    fatal AE, else the DSTERM of the DS death record. LSTALVDT, when present, becomes DTHDT for
+    subjects who died."""
     assert_columns(adsl, ["USUBJID", "DTHDTC"], dataset="ADSL")
     out = adsl.copy()
     bounds = [out[min_date]] if min_date and min_date in out.columns else None
@@ -240,6 +242,12 @@ def derive_vars_death(adsl: pd.DataFrame, *, ds: pd.DataFrame, ae: pd.DataFrame,
         fatal = ae[text(ae["AEOUT"]) == "FATAL"].drop_duplicates("USUBJID").set_index("USUBJID")
         fatal_cause = out["USUBJID"].map(fatal["AEDECOD"])
         cause = fatal_cause.where(fatal_cause.notna(), cause)
+    if dd is not None and not dd.empty and {"DDTESTCD", "DDORRES"} <= set(dd.columns):
+        primary = dd[text(dd["DDTESTCD"]) == "PRCDTH"].drop_duplicates("USUBJID").set_index("USUBJID")
+        result = text(primary["DDSTRESC"]) if "DDSTRESC" in primary.columns else pd.Series(None, index=primary.index)
+        result = result.where(result.notna(), text(primary["DDORRES"]))
+        collected = out["USUBJID"].map(result)
+        cause = collected.where(collected.notna(), cause)
     out["DTHCAUS"] = cause.where(out["DTHDT"].notna() & cause.notna(), None).astype(object)
     if "LSTALVDT" in out.columns:  # the death date is the last date known alive
         out["LSTALVDT"] = out["DTHDT"].where(out["DTHDT"].notna(), out["LSTALVDT"])
@@ -255,8 +263,9 @@ def derive_vars_disposition(adsl: pd.DataFrame, *, ds: pd.DataFrame, subcategory
     treated subjects only when ``treated_only``). Without DSSCAT in DS, every
     disposition event counts as end of study.
     """
+    assert_columns(ds, ["USUBJID", "DSDECOD", "DSSTDTC"], dataset="DS")
     out = adsl.copy()
-    events = ds[text(ds["DSCAT"]) == "DISPOSITION EVENT"] if ds is not None and "DSCAT" in ds.columns else ds.iloc[0:0]
+    events = ds[text(ds["DSCAT"]) == "DISPOSITION EVENT"] if "DSCAT" in ds.columns else ds.iloc[0:0]
     if "DSSCAT" in events.columns:
         events = events[text(events["DSSCAT"]) == subcategory]
     elif subcategory != "END OF STUDY":

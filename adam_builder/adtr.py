@@ -61,7 +61,7 @@ def create_lesion_params(tr: pd.DataFrame, *, tu: pd.DataFrame | None, settings:
         loc = pd.Series(list(zip(rows["USUBJID"], rows[link])), index=rows.index).map(first)
     out = pd.DataFrame({
         "USUBJID": rows["USUBJID"].to_numpy(),
-        "PARAMCD": [f"LDIAM{int(n)}" for n in number],
+        "PARAMCD": np.array([f"LDIAM{int(n)}" for n in number], dtype=object),  # object even with no rows
         "AVAL": value.to_numpy(dtype="float64"),
         "ADT": adt.to_numpy(), "ADTF": adtf.to_numpy(),
         "VISIT": (text(rows["VISIT"]) if "VISIT" in rows.columns else pd.Series(None, index=rows.index)).to_numpy(),

@@ -24,6 +24,7 @@ from specs import check_spec, read_workbook
 from specs.findings import SpecError
 from specs.model import Spec
 
+from .common import AdamInputError
 from .context import ISSUE_COLUMNS, AdamRun
 from .finish import concat_failures
 from .recipes.adae import build_adae
@@ -41,7 +42,15 @@ RECIPES: list[tuple[str, Callable[[AdamRun], pd.DataFrame]]] = [
     ("ADAE", build_adae),
 ]
 # the SDTM datasets the recipes read (DM is required)
-SDTM_INPUTS = ("DM", "SUPPDM", "EX", "DS", "AE", "SUPPAE", "CM", "SV", "TU", "TR", "RS", "TS")
+SDTM_INPUTS = ("DM", "SUPPDM", "EX", "DS", "DD", "AE", "SUPPAE", "CM", "SV", "TU", "TR", "RS", "TS")
+# what each recipe reads: SDTM datasets and the ADaM datasets built before it
+READS = {
+    "ADSL": ("DM", "SUPPDM", "EX", "DS", "DD", "AE", "CM", "SV", "TU", "TR", "RS", "TS"),
+    "ADRS": ("ADSL", "RS", "TU", "TR"),
+    "ADTTE": ("ADSL", "ADRS"),
+    "ADTR": ("ADSL", "ADRS", "TR", "TU"),
+    "ADAE": ("ADSL", "AE", "SUPPAE"),
+}
 
 
 @dataclass
@@ -87,6 +96,10 @@ def build_adam(sdtm: dict[str, pd.DataFrame], *, spec: Spec, settings: AdamSetti
     """Every ADaM dataset of the spec from the SDTM frames."""
     note = progress or (lambda _m: None)
     run = AdamRun(sdtm={k.upper(): v for k, v in sdtm.items()}, spec=spec, settings=settings)
+    dm = run.sdtm.get("DM")
+    if dm is not None and dm.empty:
+        raise AdamInputError("DM has no records: ADSL has one record per DM subject, and every ADaM dataset "
+                             "is derived from ADSL, so none can be derived")
     timings = {}
     for name, recipe in RECIPES:
         if not spec.has_dataset(name):
@@ -95,9 +108,49 @@ def build_adam(sdtm: dict[str, pd.DataFrame], *, spec: Spec, settings: AdamSetti
         start = time.perf_counter()
         run.datasets[name] = recipe(run)
         timings[name] = time.perf_counter() - start
+    _report_empty(run)
     issues = pd.DataFrame(run.issues, columns=ISSUE_COLUMNS)
     return AdamResult(spec=spec, settings=settings, datasets=run.datasets, failures=concat_failures(run.failures),
                       issues=issues, timings=timings)
+
+
+def _empty_sources(run: AdamRun, name: str) -> list[str]:
+    """The empty SDTM datasets an ADaM dataset is derived from, each once: read directly ('TR'),
+    else through another ADaM dataset ('EX (through ADSL)')."""
+    found: dict[str, str | None] = {}
+    todo, seen = [(name, None)], {name}
+    while todo:
+        current, via = todo.pop(0)
+        for source in READS.get(current, ()):
+            if source in READS:
+                if source not in seen:
+                    seen.add(source)
+                    todo.append((source, via or source))
+            elif source in run.sdtm and run.sdtm[source].empty and source not in found:
+                found[source] = via
+    return [s if via is None else f"{s} (through {via})" for s, via in found.items()]
+
+
+def _report_empty(run: AdamRun) -> None:
+    """An issue for each SDTM input that has no records (what reads it), and for each ADaM
+    dataset that came out with none (from which empty inputs): an empty input is valid, the
+    derivations that need its records produce none, and the issue report says so."""
+    for source in SDTM_INPUTS:
+        frame = run.sdtm.get(source)
+        if frame is None or not frame.empty:
+            continue
+        readers = [name for name in run.datasets if source in READS.get(name, ())]
+        run.add_issue(source, None, "empty input",
+                      f"{source} has no records: the derivations of {', '.join(readers) or 'no ADaM dataset'} "
+                      f"that need its records produce none from it")
+    for name, frame in run.datasets.items():
+        if len(frame):
+            continue
+        sources = _empty_sources(run, name)
+        why = (f"its input {', '.join(sources)} has no records" if len(sources) == 1 else
+               f"its inputs {', '.join(sources)} have no records" if sources else
+               "no record of its inputs met its derivations' conditions")
+        run.add_issue(name, None, "no records", f"{name} has no records: {why}")
 
 
 def write_adam(result: AdamResult, out_dir: str | os.PathLike[str], *, formats=("xpt",), inputs=(),

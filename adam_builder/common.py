@@ -14,6 +14,9 @@ class AdamInputError(ValueError):
 def assert_columns(frame: pd.DataFrame, columns, *, dataset: str) -> None:
     """Raise naming the dataset and every missing column."""
     missing = [c for c in columns if c not in frame.columns]
+    if missing and frame.attrs.get("absent"):
+        raise AdamInputError(f"{dataset}: missing column(s) {', '.join(missing)}: the SDTM folder has no "
+                             f"{frame.attrs['absent']} dataset, which the derivation needs")
     if missing:
         raise AdamInputError(f"{dataset}: missing column(s) {', '.join(missing)} "
                              f"(it has {', '.join(map(str, frame.columns)) or 'no columns'})")

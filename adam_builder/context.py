@@ -23,9 +23,14 @@ class AdamRun:
     issues: list[dict] = field(default_factory=list)
 
     def get(self, name: str) -> pd.DataFrame:
-        """An SDTM dataset; an empty frame when the input folder has none."""
+        """An SDTM dataset; an empty frame when the input folder has none (marked so, for
+        common.assert_columns to say the dataset is absent)."""
         frame = self.sdtm.get(name)
-        return frame if frame is not None else pd.DataFrame(columns=["USUBJID"])
+        if frame is not None:
+            return frame
+        absent = pd.DataFrame(columns=["USUBJID"])
+        absent.attrs["absent"] = name
+        return absent
 
     def has(self, name: str) -> bool:
         frame = self.sdtm.get(name)

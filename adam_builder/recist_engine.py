@@ -210,11 +210,14 @@ def create_lesion_records(tu: pd.DataFrame, tr: pd.DataFrame, *, settings: Recis
     out["USUBJID"] = src["USUBJID"].astype(object)
     out["TRLNKID"] = _text(src["TRLNKID"])
     out["TRTESTCD"] = testcd[keep]
-    result = _text(src["TRSTRESC"]) if "TRSTRESC" in src.columns else _text(src["TRORRES"])
-    result = result.where(result.notna(), _text(src["TRORRES"]))
+    standard = _text(src["TRSTRESC"]) if "TRSTRESC" in src.columns else _text(src["TRORRES"])
+    result = standard.where(standard.notna(), _text(src["TRORRES"]))
     out["RESULT"] = result
+    # the size is the standard result: an original result left unconverted (a unit without
+    # conversion) is no measurement, nor is infinity or NaN
     num = pd.to_numeric(_column(src, "TRSTRESN"), errors="coerce")
-    out["NUM"] = num.where(num.notna(), pd.to_numeric(result, errors="coerce")).astype(float)
+    num = num.where(num.notna(), pd.to_numeric(standard, errors="coerce")).astype(float)
+    out["NUM"] = num.where(np.isfinite(num))
     out["NOTDONE"] = (_text(_column(src, "TRSTAT")) == settings.not_done_status).to_numpy()
     out["TRGRPID"] = _text(_column(src, "TRGRPID"))
     link = _column(src, "TRLNKGRP").astype("string").str.strip()

@@ -16,16 +16,25 @@ typed into a derivation:
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 
 from .recist_rules import RecistSettings
 
 
 class SettingsError(ValueError):
-    pass
+    """ADaM settings that cannot be used; ``problems`` holds (setting, what is wrong) pairs."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | tuple = ()):
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 _IMPUTATIONS = ("first", "mid", "last")
+# AdamSettings fields a study may also set in its [recist] table (the response rules count from them)
+RECIST_TABLE_KEYS = ("reference_start", "evaluator")
+# AdamSettings fields that are not keys of the settings tables
+_NOT_TABLE_KEYS = ("recist", "data_cutoff")
 
 
 @dataclass(frozen=True)
@@ -43,17 +52,30 @@ class AdamSettings:
     data_cutoff: str | None = None  # ISO date; DCUTDT when TS gives none
 
     def __post_init__(self) -> None:
-        problems = []
+        problems = []  # (setting, what is wrong)
         if self.response_day_imputation not in _IMPUTATIONS:
-            problems.append(f"response_day_imputation {self.response_day_imputation!r} is not one of {', '.join(_IMPUTATIONS)}")
+            problems.append(("response_day_imputation", f"must be one of {', '.join(_IMPUTATIONS)}"))
         if not self.reference_start or not self.reference_start.endswith("DT"):
-            problems.append(f"reference_start {self.reference_start!r} is not an ADSL date variable (e.g. TRTSDT, RANDDT)")
-        r = self.recist
+            problems.append(("reference_start", "must be an ADSL date variable (e.g. TRTSDT, RANDDT)"))
         for name in ("confirmation_days", "max_ne_between", "sd_min_days", "assessment_interval_days", "window_days"):
-            if getattr(r, name) < 0:
-                problems.append(f"{name} is negative ({getattr(r, name)})")
+            if getattr(self.recist, name) < 0:
+                problems.append((name, "must not be negative"))
         if problems:
-            raise SettingsError("ADaM settings: " + "; ".join(problems))
+            value = {f.name: getattr(self.recist, f.name) for f in dataclasses.fields(RecistSettings)}
+            value.update((f.name, getattr(self, f.name)) for f in dataclasses.fields(self))
+            raise SettingsError("ADaM settings: " + "; ".join(f"{k} {value[k]!r}: {why}" for k, why in problems),
+                                problems)
+
+    @classmethod
+    def table_types(cls) -> dict[str, dict[str, object]]:
+        """The keys of the study settings' ``[recist]`` and ``[adam]`` tables and the type of each.
+
+        The one source of both is the fields of RecistSettings and of this class
+        (specs.study checks a study's settings file against it on load).
+        """
+        own = {k: v for k, v in typing.get_type_hints(cls).items() if k not in _NOT_TABLE_KEYS}
+        recist = typing.get_type_hints(RecistSettings) | {k: own[k] for k in RECIST_TABLE_KEYS}
+        return {"recist": recist, "adam": own}
 
     @property
     def missed_gap_days(self) -> int:
@@ -66,15 +88,14 @@ class AdamSettings:
         """From the ``[recist]`` and ``[adam]`` tables; unknown keys are an error naming them."""
         recist = dict(recist or {})
         adam = dict(adam or {})
-        own = {f.name for f in dataclasses.fields(cls)} - {"recist", "data_cutoff"}
-        rules = {f.name for f in dataclasses.fields(RecistSettings)}
-        kwargs = {k: recist.pop(k) for k in list(recist) if k in ("reference_start", "evaluator")}
-        unknown = [f"[recist] {k}" for k in recist if k not in rules]
-        unknown += [f"[adam] {k}" for k in adam if k not in own]
+        tables = cls.table_types()
+        kwargs = {k: recist.pop(k) for k in list(recist) if k in RECIST_TABLE_KEYS}
+        unknown = [f"[recist] {k}" for k in recist if k not in tables["recist"]]
+        unknown += [f"[adam] {k}" for k in adam if k not in tables["adam"]]
         if unknown:
             raise SettingsError(f"unknown ADaM setting(s): {', '.join(unknown)}; known: [recist] "
-                                f"{', '.join(sorted(rules | {'reference_start', 'evaluator'}))}; "
-                                f"[adam] {', '.join(sorted(own - {'reference_start', 'evaluator'}))}")
+                                f"{', '.join(sorted(tables['recist']))}; "
+                                f"[adam] {', '.join(sorted(set(tables['adam']) - set(RECIST_TABLE_KEYS)))}")
         from_dict = getattr(RecistSettings, "from_dict", None)
         rules_obj = from_dict(recist) if callable(from_dict) else RecistSettings(**recist)
         kwargs.update(adam)

@@ -10,9 +10,22 @@ swimmer), written as one self-contained HTML page with the tables as CSV and xls
     report = build_report(adam_frames, settings=ReportSettings.from_study(config))
     write_report(report, "out/report")
 """
-from .build import AnalysisReport, build_report, read_adam, write_report
 from .settings import ReportSettings, ReportSettingsError
-from .tables import ReportInputError
 
 __all__ = ["AnalysisReport", "ReportInputError", "ReportSettings", "ReportSettingsError", "build_report",
            "read_adam", "write_report"]
+
+# The tables and figures (scipy, matplotlib) load on first use, so that reading the
+# settings alone (specs.study checks a study's [report] table) stays light.
+_LAZY = {"AnalysisReport": "build", "build_report": "build", "read_adam": "build", "write_report": "build",
+         "ReportInputError": "tables"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,14 +8,20 @@
 """
 from __future__ import annotations
 
-import dataclasses
+import typing
 from dataclasses import dataclass
 
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12
+# ReportSettings fields that are not keys of the [report] table (they come from [study])
+_NOT_TABLE_KEYS = ("study_id", "data_cutoff")
 
 
 class ReportSettingsError(ValueError):
-    pass
+    """Report settings that cannot be used; ``problems`` holds (setting, what is wrong) pairs."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | tuple = ()):
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -34,18 +40,25 @@ class ReportSettings:
     data_cutoff: str | None = None
 
     def __post_init__(self) -> None:
-        problems = []
+        problems = []  # (setting, what is wrong)
         if not 0.5 <= self.confidence < 1:
-            problems.append(f"confidence {self.confidence} is not between 0.5 and 1")
+            problems.append(("confidence", "must be at least 0.5 and below 1 (the level of the intervals)"))
         if any(m <= 0 for m in self.rate_months):
-            problems.append(f"rate_months {list(self.rate_months)} must all be positive")
+            problems.append(("rate_months", "must all be positive"))
         for name in ("efficacy_population", "safety_population"):
             if not str(getattr(self, name)).endswith("FL"):
-                problems.append(f"{name} {getattr(self, name)!r} is not an ADSL flag variable (…FL)")
+                problems.append((name, "is not an ADSL flag variable (…FL)"))
         if self.swimmer_max_subjects < 1:
-            problems.append(f"swimmer_max_subjects {self.swimmer_max_subjects} must be at least 1")
+            problems.append(("swimmer_max_subjects", "must be at least 1"))
         if problems:
-            raise ReportSettingsError("report settings: " + "; ".join(problems))
+            raise ReportSettingsError("report settings: " + "; ".join(
+                f"{name} {getattr(self, name)!r}: {why}" for name, why in problems), problems)
+
+    @classmethod
+    def table_types(cls) -> dict[str, object]:
+        """The keys of the study settings' ``[report]`` table and the type of each: this class's fields
+        (specs.study checks a study's settings file against them on load)."""
+        return {k: v for k, v in typing.get_type_hints(cls).items() if k not in _NOT_TABLE_KEYS}
 
     @property
     def level(self) -> str:
@@ -54,13 +67,20 @@ class ReportSettings:
 
     @classmethod
     def from_study(cls, config) -> "ReportSettings":
-        values = dict(config.report)
-        known = {f.name for f in dataclasses.fields(cls)} - {"study_id", "data_cutoff"}
-        unknown = sorted(set(values) - known)
+        return cls.from_table(config.report, study_id=config.study_id, data_cutoff=config.data_cutoff,
+                              where=f"{config.path}: ")
+
+    @classmethod
+    def from_table(cls, table: dict, *, study_id: str = "", data_cutoff: str | None = None,
+                   where: str = "") -> "ReportSettings":
+        """From the values of a ``[report]`` table (lists become tuples); unknown keys are an error."""
+        values = dict(table)
+        types = cls.table_types()
+        unknown = sorted(set(values) - set(types))
         if unknown:
-            raise ReportSettingsError(f"{config.path}: [report] has unknown setting(s) {', '.join(unknown)}; "
-                                      f"known: {', '.join(sorted(known))}")
-        for name in ("rate_months", "related_terms", "withdrawal_actions", "fatal_outcomes"):
-            if name in values:
+            raise ReportSettingsError(f"{where}[report] has unknown setting(s) {', '.join(unknown)}; "
+                                      f"known: {', '.join(sorted(types))}")
+        for name, kind in types.items():
+            if name in values and typing.get_origin(kind) is tuple:
                 values[name] = tuple(values[name])
-        return cls(study_id=config.study_id, data_cutoff=config.data_cutoff, **values)
+        return cls(study_id=study_id, data_cutoff=data_cutoff, **values)

@@ -71,8 +71,9 @@ class KaplanMeier:
         """Event times, S(t), its standard error and log-log interval, numbers at risk and events (a DataFrame)."""
         import pandas as pd
 
-        if self._fit is None:
-            return pd.DataFrame(columns=["time", "survival", "se", "lower", "upper", "at_risk", "events"])
+        if self._fit is None:  # no event: no row, the columns typed as when there are rows
+            return pd.DataFrame({**{c: np.array([], dtype="float64") for c in ("time", "survival", "se", "lower", "upper")},
+                                 "at_risk": np.array([], dtype=int), "events": np.array([], dtype=int)})
         lower, upper = self._loglog(self._fit.surv_prob, self._fit.surv_prob_se)
         return pd.DataFrame({"time": self._fit.surv_times, "survival": self._fit.surv_prob,
                              "se": self._fit.surv_prob_se, "lower": lower, "upper": upper,

@@ -45,6 +45,10 @@ def spec_check(
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero on warnings too."),
     ct: list[Path] = typer.Option([], "--ct", exists=True, dir_okay=False,
                                   help="A controlled terminology CSV to check the NCI codes against (repeatable)."),
+    raw: Optional[Path] = typer.Option(None, "--raw", exists=True, file_okay=False,
+                                       help="A raw EDC export (one CSV per form): every collected field must be read "
+                                            "by a Mapping rule or declared not submitted (the subject column comes "
+                                            "from the study settings beside the workbook)."),
 ) -> None:
     """Check a spec workbook: layout, broken references, orphans, duplicates, names."""
     from specs import SpecLayoutError, SpecReport, load_spec
@@ -60,6 +64,11 @@ def spec_check(
         raise typer.Exit(1)
     if ct:
         result = SpecReport(result.spec, result.findings + tuple(check_against_ct(result.spec, Terminology.read(ct))))
+    if raw is not None:
+        from sdtm_builder.fields import check_raw_fields
+
+        _, raw_findings = check_raw_fields(result.spec, raw, workbook=workbook)
+        result = SpecReport(result.spec, result.findings + tuple(raw_findings))
     spec = result.spec
     console.print(
         f"{workbook}: {len(spec.datasets)} datasets, {len(spec.variables)} variables, "

@@ -89,7 +89,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
                          ("analysis_report.settings", "ReportSettingsError"),
                          ("analysis_report.tables", "ReportInputError"), ("conformance.config", "ConfigError"),
                          ("define_xml.check", "DefineCheckError"), ("submission_export.xpt", "XptRuleError"),
-                         ("submission_export.xpt_native", "XptFormatError"), ("adam_builder.dates", "DateError")):
+                         ("submission_export.xpt_native", "XptFormatError"), ("adam_builder.dates", "DateError"),
+                         ("specs.xmlsafe", "XmlInputError"), ("define_xml.html", "DefineHtmlError")):
         try:
             error = getattr(__import__(module, fromlist=[name]), name)
         except (ImportError, AttributeError):

@@ -66,9 +66,12 @@ def validate_command(
         print_error(console, str(exc))
         raise typer.Exit(2)
     datasets, meta, notes = read_folder(folder, spec=spec_model)
-    for note in notes:
-        print_text(console, f"note: {note}", style="yellow")
-    if not datasets:
+    if not datasets:  # otherwise the notes are printed with the summary
+        for note in notes:
+            print_text(console, f"note: {note}", style="yellow")
+        if notes:
+            print_error(console, f"no dataset in {folder} could be read (see the notes above)")
+            raise typer.Exit(1)
         print_error(console, f"no dataset files (.xpt, .json, .ndjson, .csv, .parquet) in {folder}")
         raise typer.Exit(2)
     try:

@@ -49,6 +49,7 @@ class DatasetMeta:
     variable_lengths: dict = field(default_factory=dict)  # declared storage width (XPT)
     variable_types: dict = field(default_factory=dict)  # 'text' / 'numeric' as stored
     encoding_problem: str | None = None
+    unreadable: str | None = None  # why the file could not be read (its dataset is then not validated)
 
 
 class Context:

@@ -77,8 +77,12 @@ def _attr(el, name: str) -> str | None:
 
 
 def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
-    """What the checks need from a define.xml (any Define-XML version)."""
-    tree = etree.parse(str(path), etree.XMLParser(huge_tree=True, remove_comments=True))
+    """What the checks need from a define.xml (any Define-XML version). A document that declares
+    a DTD or entities, is not well-formed or cannot be read is refused with
+    specs.xmlsafe.XmlInputError (a ValueError) naming the file."""
+    from specs.xmlsafe import parse_xml
+
+    tree = parse_xml(path, huge_tree=True, remove_comments=True)
     root = tree.getroot()
     mdv = next((el for el in root.iter() if isinstance(el.tag, str) and _local(el) == "MetaDataVersion"), None)
     if mdv is None:

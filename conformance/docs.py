@@ -32,7 +32,10 @@ the others are named in the report's notes) and runs, over all of them together:
   FDA business rules (standard "FDA"), ADaMIG 1.3 (CB-ADAM-*);
 - the define.xml checks (CB-DEF-*) when `--define` is given (any Define-XML
   version: every dataset and variable defined and the reverse, labels and
-  lengths equal, codelist terms used in the data defined).
+  lengths equal, codelist terms used in the data defined). The define.xml is
+  parsed without resolving entities, loading a DTD or using the network; one
+  that declares a DTD (a DOCTYPE: external entities, "billion laughs") is
+  refused unread, with a message naming it (exit 2).
 
 Exit status: 0 when nothing at the `--fail-on` severity (default `error`) or worse
 was found, 1 when something was, 2 on bad usage (no dataset files, a bad config).
@@ -51,6 +54,17 @@ was found, 1 when something was, 2 on bad usage (no dataset files, a bad config)
 - **Rules**: every rule with its CORE id and CDISC ids, standard, severity (and
   default), the count of records checked, failed and not applicable, the
   datasets it ran on, its status and the reason of any strictness change.
+
+Validation that cannot run is an error, never a note: a dataset file that
+cannot be read whole (a transport file cut short, a file that differs from the
+`checksums.md5` the toolkit wrote beside it, a damaged Dataset-JSON file) is an
+error finding of CB-XPT-018; a Required variable of SDTMIG 3.4 or ADaMIG 1.3
+absent from a dataset (STUDYID, USUBJID, DOMAIN, --SEQ, the topic variable ...,
+with or without a spec) is an error of CB-SDTM-265 or CB-ADAM-037; and a rule
+that raises on a dataset (a variable it reads is not there) is an error finding
+of that rule naming the dataset and the variable. A rule is "not applicable"
+only where it does not apply: a dataset absent altogether, or an optional
+variable absent.
 
 The files carry no clock time: the same data give byte-identical reports. A
 terminal summary (rich) lists the rules with findings.
@@ -107,8 +121,8 @@ reports them (the issue report does):
 - a CRF value the builder recognises as a synonym of a codelist term and maps
   to it (`Male` -> `M`, `No` -> `N`, `Partial response` -> `PR`, an ECOG
   answer given as its bare code): the SDTM value is the right term;
-- a problem in a field that is not submitted: the free-text comments AECOMM
-  and RSCOMM (long text, Chinese text) are not mapped to any SDTM variable.
+- a comment over 200 characters (AECOMM, RSCOMM): CO holds it whole, the
+  first 200 characters in COVAL and the rest in COVAL1 (SDTMIG 3.4 CO).
 
 ## Findings on the published samples
 

@@ -65,22 +65,27 @@ def run_validation(datasets: dict[str, pd.DataFrame], spec=None, define=None, co
         if severity == "off":
             results.append(RuleResult(rule, "off", 0, 0, 0, (), strict))
             continue
-        total, touched, error = Outcome(), [], None
-        try:
-            if "STUDY" in rule.applies_to:
-                total.add(rule.check(ctx, None, None))
-            else:
-                for name in ctx.names():
-                    if ctx.matches(name, rule.applies_to, rule.excludes):
-                        outcome = rule.check(ctx, name, ctx.datasets[name])
-                        if outcome.checked or outcome.hits:
-                            touched.append(name)
-                        total.add(outcome)
-        except Exception as exc:  # noqa: BLE001 - a broken rule is reported, not raised
-            error = f"{type(exc).__name__}: {exc}"
-            notes.append(f"rule {rule.id} could not run: {error}")
+        total, touched, errors, failed_runs = Outcome(), [], [], []
+        targets = [None] if "STUDY" in rule.applies_to else \
+            [n for n in ctx.names() if ctx.matches(n, rule.applies_to, rule.excludes)]
+        for name in targets:
+            try:
+                outcome = rule.check(ctx, name, ctx.datasets[name] if name is not None else None)
+            except Exception as exc:  # noqa: BLE001 - a rule that cannot run is an error finding, never raised
+                hit, error = _could_not_run(ctx, rule, name, exc)
+                failed_runs.append(hit)
+                errors.append(error)
+                notes.append(f"rule {rule.id} could not run{f' on {name}' if name else ''}: {error}")
+                continue
+            if name is not None and (outcome.checked or outcome.hits):
+                touched.append(name)
+            total.add(outcome)
+        error = "; ".join(errors) or None
         if total.hits:
             pieces.append(_findings(rule, severity, total.hits, records))
+        if failed_runs:
+            pieces.append(_findings(rule, "error", failed_runs, records))
+            touched.extend(h.dataset for h in failed_runs)
         datasets_hit = sorted(set(touched) | {h.dataset for h in total.hits})
         results.append(RuleResult(rule, severity, total.checked, total.failed, total.not_applicable,
                                   tuple(datasets_hit), strict, error))
@@ -92,6 +97,22 @@ def run_validation(datasets: dict[str, pd.DataFrame], spec=None, define=None, co
         findings = findings.drop(columns=["_rank", "_row"]).reset_index(drop=True)
     sources = {n: m.path for n, m in ctx.meta.items() if m.path}
     return ValidationReport(findings, results, {n: len(f) for n, f in sorted(ctx.datasets.items())}, sources, notes)
+
+
+def _could_not_run(ctx: Context, rule: Rule, name: str | None, exc: Exception) -> tuple[Hit, str]:
+    """The error finding of a rule that raised on a dataset: a variable it reads that is not
+    there (KeyError), named with the dataset that lacks it, or the error itself."""
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
+        column = exc.args[0]
+        lacking = [n for n in ([name] if name else []) + ["DM"]
+                   if n in ctx.datasets and column not in ctx.datasets[n].columns]
+        if lacking:
+            where = lacking[0]
+            detail = (f"the rule could not run: it reads {column}, which {where} lacks "
+                      f"(validation of {name or 'the study'} by this rule is incomplete)")
+            return Hit(name or where, None, column, [column], detail), f"{where} has no {column}"
+    error = f"{type(exc).__name__}: {exc}"
+    return Hit(name or "STUDY", None, None, [None], f"the rule could not run: {error}"), error
 
 
 class _RecordKeys:

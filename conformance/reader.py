@@ -31,6 +31,8 @@ def dataset_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Path], list
         ext = path.suffix.lower().lstrip(".")
         if not path.is_file() or ext not in FORMATS or path.name.lower().startswith("define"):
             continue
+        if path.name.startswith("."):  # hidden: the toolkit's own marker (.cdisc-build.json), never a dataset
+            continue
         found.setdefault(path.stem.upper(), []).append(path)
     chosen, notes = {}, []
     for name in list(found):
@@ -65,8 +67,11 @@ def read_folder(folder, spec=None) -> tuple[dict[str, pd.DataFrame], dict[str, D
     for name, path in files.items():
         try:
             frame, info = read_file(path, spec=spec, name=name)
-        except Exception as exc:  # noqa: BLE001 - one unreadable file is reported, the rest validated
-            notes.append(f"{path.name} could not be read: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one unreadable file is an error finding, the rest validated
+            reason = str(exc) if isinstance(exc, (OSError, ValueError)) else f"{type(exc).__name__}: {exc}"
+            notes.append(f"{path.name} could not be read: {reason}")
+            size = path.stat().st_size if path.exists() else None
+            meta[name] = DatasetMeta(name, str(path), path.suffix.lower().lstrip("."), None, size, unreadable=reason)
             continue
         datasets[name] = frame
         meta[name] = info
@@ -87,6 +92,7 @@ def read_file(path, spec=None, name: str | None = None) -> tuple[pd.DataFrame, D
         lengths = {k: v for k, v in m.lengths.items() if types.get(k) == "text"}
         label = m.label if m.label is not None or ext == "parquet" else ""
         return frame, DatasetMeta(name, str(path), ext, label, size, dict(m.labels), lengths, types, problem)
+    _check_manifest(path)
     if ext == "xpt":
         return _read_xpt(path, name, size)
     if ext in ("json", "ndjson"):
@@ -97,6 +103,16 @@ def read_file(path, spec=None, name: str | None = None) -> tuple[pd.DataFrame, D
     if ext == "csv":
         return _read_csv(path, name, size, spec)
     raise ValueError(f"{path}: not a dataset file ({', '.join(FORMATS)})")
+
+
+def _check_manifest(path: Path) -> None:
+    """A file the checksums.md5 of a folder above it lists with another MD5 is refused, naming it
+    (the shared reader checks the files it reads itself)."""
+    from specs.outputs import manifest_problem
+
+    problem = manifest_problem(path)
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def _shared_reader():
@@ -111,6 +127,9 @@ def _shared_reader():
 def _read_xpt(path: Path, name: str, size: int):
     import pyreadstat
 
+    if size % 80:
+        raise ValueError(f"{path}: {size:,} bytes are not a whole number of 80-byte transport records: "
+                         f"the file was cut short")
     problem = None
     try:
         frame, m = pyreadstat.read_xport(str(path))

@@ -1503,3 +1503,170 @@ add("CB-FDA-019", "warning", "ETHNIC is HISPANIC OR LATINO when the collected et
     ("DM",), _supp_mapped("CETHNIC", "SPANISH ORIGIN", "ETHNIC", "HISPANIC OR LATINO"), core="CORE-000746", ids="FB5801")
 add("CB-FDA-020", "warning", "RACE is BLACK OR AFRICAN AMERICAN when the collected race (SUPPDM.CRACE) is HATIAN or NEGRO", FDA,
     ("DM",), _supp_mapped("CRACE", "HATIAN or NEGRO", "RACE", "BLACK OR AFRICAN AMERICAN"), core="CORE-000747", ids="FB6001")
+
+
+def _required_present(ctx, name, frame):
+    from .required import missing_required, sdtm_required
+
+    required = sdtm_required(ctx, name)
+    out = Outcome(len(required), 0)
+    for variable in missing_required(frame.columns, required):
+        out.hits.append(Hit(name, None, variable, [variable], f"{name} has no {variable}, a Required variable "
+                            f"(SDTMIG 3.4): the rules that read it cannot run on {name}"))
+    return out
+
+
+add("CB-SDTM-265", "error", "Every Required variable of SDTMIG 3.4 is in the dataset", SD, ("SDTM",), _required_present,
+    core="CORE-000355", ids="CG0014")
+
+
+# ---------------------------------------------------------------------------
+# Eligibility (IE), comments (CO), death details (DD), subject status (SS) and
+# the planned visits of SV (SVPRESP / SVOCCUR)
+# ---------------------------------------------------------------------------
+add("CB-SDTM-280", "error", "IEORRES is 'N' for an inclusion criterion (IECAT INCLUSION)", SD, ("IE",),
+    c.when_value("IECAT", ("INCLUSION",), "IEORRES", "one of", ("N",)), core="CORE-000001", ids="CG0176")
+add("CB-SDTM-281", "error", "IEORRES is 'Y' for an exclusion criterion (IECAT EXCLUSION)", SD, ("IE",),
+    c.when_value("IECAT", ("EXCLUSION",), "IEORRES", "one of", ("Y",)), core="CORE-000011", ids="CG0175")
+add("CB-SDTM-282", "error", "IESTRESC equals IEORRES", SD, ("IE",),
+    c.record_rule(("IESTRESC", "IEORRES"), lambda v: text(v["IESTRESC"]) != text(v["IEORRES"]), "IESTRESC",
+                  show=("IEORRES", "IESTRESC")), core="CORE-000025", ids="CG0177")
+add("CB-SDTM-283", "error", "IETEST is a criterion of TI (TI.IETEST)", SD, ("IE",),
+    c.in_reference("IETEST", "TI"), core="CORE-000227", ids="CG0178")
+add("CB-SDTM-284", "error", "IETESTCD is a criterion of TI (TI.IETESTCD)", SD, ("IE",),
+    c.in_reference("IETESTCD", "TI"), core="CORE-000228", ids="CG0179")
+
+
+def _rdomain_when_idvarval(ctx, name, frame):
+    v = Vars(ctx, name, frame)
+    if not v.present("IDVARVAL"):
+        return not_applicable(frame)
+    app = filled(v["IDVARVAL"])
+    bad = app & (blank(v["RDOMAIN"]) if v.present("RDOMAIN") else True)
+    out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+    if bad.any():
+        out.hits.append(hit(v, bad, "IDVARVAL", detail="RDOMAIN is null" if v.present("RDOMAIN") else "no RDOMAIN"))
+    return out
+
+
+add("CB-SDTM-285", "error", "A comment with IDVARVAL names its RDOMAIN", SD, ("CO",), _rdomain_when_idvarval,
+    core="CORE-000017", ids="CG0166")
+add("CB-SDTM-286", "error", "IDVAR is null when RDOMAIN is null", SD, ("CO",),
+    c.record_rule(("IDVAR", "RDOMAIN"), lambda v: filled(v["IDVAR"]), "IDVAR", applicable=lambda v: blank(v["RDOMAIN"]),
+                  show=("RDOMAIN", "IDVAR")), core="CORE-000090", ids="CG0164")
+add("CB-SDTM-287", "error", "IDVAR is populated when RDOMAIN is (but DM)", SD, ("CO",),
+    c.record_rule(("RDOMAIN", "IDVAR"), lambda v: blank(v["IDVAR"]), "IDVAR",
+                  applicable=lambda v: filled(v["RDOMAIN"]) & (text(v["RDOMAIN"]) != "DM"), show=("RDOMAIN", "IDVAR")),
+    core="CORE-000158", ids="CG0163")
+
+
+def _idvar_in_rdomain(ctx, name, frame):
+    v = Vars(ctx, name, frame)
+    if not (v.present("IDVAR") and v.present("RDOMAIN")):
+        return not_applicable(frame)
+    app = filled(v["IDVAR"]) & filled(v["RDOMAIN"])
+    columns = {d: set(ctx.frame(d).columns) if ctx.frame(d) is not None else None for d in set(text(v["RDOMAIN"][app]))}
+    pairs = zip(text(v["RDOMAIN"]), text(v["IDVAR"]))
+    bad = app & pd.Series([columns.get(d) is None or var not in columns[d] for d, var in pairs], index=frame.index)
+    detail = [f"{d} is not in the study" if columns.get(d) is None else f"{d} has no variable {var}"
+              for d, var in zip(text(v["RDOMAIN"]), text(v["IDVAR"]))]
+    out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+    if bad.any():
+        out.hits.append(hit(v, bad, "IDVAR", show=("RDOMAIN", "IDVAR"), detail=detail))
+    return out
+
+
+add("CB-SDTM-288", "error", "IDVAR of a comment is a variable of the dataset RDOMAIN names", SD, ("CO",),
+    _idvar_in_rdomain, core="CORE-000953", ids="CG0370")
+
+
+def _planned(v: Vars) -> pd.Series:
+    """The records of a planned visit (SVPRESP 'Y'); none in a dataset without SVPRESP."""
+    return text(v["SVPRESP"]) == "Y" if v.present("SVPRESP") else pd.Series(False, index=v.frame.index)
+
+
+add("CB-SDTM-289", "error", "SVPRESP is 'Y' or null", SD, ("SV",), c.value_in("SVPRESP", ("Y",)),
+    core="CORE-000037", ids="CG0653")
+add("CB-SDTM-290", "error", "SVOCCUR is null unless SVPRESP is 'Y' (a planned visit)", SD, ("SV",),
+    c.record_rule(("SVOCCUR", "SVPRESP"), lambda v: text(v["SVPRESP"]) != "Y", "SVOCCUR",
+                  applicable=lambda v: filled(v["SVOCCUR"]), show=("SVPRESP", "SVOCCUR")), core="CORE-000038", ids="CG0654")
+add("CB-SDTM-291", "error", "VISITDY is null for an unplanned visit (SVPRESP null)", SD, ("SV",),
+    c.record_rule(("SVPRESP", "VISITDY"), lambda v: filled(v["VISITDY"]), "VISITDY",
+                  applicable=lambda v: blank(v["SVPRESP"]), show=("SVPRESP", "VISITDY")), core="CORE-000035", ids="CG0658")
+add("CB-SDTM-292", "error", "The VISIT of a planned visit (SVPRESP 'Y') is a visit of TV", SD, ("SDTM",),
+    c.in_reference("VISIT", "TV", applicable=_planned), core="CORE-000036; CORE-000269", ids="CG0657;CG0031",
+    excludes=("TV",))
+add("CB-SDTM-293", "error", "The VISITNUM of a planned visit (SVPRESP 'Y') is a visit of TV", SD, ("SDTM",),
+    c.in_reference("VISITNUM", "TV", applicable=_planned), core="CORE-000039; CORE-000270", ids="CG0655;CG0033",
+    excludes=("TV",))
+def _unplanned_not_in_tv(ctx, name, frame):
+    tv = ctx.frame("TV")
+    if tv is None or "VISITNUM" not in tv.columns:
+        return not_applicable(frame)
+    planned = set(text(tv["VISITNUM"])) - {""}
+    return c.record_rule(("SVPRESP", "VISITNUM"), lambda v: text(v["VISITNUM"]).isin(planned), "VISITNUM",
+                         applicable=lambda v: blank(v["SVPRESP"]) & filled(v["VISITNUM"]),
+                         show=("SVPRESP", "VISITNUM"))(ctx, name, frame)
+
+
+add("CB-SDTM-294", "error", "The VISITNUM of an unplanned visit (SVPRESP null) is not a visit of TV", SD, ("SV",),
+    _unplanned_not_in_tv, core="CORE-000040", ids="CG0656")
+
+
+def _dthfl_when(source: str, where, what: str):
+    """DM: DTHFL is 'Y' for every subject with a `source` record where `where` holds."""
+
+    def check(ctx, name, frame):
+        v = Vars(ctx, name, frame)
+        ref = ctx.frame(source)
+        if ref is None or "USUBJID" not in ref.columns or "USUBJID" not in frame.columns:
+            return not_applicable(frame)
+        try:
+            ref = ref[where(ref).fillna(False).astype(bool)]
+        except KeyError:
+            return not_applicable(frame)
+        app = text(frame["USUBJID"]).isin(set(text(ref["USUBJID"])))
+        bad = app & ((text(v["DTHFL"]) != "Y") if v.present("DTHFL") else True)
+        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+        if bad.any():
+            out.hits.append(hit(v, bad, "DTHFL" if v.present("DTHFL") else None, detail=f"the subject has {what}"))
+        return out
+
+    return check
+
+
+add("CB-SDTM-295", "error", "DTHFL is 'Y' for a subject with death details (DD)", SD, ("DM",),
+    _dthfl_when("DD", lambda dd: pd.Series(True, index=dd.index), "a DD record"), core="CORE-000108", ids="CG0133;FB0602")
+add("CB-SDTM-296", "error", "DTHFL is 'Y' for a subject whose status is DEAD (SS)", SD, ("DM",),
+    _dthfl_when("SS", lambda ss: text(ss["SSSTRESC"]) == "DEAD", "SSSTRESC 'DEAD' in SS"), core="CORE-000008",
+    ids="CG0132;FB0601")
+
+
+def _dead_not_before_last_ds(ctx, name, frame):
+    v = Vars(ctx, name, frame)
+    ds = ctx.frame("DS")
+    if ds is None or not {"USUBJID", "DSSTDTC"} <= set(ds.columns) or not (v.present("SSSTRESC") and v.present("SSDTC")):
+        return not_applicable(frame)
+    dated = ds[filled(ds["DSSTDTC"])]
+    latest = {}
+    for subject, value in zip(text(dated["USUBJID"]), text(dated["DSSTDTC"])):
+        if value.isascii() and value[:4].isdigit() and value > latest.get(subject, ""):
+            latest[subject] = value
+    last = text(frame["USUBJID"]).map(latest)
+    app = (text(v["SSSTRESC"]) == "DEAD") & filled(v["SSDTC"]) & last.notna()
+    bad = app & dtc_after(last.where(last.notna(), ""), v["SSDTC"])
+    out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
+    if bad.any():
+        out.hits.append(hit(v, bad, "SSDTC", detail="the subject's last DS.DSSTDTC is " + last.fillna("")))
+    return out
+
+
+add("CB-SDTM-297", "error", "A status DEAD is not dated before the subject's last disposition (DS.DSSTDTC)", SD, ("SS",),
+    _dead_not_before_last_ds, core="CORE-000178", ids="CG0172")
+add("CB-SDTM-298", "error", "A subject whose status is DEAD has a DS record with DSDECOD 'DEATH'", SD, ("SS",),
+    c.subject_has_record("DS", lambda ds: text(ds["DSDECOD"]) == "DEATH", lambda v: text(v["SSSTRESC"]) == "DEAD",
+                         "SSSTRESC", "DS record with DSDECOD 'DEATH'"), core="CORE-000251", ids="CG0067;FB0614")
+add("CB-SDTM-299", "error", "A status DEAD is dated on or after the date of death (DM.DTHDTC)", SD, ("SS",),
+    c.record_rule(("SSSTRESC", "SSDTC", "DM.DTHDTC"), lambda v: dtc_after(v["DM.DTHDTC"], v["SSDTC"]), "SSDTC",
+                  applicable=lambda v: text(v["SSSTRESC"]) == "DEAD", show=("SSDTC", "DM.DTHDTC")),
+    core="CORE-000259", ids="CG0171;FB0613")

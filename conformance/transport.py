@@ -353,3 +353,18 @@ def _lost_characters(s: str) -> bool:
 add("CB-XPT-016", "warning", "Text values hold no '?' standing for characters lost in a conversion to ASCII", TR,
     ("ALL",), _value_rule(_lost_characters, lambda s: f"{s.count('?')} '?' in {s[:40]!r}: the text was not ASCII; "
                           "translate it (FDA TCG 4.1.1.3) rather than replace its characters"))
+
+
+def _read_whole(ctx, name, frame):
+    files = sorted(ctx.meta.items())
+    out = Outcome(len(files), 0)
+    for dataset, meta in files:
+        if meta.unreadable:
+            base = (meta.path or dataset).replace("\\", "/").rsplit("/", 1)[-1]
+            out.hits.append(Hit(dataset, None, None, [base], f"the file could not be read, so {dataset} was not "
+                                f"validated: {meta.unreadable}"))
+    return out
+
+
+add("CB-XPT-018", "error", "Every dataset file reads whole (not cut short, changed after it was written, or unreadable)",
+    TR, ("STUDY",), _read_whole)

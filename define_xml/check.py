@@ -16,6 +16,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from specs.xmlsafe import XmlInputError, parse_xml
+
 from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS
 
 
@@ -23,7 +25,7 @@ from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS
 class DefineIssue:
     """One problem of a define.xml: kind, OID, the element and its line, a message."""
 
-    kind: str  # schema | broken-reference | unused-definition | duplicate-oid
+    kind: str  # schema | broken-reference | unused-definition | duplicate-oid | unreadable
     oid: str | None
     element: str | None
     line: int | None
@@ -61,13 +63,16 @@ def _schema(arm: bool):
 
 
 def _parse(source) -> etree._ElementTree:
+    """A tree, or a path or bytes parsed safely (specs.xmlsafe): a document that declares a DTD or
+    entities, is not well-formed or cannot be read is a DefineCheckError naming the file."""
     if isinstance(source, etree._ElementTree):
         return source
     if isinstance(source, etree._Element):
         return etree.ElementTree(source)
-    if isinstance(source, (bytes, bytearray)):
-        return etree.ElementTree(etree.fromstring(bytes(source), etree.XMLParser(remove_blank_text=False)))
-    return etree.parse(str(source))
+    try:
+        return parse_xml(source, source_name="define.xml" if isinstance(source, (bytes, bytearray)) else None)
+    except XmlInputError as exc:
+        raise DefineCheckError(exc.source, [DefineIssue("unreadable", None, None, None, exc.reason)]) from None
 
 
 def uses_arm(tree: etree._ElementTree) -> bool:

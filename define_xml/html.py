@@ -7,6 +7,7 @@ from pathlib import Path
 from lxml import etree
 
 from specs.fileio import atomic_write_bytes
+from specs.xmlsafe import XmlInputError, parse_xml
 
 
 class DefineHtmlError(RuntimeError):
@@ -26,9 +27,13 @@ def render_html(define_path: str | os.PathLike[str]) -> bytes:
 
     renderer = DefineHtml(Path(define_path))
     try:
-        xslt = etree.XSLT(etree.parse(str(renderer.xslt)))
-        result = xslt(etree.parse(str(renderer.define)))
-    except (etree.XSLTApplyError, etree.XMLSyntaxError, etree.XSLTParseError) as exc:
+        document = parse_xml(renderer.define, source_name=define_path)
+    except XmlInputError as exc:
+        raise DefineHtmlError(f"{exc}; define.html was not rendered") from None
+    try:
+        xslt = etree.XSLT(parse_xml(renderer.xslt))
+        result = xslt(document)
+    except (etree.XSLTApplyError, etree.XMLSyntaxError, etree.XSLTParseError, XmlInputError) as exc:
         raise DefineHtmlError(f"{define_path}: define.html could not be rendered: {exc}") from exc
     html = etree.tostring(result, pretty_print=True, method="html", encoding="UTF-8")
     if not html:

@@ -14,6 +14,7 @@ import os
 from lxml import etree
 
 from specs import model as m
+from specs.xmlsafe import parse_xml
 
 from . import oids
 from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS, XLINK_NS
@@ -325,7 +326,10 @@ class _Reader:
 
 
 def read_define(path: str | os.PathLike[str]) -> tuple[m.Spec, list[str]]:
-    """A define.xml (2.0 or 2.1) as a Spec, with notes on what could not be taken."""
-    tree = etree.parse(str(path))
+    """A define.xml (2.0 or 2.1) as a Spec, with notes on what could not be taken.
+
+    Raises specs.xmlsafe.XmlInputError (a ValueError) naming the file when it declares a
+    DTD or entities (refused unread), is not well-formed or cannot be read."""
+    tree = parse_xml(path)
     reader = _Reader(tree, str(path))
     return reader.spec(), reader.notes

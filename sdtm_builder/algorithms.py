@@ -18,15 +18,19 @@ file, subject, row and field; the record is never dropped here.
 | hardcode_ct     | the rule's Value, a term of the codelist                       |
 | assign_datetime | the raw date (+ time) as ISO 8601, partial kept partial;       |
 |                 | `format=MM/DD/YYYY|YYYY` tries the formats in turn            |
-| assign_number   | the raw field as a number                                      |
+| assign_number   | the raw field as a finite number (inf, nan: an error, null)    |
 | concat          | the rule's Value as a template of {FIELD} or {VARIABLE} names  |
 | convert_unit    | a mapped result (`from=VARIABLE`) in its unit (`unit=VARIABLE`)|
-|                 | converted to the unit in Value (in -> cm, LB -> kg, F -> C ...);|
-|                 | `as=text` gives the number as text, `digits=N` rounds (def. 2) |
+|                 | converted to the unit in Value (cm -> mm, in -> cm, LB -> kg,  |
+|                 | F -> C: UNITS); `as=text` gives the number as text, `as=unit`  |
+|                 | the unit where the result was converted; `digits=N` rounds a   |
+|                 | converted number (default 2); what cannot be converted is an   |
+|                 | error and null                                                 |
 | decode_ct       | the decode, in the codelist, of an already mapped variable      |
 | condition_add   | no value: selects the raw rows that make the record set        |
 | not_submitted   | no value: raw rows (of Form, where Condition) deliberately not |
-|                 | submitted, with the reason in Comment                          |
+|                 | submitted, with the reason in Comment; with a Field, that raw  |
+|                 | field of Form is not submitted (fields.py accounts for fields) |
 """
 from __future__ import annotations
 
@@ -268,16 +272,46 @@ def assign_datetime(inp: RuleInput) -> pd.Series:
     return parsed.iso
 
 
+def read_numbers(texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(numbers, not a number, not finite) of texts: a finite number where the text is one,
+    NaN elsewhere. 'inf', '-Infinity', 'nan' and '1e999' read as numbers but are not
+    results: they are flagged `not finite` (and left NaN); other text that is no
+    number is flagged `not a number`. A null is neither."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(texts, dtype=object), dtype=object), use_na_sentinel=True)
+    texts = np.append(np.asarray(uniques, dtype=object), None)  # each distinct text read once; null last (code -1)
+    numbers = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").astype("float64").to_numpy()
+    present = np.array([t is not None and not (isinstance(t, str) and not t.strip()) for t in texts], dtype=bool)
+    finite = np.isfinite(numbers)
+    not_finite = present & ~finite & np.array([_reads_as_float(t) for t in texts], dtype=bool)
+    not_number = present & ~finite & ~not_finite
+    return np.where(finite, numbers, np.nan)[codes], not_number[codes], not_finite[codes]
+
+
+def _reads_as_float(text) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _report_numbers(inp: RuleInput, values: pd.Series, not_number: pd.Series, not_finite: pd.Series, field) -> None:
+    """The results that are not numbers, or not finite ones, each an error naming its raw field."""
+    for bad, kind, message in ((not_number, "not a number", "expected a number"),
+                               (not_finite, "not a finite number",
+                                "infinity or NaN is not a result; the value stays as collected in --ORRES")):
+        if bad.any():
+            inp.issues.add_rows(inp.rows, bad, severity="error", kind=kind, field=field, value=values,
+                                dataset=inp.rule.dataset, variable=inp.rule.variable, action="left null", message=message)
+
+
 @algorithm("assign_number")
 def assign_number(inp: RuleInput) -> pd.Series:
     codes, cleaned = _rows_distinct(inp, _field(inp))  # each distinct text read once
-    numbers = pd.to_numeric(pd.Series(cleaned, dtype=object), errors="coerce").astype("float64").to_numpy()
-    bad = pd.Series((pd.notna(cleaned) & np.isnan(numbers))[codes], index=inp.rows.index)
-    if bad.any():
-        inp.issues.add_rows(inp.rows, bad, severity="error", kind="not a number", field=inp.rule.field,
-                            value=pd.Series(cleaned[codes], index=inp.rows.index, dtype=object),
-                            dataset=inp.rule.dataset, variable=inp.rule.variable,
-                            action="left null", message="expected a number")
+    numbers, not_number, not_finite = read_numbers(cleaned)
+    _report_numbers(inp, pd.Series(cleaned[codes], index=inp.rows.index, dtype=object),
+                    pd.Series(not_number[codes], index=inp.rows.index), pd.Series(not_finite[codes], index=inp.rows.index),
+                    inp.rule.field)
     return pd.Series(numbers[codes], index=inp.rows.index, dtype="float64")
 
 
@@ -310,42 +344,51 @@ def concat(inp: RuleInput) -> pd.Series:
     return pd.Series(np.where(missing, None, out)[combination], index=inp.rows.index, dtype=object)
 
 
-# Unit conversions between CDISC UNIT terms: (from, to) -> function. Keys are upper case.
-UNIT_CONVERSIONS: dict[tuple[str, str], Callable[[float], float]] = {
-    ("IN", "CM"): lambda x: x * 2.54,
-    ("CM", "IN"): lambda x: x / 2.54,
-    ("M", "CM"): lambda x: x * 100.0,
-    ("CM", "M"): lambda x: x / 100.0,
-    ("LB", "KG"): lambda x: x * 0.45359237,
-    ("KG", "LB"): lambda x: x / 0.45359237,
-    ("G", "KG"): lambda x: x / 1000.0,
-    ("KG", "G"): lambda x: x * 1000.0,
-    ("F", "C"): lambda x: (x - 32.0) * 5.0 / 9.0,
-    ("C", "F"): lambda x: x * 9.0 / 5.0 + 32.0,
-    ("KPA", "MMHG"): lambda x: x * 7.50061683,
-    ("MMHG", "KPA"): lambda x: x / 7.50061683,
+# Units the conversions know: CDISC UNIT submission values (upper case) by dimension, each as
+# (factor, offset) to the dimension's base unit: base = value * factor + offset.
+UNITS: dict[str, dict[str, tuple[float, float]]] = {
+    "length": {"UM": (0.001, 0.0), "MM": (1.0, 0.0), "CM": (10.0, 0.0), "M": (1000.0, 0.0),
+               "IN": (25.4, 0.0), "FT": (304.8, 0.0)},
+    "mass": {"UG": (1e-6, 0.0), "MG": (0.001, 0.0), "G": (1.0, 0.0), "KG": (1000.0, 0.0),
+             "LB": (453.59237, 0.0), "OZ": (28.349523125, 0.0)},
+    "volume": {"UL": (0.001, 0.0), "ML": (1.0, 0.0), "DL": (100.0, 0.0), "L": (1000.0, 0.0)},
+    "pressure": {"MMHG": (1.0, 0.0), "KPA": (7.50061683, 0.0)},
+    "temperature": {"C": (1.0, 0.0), "F": (5.0 / 9.0, -32.0 * 5.0 / 9.0), "K": (1.0, -273.15)},
 }
+_DIMENSION = {unit: (dimension, scale) for dimension, units in UNITS.items() for unit, scale in units.items()}
+
+
+def unit_conversion(source: str, target: str) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The function taking numbers in `source` to `target` (units as CDISC writes them, any case);
+    None when the units are not of one dimension of UNITS (or either is unknown)."""
+    a, b = _DIMENSION.get(source.strip().upper()), _DIMENSION.get(target.strip().upper())
+    if a is None or b is None or a[0] != b[0]:
+        return None
+    (fa, oa), (fb, ob) = a[1], b[1]
+    return lambda x: (np.asarray(x, dtype="float64") * fa + oa - ob) / fb
 
 
 def convert_units(values: pd.Series, units: pd.Series, target: str, digits: int = 2) -> tuple[pd.Series, pd.Series]:
     """(numbers in `target` unit, mask of values that could not be converted).
 
-    A value already in the target unit is kept; a value whose unit has no
-    conversion to the target, or that is not a number, is missing and flagged.
+    A value already in the target unit is kept as it is; one in another unit
+    of the same dimension is converted and rounded to `digits` decimals; one
+    whose unit has no conversion to the target (or no unit), or that is not a
+    finite number, is missing and flagged.
     """
-    number = pd.to_numeric(values, errors="coerce").astype("float64")
-    unit = units.map(lambda u: u.strip().upper() if isinstance(u, str) else None)
+    number, _, _ = read_numbers(values.to_numpy(dtype=object))
+    number = pd.Series(number, index=values.index, dtype="float64")
+    unit = units.map(lambda u: u.strip().upper() if isinstance(u, str) and u.strip() else None)
     to = target.strip().upper()
     out = pd.Series(np.nan, index=values.index, dtype="float64")
     same = unit == to
     out[same] = number[same]
     for source in unit[~same].dropna().unique():
-        fn = UNIT_CONVERSIONS.get((source, to))
+        fn = unit_conversion(source, to)
         if fn is None:
             continue
         rows = unit == source
-        out[rows] = fn(number[rows])
-    out = out.round(digits)
+        out[rows] = np.round(fn(number[rows].to_numpy()), digits)
     failed = values.notna() & out.isna()
     return out, failed
 
@@ -355,18 +398,83 @@ def number_as_text(number: pd.Series) -> pd.Series:
     return number.map(lambda v: None if pd.isna(v) else format(float(v), ".10g")).astype(object)
 
 
+CONVERT_AS = ("number", "text", "unit")
+
+
 @algorithm("convert_unit")
 def convert_unit(inp: RuleInput) -> pd.Series:
+    """The result `from` in its unit `unit` (mapped variables) in the unit of Value: as a
+    number (--STRESN), as text (`as=text`, --STRESC) or the unit itself (`as=unit`,
+    --STRESU: Value where the result was converted, null where it could not be).
+
+    Every result that cannot be converted (not a finite number, no unit, a unit
+    without conversion to Value) is an error naming the raw field; it is left
+    null, never relabelled. Several rules converting the same result (STRESC,
+    STRESN, STRESU) report it once, by the first of them.
+    """
     rule = inp.rule
     values = inp.mapped[rule.parameter("from")]
-    units = inp.mapped[rule.parameter("unit")] if rule.parameter("unit") else pd.Series(rule.value, index=values.index)
+    if rule.parameter("unit"):
+        units = inp.mapped[rule.parameter("unit")]
+    else:
+        units = pd.Series(rule.value, index=values.index, dtype=object)
     out, failed = convert_units(values, units, rule.value, int(rule.parameter("digits", "2")))
-    if failed.any():
-        inp.issues.add_rows(inp.rows, failed, severity="error", kind="no unit conversion", field=None,
-                            value=values.astype(str) + " " + units.astype(str), dataset=rule.dataset,
-                            variable=rule.variable, action="left null",
-                            message=f"no conversion of this value and unit to {rule.value}")
-    return number_as_text(out) if rule.parameter("as") == "text" else out
+    if failed.any() and _first_conversion_of(inp.spec, rule):
+        _report_conversions(inp, values, units, failed)
+    form = rule.parameter("as", "number")
+    if form == "text":
+        return number_as_text(out)
+    if form == "unit":
+        return pd.Series(np.where(out.notna(), rule.value, None), index=out.index, dtype=object)
+    return out
+
+
+def _conversion_key(rule: MappingRule) -> tuple:
+    return (rule.dataset, rule.form, rule.parameter("record", rule.form), rule.condition, rule.parameter("from"),
+            rule.parameter("unit"), rule.value)
+
+
+def _first_conversion_of(spec: Spec, rule: MappingRule) -> bool:
+    """Whether `rule` is the first convert_unit rule of the Mapping sheet that converts its result."""
+    key = _conversion_key(rule)
+    first = next((r for r in spec.mapping_for(rule.dataset) if r.algorithm == "convert_unit" and _conversion_key(r) == key), rule)
+    return first == rule
+
+
+def _source_field(inp: RuleInput, variable: str | None) -> str | None:
+    """The raw field the Mapping rule of `variable` (same dataset, form and condition, else any condition) reads."""
+    if not variable:
+        return None
+    rules = [r for r in inp.spec.mapping_for(inp.rule.dataset)
+             if r.variable == variable and r.form == inp.rule.form and r.field]
+    same = [r for r in rules if r.condition == inp.rule.condition]
+    found = (same or rules)[:1]
+    return found[0].field if found else None
+
+
+def _report_conversions(inp: RuleInput, values: pd.Series, units: pd.Series, failed: pd.Series) -> None:
+    rule = inp.rule
+    value_field = _source_field(inp, rule.parameter("from")) or rule.parameter("from")
+    unit_field = _source_field(inp, rule.parameter("unit")) or rule.parameter("unit") or value_field
+    numbers, not_number, not_finite = read_numbers(values.to_numpy(dtype=object))
+    number_ok = pd.Series(~(not_number | not_finite), index=values.index)
+    text = values.astype(object).where(values.notna(), None)
+    _report_numbers(inp, text, failed & pd.Series(not_number, index=values.index),
+                    failed & pd.Series(not_finite, index=values.index), value_field)
+    no_unit = failed & number_ok & units.map(lambda u: not (isinstance(u, str) and u.strip()))
+    if no_unit.any():
+        inp.issues.add_rows(inp.rows, no_unit, severity="error", kind="result without unit", field=unit_field,
+                            value=text, dataset=rule.dataset, variable=rule.variable, action="left null",
+                            message=f"a result needs its unit to be given in {rule.value}")
+    other = failed & number_ok & ~no_unit
+    if other.any():
+        known = sorted(u.lower() if len(u) > 1 else u for u in UNITS[_DIMENSION[rule.value.strip().upper()][0]]) \
+            if rule.value.strip().upper() in _DIMENSION else []
+        inp.issues.add_rows(inp.rows, other, severity="error", kind="no unit conversion", field=unit_field,
+                            value=text.astype(str) + " " + units.astype(str), dataset=rule.dataset,
+                            variable=rule.variable, action="left null (the result stays as collected in --ORRES)",
+                            message=f"no conversion of this unit to {rule.value}"
+                                    + (f" (units converted to it: {', '.join(known)})" if known else ""))
 
 
 @algorithm("decode_ct")
@@ -488,8 +596,14 @@ def check_mapping(spec: Spec) -> list[Finding]:
             error(rule, "Value", f"{name}: {rule.algorithm} needs a value")
         if rule.algorithm == "decode_ct" and not rule.parameter("from"):
             error(rule, "Parameters", f"{name}: decode_ct needs from=VARIABLE")
-        if rule.algorithm == "convert_unit" and not rule.parameter("from"):
-            error(rule, "Parameters", f"{name}: convert_unit needs from=VARIABLE (and unit=VARIABLE)")
+        if rule.algorithm == "convert_unit":
+            if not rule.parameter("from"):
+                error(rule, "Parameters", f"{name}: convert_unit needs from=VARIABLE (and unit=VARIABLE)")
+            if rule.parameter("as", "number") not in CONVERT_AS:
+                error(rule, "Parameters", f"{name}: convert_unit as={rule.parameter('as')!r} is not one of "
+                                          f"{', '.join(CONVERT_AS)}")
+            if not re.fullmatch(r"\d+", rule.parameter("digits", "2") or ""):
+                error(rule, "Parameters", f"{name}: convert_unit digits={rule.parameter('digits')!r} is not a whole number")
         if rule.algorithm == "assign_no_ct" and rule.parameter("extract"):
             try:
                 re.compile(rule.parameter("extract"))

@@ -4,14 +4,17 @@
     result.datasets["DM"]      # the finished datasets (lineage columns kept)
     result.issues              # every problem, by file, subject, row and field
     result.ledger              # per raw form: read = mapped + not submitted + rejected
+    result.fields              # per raw form and field: mapped, not submitted (why) or unaccounted
     write_sdtm(result, out_dir)
 
 Order: the raw export is read and screened (duplicates, subjects absent from
 demographics, non-ASCII and long text); the spec's Mapping sheet is checked
 (an algorithm without implementation stops the run before anything is read);
-the recipes run (trial design, the collected domains, DM, SE, TS); then every
-dataset gets the same finishing: visits, --SEQ, study days, EPOCH, checks of
-dates and results, SUPP--, the schema from the spec.
+the recipes run (trial design, the collected domains, DM, SE, TS); every
+collected field is accounted for (fields.py: read by a rule, declared not
+submitted, or reported); then every dataset gets the same finishing: visits,
+--SEQ, study days, EPOCH, checks of dates and results, SUPP--, the schema from
+the spec.
 """
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ from specs.study import StudyConfig
 
 from .algorithms import ALGORITHMS, check_mapping
 from .context import SdtmRun
-from .finish import drop_lineage, finish_dataset, reconcile, text_columns
+from .fields import FIELD_COLUMNS, account_fields, report_unaccounted
+from .finish import derive_var_stresn, drop_lineage, finish_dataset, reconcile, text_columns
 from .issues import IssueLog
 from .mapping import check_fields, not_submitted_rows
 from .raw import FORM, ROW, RawDataError, read_raw
@@ -52,6 +56,7 @@ class SdtmResult:
     issues: pd.DataFrame
     ledger: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    fields: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FIELD_COLUMNS))  # fields.account_fields
 
     def final(self, dataset: str) -> pd.DataFrame:
         """The dataset as submitted (lineage dropped)."""
@@ -70,7 +75,7 @@ RECIPES: list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]] = [
     ("CM", lambda run: events.build_mapped(run, "CM")),
     ("MH", lambda run: events.build_mapped(run, "MH")),
     ("PR", lambda run: events.build_mapped(run, "PR")),
-    ("SV", lambda run: events.build_mapped(run, "SV")),
+    ("SV", events.build_sv),
     ("TU", lambda run: events.build_mapped(run, "TU")),
     ("TR", lambda run: events.build_mapped(run, "TR")),
     ("RS", lambda run: events.build_mapped(run, "RS")),
@@ -125,7 +130,7 @@ def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Sp
     spec = spec or load_sdtm_spec(config.sdtm_spec)
     issues = IssueLog()
     note("reading the raw export")
-    raw = read_raw(raw_dir, config.subject_field)
+    raw = read_raw(raw_dir, config.subject_field, issues=issues)  # control characters removed are reported
     missing = check_fields(raw, spec)
     if missing:
         raise RawDataError(f"{raw_dir}: the raw export does not have what the spec's Mapping sheet reads:\n"
@@ -142,13 +147,29 @@ def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Sp
         start = time.perf_counter()
         run.datasets[name] = recipe(run)
         timings[name] = time.perf_counter() - start
+    not_submitted = not_submitted_rows(raw, spec)
+    # every collected field accounted for (finishing adds or drops no record; the values are still factorised)
+    records = {name: frame[[FORM, ROW]] for name, frame in run.datasets.items() if FORM in frame.columns and ROW in frame.columns}
+    for part in run.joined:  # rows joined onto records count for the dataset they were joined to
+        for dataset, rows in part.groupby("_DATASET", sort=False):
+            records[dataset] = pd.concat([records[dataset], rows[[FORM, ROW]]]) if dataset in records else rows[[FORM, ROW]]
+    fields = account_fields(raw, spec, subject_field=config.subject_field, records=records,
+                            not_submitted=not_submitted, rejected=rejected)
+    report_unaccounted(fields, issues)
     raw.forget_distinct()  # the raw fields are not read again
     note("finishing")
     start = time.perf_counter()
     finished, failures = finish_all(run)
     timings["finish"] = time.perf_counter() - start
-    ledger = reconcile(raw, finished, not_submitted_rows(raw, spec), issues, joined=run.joined)
-    return SdtmResult(spec=spec, datasets=finished, failures=failures, issues=issues.frame(), ledger=ledger, timings=timings)
+    # a collected dataset without a record is not submitted (CO of a study without comments); DM, which every
+    # submission has, and the trial design stay (empty, they are errors the validation names)
+    for name in [n for n, frame in finished.items() if frame.empty and n != "DM" and n not in DESIGN_DATASETS]:
+        issues.add(severity="note", kind="empty dataset", form=None, dataset=name, action="not written",
+                   message=f"{name} has no record: an empty dataset is not submitted (SDTMIG 3.4)")
+        del finished[name]
+    ledger = reconcile(raw, finished, not_submitted, issues, joined=run.joined)
+    return SdtmResult(spec=spec, datasets=finished, failures=failures, issues=issues.frame(), ledger=ledger, timings=timings,
+                      fields=fields)
 
 
 def _main_date(dataset: str, frame: pd.DataFrame) -> str | None:
@@ -197,9 +218,13 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
                     frame = derive_var_taetord(frame, se=se, dtc=date)
             if f"{name}SEQ" in names and f"{name}SEQ" not in frame.columns:  # a recipe may number its own
                 frame = derive_var_seq(frame, seq_var=f"{name}SEQ", keys=spec.dataset(name).keys)
+            if f"{name}STRESN" in names and f"{name}STRESC" in frame.columns:
+                frame = derive_var_stresn(frame, stresc=f"{name}STRESC", stresn=f"{name}STRESN")
             frame = text_columns(frame)  # and the text columns derived above
             frame = check_ascii(frame, dataset=name, issues=issues, transliterate=run.transliterate)
             frame, overflow = split_text_variables(frame, spec=spec, dataset=name, issues=issues)
+            for qnam in [q for q in overflow if spec_has_variable(spec, name, q)]:  # CO's COVAL1..n: in the dataset
+                frame[qnam] = overflow.pop(qnam)
             quals = {q: frame[q] for q in qnams.get(name, ()) if q in frame.columns}
             quals.update(overflow)
             supp_name = f"SUPP{name}"
@@ -229,7 +254,11 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
 
 
 def split_text_variables(frame: pd.DataFrame, *, spec: Spec, dataset: str, issues: IssueLog):
-    """Text over 200 characters: the first 200 stay, the rest goes to SUPP--, each reported."""
+    """Text over 200 characters: the first 200 stay, the rest goes to SUPP--, each reported.
+
+    A dataset whose spec has the continuation variables (CO: COVAL1, COVAL2 ...)
+    keeps the rest in them instead (SDTMIG 3.4 CO assumption).
+    """
     overflow: dict[str, pd.Series] = {}
     for var in spec.variables_of(dataset):
         if var.data_type != "text" or var.name not in frame.columns:
@@ -237,13 +266,18 @@ def split_text_variables(frame: pd.DataFrame, *, spec: Spec, dataset: str, issue
         long = long_text_mask(frame[var.name])
         if not long.any():
             continue
+        own = spec_has_variable(spec, dataset, f"{var.name[:7] if len(var.name) >= 8 else var.name}1")
         issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=None,
                         value=frame[var.name], dataset=dataset, variable=var.name,
-                        action=f"first 200 characters kept; the rest in SUPP{dataset}",
+                        action=f"first 200 characters kept; the rest in {f'{var.name}1, ...' if own else f'SUPP{dataset}'}",
                         message="SDTMIG 3.4 section 4.5.3.2")
         frame, extra = split_long_text(frame, variable=var.name)
         overflow.update(extra)
     return frame, overflow
+
+
+def spec_has_variable(spec: Spec, dataset: str, name: str) -> bool:
+    return any(v.name == name for v in spec.variables_of(dataset))
 
 
 def lineage_table(result: SdtmResult) -> pd.DataFrame:
@@ -272,5 +306,5 @@ def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=(
     frames = {name: drop_lineage(frame, copy=False) for name, frame in result.datasets.items()}  # written, not changed
     return write_dataset_folder(out_dir, result.spec, frames, formats=formats, command="sdtm", inputs=inputs,
                                 force=force, tables={
-        "issues.csv": result.issues, "ledger.csv": result.ledger,
+        "issues.csv": result.issues, "ledger.csv": result.ledger, "fields.csv": result.fields,
         "schema_failures.csv": result.failures, "lineage.csv": lineage_table(result)})

@@ -183,7 +183,8 @@ def _combine(date: _Reading, date_codes: np.ndarray, time: _Reading | None,
     date text and of its time text in their readings.
 
     The time's components replace the date's; an unreadable time is dropped (its
-    components unknown) and flagged, while the date stands.
+    components unknown) and flagged, while the date stands; a time with a blank
+    date is flagged too.
     """
     sources = {kind: (values, date_codes) for kind, values in date.parts.items()}
     if time is not None:
@@ -206,7 +207,8 @@ def _combine(date: _Reading, date_codes: np.ndarray, time: _Reading | None,
     complete = (last >= 2) & (first_unknown > last)
     shown = ~unreadable & ~date.blank[date_codes]
     if time is not None:
-        unreadable = unreadable | time.bad[time_codes]
+        # a time without its date cannot be placed: flagged (left null), never dropped unseen
+        unreadable = unreadable | time.bad[time_codes] | (date.blank[date_codes] & ~time.blank[time_codes])
     return np.where(shown, iso, None), unreadable, shown & ~complete
 
 

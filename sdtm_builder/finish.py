@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from specs.model import Spec
-from specs.schema import is_text, text_categorical, validate_frame
+from specs.schema import FAILURE_COLUMNS, is_text, text_categorical, validate_frame
 
 from .issues import IssueLog
 from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
@@ -24,11 +24,19 @@ NUMERIC = {"integer", "float"}
 def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the dataset in spec order and key order, its schema failures)."""
     columns = {}
+    not_numbers: dict[str, np.ndarray] = {}  # variable -> the values that are not numbers (None where they are)
     for var in spec.variables_of(dataset):
         if var.name in frame.columns:
             column = frame[var.name]
             if var.data_type in NUMERIC:
-                columns[var.name] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
+                numbers = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
+                given = column.to_numpy(dtype=object)
+                lost = np.isnan(numbers) & ~pd.isna(given)
+                if lost.any():
+                    lost &= np.array([not (isinstance(v, str) and not v.strip()) for v in given], dtype=bool)
+                if lost.any():  # reported below as schema failures, never set to null unseen
+                    not_numbers[var.name] = np.where(lost, given, None)
+                columns[var.name] = numbers
             elif isinstance(column.dtype, pd.CategoricalDtype) and is_text(column.cat.categories):
                 columns[var.name] = column.array  # text_columns: sorted and validated as it is
             else:
@@ -50,7 +58,24 @@ def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd
     out = pd.DataFrame({name: _text_values(values) if name in text else values for name, values in columns.items()},
                        copy=False)
     failures = validate_frame(out, spec, dataset, text=text)  # the lineage columns are not the spec's: not validated
+    if not_numbers:
+        failures = pd.concat([failures, _not_numbers(out, spec, dataset, not_numbers, order)], ignore_index=True)
     return out, failures
+
+
+def _not_numbers(out: pd.DataFrame, spec: Spec, dataset: str, values: dict[str, np.ndarray],
+                 order: np.ndarray) -> pd.DataFrame:
+    """A schema failure for each value of a numeric variable that is not a number (written as null)."""
+    keys = [k for k in spec.dataset(dataset).keys if k in out.columns and k != "STUDYID"]
+    rows = []
+    for name, given in values.items():
+        placed = given[order]  # in the dataset's final order
+        for row in np.flatnonzero(pd.notna(placed)):
+            key = ", ".join(f"{k}={out[k].iat[row]}" for k in keys) or None
+            rows.append({"dataset": dataset, "variable": name, "row": int(row), "key": key, "value": placed[row],
+                         "check": "number", "severity": "error",
+                         "message": f"{dataset}.{name} is numeric and {placed[row]!r} is not a number: written as null"})
+    return pd.DataFrame(rows, columns=FAILURE_COLUMNS, dtype=object)
 
 
 def text_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -66,6 +91,19 @@ def text_columns(frame: pd.DataFrame) -> pd.DataFrame:
             categorical = text_categorical(frame[col])
             if categorical is not None:
                 out[col] = categorical
+    return out
+
+
+def derive_var_stresn(frame: pd.DataFrame, *, stresc: str, stresn: str) -> pd.DataFrame:
+    """--STRESN: --STRESC as a number where it is one (a finite number written plainly) and no
+    rule gave --STRESN; elsewhere as mapped (null when nothing gave it)."""
+    codes, uniques = pd.factorize(frame[stresc].astype(object).to_numpy(), use_na_sentinel=True)
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").astype("float64").to_numpy()
+    numbers = np.append(np.where(np.isfinite(numbers), numbers, np.nan), np.nan)[codes]  # null (code -1): NaN
+    out = frame.copy(deep=False)
+    given = pd.to_numeric(frame[stresn], errors="coerce").astype("float64").to_numpy() if stresn in frame.columns \
+        else np.full(len(frame), np.nan)
+    out[stresn] = np.where(np.isnan(given), numbers, given)
     return out
 
 
@@ -139,4 +177,4 @@ def reject_rows(frame: pd.DataFrame, mask: pd.Series, *, issues: IssueLog, datas
     return frame[~mask]
 
 
-__all__ = ["finish_dataset", "text_columns", "drop_lineage", "reconcile", "reject_rows", "LEDGER_COLUMNS", "SUBJECT"]
+__all__ = ["finish_dataset", "derive_var_stresn", "text_columns", "drop_lineage", "reconcile", "reject_rows", "LEDGER_COLUMNS", "SUBJECT"]

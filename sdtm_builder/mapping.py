@@ -102,8 +102,9 @@ def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
                 joined: list[pd.DataFrame] | None = None, exclude: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every record set of `dataset` mapped and stacked, lineage columns kept.
 
-    joined: when given, the (_FORM, _ROW) of every raw row whose values were
-    joined onto the records is appended to it, for the reconciliation ledger.
+    joined: when given, the (_FORM, _ROW, _DATASET) of every raw row whose values
+    were joined onto the records is appended to it, for the reconciliation ledger
+    and the field accounting.
     exclude: raw rows (_FORM, _ROW) that are mapped (their problems reported)
     but make no record and join nothing.
     """
@@ -130,8 +131,8 @@ def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
             issues.add_rows(mapped, repeat, severity="error", kind="repeated row", field=None, value=None,
                             dataset=dataset, action="not used",
                             message=f"{dataset} takes one row per subject from form {form}; this is a further one")
-        if joined is not None:
-            joined.append(mapped.loc[~repeat & mapped[SUBJECT].isin(out[SUBJECT]), [FORM, ROW]])
+        if joined is not None:  # with the dataset they were joined to (for the field accounting)
+            joined.append(mapped.loc[~repeat & mapped[SUBJECT].isin(out[SUBJECT]), [FORM, ROW]].assign(_DATASET=dataset))
         values = mapped[~mapped.duplicated(SUBJECT, keep="first")].drop(columns=[FORM, ROW]).set_index(SUBJECT)
         for col in values.columns:
             looked_up = out[SUBJECT].map(values[col])
@@ -140,10 +141,13 @@ def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
 
 
 def not_submitted_rows(raw: RawData, spec: Spec) -> pd.DataFrame:
-    """Raw rows the spec marks as deliberately not submitted: _FORM, _ROW, reason."""
+    """Raw rows the spec marks as deliberately not submitted: _FORM, _ROW, reason.
+
+    A not_submitted rule naming a Field declares that field, not rows (see fields.py).
+    """
     frames = []
     for rule in spec.mapping:
-        if rule.algorithm != "not_submitted" or not raw.has_form(rule.form):
+        if rule.algorithm != "not_submitted" or rule.field or not raw.has_form(rule.form):
             continue
         rows = raw.form(rule.form)
         selected = rows[condition_mask(rows, rule.condition, rule.form)]

@@ -3,7 +3,9 @@
 A row that repeats an earlier row of the same form in every field (the row
 number and the EDC's record position aside) is rejected as a duplicate; a row
 of a subject absent from the demographics form is rejected too, since SDTM
-holds no record of a subject without DM. Every rejected row is listed in the
+holds no record of a subject without DM; a further row of a subject in the
+demographics form is rejected (DM holds one record per subject, the first row
+is kept). Every rejected row is listed in the
 issue log with the reason. The rows stay in the raw export, so that the
 mapping still reports each of their fields' problems; the mapping drops them
 from the records it makes.
@@ -17,6 +19,7 @@ from specs.schema import per_unique
 
 from .issues import IssueLog
 from .raw import FORM, ROW, SUBJECT, RawData
+from .suppqual import split_loses_blanks
 
 # EDC bookkeeping columns that differ between two copies of the same record
 POSITION_FIELDS = ("RECORDPOSITION",)
@@ -24,11 +27,13 @@ POSITION_FIELDS = ("RECORDPOSITION",)
 
 def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issues: IssueLog,
                ignore_fields: tuple[str, ...] = POSITION_FIELDS, keep_duplicates: bool = False) -> pd.DataFrame:
-    """The rejected rows (_FORM, _ROW): duplicates and rows of subjects not in demographics.
+    """The rejected rows (_FORM, _ROW): duplicates, rows of subjects not in demographics and
+    further demographics rows of a subject.
 
     keep_duplicates: a study whose raw export lacks the field that tells two
     records apart (a sequence number the EDC did not export) keeps its repeated
-    rows; each is still reported, with the action "kept".
+    rows; each is still reported, with the action "kept" (but for the
+    demographics form, which holds one row per subject).
     """
     dm = raw.form(demographics_form)
     known = set(dm[SUBJECT])
@@ -36,25 +41,45 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
     for name, frame in raw.forms.items():
         content = [c for c in frame.columns if c not in (FORM, ROW) and c not in ignore_fields]
         duplicate = _duplicated(frame, content, codes=lambda col, form=name: _raw_codes(raw, form, col))
+        keep = keep_duplicates and name != demographics_form  # DM holds one record per subject
         if duplicate.any():
             first = frame.drop_duplicates(subset=content, keep="first")
             first_row = frame[content].merge(first[content + [ROW]], on=content, how="left")[ROW]
             first_row.index = frame.index
             issues.add_rows(frame, duplicate, severity="warning", kind="duplicate row", field=None,
                             value="same as row " + first_row.astype(str),
-                            action="kept (the study keeps repeated rows)" if keep_duplicates else "record rejected",
+                            action="kept (the study keeps repeated rows)" if keep else "record rejected",
                             message=f"duplicate of an earlier row of {name}")
-        if keep_duplicates:
+        if keep:
             duplicate = pd.Series(False, index=frame.index)
         codes, subjects = raw.factorised(name, SUBJECT)  # each distinct subject looked up once
-        in_dm = np.append([u in known for u in subjects], any(pd.isna(k) for k in known))  # null: known if DM has one
+        # null (the last entry): known if DM has one; bool even for a form without rows
+        in_dm = np.array([u in known for u in subjects] + [any(pd.isna(k) for k in known)], dtype=bool)
         unknown = pd.Series(~in_dm[codes], index=frame.index) & ~duplicate
         if unknown.any():
             issues.add_rows(frame, unknown, severity="error", kind="subject not in demographics", field=subject_field,
                             value=frame[SUBJECT], action="record rejected",
                             message=f"subject has no row in the demographics form {demographics_form}")
-        rejected.append(frame.loc[duplicate | unknown, [FORM, ROW]])
+        repeated = _repeated_subject(frame, ~duplicate, issues, subject_field) if name == demographics_form \
+            else pd.Series(False, index=frame.index)
+        rejected.append(frame.loc[duplicate | unknown | repeated, [FORM, ROW]])
     return pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=[FORM, ROW])
+
+
+def _repeated_subject(frame: pd.DataFrame, considered: pd.Series, issues: IssueLog, subject_field: str) -> pd.Series:
+    """The demographics form's further rows of a subject (DM holds one record per subject),
+    among the `considered` rows (those not already rejected as duplicate rows): each is
+    reported with the subject's first row; the first row is the one kept."""
+    repeated = frame[SUBJECT].duplicated(keep="first") & considered
+    if repeated.any():
+        first_row = frame.groupby(SUBJECT, sort=False)[ROW].transform("first")
+        rows = frame[repeated]
+        issues.add(severity="error", kind="subject repeated in demographics", form=rows[FORM], subject=rows[SUBJECT],
+                   row=rows[ROW], field=subject_field, value=rows[subject_field],
+                   action="record rejected (the subject's first row kept)",
+                   message=f"{rows[FORM].iloc[0]} holds one row per subject; this subject's first row is row "
+                           + first_row[repeated].astype(str))
+    return repeated
 
 
 def _raw_codes(raw: RawData, form: str, col: str) -> np.ndarray | None:
@@ -116,6 +141,12 @@ def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
                 issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=col,
                                 value=values, action="reported",
                                 message=f"{values[long].str.len().max()} characters at most in this field; SDTM text is at most {limit}")
+                runs = per_unique(distinct, lambda v: len(v) <= limit or not split_loses_blanks(v.strip(), limit))
+                if not runs.all():  # only a run of some 200 blanks does this
+                    issues.add_rows(frame, ~runs, severity="warning", kind="blanks lost at the text split", field=col,
+                                    value=values, action="the run of blanks stands between two SUPP-- pieces",
+                                    message="a run of blanks too long for any 200-character piece: the pieces, "
+                                            "joined with one blank, lack the rest of the run")
 
 
 def _plain(texts: pd.Index, limit: int) -> bool:

@@ -4,7 +4,9 @@
   and QEVAL taken from the spec's value-level metadata for SUPP--.QVAL.
 - `split_long_text` keeps the first 200 characters of a text variable in the
   parent and puts the rest in SUPP-- as QNAM <VAR>1, <VAR>2 ... (SDTMIG 3.4
-  section 4.5.3.2), splitting between words where it can.
+  section 4.5.3.2), splitting between words where it can: no piece begins or
+  ends in a blank, and the pieces joined with a blank where the text was split
+  between words give the text back.
 - `check_ascii` lists every non-ASCII value by record; transliteration happens
   only when the caller asks for it.
 """
@@ -22,17 +24,60 @@ from .raw import FORM, ROW, SUBJECT
 MAX_TEXT = 200
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, broken after a space where there is one."""
-    pieces = []
-    rest = text
+def split_pieces(text: str, limit: int = MAX_TEXT) -> list[tuple[str, str]]:
+    """The text in pieces of at most `limit` characters, each with what stood before it
+    in the text: "" (the first piece, or a cut inside a word) or " " (a split between
+    words: the blank is in neither piece).
+
+    A piece never begins or ends in a blank (any whitespace: a transport file
+    does not keep a trailing one; the first piece begins as the text does) and
+    no character is lost: the pieces joined
+    with what stood before them give the text back. Each split is at the last
+    single blank between two words that leaves a piece of at most `limit`
+    characters (SDTMIG 3.4 section 4.5.3.2: split between words), else, inside
+    a word longer than a piece, after the `limit`-th character that is not a
+    blank followed by another. Only a text holding a run of blanks so long that
+    no piece can hold it with its neighbours (some 200 blanks in a row) cannot
+    be split so: there the run stands between two pieces whole (`separator` is
+    the run) and a reader joining the pieces with one blank loses the rest of
+    it (a run at the very end is dropped); see `split_loses_blanks`.
+    """
+    pieces: list[tuple[str, str]] = []
+    rest, before = text, ""
     while len(rest) > limit:
-        cut = rest.rfind(" ", 0, limit + 1)
-        cut = cut + 1 if cut > limit // 2 else limit
-        pieces.append(rest[:cut])
-        rest = rest[cut:]
-    pieces.append(rest)
+        cut, skip = _cut(rest, limit)
+        pieces.append((rest[:cut], before))
+        before, rest = rest[cut:skip], rest[skip:]
+    if rest or not pieces:
+        pieces.append((rest, before))
     return pieces
+
+
+def _cut(rest: str, limit: int) -> tuple[int, int]:
+    """(end of the next piece, start of the one after) in `rest` (longer than `limit`)."""
+    blank = str.isspace
+    for i in range(limit, 0, -1):  # between words: a single blank with a word on each side
+        if rest[i] == " " and not blank(rest[i - 1]) and i + 1 < len(rest) and not blank(rest[i + 1]):
+            return i, i + 1
+    for i in range(limit, 0, -1):  # inside a word: two characters that are not blanks
+        if not blank(rest[i - 1]) and not blank(rest[i]):
+            return i, i
+    # a run of blanks no piece can hold: the run between two pieces (before the first,
+    # empty one when the text itself begins with it)
+    end = len(rest[:limit].rstrip())
+    return end, len(rest) - len(rest[end:].lstrip())
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """The pieces of `split_pieces` (at most `limit` characters, none beginning or ending
+    in a blank, split between words where a blank allows)."""
+    return [piece for piece, _ in split_pieces(text, limit)]
+
+
+def split_loses_blanks(text: str, limit: int = MAX_TEXT) -> bool:
+    """Whether joining the pieces of `text` with a blank where it was split between words
+    misses blanks: a run of blanks too long for any piece (see split_pieces)."""
+    return "".join(("" if before == "" else " ") + piece for piece, before in split_pieces(text, limit)) != text
 
 
 def split_long_text(frame: pd.DataFrame, *, variable: str, limit: int = MAX_TEXT) -> tuple[pd.DataFrame, dict[str, pd.Series]]:

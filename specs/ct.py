@@ -56,12 +56,22 @@ def check_against_ct(spec: Spec, ct: Terminology) -> list[Finding]:
     - a codelist code not in any package: error;
     - a term code not in its codelist, or naming another submission value: error;
     - a term without a code in a non-extensible CDISC codelist: error;
-    - Extensible differing from the package: warning.
+    - Extensible differing from the package: warning;
+    - in a codelist without an NCI code (a sponsor codelist, or one uniting the terms of
+      several CDISC codelists), a term code that no codelist of the terminology has with
+      that submission value: error.
     """
     out: list[Finding] = []
     known = ct.codelist_codes()
+    anywhere = set(zip(ct.terms["term_code"], ct.terms["submission_value"]))
     for cl in spec.codelists:
         if not cl.nci_code:
+            for term in cl.terms:
+                if term.nci_code and (term.nci_code, term.term) not in anywhere:
+                    t_sheet, t_row = (term.loc.sheet, term.loc.row) if term.loc else (None, None)
+                    out.append(Finding("error", "unknown-nci-code", f"codelist {cl.id}: term {term.term!r} has NCI code "
+                                       f"{term.nci_code}, which no codelist of the terminology has for {term.term!r}",
+                                       t_sheet, t_row, "NCI Term Code"))
             continue
         sheet, row = (cl.loc.sheet, cl.loc.row) if cl.loc else (None, None)
         if cl.nci_code not in known:

@@ -175,6 +175,13 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
         ref("codelist", rule.codelist, codelists, rule, "Codelist")
         if known_algorithms is not None and rule.algorithm not in known_algorithms:
             error("unknown-algorithm", f"algorithm {rule.algorithm!r} has no implementation", rule, "Algorithm")
+        if rule.algorithm == "not_submitted":  # a declaration: raw rows (no Field) or a raw field not submitted
+            what = f"field {rule.form}.{rule.field}" if rule.field else f"rows of form {rule.form}"
+            if not (rule.comment or "").strip():
+                error("no-reason", f"not_submitted ({what}) gives no reason: write why in Comment", rule, "Comment")
+            if rule.field and rule.condition:
+                error("bad-declaration", f"not_submitted {what} has a Condition: a field declaration applies to the "
+                                         "whole field (leave Condition empty, or map the rows it selects)", rule, "Condition")
 
     # -- orphans -------------------------------------------------------------
     for kind, items, column in (

@@ -5,15 +5,25 @@ layout are read (a Study or a Define sheet; where clauses in a WhereClauses
 sheet or inline; Description or Label); numbers stored as text, blank rows and
 non-breaking spaces are accepted. What the reader cannot take is returned as a
 finding with sheet, row and column, never skipped in silence.
+
+A cell holding a formula is read as the value a spreadsheet application saved
+with it (a note names the cell). A formula without such a value (in a workbook
+written by a program and never saved from Excel or LibreOffice: it would read
+as empty, or as the 0 its writer put there) or whose value is an error (#REF!,
+#N/A) is an error naming the cell.
 """
 from __future__ import annotations
 
+import io
 import os
+import posixpath
 import re
+import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from . import model as m
 from .fileio import save_workbook
@@ -226,9 +236,10 @@ def _header_key(text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, path: str):
+    def __init__(self, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]] | None = None):
         self.path = path
         self.findings: list[Finding] = []
+        self.formulas = formulas or {}  # by sheet name (stripped) and (row, column number)
 
     def finding(self, severity: str, code: str, message: str, sheet=None, row=None, column=None) -> None:
         self.findings.append(Finding(severity, code, message, sheet, row, column))
@@ -273,6 +284,33 @@ class _Reader:
             return tuple(pairs)
         raise AssertionError(col.kind)
 
+    def formula_findings(self, formulas: dict[tuple[int, int], "Formula"], sheet: str, row: int,
+                         values: list[str | None], headers: dict[int, str] | None) -> None:
+        """A finding for each formula cell of the row that the reader takes: every cell of a row
+        before the header (``headers`` None), else the cells of the columns read (by index: header)."""
+        from openpyxl.utils import get_column_letter
+
+        columns = range(len(values)) if headers is None else sorted(headers)
+        for index in columns:
+            formula = formulas.get((row, index + 1))
+            if formula is None:
+                continue
+            ref = f"{get_column_letter(index + 1)}{row}"
+            header = headers[index] if headers is not None else get_column_letter(index + 1)
+            if formula.unusable:
+                self.finding("error", "formula-without-value",
+                             f"cell {ref} holds a formula ({formula.shown()}) {formula.unusable}: save the workbook "
+                             "from a spreadsheet application (Excel, LibreOffice), which computes and stores the "
+                             "values, or write values instead of formulas", sheet, row, header)
+            elif formula.error:
+                self.finding("error", "formula-error", f"cell {ref}: the formula {formula.shown()} gives "
+                             f"{formula.error}", sheet, row, header)
+            else:
+                value = values[index] if index < len(values) else None
+                self.finding("note", "formula-value", f"cell {ref} holds a formula ({formula.shown()}); the value "
+                             f"saved with it, {repr(value) if value is not None else 'empty'}, was read",
+                             sheet, row, header)
+
     def rows(self, ws, sheet: str) -> list[tuple[int, dict[str, Any]]]:
         """The sheet's data rows as (row number, {field: value})."""
         layout = LAYOUT["Study" if sheet in STUDY_SHEET_NAMES else sheet]
@@ -282,9 +320,13 @@ class _Reader:
                 by_header[_header_key(name)] = col
         header_row = None
         positions: dict[int, Column] = {}
+        written: dict[int, str] = {}  # the headers of the read columns as the sheet writes them
         out: list[tuple[int, dict[str, Any]]] = []
+        formulas = self.formulas.get(sheet, {})
         for row_number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
             values = [clean(c) for c in cells]
+            if formulas:  # before a row that reads as blank is skipped
+                self.formula_findings(formulas, sheet, row_number, values, written if header_row else None)
             if header_row is None:
                 if not any(values):
                     continue
@@ -299,6 +341,7 @@ class _Reader:
                         self.finding("error", "duplicate-column", f"column {header!r} appears twice", sheet, row_number, header)
                     else:
                         positions[index] = col
+                        written[index] = header
                 continue
             if not any(values[i] for i in positions if i < len(values)):
                 if any(values):
@@ -321,6 +364,111 @@ def _header_problems(ws, sheet: str) -> list[str]:
                    for col in layout if col.required and not ({_header_key(n) for n in (col.header, *col.aliases)} & present)]
         return [f"sheet {sheet} lacks the column(s): {', '.join(missing)}"] if missing else []
     return [f"sheet {sheet} is empty (no header row)"]
+
+
+# ---------------------------------------------------------------------------
+# Formulas
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Formula:
+    """A cell holding a formula, as the xlsx stores it."""
+
+    text: str  # without the leading '='; empty for a cell sharing another cell's formula
+    saved: bool  # a value is saved with it
+    error: str | None = None  # the saved value is an error (#REF!, #N/A, ...)
+    recalculate: bool = False  # the workbook asks to recalculate every formula on opening
+
+    @property
+    def unusable(self) -> str | None:
+        """Why the value saved with the formula cannot be read as the cell's value, or None."""
+        if not self.saved:
+            return "saved without its value, so it reads as empty"
+        if self.recalculate:
+            return ("saved with a value its writer did not compute (the workbook asks to recalculate "
+                    "every formula when it is opened)")
+        return None
+
+    def shown(self, width: int = 60) -> str:
+        if not self.text:
+            return "a formula shared with another cell"
+        text = "=" + self.text
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_LOCAL = re.compile(r"^\{[^}]*\}")
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _local(tag: str) -> str:
+    return _LOCAL.sub("", tag)
+
+
+def _cell_ref(row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
+
+
+def formula_cells(path: str | os.PathLike[str]) -> dict[str, dict[tuple[int, int], Formula]]:
+    """Every cell holding a formula, by sheet name and (row, column number), from the xlsx parts.
+
+    openpyxl reads a formula cell as its saved value, or as empty when none was
+    saved, and cannot tell the two apart from an empty cell; the sheet XML can
+    (an <f> element, with or without a value in its <v>; programs writing xlsx
+    leave <v> empty, or put 0 there and set fullCalcOnLoad, which a
+    spreadsheet application clears once it has computed the values). A sheet
+    without a formula element is not parsed, only searched once, so a workbook
+    without formulas costs one more decompression of its sheets.
+    """
+    from openpyxl.utils import column_index_from_string
+
+    found: dict[str, dict[tuple[int, int], Formula]] = {}
+    with zipfile.ZipFile(path) as archive:
+        main = "xl/workbook.xml"
+        for rel in ElementTree.fromstring(archive.read("_rels/.rels")):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                main = rel.get("Target", main).lstrip("/")
+        folder = posixpath.dirname(main)
+        rels = archive.read(posixpath.join(folder, "_rels", posixpath.basename(main) + ".rels"))
+        targets = {rel.get("Id"): rel.get("Target", "") for rel in ElementTree.fromstring(rels)}
+        book = list(ElementTree.fromstring(archive.read(main)).iter())
+        recalculate = any(_local(e.tag) == "calcPr" and e.get("fullCalcOnLoad") in ("1", "true") for e in book)
+        for sheet in book:
+            rel_id = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+            if _local(sheet.tag) != "sheet" or rel_id not in targets:
+                continue
+            target = targets[rel_id]
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            if part not in archive.NameToInfo:
+                continue  # not a worksheet part (a chart sheet stored elsewhere); openpyxl reads what it can
+            data = archive.read(part)
+            if _FORMULA_ELEMENT.search(data) is None:
+                continue
+            cells: dict[tuple[int, int], Formula] = {}
+            row, column = 0, 0
+            for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+                name = _local(element.tag)
+                if event == "start":
+                    if name == "row":
+                        row, column = int(element.get("r") or row + 1), 0
+                    continue
+                if name != "c":
+                    if name == "row":
+                        element.clear()
+                    continue
+                ref = _CELL_REF.fullmatch(element.get("r") or "")
+                row, column = (int(ref[2]), column_index_from_string(ref[1])) if ref else (row, column + 1)
+                parts = {_local(child.tag): child for child in element}
+                if "f" in parts:
+                    value, kind = parts.get("v"), element.get("t", "n")
+                    # an empty <v> is a saved value only for a text result (t="str"): the empty text
+                    saved = value is not None and (bool(value.text) or kind == "str")
+                    error = value.text if saved and kind == "e" else None
+                    cells[(row, column)] = Formula((parts["f"].text or "").strip(), saved, error, recalculate)
+            if cells:
+                found[sheet.get("name", "")] = cells
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -387,13 +535,19 @@ def read_workbook(path: str | os.PathLike[str]) -> tuple[m.Spec, list[Finding]]:
     except Exception as exc:  # not an xlsx at all
         raise SpecLayoutError(path, [f"cannot be opened as an xlsx workbook ({exc.__class__.__name__}: {exc})"]) from None
     try:
-        return _read(wb, path)
+        try:
+            formulas = formula_cells(path)
+        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
+            spec, findings = _read(wb, path, {})
+            return spec, [Finding("note", "formulas-not-checked", "the workbook's cells could not be searched for "
+                                  f"formulas ({exc.__class__.__name__}: {exc})"), *findings]
+        return _read(wb, path, formulas)
     finally:
         wb.close()
 
 
-def _read(wb, path: str) -> tuple[m.Spec, list[Finding]]:
-    reader = _Reader(path)
+def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) -> tuple[m.Spec, list[Finding]]:
+    reader = _Reader(path, {name.strip(): cells for name, cells in formulas.items()})
     sheets = {name.strip(): wb[name] for name in wb.sheetnames}
     study_sheet = next((n for n in STUDY_SHEET_NAMES if n in sheets), None)
 
@@ -409,6 +563,12 @@ def _read(wb, path: str) -> tuple[m.Spec, list[Finding]]:
     if problems:
         if not any(n in sheets for n in ("Datasets", "Variables", *STUDY_SHEET_NAMES)):
             problems.append(f"sheets found: {', '.join(sheets)}")
+        for name, cells in reader.formulas.items():
+            unsaved = [_cell_ref(*cell) for cell, f in sorted(cells.items()) if f.unusable]
+            if unsaved and (name in LAYOUT or name == study_sheet):
+                problems.append(f"sheet {name}: {len(unsaved)} cell(s) hold a formula without a computed value "
+                                f"({', '.join(unsaved[:5])}{', ...' if len(unsaved) > 5 else ''}), read as empty "
+                                "or 0; save the workbook from a spreadsheet application, or write values")
         raise SpecLayoutError(path, problems)
 
     for name in sheets:

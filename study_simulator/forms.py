@@ -71,6 +71,11 @@ class Study:
     altered: np.ndarray | None = None  # (T, C) investigator call altered
 
 
+# what a site writes in the comment box of a page, where it writes one
+SERIOUS_AE_COMMENT = "Serious adverse event: SAE report sent to the sponsor within 24 hours"
+NOT_EVALUABLE_COMMENT = "Overall response not evaluable: imaging incomplete at this assessment"
+
+
 def _yes_no(flag) -> np.ndarray:
     return _text(flag, "Yes", "No")
 
@@ -412,7 +417,7 @@ def build_treatment(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
             "AEACNANL": _pick(cl.ACTION_ANLOTINIB, act_a),
             "AEACNTOR": _pick(cl.ACTION_TORIPALIMAB, act_t),
             "AEOUT": _pick(cl.AE_OUTCOME, outcome),
-            "AECOMM": np.full(len(ae), "", dtype=object),
+            "AECOMM": _text(ae["serious"].to_numpy(), SERIOUS_AE_COMMENT),
         },
         alive=alive_ae,
     )
@@ -581,7 +586,7 @@ def build_tumour(study: Study) -> dict[str, pd.DataFrame]:
             "NTRGRESP": crf(inv["nontarget"][ps, pc], "Not applicable"),
             "NEWLES": crf(inv["new"][ps, pc], "No"),
             "OVRLRESP": crf(inv["overall"][ps, pc], "NE"),
-            "RSCOMM": np.full(ps.size, "", dtype=object),
+            "RSCOMM": _text(crf(inv["overall"][ps, pc], "NE") == "NE", NOT_EVALUABLE_COMMENT),
         },
         alive=scan_date[ps, pc],
     )

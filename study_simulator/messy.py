@@ -8,6 +8,8 @@ written file (1 = first data row after the header).
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -43,6 +45,11 @@ LONG_COMMENTS = (
 CHINESE_COMMENTS = ("患者自述症状已缓解", "外院检查结果，已核实", "受试者电话随访")
 
 
+def _plain(number: Decimal) -> str:
+    """A decimal as plain text: 1.8, 12, 0.5."""
+    return format(number.normalize(), "f")
+
+
 class Injector:
     """Injects messiness form by form (forms may arrive one at a time).
 
@@ -58,6 +65,7 @@ class Injector:
         self.files = files
         self.entries: list[dict] = []
         self.dropped_from_dm = np.array([], dtype=object)
+        self.units = s.messy_units
         chinese = {p.term: p.chinese for p in s.ae_profile}
         chinese.update({"Infusion related reaction": "输液反应", "Haemorrhage": "出血", "Sepsis": "脓毒症"})
         chinese.update(dict(MEDICAL_HISTORY))
@@ -165,6 +173,13 @@ class Injector:
             empty = np.full(rows.size, "", dtype=object)
             set_values("TRDIAM", rows, empty)
             record(rows, "TRDIAM", "missing_measurement", old, empty)
+            if self.units:  # the same diameter in cm (TRDIAMU says so): the SDTM standard result is still mm
+                diam = frame["TRDIAM"].to_numpy(dtype=object)
+                rows = choose((frame["TUCAT"].to_numpy() == "Target") & (frame["TRDIAMU"].to_numpy() == "mm") & (diam != ""))
+                new = np.array([_plain(Decimal(v) / 10) for v in diam[rows]], dtype=object)
+                record(rows, "TRDIAM", "unit_cm", diam[rows] + " mm", new + " cm")
+                set_values("TRDIAM", rows, new)
+                set_values("TRDIAMU", rows, np.full(rows.size, "cm", dtype=object))
 
         keep = np.ones(len(frame), dtype=bool)
         if form == "DM":  # subjects missing from demographics: their DM row is dropped

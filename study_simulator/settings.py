@@ -154,6 +154,7 @@ class SimulationSettings:
 
     # --- export ------------------------------------------------------------
     messy_rate: float = 0.0
+    messy_units: bool = False  # with messy_rate: some target diameters written in cm (kind unit_cm)
     recist: RecistSettings = field(default_factory=RecistSettings)
 
     def with_options(self, **changes) -> "SimulationSettings":

@@ -31,6 +31,7 @@ from define_xml import oids
 from specs.fileio import atomic_write_bytes
 from specs.model import Spec
 
+from .readers import DatasetReadError
 from .xpt import character_lengths, is_numeric_variable, temporal_kind, to_sas_numbers
 
 VERSION = "1.1.0"
@@ -166,52 +167,154 @@ def write_dataset_json(frame: pd.DataFrame, spec: Spec, dataset: str, path: str 
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
+def _json_error(path, exc: json.JSONDecodeError, line: int | None = None) -> DatasetReadError:
+    where = f"line {line}" if line is not None else f"line {exc.lineno} column {exc.colno}"
+    return DatasetReadError(f"{path}: not valid JSON at {where}: {exc.msg} (the file is damaged or cut short)")
+
+
 def load_dataset_json(path: str | os.PathLike[str]) -> tuple[dict, list[list]]:
-    """(metadata, rows) of a .json or .ndjson file."""
-    text = Path(path).read_bytes().decode("utf-8-sig")
+    """(metadata, rows) of a .json or .ndjson file; DatasetReadError naming the file (and the
+    line) when it is not JSON, or not UTF-8."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetReadError(f"{path}: not UTF-8 text (byte {exc.start}): not a Dataset-JSON file") from None
     if str(path).lower().endswith(".ndjson"):
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-        meta = json.loads(lines[0])
-        return meta, [json.loads(ln) for ln in lines[1:]]
-    doc = json.loads(text)
+        numbered = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+        if not numbered:
+            raise DatasetReadError(f"{path}: empty: an NDJSON Dataset-JSON file starts with a metadata line")
+        parsed = []
+        for n, line in numbered:
+            try:
+                parsed.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise _json_error(path, exc, n) from None
+        if not isinstance(parsed[0], dict):
+            raise DatasetReadError(f"{path}: line {numbered[0][0]} is not the metadata object of a Dataset-JSON file")
+        return parsed[0], parsed[1:]
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _json_error(path, exc) from None
+    if not isinstance(doc, dict):
+        raise DatasetReadError(f"{path}: the document is a JSON {type(doc).__name__}, not a Dataset-JSON object")
     rows = doc.pop("rows", [])
     return doc, rows
 
 
-def _from_iso(values: list, kind: str) -> pd.Series:
+def _bad_value(source, col: dict, row: int, value, expected: str, ndjson: bool = False) -> DatasetReadError:
+    where = f"row {row}" + (f" (line {row + 1})" if ndjson else "")
+    return DatasetReadError(f"{source}: column {col['name']} ({col.get('dataType')}), {where}: "
+                            f"{json.dumps(value, ensure_ascii=False)[:80]} is not {expected}")
+
+
+def _number(x) -> float:
+    if x is None or x == "":
+        return np.nan
+    if isinstance(x, bool) or not isinstance(x, (int, float, str)):
+        raise ValueError(x)
+    return float(x)
+
+
+def _seconds(x) -> float:
+    if x in (None, ""):
+        return np.nan
+    h, mnt, s = (x.split(":") + ["0", "0"])[:3]
+    return int(h) * 3600 + int(mnt) * 60 + float(s)
+
+
+def _from_iso(values: list, kind: str, fail) -> pd.Series:
+    """ISO 8601 text as datetime64 (date, datetime) or seconds (time); `fail(row, value)` builds the error."""
     if kind == "time":
         out = []
-        for x in values:
-            if x in (None, ""):
-                out.append(np.nan)
-            else:
-                h, mnt, s = (x.split(":") + ["0", "0"])[:3]
-                out.append(int(h) * 3600 + int(mnt) * 60 + float(s))
+        for row, x in enumerate(values, start=1):
+            try:
+                out.append(_seconds(x))
+            except (ValueError, AttributeError, TypeError):
+                raise fail(row, x) from None
         return pd.Series(out, dtype="float64")
-    return pd.to_datetime(pd.Series([None if x in (None, "") else x for x in values], dtype=object), format="ISO8601")
+    text = [None if x in (None, "") else x for x in values]
+    try:
+        return pd.to_datetime(pd.Series(text, dtype=object), format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        for row, x in enumerate(text, start=1):
+            if x is None:
+                continue
+            try:
+                pd.to_datetime(pd.Series([x], dtype=object), format="ISO8601")
+            except (ValueError, TypeError, OverflowError):
+                raise fail(row, x) from None
+        raise
 
 
-def frame_from_rows(meta: dict, rows: list[list]) -> pd.DataFrame:
-    columns = meta["columns"]
+def frame_from_rows(meta: dict, rows: list[list], source: str | os.PathLike[str] = "Dataset-JSON",
+                    ndjson: bool = False) -> pd.DataFrame:
+    """The frame of a Dataset-JSON file's metadata and rows. Raises DatasetReadError naming the
+    file (`source`), the column and the row of the first value that does not fit: no column
+    list, a column without a name, a row that is not an array of one value per column, a
+    number, date or boolean column holding something else."""
+    columns = meta.get("columns") if isinstance(meta, dict) else None
+    if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
+        raise DatasetReadError(f"{source}: no list of columns in the metadata: not a Dataset-JSON file")
+    for n, col in enumerate(columns, start=1):
+        if not isinstance(col.get("name"), str) or not col["name"]:
+            raise DatasetReadError(f"{source}: column {n} of the metadata has no name")
+    if not isinstance(rows, list):
+        raise DatasetReadError(f"{source}: 'rows' is a JSON {type(rows).__name__}, not an array of rows")
+    width = len(columns)
+    for n, r in enumerate(rows, start=1):
+        if not isinstance(r, list) or len(r) != width:
+            where = f"row {n}" + (f" (line {n + 1})" if ndjson else "")
+            held = f"{len(r)} values" if isinstance(r, list) else f"a JSON {type(r).__name__}"
+            raise DatasetReadError(f"{source}: {where} holds {held}; the metadata declares {width} columns "
+                                   f"({', '.join(c['name'] for c in columns[:8])}{' ...' if width > 8 else ''})")
+    declared = meta.get("records")
+    if isinstance(declared, int) and not isinstance(declared, bool) and declared != len(rows):
+        raise DatasetReadError(f"{source}: the metadata declares {declared:,} records, the file holds {len(rows):,} "
+                               f"rows: it was cut short or changed")
     data = {}
     for i, col in enumerate(columns):
-        values = [r[i] if i < len(r) else None for r in rows]
+        values = [r[i] for r in rows]
         dtype = col.get("dataType")
+
+        def fail(row, value, expected="an ISO 8601 " + str(dtype), col=col):
+            return _bad_value(source, col, row, value, expected, ndjson)
+
         if col.get("targetDataType") == "integer" and dtype in ("date", "datetime", "time"):
-            data[col["name"]] = _from_iso(values, dtype)
+            data[col["name"]] = _from_iso(values, dtype, fail)
         elif dtype in ("integer", "double", "float", "decimal") or col.get("targetDataType") == "decimal":
-            data[col["name"]] = pd.Series([np.nan if x in (None, "") else float(x) for x in values], dtype="float64")
+            try:
+                numbers = [_number(x) for x in values]
+            except (ValueError, TypeError):
+                row = next(n for n, x in enumerate(values, start=1) if not _is_number(x))
+                raise fail(row, values[row - 1], "a number") from None
+            data[col["name"]] = pd.Series(numbers, dtype="float64")
         elif dtype == "boolean":
-            data[col["name"]] = pd.Series([None if x is None else bool(x) for x in values], dtype=object)
+            bad = next((n for n, x in enumerate(values, start=1) if x is not None and not isinstance(x, bool)), None)
+            if bad is not None:
+                raise fail(bad, values[bad - 1], "true, false or null")
+            data[col["name"]] = pd.Series(values, dtype=object)
         else:
+            bad = next((n for n, x in enumerate(values, start=1) if isinstance(x, (list, dict))), None)
+            if bad is not None:
+                raise fail(bad, values[bad - 1], "a single value")
             data[col["name"]] = pd.Series([None if x in (None, "") else str(x) for x in values], dtype=object)
     return pd.DataFrame(data, columns=[c["name"] for c in columns])
 
 
+def _is_number(x) -> bool:
+    try:
+        _number(x)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def read_dataset_json(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict]:
-    """A Dataset-JSON file as (frame, metadata without rows)."""
+    """A Dataset-JSON file as (frame, metadata without rows); DatasetReadError naming the file,
+    the column and the row when it cannot be read whole."""
     meta, rows = load_dataset_json(path)
-    return frame_from_rows(meta, rows), meta
+    return frame_from_rows(meta, rows, path, ndjson=str(path).lower().endswith(".ndjson")), meta
 
 
 # ---------------------------------------------------------------------------

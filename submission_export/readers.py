@@ -10,6 +10,14 @@ stage reuses this reader.
 
 `conform_to_spec(frame, spec, dataset)` turns a frame read from CSV (where every
 column is text or a guessed number) into the convention by the spec's types.
+
+Nothing damaged is read in part: a file that cannot be read whole is a
+DatasetReadError naming it (and the column and row where there is one) - a
+transport file whose length does not fit its layout (which pyreadstat reads
+without a word), a file that differs from the MD5 the checksums.md5 of a folder
+above it lists (cut short on an observation boundary, or changed, after the
+toolkit wrote it), a Dataset-JSON file whose rows do not fit its columns, a CSV
+or parquet file its parser refuses.
 """
 from __future__ import annotations
 
@@ -23,6 +31,7 @@ import pandas as pd
 from specs.model import Spec
 
 from .xpt import is_numeric_variable, temporal_kind
+from .xpt_native import XptFormatError, check_complete
 
 FORMATS = (".xpt", ".json", ".ndjson", ".csv", ".parquet")
 
@@ -67,8 +76,26 @@ def _sas_to_datetime(values: pd.Series, kind: str) -> pd.Series:
     return pd.Series(out, index=values.index)
 
 
+def check_xpt_complete(path: str | os.PathLike[str]) -> None:
+    """Raise DatasetReadError when the transport file's length does not fit its layout (cut
+    inside a record, the headers or an observation): pyreadstat reads such a file without a
+    word, as its whole observations."""
+    try:
+        check_complete(path)
+    except XptFormatError as exc:
+        raise DatasetReadError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise DatasetReadError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+
+
 def read_xpt(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[pd.DataFrame, DatasetMetadata]:
-    """A SAS transport file (v5 or v8). Text that is not UTF-8 is read as Windows-1252."""
+    """A SAS transport file (v5 or v8). Text that is not UTF-8 is read as Windows-1252.
+    A file whose length does not fit its layout is a DatasetReadError naming it."""
+    check_xpt_complete(path)
+    return _read_xpt(path, encoding)
+
+
+def _read_xpt(path: str | os.PathLike[str], encoding: str | None) -> tuple[pd.DataFrame, DatasetMetadata]:
     import pyreadstat
 
     used = encoding
@@ -116,7 +143,10 @@ def read_json(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMetada
 
 def read_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMetadata]:
     """A CSV file: every column as text (None for blank); use conform_to_spec for types."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DatasetReadError(f"{path}: cannot be read as a CSV dataset: {exc}") from None
     frame = frame.apply(_text_column)
     return frame, DatasetMetadata(path=str(path), format="csv", name=Path(path).stem.upper(),
                                   types={c: "text" for c in frame.columns}, encoding="utf-8", records=len(frame))
@@ -128,7 +158,10 @@ def read_parquet(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMet
     except ImportError:
         raise DatasetReadError(f"{path}: reading parquet needs the pyarrow package, which is not installed "
                                "(pip install pyarrow)") from None
-    table = pq.read_table(str(path))
+    try:
+        table = pq.read_table(str(path))
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise DatasetReadError(f"{path}: cannot be read as a parquet file: {exc}") from None
     frame = table.to_pandas()
     for col in frame.columns:
         if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
@@ -141,13 +174,32 @@ def read_parquet(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMet
                                   records=len(frame), extra={k.decode(): v.decode(errors="replace") for k, v in md.items()})
 
 
+def check_manifest(path: str | os.PathLike[str]) -> None:
+    """Raise DatasetReadError when the file differs from what the toolkit wrote: the
+    checksums.md5 of a folder above it lists another MD5 (specs.outputs.manifest_problem).
+    A file no checksums.md5 lists passes."""
+    from specs.outputs import manifest_problem
+
+    problem = manifest_problem(path)
+    if problem is not None:
+        raise DatasetReadError(problem)
+
+
 def read_dataset(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[pd.DataFrame, DatasetMetadata]:
-    """Read .xpt, .json, .ndjson, .csv or .parquet into (frame, metadata)."""
+    """Read .xpt, .json, .ndjson, .csv or .parquet into (frame, metadata).
+
+    Raises DatasetReadError naming the file when it cannot be read whole: a transport
+    file whose length does not fit its layout, a file that differs from the MD5 the
+    checksums.md5 of a folder above it lists (cut short or changed after it was written),
+    a Dataset-JSON file whose values do not fit its columns."""
     suffix = Path(path).suffix.lower()
     if not Path(path).is_file():
         raise DatasetReadError(f"{path}: no such file")
     if suffix == ".xpt":
-        return read_xpt(path, encoding)
+        check_xpt_complete(path)  # what is wrong, before the checksum says that something is
+    check_manifest(path)
+    if suffix == ".xpt":
+        return _read_xpt(path, encoding)
     if suffix in (".json", ".ndjson"):
         return read_json(path)
     if suffix == ".csv":

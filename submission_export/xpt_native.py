@@ -3,7 +3,8 @@
 The writer side of `xpt.write_xpt`: the header records and the fixed-width
 observations, vectorised over whole columns; and the reader side its verification
 uses (and the tests compare with pyreadstat): the header's layout and a decode of
-every observation.
+every observation; and `check_complete`, whether a file's length fits its layout
+(the readers refuse a file cut short, which pyreadstat reads as far as it goes).
 
 The layout (SAS TS-140), every record 80 bytes:
 
@@ -23,6 +24,7 @@ underflow (below 2**-260 becomes 0) as its converter.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -216,7 +218,11 @@ def read_layout(head: bytes) -> Layout:
     def rec(i: int) -> bytes:
         return head[i * RECORD:(i + 1) * RECORD]
 
-    if not rec(0).startswith(_HEADER % b"LIBRARY"):
+    library = _HEADER % b"LIBRARY"
+    if len(head) < 8 * RECORD and head[:len(library)] == library[:len(head)]:
+        raise XptFormatError(f"the file ends inside its header records ({len(head)} bytes; the header "
+                             f"records before the variables are {8 * RECORD}): it was cut short")
+    if not rec(0).startswith(library):
         raise XptFormatError("no LIBRARY header record: not a SAS transport v5 file")
     if not rec(3).startswith(_HEADER % b"MEMBER") or not rec(4).startswith(_HEADER % b"DSCRPTR"):
         raise XptFormatError("no MEMBER/DSCRPTR header records where expected")
@@ -232,16 +238,21 @@ def read_layout(head: bytes) -> Layout:
     label = rec(6)[32:72].decode("ascii", "replace").rstrip()
     if not rec(7).startswith(_HEADER % b"NAMESTR"):
         raise XptFormatError("no NAMESTR header record where expected")
-    count = int(rec(7)[54:58])
+    try:
+        count = int(rec(7)[54:58])
+    except ValueError as exc:
+        raise XptFormatError(f"bad variable count in the NAMESTR header: {rec(7)!r}") from exc
     start = 8 * RECORD
     size = count * namestr_len
     raw = head[start:start + size]
     if len(raw) < size:
-        raise XptFormatError("the file ends inside the namestr records")
+        raise XptFormatError(f"the file ends inside the namestr records ({count} variables): it was cut short")
     if namestr_len == 136:
         raw = b"".join(raw[i * 136:(i + 1) * 136] + b"\0" * 4 for i in range(count))
     namestrs = np.frombuffer(raw, dtype=NAMESTR_DTYPE, count=count)
     obs = start + size + (-size % RECORD)
+    if len(head) < obs + RECORD and head[obs:] == (_HEADER % b"OBS")[:max(0, len(head) - obs)]:
+        raise XptFormatError("the file ends before the OBS header record: it was cut short")
     if not head[obs:obs + RECORD].startswith(_HEADER % b"OBS"):
         raise XptFormatError("no OBS header record after the namestr records")
     fields = []
@@ -299,10 +310,119 @@ def observation_rows(layout: Layout, data_length: int, data: np.ndarray | None =
     return rows
 
 
+# ---------------------------------------------------------------------------
+# A whole file: does its length fit the layout?
+# ---------------------------------------------------------------------------
+_V8_START = b"HEADER RECORD*******LIB"  # LIBV8 (SAS transport version 8/9)
+
+
+def _members(find, size: int, start: int) -> list[int]:
+    """Offsets of the MEMBER header records (at record boundaries) from `start` on."""
+    member = _HEADER % b"MEMBER"
+    out = []
+    at = find(member, start)
+    while at != -1:
+        if at % RECORD == 0:
+            out.append(at)
+        at = find(member, at + 1)
+    return out
+
+
+def check_complete(source) -> None:
+    """Raise XptFormatError when the length of a transport file (a path, or its bytes) does not
+    fit its layout: it is not a whole number of 80-byte records, it ends inside the header
+    records or the namestrs, or its observations end inside an observation (what follows the
+    last whole observation is more than the blank padding of the final record, or not blank).
+
+    A version 5 file carries no record count, so a file cut on an observation boundary fits
+    its layout; only its checksum can tell (specs.outputs.manifest_problem). Of a version 8
+    file only the whole records are checked. Bytes that are not a transport file at all are
+    left to the reader to refuse.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        raw = bytes(source)
+        size = len(raw)
+        read_at = lambda offset, n: raw[offset:offset + n]  # noqa: E731
+        scan = lambda: _members(raw.find, size, 0)  # noqa: E731
+        return _check_complete(size, read_at, scan)
+    import mmap
+
+    with open(source, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+
+        def read_at(offset: int, n: int) -> bytes:
+            handle.seek(offset)
+            return handle.read(n)
+
+        def scan() -> list[int]:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                return _members(view.find, size, 0)
+
+        return _check_complete(size, read_at, scan)
+
+
+def _check_complete(size: int, read_at, scan) -> None:
+    first = read_at(0, RECORD)
+    library = _HEADER % b"LIBRARY"
+    v5 = first.startswith(library) or (size < RECORD and first == library[:size])
+    if not v5 and not first.startswith(_V8_START):
+        return  # not a transport file: the reader refuses it
+    if size % RECORD:
+        raise XptFormatError(f"{size:,} bytes are not a whole number of 80-byte records: the file was cut short")
+    if not v5:
+        return
+    members = [3 * RECORD]
+    layout = _member_layout(read_at, size, members[0])
+    ends_ok = _observations_end(read_at, layout, layout.data_offset, size)
+    if ends_ok is None:
+        return
+    # several members (a SAS library): each one's observations end where the next MEMBER header begins
+    members = [at for at in scan() if at >= members[0]]
+    if len(members) < 2:
+        raise XptFormatError(ends_ok)
+    for i, at in enumerate(members):
+        layout = _member_layout(read_at, size, at)
+        end = members[i + 1] if i + 1 < len(members) else size
+        problem = _observations_end(read_at, layout, layout.data_offset, end)
+        if problem is not None:
+            raise XptFormatError(f"member {layout.dataset or i + 1}: {problem}")
+
+
+def _member_layout(read_at, size: int, at: int) -> Layout:
+    """The layout of the member whose MEMBER header is at `at` (offsets in the file)."""
+    library = read_at(0, 3 * RECORD)
+    head = read_at(at, 5 * RECORD)  # MEMBER, DSCRPTR, two descriptor records, NAMESTR
+    try:
+        count = int(head[4 * RECORD + 54:4 * RECORD + 58])
+    except ValueError:
+        count = 0
+    namestrs = count * NAMESTR_LEN
+    head += read_at(at + 5 * RECORD, namestrs + (-namestrs % RECORD) + RECORD)
+    layout = read_layout(library + head)
+    shift = at - 3 * RECORD
+    return Layout(layout.dataset, layout.label, layout.created, layout.fields, layout.data_offset + shift,
+                  layout.row_length)
+
+
+def _observations_end(read_at, layout: Layout, start: int, end: int) -> str | None:
+    """Why the observations from `start` to `end` do not end with a whole observation and the
+    blank padding of the final record (None when they do)."""
+    length = end - start
+    if layout.row_length == 0:
+        return None
+    rows, rest = divmod(length, layout.row_length)
+    if rest == 0 or (rest < RECORD and not read_at(end - rest, rest).strip(b" ")):
+        return None
+    return (f"the file ends inside an observation: its {length:,} bytes of observations are {rows:,} "
+            f"observations of {layout.row_length} bytes and {rest} bytes more, which are not the blank "
+            f"padding of the last record: it was cut short")
+
+
 def read_observations(path, encoding: str = "ascii") -> tuple[Layout, dict[str, np.ndarray]]:
     """Every value of a v5 transport file: numbers float64 (missing NaN), text as str ('' for blank)."""
     with open(path, "rb") as handle:
         raw = handle.read()
+    check_complete(raw)
     layout = read_layout(raw)
     data = np.frombuffer(raw, dtype=np.uint8, offset=layout.data_offset)
     n = observation_rows(layout, data.size, data)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import adae as d
-from ..common import derive_vars_merged
+from ..common import assert_columns, derive_vars_merged
 from ..context import AdamRun
 
 ADSL_VARS = ["SUBJID", "SITEID", "AGE", "SEX", "RACE", "SAFFL", "TRT01A", "TRTSDT", "TRTEDT", "DTHDT", "DCUTDT"]
@@ -16,8 +16,10 @@ ADSL_VARS = ["SUBJID", "SITEID", "AGE", "SEX", "RACE", "SAFFL", "TRT01A", "TRTSD
 def build_adae(run: AdamRun) -> pd.DataFrame:
     s = run.settings
     adsl = run.datasets["ADSL"]
+    ae = run.get("AE")
+    assert_columns(ae, ["USUBJID", "AESEQ", "AESTDTC", "AEENDTC"], dataset="AE")
     adae = (
-        run.get("AE")
+        ae
         # AERELAN, AERELTR, AEACNAN, AEACNTR: per-drug qualifiers from SUPPAE
         .pipe(d.derive_vars_supp, supp=run.get("SUPPAE"), names=run.spec_names("ADAE"))
         # subject-level variables from ADSL

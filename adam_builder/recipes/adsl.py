@@ -1,6 +1,6 @@
 """ADSL: Subject-Level Analysis Dataset.
 
-Inputs: DM, SUPPDM, EX, DS, AE, CM, SV, TU, TR, RS, TS. One record per subject in DM.
+Inputs: DM, SUPPDM, EX, DS, DD, AE, CM, SV, TU, TR, RS, TS. One record per subject in DM.
 """
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def build_adsl(run: AdamRun) -> pd.DataFrame:
         .pipe(d.derive_vars_cutoff, ts=run.get("TS"), default=s.data_cutoff)
         # LSTALVDT from every dated contact, never after the cut-off
         .pipe(d.derive_var_lstalvdt, sources=run.sdtm)
-        # DTHDT/DTHDTF (never before LSTALVDT), DTHFL, DTHCAUS; LSTALVDT = DTHDT for deaths
-        .pipe(d.derive_vars_death, ds=run.get("DS"), ae=run.get("AE"))
+        # DTHDT/DTHDTF (never before LSTALVDT), DTHFL, DTHCAUS (the collected cause, DD); LSTALVDT = DTHDT for deaths
+        .pipe(d.derive_vars_death, ds=run.get("DS"), ae=run.get("AE"), dd=run.get("DD"))
         # RFICDT: informed consent date
         .assign(RFICDT=lambda f: d.impute_dtc_dt(f["RFICDTC"])[0] if "RFICDTC" in f.columns else pd.NaT)
         # NACTDT: first subsequent anti-cancer therapy

@@ -1,4 +1,4 @@
-"""AE, CM, DS and EX: mapped by the spec's rules, then the few derivations SDTMIG
+"""AE, CM, DS, EX and SV: mapped by the spec's rules, then the few derivations SDTMIG
 asks for beyond a one-to-one mapping."""
 from __future__ import annotations
 
@@ -13,6 +13,26 @@ from ..context import SdtmRun
 def build_mapped(run: SdtmRun, dataset: str) -> pd.DataFrame:
     """A dataset that the Mapping sheet describes completely."""
     return run.map(dataset)
+
+
+def build_sv(run: SdtmRun) -> pd.DataFrame:
+    """SV: every visit of the visit form, SVPRESP / SVOCCUR for the planned ones (SDTMIG 3.4).
+
+    SVPRESP is 'Y' for a visit of the trial design (TV) and null for an
+    unscheduled one; SVOCCUR, mapped from the form ('visit done?'), is kept for
+    planned visits only (null for unscheduled ones, which took place by
+    definition).
+    """
+    sv = run.map("SV").copy()
+    if "VISIT" not in sv.columns:
+        return sv
+    planned = sv["VISIT"].isin(set(run.get("TV")["VISIT"].dropna())) if "TV" in run.datasets \
+        else pd.Series(False, index=sv.index)
+    if any(v.name == "SVPRESP" for v in run.spec.variables_of("SV")):
+        sv["SVPRESP"] = np.where(planned, "Y", None).astype(object)
+    if "SVOCCUR" in sv.columns:
+        sv["SVOCCUR"] = sv["SVOCCUR"].where(planned, None)
+    return sv
 
 
 def build_ae(run: SdtmRun) -> pd.DataFrame:

@@ -18,7 +18,18 @@ DESIGN = ("TA", "TE", "TV", "TI")
 
 
 def read_design(path) -> dict[str, pd.DataFrame]:
-    """The trial design workbook: {sheet: frame}, blank cells as None."""
+    """The trial design workbook: {sheet: frame}, blank cells as None. A formula whose value
+    was not saved (it would read as empty) or is an error value stops the run, naming the cell."""
+    from specs.findings import Finding, SpecError
+    from specs.workbook import _cell_ref, formula_cells
+
+    problems = [Finding("error", "formula-without-value", f"cell {_cell_ref(row, column)} holds a formula "
+                        f"(={formula.text}): {formula.unusable}; save the workbook from a spreadsheet "
+                        f"application or type the value", sheet=sheet, row=row)
+                for sheet, cells in formula_cells(path).items() for (row, column), formula in cells.items()
+                if formula.unusable]
+    if problems:
+        raise SpecError(str(path), problems)
     sheets = pd.read_excel(path, sheet_name=None, dtype=object)
     return {name.strip().upper(): frame.astype(object).where(frame.notna(), None) for name, frame in sheets.items()}
 

@@ -194,6 +194,17 @@ def test_unreadable_measurement_is_not_assessed_and_reported():
     assert "target T01 result 'SEE COMMENT' is not a measurement" in out["ISSUES"]
 
 
+@pytest.mark.parametrize("orres, stresc", [("1.8", None), ("inf", "inf"), ("Infinity", None), ("nan", "nan")])
+def test_a_result_without_a_finite_standard_number_is_not_a_measurement(orres, stresc):
+    """A result left unconverted (its unit has no conversion: TRSTRESC/TRSTRESN null, TRORRES as
+    collected) or not finite is no size: the assessment is NE, never PR/PD from the raw number."""
+    tu, tr = lesions(targets={"T01": [40, 30]})
+    tr.loc[1, ["TRORRES", "TRSTRESC", "TRSTRESN"]] = [orres, stresc, np.nan]
+    out = derive_assessments(tu, tr, settings=RecistSettings()).iloc[0]
+    assert out["TRGRESP"] == "NE"
+    assert f"target T01 result '{(stresc or orres).upper()}' is not a measurement" in out["ISSUES"]  # results read upper case
+
+
 def test_incomplete_baseline_gives_ne():
     out = row(run(targets={"T01": [40, 30], "T02": ["ND", 10]}))
     assert np.isnan(out["BASESUM"])

@@ -124,6 +124,17 @@ def test_no_event_gives_no_median_and_full_survival():
     assert km.rate(4).survival == 1.0 and km.events == 0 and km.censored == 3
 
 
+def test_no_event_curve_is_drawn_flat_with_its_censoring_marks():
+    """A sample without events (nobody died: OS) still gets its figure: the curve at 1 throughout."""
+    from analysis_report.figures import km_figure
+
+    km = kaplan_meier([3, 5, 8], [0, 0, 0])
+    table = km.table()
+    assert table.empty and all(table[c].dtype.kind == "f" for c in ("time", "survival", "lower", "upper"))
+    figure = km_figure("OS", "Overall Survival", km, ReportSettings())
+    assert figure.png.startswith(b"\x89PNG")
+
+
 def test_bad_input_is_refused_with_the_reason():
     with pytest.raises(ValueError, match="event flag"):
         kaplan_meier([1, 2], [1, 2])

@@ -92,12 +92,14 @@ def test_ae_terms_come_from_the_settings():
 
 
 def test_report_settings_from_the_study_file(tmp_path):
-    from specs.study import StudyConfig, builtin_study
+    from specs.study import StudyConfig, StudyConfigError, builtin_study
 
     settings = ReportSettings.from_study(builtin_study())
     assert settings.rate_months == (6, 12, 24) and settings.withdrawal_actions == ("DRUG WITHDRAWN",)
     text = builtin_study().path.read_text(encoding="utf-8")
     study = tmp_path / "study.toml"
     study.write_text(text.replace("[report]\n", "[report]\nmedian_method = \"linear\"\n"), encoding="utf-8")
+    with pytest.raises(StudyConfigError, match=r"\[report\] median_method: unknown setting"):  # refused on load
+        StudyConfig.load(study)
     with pytest.raises(ReportSettingsError, match="unknown setting\\(s\\) median_method"):
-        ReportSettings.from_study(StudyConfig.load(study))
+        ReportSettings.from_table({"median_method": "linear"})

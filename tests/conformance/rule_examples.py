@@ -537,6 +537,57 @@ EXAMPLES.update({
                    {"study": DEF_OK, "meta": _meta(label_usubjid="unique subject identifier")}),
 })
 
+# Required variables (SDTMIG 3.4 Core "Req", ADaMIG 1.3): the passing studies carry them all
+REQ_AE = "AE: STUDYID|DOMAIN|USUBJID|AESEQ:n|AETERM|AEDECOD\nS1|AE|P-1|1|Head ache|Headache"
+REQ_ADSL = ("ADSL: STUDYID|USUBJID|SUBJID|SITEID|AGE:n|AGEU|SEX|RACE|ARM|TRT01P\n"
+            "S1|P-1|1|10|54|YEARS|F|ASIAN|Drug|Drug")
+EXAMPLES.update({
+    "CB-SDTM-265": (REQ_AE, REQ_AE.replace("|USUBJID|", "|").replace("|P-1|", "|")),
+    "CB-ADAM-037": (REQ_ADSL, REQ_ADSL.replace("|TRT01P", "").replace("|Drug|Drug", "|Drug")),
+    "CB-XPT-018": ({"study": DEF_OK, "meta": _meta()},
+                   {"study": DEF_OK, "meta": lambda: {**_meta()(), "CM": DatasetMeta(
+                       "CM", "cm.xpt", "xpt", None, 7360, unreadable="cm.xpt: the file ends inside an observation")}}),
+})
+
+# Eligibility, comments, death details, subject status, planned visits
+TV_VISITS = "TV: VISITNUM:n|VISIT\n1|SCREENING\n2|WEEK 2"
+EXAMPLES.update({
+    "CB-SDTM-280": ("IE: USUBJID|IECAT|IEORRES\nP-1|INCLUSION|N", "IE: USUBJID|IECAT|IEORRES\nP-1|INCLUSION|Y"),
+    "CB-SDTM-281": ("IE: USUBJID|IECAT|IEORRES\nP-1|EXCLUSION|Y", "IE: USUBJID|IECAT|IEORRES\nP-1|EXCLUSION|N"),
+    "CB-SDTM-282": ("IE: USUBJID|IEORRES|IESTRESC\nP-1|N|N", "IE: USUBJID|IEORRES|IESTRESC\nP-1|N|Y"),
+    "CB-SDTM-283": ("TI: IETESTCD|IETEST\nIN01|Age 18 to 70\nIE: USUBJID|IETESTCD|IETEST\nP-1|IN01|Age 18 to 70",
+                    "TI: IETESTCD|IETEST\nIN01|Age 18 to 70\nIE: USUBJID|IETESTCD|IETEST\nP-1|IN01|Aged 18 or over"),
+    "CB-SDTM-284": ("TI: IETESTCD|IETEST\nIN01|Age 18 to 70\nIE: USUBJID|IETESTCD\nP-1|IN01",
+                    "TI: IETESTCD|IETEST\nIN01|Age 18 to 70\nIE: USUBJID|IETESTCD\nP-1|IN09"),
+    "CB-SDTM-285": ("CO: USUBJID|RDOMAIN|IDVAR|IDVARVAL|COVAL\nP-1|AE|AESPID|1|SAE report sent",
+                    "CO: USUBJID|RDOMAIN|IDVAR|IDVARVAL|COVAL\nP-1||AESPID|1|SAE report sent"),
+    "CB-SDTM-286": ("CO: USUBJID|RDOMAIN|IDVAR|COVAL\nP-1|AE|AESPID|a comment\nP-1|||another",
+                    "CO: USUBJID|RDOMAIN|IDVAR|COVAL\nP-1||AESPID|a comment"),
+    "CB-SDTM-287": ("CO: USUBJID|RDOMAIN|IDVAR|COVAL\nP-1|AE|AESPID|a comment\nP-1|DM||on the subject",
+                    "CO: USUBJID|RDOMAIN|IDVAR|COVAL\nP-1|AE||a comment"),
+    "CB-SDTM-288": ("AE: USUBJID|AESPID\nP-1|1\nCO: USUBJID|RDOMAIN|IDVAR|IDVARVAL\nP-1|AE|AESPID|1",
+                    "AE: USUBJID|AESPID\nP-1|1\nCO: USUBJID|RDOMAIN|IDVAR|IDVARVAL\nP-1|AE|AEGRPID|1"),
+    "CB-SDTM-289": ("SV: USUBJID|VISITNUM:n|SVPRESP\nP-1|1|Y\nP-1|1.01|", "SV: USUBJID|VISITNUM:n|SVPRESP\nP-1|1|N"),
+    "CB-SDTM-290": ("SV: USUBJID|SVPRESP|SVOCCUR\nP-1|Y|N\nP-1||", "SV: USUBJID|SVPRESP|SVOCCUR\nP-1||Y"),
+    "CB-SDTM-291": ("SV: USUBJID|SVPRESP|VISITDY:n\nP-1|Y|8\nP-1||", "SV: USUBJID|SVPRESP|VISITDY:n\nP-1||8"),
+    "CB-SDTM-292": (TV_VISITS + "\nSV: USUBJID|VISIT|SVPRESP\nP-1|SCREENING|Y\nP-1|UNSCHEDULED|",
+                    TV_VISITS + "\nSV: USUBJID|VISIT|SVPRESP\nP-1|WEEK 99|Y"),
+    "CB-SDTM-293": (TV_VISITS + "\nSV: USUBJID|VISITNUM:n|SVPRESP\nP-1|2|Y\nP-1|2.01|",
+                    TV_VISITS + "\nSV: USUBJID|VISITNUM:n|SVPRESP\nP-1|3|Y"),
+    "CB-SDTM-294": (TV_VISITS + "\nSV: USUBJID|VISITNUM:n|SVPRESP\nP-1|2|Y\nP-1|2.01|",
+                    TV_VISITS + "\nSV: USUBJID|VISITNUM:n|SVPRESP\nP-1|2|"),
+    "CB-SDTM-295": ("DM: USUBJID|DTHFL\nP-1|Y\nP-2|\nDD: USUBJID|DDTESTCD\nP-1|PRCDTH",
+                    "DM: USUBJID|DTHFL\nP-1|Y\nP-2|\nDD: USUBJID|DDTESTCD\nP-2|PRCDTH"),
+    "CB-SDTM-296": ("DM: USUBJID|DTHFL\nP-1|Y\nP-2|\nSS: USUBJID|SSSTRESC\nP-1|DEAD\nP-2|ALIVE",
+                    "DM: USUBJID|DTHFL\nP-1|Y\nP-2|\nSS: USUBJID|SSSTRESC\nP-2|DEAD"),
+    "CB-SDTM-297": ("DS: USUBJID|DSDECOD|DSSTDTC\nP-1|DEATH|2020-05-01\nSS: USUBJID|SSSTRESC|SSDTC\nP-1|DEAD|2020-06-01",
+                    "DS: USUBJID|DSDECOD|DSSTDTC\nP-1|DEATH|2020-05-01\nSS: USUBJID|SSSTRESC|SSDTC\nP-1|DEAD|2020-04-01"),
+    "CB-SDTM-298": ("DS: USUBJID|DSDECOD\nP-1|DEATH\nSS: USUBJID|SSSTRESC\nP-1|DEAD\nP-2|ALIVE",
+                    "DS: USUBJID|DSDECOD\nP-1|COMPLETED\nSS: USUBJID|SSSTRESC\nP-1|DEAD"),
+    "CB-SDTM-299": ("DM: USUBJID|DTHDTC\nP-1|2020-05-01\nSS: USUBJID|SSSTRESC|SSDTC\nP-1|DEAD|2020-06-01",
+                    "DM: USUBJID|DTHDTC\nP-1|2020-05-01\nSS: USUBJID|SSSTRESC|SSDTC\nP-1|DEAD|2020-04-01"),
+})
+
 
 def run_kwargs(example) -> dict:
     """run_validation keywords for one example (a study text, or a dict with spec/define/meta makers)."""

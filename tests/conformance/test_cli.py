@@ -9,9 +9,9 @@ from cdisc_build.cli import app
 
 runner = CliRunner()
 # one warning (CB-SDTM-079: AEENDTC with an unresolved outcome) and no error
-AE = ("STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AEOUT,AEENDTC,AEENDY\n"
-      "S1,AE,P-1,1,Headache,NOT RECOVERED/NOT RESOLVED,2020-01-03,3\n")
-DM = "STUDYID,DOMAIN,USUBJID,SUBJID,RFSTDTC\nS1,DM,P-1,1,2020-01-01\n"
+AE = ("STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AEDECOD,AEOUT,AEENDTC,AEENDY\n"
+      "S1,AE,P-1,1,Headache,Headache,NOT RECOVERED/NOT RESOLVED,2020-01-03,3\n")
+DM = "STUDYID,DOMAIN,USUBJID,SUBJID,SITEID,SEX,COUNTRY,RFSTDTC\nS1,DM,P-1,1,01,F,CHN,2020-01-01\n"
 TS = "STUDYID,DOMAIN,TSSEQ,TSPARMCD,TSPARM,TSVAL\nS1,TS,1,SSTDTC,Study Start Date,2019-11-01\n"
 
 
@@ -39,7 +39,7 @@ def test_fail_on_warning_fails_on_a_warning(tmp_path):
 
 
 def test_fail_on_error_fails_on_an_error(tmp_path):
-    ae = AE + "S1,AE,P-9,1,Rash,RECOVERED/RESOLVED,2020-01-03,\n"  # P-9 is not in DM; AESEQ repeats
+    ae = AE + "S1,AE,P-9,1,Rash,Rash,RECOVERED/RESOLVED,2020-01-03,\n"  # P-9 is not in DM; AESEQ repeats
     result = runner.invoke(app, ["validate", str(_folder(tmp_path, ae)), "--out", str(tmp_path / "rep")])
     assert result.exit_code == 1, result.output
 

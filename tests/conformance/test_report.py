@@ -65,7 +65,51 @@ def test_a_rule_that_raises_is_reported_not_raised():
     def broken(ctx, name, frame):
         raise RuntimeError("boom")
 
-    rule = Rule("CB-TEST-001", "error", "always breaks", "SDTMIG 3.4", ("ALL",), broken)
+    rule = Rule("CB-TEST-001", "warning", "always breaks", "SDTMIG 3.4", ("ALL",), broken)
     report = run_validation(study(DATA), rules=(rule,))
     assert report.results[0].status == "crashed"
-    assert report.notes == ["rule CB-TEST-001 could not run: RuntimeError: boom"]
+    assert report.notes == ["rule CB-TEST-001 could not run on AE: RuntimeError: boom",
+                            "rule CB-TEST-001 could not run on DM: RuntimeError: boom"]
+    # validation that could not run is an error finding on each dataset, whatever the rule's severity
+    found = report.findings[["dataset", "rule", "severity", "detail"]].values.tolist()
+    assert found == [["AE", "CB-TEST-001", "error", "the rule could not run: RuntimeError: boom"],
+                     ["DM", "CB-TEST-001", "error", "the rule could not run: RuntimeError: boom"]]
+    assert report.failing("error")
+
+
+def test_a_rule_that_reads_an_absent_variable_is_an_error_naming_dataset_and_variable():
+    from conformance.model import Outcome, Rule
+
+    def reads_usubjid(ctx, name, frame):
+        frame["USUBJID"]  # what a rule does that expects a Required variable
+        return Outcome(len(frame), 0)
+
+    rule = Rule("CB-TEST-002", "notice", "reads USUBJID", "SDTMIG 3.4", ("ALL",), reads_usubjid)
+    data = ("DM: STUDYID|DOMAIN|USUBJID\nS1|DM|P-1\n"
+            "AE: STUDYID|DOMAIN|AESEQ:n\nS1|AE|1")  # AE has no USUBJID
+    report = run_validation(study(data), rules=(rule,))
+    assert report.notes == ["rule CB-TEST-002 could not run on AE: AE has no USUBJID"]
+    (row,) = report.findings.to_dict("records")
+    assert (row["dataset"], row["variable"], row["severity"]) == ("AE", "USUBJID", "error")
+    assert "USUBJID, which AE lacks" in row["detail"]
+    assert report.results[0].datasets == ("AE", "DM")
+
+
+def test_a_csv_dataset_without_usubjid_fails_validation(tmp_path):
+    """A CSV AE without USUBJID: an error of the Required-variable rule naming AE and USUBJID (it
+    was a PASS with a note that a rule could not run)."""
+    from conformance.reader import read_folder
+
+    (tmp_path / "dm.csv").write_text("STUDYID,DOMAIN,USUBJID,SUBJID,SITEID,SEX,COUNTRY\nS1,DM,P-1,1,01,F,CHN\n")
+    (tmp_path / "ae.csv").write_text("STUDYID,DOMAIN,AESEQ,AETERM,AEDECOD,AESTDTC\nS1,AE,1,Head ache,Headache,2020-01-02\n")
+    datasets, meta, _ = read_folder(tmp_path)
+    report = run_validation(datasets, meta=meta)
+    required = report.findings[report.findings["rule"] == "CB-SDTM-265"]
+    assert required[["dataset", "variable", "severity"]].values.tolist() == [["AE", "USUBJID", "error"]]
+    assert report.failing("error")
+    # the same AE with USUBJID: no Required-variable finding
+    (tmp_path / "ae.csv").write_text("STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AEDECOD,AESTDTC\n"
+                                     "S1,AE,P-1,1,Head ache,Headache,2020-01-02\n")
+    datasets, meta, _ = read_folder(tmp_path)
+    report = run_validation(datasets, meta=meta)
+    assert "CB-SDTM-265" not in set(report.findings["rule"])

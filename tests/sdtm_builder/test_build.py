@@ -93,7 +93,7 @@ def test_written_files_are_complete_and_reproducible(clean, tmp_path):
     write_sdtm(result, tmp_path / "b")
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert {f"{d.lower()}.xpt" for d in result.datasets} <= set(names)
-    assert {"issues.csv", "ledger.csv", "lineage.csv", "schema_failures.csv"} <= set(names)
+    assert {"issues.csv", "ledger.csv", "fields.csv", "lineage.csv", "schema_failures.csv"} <= set(names)
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 

@@ -48,7 +48,8 @@ def test_unknown_parts_of_date_and_time_combine_per_row():
     assert got.iso.index.tolist() == [5, 9, 100, 3, 4, 8, 2, 1]
     assert got.iso.tolist() == ["2021----T10:30", "2021---12T10:30", "2021-03-12T-:30", "2021-03-12T10", "2021-03",
                                 None, None, "2021-03-12"]
-    assert got.unreadable.tolist() == [False, False, False, False, True, False, True, False]
+    # a time without its date (row 8) is flagged, not dropped unseen
+    assert got.unreadable.tolist() == [False, False, False, False, True, True, True, False]
     assert got.partial.tolist() == [True, True, True, False, True, False, False, False]
 
 

@@ -150,6 +150,7 @@ def test_screen_can_keep_duplicate_rows_and_still_reports_them(tmp_path):
 
 def test_study_settings_read_duplicate_rows(tmp_path):
     path = tmp_path / "study.toml"
+    (tmp_path / "s.xlsx").touch()  # a workbook the settings name must exist
     path.write_text('[study]\nid = "S"\nsdtm_spec = "s.xlsx"\n[raw]\nsubject_field = "P"\ndemographics_form = "dm"\n'
                     'duplicate_rows = "keep"\n', encoding="utf-8")
     assert StudyConfig.load(path).duplicate_rows == "keep"

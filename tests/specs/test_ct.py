@@ -36,6 +36,20 @@ def test_codes_are_checked(tmp_path):
     ]
 
 
+def test_a_codelist_uniting_several_is_checked_term_by_term(tmp_path):
+    """A codelist without an NCI code (the terms of several CDISC codelists): each term code must be
+    that term's code in some codelist of the terminology."""
+    spec = m.Spec(codelists=(
+        m.Codelist("MIX", "Sex and race", None, "text", terms=(
+            m.CodelistTerm("M", 1, "C20197"), m.CodelistTerm("ASIAN", 2, "C41260"),
+            m.CodelistTerm("WHITE", 3, "C41260"), m.CodelistTerm("OTHER", 4))),
+    ))
+    assert [str(f) for f in check_against_ct(spec, _ct(tmp_path))] == [
+        "ERROR [unknown-nci-code] column NCI Term Code: codelist MIX: term 'WHITE' has NCI code C41260, which no "
+        "codelist of the terminology has for 'WHITE'",
+    ]
+
+
 @pytest.mark.parametrize("name", ["sdtm", "adam"])
 def test_study_workbook_codes_are_real(name):
     ct_dir = shared_path("standards", "ct")
