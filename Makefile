@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= build/demo
 
-.PHONY: demo test venv clean lock
+.PHONY: demo test fuzz venv clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The property tests over generated raw exports (tests/property) with many more examples
+# (the "long" Hypothesis profile), with Hypothesis' statistics; benchmarks/fuzz_raw.py
+# runs the same and counts what was tried and found.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/property --hypothesis-show-statistics
 
 # Re-resolve the pinned versions (needs the package registry).
 lock:

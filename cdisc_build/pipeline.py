@@ -119,6 +119,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
     from conformance import run_validation, write_report
     from sdtm_builder.cli import sdtm_count
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
+    from sdtm_builder.finish import drop_lineage
     from submission_export.package import export_submission
 
     with display.stage("sdtm", "mapping the raw export") as say:
@@ -141,7 +142,10 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
 
         with display.stage("adam", "deriving the analysis datasets") as say:
             adam_spec = load_adam_spec(config.adam_spec)
-            adam = build_adam(frames, spec=adam_spec, settings=AdamSettings.from_study(config), progress=say)
+            # a collected dataset without a record (a study with no adverse event) is not written, yet it is
+            # the ADaM's input all the same: no records, not a missing dataset
+            inputs = {**{name: drop_lineage(frame) for name, frame in sdtm.empty.items()}, **frames}
+            adam = build_adam(inputs, spec=adam_spec, settings=AdamSettings.from_study(config), progress=say)
             say("writing")
             write_adam(adam, out / "adam")
         result.outputs["adam"] = out / "adam"

@@ -57,6 +57,7 @@ class SdtmResult:
     ledger: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     fields: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FIELD_COLUMNS))  # fields.account_fields
+    empty: dict[str, pd.DataFrame] = field(default_factory=dict)  # datasets without a record: not written
 
     def final(self, dataset: str) -> pd.DataFrame:
         """The dataset as submitted (lineage dropped)."""
@@ -163,13 +164,14 @@ def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Sp
     timings["finish"] = time.perf_counter() - start
     # a collected dataset without a record is not submitted (CO of a study without comments); DM, which every
     # submission has, and the trial design stay (empty, they are errors the validation names)
+    empty: dict[str, pd.DataFrame] = {}
     for name in [n for n, frame in finished.items() if frame.empty and n != "DM" and n not in DESIGN_DATASETS]:
         issues.add(severity="note", kind="empty dataset", form=None, dataset=name, action="not written",
                    message=f"{name} has no record: an empty dataset is not submitted (SDTMIG 3.4)")
-        del finished[name]
+        empty[name] = finished.pop(name)
     ledger = reconcile(raw, finished, not_submitted, issues, joined=run.joined)
     return SdtmResult(spec=spec, datasets=finished, failures=failures, issues=issues.frame(), ledger=ledger, timings=timings,
-                      fields=fields)
+                      fields=fields, empty=empty)
 
 
 def _main_date(dataset: str, frame: pd.DataFrame) -> str | None:
@@ -226,6 +228,16 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
             for qnam in [q for q in overflow if spec_has_variable(spec, name, q)]:  # CO's COVAL1..n: in the dataset
                 frame[qnam] = overflow.pop(qnam)
             quals = {q: frame[q] for q in qnams.get(name, ()) if q in frame.columns}
+            for q in list(quals):  # a qualifier's value over 200 characters continues in QNAM1, QNAM2 ...
+                long = long_text_mask(quals[q])
+                if long.any():
+                    issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=None,
+                                    value=quals[q], dataset=f"SUPP{name}", variable=q,
+                                    action=f"first 200 characters in QNAM {q}; the rest in the QNAMs that follow",
+                                    message="SDTMIG 3.4 section 4.5.3.2")
+                    split, extra = split_long_text(pd.DataFrame({q: quals[q]}), variable=q)
+                    quals[q] = split[q]
+                    overflow.update(extra)
             quals.update(overflow)
             supp_name = f"SUPP{name}"
             if quals and spec.has_dataset(supp_name):

@@ -227,6 +227,12 @@ def _impossible(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndar
     """True where year, month and day (text, None where unknown) are all known but make no date."""
     full = _known(year) & _known(month) & _known(day)
     bad = np.zeros(len(full), dtype=bool)
+    # a day and month without a year: no year has them when the day is past the month's longest
+    yearless = ~_known(year) & _known(month) & _known(day)
+    if yearless.any():
+        longest = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+        bad[yearless] = [int(d) > longest.get(int(m), 0) or int(d) < 1
+                         for m, d in zip(month[yearless], day[yearless])]
     if full.any():
         text = pd.Series(year[full] + "-" + month[full] + "-" + day[full], dtype=object)
         bad[full] = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").isna().to_numpy()

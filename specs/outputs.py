@@ -246,7 +246,12 @@ def output_folder(out: str | os.PathLike[str], *, command: str, inputs: Iterable
     inputs = list(inputs)
     check_output_folder(out, command=command, inputs=inputs, force=force)
     created = False
+    made: list[Path] = []  # parent folders made here, removed again when the block fails
     if not out.exists():
+        parent = out.parent
+        while not parent.exists():
+            made.append(parent)
+            parent = parent.parent
         out.parent.mkdir(parents=True, exist_ok=True)
         try:
             out.mkdir()
@@ -286,6 +291,8 @@ def output_folder(out: str | os.PathLike[str], *, command: str, inputs: Iterable
         if created:
             with contextlib.suppress(OSError):
                 out.rmdir()
+                for folder in made:  # innermost first
+                    folder.rmdir()
 
 
 # ---------------------------------------------------------------- checking files we wrote
