@@ -126,3 +126,18 @@ def missing_required(columns, required: tuple[str, ...]) -> list[str]:
         elif variable not in have:
             out.append(variable)
     return out
+
+
+def required_present(ctx, name: str, frame, *, standard: str):
+    """The rule: a hit for each Required variable of `standard` ("SDTM" or "ADaM") the dataset lacks."""
+    from .model import Hit, Outcome
+
+    if standard == "SDTM":
+        required, guide = sdtm_required(ctx, name), "SDTMIG 3.4"
+    else:
+        required, guide = adam_required(ctx, name), f"ADaMIG 1.3, {ctx.dataset_class(name)}"
+    out = Outcome(len(required), 0)
+    for variable in missing_required(frame.columns, required):
+        out.hits.append(Hit(name, None, variable, [variable], f"{name} has no {variable}, a Required variable "
+                            f"({guide}): the rules that read it cannot run on {name}"))
+    return out

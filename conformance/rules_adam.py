@@ -378,14 +378,9 @@ add("CB-ADAM-036", "error", "AVAL or AVALC is populated on every BDS record", AD
 
 
 def _required_present(ctx, name, frame):
-    from .required import adam_required, missing_required
+    from .required import required_present
 
-    required = adam_required(ctx, name)
-    out = Outcome(len(required), 0)
-    for variable in missing_required(frame.columns, required):
-        out.hits.append(Hit(name, None, variable, [variable], f"{name} has no {variable}, a Required variable "
-                            f"(ADaMIG 1.3, {ctx.dataset_class(name)}): the rules that read it cannot run on {name}"))
-    return out
+    return required_present(ctx, name, frame, standard="ADaM")
 
 
 add("CB-ADAM-037", "error", "Every Required variable of ADaMIG 1.3 is in the dataset", AD, ("ADAM",), _required_present)

@@ -1506,14 +1506,9 @@ add("CB-FDA-020", "warning", "RACE is BLACK OR AFRICAN AMERICAN when the collect
 
 
 def _required_present(ctx, name, frame):
-    from .required import missing_required, sdtm_required
+    from .required import required_present
 
-    required = sdtm_required(ctx, name)
-    out = Outcome(len(required), 0)
-    for variable in missing_required(frame.columns, required):
-        out.hits.append(Hit(name, None, variable, [variable], f"{name} has no {variable}, a Required variable "
-                            f"(SDTMIG 3.4): the rules that read it cannot run on {name}"))
-    return out
+    return required_present(ctx, name, frame, standard="SDTM")
 
 
 add("CB-SDTM-265", "error", "Every Required variable of SDTMIG 3.4 is in the dataset", SD, ("SDTM",), _required_present,
