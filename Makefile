@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= build/demo
 
-.PHONY: demo test fuzz venv clean lock
+.PHONY: demo test lint fuzz venv clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cdisc-build demo --out $(OUT)
 
-test: $(STAMP)
+# Static checks first (ruff lint and format, mypy), then the test suite.
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The property tests over generated raw exports (tests/property) with many more examples
 # (the "long" Hypothesis profile), with Hypothesis' statistics; benchmarks/fuzz_raw.py

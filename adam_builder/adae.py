@@ -1,4 +1,5 @@
 """ADAE derivations: analysis dates with imputation flags, treatment emergence, grades, causality."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,10 +38,16 @@ def derive_vars_analysis_dates(ae: pd.DataFrame) -> pd.DataFrame:
     """
     assert_columns(ae, ["AESTDTC", "AEENDTC", "TRTSDT", "DTHDT", "DCUTDT"], dataset="ADAE")
     out = ae.copy()
-    out["AENDT"], out["AENDTF"] = impute_dtc_dt(out["AEENDTC"], highest_imputation="M", date_imputation="last",
-                                                max_dates=[out["DTHDT"], out["DCUTDT"]])
-    out["ASTDT"], out["ASTDTF"] = impute_dtc_dt(out["AESTDTC"], highest_imputation="M", date_imputation="first",
-                                                min_dates=[out["TRTSDT"]], max_dates=[out["AENDT"], out["DTHDT"]])
+    out["AENDT"], out["AENDTF"] = impute_dtc_dt(
+        out["AEENDTC"], highest_imputation="M", date_imputation="last", max_dates=[out["DTHDT"], out["DCUTDT"]]
+    )
+    out["ASTDT"], out["ASTDTF"] = impute_dtc_dt(
+        out["AESTDTC"],
+        highest_imputation="M",
+        date_imputation="first",
+        min_dates=[out["TRTSDT"]],
+        max_dates=[out["AENDT"], out["DTHDT"]],
+    )
     out["ASTDY"] = compute_ady(out["ASTDT"], out["TRTSDT"])
     out["AENDY"] = compute_ady(out["AENDT"], out["TRTSDT"])
     return out
@@ -59,8 +66,9 @@ def derive_var_trtemfl(ae: pd.DataFrame, *, emergent_days: int) -> pd.DataFrame:
     return out
 
 
-def derive_vars_grade_relation(ae: pd.DataFrame, *, relations: dict[str, str], related: tuple[str, ...] = RELATED
-                               ) -> pd.DataFrame:
+def derive_vars_grade_relation(
+    ae: pd.DataFrame, *, relations: dict[str, str], related: tuple[str, ...] = RELATED
+) -> pd.DataFrame:
     """ATOXGRN from AETOXGR; each flag of ``relations`` (flag -> causality variable) 'Y' when related."""
     out = ae.copy()
     out["ATOXGRN"] = number(out["AETOXGR"]) if "AETOXGR" in out.columns else np.nan
@@ -78,6 +86,10 @@ def derive_vars_worst(ae: pd.DataFrame) -> pd.DataFrame:
     out["_SEQ"] = number(out["AESEQ"])
     emergent = out["TRTEMFL"] == "Y"
     order = ["_GR", "ASTDT", "_SEQ"]
-    for flag, by in (("AOCC01FL", ["USUBJID"]), ("AOCC02FL", ["USUBJID", "AEBODSYS"]), ("AOCC03FL", ["USUBJID", "AEDECOD"])):
+    for flag, by in (
+        ("AOCC01FL", ["USUBJID"]),
+        ("AOCC02FL", ["USUBJID", "AEBODSYS"]),
+        ("AOCC03FL", ["USUBJID", "AEDECOD"]),
+    ):
         out = derive_var_extreme_flag(out, by=by, order=order, new_var=flag, filter=emergent)
     return out.drop(columns=["_GR", "_SEQ"])

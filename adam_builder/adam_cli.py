@@ -1,8 +1,8 @@
 """`cdisc-build adam`: SDTM (XPT, CSV, parquet or Dataset-JSON) to the ADaM datasets."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -13,18 +13,36 @@ console = Console(soft_wrap=True)
 
 
 def adam_command(
-    sdtm: Path = typer.Option(..., "--sdtm", exists=True, file_okay=False,
-                              help="Folder of SDTM datasets (XPT, CSV, parquet or Dataset-JSON)."),
-    out: Path = typer.Option(..., "--out", help="Folder for the ADaM files and reports: new, empty, or a previous "
-                                                "output of this command (replaced whole)."),
-    spec: Optional[Path] = typer.Option(None, "--spec", exists=True, dir_okay=False,
-                                        help="The ADaM spec workbook; default: the one the study settings name."),
-    study: Optional[Path] = typer.Option(None, "--study", "--config", exists=True, dir_okay=False,
-                                         help="The study settings (.toml) with the [recist] and [adam] tables; "
-                                              "default: the built-in study."),
+    sdtm: Path = typer.Option(
+        ..., "--sdtm", exists=True, file_okay=False, help="Folder of SDTM datasets (XPT, CSV, parquet or Dataset-JSON)."
+    ),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Folder for the ADaM files and reports: new, empty, or a previous "
+        "output of this command (replaced whole).",
+    ),
+    spec: Path | None = typer.Option(
+        None,
+        "--spec",
+        exists=True,
+        dir_okay=False,
+        help="The ADaM spec workbook; default: the one the study settings name.",
+    ),
+    study: Path | None = typer.Option(
+        None,
+        "--study",
+        "--config",
+        exists=True,
+        dir_okay=False,
+        help="The study settings (.toml) with the [recist] and [adam] tables; default: the built-in study.",
+    ),
     csv: bool = typer.Option(False, "--csv", help="Also write each dataset as CSV."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
     """Derive ADSL, ADRS, ADTTE, ADTR and ADAE from SDTM, driven by the ADaM spec and the study settings."""
@@ -36,8 +54,15 @@ def adam_count(result) -> StageCount:
     return StageCount("adam", *count_severity(result.issues, result.failures))
 
 
-def run_adam(sdtm: Path, out: Path, *, spec: Path | None = None, study: Path | None = None, csv: bool = False,
-             force: bool = False):
+def run_adam(
+    sdtm: Path,
+    out: Path,
+    *,
+    spec: Path | None = None,
+    study: Path | None = None,
+    csv: bool = False,
+    force: bool = False,
+):
     """The adam stage with its terminal display. Raises the stage's errors (the command prints them)."""
     from specs.outputs import check_output_folder
     from specs.study import StudyConfig, StudyConfigError, builtin_study
@@ -66,6 +91,9 @@ def run_adam(sdtm: Path, out: Path, *, spec: Path | None = None, study: Path | N
     from cdisc_build.display import datasets_table
 
     console.print(datasets_table("ADaM datasets", result.datasets, result.failures))
-    print_text(console, f"issues: {len(result.issues):,}; written to {out} (XPT per dataset, schema_failures.csv, "
-                        f"issues.csv, checksums.md5)")
+    print_text(
+        console,
+        f"issues: {len(result.issues):,}; written to {out} (XPT per dataset, schema_failures.csv, "
+        f"issues.csv, checksums.md5)",
+    )
     return result

@@ -10,6 +10,7 @@ Best overall response follows ../shared/RECIST.md; every number is a setting
 SD minimum, whether SD may stand between a PR and its confirmation, the
 reference start variable and the evaluator.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,8 +27,15 @@ WORST_FIRST = (PD, NE, SD, NON_CR_NON_PD, PR, CR)  # order for the worst respons
 ASSESSMENT_PARAMS = ("OVR", "OVRC")
 
 
-def create_ovr_records(rs: pd.DataFrame, *, adsl: pd.DataFrame, evaluator: str | None,
-                       testcd: str = "OVRLRESP", paramcd: str = "OVR", day_imputation: str = "last") -> pd.DataFrame:
+def create_ovr_records(
+    rs: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    evaluator: str | None,
+    testcd: str = "OVRLRESP",
+    paramcd: str = "OVR",
+    day_imputation: str = "last",
+) -> pd.DataFrame:
     """One OVR record per RS overall response of ``evaluator`` (all evaluators when None).
 
     ADT: the date of RSDTC, a missing day imputed (``day_imputation``) but never
@@ -39,26 +47,48 @@ def create_ovr_records(rs: pd.DataFrame, *, adsl: pd.DataFrame, evaluator: str |
         rows = rows[text(rows["RSEVAL"]) == evaluator]
     rows = rows[rows["USUBJID"].isin(adsl["USUBJID"])]
     death = rows["USUBJID"].map(adsl.set_index("USUBJID")["DTHDT"]) if "DTHDT" in adsl.columns else None
-    adt, adtf = impute_dtc_dt(rows["RSDTC"], highest_imputation="D", date_imputation=day_imputation,
-                              max_dates=[death] if death is not None else None)
-    seq = pd.to_numeric(rows["RSSEQ"], errors="coerce") if "RSSEQ" in rows.columns else pd.Series(np.nan, index=rows.index)
-    out = pd.DataFrame({
-        "USUBJID": rows["USUBJID"].to_numpy(),
-        "PARAMCD": paramcd,
-        "AVALC": text(rows["RSSTRESC"]).to_numpy(),
-        "ADT": adt.to_numpy(),
-        "ADTF": adtf.to_numpy(),
-        "AVISIT": (text(rows["VISIT"]) if "VISIT" in rows.columns else pd.Series(None, index=rows.index)).to_numpy(),
-        "AVISITN": (pd.to_numeric(rows["VISITNUM"], errors="coerce") if "VISITNUM" in rows.columns
-                    else pd.Series(np.nan, index=rows.index)).to_numpy(dtype="float64"),
-        "SRCDOM": "RS", "SRCVAR": "RSSTRESC", "SRCSEQ": seq.to_numpy(dtype="float64"),
-        "RSSEQ": seq.to_numpy(dtype="float64"),
-        "RSEVAL": (text(rows["RSEVAL"]) if "RSEVAL" in rows.columns else pd.Series(None, index=rows.index)).to_numpy(),
-        "VISITNUM": (pd.to_numeric(rows["VISITNUM"], errors="coerce") if "VISITNUM" in rows.columns
-                     else pd.Series(np.nan, index=rows.index)).to_numpy(dtype="float64"),
-        "VISIT": (text(rows["VISIT"]) if "VISIT" in rows.columns else pd.Series(None, index=rows.index)).to_numpy(),
-        "RSDTC": text(rows["RSDTC"]).to_numpy(),
-    })
+    adt, adtf = impute_dtc_dt(
+        rows["RSDTC"],
+        highest_imputation="D",
+        date_imputation=day_imputation,
+        max_dates=[death] if death is not None else None,
+    )
+    seq = (
+        pd.to_numeric(rows["RSSEQ"], errors="coerce")
+        if "RSSEQ" in rows.columns
+        else pd.Series(np.nan, index=rows.index)
+    )
+    out = pd.DataFrame(
+        {
+            "USUBJID": rows["USUBJID"].to_numpy(),
+            "PARAMCD": paramcd,
+            "AVALC": text(rows["RSSTRESC"]).to_numpy(),
+            "ADT": adt.to_numpy(),
+            "ADTF": adtf.to_numpy(),
+            "AVISIT": (
+                text(rows["VISIT"]) if "VISIT" in rows.columns else pd.Series(None, index=rows.index)
+            ).to_numpy(),
+            "AVISITN": (
+                pd.to_numeric(rows["VISITNUM"], errors="coerce")
+                if "VISITNUM" in rows.columns
+                else pd.Series(np.nan, index=rows.index)
+            ).to_numpy(dtype="float64"),
+            "SRCDOM": "RS",
+            "SRCVAR": "RSSTRESC",
+            "SRCSEQ": seq.to_numpy(dtype="float64"),
+            "RSSEQ": seq.to_numpy(dtype="float64"),
+            "RSEVAL": (
+                text(rows["RSEVAL"]) if "RSEVAL" in rows.columns else pd.Series(None, index=rows.index)
+            ).to_numpy(),
+            "VISITNUM": (
+                pd.to_numeric(rows["VISITNUM"], errors="coerce")
+                if "VISITNUM" in rows.columns
+                else pd.Series(np.nan, index=rows.index)
+            ).to_numpy(dtype="float64"),
+            "VISIT": (text(rows["VISIT"]) if "VISIT" in rows.columns else pd.Series(None, index=rows.index)).to_numpy(),
+            "RSDTC": text(rows["RSDTC"]).to_numpy(),
+        }
+    )
     out["ADTF"] = out["ADTF"].where(out["ADTF"].notna(), None)
     return out
 
@@ -67,18 +97,22 @@ def create_ovrc_records(assessments: pd.DataFrame, *, adsl: pd.DataFrame, paramc
     """One OVRC record per assessment of the RECIST engine (recist_engine.derive_assessments)."""
     assert_columns(assessments, ["USUBJID", "ADT", "OVRLRESP"], dataset="RECIST assessments")
     rows = assessments[assessments["USUBJID"].isin(adsl["USUBJID"])]
-    return pd.DataFrame({
-        "USUBJID": rows["USUBJID"].to_numpy(),
-        "PARAMCD": paramcd,
-        "AVALC": rows["OVRLRESP"].to_numpy(dtype=object),
-        "ADT": pd.to_datetime(rows["ADT"]).to_numpy(dtype="datetime64[ns]"),
-        "AVISIT": rows["VISIT"].to_numpy(dtype=object) if "VISIT" in rows.columns else None,
-        "AVISITN": pd.to_numeric(rows["VISITNUM"], errors="coerce").to_numpy(dtype="float64")
-        if "VISITNUM" in rows.columns else np.nan,
-        "VISITNUM": pd.to_numeric(rows["VISITNUM"], errors="coerce").to_numpy(dtype="float64")
-        if "VISITNUM" in rows.columns else np.nan,
-        "VISIT": rows["VISIT"].to_numpy(dtype=object) if "VISIT" in rows.columns else None,
-    })
+    return pd.DataFrame(
+        {
+            "USUBJID": rows["USUBJID"].to_numpy(),
+            "PARAMCD": paramcd,
+            "AVALC": rows["OVRLRESP"].to_numpy(dtype=object),
+            "ADT": pd.to_datetime(rows["ADT"]).to_numpy(dtype="datetime64[ns]"),
+            "AVISIT": rows["VISIT"].to_numpy(dtype=object) if "VISIT" in rows.columns else None,
+            "AVISITN": pd.to_numeric(rows["VISITNUM"], errors="coerce").to_numpy(dtype="float64")
+            if "VISITNUM" in rows.columns
+            else np.nan,
+            "VISITNUM": pd.to_numeric(rows["VISITNUM"], errors="coerce").to_numpy(dtype="float64")
+            if "VISITNUM" in rows.columns
+            else np.nan,
+            "VISIT": rows["VISIT"].to_numpy(dtype=object) if "VISIT" in rows.columns else None,
+        }
+    )
 
 
 def derive_var_anl01fl(adrs: pd.DataFrame, *, params: tuple[str, ...] = ASSESSMENT_PARAMS) -> pd.DataFrame:
@@ -91,16 +125,23 @@ def derive_var_anl01fl(adrs: pd.DataFrame, *, params: tuple[str, ...] = ASSESSME
     rank = out["AVALC"].map({r: i for i, r in enumerate(WORST_FIRST)})
     ok = out["PARAMCD"].isin(params) & rank.notna() & out["ADT"].notna()
     seq = out["SRCSEQ"] if "SRCSEQ" in out.columns else pd.Series(0.0, index=out.index)
-    sub = pd.DataFrame({"USUBJID": out["USUBJID"], "PARAMCD": out["PARAMCD"], "ADT": out["ADT"], "rank": rank,
-                        "seq": seq})[ok]
+    sub = pd.DataFrame(
+        {"USUBJID": out["USUBJID"], "PARAMCD": out["PARAMCD"], "ADT": out["ADT"], "rank": rank, "seq": seq}
+    )[ok]
     sub = sub.sort_values(["USUBJID", "PARAMCD", "ADT", "rank", "seq"], kind="mergesort")
     pick = sub.drop_duplicates(["USUBJID", "PARAMCD", "ADT"], keep="first").index
     out["ANL01FL"] = np.where(out.index.isin(pick), "Y", None).astype(object)
     return out
 
 
-def derive_var_anl02fl(adrs: pd.DataFrame, *, adsl: pd.DataFrame, reference_start: str,
-                       new_therapy: str | None = "NACTDT", params: tuple[str, ...] = ASSESSMENT_PARAMS) -> pd.DataFrame:
+def derive_var_anl02fl(
+    adrs: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    reference_start: str,
+    new_therapy: str | None = "NACTDT",
+    params: tuple[str, ...] = ASSESSMENT_PARAMS,
+) -> pd.DataFrame:
     """ANL02FL 'Y' on the ANL01FL records that count for the best response: on or after the
     reference start, before the first subsequent anti-cancer therapy (``new_therapy``), up to
     and including the first PD."""
@@ -114,14 +155,21 @@ def derive_var_anl02fl(adrs: pd.DataFrame, *, adsl: pd.DataFrame, reference_star
         nact = out["USUBJID"].map(subjects[new_therapy])
         keep &= nact.isna() | (out["ADT"] < nact)
     pds = out[keep & (out["AVALC"] == PD)].groupby(["USUBJID", "PARAMCD"])["ADT"].min()
-    first_pd = pd.Series(list(zip(out["USUBJID"], out["PARAMCD"])), index=out.index).map(pds)
+    first_pd = pd.Series(list(zip(out["USUBJID"], out["PARAMCD"], strict=False)), index=out.index).map(pds)
     keep &= first_pd.isna() | (out["ADT"] <= first_pd)
     out["ANL02FL"] = np.where(keep, "Y", None).astype(object)
     return out
 
 
-def compute_confirmation(subject: np.ndarray, days: np.ndarray, resp: np.ndarray, *, confirmation_days: int,
-                         max_ne_between: int, accepts_sd: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def compute_confirmation(
+    subject: np.ndarray,
+    days: np.ndarray,
+    resp: np.ndarray,
+    *,
+    confirmation_days: int,
+    max_ne_between: int,
+    accepts_sd: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Which CR and which PR records are confirmed (arrays sorted by subject, then date).
 
     CR: a CR at least ``confirmation_days`` later, only CR or NE between, at most
@@ -186,9 +234,14 @@ def compute_bor(records: pd.DataFrame, *, start: pd.Series, settings: AdamSettin
     resp = frame["AVALC"].to_numpy(dtype=object)
     late = days >= r.sd_min_days
     if confirmed:
-        conf_cr, conf_pr = compute_confirmation(subject, days, resp, confirmation_days=r.confirmation_days,
-                                                max_ne_between=r.max_ne_between,
-                                                accepts_sd=settings.confirmation_accepts_sd)
+        conf_cr, conf_pr = compute_confirmation(
+            subject,
+            days,
+            resp,
+            confirmation_days=r.confirmation_days,
+            max_ne_between=r.max_ne_between,
+            accepts_sd=settings.confirmation_accepts_sd,
+        )
     else:
         conf_cr, conf_pr = resp == CR, resp == PR
     tiers = [
@@ -210,8 +263,15 @@ def compute_bor(records: pd.DataFrame, *, start: pd.Series, settings: AdamSettin
     return result
 
 
-def derive_param_bor(adrs: pd.DataFrame, *, adsl: pd.DataFrame, settings: AdamSettings, paramcd: str,
-                     confirmed: bool, source_param: str = "OVR") -> pd.DataFrame:
+def derive_param_bor(
+    adrs: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    settings: AdamSettings,
+    paramcd: str,
+    confirmed: bool,
+    source_param: str = "OVR",
+) -> pd.DataFrame:
     """Add one ``paramcd`` record per ADSL subject: the (confirmed) best overall response from
     the ANL02FL records of ``source_param``; MISSING (no date) without any."""
     assert_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "ADT", "ANL02FL"], dataset="ADRS")
@@ -219,21 +279,24 @@ def derive_param_bor(adrs: pd.DataFrame, *, adsl: pd.DataFrame, settings: AdamSe
     start = adsl.set_index("USUBJID")[settings.reference_start]
     bor = compute_bor(records, start=start, settings=settings, confirmed=confirmed)
     subjects = adsl["USUBJID"]
-    new = pd.DataFrame({
-        "USUBJID": subjects.to_numpy(),
-        "PARAMCD": paramcd,
-        "AVALC": subjects.map(bor["AVALC"]).fillna(MISSING).to_numpy(dtype=object),
-        "ADT": subjects.map(bor["ADT"]).to_numpy(dtype="datetime64[ns]"),
-        "SRCSEQ": subjects.map(bor["SRCSEQ"]).to_numpy(dtype="float64"),
-    })
+    new = pd.DataFrame(
+        {
+            "USUBJID": subjects.to_numpy(),
+            "PARAMCD": paramcd,
+            "AVALC": subjects.map(bor["AVALC"]).fillna(MISSING).to_numpy(dtype=object),
+            "ADT": subjects.map(bor["ADT"]).to_numpy(dtype="datetime64[ns]"),
+            "SRCSEQ": subjects.map(bor["SRCSEQ"]).to_numpy(dtype="float64"),
+        }
+    )
     has = new["ADT"].notna()
     new["SRCDOM"] = np.where(has, "RS", None).astype(object)
     new["SRCVAR"] = np.where(has, "RSSTRESC", None).astype(object)
     return pd.concat([adrs, new], ignore_index=True)
 
 
-def derive_param_response(adrs: pd.DataFrame, *, source_param: str, paramcd: str,
-                          responses: tuple[str, ...]) -> pd.DataFrame:
+def derive_param_response(
+    adrs: pd.DataFrame, *, source_param: str, paramcd: str, responses: tuple[str, ...]
+) -> pd.DataFrame:
     """Add a Y/N ``paramcd`` record per subject of ``source_param``: 'Y' when its AVALC is one of ``responses``.
 
     RSP/CRSP (CR, PR) and DCR/CDCR (CR, PR, SD, NON-CR/NON-PD) from BOR/CBOR;
@@ -243,31 +306,39 @@ def derive_param_response(adrs: pd.DataFrame, *, source_param: str, paramcd: str
     if source.empty:
         raise ValueError(f"ADRS: no {source_param} records to derive {paramcd} from")
     hit = source["AVALC"].isin(responses).to_numpy()
-    new = pd.DataFrame({
-        "USUBJID": source["USUBJID"].to_numpy(),
-        "PARAMCD": paramcd,
-        "AVALC": np.where(hit, "Y", "N").astype(object),
-        "ADT": np.where(hit, source["ADT"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")),
-        "SRCDOM": np.where(hit, source["SRCDOM"].to_numpy(dtype=object), None),
-        "SRCVAR": np.where(hit, source["SRCVAR"].to_numpy(dtype=object), None),
-        "SRCSEQ": np.where(hit, source["SRCSEQ"].to_numpy(dtype="float64"), np.nan),
-    })
+    new = pd.DataFrame(
+        {
+            "USUBJID": source["USUBJID"].to_numpy(),
+            "PARAMCD": paramcd,
+            "AVALC": np.where(hit, "Y", "N").astype(object),
+            "ADT": np.where(hit, source["ADT"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")),
+            "SRCDOM": np.where(hit, source["SRCDOM"].to_numpy(dtype=object), None),
+            "SRCVAR": np.where(hit, source["SRCVAR"].to_numpy(dtype=object), None),
+            "SRCSEQ": np.where(hit, source["SRCSEQ"].to_numpy(dtype="float64"), np.nan),
+        }
+    )
     return pd.concat([adrs, new], ignore_index=True)
 
 
-def derive_param_pd(adrs: pd.DataFrame, *, adsl: pd.DataFrame, paramcd: str = "PD", source_param: str = "OVR") -> pd.DataFrame:
+def derive_param_pd(
+    adrs: pd.DataFrame, *, adsl: pd.DataFrame, paramcd: str = "PD", source_param: str = "OVR"
+) -> pd.DataFrame:
     """Add PD per subject: 'Y' with the date of the first ANL02FL ``source_param`` PD, 'N' otherwise."""
     rows = adrs[(adrs["PARAMCD"] == source_param) & (adrs["ANL02FL"] == "Y")]
     first = first_per_subject(rows, rows["AVALC"] == PD, order=["ADT"])
     subjects = adsl["USUBJID"]
     hit = subjects.isin(first.index).to_numpy()
-    new = pd.DataFrame({
-        "USUBJID": subjects.to_numpy(), "PARAMCD": paramcd,
-        "AVALC": np.where(hit, "Y", "N").astype(object),
-        "ADT": subjects.map(first["ADT"]).to_numpy(dtype="datetime64[ns]"),
-        "SRCDOM": np.where(hit, "RS", None).astype(object), "SRCVAR": np.where(hit, "RSSTRESC", None).astype(object),
-        "SRCSEQ": subjects.map(first["SRCSEQ"]).to_numpy(dtype="float64"),
-    })
+    new = pd.DataFrame(
+        {
+            "USUBJID": subjects.to_numpy(),
+            "PARAMCD": paramcd,
+            "AVALC": np.where(hit, "Y", "N").astype(object),
+            "ADT": subjects.map(first["ADT"]).to_numpy(dtype="datetime64[ns]"),
+            "SRCDOM": np.where(hit, "RS", None).astype(object),
+            "SRCVAR": np.where(hit, "RSSTRESC", None).astype(object),
+            "SRCSEQ": subjects.map(first["SRCSEQ"]).to_numpy(dtype="float64"),
+        }
+    )
     return pd.concat([adrs, new], ignore_index=True)
 
 
@@ -275,12 +346,17 @@ def derive_param_death(adrs: pd.DataFrame, *, adsl: pd.DataFrame, paramcd: str =
     """Add DEATH per subject: 'Y' with ADT = ADSL.DTHDT when the subject died, 'N' otherwise."""
     assert_columns(adsl, ["USUBJID", "DTHDT"], dataset="ADSL")
     died = adsl["DTHDT"].notna().to_numpy()
-    new = pd.DataFrame({
-        "USUBJID": adsl["USUBJID"].to_numpy(), "PARAMCD": paramcd,
-        "AVALC": np.where(died, "Y", "N").astype(object), "ADT": adsl["DTHDT"].to_numpy(dtype="datetime64[ns]"),
-        "SRCDOM": np.where(died, "ADSL", None).astype(object), "SRCVAR": np.where(died, "DTHDT", None).astype(object),
-        "SRCSEQ": np.nan,
-    })
+    new = pd.DataFrame(
+        {
+            "USUBJID": adsl["USUBJID"].to_numpy(),
+            "PARAMCD": paramcd,
+            "AVALC": np.where(died, "Y", "N").astype(object),
+            "ADT": adsl["DTHDT"].to_numpy(dtype="datetime64[ns]"),
+            "SRCDOM": np.where(died, "ADSL", None).astype(object),
+            "SRCVAR": np.where(died, "DTHDT", None).astype(object),
+            "SRCSEQ": np.nan,
+        }
+    )
     return pd.concat([adrs, new], ignore_index=True)
 
 
@@ -294,18 +370,32 @@ def derive_param_lsta(adrs: pd.DataFrame, *, paramcd: str = "LSTA", source_param
     return pd.concat([adrs, new], ignore_index=True)
 
 
-def derive_param_mdis(adrs: pd.DataFrame, *, adsl: pd.DataFrame, tu: pd.DataFrame | None, evaluator: str,
-                      reference_start: str, paramcd: str = "MDIS") -> pd.DataFrame:
+def derive_param_mdis(
+    adrs: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    tu: pd.DataFrame | None,
+    evaluator: str,
+    reference_start: str,
+    paramcd: str = "MDIS",
+) -> pd.DataFrame:
     """Add MDIS per subject: 'Y' when a TARGET lesion was identified at baseline by ``evaluator``."""
     from .adsl import compute_measurable_disease
 
     reference = adsl.set_index("USUBJID")[reference_start]
     measurable = compute_measurable_disease(tu, reference=reference, evaluator=evaluator)
     hit = adsl["USUBJID"].isin(measurable.index).to_numpy()
-    new = pd.DataFrame({"USUBJID": adsl["USUBJID"].to_numpy(), "PARAMCD": paramcd,
-                        "AVALC": np.where(hit, "Y", "N").astype(object), "ADT": pd.NaT,
-                        "SRCDOM": np.where(hit, "TU", None).astype(object),
-                        "SRCVAR": np.where(hit, "TUORRES", None).astype(object), "SRCSEQ": np.nan})
+    new = pd.DataFrame(
+        {
+            "USUBJID": adsl["USUBJID"].to_numpy(),
+            "PARAMCD": paramcd,
+            "AVALC": np.where(hit, "Y", "N").astype(object),
+            "ADT": pd.NaT,
+            "SRCDOM": np.where(hit, "TU", None).astype(object),
+            "SRCVAR": np.where(hit, "TUORRES", None).astype(object),
+            "SRCSEQ": np.nan,
+        }
+    )
     return pd.concat([adrs, new], ignore_index=True)
 
 

@@ -3,6 +3,7 @@
 Each function adds variables to the ADSL frame (dataset first, the SDTM
 datasets it reads by keyword) and is pure.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,13 +54,29 @@ def derive_vars_trt_dates(adsl: pd.DataFrame, *, ex: pd.DataFrame) -> pd.DataFra
     valid = (dose > 0) | ((dose == 0) & trt.str.upper().str.contains("PLACEBO"))
     doses = ex[valid]
     start, _, start_tmf = impute_dtc_dtm(doses["EXSTDTC"], time_imputation="first")
-    end_text = doses["EXENDTC"].where(text(doses["EXENDTC"]).notna(), doses["EXSTDTC"]) if "EXENDTC" in doses.columns \
+    end_text = (
+        doses["EXENDTC"].where(text(doses["EXENDTC"]).notna(), doses["EXSTDTC"])
+        if "EXENDTC" in doses.columns
         else doses["EXSTDTC"]
+    )
     end, _, end_tmf = impute_dtc_dtm(end_text, time_imputation="last")
-    frame = pd.DataFrame({"USUBJID": doses["USUBJID"].to_numpy(), "start": start.to_numpy(), "stmf": start_tmf.to_numpy(),
-                          "end": end.to_numpy(), "etmf": end_tmf.to_numpy()})
-    first = frame.dropna(subset=["start"]).sort_values(["USUBJID", "start"], kind="mergesort").drop_duplicates("USUBJID")
-    last = frame.dropna(subset=["end"]).sort_values(["USUBJID", "end"], kind="mergesort").drop_duplicates("USUBJID", keep="last")
+    frame = pd.DataFrame(
+        {
+            "USUBJID": doses["USUBJID"].to_numpy(),
+            "start": start.to_numpy(),
+            "stmf": start_tmf.to_numpy(),
+            "end": end.to_numpy(),
+            "etmf": end_tmf.to_numpy(),
+        }
+    )
+    first = (
+        frame.dropna(subset=["start"]).sort_values(["USUBJID", "start"], kind="mergesort").drop_duplicates("USUBJID")
+    )
+    last = (
+        frame.dropna(subset=["end"])
+        .sort_values(["USUBJID", "end"], kind="mergesort")
+        .drop_duplicates("USUBJID", keep="last")
+    )
     first, last = first.set_index("USUBJID"), last.set_index("USUBJID")
     out["TRTSDTM"] = out["USUBJID"].map(first["start"]).astype("datetime64[ns]")
     out["TRTSTMF"] = out["USUBJID"].map(first["stmf"]).astype(object)
@@ -99,7 +116,9 @@ def derive_vars_trt(adsl: pd.DataFrame, *, spec: Spec, dataset: str = "ADSL") ->
         target = f"TRT01{suffix}"
         if not spec.has_dataset(dataset) or target not in {v.name for v in spec.variables_of(dataset)}:
             continue
-        arm_codelist = spec.variable(dataset, code).codelist if code in {v.name for v in spec.variables_of(dataset)} else None
+        arm_codelist = (
+            spec.variable(dataset, code).codelist if code in {v.name for v in spec.variables_of(dataset)} else None
+        )
         decodes = decode_map(spec, arm_codelist) if arm_codelist and spec.has_codelist(arm_codelist) else {}
         codes = text(out[code]) if code in out.columns else pd.Series(None, index=out.index, dtype=object)
         names = text(out[name]) if name in out.columns else pd.Series(None, index=out.index, dtype=object)
@@ -134,7 +153,9 @@ def compute_group(values: pd.Series, terms: list[str]) -> pd.Series:
     return pd.Series(result, index=values.index, dtype=object)
 
 
-def derive_vars_age_group(adsl: pd.DataFrame, *, spec: Spec, dataset: str = "ADSL", group: str = "AGEGR1") -> pd.DataFrame:
+def derive_vars_age_group(
+    adsl: pd.DataFrame, *, spec: Spec, dataset: str = "ADSL", group: str = "AGEGR1"
+) -> pd.DataFrame:
     """AGEGR1 (and AGEGR1N) from AGE by the terms of the spec's AGEGR1 codelist."""
     assert_columns(adsl, ["AGE"], dataset="ADSL")
     out = adsl.copy()
@@ -161,11 +182,15 @@ def derive_vars_supp(adsl: pd.DataFrame, *, supp: pd.DataFrame, names: list[str]
     return out
 
 
-def derive_var_lstalvdt(adsl: pd.DataFrame, *, sources: dict[str, pd.DataFrame],
-                        ds_no_contact: tuple[str, ...] = ("DEATH", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT"),
-                        visit_no_contact: tuple[str, ...] = ("DEATH", "LOST TO FOLLOW-UP"),
-                        ae_end_no_contact: tuple[str, ...] = ("FATAL", "NOT RECOVERED/NOT RESOLVED", "UNKNOWN"),
-                        cutoff: str = "DCUTDT") -> pd.DataFrame:
+def derive_var_lstalvdt(
+    adsl: pd.DataFrame,
+    *,
+    sources: dict[str, pd.DataFrame],
+    ds_no_contact: tuple[str, ...] = ("DEATH", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT"),
+    visit_no_contact: tuple[str, ...] = ("DEATH", "LOST TO FOLLOW-UP"),
+    ae_end_no_contact: tuple[str, ...] = ("FATAL", "NOT RECOVERED/NOT RESOLVED", "UNKNOWN"),
+    cutoff: str = "DCUTDT",
+) -> pd.DataFrame:
     """LSTALVDT: the latest complete date of contact with the subject alive.
 
     Contacts: SV visit dates (a visit on the date of a DS event in
@@ -189,7 +214,9 @@ def derive_var_lstalvdt(adsl: pd.DataFrame, *, sources: dict[str, pd.DataFrame],
     if ds is not None and not ds.empty:
         decod = text(ds["DSDECOD"]).fillna("")
         add(ds, "DSSTDTC", ~decod.isin(ds_no_contact))
-        ds_dates = pd.DataFrame({"USUBJID": ds["USUBJID"], "d": _complete_day(ds["DSSTDTC"])})[decod.isin(visit_no_contact)]
+        ds_dates = pd.DataFrame({"USUBJID": ds["USUBJID"], "d": _complete_day(ds["DSSTDTC"])})[
+            decod.isin(visit_no_contact)
+        ]
     sv = sources.get("SV")
     if sv is not None and not sv.empty:
         day = _complete_day(sv["SVSTDTC"])
@@ -220,8 +247,14 @@ def derive_var_lstalvdt(adsl: pd.DataFrame, *, sources: dict[str, pd.DataFrame],
     return out
 
 
-def derive_vars_death(adsl: pd.DataFrame, *, ds: pd.DataFrame, ae: pd.DataFrame, dd: pd.DataFrame | None = None,
-                      min_date: str | None = "LSTALVDT") -> pd.DataFrame:
+def derive_vars_death(
+    adsl: pd.DataFrame,
+    *,
+    ds: pd.DataFrame,
+    ae: pd.DataFrame,
+    dd: pd.DataFrame | None = None,
+    min_date: str | None = "LSTALVDT",
+) -> pd.DataFrame:
     """DTHDT/DTHDTF from DM.DTHDTC (missing day: first of the month; missing month: 01 January;
     never before ``min_date``), DTHFL, and DTHCAUS: the collected primary cause of death (DD
     DDSTRESC, else DDORRES, of DDTESTCD 'PRCDTH'); for a subject without one, the AEDECOD of a
@@ -230,8 +263,9 @@ def derive_vars_death(adsl: pd.DataFrame, *, ds: pd.DataFrame, ae: pd.DataFrame,
     assert_columns(adsl, ["USUBJID", "DTHDTC"], dataset="ADSL")
     out = adsl.copy()
     bounds = [out[min_date]] if min_date and min_date in out.columns else None
-    out["DTHDT"], out["DTHDTF"] = impute_dtc_dt(out["DTHDTC"], highest_imputation="M", date_imputation="first",
-                                                min_dates=bounds)
+    out["DTHDT"], out["DTHDTF"] = impute_dtc_dt(
+        out["DTHDTC"], highest_imputation="M", date_imputation="first", min_dates=bounds
+    )
     if "DTHFL" not in out.columns:
         out["DTHFL"] = np.where(out["DTHDT"].notna(), "Y", None).astype(object)
     cause = pd.Series(None, index=out.index, dtype=object)
@@ -254,8 +288,16 @@ def derive_vars_death(adsl: pd.DataFrame, *, ds: pd.DataFrame, ae: pd.DataFrame,
     return out
 
 
-def derive_vars_disposition(adsl: pd.DataFrame, *, ds: pd.DataFrame, subcategory: str, status: str,
-                            reason: str, date: str | None = None, treated_only: bool = False) -> pd.DataFrame:
+def derive_vars_disposition(
+    adsl: pd.DataFrame,
+    *,
+    ds: pd.DataFrame,
+    subcategory: str,
+    status: str,
+    reason: str,
+    date: str | None = None,
+    treated_only: bool = False,
+) -> pd.DataFrame:
     """End-of-treatment or end-of-study status from DS disposition events of ``subcategory``.
 
     ``status`` 'COMPLETED' when DSDECOD is COMPLETED, 'DISCONTINUED' for any
@@ -270,9 +312,15 @@ def derive_vars_disposition(adsl: pd.DataFrame, *, ds: pd.DataFrame, subcategory
         events = events[text(events["DSSCAT"]) == subcategory]
     elif subcategory != "END OF STUDY":
         events = events.iloc[0:0]
-    last = events.sort_values(["USUBJID", "DSSTDTC"], kind="mergesort").drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
+    last = (
+        events.sort_values(["USUBJID", "DSSTDTC"], kind="mergesort")
+        .drop_duplicates("USUBJID", keep="last")
+        .set_index("USUBJID")
+    )
     decod = out["USUBJID"].map(text(last["DSDECOD"]))
-    state = np.where(decod.isna(), "ONGOING", np.where(decod == "COMPLETED", "COMPLETED", "DISCONTINUED")).astype(object)
+    state = np.where(decod.isna(), "ONGOING", np.where(decod == "COMPLETED", "COMPLETED", "DISCONTINUED")).astype(
+        object
+    )
     if treated_only and "TRTSDT" in out.columns:
         state = np.where(decod.isna() & out["TRTSDT"].isna(), None, state)
     out[status] = state
@@ -295,8 +343,13 @@ def derive_vars_cutoff(adsl: pd.DataFrame, *, ts: pd.DataFrame | None, default: 
     return out
 
 
-def derive_var_nactdt(adsl: pd.DataFrame, *, cm: pd.DataFrame | None,
-                      category: str = "SUBSEQUENT ANTI-CANCER THERAPY", start: str = "TRTSDT") -> pd.DataFrame:
+def derive_var_nactdt(
+    adsl: pd.DataFrame,
+    *,
+    cm: pd.DataFrame | None,
+    category: str = "SUBSEQUENT ANTI-CANCER THERAPY",
+    start: str = "TRTSDT",
+) -> pd.DataFrame:
     """NACTDT: the earliest CMSTDTC of ``category`` records starting after ``start``
     (a missing day imputed as the first of the month, but not before ``start``)."""
     out = adsl.copy()
@@ -331,8 +384,9 @@ def compute_measurable_disease(tu: pd.DataFrame, *, reference: pd.Series, evalua
     return pd.Series(True, index=pd.Index(rows["USUBJID"].unique(), name="USUBJID"))
 
 
-def derive_vars_populations(adsl: pd.DataFrame, *, tu: pd.DataFrame | None, evaluator: str,
-                            reference_start: str = "TRTSDT") -> pd.DataFrame:
+def derive_vars_populations(
+    adsl: pd.DataFrame, *, tu: pd.DataFrame | None, evaluator: str, reference_start: str = "TRTSDT"
+) -> pd.DataFrame:
     """ENRLFL, SAFFL, FASFL and RSPEVLFL.
 
     - ENRLFL: consented (RFICDTC) and assigned an arm (ARMCD), not a screen failure;
@@ -348,7 +402,11 @@ def derive_vars_populations(adsl: pd.DataFrame, *, tu: pd.DataFrame | None, eval
     nrs = text(out["ARMNRS"]) if "ARMNRS" in out.columns else pd.Series(None, index=out.index, dtype=object)
     enrolled = consent & arm.notna() & (nrs.fillna("") != "SCREEN FAILURE")
     dosed = out["TRTSDT"].notna()
-    reference = out.set_index("USUBJID")[reference_start] if reference_start in out.columns else pd.Series(dtype="datetime64[ns]")
+    reference = (
+        out.set_index("USUBJID")[reference_start]
+        if reference_start in out.columns
+        else pd.Series(dtype="datetime64[ns]")
+    )
     measurable = out["USUBJID"].isin(compute_measurable_disease(tu, reference=reference, evaluator=evaluator).index)
     out["ENRLFL"] = yes_no(enrolled)
     out["SAFFL"] = yes_no(dosed)

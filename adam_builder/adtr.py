@@ -1,11 +1,12 @@
 """ADTR derivations: target lesion diameters and their sum, with baseline, change and nadir.
 
-    adtr = create_lesion_params(tr, tu=tu, evaluator="INVESTIGATOR", settings=settings)  # LDIAMn
-    adtr = derive_param_sdiam(adtr)                                                      # SDIAM
-    adtr = derive_vars_baseline(adtr, adsl=adsl, reference_start="TRTSDT")               # AVISIT, ABLFL, BASE
-    adtr = derive_vars_change(adtr)                                                      # CHG, PCHG, NADIR, CHGNAD, PCHGNAD
-    adtr = derive_param_best(adtr)                                                       # DTYPE MINIMUM (best % change)
+adtr = create_lesion_params(tr, tu=tu, evaluator="INVESTIGATOR", settings=settings)  # LDIAMn
+adtr = derive_param_sdiam(adtr)                                                      # SDIAM
+adtr = derive_vars_baseline(adtr, adsl=adsl, reference_start="TRTSDT")               # AVISIT, ABLFL, BASE
+adtr = derive_vars_change(adtr)                                                      # CHG, PCHG, NADIR, CHGNAD, PCHGNAD
+adtr = derive_param_best(adtr)                                                       # DTYPE MINIMUM (best % change)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,9 @@ from .recist_rules import compute_lesion_size
 from .settings import AdamSettings
 
 
-def create_lesion_params(tr: pd.DataFrame, *, tu: pd.DataFrame | None, settings: AdamSettings,
-                         max_lesions: int = 5) -> pd.DataFrame:
+def create_lesion_params(
+    tr: pd.DataFrame, *, tu: pd.DataFrame | None, settings: AdamSettings, max_lesions: int = 5
+) -> pd.DataFrame:
     """One LDIAMn record per target lesion and assessment of the evaluator.
 
     The n-th target lesion in TRLNKID order; AVAL: TRSTRESN of the longest
@@ -43,8 +45,11 @@ def create_lesion_params(tr: pd.DataFrame, *, tu: pd.DataFrame | None, settings:
     elif tu is not None and not tu.empty and {"TULOC", "TULNKID"} <= set(tu.columns):
         # nodal lesions by their short axis, the others by their longest diameter
         nodal_ids = tu[text(tu["TULOC"]).isin(r.nodal_locations)]
-        nodal = pd.Series(list(zip(rows["USUBJID"], rows[link]))).isin(
-            set(zip(nodal_ids["USUBJID"], nodal_ids["TULNKID"]))).to_numpy()
+        nodal = (
+            pd.Series(list(zip(rows["USUBJID"], rows[link], strict=False)))
+            .isin(set(zip(nodal_ids["USUBJID"], nodal_ids["TULNKID"], strict=False)))
+            .to_numpy()
+        )
         test = text(rows["TRTESTCD"]).to_numpy()
         rows = rows[np.where(nodal, test == r.short_axis_testcd, test == r.longest_diameter_testcd)]
     rows = rows.copy()
@@ -58,21 +63,28 @@ def create_lesion_params(tr: pd.DataFrame, *, tu: pd.DataFrame | None, settings:
     loc = None
     if tu is not None and not tu.empty and "TULOC" in tu.columns and "TULNKID" in tu.columns:
         first = tu.drop_duplicates(["USUBJID", "TULNKID"]).set_index(["USUBJID", "TULNKID"])["TULOC"]
-        loc = pd.Series(list(zip(rows["USUBJID"], rows[link])), index=rows.index).map(first)
-    out = pd.DataFrame({
-        "USUBJID": rows["USUBJID"].to_numpy(),
-        "PARAMCD": np.array([f"LDIAM{int(n)}" for n in number], dtype=object),  # object even with no rows
-        "AVAL": value.to_numpy(dtype="float64"),
-        "ADT": adt.to_numpy(), "ADTF": adtf.to_numpy(),
-        "VISIT": (text(rows["VISIT"]) if "VISIT" in rows.columns else pd.Series(None, index=rows.index)).to_numpy(),
-        "VISITNUM": pd.to_numeric(rows.get("VISITNUM"), errors="coerce").to_numpy(dtype="float64")
-        if "VISITNUM" in rows.columns else np.nan,
-        "TRLNKID": text(rows[link]).to_numpy(),
-        "TULOC": loc.to_numpy(dtype=object) if loc is not None else None,
-        "SRCDOM": "TR", "SRCVAR": "TRSTRESN",
-        "SRCSEQ": pd.to_numeric(rows["TRSEQ"], errors="coerce").to_numpy(dtype="float64") if "TRSEQ" in rows.columns else np.nan,
-        "_n": number,
-    })
+        loc = pd.Series(list(zip(rows["USUBJID"], rows[link], strict=False)), index=rows.index).map(first)
+    out = pd.DataFrame(
+        {
+            "USUBJID": rows["USUBJID"].to_numpy(),
+            "PARAMCD": np.array([f"LDIAM{int(n)}" for n in number], dtype=object),  # object even with no rows
+            "AVAL": value.to_numpy(dtype="float64"),
+            "ADT": adt.to_numpy(),
+            "ADTF": adtf.to_numpy(),
+            "VISIT": (text(rows["VISIT"]) if "VISIT" in rows.columns else pd.Series(None, index=rows.index)).to_numpy(),
+            "VISITNUM": pd.to_numeric(rows.get("VISITNUM"), errors="coerce").to_numpy(dtype="float64")
+            if "VISITNUM" in rows.columns
+            else np.nan,
+            "TRLNKID": text(rows[link]).to_numpy(),
+            "TULOC": loc.to_numpy(dtype=object) if loc is not None else None,
+            "SRCDOM": "TR",
+            "SRCVAR": "TRSTRESN",
+            "SRCSEQ": pd.to_numeric(rows["TRSEQ"], errors="coerce").to_numpy(dtype="float64")
+            if "TRSEQ" in rows.columns
+            else np.nan,
+            "_n": number,
+        }
+    )
     return out[out["_n"] <= max_lesions].drop(columns="_n").reset_index(drop=True)
 
 
@@ -82,16 +94,23 @@ def derive_param_sdiam(adtr: pd.DataFrame, *, paramcd: str = "SDIAM") -> pd.Data
     lesions = adtr[adtr["PARAMCD"].str.startswith("LDIAM")]
     count = lesions.groupby("USUBJID")["PARAMCD"].nunique()
     by = lesions.groupby(["USUBJID", "ADT"], sort=False)
-    agg = by.agg(AVAL=("AVAL", "sum"), assessed=("AVAL", "count"), VISIT=("VISIT", "first"),
-                 VISITNUM=("VISITNUM", "first")).reset_index()
+    agg = by.agg(
+        AVAL=("AVAL", "sum"), assessed=("AVAL", "count"), VISIT=("VISIT", "first"), VISITNUM=("VISITNUM", "first")
+    ).reset_index()
     complete = agg["assessed"] == agg["USUBJID"].map(count)
     agg["AVAL"] = agg["AVAL"].where(complete)
     agg["PARAMCD"] = paramcd
     return pd.concat([adtr, agg.drop(columns="assessed")], ignore_index=True)
 
 
-def derive_vars_baseline(adtr: pd.DataFrame, *, adsl: pd.DataFrame, reference_start: str,
-                         baseline_visit: str = "BASELINE", baseline_visitn: float = 0.0) -> pd.DataFrame:
+def derive_vars_baseline(
+    adtr: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    reference_start: str,
+    baseline_visit: str = "BASELINE",
+    baseline_visitn: float = 0.0,
+) -> pd.DataFrame:
     """AVISIT/AVISITN, ABLFL and BASE: the baseline is the last non-missing record on or before the
     reference start per parameter (AVISIT 'BASELINE', AVISITN 0); earlier records are dropped;
     later ones keep their VISIT/VISITNUM."""
@@ -107,7 +126,9 @@ def derive_vars_baseline(adtr: pd.DataFrame, *, adsl: pd.DataFrame, reference_st
     out["AVISIT"] = np.where(post, out["VISIT"], baseline_visit).astype(object)
     out["AVISITN"] = np.where(post, out["VISITNUM"], baseline_visitn).astype("float64")
     base = out[out["ABLFL"] == "Y"].set_index(["USUBJID", "PARAMCD"])["AVAL"]
-    out["BASE"] = pd.Series(list(zip(out["USUBJID"], out["PARAMCD"])), index=out.index).map(base).astype("float64")
+    out["BASE"] = (
+        pd.Series(list(zip(out["USUBJID"], out["PARAMCD"], strict=False)), index=out.index).map(base).astype("float64")
+    )
     return out
 
 
@@ -126,8 +147,9 @@ def derive_vars_change(adtr: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def derive_var_anl01fl(adtr: pd.DataFrame, *, adsl: pd.DataFrame, first_pd: pd.Series,
-                       new_therapy: str = "NACTDT") -> pd.DataFrame:
+def derive_var_anl01fl(
+    adtr: pd.DataFrame, *, adsl: pd.DataFrame, first_pd: pd.Series, new_therapy: str = "NACTDT"
+) -> pd.DataFrame:
     """ANL01FL 'Y' for baseline and post-baseline records up to the first PD (``first_pd`` per
     USUBJID) and before the first subsequent anti-cancer therapy."""
     out = adtr.copy()
@@ -141,8 +163,14 @@ def derive_var_anl01fl(adtr: pd.DataFrame, *, adsl: pd.DataFrame, first_pd: pd.S
     return out
 
 
-def derive_param_best(adtr: pd.DataFrame, *, paramcd: str = "SDIAM", dtype: str = "MINIMUM",
-                      visit: str = "BEST RESPONSE", visitn: float = 999.0) -> pd.DataFrame:
+def derive_param_best(
+    adtr: pd.DataFrame,
+    *,
+    paramcd: str = "SDIAM",
+    dtype: str = "MINIMUM",
+    visit: str = "BEST RESPONSE",
+    visitn: float = 999.0,
+) -> pd.DataFrame:
     """Add a DTYPE ``dtype`` copy of the post-baseline ``paramcd`` ANL01FL record with the smallest
     AVAL (the best percent change) per subject."""
     rows = adtr[(adtr["PARAMCD"] == paramcd) & adtr["ABLFL"].ne("Y") & (adtr["ANL01FL"] == "Y") & adtr["PCHG"].notna()]

@@ -10,13 +10,14 @@
 Recipes run in order (ADSL, ADRS, ADTTE, ADTR, ADAE); each may use the
 datasets built before it and ends with the same finishing call.
 """
+
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -72,8 +73,9 @@ def load_adam_spec(path: str | os.PathLike[str]) -> Spec:
     return spec
 
 
-def read_sdtm(folder: str | os.PathLike[str], *, sdtm_spec: Spec | None = None,
-              names: tuple[str, ...] = SDTM_INPUTS) -> dict[str, pd.DataFrame]:
+def read_sdtm(
+    folder: str | os.PathLike[str], *, sdtm_spec: Spec | None = None, names: tuple[str, ...] = SDTM_INPUTS
+) -> dict[str, pd.DataFrame]:
     """The SDTM datasets of ``folder`` by name (dm.xpt, dm.csv, dm.parquet, dm.json, dm.ndjson).
 
     One file per dataset, preferring XPT, parquet, Dataset-JSON, then CSV; CSV
@@ -91,15 +93,18 @@ def read_sdtm(folder: str | os.PathLike[str], *, sdtm_spec: Spec | None = None,
     return out
 
 
-def build_adam(sdtm: dict[str, pd.DataFrame], *, spec: Spec, settings: AdamSettings,
-               progress: Callable[[str], None] | None = None) -> AdamResult:
+def build_adam(
+    sdtm: dict[str, pd.DataFrame], *, spec: Spec, settings: AdamSettings, progress: Callable[[str], None] | None = None
+) -> AdamResult:
     """Every ADaM dataset of the spec from the SDTM frames."""
     note = progress or (lambda _m: None)
     run = AdamRun(sdtm={k.upper(): v for k, v in sdtm.items()}, spec=spec, settings=settings)
     dm = run.sdtm.get("DM")
     if dm is not None and dm.empty:
-        raise AdamInputError("DM has no records: ADSL has one record per DM subject, and every ADaM dataset "
-                             "is derived from ADSL, so none can be derived")
+        raise AdamInputError(
+            "DM has no records: ADSL has one record per DM subject, and every ADaM dataset "
+            "is derived from ADSL, so none can be derived"
+        )
     timings = {}
     for name, recipe in RECIPES:
         if not spec.has_dataset(name):
@@ -110,8 +115,14 @@ def build_adam(sdtm: dict[str, pd.DataFrame], *, spec: Spec, settings: AdamSetti
         timings[name] = time.perf_counter() - start
     _report_empty(run)
     issues = pd.DataFrame(run.issues, columns=ISSUE_COLUMNS)
-    return AdamResult(spec=spec, settings=settings, datasets=run.datasets, failures=concat_failures(run.failures),
-                      issues=issues, timings=timings)
+    return AdamResult(
+        spec=spec,
+        settings=settings,
+        datasets=run.datasets,
+        failures=concat_failures(run.failures),
+        issues=issues,
+        timings=timings,
+    )
 
 
 def _empty_sources(run: AdamRun, name: str) -> list[str]:
@@ -140,25 +151,41 @@ def _report_empty(run: AdamRun) -> None:
         if frame is None or not frame.empty:
             continue
         readers = [name for name in run.datasets if source in READS.get(name, ())]
-        run.add_issue(source, None, "empty input",
-                      f"{source} has no records: the derivations of {', '.join(readers) or 'no ADaM dataset'} "
-                      f"that need its records produce none from it")
+        run.add_issue(
+            source,
+            None,
+            "empty input",
+            f"{source} has no records: the derivations of {', '.join(readers) or 'no ADaM dataset'} "
+            f"that need its records produce none from it",
+        )
     for name, frame in run.datasets.items():
         if len(frame):
             continue
         sources = _empty_sources(run, name)
-        why = (f"its input {', '.join(sources)} has no records" if len(sources) == 1 else
-               f"its inputs {', '.join(sources)} have no records" if sources else
-               "no record of its inputs met its derivations' conditions")
+        why = (
+            f"its input {', '.join(sources)} has no records"
+            if len(sources) == 1
+            else f"its inputs {', '.join(sources)} have no records"
+            if sources
+            else "no record of its inputs met its derivations' conditions"
+        )
         run.add_issue(name, None, "no records", f"{name} has no records: {why}")
 
 
-def write_adam(result: AdamResult, out_dir: str | os.PathLike[str], *, formats=("xpt",), inputs=(),
-               force: bool = False) -> dict[str, Path]:
+def write_adam(
+    result: AdamResult, out_dir: str | os.PathLike[str], *, formats=("xpt",), inputs=(), force: bool = False
+) -> dict[str, Path]:
     """Write each dataset (XPT v5; or CSV), the schema failures and the issues, all or nothing
     (specs.outputs.output_folder: `inputs` are the paths it must not touch)."""
     from submission_export.folder import write_dataset_folder
 
-    return write_dataset_folder(out_dir, result.spec, result.datasets, formats=formats, command="adam",
-                                inputs=inputs, force=force, tables={
-        "schema_failures.csv": result.failures, "issues.csv": result.issues})
+    return write_dataset_folder(
+        out_dir,
+        result.spec,
+        result.datasets,
+        formats=formats,
+        command="adam",
+        inputs=inputs,
+        force=force,
+        tables={"schema_failures.csv": result.failures, "issues.csv": result.issues},
+    )

@@ -1,10 +1,10 @@
 """`cdisc-build recist`: recompute every tumour assessment from TU/TR and compare
 it with the investigator's responses in RS."""
+
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Optional
 
 import pandas as pd
 import typer
@@ -27,19 +27,47 @@ OUTPUTS = {
 
 
 def recist_command(
-    sdtm: Path = typer.Option(..., "--sdtm", exists=True, file_okay=False, help="Folder holding TU, TR and RS (XPT, CSV, Dataset-JSON or parquet)."),
-    out: Path = typer.Option(..., "--out", help="Folder for the per-assessment table, the disagreement listing and the agreement summary."),
-    study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
-                                         help="The study settings (.toml) whose [recist] table sets the RECIST parameters; default: the built-in study."),
-    evaluator: Optional[str] = typer.Option(None, "--evaluator", help="Whose records to use (--EVAL or --EVALID); default: the study's [recist] evaluator, else INVESTIGATOR."),
-    setting: list[str] = typer.Option([], "--set", help="Override one RECIST setting, KEY=VALUE (repeatable), e.g. --set short_axis_testcd=LPERP."),
-    tu: Optional[str] = typer.Option(None, "--tu", help="TU file name inside --sdtm when it is not tu.<format> (e.g. tu_onco.csv)."),
-    tr: Optional[str] = typer.Option(None, "--tr", help="TR file name inside --sdtm when it is not tr.<format>."),
-    rs: Optional[str] = typer.Option(None, "--rs", help="RS file name inside --sdtm when it is not rs.<format>."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
-    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP + " The data issues noted at "
-                                   "assessments count as warnings; disagreements with the investigator are results."),
+    sdtm: Path = typer.Option(
+        ...,
+        "--sdtm",
+        exists=True,
+        file_okay=False,
+        help="Folder holding TU, TR and RS (XPT, CSV, Dataset-JSON or parquet).",
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder for the per-assessment table, the disagreement listing and the agreement summary."
+    ),
+    study: Path | None = typer.Option(
+        None,
+        "--study",
+        exists=True,
+        dir_okay=False,
+        help="The study settings (.toml) whose [recist] table sets the RECIST parameters; default: the built-in study.",
+    ),
+    evaluator: str | None = typer.Option(
+        None,
+        "--evaluator",
+        help="Whose records to use (--EVAL or --EVALID); default: the study's [recist] evaluator, else INVESTIGATOR.",
+    ),
+    setting: list[str] = typer.Option(
+        [], "--set", help="Override one RECIST setting, KEY=VALUE (repeatable), e.g. --set short_axis_testcd=LPERP."
+    ),
+    tu: str | None = typer.Option(
+        None, "--tu", help="TU file name inside --sdtm when it is not tu.<format> (e.g. tu_onco.csv)."
+    ),
+    tr: str | None = typer.Option(None, "--tr", help="TR file name inside --sdtm when it is not tr.<format>."),
+    rs: str | None = typer.Option(None, "--rs", help="RS file name inside --sdtm when it is not rs.<format>."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
+    fail_on: FailOn = typer.Option(
+        FailOn.error,
+        "--fail-on",
+        help=FAIL_ON_HELP + " The data issues noted at "
+        "assessments count as warnings; disagreements with the investigator are results.",
+    ),
 ) -> None:
     """Recompute RECIST 1.1 from TU/TR and compare it with the investigator's RS."""
     from specs.outputs import check_output_folder
@@ -67,7 +95,7 @@ def recist_command(
         written = write_outputs(result, out, inputs=inputs, force=force)
     except (StudyConfigError, RecistSettingsError, RecistInputError, DatasetReadError, FileNotFoundError) as exc:
         print_error(console, str(exc))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     show_summary(result)
     console.print(f"written to {escape(str(out))}: {', '.join(p.name for p in written)}")
     noted = int(result["assessments"]["ISSUES"].notna().sum() + result["investigator"]["INV_ISSUES"].notna().sum())
@@ -141,9 +169,19 @@ def show_summary(result: dict[str, pd.DataFrame]) -> None:
         table.add_column(col, justify="left" if col == "test" else "right")
     for row in result["summary"].itertuples(index=False):
         rate = "-" if pd.isna(row.RATE) else f"{row.RATE:.2f}"
-        table.add_row(row.PARAMCD, f"{row.N:,}", f"{row.AGREE:,}", f"{row.DISAGREE:,}", rate, f"{row.COMPONLY:,}", f"{row.INVONLY:,}")
+        table.add_row(
+            row.PARAMCD,
+            f"{row.N:,}",
+            f"{row.AGREE:,}",
+            f"{row.DISAGREE:,}",
+            rate,
+            f"{row.COMPONLY:,}",
+            f"{row.INVONLY:,}",
+        )
     console.print(table)
     issues = result["assessments"]["ISSUES"].notna().sum()
     inv_issues = result["investigator"]["INV_ISSUES"].notna().sum()
-    console.print(f"{len(result['listing']):,} disagreements listed; data issues noted at {issues:,} computed and "
-                  f"{inv_issues:,} investigator assessments (columns ISSUES, INV_ISSUES)")
+    console.print(
+        f"{len(result['listing']):,} disagreements listed; data issues noted at {issues:,} computed and "
+        f"{inv_issues:,} investigator assessments (columns ISSUES, INV_ISSUES)"
+    )

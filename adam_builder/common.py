@@ -1,4 +1,5 @@
 """Derivations every ADaM dataset uses: input checks, merges, flags, parameters from the spec."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,11 +16,15 @@ def assert_columns(frame: pd.DataFrame, columns, *, dataset: str) -> None:
     """Raise naming the dataset and every missing column."""
     missing = [c for c in columns if c not in frame.columns]
     if missing and frame.attrs.get("absent"):
-        raise AdamInputError(f"{dataset}: missing column(s) {', '.join(missing)}: the SDTM folder has no "
-                             f"{frame.attrs['absent']} dataset, which the derivation needs")
+        raise AdamInputError(
+            f"{dataset}: missing column(s) {', '.join(missing)}: the SDTM folder has no "
+            f"{frame.attrs['absent']} dataset, which the derivation needs"
+        )
     if missing:
-        raise AdamInputError(f"{dataset}: missing column(s) {', '.join(missing)} "
-                             f"(it has {', '.join(map(str, frame.columns)) or 'no columns'})")
+        raise AdamInputError(
+            f"{dataset}: missing column(s) {', '.join(missing)} "
+            f"(it has {', '.join(map(str, frame.columns)) or 'no columns'})"
+        )
 
 
 def text(series: pd.Series) -> pd.Series:
@@ -37,8 +42,9 @@ def empty_like(columns) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-def derive_vars_merged(frame: pd.DataFrame, *, dataset_add: pd.DataFrame, by: list[str], new_vars: list[str],
-                       dataset: str = "dataset_add") -> pd.DataFrame:
+def derive_vars_merged(
+    frame: pd.DataFrame, *, dataset_add: pd.DataFrame, by: list[str], new_vars: list[str], dataset: str = "dataset_add"
+) -> pd.DataFrame:
     """Add ``new_vars`` of ``dataset_add`` (one record per ``by``) to ``frame``; existing columns are replaced."""
     assert_columns(dataset_add, [*by, *new_vars], dataset=dataset)
     add = dataset_add[[*by, *new_vars]]
@@ -77,15 +83,25 @@ def derive_vars_param(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> pd.Da
     return out
 
 
-def derive_var_extreme_flag(frame: pd.DataFrame, *, by: list[str], order: list[str], new_var: str,
-                            mode: str = "first", ascending: list[bool] | bool = True,
-                            filter: pd.Series | None = None) -> pd.DataFrame:
+def derive_var_extreme_flag(
+    frame: pd.DataFrame,
+    *,
+    by: list[str],
+    order: list[str],
+    new_var: str,
+    mode: str = "first",
+    ascending: list[bool] | bool = True,
+    filter: pd.Series | None = None,
+) -> pd.DataFrame:
     """``new_var`` 'Y' on the first (or last) record per ``by`` in ``order``, among ``filter`` records."""
     out = frame.copy()
     keep = pd.Series(True, index=out.index) if filter is None else filter.fillna(False).astype(bool)
     sub = out[keep].sort_values(order, ascending=ascending, kind="mergesort", na_position="last")
-    pick = sub.groupby(by, sort=False, dropna=False).head(1) if mode == "first" else \
-        sub.groupby(by, sort=False, dropna=False).tail(1)
+    pick = (
+        sub.groupby(by, sort=False, dropna=False).head(1)
+        if mode == "first"
+        else sub.groupby(by, sort=False, dropna=False).tail(1)
+    )
     out[new_var] = np.where(out.index.isin(pick.index), "Y", None).astype(object)
     return out
 

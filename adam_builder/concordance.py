@@ -16,6 +16,7 @@ What looks wrong on the investigator side (values outside the response
 codelist such as "CHECK", NOT DONE records, several records of one test, a
 response after an earlier PD) is reported in INV_ISSUES, never fatal.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,18 +30,48 @@ TESTS = ("TRGRESP", "NTRGRESP", "NEWLPROG", "OVRLRESP")
 COMPUTED_FOR = {"TRGRESP": "TRGRESP", "NTRGRESP": "NTRGRESP", "NEWLPROG": "NEWLPROG", "OVRLRESP": "OVRLPROV"}
 RESPONSES = {CR, PR, SD, PD, NE, NON_CR_NON_PD}
 NOT_APPLICABLE = {"NOT APPLICABLE", "NA", "N/A", "NOT APPLICABLE (NA)"}
-NEW_LESION_CODES = {"UNEQUIVOCAL": NEW_YES, "Y": NEW_YES, "YES": NEW_YES, "EQUIVOCAL": NEW_EQUIVOCAL,
-                    "N": NEW_NO, "NO": NEW_NO}
+NEW_LESION_CODES = {
+    "UNEQUIVOCAL": NEW_YES,
+    "Y": NEW_YES,
+    "YES": NEW_YES,
+    "EQUIVOCAL": NEW_EQUIVOCAL,
+    "N": NEW_NO,
+    "NO": NEW_NO,
+}
 
 LISTING_COLUMNS = [
-    "USUBJID", "VISITNUM", "VISIT", "TRLNKGRP", "RSLNKGRP", "ADT", "RSDTC", "MATCHBY", "PARAMCD", "KIND",
-    "COMPUTED", "INVESTIGATOR", "BASESUM", "NADIR", "SUMDIAM", "SUMCOMPL", "PCHGBASE", "PCHGNADIR",
-    "TRGRESP", "NTRGRESP", "NEWLPROG", "NEWLES", "OVRLRESP", "REASON", "ISSUES", "INV_ISSUES",
+    "USUBJID",
+    "VISITNUM",
+    "VISIT",
+    "TRLNKGRP",
+    "RSLNKGRP",
+    "ADT",
+    "RSDTC",
+    "MATCHBY",
+    "PARAMCD",
+    "KIND",
+    "COMPUTED",
+    "INVESTIGATOR",
+    "BASESUM",
+    "NADIR",
+    "SUMDIAM",
+    "SUMCOMPL",
+    "PCHGBASE",
+    "PCHGNADIR",
+    "TRGRESP",
+    "NTRGRESP",
+    "NEWLPROG",
+    "NEWLES",
+    "OVRLRESP",
+    "REASON",
+    "ISSUES",
+    "INV_ISSUES",
 ]
 
 
-def create_investigator_responses(rs: pd.DataFrame, *, evaluator: str | None = "INVESTIGATOR",
-                                  category: str | None = "RECIST 1.1") -> pd.DataFrame:
+def create_investigator_responses(
+    rs: pd.DataFrame, *, evaluator: str | None = "INVESTIGATOR", category: str | None = "RECIST 1.1"
+) -> pd.DataFrame:
     """RS as one row per subject and assessment: INV_TRGRESP, INV_NTRGRESP, INV_NEWLPROG, INV_OVRLRESP.
 
     Records are kept for ``evaluator`` (RSEVAL or RSEVALID) and ``category``
@@ -58,24 +89,38 @@ def create_investigator_responses(rs: pd.DataFrame, *, evaluator: str | None = "
         frame = frame[_text(frame["RSCAT"]) == category.upper()]
     testcd = _text(frame["RSTESTCD"])
     frame = frame[testcd.isin(TESTS).to_numpy()]
-    recs = pd.DataFrame({
-        "USUBJID": frame["USUBJID"].astype(object).to_numpy(),
-        "TEST": _text(frame["RSTESTCD"]).to_numpy(),
-        "VALUE": (_text(frame["RSSTRESC"]).fillna(_text(frame["RSORRES"])) if "RSSTRESC" in frame.columns
-                  else _text(frame["RSORRES"])).to_numpy(),
-        "STAT": _text(frame["RSSTAT"]).to_numpy() if "RSSTAT" in frame.columns else None,
-        "RSLNKGRP": _text(frame["RSLNKGRP"]).to_numpy() if "RSLNKGRP" in frame.columns else None,
-        "VISITNUM": pd.to_numeric(frame["VISITNUM"], errors="coerce").to_numpy(dtype=float) if "VISITNUM" in frame.columns else np.nan,
-        "VISIT": frame["VISIT"].to_numpy() if "VISIT" in frame.columns else None,
-        "RSDTC": frame["RSDTC"].astype(object).where(frame["RSDTC"].notna(), None).map(
-            lambda v: None if v is None else str(v)[:10]).to_numpy() if "RSDTC" in frame.columns else None,
-    })
+    recs = pd.DataFrame(
+        {
+            "USUBJID": frame["USUBJID"].astype(object).to_numpy(),
+            "TEST": _text(frame["RSTESTCD"]).to_numpy(),
+            "VALUE": (
+                _text(frame["RSSTRESC"]).fillna(_text(frame["RSORRES"]))
+                if "RSSTRESC" in frame.columns
+                else _text(frame["RSORRES"])
+            ).to_numpy(),
+            "STAT": _text(frame["RSSTAT"]).to_numpy() if "RSSTAT" in frame.columns else None,
+            "RSLNKGRP": _text(frame["RSLNKGRP"]).to_numpy() if "RSLNKGRP" in frame.columns else None,
+            "VISITNUM": pd.to_numeric(frame["VISITNUM"], errors="coerce").to_numpy(dtype=float)
+            if "VISITNUM" in frame.columns
+            else np.nan,
+            "VISIT": frame["VISIT"].to_numpy() if "VISIT" in frame.columns else None,
+            "RSDTC": frame["RSDTC"]
+            .astype(object)
+            .where(frame["RSDTC"].notna(), None)
+            .map(lambda v: None if v is None else str(v)[:10])
+            .to_numpy()
+            if "RSDTC" in frame.columns
+            else None,
+        }
+    )
     recs["RSLNKGRP"] = recs["RSLNKGRP"].astype(object)
     recs["RSDTC"] = recs["RSDTC"].astype(object)
     # the assessment: visit and date; RSLNKGRP (often on the overall response only) spread to its siblings
     visitnum = recs["VISITNUM"].astype(str).str.replace(r"\.0$", "", regex=True).where(recs["VISITNUM"].notna(), "")
     recs["_GRP"] = visitnum + "|" + recs["RSDTC"].fillna("")
-    link = recs.dropna(subset=["RSLNKGRP"]).drop_duplicates(["USUBJID", "_GRP"]).set_index(["USUBJID", "_GRP"])["RSLNKGRP"]
+    link = (
+        recs.dropna(subset=["RSLNKGRP"]).drop_duplicates(["USUBJID", "_GRP"]).set_index(["USUBJID", "_GRP"])["RSLNKGRP"]
+    )
     spread = link.reindex(pd.MultiIndex.from_frame(recs[["USUBJID", "_GRP"]])).to_numpy()
     recs["RSLNKGRP"] = pd.Series(spread, index=recs.index, dtype=object).where(pd.notna(spread), None)
     recs["_GRP"] = recs["RSLNKGRP"].where(recs["RSLNKGRP"].notna(), recs["_GRP"])
@@ -89,7 +134,9 @@ def create_investigator_responses(rs: pd.DataFrame, *, evaluator: str | None = "
     coded = recs["VALUE"].where(~is_new, recs["VALUE"].map(lambda v: NEW_LESION_CODES.get(v, v)))
     coded = coded.where(~coded.isin(NOT_APPLICABLE), None)
     valid = np.where(is_new, coded.isin({NEW_YES, NEW_EQUIVOCAL, NEW_NO}), coded.isin(RESPONSES)) | coded.isna()
-    issues.append(("RS " + recs["TEST"] + " value '" + recs["VALUE"].astype(str) + "' is not a RECIST response").where(~valid))
+    issues.append(
+        ("RS " + recs["TEST"] + " value '" + recs["VALUE"].astype(str) + "' is not a RECIST response").where(~valid)
+    )
     recs["VALUE"] = coded
     dup = recs.duplicated(["USUBJID", "_GRP", "TEST"], keep=False)
     issues.append(("RS " + recs["TEST"] + " recorded more than once (first kept)").where(dup))
@@ -100,11 +147,17 @@ def create_investigator_responses(rs: pd.DataFrame, *, evaluator: str | None = "
     wide = recs.drop_duplicates(keys + ["TEST"]).pivot(index=keys, columns="TEST", values="VALUE")
     wide = wide.reindex(columns=list(TESTS)).add_prefix("INV_")
     info = recs.groupby(keys, sort=False).agg(
-        RSLNKGRP=("RSLNKGRP", "first"), VISITNUM=("VISITNUM", "first"), VISIT=("VISIT", "first"), RSDTC=("RSDTC", "min"),
+        RSLNKGRP=("RSLNKGRP", "first"),
+        VISITNUM=("VISITNUM", "first"),
+        VISIT=("VISIT", "first"),
+        RSDTC=("RSDTC", "min"),
     )
     noted = recs.dropna(subset=["_ISSUE"])
-    info["INV_ISSUES"] = noted.groupby(keys, sort=False)["_ISSUE"].agg(lambda v: "; ".join(dict.fromkeys(v))) \
-        .reindex(info.index) if len(noted) else None
+    info["INV_ISSUES"] = (
+        noted.groupby(keys, sort=False)["_ISSUE"].agg(lambda v: "; ".join(dict.fromkeys(v))).reindex(info.index)
+        if len(noted)
+        else None
+    )
     out = info.join(wide).reset_index().drop(columns="_GRP")
     if out["INV_NEWLPROG"].notna().any():  # RS records new lesions: an assessment without a record has none
         out["INV_NEWLPROG"] = out["INV_NEWLPROG"].where(out["INV_NEWLPROG"].notna(), NEW_NO)
@@ -120,12 +173,15 @@ def _flag_after_pd(inv: pd.DataFrame) -> pd.DataFrame:
     inv = inv.sort_values(["USUBJID", "_ORD", "VISITNUM"], kind="stable", na_position="last")
     is_pd = inv["INV_OVRLRESP"] == PD
     label = inv["RSLNKGRP"].where(inv["RSLNKGRP"].notna(), inv["VISIT"]).fillna(inv["RSDTC"]).astype(str)
-    seen_pd = is_pd.groupby(inv["USUBJID"], sort=False).cumsum().groupby(inv["USUBJID"], sort=False).shift(1).fillna(0) > 0
+    seen_pd = (
+        is_pd.groupby(inv["USUBJID"], sort=False).cumsum().groupby(inv["USUBJID"], sort=False).shift(1).fillna(0) > 0
+    )
     first_label = label.where(is_pd).groupby(inv["USUBJID"], sort=False).transform("first")
     after = seen_pd & inv["INV_OVRLRESP"].notna() & ~is_pd
     text = "RS OVRLRESP " + inv["INV_OVRLRESP"].astype(str) + " after PD at " + first_label.astype(str)
-    inv.loc[after, "INV_ISSUES"] = np.where(inv.loc[after, "INV_ISSUES"].notna(),
-                                            inv.loc[after, "INV_ISSUES"].astype(str) + "; " + text[after], text[after])
+    inv.loc[after, "INV_ISSUES"] = np.where(
+        inv.loc[after, "INV_ISSUES"].notna(), inv.loc[after, "INV_ISSUES"].astype(str) + "; " + text[after], text[after]
+    )
     return inv.drop(columns="_ORD").sort_index()
 
 
@@ -158,8 +214,12 @@ def compare_responses(computed: pd.DataFrame, investigator: pd.DataFrame) -> pd.
 
     pairs = []
     left_free, right_free = comp.index, inv.index
-    for keys, label in ((["USUBJID", "_LNK"], "RSLNKGRP"), (["USUBJID", "_VN", "_DT"], "VISIT AND DATE"),
-                        (["USUBJID", "_VN"], "VISIT"), (["USUBJID", "_DT"], "DATE")):
+    for keys, label in (
+        (["USUBJID", "_LNK"], "RSLNKGRP"),
+        (["USUBJID", "_VN", "_DT"], "VISIT AND DATE"),
+        (["USUBJID", "_VN"], "VISIT"),
+        (["USUBJID", "_DT"], "DATE"),
+    ):
         li, ri, _ = _stage_merge(comp.loc[left_free], inv.loc[right_free], keys, label)
         pairs.append(pd.DataFrame({"_L": li, "_R": ri, "MATCHBY": label}))
         left_free = left_free.difference(li)
@@ -187,7 +247,7 @@ def compare_responses(computed: pd.DataFrame, investigator: pd.DataFrame) -> pd.
             out[f"{test}_AGREE"] = None
             continue
         both_missing = c.isna() & i.isna()
-        agree = (c.fillna("\0") == i.fillna("\0"))
+        agree = c.fillna("\0") == i.fillna("\0")
         out[f"{test}_AGREE"] = np.where(both_missing, None, np.where(agree, "Y", "N"))
     out = out.sort_values(["USUBJID", "VISITNUM"], kind="stable", na_position="last").reset_index(drop=True)
     for col in out.columns:
@@ -212,8 +272,11 @@ def create_disagreement_listing(paired: pd.DataFrame) -> pd.DataFrame:
         sub["PARAMCD"] = test
         sub["COMPUTED"] = sub[COMPUTED_FOR[test]]
         sub["INVESTIGATOR"] = sub[f"INV_{test}"]
-        sub["KIND"] = np.select([sub["COMPUTED"].isna(), sub["INVESTIGATOR"].isna()],
-                                ["INVESTIGATOR ONLY", "COMPUTED ONLY"], default="DIFFERENT")
+        sub["KIND"] = np.select(
+            [sub["COMPUTED"].isna(), sub["INVESTIGATOR"].isna()],
+            ["INVESTIGATOR ONLY", "COMPUTED ONLY"],
+            default="DIFFERENT",
+        )
         rows.append(sub)
     if not rows:
         return pd.DataFrame(columns=LISTING_COLUMNS)
@@ -234,19 +297,25 @@ def summarise_agreement(paired: pd.DataFrame) -> pd.DataFrame:
         both = c & i
         agree = both & (paired[f"{test}_AGREE"] == "Y")
         n = int(both.sum())
-        rows.append({
-            "PARAMCD": test, "N": n, "AGREE": int(agree.sum()), "DISAGREE": n - int(agree.sum()),
-            "RATE": round(100.0 * agree.sum() / n, 2) if n else np.nan,
-            "COMPONLY": int((c & ~i & (paired["MATCHBY"] != "INVESTIGATOR ONLY")).sum()),
-            "INVONLY": int((i & ~c & (paired["MATCHBY"] != "COMPUTED ONLY")).sum()),
-        })
+        rows.append(
+            {
+                "PARAMCD": test,
+                "N": n,
+                "AGREE": int(agree.sum()),
+                "DISAGREE": n - int(agree.sum()),
+                "RATE": round(100.0 * agree.sum() / n, 2) if n else np.nan,
+                "COMPONLY": int((c & ~i & (paired["MATCHBY"] != "INVESTIGATOR ONLY")).sum()),
+                "INVONLY": int((i & ~c & (paired["MATCHBY"] != "COMPUTED ONLY")).sum()),
+            }
+        )
     summary = pd.DataFrame(rows)
     summary.attrs = {}
     return summary
 
 
-def run_concordance(tu: pd.DataFrame, tr: pd.DataFrame, rs: pd.DataFrame, *, settings,
-                    evaluator: str | None = "INVESTIGATOR") -> dict[str, pd.DataFrame]:
+def run_concordance(
+    tu: pd.DataFrame, tr: pd.DataFrame, rs: pd.DataFrame, *, settings, evaluator: str | None = "INVESTIGATOR"
+) -> dict[str, pd.DataFrame]:
     """The whole check: {"assessments", "paired", "listing", "summary", "investigator"}."""
     from .recist_engine import derive_assessments
 
@@ -254,6 +323,9 @@ def run_concordance(tu: pd.DataFrame, tr: pd.DataFrame, rs: pd.DataFrame, *, set
     investigator = create_investigator_responses(rs, evaluator=evaluator)
     paired = compare_responses(computed, investigator)
     return {
-        "assessments": computed, "investigator": investigator, "paired": paired,
-        "listing": create_disagreement_listing(paired), "summary": summarise_agreement(paired),
+        "assessments": computed,
+        "investigator": investigator,
+        "paired": paired,
+        "listing": create_disagreement_listing(paired),
+        "summary": summarise_agreement(paired),
     }

@@ -1,4 +1,5 @@
 """What the ADaM recipes share: the SDTM inputs, the spec, the settings, the datasets built so far."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

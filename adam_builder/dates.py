@@ -17,6 +17,7 @@ dose starts on that day) and ``max_dates`` (e.g. the death date, the cut-off).
 Complete dates are never changed. Dates are pandas datetime64[ns] at midnight;
 a missing date is NaT.
 """
+
 from __future__ import annotations
 
 import re
@@ -86,8 +87,9 @@ def _bounds(bounds, n: int, index) -> list[np.ndarray]:
     return arrays
 
 
-def impute_dtc_dt(dtc, *, highest_imputation: str = "n", date_imputation: str = "first",
-                  min_dates=None, max_dates=None) -> tuple[pd.Series, pd.Series]:
+def impute_dtc_dt(
+    dtc, *, highest_imputation: str = "n", date_imputation: str = "first", min_dates=None, max_dates=None
+) -> tuple[pd.Series, pd.Series]:
     """Dates from --DTC text with imputation: (dates, flags 'Y'/'M'/'D' or None)."""
     if highest_imputation not in _LEVELS:
         raise DateError(f"highest_imputation {highest_imputation!r} is not one of {', '.join(_LEVELS)}")
@@ -136,9 +138,15 @@ def impute_dtc_dt(dtc, *, highest_imputation: str = "n", date_imputation: str = 
     return (pd.Series(dates, index=index, dtype="datetime64[ns]"), pd.Series(out_flag, index=index, dtype=object))
 
 
-def impute_dtc_dtm(dtc, *, highest_imputation: str = "h", date_imputation: str = "first",
-                   time_imputation: str = "first", min_dates=None, max_dates=None
-                   ) -> tuple[pd.Series, pd.Series, pd.Series]:
+def impute_dtc_dtm(
+    dtc,
+    *,
+    highest_imputation: str = "h",
+    date_imputation: str = "first",
+    time_imputation: str = "first",
+    min_dates=None,
+    max_dates=None,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Datetimes from --DTC: (datetimes, date flags, time flags 'H'/'M'/'S' or None).
 
     ``highest_imputation`` "h" imputes the time only (the date must be
@@ -148,15 +156,21 @@ def impute_dtc_dtm(dtc, *, highest_imputation: str = "h", date_imputation: str =
         raise DateError(f"time_imputation {time_imputation!r} is not 'first' or 'last'")
     series = dtc if isinstance(dtc, pd.Series) else pd.Series(dtc, dtype=object)
     date_level = "n" if highest_imputation in ("h", "m", "s") else highest_imputation
-    dates, dflag = impute_dtc_dt(series, highest_imputation=date_level, date_imputation=date_imputation,
-                                 min_dates=min_dates, max_dates=max_dates)
+    dates, dflag = impute_dtc_dt(
+        series, highest_imputation=date_level, date_imputation=date_imputation, min_dates=min_dates, max_dates=max_dates
+    )
     parts = compute_dtc_parts(series)
     hour, minute, second = (parts[c].to_numpy() for c in ("hour", "minute", "second"))
     fill = (0.0, 0.0, 0.0) if time_imputation == "first" else (23.0, 59.0, 59.0)
-    tflag = np.select([np.isnan(hour), np.isnan(minute), np.isnan(second)], ["H", "M", "S"], default=None).astype(object)
+    tflag = np.select([np.isnan(hour), np.isnan(minute), np.isnan(second)], ["H", "M", "S"], default=None).astype(
+        object
+    )
     # a date imputed by a bound keeps the bound's time of day (midnight)
-    seconds = (np.where(np.isnan(hour), fill[0], hour) * 3600 + np.where(np.isnan(minute), fill[1], minute) * 60
-               + np.where(np.isnan(second), fill[2], second))
+    seconds = (
+        np.where(np.isnan(hour), fill[0], hour) * 3600
+        + np.where(np.isnan(minute), fill[1], minute) * 60
+        + np.where(np.isnan(second), fill[2], second)
+    )
     dtm = dates + pd.to_timedelta(seconds, unit="s")
     tflag = np.where(dates.notna().to_numpy(), tflag, None).astype(object)
     return dtm, dflag, pd.Series(tflag, index=series.index, dtype=object)
@@ -168,33 +182,58 @@ def _assert_columns(frame: pd.DataFrame, columns, name: str = "dataset") -> None
         raise KeyError(f"{name}: missing column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}")
 
 
-def derive_vars_dt(frame: pd.DataFrame, *, new_prefix: str, dtc: str, highest_imputation: str = "n",
-                   date_imputation: str = "first", flag_imputation: bool = True,
-                   min_dates: list[str] | None = None, max_dates: list[str] | None = None) -> pd.DataFrame:
+def derive_vars_dt(
+    frame: pd.DataFrame,
+    *,
+    new_prefix: str,
+    dtc: str,
+    highest_imputation: str = "n",
+    date_imputation: str = "first",
+    flag_imputation: bool = True,
+    min_dates: list[str] | None = None,
+    max_dates: list[str] | None = None,
+) -> pd.DataFrame:
     """Add ``<new_prefix>DT`` (and ``<new_prefix>DTF`` when flag_imputation) from ``dtc``.
 
     ``min_dates`` / ``max_dates`` name date columns of ``frame`` used as bounds.
     """
     _assert_columns(frame, [dtc, *(min_dates or []), *(max_dates or [])])
     out = frame.copy()
-    dates, flag = impute_dtc_dt(out[dtc], highest_imputation=highest_imputation, date_imputation=date_imputation,
-                                min_dates=[out[c] for c in min_dates or []], max_dates=[out[c] for c in max_dates or []])
+    dates, flag = impute_dtc_dt(
+        out[dtc],
+        highest_imputation=highest_imputation,
+        date_imputation=date_imputation,
+        min_dates=[out[c] for c in min_dates or []],
+        max_dates=[out[c] for c in max_dates or []],
+    )
     out[f"{new_prefix}DT"] = dates
     if flag_imputation:
         out[f"{new_prefix}DTF"] = flag
     return out
 
 
-def derive_vars_dtm(frame: pd.DataFrame, *, new_prefix: str, dtc: str, highest_imputation: str = "h",
-                    date_imputation: str = "first", time_imputation: str = "first",
-                    min_dates: list[str] | None = None, max_dates: list[str] | None = None) -> pd.DataFrame:
+def derive_vars_dtm(
+    frame: pd.DataFrame,
+    *,
+    new_prefix: str,
+    dtc: str,
+    highest_imputation: str = "h",
+    date_imputation: str = "first",
+    time_imputation: str = "first",
+    min_dates: list[str] | None = None,
+    max_dates: list[str] | None = None,
+) -> pd.DataFrame:
     """Add ``<new_prefix>DTM``, ``<new_prefix>TMF`` and, when the date may be imputed, ``<new_prefix>DTF``."""
     _assert_columns(frame, [dtc, *(min_dates or []), *(max_dates or [])])
     out = frame.copy()
-    dtm, dflag, tflag = impute_dtc_dtm(out[dtc], highest_imputation=highest_imputation, date_imputation=date_imputation,
-                                       time_imputation=time_imputation,
-                                       min_dates=[out[c] for c in min_dates or []],
-                                       max_dates=[out[c] for c in max_dates or []])
+    dtm, dflag, tflag = impute_dtc_dtm(
+        out[dtc],
+        highest_imputation=highest_imputation,
+        date_imputation=date_imputation,
+        time_imputation=time_imputation,
+        min_dates=[out[c] for c in min_dates or []],
+        max_dates=[out[c] for c in max_dates or []],
+    )
     out[f"{new_prefix}DTM"] = dtm
     out[f"{new_prefix}TMF"] = tflag
     if highest_imputation not in ("h", "m", "s"):
@@ -221,7 +260,9 @@ def compute_ady(date, reference) -> pd.Series:
     return days.where(days < 0, days + 1)
 
 
-def derive_var_ady(frame: pd.DataFrame, *, date: str = "ADT", reference: str = "TRTSDT", new_var: str = "ADY") -> pd.DataFrame:
+def derive_var_ady(
+    frame: pd.DataFrame, *, date: str = "ADT", reference: str = "TRTSDT", new_var: str = "ADY"
+) -> pd.DataFrame:
     """Add the relative day of ``date`` to ``reference`` (no day 0)."""
     _assert_columns(frame, [date, reference])
     out = frame.copy()

@@ -10,6 +10,7 @@
 5. validate with the pandera schema built from the spec.
 Returns the finished frame and the table of schema failures.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,8 +22,11 @@ from .common import text
 
 
 def _is_date_variable(var) -> bool:
-    return bool(var.display_format) and var.data_type in NUMERIC_TYPES and any(
-        var.display_format.upper().startswith(p) for p in ("DATE", "DATETIME", "E8601", "IS8601", "YYMMDD"))
+    return (
+        bool(var.display_format)
+        and var.data_type in NUMERIC_TYPES
+        and any(var.display_format.upper().startswith(p) for p in ("DATE", "DATETIME", "E8601", "IS8601", "YYMMDD"))
+    )
 
 
 def finish_adam(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -60,4 +64,3 @@ def empty_failures() -> pd.DataFrame:
 def concat_failures(tables: list[pd.DataFrame]) -> pd.DataFrame:
     tables = [t for t in tables if t is not None and not t.empty]
     return pd.concat(tables, ignore_index=True) if tables else empty_failures()
-

@@ -25,6 +25,7 @@ How TU/TR spell things (test codes, categories, states, nodal locations) is a
 setting (RecistSettings), so the pharmaverse layout (TRTESTCD LDIAM/LPERP,
 TRGRPID, TUMSTATE UNEQUIVOCAL) runs with ``short_axis_testcd="LPERP"``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,14 +47,41 @@ from .recist_rules import (
 
 KEY = ["USUBJID", "_AKEY"]
 OUTPUT_COLUMNS = [
-    "USUBJID", "TRLNKGRP", "VISITNUM", "VISIT", "ADT", "ADTC",
-    "BASESUM", "NADIR", "SUMDIAM", "SUMCOMPL", "CHGBASE", "PCHGBASE", "CHGNADIR", "PCHGNADIR",
-    "TRGBASEN", "TRGASSN", "TRGRESP", "NTRGBASEN", "NTRGRESP", "NEWLPROG", "NEWLES",
-    "OVRLPROV", "OVRLRESP", "REASON", "ISSUES",
+    "USUBJID",
+    "TRLNKGRP",
+    "VISITNUM",
+    "VISIT",
+    "ADT",
+    "ADTC",
+    "BASESUM",
+    "NADIR",
+    "SUMDIAM",
+    "SUMCOMPL",
+    "CHGBASE",
+    "PCHGBASE",
+    "CHGNADIR",
+    "PCHGNADIR",
+    "TRGBASEN",
+    "TRGASSN",
+    "TRGRESP",
+    "NTRGBASEN",
+    "NTRGRESP",
+    "NEWLPROG",
+    "NEWLES",
+    "OVRLPROV",
+    "OVRLRESP",
+    "REASON",
+    "ISSUES",
 ]
 
 # lesion states after reading TRORRES/TRSTAT
-ST_PRESENT, ST_ABSENT, ST_PROGRESSION, ST_EQUIVOCAL, ST_NOT_DONE = "PRESENT", "ABSENT", "PROGRESSION", "EQUIVOCAL", "NOT DONE"
+ST_PRESENT, ST_ABSENT, ST_PROGRESSION, ST_EQUIVOCAL, ST_NOT_DONE = (
+    "PRESENT",
+    "ABSENT",
+    "PROGRESSION",
+    "EQUIVOCAL",
+    "NOT DONE",
+)
 
 
 class RecistInputError(ValueError):
@@ -61,6 +89,7 @@ class RecistInputError(ValueError):
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _text(series: pd.Series) -> pd.Series:
     """Upper-cased, stripped text; None for missing or blank."""
@@ -123,6 +152,7 @@ def _append(base: pd.Series, addition: pd.Series, mask) -> pd.Series:
 
 # --------------------------------------------------------------------------- checks
 
+
 def assert_tumour_data(tu: pd.DataFrame, tr: pd.DataFrame, *, settings: RecistSettings) -> None:
     """Check TU and TR have what the engine needs; raise RecistInputError naming what is wrong."""
     problems = []
@@ -150,7 +180,9 @@ def assert_tumour_data(tu: pd.DataFrame, tr: pd.DataFrame, *, settings: RecistSe
         )
     blank = tu["USUBJID"].isna() | tu["TULNKID"].isna()
     if blank.any():
-        raise RecistInputError(f"TU: {int(blank.sum())} record(s) without USUBJID or TULNKID (rows {list(tu.index[blank][:5])})")
+        raise RecistInputError(
+            f"TU: {int(blank.sum())} record(s) without USUBJID or TULNKID (rows {list(tu.index[blank][:5])})"
+        )
 
 
 def select_evaluator(frame: pd.DataFrame, *, domain: str, evaluator: str | None) -> pd.DataFrame:
@@ -166,7 +198,7 @@ def select_evaluator(frame: pd.DataFrame, *, domain: str, evaluator: str | None)
     if evals.isna().all() and ids.isna().all():  # the dataset does not say who evaluated: all records count
         return frame
     if evaluator is None:
-        pairs = sorted({f"{e or ''}{' / ' + i if i else ''}" for e, i in zip(evals, ids)})
+        pairs = sorted({f"{e or ''}{' / ' + i if i else ''}" for e, i in zip(evals, ids, strict=False)})
         if len(pairs) > 1:
             raise RecistInputError(
                 f"{domain}: records from several evaluators ({eval_col}/{id_col}: "
@@ -193,6 +225,7 @@ def select_evaluator(frame: pd.DataFrame, *, domain: str, evaluator: str | None)
 
 
 # --------------------------------------------------------------------------- records
+
 
 def create_lesion_records(tu: pd.DataFrame, tr: pd.DataFrame, *, settings: RecistSettings) -> pd.DataFrame:
     """The TR records the engine uses, one row each, normalised.
@@ -229,7 +262,9 @@ def create_lesion_records(tu: pd.DataFrame, tr: pd.DataFrame, *, settings: Recis
         dtc = dtc.dt.strftime("%Y-%m-%d")
     out["TRDTC"] = dtc.astype(object).where(dtc.notna(), None)
     # the assessment: TRLNKGRP where given, else the visit and date of the records
-    visit_key = ("VISITNUM " + out["VISITNUM"].astype(str).str.replace(r"\.0$", "", regex=True)).where(out["VISITNUM"].notna(), "")
+    visit_key = ("VISITNUM " + out["VISITNUM"].astype(str).str.replace(r"\.0$", "", regex=True)).where(
+        out["VISITNUM"].notna(), ""
+    )
     date_key = ("TRDTC " + out["TRDTC"].astype(str)).where(out["TRDTC"].notna(), "")
     other_key = (visit_key + " " + date_key).str.strip()
     out["_AKEY"] = out["TRLNKGRP"].where(out["TRLNKGRP"].notna(), other_key.where(other_key != "", None))
@@ -256,30 +291,43 @@ def create_lesion_catalog(tu: pd.DataFrame, records: pd.DataFrame, *, settings: 
     """
     cat = _text(tu["TUSTRESC"]) if "TUSTRESC" in tu.columns else _text(tu["TUORRES"])
     cat = cat.where(cat.notna(), _text(tu["TUORRES"]))
-    cat_frame = pd.DataFrame({
-        "USUBJID": tu["USUBJID"].astype(object).to_numpy(),
-        "TRLNKID": _text(tu["TULNKID"]).to_numpy(),
-        "LESCAT": cat.to_numpy(),
-        "NODAL": _text(_column(tu, "TULOC")).isin(settings.nodal_locations).to_numpy(),
-    })
+    cat_frame = pd.DataFrame(
+        {
+            "USUBJID": tu["USUBJID"].astype(object).to_numpy(),
+            "TRLNKID": _text(tu["TULNKID"]).to_numpy(),
+            "LESCAT": cat.to_numpy(),
+            "NODAL": _text(_column(tu, "TULOC")).isin(settings.nodal_locations).to_numpy(),
+        }
+    )
     dup = cat_frame.duplicated(["USUBJID", "TRLNKID"], keep=False)
     conflict = dup & ~cat_frame.duplicated(["USUBJID", "TRLNKID", "LESCAT", "NODAL"], keep=False)
     cat_frame["ISSUE"] = None
     cat_frame.loc[dup, "ISSUE"] = "lesion " + cat_frame.loc[dup, "TRLNKID"] + " identified more than once in TU"
-    cat_frame.loc[conflict, "ISSUE"] = ("lesion " + cat_frame.loc[conflict, "TRLNKID"]
-                                        + " identified in TU with conflicting category or location (first kept)")
+    cat_frame.loc[conflict, "ISSUE"] = (
+        "lesion "
+        + cat_frame.loc[conflict, "TRLNKID"]
+        + " identified in TU with conflicting category or location (first kept)"
+    )
     cat_frame = cat_frame.drop_duplicates(["USUBJID", "TRLNKID"], keep="first")
 
     seen = records.drop_duplicates(["USUBJID", "TRLNKID"])[["USUBJID", "TRLNKID", "TRGRPID"]]
     extra = seen.merge(cat_frame[["USUBJID", "TRLNKID"]], how="left", indicator=True)
     extra = extra[extra["_merge"] == "left_only"]
     if not extra.empty:
-        add = pd.DataFrame({
-            "USUBJID": extra["USUBJID"].to_numpy(), "TRLNKID": extra["TRLNKID"].to_numpy(),
-            "LESCAT": extra["TRGRPID"].to_numpy(), "NODAL": False,
-            "ISSUE": ("lesion " + extra["TRLNKID"] + " is in TR but not in TU"
-                      + extra["TRGRPID"].map(lambda g: f" (category {g} from TRGRPID)" if g else " (ignored)")).to_numpy(),
-        })
+        add = pd.DataFrame(
+            {
+                "USUBJID": extra["USUBJID"].to_numpy(),
+                "TRLNKID": extra["TRLNKID"].to_numpy(),
+                "LESCAT": extra["TRGRPID"].to_numpy(),
+                "NODAL": False,
+                "ISSUE": (
+                    "lesion "
+                    + extra["TRLNKID"]
+                    + " is in TR but not in TU"
+                    + extra["TRGRPID"].map(lambda g: f" (category {g} from TRGRPID)" if g else " (ignored)")
+                ).to_numpy(),
+            }
+        )
         cat_frame = pd.concat([cat_frame, add], ignore_index=True)
     return cat_frame.reset_index(drop=True)
 
@@ -287,10 +335,15 @@ def create_lesion_catalog(tu: pd.DataFrame, records: pd.DataFrame, *, settings: 
 def _date_order(dtc: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(complete date or NaT, date for ordering: partial dates at the start of their period)."""
     text = dtc.astype(object).where(dtc.notna(), "").astype(str).str.slice(0, 10)
-    complete = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None), errors="coerce", format="%Y-%m-%d")
-    month = pd.to_datetime(text.str.slice(0, 7).where(text.str.fullmatch(r"\d{4}-\d{2}(-.*)?")) + "-01",
-                           errors="coerce", format="%Y-%m-%d")
-    year = pd.to_datetime(text.str.slice(0, 4).where(text.str.match(r"\d{4}")) + "-01-01", errors="coerce", format="%Y-%m-%d")
+    complete = pd.to_datetime(
+        text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None), errors="coerce", format="%Y-%m-%d"
+    )
+    month = pd.to_datetime(
+        text.str.slice(0, 7).where(text.str.fullmatch(r"\d{4}-\d{2}(-.*)?")) + "-01", errors="coerce", format="%Y-%m-%d"
+    )
+    year = pd.to_datetime(
+        text.str.slice(0, 4).where(text.str.match(r"\d{4}")) + "-01-01", errors="coerce", format="%Y-%m-%d"
+    )
     order = complete.fillna(month).fillna(year)
     return complete, order
 
@@ -312,14 +365,19 @@ def create_assessments(records: pd.DataFrame) -> pd.DataFrame:
     frame["_DTCANY"] = frame["TRDTC"].where(frame["TRDTC"].notna(), late).astype(str)
     grouped = frame.groupby(KEY, sort=False)
     visits = grouped.agg(
-        TRLNKGRP=("TRLNKGRP", "first"), VISITNUM=("VISITNUM", "min"), VISIT=("VISIT", "first"),
-        ADT=("ADT", "min"), _ORDDT=("_ORDDT", "min"),
+        TRLNKGRP=("TRLNKGRP", "first"),
+        VISITNUM=("VISITNUM", "min"),
+        VISIT=("VISIT", "first"),
+        ADT=("ADT", "min"),
+        _ORDDT=("_ORDDT", "min"),
     )
     # smallest date texts per assessment (sorting: a text min per group is slow in pandas)
     for col in ("_DTCFULL", "_DTCANY"):
         first = frame[KEY + [col]].sort_values(col, kind="stable").drop_duplicates(KEY).set_index(KEY)[col]
         visits[col] = first.reindex(visits.index).to_numpy()
-    visits["_NDATES"] = frame[KEY + ["_DTCANY"]].drop_duplicates().groupby(KEY, sort=False).size().reindex(visits.index).to_numpy()
+    visits["_NDATES"] = (
+        frame[KEY + ["_DTCANY"]].drop_duplicates().groupby(KEY, sort=False).size().reindex(visits.index).to_numpy()
+    )
     visits = visits.reset_index()
     visits["ADTC"] = visits["_DTCFULL"].where(visits["_DTCFULL"] != late, visits["_DTCANY"])
     visits["ADTC"] = visits["ADTC"].str.slice(0, 10).where(visits["ADTC"] != late, None).astype(object)
@@ -328,8 +386,9 @@ def create_assessments(records: pd.DataFrame) -> pd.DataFrame:
     visits["_SEQ"] = visits.groupby("USUBJID", sort=False).cumcount()
     visits["ABLFL"] = np.where(visits["_SEQ"] == 0, "Y", None)
     issues = pd.Series([None] * len(visits), index=visits.index, dtype=object)
-    issues = _append(issues, pd.Series("records of this assessment have different dates", index=visits.index),
-                     visits["_NDATES"] > 1)
+    issues = _append(
+        issues, pd.Series("records of this assessment have different dates", index=visits.index), visits["_NDATES"] > 1
+    )
     issues = _append(issues, pd.Series("no complete date (ADT missing)", index=visits.index), visits["ADT"].isna())
     visits["ISSUES"] = issues
     return visits.drop(columns=["_DTCFULL", "_DTCANY", "_NDATES"])
@@ -348,8 +407,9 @@ def _record_issues(records: pd.DataFrame, mask: pd.Series, text: pd.Series) -> p
     return sub.groupby(KEY, sort=False)["T"].agg(lambda v: "; ".join(dict.fromkeys(v)))
 
 
-def derive_vars_target_sum(visits: pd.DataFrame, *, records: pd.DataFrame, catalog: pd.DataFrame,
-                           settings: RecistSettings) -> pd.DataFrame:
+def derive_vars_target_sum(
+    visits: pd.DataFrame, *, records: pd.DataFrame, catalog: pd.DataFrame, settings: RecistSettings
+) -> pd.DataFrame:
     """Add SUMDIAM, SUMCOMPL, TRGBASEN, TRGASSN, _GONE, _TRGNA (targets not assessed), _TRGPD_TXT.
 
     Each target adds its longest diameter (short axis for nodes, TULOC in
@@ -362,8 +422,11 @@ def derive_vars_target_sum(visits: pd.DataFrame, *, records: pd.DataFrame, catal
     tgt = records[records["TRTESTCD"].isin(_measure_tests(settings))]
     tgt = tgt.merge(catalog[["USUBJID", "TRLNKID", "LESCAT", "NODAL"]], on=["USUBJID", "TRLNKID"], how="inner")
     tgt = tgt[tgt["LESCAT"] == settings.target_category]
-    wanted = (np.full(len(tgt), settings.diameter_testcd, dtype=object) if settings.diameter_testcd
-              else np.where(tgt["NODAL"], settings.short_axis_testcd, settings.longest_diameter_testcd))
+    wanted = (
+        np.full(len(tgt), settings.diameter_testcd, dtype=object)
+        if settings.diameter_testcd
+        else np.where(tgt["NODAL"], settings.short_axis_testcd, settings.longest_diameter_testcd)
+    )
     other = tgt[tgt["TRTESTCD"] != wanted]
     tgt = tgt[tgt["TRTESTCD"] == wanted].copy()
     too_small = tgt["RESULT"].isin(settings.too_small_results)
@@ -372,27 +435,49 @@ def derive_vars_target_sum(visits: pd.DataFrame, *, records: pd.DataFrame, catal
     tgt["_TOOSMALL"] = too_small.to_numpy()
     unreadable = tgt["SIZE"].isna() & ~tgt["NOTDONE"] & tgt["RESULT"].notna()
     issue_texts = [
-        _record_issues(tgt, unreadable, "target " + tgt["TRLNKID"] + " result '" + tgt["RESULT"].astype(str) + "' is not a measurement"),
+        _record_issues(
+            tgt,
+            unreadable,
+            "target " + tgt["TRLNKID"] + " result '" + tgt["RESULT"].astype(str) + "' is not a measurement",
+        ),
     ]
     dups = tgt.duplicated(KEY + ["TRLNKID"], keep=False)
     issue_texts.append(_record_issues(tgt, dups, "target " + tgt["TRLNKID"] + " has several records (largest kept)"))
-    per_lesion = tgt.groupby(KEY + ["TRLNKID"], sort=False).agg(SIZE=("SIZE", "max"), _TOOSMALL=("_TOOSMALL", "any")).reset_index()
+    per_lesion = (
+        tgt.groupby(KEY + ["TRLNKID"], sort=False)
+        .agg(SIZE=("SIZE", "max"), _TOOSMALL=("_TOOSMALL", "any"))
+        .reset_index()
+    )
     # nodal target measured by the other test only
     wrong_test = other.merge(per_lesion[KEY + ["TRLNKID"]], how="left", indicator=True)
     wrong_test = wrong_test[wrong_test["_merge"] == "left_only"]
-    issue_texts.append(_record_issues(
-        wrong_test, pd.Series(True, index=wrong_test.index),
-        "target " + wrong_test["TRLNKID"] + " has " + wrong_test["TRTESTCD"] + " but not "
-        + pd.Series(np.where(wrong_test["NODAL"], settings.short_axis_testcd, settings.longest_diameter_testcd),
-                    index=wrong_test.index, dtype=object)))
+    issue_texts.append(
+        _record_issues(
+            wrong_test,
+            pd.Series(True, index=wrong_test.index),
+            "target "
+            + wrong_test["TRLNKID"]
+            + " has "
+            + wrong_test["TRTESTCD"]
+            + " but not "
+            + pd.Series(
+                np.where(wrong_test["NODAL"], settings.short_axis_testcd, settings.longest_diameter_testcd),
+                index=wrong_test.index,
+                dtype=object,
+            ),
+        )
+    )
 
     grid = grid.merge(per_lesion, on=KEY + ["TRLNKID"], how="left")
     grid["_ASSESSED"] = grid["SIZE"].notna()
-    grid["_GONE"] = np.where(grid["NODAL"], grid["SIZE"] < settings.node_normal_mm,
-                             (grid["SIZE"] == 0) & ~grid["_TOOSMALL"].eq(True))
+    grid["_GONE"] = np.where(
+        grid["NODAL"], grid["SIZE"] < settings.node_normal_mm, (grid["SIZE"] == 0) & ~grid["_TOOSMALL"].eq(True)
+    )
     agg = grid.groupby(KEY, sort=False).agg(
-        SUMDIAM=("SIZE", "sum"), TRGBASEN=("TRLNKID", "size"),
-        TRGASSN=("_ASSESSED", "sum"), _GONE=("_GONE", "all"),
+        SUMDIAM=("SIZE", "sum"),
+        TRGBASEN=("TRLNKID", "size"),
+        TRGASSN=("_ASSESSED", "sum"),
+        _GONE=("_GONE", "all"),
     )
     agg["SUMDIAM"] = agg["SUMDIAM"].where(agg["TRGASSN"] > 0)  # nothing measured: no sum
     not_assessed = _join_ids(grid, ~grid["_ASSESSED"], KEY, "TRLNKID")
@@ -441,15 +526,25 @@ def derive_var_trgresp(visits: pd.DataFrame, *, settings: RecistSettings) -> pd.
     out = visits.copy()
     has_targets = out["TRGBASEN"] > 0
     not_assessed = out["TRGASSN"] < out["TRGBASEN"]
-    resp = compute_target_response(out["BASESUM"], out["NADIR"], out["SUMDIAM"], out["_GONE"] & ~not_assessed,
-                                   not_assessed, settings=settings)
+    resp = compute_target_response(
+        out["BASESUM"], out["NADIR"], out["SUMDIAM"], out["_GONE"] & ~not_assessed, not_assessed, settings=settings
+    )
     no_base = has_targets & out["BASESUM"].isna()
     resp = resp.where(~no_base, NE).where(has_targets, None)
     out["TRGRESP"] = resp.to_numpy()
 
     sod, nadir, base = _fmt(out["SUMDIAM"]), _fmt(out["NADIR"]), _fmt(out["BASESUM"])
-    vs_nadir = ("SOD " + sod + " vs nadir " + nadir + " (" + _signed(out["PCHGNADIR"], "%") + ", "
-                + _signed(out["CHGNADIR"], " mm") + ")")
+    vs_nadir = (
+        "SOD "
+        + sod
+        + " vs nadir "
+        + nadir
+        + " ("
+        + _signed(out["PCHGNADIR"], "%")
+        + ", "
+        + _signed(out["CHGNADIR"], " mm")
+        + ")"
+    )
     vs_base = "SOD " + sod + " vs baseline " + base + " (" + _signed(out["PCHGBASE"], "%") + ")"
     missing = out["_TRGNA"].fillna("")
     conditions = [
@@ -470,27 +565,42 @@ def derive_var_trgresp(visits: pd.DataFrame, *, settings: RecistSettings) -> pd.
         "target CR: all targets gone (nodes < " + _fmt(pd.Series(settings.node_normal_mm, index=out.index)) + " mm)",
         "target PR: " + vs_base,
     ]
-    out["_TRG_TXT"] = np.select(conditions, [c.to_numpy() if hasattr(c, "to_numpy") else c for c in choices],
-                                default=("target SD: " + vs_base + "; " + vs_nadir).to_numpy())
+    out["_TRG_TXT"] = np.select(
+        conditions,
+        [c.to_numpy() if hasattr(c, "to_numpy") else c for c in choices],
+        default=("target SD: " + vs_base + "; " + vs_nadir).to_numpy(),
+    )
     return out
 
 
 def _lesion_states(records: pd.DataFrame, settings: RecistSettings) -> pd.Series:
     state = np.select(
-        [records["NOTDONE"].to_numpy(), records["RESULT"].isin(settings.progression_states).to_numpy(),
-         records["RESULT"].isin(settings.equivocal_states).to_numpy(), records["RESULT"].isin(settings.present_states).to_numpy(),
-         records["RESULT"].isin(settings.absent_states).to_numpy()],
-        [ST_NOT_DONE, ST_PROGRESSION, ST_EQUIVOCAL, ST_PRESENT, ST_ABSENT], default=ST_NOT_DONE)
+        [
+            records["NOTDONE"].to_numpy(),
+            records["RESULT"].isin(settings.progression_states).to_numpy(),
+            records["RESULT"].isin(settings.equivocal_states).to_numpy(),
+            records["RESULT"].isin(settings.present_states).to_numpy(),
+            records["RESULT"].isin(settings.absent_states).to_numpy(),
+        ],
+        [ST_NOT_DONE, ST_PROGRESSION, ST_EQUIVOCAL, ST_PRESENT, ST_ABSENT],
+        default=ST_NOT_DONE,
+    )
     return pd.Series(state, index=records.index)
 
 
 def _known_state(records: pd.DataFrame, settings: RecistSettings) -> pd.Series:
-    known = set(settings.progression_states) | set(settings.equivocal_states) | set(settings.present_states) | set(settings.absent_states)
+    known = (
+        set(settings.progression_states)
+        | set(settings.equivocal_states)
+        | set(settings.present_states)
+        | set(settings.absent_states)
+    )
     return records["NOTDONE"] | records["RESULT"].isin(known) | records["RESULT"].isna()
 
 
-def derive_var_ntrgresp(visits: pd.DataFrame, *, records: pd.DataFrame, catalog: pd.DataFrame,
-                        settings: RecistSettings) -> pd.DataFrame:
+def derive_var_ntrgresp(
+    visits: pd.DataFrame, *, records: pd.DataFrame, catalog: pd.DataFrame, settings: RecistSettings
+) -> pd.DataFrame:
     """Add NTRGBASEN, NTRGRESP (and _NTG_TXT) from the non-target lesions' states.
 
     Unequivocal progression of any gives PD; else any not assessed (NOT DONE,
@@ -510,15 +620,29 @@ def derive_var_ntrgresp(visits: pd.DataFrame, *, records: pd.DataFrame, catalog:
     unknown = ~_known_state(ntg, settings)
     dups = ntg.duplicated(KEY + ["TRLNKID"], keep=False) & ~ntg.duplicated(KEY + ["TRLNKID", "STATE"], keep=False)
     issue_texts = [
-        _record_issues(ntg, unknown, "non-target " + ntg["TRLNKID"] + " state '" + ntg["RESULT"].astype(str) + "' not recognised (taken as not assessed)"),
+        _record_issues(
+            ntg,
+            unknown,
+            "non-target "
+            + ntg["TRLNKID"]
+            + " state '"
+            + ntg["RESULT"].astype(str)
+            + "' not recognised (taken as not assessed)",
+        ),
         _record_issues(ntg, dups, "non-target " + ntg["TRLNKID"] + " has conflicting records (worst kept)"),
     ]
     worst = ntg.sort_values("_RANK", ascending=False, kind="stable").drop_duplicates(KEY + ["TRLNKID"])
     grid = grid.merge(worst[KEY + ["TRLNKID", "STATE"]], on=KEY + ["TRLNKID"], how="left")
     grid["STATE"] = grid["STATE"].fillna(ST_NOT_DONE)
-    agg = grid.assign(
-        _PROG=grid["STATE"] == ST_PROGRESSION, _NE=grid["STATE"] == ST_NOT_DONE, _ABS=grid["STATE"] == ST_ABSENT,
-    ).groupby(KEY, sort=False).agg(NTRGBASEN=("TRLNKID", "size"), _PROG=("_PROG", "any"), _NE=("_NE", "any"), _ABS=("_ABS", "all"))
+    agg = (
+        grid.assign(
+            _PROG=grid["STATE"] == ST_PROGRESSION,
+            _NE=grid["STATE"] == ST_NOT_DONE,
+            _ABS=grid["STATE"] == ST_ABSENT,
+        )
+        .groupby(KEY, sort=False)
+        .agg(NTRGBASEN=("TRLNKID", "size"), _PROG=("_PROG", "any"), _NE=("_NE", "any"), _ABS=("_ABS", "all"))
+    )
     agg = agg.reindex(pd.MultiIndex.from_frame(out[KEY]))
     out["NTRGBASEN"] = agg["NTRGBASEN"].fillna(0).to_numpy(dtype=int)
     prog = agg["_PROG"].eq(True).to_numpy()
@@ -529,8 +653,12 @@ def derive_var_ntrgresp(visits: pd.DataFrame, *, records: pd.DataFrame, catalog:
     missing = _lookup(out, _join_ids(grid, grid["STATE"] == ST_NOT_DONE, KEY, "TRLNKID")).fillna("")
     out["_NTG_TXT"] = np.select(
         [out["NTRGBASEN"] == 0, out["NTRGRESP"] == PD, out["NTRGRESP"] == NE, out["NTRGRESP"] == "CR"],
-        ["no non-target lesions", ("non-target PD: " + progressed + " unequivocal progression").to_numpy(),
-         ("non-target NE: " + missing + " not assessed").to_numpy(), "non-target CR: all absent"],
+        [
+            "no non-target lesions",
+            ("non-target PD: " + progressed + " unequivocal progression").to_numpy(),
+            ("non-target NE: " + missing + " not assessed").to_numpy(),
+            "non-target CR: all absent",
+        ],
         default="non-target NON-CR/NON-PD",
     )
     for texts in issue_texts:
@@ -539,8 +667,9 @@ def derive_var_ntrgresp(visits: pd.DataFrame, *, records: pd.DataFrame, catalog:
     return out
 
 
-def derive_vars_newlprog(visits: pd.DataFrame, *, records: pd.DataFrame, catalog: pd.DataFrame,
-                         settings: RecistSettings) -> pd.DataFrame:
+def derive_vars_newlprog(
+    visits: pd.DataFrame, *, records: pd.DataFrame, catalog: pd.DataFrame, settings: RecistSettings
+) -> pd.DataFrame:
     """Add NEWLPROG ("Y", "EQUIVOCAL", "N"), NEWLES (the new lesions seen) and _BACKDATE.
 
     A new lesion present (or unequivocal) makes "Y"; only equivocal ones make
@@ -556,7 +685,11 @@ def derive_vars_newlprog(visits: pd.DataFrame, *, records: pd.DataFrame, catalog
     new = new.merge(out[KEY + ["_SEQ", "ABLFL"]], on=KEY, how="left")
     unknown = ~_known_state(new, settings)
     issue_texts = [
-        _record_issues(new, unknown, "new lesion " + new["TRLNKID"] + " state '" + new["RESULT"].astype(str) + "' not recognised (ignored)"),
+        _record_issues(
+            new,
+            unknown,
+            "new lesion " + new["TRLNKID"] + " state '" + new["RESULT"].astype(str) + "' not recognised (ignored)",
+        ),
         _record_issues(new, new["ABLFL"] == "Y", "new lesion " + new["TRLNKID"] + " recorded at baseline (ignored)"),
     ]
     new = new[new["ABLFL"] != "Y"]
@@ -569,18 +702,29 @@ def derive_vars_newlprog(visits: pd.DataFrame, *, records: pd.DataFrame, catalog
     sure_ids = _lookup(out, _join_ids(new, sure, KEY, "TRLNKID")).fillna("")
     eq_ids = _lookup(out, _join_ids(new, equivocal, KEY, "TRLNKID")).fillna("")
     out["_NEW_TXT"] = np.select(
-        [any_sure, any_equivocal], [("new lesion " + sure_ids).to_numpy(), ("equivocal new lesion " + eq_ids).to_numpy()],
-        default="no new lesion")
+        [any_sure, any_equivocal],
+        [("new lesion " + sure_ids).to_numpy(), ("equivocal new lesion " + eq_ids).to_numpy()],
+        default="no new lesion",
+    )
 
     # equivocal at first sighting, unequivocal later: PD dates from the first sighting
     first_eq = new[equivocal].sort_values("_SEQ").drop_duplicates(["USUBJID", "TRLNKID"])
     later = new[sure][["USUBJID", "TRLNKID", "_SEQ", "_AKEY", "TRLNKGRP", "VISIT"]].rename(
-        columns={"_SEQ": "_SEQ_C", "_AKEY": "_AKEY_C", "TRLNKGRP": "TRLNKGRP_C", "VISIT": "VISIT_C"})
+        columns={"_SEQ": "_SEQ_C", "_AKEY": "_AKEY_C", "TRLNKGRP": "TRLNKGRP_C", "VISIT": "VISIT_C"}
+    )
     confirmed = first_eq[["USUBJID", "TRLNKID", "_AKEY", "_SEQ"]].merge(later, on=["USUBJID", "TRLNKID"])
-    confirmed = confirmed[confirmed["_SEQ_C"] > confirmed["_SEQ"]].sort_values("_SEQ_C").drop_duplicates(["USUBJID", "TRLNKID"])
-    confirmed = confirmed.assign(_TXT=lambda f: "equivocal new lesion " + f["TRLNKID"] + " confirmed at "
-                                 + f["TRLNKGRP_C"].fillna(f["VISIT_C"]).fillna(f["_AKEY_C"]).astype(str)
-                                 + ": PD dated from this assessment")
+    confirmed = (
+        confirmed[confirmed["_SEQ_C"] > confirmed["_SEQ"]].sort_values("_SEQ_C").drop_duplicates(["USUBJID", "TRLNKID"])
+    )
+    confirmed = confirmed.assign(
+        _TXT=lambda f: (
+            "equivocal new lesion "
+            + f["TRLNKID"]
+            + " confirmed at "
+            + f["TRLNKGRP_C"].fillna(f["VISIT_C"]).fillna(f["_AKEY_C"]).astype(str)
+            + ": PD dated from this assessment"
+        )
+    )
     out["_BACKDATE"] = _lookup(out, confirmed.groupby(KEY, sort=False)["_TXT"].agg("; ".join)).to_numpy()
     for texts in issue_texts:
         if not texts.empty:
@@ -600,8 +744,9 @@ def derive_var_ovrlresp(visits: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def derive_assessments(tu: pd.DataFrame, tr: pd.DataFrame, *, settings: RecistSettings = RecistSettings(),
-                       evaluator: str | None = None) -> pd.DataFrame:
+def derive_assessments(
+    tu: pd.DataFrame, tr: pd.DataFrame, *, settings: RecistSettings = RecistSettings(), evaluator: str | None = None
+) -> pd.DataFrame:
     """RECIST 1.1 per subject and post-baseline assessment, from TU and TR alone.
 
     ``evaluator`` keeps the records whose --EVAL or --EVALID is that value
@@ -633,6 +778,17 @@ def derive_assessments(tu: pd.DataFrame, tr: pd.DataFrame, *, settings: RecistSe
     post = visits[visits["ABLFL"] != "Y"]
     result = post[OUTPUT_COLUMNS].reset_index(drop=True)
     result["ADT"] = pd.to_datetime(result["ADT"]).astype("datetime64[ns]")
-    for col in ("TRGRESP", "NTRGRESP", "OVRLPROV", "OVRLRESP", "NEWLPROG", "SUMCOMPL", "TRLNKGRP", "VISIT", "NEWLES", "ISSUES"):
+    for col in (
+        "TRGRESP",
+        "NTRGRESP",
+        "OVRLPROV",
+        "OVRLRESP",
+        "NEWLPROG",
+        "SUMCOMPL",
+        "TRLNKGRP",
+        "VISIT",
+        "NEWLES",
+        "ISSUES",
+    ):
         result[col] = result[col].astype(object).where(result[col].notna(), None)
     return result

@@ -13,6 +13,7 @@ equivocal new lesions confirmed later) belong to the response engine built on
 top of these functions; the settings it needs live here too so that a study
 states them once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -61,7 +62,7 @@ class RecistSettings:
     not_done_status: str = "NOT DONE"  # TRSTAT of a lesion not evaluable
 
     @classmethod
-    def from_dict(cls, values: dict) -> "RecistSettings":
+    def from_dict(cls, values: dict) -> RecistSettings:
         """Settings from a study's ``[recist]`` table; refuses unknown keys and wrong types."""
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(values) - set(known))

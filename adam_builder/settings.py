@@ -13,6 +13,7 @@ typed into a derivation:
 
     settings = AdamSettings.from_study(builtin_study())
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -63,8 +64,9 @@ class AdamSettings:
         if problems:
             value = {f.name: getattr(self.recist, f.name) for f in dataclasses.fields(RecistSettings)}
             value.update((f.name, getattr(self, f.name)) for f in dataclasses.fields(self))
-            raise SettingsError("ADaM settings: " + "; ".join(f"{k} {value[k]!r}: {why}" for k, why in problems),
-                                problems)
+            raise SettingsError(
+                "ADaM settings: " + "; ".join(f"{k} {value[k]!r}: {why}" for k, why in problems), problems
+            )
 
     @classmethod
     def table_types(cls) -> dict[str, dict[str, object]]:
@@ -83,8 +85,9 @@ class AdamSettings:
         return 2 * self.recist.assessment_interval_days + self.recist.window_days
 
     @classmethod
-    def from_dict(cls, recist: dict | None = None, adam: dict | None = None, *,
-                  data_cutoff: str | None = None) -> "AdamSettings":
+    def from_dict(
+        cls, recist: dict | None = None, adam: dict | None = None, *, data_cutoff: str | None = None
+    ) -> AdamSettings:
         """From the ``[recist]`` and ``[adam]`` tables; unknown keys are an error naming them."""
         recist = dict(recist or {})
         adam = dict(adam or {})
@@ -93,15 +96,17 @@ class AdamSettings:
         unknown = [f"[recist] {k}" for k in recist if k not in tables["recist"]]
         unknown += [f"[adam] {k}" for k in adam if k not in tables["adam"]]
         if unknown:
-            raise SettingsError(f"unknown ADaM setting(s): {', '.join(unknown)}; known: [recist] "
-                                f"{', '.join(sorted(tables['recist']))}; "
-                                f"[adam] {', '.join(sorted(set(tables['adam']) - set(RECIST_TABLE_KEYS)))}")
+            raise SettingsError(
+                f"unknown ADaM setting(s): {', '.join(unknown)}; known: [recist] "
+                f"{', '.join(sorted(tables['recist']))}; "
+                f"[adam] {', '.join(sorted(set(tables['adam']) - set(RECIST_TABLE_KEYS)))}"
+            )
         from_dict = getattr(RecistSettings, "from_dict", None)
         rules_obj = from_dict(recist) if callable(from_dict) else RecistSettings(**recist)
         kwargs.update(adam)
         return cls(recist=rules_obj, data_cutoff=data_cutoff, **kwargs)
 
     @classmethod
-    def from_study(cls, config) -> "AdamSettings":
+    def from_study(cls, config) -> AdamSettings:
         """From a specs.study.StudyConfig."""
         return cls.from_dict(getattr(config, "recist", {}), getattr(config, "adam", {}), data_cutoff=config.data_cutoff)

@@ -10,6 +10,7 @@ AVAL = ADT - STARTDT + 1 (days). Each record says why it ended where it did
 (EVNTDESC, CNSDTDSC) and where ADT came from (SRCDOM, SRCVAR, SRCSEQ).
 The description texts are terms of the spec's EVNTDESC / CNSDTDSC codelists.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,12 +25,17 @@ ADEQUATE = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD")  # a response other than NE
 
 EV_PD, EV_DEATH = "Disease progression", "Death"
 EV_NO_ASSESSMENT, EV_NO_ADEQUATE = "No post-baseline assessment", "No adequate post-baseline assessment"
-EV_LAST, EV_NEW_THERAPY, EV_MISSED = ("Last adequate assessment", "Last adequate assessment before new anti-cancer therapy",
-                                      "Last adequate assessment before missed assessments")
+EV_LAST, EV_NEW_THERAPY, EV_MISSED = (
+    "Last adequate assessment",
+    "Last adequate assessment before new anti-cancer therapy",
+    "Last adequate assessment before missed assessments",
+)
 EV_ALIVE = "Last known alive"
-CD_LAST, CD_NEW_THERAPY, CD_MISSED = ("Last adequate tumor assessment",
-                                      "Last adequate tumor assessment before new anti-cancer therapy",
-                                      "Last adequate tumor assessment before missed assessments")
+CD_LAST, CD_NEW_THERAPY, CD_MISSED = (
+    "Last adequate tumor assessment",
+    "Last adequate tumor assessment before new anti-cancer therapy",
+    "Last adequate tumor assessment before missed assessments",
+)
 CD_ALIVE = "Last known alive date"
 START_DESCRIPTION = {"TRTSDT": "Treatment start", "RANDDT": "Randomization"}
 
@@ -41,7 +47,9 @@ def create_tte_frame() -> pd.DataFrame:
 def compute_assessments(adrs: pd.DataFrame, *, source_param: str = "OVR") -> pd.DataFrame:
     """The tumour assessments TTE uses: one record per subject and date (ANL01FL) of ``source_param``."""
     assert_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "ADT", "ANL01FL", "ASEQ"], dataset="ADRS")
-    rows = adrs[(adrs["PARAMCD"] == source_param) & (adrs["ANL01FL"] == "Y")][["USUBJID", "ADT", "AVALC", "ASEQ"]].copy()
+    rows = adrs[(adrs["PARAMCD"] == source_param) & (adrs["ANL01FL"] == "Y")][
+        ["USUBJID", "ADT", "AVALC", "ASEQ"]
+    ].copy()
     rows["ADT"] = pd.to_datetime(rows["ADT"]).astype("datetime64[ns]")
     return rows.sort_values(["USUBJID", "ADT"], kind="mergesort")
 
@@ -53,8 +61,15 @@ def _last_before(assess: pd.DataFrame, limit: pd.Series) -> pd.DataFrame:
     return rows.drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
 
 
-def compute_progression_event(start: pd.Series, *, assess: pd.DataFrame, death: pd.Series, new_therapy: pd.Series,
-                              settings: AdamSettings, start_var: str) -> pd.DataFrame:
+def compute_progression_event(
+    start: pd.Series,
+    *,
+    assess: pd.DataFrame,
+    death: pd.Series,
+    new_therapy: pd.Series,
+    settings: AdamSettings,
+    start_var: str,
+) -> pd.DataFrame:
     """PFS-like event or censoring per subject of ``start`` (USUBJID -> start date).
 
     In order: new anti-cancer therapy before an event (when the setting is on)
@@ -155,51 +170,78 @@ def _cut(series: pd.Series, cutoff) -> pd.Series:
     return series if cutoff is None else series.where(series <= cutoff)
 
 
-def derive_param_pfs(adtte: pd.DataFrame, *, adsl: pd.DataFrame, adrs: pd.DataFrame, settings: AdamSettings,
-                     paramcd: str = "PFS") -> pd.DataFrame:
+def derive_param_pfs(
+    adtte: pd.DataFrame, *, adsl: pd.DataFrame, adrs: pd.DataFrame, settings: AdamSettings, paramcd: str = "PFS"
+) -> pd.DataFrame:
     """Add PFS for each subject with a reference start (settings.reference_start)."""
     start_var = settings.reference_start
     assert_columns(adsl, ["USUBJID", start_var, "DTHDT"], dataset="ADSL")
     subjects = adsl.set_index("USUBJID")
-    cutoff = subjects["DCUTDT"].dropna().max() if "DCUTDT" in subjects.columns and subjects["DCUTDT"].notna().any() else None
+    cutoff = (
+        subjects["DCUTDT"].dropna().max() if "DCUTDT" in subjects.columns and subjects["DCUTDT"].notna().any() else None
+    )
     assess = compute_assessments(adrs)
     if cutoff is not None:
         assess = assess[assess["ADT"] <= cutoff]
     result = compute_progression_event(
-        subjects[start_var], assess=assess, death=_cut(subjects["DTHDT"], cutoff),
+        subjects[start_var],
+        assess=assess,
+        death=_cut(subjects["DTHDT"], cutoff),
         new_therapy=_cut(subjects["NACTDT"], cutoff) if "NACTDT" in subjects.columns else None,
-        settings=settings, start_var=start_var)
+        settings=settings,
+        start_var=start_var,
+    )
     return _append(adtte, _records(result, paramcd))
 
 
-def derive_param_dor(adtte: pd.DataFrame, *, adsl: pd.DataFrame, adrs: pd.DataFrame, settings: AdamSettings,
-                     paramcd: str = "DOR", response_param: str = "CBOR", responder_param: str = "CRSP") -> pd.DataFrame:
+def derive_param_dor(
+    adtte: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    adrs: pd.DataFrame,
+    settings: AdamSettings,
+    paramcd: str = "DOR",
+    response_param: str = "CBOR",
+    responder_param: str = "CRSP",
+) -> pd.DataFrame:
     """Add duration of response for confirmed responders: from the first CR/PR later confirmed
     (the ADT of ``response_param``) to PD or death, censored as PFS."""
     subjects = adsl.set_index("USUBJID")
     responders = adrs[(adrs["PARAMCD"] == responder_param) & (adrs["AVALC"] == "Y")]["USUBJID"]
     best = adrs[(adrs["PARAMCD"] == response_param) & adrs["USUBJID"].isin(responders)].set_index("USUBJID")["ADT"]
-    cutoff = subjects["DCUTDT"].dropna().max() if "DCUTDT" in subjects.columns and subjects["DCUTDT"].notna().any() else None
+    cutoff = (
+        subjects["DCUTDT"].dropna().max() if "DCUTDT" in subjects.columns and subjects["DCUTDT"].notna().any() else None
+    )
     assess = compute_assessments(adrs)
     if cutoff is not None:
         assess = assess[assess["ADT"] <= cutoff]
     result = compute_progression_event(
-        best, assess=assess, death=_cut(subjects["DTHDT"], cutoff),
+        best,
+        assess=assess,
+        death=_cut(subjects["DTHDT"], cutoff),
         new_therapy=_cut(subjects["NACTDT"], cutoff) if "NACTDT" in subjects.columns else None,
-        settings=settings, start_var="ADT")
+        settings=settings,
+        start_var="ADT",
+    )
     at_start = result["SRCVAR"] == "ADT"
     result.loc[at_start & (result["SRCDOM"] == "ADSL"), "SRCDOM"] = "ADRS"
     return _append(adtte, _records(result, paramcd))
 
 
-def derive_param_os(adtte: pd.DataFrame, *, adsl: pd.DataFrame, settings: AdamSettings, paramcd: str = "OS") -> pd.DataFrame:
+def derive_param_os(
+    adtte: pd.DataFrame, *, adsl: pd.DataFrame, settings: AdamSettings, paramcd: str = "OS"
+) -> pd.DataFrame:
     """Add OS for each subject with a reference start: death (on or before the cut-off) is the
     event; otherwise censored at LSTALVDT, never after DCUTDT nor before the start date."""
     start_var = settings.reference_start
     assert_columns(adsl, ["USUBJID", start_var, "DTHDT", "LSTALVDT"], dataset="ADSL")
     subjects = adsl.set_index("USUBJID")
     start = subjects[start_var].dropna()
-    cutoff = subjects["DCUTDT"].reindex(start.index) if "DCUTDT" in subjects.columns else pd.Series(pd.NaT, index=start.index)
+    cutoff = (
+        subjects["DCUTDT"].reindex(start.index)
+        if "DCUTDT" in subjects.columns
+        else pd.Series(pd.NaT, index=start.index)
+    )
     death = subjects["DTHDT"].reindex(start.index)
     death = death.where(cutoff.isna() | (death <= cutoff))
     alive = subjects["LSTALVDT"].reindex(start.index)
@@ -211,7 +253,9 @@ def derive_param_os(adtte: pd.DataFrame, *, adsl: pd.DataFrame, settings: AdamSe
     out["ADT"] = death.where(dead, alive.where(~early, start))
     out["CNSR"] = np.where(dead, 0.0, 1.0)
     out["EVNTDESC"] = np.where(dead, EV_DEATH, EV_ALIVE).astype(object)
-    out["CNSDTDSC"] = np.where(dead, None, np.where(early, START_DESCRIPTION.get(start_var, start_var), CD_ALIVE)).astype(object)
+    out["CNSDTDSC"] = np.where(
+        dead, None, np.where(early, START_DESCRIPTION.get(start_var, start_var), CD_ALIVE)
+    ).astype(object)
     out["SRCDOM"] = "ADSL"
     out["SRCVAR"] = np.where(dead, "DTHDT", np.where(early, start_var, "LSTALVDT")).astype(object)
     out["SRCSEQ"] = np.nan

@@ -10,15 +10,28 @@ swimmer), written as one self-contained HTML page with the tables as CSV and xls
     report = build_report(adam_frames, settings=ReportSettings.from_study(config))
     write_report(report, "out/report")
 """
+
 from .settings import ReportSettings, ReportSettingsError
 
-__all__ = ["AnalysisReport", "ReportInputError", "ReportSettings", "ReportSettingsError", "build_report",
-           "read_adam", "write_report"]
+__all__ = [
+    "AnalysisReport",
+    "ReportInputError",
+    "ReportSettings",
+    "ReportSettingsError",
+    "build_report",
+    "read_adam",
+    "write_report",
+]
 
 # The tables and figures (scipy, matplotlib) load on first use, so that reading the
 # settings alone (specs.study checks a study's [report] table) stays light.
-_LAZY = {"AnalysisReport": "build", "build_report": "build", "read_adam": "build", "write_report": "build",
-         "ReportInputError": "tables"}
+_LAZY = {
+    "AnalysisReport": "build",
+    "build_report": "build",
+    "read_adam": "build",
+    "write_report": "build",
+    "ReportInputError": "tables",
+}
 
 
 def __getattr__(name: str):

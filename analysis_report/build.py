@@ -1,10 +1,11 @@
 """The analysis report from the ADaM datasets: tables, figures, the HTML page and the topline.
 
-    report = build_report(adam_frames, settings=ReportSettings.from_study(config))
-    write_report(report, "out/report")      # analysis_report.html, analysis_tables.xlsx,
-                                            # tables/*.csv, figures/*.png (all or nothing)
-    report.topline_lines()                  # ORR, DCR and the medians, as printed on the terminal
+report = build_report(adam_frames, settings=ReportSettings.from_study(config))
+write_report(report, "out/report")      # analysis_report.html, analysis_tables.xlsx,
+                                        # tables/*.csv, figures/*.png (all or nothing)
+report.topline_lines()                  # ORR, DCR and the medians, as printed on the terminal
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,16 @@ from specs.outputs import output_folder
 from .figures import Figure, km_figure, spider_figure, swimmer_figure, waterfall_figure
 from .html import render_html
 from .settings import ReportSettings
-from .tables import (ReportInputError, ae_by_term_table, ae_overview_table, best_response_table, fit_time_to_event,
-                     population_table, response_rates_table, time_to_event_tables)
+from .tables import (
+    ReportInputError,
+    ae_by_term_table,
+    ae_overview_table,
+    best_response_table,
+    fit_time_to_event,
+    population_table,
+    response_rates_table,
+    time_to_event_tables,
+)
 
 HTML_NAME = "analysis_report.html"
 XLSX_NAME = "analysis_tables.xlsx"
@@ -75,13 +84,17 @@ class AnalysisReport:
         lines = []
         for label, paramcd in (("ORR (confirmed)", "CRSP"), ("DCR (confirmed)", "CDCR")):
             r = self.rate(paramcd)
-            lines.append(f"{label}: {r['Subjects']}/{r['N']} = {num(r['%'])}% ({level} CI {num(r['CI lower %'])}"
-                         f"-{num(r['CI upper %'])})")
+            lines.append(
+                f"{label}: {r['Subjects']}/{r['N']} = {num(r['%'])}% ({level} CI {num(r['CI lower %'])}"
+                f"-{num(r['CI upper %'])})"
+            )
         for label, paramcd in (("median PFS", "PFS"), ("median OS", "OS"), ("median DOR", "DOR")):
             m = self.median(paramcd)
             if m is not None:
-                lines.append(f"{label}: {num(m['Median (months)'])} months ({level} CI {num(m['CI lower'])}"
-                             f"-{num(m['CI upper'])}); {m['Events']} events, {m['Censored']} censored of {m['N']}")
+                lines.append(
+                    f"{label}: {num(m['Median (months)'])} months ({level} CI {num(m['CI lower'])}"
+                    f"-{num(m['CI upper'])}); {m['Events']} events, {m['Censored']} censored of {m['N']}"
+                )
         return lines
 
 
@@ -101,48 +114,80 @@ def build_report(adam: dict[str, pd.DataFrame], *, settings: ReportSettings, pro
         report.tables[name] = Table(name, title, caption, frame, group_column)
 
     say("tables")
-    add("populations", "Analysis populations", "Subjects in ADSL and in each analysis population.",
-        population_table(adsl, settings))
-    add("response_rates", "Objective response rate and disease control rate",
+    add(
+        "populations",
+        "Analysis populations",
+        "Subjects in ADSL and in each analysis population.",
+        population_table(adsl, settings),
+    )
+    add(
+        "response_rates",
+        "Objective response rate and disease control rate",
         f"Subjects with a response over the efficacy population ({eff} = Y) with the exact (Clopper-Pearson) "
         f"{level} interval. ORR: best overall response CR or PR (confirmed: ADRS CRSP; unconfirmed: RSP); "
         "DCR: CR, PR, SD or NON-CR/NON-PD (CDCR; DCR). Subjects without an assessment count as non-responders.",
-        response_rates_table(adsl, adrs, settings))
-    add("best_response", "Best overall response",
+        response_rates_table(adsl, adrs, settings),
+    )
+    add(
+        "best_response",
+        "Best overall response",
         f"Subjects by best overall response per RECIST 1.1, confirmed (ADRS CBOR) and without confirmation (BOR), "
         f"over the efficacy population ({eff} = Y); no post-baseline assessment: MISSING.",
-        best_response_table(adsl, adrs, settings))
+        best_response_table(adsl, adrs, settings),
+    )
     report.fits = fit_time_to_event(adsl, adtte, settings)
     summary, rates, censoring = time_to_event_tables(report.fits, adtte, settings)
-    add("time_to_event", "Time to event: Kaplan-Meier medians (months)",
+    add(
+        "time_to_event",
+        "Time to event: Kaplan-Meier medians (months)",
         f"Events and censored subjects (ADTTE CNSR) over the efficacy population; DOR over the confirmed responders. "
         f"Median with the Brookmeyer-Crowley {level} interval on the log-log scale; NE: not estimable.",
-        summary)
-    add("km_rates", "Time to event: Kaplan-Meier rates at fixed times",
+        summary,
+    )
+    add(
+        "km_rates",
+        "Time to event: Kaplan-Meier rates at fixed times",
         f"Probability of being without the event at each month with its {level} log-log pointwise interval and "
-        "the subjects still at risk; NE beyond the longest follow-up.", rates)
-    add("censoring", "Time to event: events and censoring by reason",
-        "Why each record ended where it did (ADTTE EVNTDESC for events, CNSDTDSC for censored records).", censoring)
-    add("ae_overview", "Treatment-emergent adverse events: overview",
+        "the subjects still at risk; NE beyond the longest follow-up.",
+        rates,
+    )
+    add(
+        "censoring",
+        "Time to event: events and censoring by reason",
+        "Why each record ended where it did (ADTTE EVNTDESC for events, CNSDTDSC for censored records).",
+        censoring,
+    )
+    add(
+        "ae_overview",
+        "Treatment-emergent adverse events: overview",
         f"Subjects with at least one treatment-emergent adverse event (ADAE TRTEMFL = Y) of each kind over the safety "
         f"population ({saf} = Y); grade: CTCAE (ATOXGRN); related: AEREL one of {', '.join(settings.related_terms)}.",
-        ae_overview_table(adsl, adae, settings))
-    add("ae_by_term", "Treatment-emergent adverse events by system organ class and preferred term",
+        ae_overview_table(adsl, adae, settings),
+    )
+    add(
+        "ae_by_term",
+        "Treatment-emergent adverse events by system organ class and preferred term",
         "Each subject counted once per class and per term at its worst grade; classes and terms by descending "
         "frequency; rows with a blank preferred term are the class totals.",
-        ae_by_term_table(adsl, adae, settings), group_column="Preferred term")
+        ae_by_term_table(adsl, adae, settings),
+        group_column="Preferred term",
+    )
     say("figures")
     for paramcd, (param, km) in report.fits.items():
         figure = km_figure(paramcd, param, km, settings)
         report.figures[figure.name] = figure
-    for figure in (waterfall_figure(adsl, adtr, adrs, settings), spider_figure(adsl, adtr, adrs, settings),
-                   swimmer_figure(adsl, adrs, settings)):
+    for figure in (
+        waterfall_figure(adsl, adtr, adrs, settings),
+        spider_figure(adsl, adtr, adrs, settings),
+        swimmer_figure(adsl, adrs, settings),
+    ):
         report.figures[figure.name] = figure
     return report
 
 
-def write_report(report: AnalysisReport, out_dir: str | os.PathLike[str], *, inputs=(),
-                 force: bool = False) -> dict[str, Path]:
+def write_report(
+    report: AnalysisReport, out_dir: str | os.PathLike[str], *, inputs=(), force: bool = False
+) -> dict[str, Path]:
     """Write the report folder whole or not at all: the HTML page, the tables (one xlsx, one CSV each)
     and the figures (PNG). Returns {"html": ..., "xlsx": ..., "tables": folder, "figures": folder}.
     The folder is written through specs.outputs.output_folder (`inputs`: the paths it must not touch)."""
@@ -169,8 +214,9 @@ def read_adam(folder: str | os.PathLike[str], *, adam_spec=None) -> dict[str, pd
         out[name] = frame
     missing = [n for n in ADAM_INPUTS if n not in out]
     if missing:
-        raise FileNotFoundError(f"{folder}: no {', '.join(m.lower() + '.xpt' for m in missing)} "
-                                "(or .parquet, .json, .ndjson, .csv)")
+        raise FileNotFoundError(
+            f"{folder}: no {', '.join(m.lower() + '.xpt' for m in missing)} (or .parquet, .json, .ndjson, .csv)"
+        )
     return out
 
 

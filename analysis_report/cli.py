@@ -1,8 +1,8 @@
 """`cdisc-build report`: the analysis report from a folder of ADaM datasets."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -13,16 +13,28 @@ console = Console(soft_wrap=True)
 
 
 def report_command(
-    adam: Path = typer.Option(..., "--adam", exists=True, file_okay=False,
-                              help="Folder of ADaM datasets: adsl, adrs, adtte, adtr, adae (XPT, parquet, "
-                                   "Dataset-JSON or CSV)."),
-    out: Path = typer.Option(..., "--out", help="Folder for the report: new, empty, or a previous report "
-                                                "(replaced whole)."),
-    study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
-                                         help="The study settings (.toml) with the [report] table; "
-                                              "default: the built-in study."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
+    adam: Path = typer.Option(
+        ...,
+        "--adam",
+        exists=True,
+        file_okay=False,
+        help="Folder of ADaM datasets: adsl, adrs, adtte, adtr, adae (XPT, parquet, Dataset-JSON or CSV).",
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder for the report: new, empty, or a previous report (replaced whole)."
+    ),
+    study: Path | None = typer.Option(
+        None,
+        "--study",
+        exists=True,
+        dir_okay=False,
+        help="The study settings (.toml) with the [report] table; default: the built-in study.",
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
 ) -> None:
     """ORR, DCR, PFS, OS and DOR with their intervals, the adverse event summary and the figures:
     analysis_report.html (self-contained), analysis_tables.xlsx, tables/*.csv, figures/*.png."""
@@ -52,9 +64,12 @@ def run_report(adam: Path, out: Path, *, study: Path | None = None, force: bool 
         status.update("report: writing")
         written = write_report(report, out, inputs=inputs, force=force)
     print_topline(report, console)
-    print_text(console, f"report: {written['html']} ({len(report.tables)} tables, {len(report.figures)} figures; "
-                        f"tables also in {written['xlsx'].name} and {written['tables'].name}/, figures in "
-                        f"{written['figures'].name}/)")
+    print_text(
+        console,
+        f"report: {written['html']} ({len(report.tables)} tables, {len(report.figures)} figures; "
+        f"tables also in {written['xlsx'].name} and {written['tables'].name}/, figures in "
+        f"{written['figures'].name}/)",
+    )
     return report
 
 

@@ -9,6 +9,7 @@ Each returns a Figure (bytes plus its caption). Figures are drawn on their own
 matplotlib Figure (no pyplot state), so drawing is reproducible: the same data
 give the same PNG bytes.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,15 @@ from .stats import KaplanMeier
 from .tables import RESPONSE_ORDER, _need, population, subject_values
 
 # one colour per best overall response (colour-blind safe)
-RESPONSE_COLOURS = {"CR": "#1b7837", "PR": "#5aae61", "SD": "#f1a340", "NON-CR/NON-PD": "#998ec3",
-                    "PD": "#d73027", "NE": "#969696", "MISSING": "#cccccc"}
+RESPONSE_COLOURS = {
+    "CR": "#1b7837",
+    "PR": "#5aae61",
+    "SD": "#f1a340",
+    "NON-CR/NON-PD": "#998ec3",
+    "PD": "#d73027",
+    "NE": "#969696",
+    "MISSING": "#cccccc",
+}
 PROGRESSION_LINE, RESPONSE_LINE = 20.0, -30.0  # RECIST 1.1 thresholds of the sum of diameters (%)
 DPI = 100
 
@@ -53,8 +61,14 @@ def _colour(response: str) -> str:
 
 def _legend(ax, responses) -> None:
     present = [r for r in RESPONSE_ORDER if r in set(responses)] + sorted(set(responses) - set(RESPONSE_ORDER))
-    ax.legend(handles=[Patch(color=_colour(r), label=r) for r in present], title="Best confirmed response",
-              fontsize=8, title_fontsize=8, loc="best", frameon=False)
+    ax.legend(
+        handles=[Patch(color=_colour(r), label=r) for r in present],
+        title="Best confirmed response",
+        fontsize=8,
+        title_fontsize=8,
+        loc="best",
+        frameon=False,
+    )
 
 
 def _tick_step(max_months: float) -> float:
@@ -77,12 +91,19 @@ def km_figure(paramcd: str, param: str, km: KaplanMeier, settings: ReportSetting
     ax.step(np.append(times, end), np.append(surv, surv[-1]), where="post", color="#2166ac", lw=1.6, label=paramcd)
     lower = np.concatenate([[1.0], table["lower"].fillna(0.0).to_numpy()])
     upper = np.concatenate([[1.0], table["upper"].fillna(1.0).to_numpy()])
-    ax.fill_between(np.append(times, end), np.append(lower, lower[-1]), np.append(upper, upper[-1]), step="post",
-                    color="#2166ac", alpha=0.15, lw=0, label=f"{settings.level} pointwise interval (log-log)")
+    ax.fill_between(
+        np.append(times, end),
+        np.append(lower, lower[-1]),
+        np.append(upper, upper[-1]),
+        step="post",
+        color="#2166ac",
+        alpha=0.15,
+        lw=0,
+        label=f"{settings.level} pointwise interval (log-log)",
+    )
     censored = km.time[km.event == 0]
     if censored.size:
-        ax.plot(censored, [km.survival_at(t)[0] for t in censored], "|", color="#2166ac", ms=7,
-                label="censored")
+        ax.plot(censored, [km.survival_at(t)[0] for t in censored], "|", color="#2166ac", ms=7, label="censored")
     median = km.median()
     if np.isfinite(median):
         ax.plot([0, median, median], [0.5, 0.5, 0], ls="--", color="#636363", lw=0.8)
@@ -95,8 +116,7 @@ def km_figure(paramcd: str, param: str, km: KaplanMeier, settings: ReportSetting
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("Probability without event")
     ax.set_xlabel("Months since first dose")
-    ax.set_title(f"{param}: {km.events} events, {km.censored} censored, N = {km.n}",
-                 fontsize=10)
+    ax.set_title(f"{param}: {km.events} events, {km.censored} censored, N = {km.n}", fontsize=10)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     ax.grid(alpha=0.3)
     risk.set_title("Number at risk", fontsize=8, loc="left")
@@ -104,17 +124,22 @@ def km_figure(paramcd: str, param: str, km: KaplanMeier, settings: ReportSetting
         risk.text(t, 0.5, str(km.at_risk(float(t))), ha="center", va="center", fontsize=8)
     risk.set_ylim(0, 1)
     risk.axis("off")
-    caption = (f"Kaplan-Meier estimate of {param.lower()} over the efficacy population "
-               f"({settings.efficacy_population}), months = days / {DAYS_PER_MONTH}; shaded: {settings.level} "
-               f"pointwise interval on the log-log scale; ticks: censored subjects.")
+    caption = (
+        f"Kaplan-Meier estimate of {param.lower()} over the efficacy population "
+        f"({settings.efficacy_population}), months = days / {DAYS_PER_MONTH}; shaded: {settings.level} "
+        f"pointwise interval on the log-log scale; ticks: censored subjects."
+    )
     return Figure(f"km_{paramcd.lower()}", f"Kaplan-Meier curve: {paramcd}", caption, _png(fig))
 
 
 def _best_change(adsl, adtr, adrs, settings) -> pd.DataFrame:
     _need(adtr, "ADTR", ["USUBJID", "PARAMCD", "PCHG", "DTYPE"])
     subjects = population(adsl, settings.efficacy_population)
-    best = adtr[(adtr["PARAMCD"] == settings.tumour_sum_param)
-                & (adtr["DTYPE"] == settings.best_change_dtype) & adtr["USUBJID"].isin(subjects)]
+    best = adtr[
+        (adtr["PARAMCD"] == settings.tumour_sum_param)
+        & (adtr["DTYPE"] == settings.best_change_dtype)
+        & adtr["USUBJID"].isin(subjects)
+    ]
     out = best[["USUBJID", "PCHG"]].dropna().drop_duplicates("USUBJID")
     out["CBOR"] = subject_values(adrs, "CBOR", pd.Index(out["USUBJID"])).fillna("MISSING").to_numpy()
     return out
@@ -122,8 +147,9 @@ def _best_change(adsl, adtr, adrs, settings) -> pd.DataFrame:
 
 def waterfall_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     """One bar per subject: the best (smallest) % change from baseline in the sum of target diameters."""
-    data = _best_change(adsl, adtr, adrs, settings).sort_values(["PCHG", "USUBJID"], ascending=[False, True],
-                                                                kind="mergesort")
+    data = _best_change(adsl, adtr, adrs, settings).sort_values(
+        ["PCHG", "USUBJID"], ascending=[False, True], kind="mergesort"
+    )
     n = len(population(adsl, settings.efficacy_population))
     fig = MplFigure(figsize=(9, 4.8), layout="constrained")
     ax = fig.add_subplot()
@@ -138,9 +164,11 @@ def waterfall_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     ax.set_ylabel("Best % change from baseline\nin the sum of diameters")
     ax.set_xlabel(f"Subjects ({len(data)} of {n} with a post-baseline sum of diameters)")
     _legend(ax, data["CBOR"])
-    caption = ("Best (smallest) percent change from baseline in the sum of target lesion diameters (ADTR "
-               f"{settings.tumour_sum_param}, DTYPE {settings.best_change_dtype}), one bar per subject, coloured by best confirmed overall response (ADRS CBOR); "
-               "dashed lines at +20% (progression) and -30% (partial response); bars above +100% are cut at 100%.")
+    caption = (
+        "Best (smallest) percent change from baseline in the sum of target lesion diameters (ADTR "
+        f"{settings.tumour_sum_param}, DTYPE {settings.best_change_dtype}), one bar per subject, coloured by best confirmed overall response (ADRS CBOR); "
+        "dashed lines at +20% (progression) and -30% (partial response); bars above +100% are cut at 100%."
+    )
     return Figure("waterfall", "Waterfall plot", caption, _png(fig))
 
 
@@ -148,9 +176,15 @@ def spider_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     """% change from baseline in the sum of diameters over time, one line per subject."""
     _need(adtr, "ADTR", ["USUBJID", "PARAMCD", "PCHG", "ADY", "ABLFL", "DTYPE", "ANL01FL"])
     subjects = population(adsl, settings.efficacy_population)
-    rows = adtr[(adtr["PARAMCD"] == settings.tumour_sum_param) & adtr["USUBJID"].isin(subjects) & (adtr["ANL01FL"] == "Y")
-                & adtr["DTYPE"].fillna("").eq("") & adtr["ABLFL"].fillna("").ne("Y") & adtr["PCHG"].notna()
-                & adtr["ADY"].notna()]
+    rows = adtr[
+        (adtr["PARAMCD"] == settings.tumour_sum_param)
+        & adtr["USUBJID"].isin(subjects)
+        & (adtr["ANL01FL"] == "Y")
+        & adtr["DTYPE"].fillna("").eq("")
+        & adtr["ABLFL"].fillna("").ne("Y")
+        & adtr["PCHG"].notna()
+        & adtr["ADY"].notna()
+    ]
     rows = rows.sort_values(["USUBJID", "ADY"], kind="mergesort")
     best = subject_values(adrs, "CBOR", pd.Index(rows["USUBJID"].unique())).fillna("MISSING")
     fig = MplFigure(figsize=(9, 5), layout="constrained")
@@ -165,8 +199,10 @@ def spider_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     ax.set_ylabel("% change from baseline in the sum of diameters")
     ax.grid(alpha=0.3)
     _legend(ax, best)
-    caption = (f"Percent change from baseline in the sum of target lesion diameters at each assessment up to "
-               f"progression (ADTR {settings.tumour_sum_param}, ANL01FL), {best.size} subjects, coloured by best confirmed response.")
+    caption = (
+        f"Percent change from baseline in the sum of target lesion diameters at each assessment up to "
+        f"progression (ADTR {settings.tumour_sum_param}, ANL01FL), {best.size} subjects, coloured by best confirmed response."
+    )
     return Figure("spider", "Spider plot", caption, _png(fig))
 
 
@@ -179,7 +215,7 @@ def swimmer_figure(adsl, adrs, settings: ReportSettings) -> Figure:
     responders = responders[responders == "Y"].index
     subject = adsl[adsl["USUBJID"].isin(responders)].set_index("USUBJID")
     duration = ((subject["TRTEDT"] - subject["TRTSDT"]).dt.days + 1) / DAYS_PER_MONTH
-    order = duration.sort_values(ascending=False, kind="mergesort").index[:settings.swimmer_max_subjects][::-1]
+    order = duration.sort_values(ascending=False, kind="mergesort").index[: settings.swimmer_max_subjects][::-1]
     best = subject_values(adrs, "CBOR", pd.Index(order)).fillna("MISSING")
     visits = adrs[(adrs["PARAMCD"] == "OVR") & adrs["USUBJID"].isin(order)]
     if "ANL01FL" in visits.columns:
@@ -188,36 +224,52 @@ def swimmer_figure(adsl, adrs, settings: ReportSettings) -> Figure:
     fig = MplFigure(figsize=(9, height), layout="constrained")
     ax = fig.add_subplot()
     y = {usubjid: i for i, usubjid in enumerate(order)}
-    ax.barh(list(y.values()), duration.reindex(order).to_numpy(), color=[_colour(best[u]) for u in order],
-            height=0.7)
+    ax.barh(list(y.values()), duration.reindex(order).to_numpy(), color=[_colour(best[u]) for u in order], height=0.7)
     markers = {"CR": ("o", "#00441b"), "PR": ("^", "#00441b"), "PD": ("X", "#a50026")}
     for response, (marker, colour) in markers.items():
         hits = visits[visits["AVALC"] == response]
         ax.scatter(hits["ADY"] / DAYS_PER_MONTH, hits["USUBJID"].map(y), marker=marker, color=colour, s=14, zorder=3)
     if "DTHDT" in subject.columns:
         dead = subject.loc[list(order)].dropna(subset=["DTHDT"])
-        ax.scatter(((dead["DTHDT"] - dead["TRTSDT"]).dt.days + 1) / DAYS_PER_MONTH, dead.index.map(y), marker="s",
-                   color="black", s=14, zorder=3)
+        ax.scatter(
+            ((dead["DTHDT"] - dead["TRTSDT"]).dt.days + 1) / DAYS_PER_MONTH,
+            dead.index.map(y),
+            marker="s",
+            color="black",
+            s=14,
+            zorder=3,
+        )
     if "EOTSTT" in subject.columns:
         ongoing = [u for u in order if subject.at[u, "EOTSTT"] == "ONGOING"]
         for u in ongoing:
-            ax.annotate("", xy=(duration[u] + 1.2, y[u]), xytext=(duration[u], y[u]),
-                        arrowprops={"arrowstyle": "->", "color": "black", "lw": 0.8})
+            ax.annotate(
+                "",
+                xy=(duration[u] + 1.2, y[u]),
+                xytext=(duration[u], y[u]),
+                arrowprops={"arrowstyle": "->", "color": "black", "lw": 0.8},
+            )
     ax.set_yticks([])
     ax.set_ylim(-1, max(len(order), 1))
     ax.set_xlabel("Months since first dose")
     ax.set_ylabel(f"Confirmed responders ({len(order)} of {len(responders)})")
     handles = [Line2D([], [], marker=m, color=c, ls="", label=r) for r, (m, c) in markers.items()]
-    handles += [Line2D([], [], marker="s", color="black", ls="", label="death"),
-                Line2D([], [], marker=r"$\rightarrow$", color="black", ls="", ms=10, label="on treatment")]
+    handles += [
+        Line2D([], [], marker="s", color="black", ls="", label="death"),
+        Line2D([], [], marker=r"$\rightarrow$", color="black", ls="", ms=10, label="on treatment"),
+    ]
     handles += [Patch(color=_colour(r), label=f"bar: best {r}") for r in RESPONSE_ORDER if r in set(best)]
     ax.legend(handles=handles, fontsize=8, frameon=False, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    shown = (f"the {len(order)} longest on treatment of {len(responders)}" if len(order) < len(responders)
-             else f"all {len(responders)}")
-    caption = (f"Time on treatment (first to last dose, ADSL TRTSDT-TRTEDT) of the confirmed responders "
-               f"(ADRS CRSP = Y; {shown}); markers: overall response CR/PR/PD at each assessment (ADRS OVR), "
-               f"death; arrow: still on treatment at the data cut-off.")
+    shown = (
+        f"the {len(order)} longest on treatment of {len(responders)}"
+        if len(order) < len(responders)
+        else f"all {len(responders)}"
+    )
+    caption = (
+        f"Time on treatment (first to last dose, ADSL TRTSDT-TRTEDT) of the confirmed responders "
+        f"(ADRS CRSP = Y; {shown}); markers: overall response CR/PR/PD at each assessment (ADRS OVR), "
+        f"death; arrow: still on treatment at the data cut-off."
+    )
     return Figure("swimmer", "Swimmer plot", caption, _png(fig))
 
 

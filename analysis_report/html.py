@@ -4,6 +4,7 @@ Every table is a <table id="table-NAME"> with a caption, every figure a
 <figure id="figure-NAME"> holding one <img>; the page needs no other file and
 no network. Estimates that cannot be computed print as NE.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,15 +53,19 @@ def table_html(name: str, title: str, caption: str, frame: pd.DataFrame, group_c
             cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
         group = group_column is not None and row[list(frame.columns).index(group_column)] == ""
         body.append(f'<tr class="group">{"".join(cells)}</tr>' if group else f"<tr>{''.join(cells)}</tr>")
-    return (f'<table id="table-{name}"><caption>{html.escape(title)}</caption><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>\n<p class="note">{html.escape(caption)}</p>\n')
+    return (
+        f'<table id="table-{name}"><caption>{html.escape(title)}</caption><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(body)}</tbody></table>\n<p class="note">{html.escape(caption)}</p>\n'
+    )
 
 
 def figure_html(figure) -> str:
     data = base64.b64encode(figure.png).decode("ascii")
-    return (f'<figure id="figure-{figure.name}"><img alt="{html.escape(figure.title)}" '
-            f'src="data:image/png;base64,{data}"><figcaption><b>{html.escape(figure.title)}.</b> '
-            f"{html.escape(figure.caption)}</figcaption></figure>\n")
+    return (
+        f'<figure id="figure-{figure.name}"><img alt="{html.escape(figure.title)}" '
+        f'src="data:image/png;base64,{data}"><figcaption><b>{html.escape(figure.title)}.</b> '
+        f"{html.escape(figure.caption)}</figcaption></figure>\n"
+    )
 
 
 def _versions() -> str:
@@ -96,7 +101,8 @@ def render_html(report) -> str:
         f"estimates with Greenwood standard errors (statsmodels SurvfuncRight); the median's {s.level} interval is "
         "that of Brookmeyer and Crowley on the log-log scale (as SAS PROC LIFETEST, CONFTYPE=LOGLOG); rates at "
         f"fixed times carry the log-log pointwise interval. Months = days / 30.4375. NE: not estimable. "
-        f"Software: {_versions()}.")
+        f"Software: {_versions()}."
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(s.study_id)}: analysis report</title>

@@ -1,11 +1,12 @@
 """The analysis report's settings, read from the study settings' ``[report]`` table.
 
-    [report]  efficacy_population, safety_population, rate_months, confidence,
-              swimmer_max_subjects, related_terms, withdrawal_actions, fatal_outcomes,
-              tumour_sum_param, best_change_dtype
+[report]  efficacy_population, safety_population, rate_months, confidence,
+          swimmer_max_subjects, related_terms, withdrawal_actions, fatal_outcomes,
+          tumour_sum_param, best_change_dtype
 
-    settings = ReportSettings.from_study(builtin_study())
+settings = ReportSettings.from_study(builtin_study())
 """
+
 from __future__ import annotations
 
 import typing
@@ -51,8 +52,10 @@ class ReportSettings:
         if self.swimmer_max_subjects < 1:
             problems.append(("swimmer_max_subjects", "must be at least 1"))
         if problems:
-            raise ReportSettingsError("report settings: " + "; ".join(
-                f"{name} {getattr(self, name)!r}: {why}" for name, why in problems), problems)
+            raise ReportSettingsError(
+                "report settings: " + "; ".join(f"{name} {getattr(self, name)!r}: {why}" for name, why in problems),
+                problems,
+            )
 
     @classmethod
     def table_types(cls) -> dict[str, object]:
@@ -66,20 +69,23 @@ class ReportSettings:
         return f"{self.confidence * 100:g}%"
 
     @classmethod
-    def from_study(cls, config) -> "ReportSettings":
-        return cls.from_table(config.report, study_id=config.study_id, data_cutoff=config.data_cutoff,
-                              where=f"{config.path}: ")
+    def from_study(cls, config) -> ReportSettings:
+        return cls.from_table(
+            config.report, study_id=config.study_id, data_cutoff=config.data_cutoff, where=f"{config.path}: "
+        )
 
     @classmethod
-    def from_table(cls, table: dict, *, study_id: str = "", data_cutoff: str | None = None,
-                   where: str = "") -> "ReportSettings":
+    def from_table(
+        cls, table: dict, *, study_id: str = "", data_cutoff: str | None = None, where: str = ""
+    ) -> ReportSettings:
         """From the values of a ``[report]`` table (lists become tuples); unknown keys are an error."""
         values = dict(table)
         types = cls.table_types()
         unknown = sorted(set(values) - set(types))
         if unknown:
-            raise ReportSettingsError(f"{where}[report] has unknown setting(s) {', '.join(unknown)}; "
-                                      f"known: {', '.join(sorted(types))}")
+            raise ReportSettingsError(
+                f"{where}[report] has unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(types))}"
+            )
         for name, kind in types.items():
             if name in values and typing.get_origin(kind) is tuple:
                 values[name] = tuple(values[name])

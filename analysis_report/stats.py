@@ -12,6 +12,7 @@ the set of times whose log-log test of S(t) = 0.5 is not rejected
 (statsmodels ``SurvfuncRight.quantile_ci``, written after the SAS method). A
 bound that cannot be estimated (the curve never reaches it) is NaN, shown as NE.
 """
+
 from __future__ import annotations
 
 import math
@@ -72,12 +73,25 @@ class KaplanMeier:
         import pandas as pd
 
         if self._fit is None:  # no event: no row, the columns typed as when there are rows
-            return pd.DataFrame({**{c: np.array([], dtype="float64") for c in ("time", "survival", "se", "lower", "upper")},
-                                 "at_risk": np.array([], dtype=int), "events": np.array([], dtype=int)})
+            return pd.DataFrame(
+                {
+                    **{c: np.array([], dtype="float64") for c in ("time", "survival", "se", "lower", "upper")},
+                    "at_risk": np.array([], dtype=int),
+                    "events": np.array([], dtype=int),
+                }
+            )
         lower, upper = self._loglog(self._fit.surv_prob, self._fit.surv_prob_se)
-        return pd.DataFrame({"time": self._fit.surv_times, "survival": self._fit.surv_prob,
-                             "se": self._fit.surv_prob_se, "lower": lower, "upper": upper,
-                             "at_risk": self._fit.n_risk.astype(int), "events": self._fit.n_events.astype(int)})
+        return pd.DataFrame(
+            {
+                "time": self._fit.surv_times,
+                "survival": self._fit.surv_prob,
+                "se": self._fit.surv_prob_se,
+                "lower": lower,
+                "upper": upper,
+                "at_risk": self._fit.n_risk.astype(int),
+                "events": self._fit.n_events.astype(int),
+            }
+        )
 
     def _loglog(self, s, se) -> tuple[np.ndarray, np.ndarray]:
         """The pointwise interval exp(-exp(log(-log S) +/- z se / (S |log S|))); NaN at S = 0 or 1."""

@@ -12,6 +12,7 @@ Every table is a DataFrame whose numbers are rounded as the report shows them
 population: a subject without a record of a parameter is MISSING (response) and
 never silently left out of a denominator.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,12 @@ from .stats import KaplanMeier, clopper_pearson, kaplan_meier
 
 RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
 # ADRS parameters of the rates: (measure, confirmation, PARAMCD)
-RATE_PARAMS = (("ORR", "confirmed", "CRSP"), ("ORR", "unconfirmed", "RSP"),
-               ("DCR", "confirmed", "CDCR"), ("DCR", "unconfirmed", "DCR"))
+RATE_PARAMS = (
+    ("ORR", "confirmed", "CRSP"),
+    ("ORR", "unconfirmed", "RSP"),
+    ("DCR", "confirmed", "CDCR"),
+    ("DCR", "unconfirmed", "DCR"),
+)
 TTE_PARAMS = ("PFS", "OS", "DOR")
 
 
@@ -71,8 +76,10 @@ def subject_values(adrs: pd.DataFrame, paramcd: str, subjects: pd.Index) -> pd.S
     rows = adrs[adrs["PARAMCD"] == paramcd]
     duplicated = rows["USUBJID"].duplicated()
     if duplicated.any():
-        raise ReportInputError(f"ADRS: PARAMCD {paramcd} has more than one record for subject(s) "
-                               f"{', '.join(rows.loc[duplicated, 'USUBJID'].astype(str).unique()[:5])}")
+        raise ReportInputError(
+            f"ADRS: PARAMCD {paramcd} has more than one record for subject(s) "
+            f"{', '.join(rows.loc[duplicated, 'USUBJID'].astype(str).unique()[:5])}"
+        )
     return rows.set_index("USUBJID")["AVALC"].reindex(subjects)
 
 
@@ -106,8 +113,18 @@ def response_rates_table(adsl: pd.DataFrame, adrs: pd.DataFrame, settings: Repor
     for measure, confirmation, paramcd in RATE_PARAMS:
         k = int((subject_values(adrs, paramcd, subjects) == "Y").sum())
         low, high = clopper_pearson(k, n, settings.confidence)
-        rows.append({"Measure": measure, "Confirmation": confirmation, "PARAMCD": paramcd,
-                     "Subjects": k, "N": n, "%": pct(k, n), "CI lower %": _pct1(low), "CI upper %": _pct1(high)})
+        rows.append(
+            {
+                "Measure": measure,
+                "Confirmation": confirmation,
+                "PARAMCD": paramcd,
+                "Subjects": k,
+                "N": n,
+                "%": pct(k, n),
+                "CI lower %": _pct1(low),
+                "CI upper %": _pct1(high),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -115,7 +132,9 @@ def _months(days) -> np.ndarray:
     return np.asarray(days, dtype="float64") / DAYS_PER_MONTH
 
 
-def fit_time_to_event(adsl: pd.DataFrame, adtte: pd.DataFrame, settings: ReportSettings) -> dict[str, tuple[str, KaplanMeier]]:
+def fit_time_to_event(
+    adsl: pd.DataFrame, adtte: pd.DataFrame, settings: ReportSettings
+) -> dict[str, tuple[str, KaplanMeier]]:
     """{PARAMCD: (PARAM, Kaplan-Meier in months)} for PFS, OS and DOR over the efficacy population."""
     _need(adtte, "ADTTE", ["USUBJID", "PARAMCD", "PARAM", "AVAL", "CNSR"])
     subjects = population(adsl, settings.efficacy_population)
@@ -129,12 +148,18 @@ def fit_time_to_event(adsl: pd.DataFrame, adtte: pd.DataFrame, settings: ReportS
         bad = rows[rows["AVAL"].isna() | ~rows["CNSR"].isin([0, 1])]
         if not bad.empty:
             first = bad.iloc[0]
-            raise ReportInputError(f"ADTTE: {paramcd} record of {first['USUBJID']} has AVAL {first['AVAL']} and "
-                                   f"CNSR {first['CNSR']}; every record needs a day count and CNSR 0 or 1")
+            raise ReportInputError(
+                f"ADTTE: {paramcd} record of {first['USUBJID']} has AVAL {first['AVAL']} and "
+                f"CNSR {first['CNSR']}; every record needs a day count and CNSR 0 or 1"
+            )
         # the analysis is in months: the day unit of PARAM is not repeated
         param = re.sub(r"\s*\((?:days|DAYS)\)$", "", str(rows["PARAM"].iloc[0]))
-        fits[paramcd] = (param, kaplan_meier(_months(rows["AVAL"]), 1 - rows["CNSR"].to_numpy(dtype="float64"),
-                                             confidence=settings.confidence))
+        fits[paramcd] = (
+            param,
+            kaplan_meier(
+                _months(rows["AVAL"]), 1 - rows["CNSR"].to_numpy(dtype="float64"), confidence=settings.confidence
+            ),
+        )
     return fits
 
 
@@ -142,22 +167,40 @@ def _round1(x: float) -> float:
     return round(float(x), 1) if np.isfinite(x) else np.nan
 
 
-def time_to_event_tables(fits: dict[str, tuple[str, KaplanMeier]], adtte: pd.DataFrame,
-                         settings: ReportSettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def time_to_event_tables(
+    fits: dict[str, tuple[str, KaplanMeier]], adtte: pd.DataFrame, settings: ReportSettings
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(summary, rates, censoring): events and censored counts with the median and its interval (months);
     the Kaplan-Meier rate at each of settings.rate_months; why each record ended where it did."""
     summary, rates, censoring = [], [], []
     for paramcd, (param, km) in fits.items():
         low, high = km.median_ci()
-        summary.append({"PARAMCD": paramcd, "Parameter": param, "N": km.n, "Events": km.events,
-                        "Events %": pct(km.events, km.n), "Censored": km.censored,
-                        "Censored %": pct(km.censored, km.n), "Median (months)": _round1(km.median()),
-                        "CI lower": _round1(low), "CI upper": _round1(high)})
+        summary.append(
+            {
+                "PARAMCD": paramcd,
+                "Parameter": param,
+                "N": km.n,
+                "Events": km.events,
+                "Events %": pct(km.events, km.n),
+                "Censored": km.censored,
+                "Censored %": pct(km.censored, km.n),
+                "Median (months)": _round1(km.median()),
+                "CI lower": _round1(low),
+                "CI upper": _round1(high),
+            }
+        )
         for month in settings.rate_months:
             rate = km.rate(float(month))
-            rates.append({"PARAMCD": paramcd, "Month": month, "At risk": rate.at_risk,
-                          "Rate %": _pct1(rate.survival), "CI lower %": _pct1(rate.lower),
-                          "CI upper %": _pct1(rate.upper)})
+            rates.append(
+                {
+                    "PARAMCD": paramcd,
+                    "Month": month,
+                    "At risk": rate.at_risk,
+                    "Rate %": _pct1(rate.survival),
+                    "CI lower %": _pct1(rate.lower),
+                    "CI upper %": _pct1(rate.upper),
+                }
+            )
     records = adtte[adtte["PARAMCD"].isin(list(fits))]
     if {"EVNTDESC", "CNSDTDSC"} <= set(records.columns):
         for paramcd in fits:
@@ -167,8 +210,11 @@ def time_to_event_tables(fits: dict[str, tuple[str, KaplanMeier]], adtte: pd.Dat
             counts = pd.DataFrame({"outcome": np.where(event, "Event", "Censored"), "reason": reason})
             for (outcome, why), n in counts.value_counts(sort=False).sort_index(ascending=[False, True]).items():
                 censoring.append({"PARAMCD": paramcd, "Outcome": outcome, "Reason": why, "Subjects": int(n)})
-    return (pd.DataFrame(summary), pd.DataFrame(rates),
-            pd.DataFrame(censoring, columns=["PARAMCD", "Outcome", "Reason", "Subjects"]))
+    return (
+        pd.DataFrame(summary),
+        pd.DataFrame(rates),
+        pd.DataFrame(censoring, columns=["PARAMCD", "Outcome", "Reason", "Subjects"]),
+    )
 
 
 def _emergent(adsl: pd.DataFrame, adae: pd.DataFrame, settings: ReportSettings) -> tuple[pd.DataFrame, int]:
@@ -216,15 +262,31 @@ def ae_by_term_table(adsl: pd.DataFrame, adae: pd.DataFrame, settings: ReportSet
 
     def summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         per_subject = frame.groupby(keys + ["USUBJID"], sort=False).agg(
-            grade=("_grade", "max"), serious=("AESER", lambda s: (s == "Y").any()), related=("_related", "any"))
+            grade=("_grade", "max"), serious=("AESER", lambda s: (s == "Y").any()), related=("_related", "any")
+        )
         g = per_subject.groupby(level=keys, sort=False)
-        return pd.DataFrame({
-            "Any grade": g.size(), "Grade 3-4": g["grade"].apply(lambda s: int(s.between(3, 4).sum())),
-            "Grade 5": g["grade"].apply(lambda s: int((s == 5).sum())),
-            "Serious": g["serious"].sum().astype(int), "Related": g["related"].sum().astype(int)})
+        return pd.DataFrame(
+            {
+                "Any grade": g.size(),
+                "Grade 3-4": g["grade"].apply(lambda s: int(s.between(3, 4).sum())),
+                "Grade 5": g["grade"].apply(lambda s: int((s == 5).sum())),
+                "Serious": g["serious"].sum().astype(int),
+                "Related": g["related"].sum().astype(int),
+            }
+        )
 
-    columns = ["System organ class", "Preferred term", "Any grade", "Any grade %", "Grade 3-4", "Grade 3-4 %",
-               "Grade 5", "Serious", "Related", "N"]
+    columns = [
+        "System organ class",
+        "Preferred term",
+        "Any grade",
+        "Any grade %",
+        "Grade 3-4",
+        "Grade 3-4 %",
+        "Grade 5",
+        "Serious",
+        "Related",
+        "N",
+    ]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     soc = summarise(rows, ["AEBODSYS"]).reset_index()
@@ -233,8 +295,9 @@ def ae_by_term_table(adsl: pd.DataFrame, adae: pd.DataFrame, settings: ReportSet
     out = []
     for _, s in soc.iterrows():
         out.append({**s.to_dict(), "AEDECOD": ""})
-        terms = term[term["AEBODSYS"] == s["AEBODSYS"]].sort_values(["Any grade", "AEDECOD"], ascending=[False, True],
-                                                                     kind="mergesort")
+        terms = term[term["AEBODSYS"] == s["AEBODSYS"]].sort_values(
+            ["Any grade", "AEDECOD"], ascending=[False, True], kind="mergesort"
+        )
         out.extend(terms.to_dict("records"))
     table = pd.DataFrame(out).rename(columns={"AEBODSYS": "System organ class", "AEDECOD": "Preferred term"})
     table["Any grade %"] = table["Any grade"].map(lambda k: pct(k, n))
@@ -243,5 +306,15 @@ def ae_by_term_table(adsl: pd.DataFrame, adae: pd.DataFrame, settings: ReportSet
     return table[columns].reset_index(drop=True)
 
 
-__all__ = ["RESPONSE_ORDER", "ReportInputError", "ae_by_term_table", "ae_overview_table", "best_response_table",
-           "fit_time_to_event", "population", "population_table", "response_rates_table", "time_to_event_tables"]
+__all__ = [
+    "RESPONSE_ORDER",
+    "ReportInputError",
+    "ae_by_term_table",
+    "ae_overview_table",
+    "best_response_table",
+    "fit_time_to_event",
+    "population",
+    "population_table",
+    "response_rates_table",
+    "time_to_event_tables",
+]

@@ -10,14 +10,15 @@ Prints wall seconds, peak RSS and the ratio derive / floor (the issue asks <= 3)
 
     python benchmarks/bench_adam.py [--sizes 1000 10000 100000] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import argparse
 import pickle
+import sys
 import tempfile
 import time
 import warnings
-import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
@@ -41,9 +42,14 @@ def _child_derive(sdtm: str, out: str) -> dict:
     end = time.perf_counter()
     with open(Path(out).parent / "adam_frames.pkl", "wb") as handle:
         pickle.dump(result.datasets, handle)
-    return {"seconds": end - start, "read_seconds": read - start, "derive_seconds": derived - read,
-            "write_seconds": end - derived, "records": int(sum(len(f) for f in result.datasets.values())),
-            "timings": result.timings}
+    return {
+        "seconds": end - start,
+        "read_seconds": read - start,
+        "derive_seconds": derived - read,
+        "write_seconds": end - derived,
+        "records": int(sum(len(f) for f in result.datasets.values())),
+        "timings": result.timings,
+    }
 
 
 def _child_floor(sdtm: str, out: str) -> dict:
@@ -75,8 +81,10 @@ def main() -> None:
     from study_simulator.api import simulate
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_adam_"))
-    print(f"{'subjects':>9} {'records':>9} {'derive s':>9} {'read s':>7} {'calc s':>7} {'write s':>8} "
-          f"{'floor s':>8} {'ratio':>6} {'derive MiB':>11} {'floor MiB':>10}")
+    print(
+        f"{'subjects':>9} {'records':>9} {'derive s':>9} {'read s':>7} {'calc s':>7} {'write s':>8} "
+        f"{'floor s':>8} {'ratio':>6} {'derive MiB':>11} {'floor MiB':>10}"
+    )
     for n in args.sizes:
         root = work / f"n{n}"
         if not (root / "sdtm" / "dm.xpt").exists():
@@ -84,10 +92,12 @@ def main() -> None:
             write_sdtm(build_sdtm(root / "raw" / "edc", config=builtin_study()), root / "sdtm")
         derive = run_child("benchmarks.bench_adam", "_child_derive", str(root / "sdtm"), str(root / "adam"))
         floor = run_child("benchmarks.bench_adam", "_child_floor", str(root / "sdtm"), str(root / "floor"))
-        print(f"{n:>9,} {derive['records']:>9,} {derive['seconds']:>9.1f} {derive['read_seconds']:>7.1f} "
-              f"{derive['derive_seconds']:>7.1f} {derive['write_seconds']:>8.1f} {floor['seconds']:>8.1f} "
-              f"{derive['seconds'] / floor['seconds']:>6.2f} {derive['peak_mib']:>11,.0f} {floor['peak_mib']:>10,.0f}",
-              flush=True)
+        print(
+            f"{n:>9,} {derive['records']:>9,} {derive['seconds']:>9.1f} {derive['read_seconds']:>7.1f} "
+            f"{derive['derive_seconds']:>7.1f} {derive['write_seconds']:>8.1f} {floor['seconds']:>8.1f} "
+            f"{derive['seconds'] / floor['seconds']:>6.2f} {derive['peak_mib']:>11,.0f} {floor['peak_mib']:>10,.0f}",
+            flush=True,
+        )
         print("          per dataset: " + ", ".join(f"{k} {v:.1f}s" for k, v in derive["timings"].items()), flush=True)
 
 

@@ -7,6 +7,7 @@ the peak memory.
 
     python benchmarks/bench_demo.py [--repeat 3] [--subjects 300]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,10 +45,11 @@ def main() -> None:
             r = run_child("benchmarks.bench_demo", "_child_demo", work / f"run{i}", args.subjects)
             walls.append(time.perf_counter() - start)
             stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
-            print(f"run {i + 1}: {walls[-1]:.1f} s wall (stages: {stages}; sum {sum(r['stages'].values()):.1f}), "
-                  f"peak {r['peak_mib']:.0f} MiB")
-        print(f"demo, {args.subjects} subjects: best {min(walls):.1f} s, worst {max(walls):.1f} s wall "
-              f"(limit 30 s)")
+            print(
+                f"run {i + 1}: {walls[-1]:.1f} s wall (stages: {stages}; sum {sum(r['stages'].values()):.1f}), "
+                f"peak {r['peak_mib']:.0f} MiB"
+            )
+        print(f"demo, {args.subjects} subjects: best {min(walls):.1f} s, worst {max(walls):.1f} s wall (limit 30 s)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

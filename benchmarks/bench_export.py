@@ -14,6 +14,7 @@ Prints MB written, seconds and MB/s of each, and the ratio ours / pyreadstat (ta
 
     python benchmarks/bench_export.py --sdtm /tmp/big/sdtm [--datasets TR RS ...] [--full]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,9 @@ def main() -> None:
     parser.add_argument("--spec", type=Path, default=ROOT / "specs" / "workbooks" / "sdtm_spec.xlsx")
     parser.add_argument("--datasets", nargs="*", default=None, help="only these datasets")
     parser.add_argument("--keep", type=Path, default=None, help="write here (default: a temporary folder)")
-    parser.add_argument("--full", action="store_true", help="also time write_xpt(verify='full') (pyreadstat reads every value)")
+    parser.add_argument(
+        "--full", action="store_true", help="also time write_xpt(verify='full') (pyreadstat reads every value)"
+    )
     args = parser.parse_args()
 
     import pyreadstat
@@ -41,8 +44,11 @@ def main() -> None:
     from submission_export.xpt import _fix_header_stamps, sas_timestamp, transport_frame, write_xpt
 
     full_spec = load_sdtm_spec(args.spec)
-    paths = [p for p in sorted(args.sdtm.glob("*.xpt"))
-             if not args.datasets or p.stem.upper() in {d.upper() for d in args.datasets}]
+    paths = [
+        p
+        for p in sorted(args.sdtm.glob("*.xpt"))
+        if not args.datasets or p.stem.upper() in {d.upper() for d in args.datasets}
+    ]
 
     def frames():
         """One dataset at a time (a 100,000-subject study does not fit in memory at once)."""
@@ -56,9 +62,11 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     stamp = "2000-01-01T00:00:00"
 
-    print(f"{'dataset':<8} {'records':>10} {'MB':>8} {'pyreadstat s':>12} {'ours s':>8} {'ratio':>6} "
-          f"{'checks s':>8} {'prepare s':>9} {'write s':>8} {'verify s':>8} {'same bytes':>10}"
-          + (f" {'full s':>8}" if args.full else ""))
+    print(
+        f"{'dataset':<8} {'records':>10} {'MB':>8} {'pyreadstat s':>12} {'ours s':>8} {'ratio':>6} "
+        f"{'checks s':>8} {'prepare s':>9} {'write s':>8} {'verify s':>8} {'same bytes':>10}"
+        + (f" {'full s':>8}" if args.full else "")
+    )
     keys = ("mb", "pyr", "ours", "checks", "prepare", "write", "verify", "full")
     tot = dict.fromkeys(keys, 0.0)
     all_same = True
@@ -69,9 +77,15 @@ def main() -> None:
 
         floor_path = out / f"{name.lower()}_pyreadstat.xpt"
         start = time.perf_counter()
-        pyreadstat.write_xport(prepared, str(floor_path), file_label=ds.label or "",
-                               column_labels=[v.label or "" for v in variables], table_name=name,
-                               file_format_version=5, variable_format=formats or None)
+        pyreadstat.write_xport(
+            prepared,
+            str(floor_path),
+            file_label=ds.label or "",
+            column_labels=[v.label or "" for v in variables],
+            table_name=name,
+            file_format_version=5,
+            variable_format=formats or None,
+        )
         pyr = time.perf_counter() - start
         del prepared
 
@@ -96,16 +110,22 @@ def main() -> None:
             tot[key] += values.get(key, 0.0)
         if not args.keep:
             ours_path.unlink()
-        print(f"{name:<8} {len(frame):>10,} {mb:>8.1f} {pyr:>12.2f} {ours:>8.2f} {ours / pyr:>6.2f} "
-              f"{steps['checks']:>8.2f} {steps['prepare']:>9.2f} {steps['write']:>8.2f} {steps['verify']:>8.2f} "
-              f"{'yes' if same else 'NO':>10}" + (f" {full:>8.2f}" if args.full else ""))
+        print(
+            f"{name:<8} {len(frame):>10,} {mb:>8.1f} {pyr:>12.2f} {ours:>8.2f} {ours / pyr:>6.2f} "
+            f"{steps['checks']:>8.2f} {steps['prepare']:>9.2f} {steps['write']:>8.2f} {steps['verify']:>8.2f} "
+            f"{'yes' if same else 'NO':>10}" + (f" {full:>8.2f}" if args.full else "")
+        )
     ratio = tot["ours"] / tot["pyr"]
-    print(f"{'all':<8} {'':>10} {tot['mb']:>8.1f} {tot['pyr']:>12.2f} {tot['ours']:>8.2f} {ratio:>6.2f} "
-          f"{tot['checks']:>8.2f} {tot['prepare']:>9.2f} {tot['write']:>8.2f} {tot['verify']:>8.2f} "
-          f"{'yes' if all_same else 'NO':>10}" + (f" {tot['full']:>8.2f}" if args.full else ""))
-    print(f"write rate: pyreadstat {tot['mb'] / tot['pyr']:.1f} MB/s, ours {tot['mb'] / tot['ours']:.1f} MB/s; "
-          f"ours / pyreadstat = {ratio:.2f} (target <= 1.2) -> {'OK' if ratio <= 1.2 else 'TOO SLOW'}; "
-          f"bytes identical to pyreadstat's: {'all' if all_same else 'NOT ALL'}")
+    print(
+        f"{'all':<8} {'':>10} {tot['mb']:>8.1f} {tot['pyr']:>12.2f} {tot['ours']:>8.2f} {ratio:>6.2f} "
+        f"{tot['checks']:>8.2f} {tot['prepare']:>9.2f} {tot['write']:>8.2f} {tot['verify']:>8.2f} "
+        f"{'yes' if all_same else 'NO':>10}" + (f" {tot['full']:>8.2f}" if args.full else "")
+    )
+    print(
+        f"write rate: pyreadstat {tot['mb'] / tot['pyr']:.1f} MB/s, ours {tot['mb'] / tot['ours']:.1f} MB/s; "
+        f"ours / pyreadstat = {ratio:.2f} (target <= 1.2) -> {'OK' if ratio <= 1.2 else 'TOO SLOW'}; "
+        f"bytes identical to pyreadstat's: {'all' if all_same else 'NOT ALL'}"
+    )
     if args.full:
         print(f"with verify='full': {tot['mb'] / tot['full']:.1f} MB/s ({tot['full'] / tot['pyr']:.2f}x pyreadstat)")
 

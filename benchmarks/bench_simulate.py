@@ -4,6 +4,7 @@ Each size runs in its own child process, so the peak resident memory reported
 (ru_maxrss of the child) is that run's alone. Usage:
     python benchmarks/bench_simulate.py [--sizes 1000 10000 100000] [--seed 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,14 @@ def main() -> None:
     print(f"{'subjects':>10} {'rows':>11} {'wall s':>8} {'s/1k subj':>10} {'peak MiB':>9}")
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as out:
-            done = subprocess.run([sys.executable, "-c", CHILD, str(n), str(args.seed), out], capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                [sys.executable, "-c", CHILD, str(n), str(args.seed), out], capture_output=True, text=True, check=True
+            )
         stats = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"{n:>10,} {stats['rows']:>11,} {stats['wall']:>8.1f} {1000 * stats['wall'] / n:>10.3f} {stats['peak'] / 2**20:>9.0f}", flush=True)
+        print(
+            f"{n:>10,} {stats['rows']:>11,} {stats['wall']:>8.1f} {1000 * stats['wall'] / n:>10.3f} {stats['peak'] / 2**20:>9.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ Build the 100,000-subject study's SDTM once and keep it, e.g.:
     python -c "from sdtm_builder.build import build_sdtm, write_sdtm; from specs.study import builtin_study; \\
                write_sdtm(build_sdtm('/tmp/big/raw/edc', config=builtin_study()), '/tmp/big/sdtm')"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,12 @@ def _child(kind: str, folder: str, spec: str | None, define: str | None) -> dict
     start = time.perf_counter()
     datasets, meta, notes = read_folder(folder, spec=spec_model)
     read = time.perf_counter() - start
-    out = {"seconds": read, "read_seconds": read, "records": int(sum(len(f) for f in datasets.values())),
-           "datasets": len(datasets)}
+    out = {
+        "seconds": read,
+        "read_seconds": read,
+        "records": int(sum(len(f) for f in datasets.values())),
+        "datasets": len(datasets),
+    }
     if kind == "validate":
         from conformance import run_validation
 
@@ -50,16 +55,20 @@ def _child(kind: str, folder: str, spec: str | None, define: str | None) -> dict
         out["seconds"] = time.perf_counter() - start
         out["findings"] = int(len(report.findings))
         out["crashed"] = [r.rule.id for r in report.results if r.error]
-        slow = sorted(((r.rule.id, r.seconds) for r in report.results if getattr(r, "seconds", None)), key=lambda x: -x[1])
+        slow = sorted(
+            ((r.rule.id, r.seconds) for r in report.results if getattr(r, "seconds", None)), key=lambda x: -x[1]
+        )
         out["slowest"] = slow[:5]
     return out
 
 
 def _run_child(kind: str, folder: Path, spec: Path | None, define: Path | None) -> dict:
-    code = (f"import json, resource, sys; sys.path.insert(0, {str(ROOT)!r}); "
-            f"from benchmarks.bench_validate import _child; "
-            f"r = _child({kind!r}, {str(folder)!r}, {str(spec) if spec else None!r}, {str(define) if define else None!r}); "
-            "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
+    code = (
+        f"import json, resource, sys; sys.path.insert(0, {str(ROOT)!r}); "
+        f"from benchmarks.bench_validate import _child; "
+        f"r = _child({kind!r}, {str(folder)!r}, {str(spec) if spec else None!r}, {str(define) if define else None!r}); "
+        "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{kind} child failed on {folder}:\n{done.stderr[-3000:]}")
@@ -70,8 +79,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pilot", type=Path, default=PILOT, help="the CDISC pilot SDTM folder (with its define.xml)")
     parser.add_argument("--study", type=Path, default=None, help="a built study's SDTM folder (XPT files)")
-    parser.add_argument("--spec", type=Path, default=ROOT / "specs" / "workbooks" / "sdtm_spec.xlsx",
-                        help="the spec workbook of --study")
+    parser.add_argument(
+        "--spec",
+        type=Path,
+        default=ROOT / "specs" / "workbooks" / "sdtm_spec.xlsx",
+        help="the spec workbook of --study",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each child; the fastest is shown")
     args = parser.parse_args()
 
@@ -84,17 +97,23 @@ def main() -> None:
     if not targets:
         raise SystemExit("nothing to measure: the pilot folder is absent and no --study was given")
 
-    print(f"{'data':<34} {'datasets':>8} {'records':>11} {'read s':>7} {'validate s':>10} {'ratio':>6} "
-          f"{'read MiB':>9} {'valid. MiB':>10} {'findings':>9}")
+    print(
+        f"{'data':<34} {'datasets':>8} {'records':>11} {'read s':>7} {'validate s':>10} {'ratio':>6} "
+        f"{'read MiB':>9} {'valid. MiB':>10} {'findings':>9}"
+    )
     worst = 0.0
     for label, folder, spec, define in targets:
         read = min((_run_child("read", folder, spec, define) for _ in range(args.repeat)), key=lambda r: r["seconds"])
-        valid = min((_run_child("validate", folder, spec, define) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+        valid = min(
+            (_run_child("validate", folder, spec, define) for _ in range(args.repeat)), key=lambda r: r["seconds"]
+        )
         ratio = valid["seconds"] / read["seconds"]
         worst = max(worst, ratio)
-        print(f"{label[:34]:<34} {read['datasets']:>8} {read['records']:>11,} {read['seconds']:>7.2f} "
-              f"{valid['seconds']:>10.2f} {ratio:>6.2f} {read['peak_mib']:>9.0f} {valid['peak_mib']:>10.0f} "
-              f"{valid['findings']:>9,}")
+        print(
+            f"{label[:34]:<34} {read['datasets']:>8} {read['records']:>11,} {read['seconds']:>7.2f} "
+            f"{valid['seconds']:>10.2f} {ratio:>6.2f} {read['peak_mib']:>9.0f} {valid['peak_mib']:>10.0f} "
+            f"{valid['findings']:>9,}"
+        )
         if valid["crashed"]:
             print(f"  rules that could not run: {', '.join(valid['crashed'])}")
     print(f"worst ratio validate / read: {worst:.2f} (target <= 3) -> {'OK' if worst <= 3 else 'TOO SLOW'}")

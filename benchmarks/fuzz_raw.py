@@ -11,6 +11,7 @@ label each assertion carries, or the exception's type), the outcomes and
 mutations seen (the properties' events), and the minimal failing example
 Hypothesis reports. The exit status is pytest's (0: every property held).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -125,14 +126,17 @@ def main() -> int:
         phases, status = tally.phases.get(name, Counter()), tally.status.get(name, Counter())
         outcome = next((o for node, (o, _) in tally.reports.items() if node.endswith("::" + name)), "?")
         print(f"\n{name}: {outcome.upper()}")
-        print(f"  tried {phases.get('generate', 0)} generated, {phases.get('reuse', 0)} replayed from the example "
-              f"database, {phases.get('explicit', 0)} explicit, {phases.get('shrink', 0)} shrinks; "
-              f"{status.get('passed', 0)} passed, {status.get('failed', 0)} failed, {status.get('gave_up', 0)} discarded")
+        print(
+            f"  tried {phases.get('generate', 0)} generated, {phases.get('reuse', 0)} replayed from the example "
+            f"database, {phases.get('explicit', 0)} explicit, {phases.get('shrink', 0)} shrinks; "
+            f"{status.get('passed', 0)} passed, {status.get('failed', 0)} failed, {status.get('gave_up', 0)} discarded"
+        )
         if tally.kinds.get(name):
             print("  failures by kind: " + ", ".join(f"{k} {n}" for k, n in tally.kinds[name].most_common()))
         outcomes = {e: n for e, n in tally.events.get(name, Counter()).items() if not e.startswith("mutation")}
-        mutations = {e.split(": ", 1)[1]: n for e, n in tally.events.get(name, Counter()).items()
-                     if e.startswith("mutation")}
+        mutations = {
+            e.split(": ", 1)[1]: n for e, n in tally.events.get(name, Counter()).items() if e.startswith("mutation")
+        }
         if outcomes:
             print("  outcomes: " + ", ".join(f"{e} {n}" for e, n in sorted(outcomes.items())))
         if mutations:

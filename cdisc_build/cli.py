@@ -4,10 +4,10 @@ Each stage of the pipeline is one command; `run` and `demo` chain them. The
 commands are thin: they parse options, call the stage's Python API and print a
 summary. Exit status: 0 on success, 1 when the stage found errors, 2 on bad usage.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -28,8 +28,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # help texts printed as written: "[study]" is text, not markup
 )
 
-spec_app = typer.Typer(help="Check a spec workbook or write an empty one.", no_args_is_help=True,
-                       rich_markup_mode=None)
+spec_app = typer.Typer(help="Check a spec workbook or write an empty one.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(spec_app, name="spec")
 
 
@@ -41,14 +40,24 @@ def main() -> None:  # console-script entry point
 @guarded
 def spec_check(
     workbook: Path = typer.Argument(..., exists=True, dir_okay=False, help="The spec workbook (.xlsx)."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Also write every finding to this .csv or .xlsx file."),
+    report: Path | None = typer.Option(None, "--report", help="Also write every finding to this .csv or .xlsx file."),
     strict: bool = typer.Option(False, "--strict", help="Exit non-zero on warnings too."),
-    ct: list[Path] = typer.Option([], "--ct", exists=True, dir_okay=False,
-                                  help="A controlled terminology CSV to check the NCI codes against (repeatable)."),
-    raw: Optional[Path] = typer.Option(None, "--raw", exists=True, file_okay=False,
-                                       help="A raw EDC export (one CSV per form): every collected field must be read "
-                                            "by a Mapping rule or declared not submitted (the subject column comes "
-                                            "from the study settings beside the workbook)."),
+    ct: list[Path] = typer.Option(
+        [],
+        "--ct",
+        exists=True,
+        dir_okay=False,
+        help="A controlled terminology CSV to check the NCI codes against (repeatable).",
+    ),
+    raw: Path | None = typer.Option(
+        None,
+        "--raw",
+        exists=True,
+        file_okay=False,
+        help="A raw EDC export (one CSV per form): every collected field must be read "
+        "by a Mapping rule or declared not submitted (the subject column comes "
+        "from the study settings beside the workbook).",
+    ),
 ) -> None:
     """Check a spec workbook: layout, broken references, orphans, duplicates, names."""
     from specs import SpecLayoutError, SpecReport, load_spec
@@ -61,7 +70,7 @@ def spec_check(
         result = load_spec(workbook)
     except SpecLayoutError as exc:
         print_error(console, str(exc))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     if ct:
         result = SpecReport(result.spec, result.findings + tuple(check_against_ct(result.spec, Terminology.read(ct))))
     if raw is not None:
@@ -90,21 +99,28 @@ def spec_check(
 
 @spec_app.command("template")
 @guarded
-def spec_template(path: Path = typer.Argument(..., dir_okay=False, help="Where to write the empty workbook "
-                                                                         "(a new file).")) -> None:
+def spec_template(
+    path: Path = typer.Argument(..., dir_okay=False, help="Where to write the empty workbook (a new file)."),
+) -> None:
     """Write an empty spec workbook in the P21 layout (every sheet and column)."""
     from specs import template_spec, write_workbook
 
     refuse_existing_file(path)
     write_workbook(template_spec(), path)
     print_text(console, f"empty spec workbook written to {path}")
+
+
 from submission_export.cli import export_command  # noqa: E402
+
 app.command("export")(guarded(export_command))
 from study_simulator.cli import simulate_command  # noqa: E402
+
 app.command("simulate")(guarded(simulate_command))
 from conformance.cli import validate_command  # noqa: E402
+
 app.command("validate")(guarded(validate_command))
 from sdtm_builder.cli import sdtm_command  # noqa: E402
+
 app.command("sdtm")(guarded(sdtm_command))
 
 
@@ -113,10 +129,14 @@ app.command("sdtm")(guarded(sdtm_command))
 def run_command(
     raw: Path = typer.Option(..., "--raw", exists=True, file_okay=False, help="The raw export: one CSV per CRF form."),
     out: Path = typer.Option(..., "--out", help="Output folder: sdtm/, adam/, submission/, validation/, report/."),
-    study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
-                                         help="The study settings (.toml); default: the built-in study."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
+    study: Path | None = typer.Option(
+        None, "--study", exists=True, dir_okay=False, help="The study settings (.toml); default: the built-in study."
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
     """The main job on a raw export: SDTM, ADaM, the submission folder, the validation report, the analysis report.
@@ -137,8 +157,11 @@ def demo_command(
     subjects: int = typer.Option(300, "--subjects", min=1, help="Subjects to simulate."),
     seed: int = typer.Option(20191202, "--seed", help="Seed of the simulation."),
     messy: float = typer.Option(0.0, "--messy", min=0.0, max=1.0, help="Rate of injected raw-data problems."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
     """The main job on the built-in simulated study (simulate, then run). Exit 1 when a stage found errors."""
@@ -146,9 +169,14 @@ def demo_command(
 
     result = run_demo(out, subjects=subjects, seed=seed, messy=messy, console=console, force=force, fail_on=fail_on)
     raise typer.Exit(finish(console, result.counts, fail_on))
+
+
 from adam_builder.cli import recist_command  # noqa: E402
+
 app.command("recist")(guarded(recist_command))
 from adam_builder.adam_cli import adam_command  # noqa: E402
+
 app.command("adam")(guarded(adam_command))
 from analysis_report.cli import report_command  # noqa: E402
+
 app.command("report")(guarded(report_command))

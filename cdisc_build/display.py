@@ -1,4 +1,5 @@
 """Terminal displays shared by the stage commands."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -12,6 +12,7 @@ Exit status of every command:
 No traceback reaches a user: an error nobody foresaw is printed as one line
 naming its kind (CDISC_BUILD_TRACEBACK=1 prints the traceback too).
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,9 +22,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
 from rich.text import Text
+from typer.exceptions import TyperException
 
 OK, FOUND, USAGE = 0, 1, 2
 
@@ -80,17 +81,25 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from specs.study import StudyConfigError
 
     known: list[type[BaseException]] = [SpecError, StudyConfigError, OutputFolderError]
-    for module, name in (("specs", "SpecLayoutError"), ("sdtm_builder.raw", "RawDataError"),
-                         ("submission_export.readers", "DatasetReadError"),
-                         ("submission_export.package", "ExportError"), ("adam_builder.common", "AdamInputError"),
-                         ("adam_builder.settings", "SettingsError"),
-                         ("adam_builder.recist_rules", "RecistSettingsError"),
-                         ("adam_builder.recist_engine", "RecistInputError"),
-                         ("analysis_report.settings", "ReportSettingsError"),
-                         ("analysis_report.tables", "ReportInputError"), ("conformance.config", "ConfigError"),
-                         ("define_xml.check", "DefineCheckError"), ("submission_export.xpt", "XptRuleError"),
-                         ("submission_export.xpt_native", "XptFormatError"), ("adam_builder.dates", "DateError"),
-                         ("specs.xmlsafe", "XmlInputError"), ("define_xml.html", "DefineHtmlError")):
+    for module, name in (
+        ("specs", "SpecLayoutError"),
+        ("sdtm_builder.raw", "RawDataError"),
+        ("submission_export.readers", "DatasetReadError"),
+        ("submission_export.package", "ExportError"),
+        ("adam_builder.common", "AdamInputError"),
+        ("adam_builder.settings", "SettingsError"),
+        ("adam_builder.recist_rules", "RecistSettingsError"),
+        ("adam_builder.recist_engine", "RecistInputError"),
+        ("analysis_report.settings", "ReportSettingsError"),
+        ("analysis_report.tables", "ReportInputError"),
+        ("conformance.config", "ConfigError"),
+        ("define_xml.check", "DefineCheckError"),
+        ("submission_export.xpt", "XptRuleError"),
+        ("submission_export.xpt_native", "XptFormatError"),
+        ("adam_builder.dates", "DateError"),
+        ("specs.xmlsafe", "XmlInputError"),
+        ("define_xml.html", "DefineHtmlError"),
+    ):
         try:
             error = getattr(__import__(module, fromlist=[name]), name)
         except (ImportError, AttributeError):
@@ -135,8 +144,12 @@ def guarded(command, console: Console | None = None):
             if isinstance(exc, _known_errors()):
                 print_error(out, str(exc))
             else:
-                print_error(out, f"{type(exc).__name__}: {exc} (an unexpected error in cdisc-build; "
-                                 f"CDISC_BUILD_TRACEBACK=1 shows where)", label="internal error")
+                print_error(
+                    out,
+                    f"{type(exc).__name__}: {exc} (an unexpected error in cdisc-build; "
+                    f"CDISC_BUILD_TRACEBACK=1 shows where)",
+                    label="internal error",
+                )
                 if os.environ.get("CDISC_BUILD_TRACEBACK"):
                     out.print(Text(traceback.format_exc()))
             raise typer.Exit(FOUND) from None
@@ -148,7 +161,11 @@ def finish(console: Console, counts: list[StageCount], fail_on: str | FailOn) ->
     """Say which stages found problems at the --fail-on level; the exit status."""
     failing = [c for c in counts if c.failing(fail_on)]
     if failing:
-        print_error(console, "found in " + "; ".join(c.describe() for c in failing)
-                    + f" (--fail-on {fail_on.value if isinstance(fail_on, FailOn) else fail_on})")
+        print_error(
+            console,
+            "found in "
+            + "; ".join(c.describe() for c in failing)
+            + f" (--fail-on {fail_on.value if isinstance(fail_on, FailOn) else fail_on})",
+        )
         return FOUND
     return OK

@@ -19,6 +19,7 @@ at the end, so the datasets, the submission, the validation and the report
 always come from one run; a run that stops (an error, a kill) leaves the
 previous output whole.
 """
+
 from __future__ import annotations
 
 import time
@@ -27,10 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-
-from rich.markup import escape
 
 from .outcome import FailOn, StageCount, print_text
 
@@ -58,11 +58,18 @@ class Display:
 
     def __init__(self, console: Console, stages: list[str], result: PipelineResult) -> None:
         self.console, self.result = console, result
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description:<48.48}"), BarColumn(bar_width=16),
-                                 MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<48.48}"),
+            BarColumn(bar_width=16),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self.task = self.progress.add_task("", total=len(stages))
 
-    def __enter__(self) -> "Display":
+    def __enter__(self) -> Display:
         self.progress.start()
         return self
 
@@ -72,6 +79,7 @@ class Display:
     @contextmanager
     def stage(self, name: str, what: str):
         """Time one stage; yields a function that shows the stage's current step."""
+
         def say(message: str) -> None:
             self.progress.update(self.task, description=f"{name}: {message}")
 
@@ -90,8 +98,9 @@ def _stages(config) -> list[str]:
     return ["sdtm", *later]
 
 
-def run_pipeline(raw: Path, out: Path, *, console: Console | None = None, study=None,
-                 force: bool = False) -> PipelineResult:
+def run_pipeline(
+    raw: Path, out: Path, *, console: Console | None = None, study=None, force: bool = False
+) -> PipelineResult:
     """SDTM and ADaM from the raw export, then the submission folder, its validation report and the
     analysis report, put in place as one generation (see the module text)."""
     from specs.outputs import output_folder
@@ -117,8 +126,8 @@ def _moved(result: PipelineResult, staging: Path, out: Path) -> None:
 def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display) -> PipelineResult:
     from adam_builder.adam_cli import adam_count
     from conformance import run_validation, write_report
-    from sdtm_builder.cli import sdtm_count
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
+    from sdtm_builder.cli import sdtm_count
     from sdtm_builder.finish import drop_lineage
     from submission_export.package import export_submission
 
@@ -130,9 +139,11 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
     result.outputs["sdtm"] = out / "sdtm"
     result.sdtm = sdtm
     result.counts.append(sdtm_count(sdtm))
-    display.done(f"[green]SDTM[/green] {len(sdtm.datasets)} datasets, "
-                 f"{sum(len(f) for f in sdtm.datasets.values()):,} records, {len(sdtm.issues):,} issues, "
-                 f"ledger {'balances' if sdtm.ledger['balanced'].all() else 'DOES NOT balance'}")
+    display.done(
+        f"[green]SDTM[/green] {len(sdtm.datasets)} datasets, "
+        f"{sum(len(f) for f in sdtm.datasets.values()):,} records, {len(sdtm.issues):,} issues, "
+        f"ledger {'balances' if sdtm.ledger['balanced'].all() else 'DOES NOT balance'}"
+    )
 
     frames = {name: sdtm.final(name) for name in sdtm.datasets}
     adam = None
@@ -151,14 +162,19 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
         result.outputs["adam"] = out / "adam"
         result.adam = adam
         result.counts.append(adam_count(adam))
-        display.done(f"[green]ADaM[/green] {len(adam.datasets)} datasets, "
-                     f"{sum(len(f) for f in adam.datasets.values()):,} records, "
-                     f"{len(adam.failures):,} schema failures")
+        display.done(
+            f"[green]ADaM[/green] {len(adam.datasets)} datasets, "
+            f"{sum(len(f) for f in adam.datasets.values()):,} records, "
+            f"{len(adam.failures):,} schema failures"
+        )
 
     with display.stage("export", "transport files, Dataset-JSON, define.xml"):
-        exported = export_submission(out / "submission", (sdtm.spec, frames),
-                                     adam=(adam.spec, adam.datasets) if adam is not None else None,
-                                     cutoff=config.data_cutoff)
+        exported = export_submission(
+            out / "submission",
+            (sdtm.spec, frames),
+            adam=(adam.spec, adam.datasets) if adam is not None else None,
+            cutoff=config.data_cutoff,
+        )
     result.outputs["submission"] = exported.root
     display.done(f"[green]export[/green] {escape(exported.root.relative_to(out).as_posix())}")
 
@@ -175,11 +191,14 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
     result.validation = reports
     for name, report in reports.items():
         result.counts.append(StageCount(f"validate {name}", report.errors, report.warnings))
-        display.done(f"[green]validate {name}[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
-                     f"{report.notices:,} notices")
+        display.done(
+            f"[green]validate {name}[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
+            f"{report.notices:,} notices"
+        )
 
     if adam is not None:
-        from analysis_report import ReportSettings, build_report, write_report as write_analysis
+        from analysis_report import ReportSettings, build_report
+        from analysis_report import write_report as write_analysis
 
         with display.stage("report", "tables and figures") as say:
             analysis = build_report(adam.datasets, settings=ReportSettings.from_study(config), progress=say)
@@ -191,9 +210,16 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
     return result
 
 
-def run_demo(out: Path, *, subjects: int = DEMO_SUBJECTS, seed: int = DEMO_SEED, messy: float = 0.0,
-             console: Console | None = None, force: bool = False, fail_on: str | FailOn = FailOn.error
-             ) -> PipelineResult:
+def run_demo(
+    out: Path,
+    *,
+    subjects: int = DEMO_SUBJECTS,
+    seed: int = DEMO_SEED,
+    messy: float = 0.0,
+    console: Console | None = None,
+    force: bool = False,
+    fail_on: str | FailOn = FailOn.error,
+) -> PipelineResult:
     """The main job on the built-in simulated study, put in place as one generation."""
     from specs.outputs import output_folder
     from specs.study import builtin_study
@@ -225,8 +251,14 @@ def summary(result: PipelineResult, console: Console, *, fail_on: str | FailOn =
         table.add_row(stage, f"{seconds:.1f}")
     table.add_row("total", f"{sum(result.stages.values()):.1f}")
     console.print(table)
-    labels = {"raw": "raw export", "sdtm": "SDTM", "adam": "ADaM", "submission": "submission folder",
-              "validation": "validation reports", "report": "analysis report"}
+    labels = {
+        "raw": "raw export",
+        "sdtm": "SDTM",
+        "adam": "ADaM",
+        "submission": "submission folder",
+        "validation": "validation reports",
+        "report": "analysis report",
+    }
     console.print("[bold]where everything is[/bold]")
     for key, label in labels.items():
         if key in result.outputs:
@@ -237,6 +269,9 @@ def summary(result: PipelineResult, console: Console, *, fail_on: str | FailOn =
 
         caution = None
         if failing:
-            caution = ("these results come from data with errors (" + "; ".join(c.describe() for c in failing)
-                       + "): read the issue and validation reports before using them")
+            caution = (
+                "these results come from data with errors ("
+                + "; ".join(c.describe() for c in failing)
+                + "): read the issue and validation reports before using them"
+            )
         print_topline(result.report, console, caution=caution)

@@ -6,6 +6,7 @@ checks, with a report a sponsor can act on.
     >>> report = run_validation({"DM": dm, "AE": ae}, spec=spec)
     >>> write_report(report, "out/")
 """
+
 from __future__ import annotations
 
 from .catalogue import RULES, catalogue_markdown, catalogue_table, rule
@@ -17,7 +18,26 @@ from .model import Hit, Outcome, Rule, RuleResult, Strictness, ValidationReport
 from .report import print_summary, report_dict, write_report
 
 __all__ = [
-    "RULES", "Config", "ConfigError", "Context", "DatasetMeta", "DefineMetadata", "Hit", "Outcome", "Rule",
-    "RuleResult", "Strictness", "ValidationReport", "catalogue_markdown", "catalogue_table", "load_config",
-    "parse_config", "print_summary", "read_define_metadata", "report_dict", "rule", "run_validation", "write_report",
+    "RULES",
+    "Config",
+    "ConfigError",
+    "Context",
+    "DatasetMeta",
+    "DefineMetadata",
+    "Hit",
+    "Outcome",
+    "Rule",
+    "RuleResult",
+    "Strictness",
+    "ValidationReport",
+    "catalogue_markdown",
+    "catalogue_table",
+    "load_config",
+    "parse_config",
+    "print_summary",
+    "read_define_metadata",
+    "report_dict",
+    "rule",
+    "run_validation",
+    "write_report",
 ]

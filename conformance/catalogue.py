@@ -1,4 +1,5 @@
 """The whole rule catalogue, in report order, and its table for the docs."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -7,8 +8,11 @@ from . import define, rules_adam, rules_sdtm, spec_rules, transport
 from .model import Rule
 
 RULES: tuple[Rule, ...] = (
-    tuple(spec_rules.RULES) + tuple(transport.RULES) + tuple(rules_sdtm.RULES)
-    + tuple(rules_adam.RULES) + tuple(define.RULES)
+    tuple(spec_rules.RULES)
+    + tuple(transport.RULES)
+    + tuple(rules_sdtm.RULES)
+    + tuple(rules_adam.RULES)
+    + tuple(define.RULES)
 )
 _BY_ID = {r.id: r for r in RULES}
 if len(_BY_ID) != len(RULES):  # pragma: no cover - guarded by the registry too
@@ -28,21 +32,34 @@ def core_ids(r: Rule) -> tuple[str, ...]:
 
 
 def catalogue_table() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"rule": r.id, "standard": r.standard, "severity": r.severity, "core_id": r.core_id or "",
-         "cdisc_rule_ids": r.cdisc_rule_ids or "", "applies_to": ", ".join(r.applies_to), "message": r.message}
-        for r in RULES
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "rule": r.id,
+                "standard": r.standard,
+                "severity": r.severity,
+                "core_id": r.core_id or "",
+                "cdisc_rule_ids": r.cdisc_rule_ids or "",
+                "applies_to": ", ".join(r.applies_to),
+                "message": r.message,
+            }
+            for r in RULES
+        ]
+    )
 
 
 def catalogue_markdown() -> str:
     """The catalogue as a Markdown table (id, standard, severity, CORE id, message)."""
-    lines = ["| id | standard | severity | CORE id | CDISC ids | applies to | message |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| id | standard | severity | CORE id | CDISC ids | applies to | message |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for r in RULES:
         message = r.message.replace("|", "\\|")
-        lines.append(f"| {r.id} | {r.standard} | {r.severity} | {r.core_id or ''} | {r.cdisc_rule_ids or ''} | "
-                     f"{', '.join(r.applies_to)} | {message} |")
+        lines.append(
+            f"| {r.id} | {r.standard} | {r.severity} | {r.core_id or ''} | {r.cdisc_rule_ids or ''} | "
+            f"{', '.join(r.applies_to)} | {message} |"
+        )
     return "\n".join(lines) + "\n"
 
 

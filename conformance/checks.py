@@ -7,10 +7,11 @@ applies to the records where its `applicable` mask is true (and to none of a
 dataset that lacks a variable it needs); it fails on the records where `failing`
 is also true.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ def hit(v: Vars, mask, variable: str | None, show: Sequence[str] | None = None, 
             label = s if s.startswith("DM.") else v.column(s)
             vals = text(series).to_numpy()[rows] if series is not None else np.array([""] * len(rows), dtype=object)
             parts.append([f"{label}={x}" for x in vals])
-        values = ["; ".join(p) for p in zip(*parts)] if parts else None
+        values = ["; ".join(p) for p in zip(*parts, strict=False)] if parts else None
     elif column is not None and column in v.frame.columns:
         values = v.frame[column].to_numpy()[rows]
     else:
@@ -88,8 +89,14 @@ def hit(v: Vars, mask, variable: str | None, show: Sequence[str] | None = None, 
     return Hit(v.name, rows, column, values, detail)
 
 
-def record_rule(needs: Iterable[str], failing: Mask, variable: str, applicable: Mask | None = None,
-                show: Sequence[str] | None = None, detail: Callable[[Vars], Sequence] | None = None):
+def record_rule(
+    needs: Iterable[str],
+    failing: Mask,
+    variable: str,
+    applicable: Mask | None = None,
+    show: Sequence[str] | None = None,
+    detail: Callable[[Vars], Sequence] | None = None,
+):
     """A rule over single records."""
     needs = tuple(needs)
 
@@ -135,9 +142,10 @@ def variable_requires(if_present: str, then_present: str | Sequence[str], any_of
         ok = any(have) if any_of else all(have)
         out = Outcome(len(frame), 0)
         if not ok:
-            missing = [c for c, h in zip(columns, have) if not h]
-            out.hits.append(Hit(name, None, missing[0], [", ".join(missing)],
-                                f"{ctx.var(name, if_present)} is present"))
+            missing = [c for c, h in zip(columns, have, strict=False) if not h]
+            out.hits.append(
+                Hit(name, None, missing[0], [", ".join(missing)], f"{ctx.var(name, if_present)} is present")
+            )
         return out
 
     return check
@@ -209,8 +217,9 @@ def max_length(a: str, n: int):
 
 def pattern(a: str, regex: str):
     compiled = re.compile(regex)
-    return record_rule((a,), lambda v: ~text(v[a]).map(lambda s: bool(compiled.match(s))), a,
-                       applicable=lambda v: filled(v[a]))
+    return record_rule(
+        (a,), lambda v: ~text(v[a]).map(lambda s: bool(compiled.match(s))), a, applicable=lambda v: filled(v[a])
+    )
 
 
 def not_negative(a: str):
@@ -219,20 +228,27 @@ def not_negative(a: str):
 
 def not_after(a: str, b: str):
     """ISO 8601 a is not later than b (compared at the precision both carry)."""
-    return record_rule((a, b), lambda v: dtc_after(v[a], v[b]), a,
-                       applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b))
+    return record_rule(
+        (a, b), lambda v: dtc_after(v[a], v[b]), a, applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b)
+    )
 
 
 def equal_values(a: str, b: str, severity_ignored: bool = False):
     """a equals b where both are populated."""
-    return record_rule((a, b), lambda v: text(v[a]) != text(v[b]), a,
-                       applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b))
+    return record_rule(
+        (a, b), lambda v: text(v[a]) != text(v[b]), a, applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b)
+    )
 
 
 def different_values(a: str, b: str):
     """a differs from b where both are populated."""
-    return record_rule((a, b), lambda v: text(v[a]).str.upper() == text(v[b]).str.upper(), a,
-                       applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b))
+    return record_rule(
+        (a, b),
+        lambda v: text(v[a]).str.upper() == text(v[b]).str.upper(),
+        a,
+        applicable=lambda v: filled(v[a]) & filled(v[b]),
+        show=(a, b),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -288,9 +304,14 @@ def unique(columns: Sequence[str], by: Sequence[str] = ("USUBJID",), variable: s
     return check
 
 
-def in_reference(variable: str, reference: str, ref_variable: str | None = None,
-                 applicable: Mask | None = None, ref_filter: Callable[[pd.DataFrame], pd.Series] | None = None,
-                 by_subject: bool = False):
+def in_reference(
+    variable: str,
+    reference: str,
+    ref_variable: str | None = None,
+    applicable: Mask | None = None,
+    ref_filter: Callable[[pd.DataFrame], pd.Series] | None = None,
+    by_subject: bool = False,
+):
     """Each populated value of `variable` is among reference dataset's `ref_variable`
     (by subject too when by_subject). Not applicable when the reference is absent."""
     ref_variable = ref_variable or variable
@@ -309,8 +330,8 @@ def in_reference(variable: str, reference: str, ref_variable: str | None = None,
         if ref_filter is not None:
             ref = ref[ref_filter(ref).fillna(False).astype(bool)]
         if by_subject:
-            known = set(zip(text(ref["USUBJID"]), text(ref[ref_variable])))
-            keys = pd.Series(list(zip(text(frame["USUBJID"]), text(v[variable]))), index=frame.index)
+            known = set(zip(text(ref["USUBJID"]), text(ref[ref_variable]), strict=False))
+            keys = pd.Series(list(zip(text(frame["USUBJID"]), text(v[variable]), strict=False)), index=frame.index)
             bad = app & ~keys.isin(known)
         else:
             known = set(text(ref[ref_variable]))
@@ -322,8 +343,9 @@ def in_reference(variable: str, reference: str, ref_variable: str | None = None,
     return check
 
 
-def subject_has_record(reference: str, ref_filter: Callable[[pd.DataFrame], pd.Series] | None,
-                       applicable: Mask, variable: str, what: str):
+def subject_has_record(
+    reference: str, ref_filter: Callable[[pd.DataFrame], pd.Series] | None, applicable: Mask, variable: str, what: str
+):
     """For the records where `applicable`, the subject has a record in `reference`
     (matching ref_filter)."""
 

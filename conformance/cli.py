@@ -3,11 +3,11 @@
 Exit status: 0 when nothing at the --fail-on severity (or worse) was found,
 1 when something was, 2 on bad usage (no datasets, a broken spec or config).
 """
+
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -21,20 +21,39 @@ class FailOn(str, Enum):
 
 
 def validate_command(
-    folder: Path = typer.Argument(..., exists=True, file_okay=False, dir_okay=True,
-                                  help="Folder of datasets: .xpt, Dataset-JSON (.json/.ndjson), .csv or .parquet."),
-    spec: Optional[Path] = typer.Option(None, "--spec", exists=True, dir_okay=False,
-                                        help="Spec workbook: also run its pandera schemas."),
-    define: Optional[Path] = typer.Option(None, "--define", exists=True, dir_okay=False,
-                                          help="define.xml: also check data against it."),
-    config: Optional[Path] = typer.Option(None, "--config", exists=True, dir_okay=False,
-                                          help="TOML strictness settings (raise, lower or switch off rules, with reasons)."),
+    folder: Path = typer.Argument(
+        ...,
+        exists=True,
+        file_okay=False,
+        dir_okay=True,
+        help="Folder of datasets: .xpt, Dataset-JSON (.json/.ndjson), .csv or .parquet.",
+    ),
+    spec: Path | None = typer.Option(
+        None, "--spec", exists=True, dir_okay=False, help="Spec workbook: also run its pandera schemas."
+    ),
+    define: Path | None = typer.Option(
+        None, "--define", exists=True, dir_okay=False, help="define.xml: also check data against it."
+    ),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        exists=True,
+        dir_okay=False,
+        help="TOML strictness settings (raise, lower or switch off rules, with reasons).",
+    ),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 on findings of this severity or worse."),
-    out: Path = typer.Option(Path("conformance-report"), "--out", file_okay=False,
-                             help="Folder for conformance_report.xlsx and .json: new, empty, or a previous "
-                                  "validation report (replaced whole)."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
+    out: Path = typer.Option(
+        Path("conformance-report"),
+        "--out",
+        file_okay=False,
+        help="Folder for conformance_report.xlsx and .json: new, empty, or a previous "
+        "validation report (replaced whole).",
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
 ) -> None:
     """Validate SDTM/ADaM datasets: spec schemas, transport rules, the rule catalogue, define.xml."""
     from cdisc_build.outcome import print_error, print_text
@@ -55,16 +74,20 @@ def validate_command(
             loaded = load_spec(spec)
         except SpecLayoutError as exc:
             print_error(console, str(exc))
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         if loaded.errors:
-            print_text(console, f"warning: the spec {spec} has {loaded.errors} errors "
-                                f"(see `cdisc-build spec check`); its schemas are used as they are", style="yellow")
+            print_text(
+                console,
+                f"warning: the spec {spec} has {loaded.errors} errors "
+                f"(see `cdisc-build spec check`); its schemas are used as they are",
+                style="yellow",
+            )
         spec_model = loaded.spec
     try:
         cfg = load_config(config) if config is not None else None
     except ConfigError as exc:
         print_error(console, str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     datasets, meta, notes = read_folder(folder, spec=spec_model)
     if not datasets:  # otherwise the notes are printed with the summary
         for note in notes:
@@ -78,7 +101,7 @@ def validate_command(
         report = run_validation(datasets, spec=spec_model, define=define, config=cfg, meta=meta)
     except (OSError, ValueError) as exc:
         print_error(console, str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     report.notes[:0] = notes
     paths = write_report(report, out, fail_on=fail_on.value, inputs=inputs, force=force)
     print_summary(report, console, fail_on=fail_on.value)

@@ -11,6 +11,7 @@
 
 Every change needs a reason; the reason is written into the report beside the rule.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,7 @@ def parse_config(data: dict, source: str = "config") -> Config:
     problems: list[str] = []
     unknown_top = sorted(set(data) - {"rules"})
     if unknown_top:
-        problems.append(f"unknown section(s) {', '.join(unknown_top)}: only [rules.\"ID\"] tables are read")
+        problems.append(f'unknown section(s) {", ".join(unknown_top)}: only [rules."ID"] tables are read')
     by_core: dict[str, list[str]] = {}
     for r in RULES:
         for c in core_ids(r):

@@ -5,6 +5,7 @@ parsed define.xml and what the reader learnt about each file (labels, lengths,
 file size). It tells a rule each dataset's domain prefix and observation class
 and resolves "--" variable names (`ctx.var("AE", "--SEQ")` is "AESEQ").
 """
+
 from __future__ import annotations
 
 import re
@@ -55,8 +56,9 @@ class DatasetMeta:
 class Context:
     """The datasets of one study with the spec, define metadata and file metadata."""
 
-    def __init__(self, datasets: dict[str, pd.DataFrame], spec=None, define=None,
-                 meta: dict[str, DatasetMeta] | None = None):
+    def __init__(
+        self, datasets: dict[str, pd.DataFrame], spec=None, define=None, meta: dict[str, DatasetMeta] | None = None
+    ):
         self.datasets = {str(k).upper(): v for k, v in datasets.items()}
         self.spec = spec
         self.define = define
@@ -101,7 +103,11 @@ class Context:
                 elif frame is not None and "PARAMCD" in frame.columns:
                     cls = "BDS"
                 else:
-                    cls = "OCCDS" if frame is not None and any(c.endswith("TERM") or c.endswith("DECOD") for c in frame.columns) else "ADAM OTHER"
+                    cls = (
+                        "OCCDS"
+                        if frame is not None and any(c.endswith("TERM") or c.endswith("DECOD") for c in frame.columns)
+                        else "ADAM OTHER"
+                    )
             else:
                 cls = _DOMAIN_CLASS.get(self.domain(name) or name)
         self._cache[key] = cls
@@ -206,7 +212,9 @@ def _per_value(series: pd.Series, fn, missing, dtype=object) -> np.ndarray:
 def blank(series: pd.Series) -> pd.Series:
     """True where a value is missing: None, NaN or a blank string."""
     if series.dtype == object or pd.api.types.is_string_dtype(series):
-        return pd.Series(_per_value(series, lambda u: isinstance(u, str) and u.strip() == "", True, bool), index=series.index)
+        return pd.Series(
+            _per_value(series, lambda u: isinstance(u, str) and u.strip() == "", True, bool), index=series.index
+        )
     return series.isna()
 
 
@@ -233,6 +241,7 @@ def number(series: pd.Series) -> pd.Series:
     """Values as float64 (NaN where not a number)."""
     if pd.api.types.is_numeric_dtype(series) and series.dtype != bool:
         return series.astype("float64")
+
     def convert(v):
         try:
             return float(v.strip()) if isinstance(v, str) else float(v)
@@ -247,8 +256,10 @@ def dtc_date(series: pd.Series) -> pd.Series:
 
     Vectorised: each distinct value is parsed once, all of them in one to_datetime call."""
     codes, uniques = _uniques(series)
-    heads = np.array([u.strip()[:10] if isinstance(u, str) and _FULL_DATE.match(u.strip()) else None for u in uniques]
-                     + [None], dtype=object)
+    heads = np.array(
+        [u.strip()[:10] if isinstance(u, str) and _FULL_DATE.match(u.strip()) else None for u in uniques] + [None],
+        dtype=object,
+    )
     parsed = pd.to_datetime(pd.Series(heads, dtype=object), format="%Y-%m-%d", errors="coerce")
     table = parsed.to_numpy(dtype="datetime64[ns]")
     return pd.Series(table[codes], index=series.index)
@@ -281,7 +292,7 @@ def dtc_after(first: pd.Series, second: pd.Series) -> pd.Series:
     result = np.zeros(len(a), dtype=bool)
     for n in np.unique(length):
         sel = length == n
-        result[sel] = (a[sel].str[: int(n)].to_numpy() > b[sel].str[: int(n)].to_numpy())
+        result[sel] = a[sel].str[: int(n)].to_numpy() > b[sel].str[: int(n)].to_numpy()
     out[ok] = result
     return out
 
@@ -312,7 +323,9 @@ class TextProfile:
         self.uniques = uniques
         n = len(uniques)
         self._is_str = np.array([isinstance(u, str) for u in uniques] + [False], dtype=bool)
-        self._bytes = np.array([len(u.encode("utf-8")) if isinstance(u, str) else 0 for u in uniques] + [0], dtype=np.int64)
+        self._bytes = np.array(
+            [len(u.encode("utf-8")) if isinstance(u, str) else 0 for u in uniques] + [0], dtype=np.int64
+        )
         self.n = n
 
     def mask(self, predicate) -> np.ndarray:
@@ -336,7 +349,7 @@ class TextProfile:
         return any(not isinstance(u, str) for u in self.uniques)
 
 
-def text_profile(ctx: "Context", name: str, column: str) -> TextProfile:
+def text_profile(ctx: Context, name: str, column: str) -> TextProfile:
     key = ("profile", name, column)
     if key not in ctx._cache:
         ctx._cache[key] = TextProfile(ctx.datasets[name][column])

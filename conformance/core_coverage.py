@@ -41,6 +41,7 @@ applicable rule not implemented must be listed in NOT_EVALUABLE with the reason
 it cannot be evaluated from datasets + spec + define (tests/conformance/
 test_core_coverage.py keeps that true).
 """
+
 from __future__ import annotations
 
 import json
@@ -59,35 +60,89 @@ DOC = ROOT / "docs" / "core-coverage.md"
 
 # Metadata a rule may read of any dataset (always available from the files, spec or define).
 METADATA = {
-    "dataset_name", "dataset_label", "variable_name", "variable_label", "variable_value", "variable_data_type",
-    "variable_length", "define_variable_role", "define_variable_ccode", "define_variable_codelist_coded_codes",
-    "$dataset_name", "$dataset_size", "$records_in_dataset", "$dataset_variables", "$column_order_from_dataset",
-    "$domain_label", "$list_dataset_names", "$study_domains", "$domain_list", "$domain_is_custom", "$rdomain_variables",
-    "$VARIABLE_COUNT", "$record_count_per_subject_test_timing",
+    "dataset_name",
+    "dataset_label",
+    "variable_name",
+    "variable_label",
+    "variable_value",
+    "variable_data_type",
+    "variable_length",
+    "define_variable_role",
+    "define_variable_ccode",
+    "define_variable_codelist_coded_codes",
+    "$dataset_name",
+    "$dataset_size",
+    "$records_in_dataset",
+    "$dataset_variables",
+    "$column_order_from_dataset",
+    "$domain_label",
+    "$list_dataset_names",
+    "$study_domains",
+    "$domain_list",
+    "$domain_is_custom",
+    "$rdomain_variables",
+    "$VARIABLE_COUNT",
+    "$record_count_per_subject_test_timing",
 }
 # Library metadata (SDTMIG / SDTM model / CT versions): not data; our spec stands in for the IG where it can.
 LIBRARY = {
-    "$required_variables", "$expected_variables", "$allowed_variables", "$model_variables", "$column_order_from_library",
-    "$timing_variables", "$TIMING_VARIABLES", "$domain_lib_ccode", "$VALID_TERM_CODES", "$valid_dates",
-    "library_variable_role", "library_variable_data_type",
+    "$required_variables",
+    "$expected_variables",
+    "$allowed_variables",
+    "$model_variables",
+    "$column_order_from_library",
+    "$timing_variables",
+    "$TIMING_VARIABLES",
+    "$domain_lib_ccode",
+    "$VALID_TERM_CODES",
+    "$valid_dates",
+    "library_variable_role",
+    "library_variable_data_type",
 }
 # CORE operation results -> (dataset, variable) they read; dataset None: any dataset.
 DERIVED: dict[str, tuple[str | None, str]] = {
-    "$tv_visit": ("TV", "VISIT"), "$tv_visitnum": ("TV", "VISITNUM"), "$TV_VISITNUM": ("TV", "VISITNUM"),
-    "$ta_arm": ("TA", "ARM"), "$ta_armcd": ("TA", "ARMCD"), "$ta_epoch": ("TA", "EPOCH"), "$te_etcd": ("TE", "ETCD"),
-    "$ti_ietest": ("TI", "IETEST"), "$ti_ietestcd": ("TI", "IETESTCD"), "$tm_midstype": ("TM", "MIDSTYPE"),
-    "$sv_visitnum": ("SV", "VISITNUM"), "$dm_studyid": ("DM", "STUDYID"), "$dm_usubjid": ("DM", "USUBJID"),
-    "$usubjids_in_dd": ("DD", "USUBJID"), "$usubjids_in_ex": ("EX", "USUBJID"), "$ex_usubjid": ("EX", "USUBJID"),
-    "$max_ex_exendtc": ("EX", "EXENDTC"), "$max_ex_exstdtc": ("EX", "EXSTDTC"), "$min_ex_exstdtc": ("EX", "EXSTDTC"),
-    "$max_ds_dsstdtc": ("DS", "DSSTDTC"), "$max_dsstdtc": ("DS", "DSSTDTC"), "$min_ds_dsstdtc": ("DS", "DSSTDTC"),
-    "$ds_dsdecod": ("DS", "DSDECOD"), "$ds_usubjid": ("DS", "USUBJID"), "$ae_aeout": ("AE", "AEOUT"),
-    "$ae_aesdth": ("AE", "AESDTH"), "$disposition_event_count": ("DS", "DSCAT"), "$multiple_race": ("DM", "RACE"),
-    "$usubjid_distinct": ("SUPPDM", "USUBJID"), "$suppdm_race_count": ("SUPPDM", "QNAM"),
-    "$age_count": ("TS", "TSPARMCD"), "$agetxt_count": ("TS", "TSPARMCD"), "$STYPE_INTERVENTIONAL": ("TS", "TSPARMCD"),
-    "$HLTSUBJI": ("TS", "TSPARMCD"), "$INDIC": ("TS", "TSPARMCD"),
-    "$EXVAMT_EXISTS": ("EX", "EXVAMT"), "$EXVAMTU_EXISTS": ("EX", "EXVAMTU"),
-    "$MIDS_EXISTS": (None, "MIDS"), "$RELMIDS_EXISTS": (None, "RELMIDS"),
-    "$val_dy": ("DM", "RFSTDTC"), "$val_stdy": ("DM", "RFSTDTC"), "$val_endy": ("DM", "RFSTDTC"),
+    "$tv_visit": ("TV", "VISIT"),
+    "$tv_visitnum": ("TV", "VISITNUM"),
+    "$TV_VISITNUM": ("TV", "VISITNUM"),
+    "$ta_arm": ("TA", "ARM"),
+    "$ta_armcd": ("TA", "ARMCD"),
+    "$ta_epoch": ("TA", "EPOCH"),
+    "$te_etcd": ("TE", "ETCD"),
+    "$ti_ietest": ("TI", "IETEST"),
+    "$ti_ietestcd": ("TI", "IETESTCD"),
+    "$tm_midstype": ("TM", "MIDSTYPE"),
+    "$sv_visitnum": ("SV", "VISITNUM"),
+    "$dm_studyid": ("DM", "STUDYID"),
+    "$dm_usubjid": ("DM", "USUBJID"),
+    "$usubjids_in_dd": ("DD", "USUBJID"),
+    "$usubjids_in_ex": ("EX", "USUBJID"),
+    "$ex_usubjid": ("EX", "USUBJID"),
+    "$max_ex_exendtc": ("EX", "EXENDTC"),
+    "$max_ex_exstdtc": ("EX", "EXSTDTC"),
+    "$min_ex_exstdtc": ("EX", "EXSTDTC"),
+    "$max_ds_dsstdtc": ("DS", "DSSTDTC"),
+    "$max_dsstdtc": ("DS", "DSSTDTC"),
+    "$min_ds_dsstdtc": ("DS", "DSSTDTC"),
+    "$ds_dsdecod": ("DS", "DSDECOD"),
+    "$ds_usubjid": ("DS", "USUBJID"),
+    "$ae_aeout": ("AE", "AEOUT"),
+    "$ae_aesdth": ("AE", "AESDTH"),
+    "$disposition_event_count": ("DS", "DSCAT"),
+    "$multiple_race": ("DM", "RACE"),
+    "$usubjid_distinct": ("SUPPDM", "USUBJID"),
+    "$suppdm_race_count": ("SUPPDM", "QNAM"),
+    "$age_count": ("TS", "TSPARMCD"),
+    "$agetxt_count": ("TS", "TSPARMCD"),
+    "$STYPE_INTERVENTIONAL": ("TS", "TSPARMCD"),
+    "$HLTSUBJI": ("TS", "TSPARMCD"),
+    "$INDIC": ("TS", "TSPARMCD"),
+    "$EXVAMT_EXISTS": ("EX", "EXVAMT"),
+    "$EXVAMTU_EXISTS": ("EX", "EXVAMTU"),
+    "$MIDS_EXISTS": (None, "MIDS"),
+    "$RELMIDS_EXISTS": (None, "RELMIDS"),
+    "$val_dy": ("DM", "RFSTDTC"),
+    "$val_stdy": ("DM", "RFSTDTC"),
+    "$val_endy": ("DM", "RFSTDTC"),
 }
 # Targets whose comparator is a code value, never a variable (TSPARMCD = 'AGE' is the parameter AGE).
 _VALUE_TARGETS = {"TSPARMCD"}
@@ -97,19 +152,19 @@ _NAME = re.compile(r"^(--[A-Z0-9]{1,8}|[A-Z][A-Z0-9]{0,7})$")
 # evaluated from the datasets, the spec and the define.xml.
 NOT_EVALUABLE: dict[str, str] = {
     "CORE-000550": "needs the SDTM v2.0 model's list of the variables allowed in each observation class; "
-                   "validate reads datasets, spec and define.xml, none of which holds the model (our spec is what we "
-                   "chose, so checking against it would always pass)",
+    "validate reads datasets, spec and define.xml, none of which holds the model (our spec is what we "
+    "chose, so checking against it would always pass)",
     "CORE-000761": "needs the list of published CDISC CT versions (dates) to check TSVCDVER against; we hold one CT "
-                   "package, not the list, and validate takes no CT input",
+    "package, not the list, and validate takes no CT input",
     "CORE-000783": "needs the SDTM model's variable names to check that QNAM is not one of them; not among the "
-                   "inputs (datasets, spec, define.xml)",
+    "inputs (datasets, spec, define.xml)",
     "CORE-000929": "compares define.xml's codelist for DOMAIN (NCI code C66734) with the CDISC CT library's coded "
-                   "values; our define reader keeps no NCI codes and validate takes no CT package (a DOMAIN codelist "
-                   "in the spec is checked by CB-SPEC-005)",
+    "values; our define reader keeps no NCI codes and validate takes no CT package (a DOMAIN codelist "
+    "in the spec is checked by CB-SPEC-005)",
     "CORE-001080": "needs the CDISC CT package of the version TSVCDVER names, to look TSVALCD up; validate takes no CT "
-                   "package and the version may be any published one",
+    "package and the version may be any published one",
     "CORE-001081": "compares define.xml's variable roles with the SDTMIG library's roles; the IG library metadata is "
-                   "not among the inputs (the spec records no IG role to compare with)",
+    "not among the inputs (the spec records no IG role to compare with)",
 }
 
 
@@ -256,15 +311,18 @@ def _references(leaf: dict, presence: bool) -> list[tuple[str, str]]:
             refs.append(("library", comp))
         elif comp.startswith("$"):
             refs.append(("derived", comp))
-        elif "." in comp and re.fullmatch(r"[A-Z]+\.[A-Z0-9*\-]+", comp):
-            refs.append(("comparator", comp))
-        elif comp.startswith("--") and _NAME.match(comp):
-            refs.append(("comparator", comp))
-        elif _NAME.match(comp) and comp in _vocabulary():
+        elif (
+            "." in comp
+            and re.fullmatch(r"[A-Z]+\.[A-Z0-9*\-]+", comp)
+            or comp.startswith("--")
+            and _NAME.match(comp)
+            or _NAME.match(comp)
+            and comp in _vocabulary()
+        ):
             refs.append(("comparator", comp))
     for key in ("within",):
         w = value.get(key)
-        for x in (w if isinstance(w, list) else [w]):
+        for x in w if isinstance(w, list) else [w]:
             if isinstance(x, str) and _NAME.match(x):
                 refs.append(("within", x))
     return refs
@@ -287,8 +345,22 @@ def _expand(name: str, variable: str, ours: Produced) -> str | None:
     return variable
 
 
-_SHARED = {"STUDYID", "DOMAIN", "USUBJID", "SUBJID", "VISITNUM", "VISIT", "VISITDY", "EPOCH", "TAETORD", "ELEMENT",
-           "ETCD", "ARMCD", "ARM", "SITEID"}
+_SHARED = {
+    "STUDYID",
+    "DOMAIN",
+    "USUBJID",
+    "SUBJID",
+    "VISITNUM",
+    "VISIT",
+    "VISITDY",
+    "EPOCH",
+    "TAETORD",
+    "ELEMENT",
+    "ETCD",
+    "ARMCD",
+    "ARM",
+    "SITEID",
+}
 _STRUCTURE = {"exists", "not_exists"}
 
 
@@ -341,8 +413,9 @@ def _name_leaf(leaf: dict, name: str, ours: Produced) -> bool | None:
     return None
 
 
-def _leaf_need(leaf: dict, name: str, ours: Produced, presence: bool, guard: bool, structural: bool,
-               domains: tuple[str, ...]) -> _Need:
+def _leaf_need(
+    leaf: dict, name: str, ours: Produced, presence: bool, guard: bool, structural: bool, domains: tuple[str, ...]
+) -> _Need:
     need = _Need()
     op = leaf["operator"]
     decided = _name_leaf(leaf, name, ours)
@@ -470,8 +543,13 @@ def assess_rule(row, studies_: list[Produced], implemented: dict[str, tuple[str,
     presence = row["rule_type"] == "Domain Presence Check"
     guard = bool(leaves) and all(leaf["operator"] == "exists" for leaf in leaves)
     structural = bool(leaves) and all(leaf["operator"] in _STRUCTURE for leaf in leaves)
-    common = dict(core_id=row["core_id"], cdisc_rule_ids=row["cdisc_rule_ids"], description=row["description"],
-                  implemented_by=implemented.get(row["core_id"], ()), guard=guard)
+    common = dict(
+        core_id=row["core_id"],
+        cdisc_rule_ids=row["cdisc_rule_ids"],
+        description=row["description"],
+        implemented_by=implemented.get(row["core_id"], ()),
+        guard=guard,
+    )
     good, library, missing, in_any_scope = [], False, {}, []
     for ours in studies_:
         in_scope = scope(row, ours)
@@ -493,7 +571,11 @@ def assess_rule(row, studies_: list[Produced], implemented: dict[str, tuple[str,
         what = ", ".join(dom_in) if dom_in and dom_in != ["ALL"] else ", ".join(cls_in)
         if _about_split(row):
             what = "split datasets"
-        reason = f"no dataset we produce is in scope ({what}" + (f"; excluding {', '.join(dom_out)}" if dom_out else "") + ")"
+        reason = (
+            f"no dataset we produce is in scope ({what}"
+            + (f"; excluding {', '.join(dom_out)}" if dom_out else "")
+            + ")"
+        )
         return Assessment(applicable=False, reason=reason, datasets=(), **common)
     if good:
         if guard:
@@ -506,8 +588,12 @@ def assess_rule(row, studies_: list[Produced], implemented: dict[str, tuple[str,
     parts = [f"{n}: {', '.join(sorted(m))}" for n, m in sorted(missing.items())]
     if len(parts) > 4:
         parts = parts[:4] + [f"... ({len(parts)} datasets)"]
-    return Assessment(applicable=False, reason="needs what we do not produce - " + "; ".join(parts),
-                      datasets=tuple(sorted(in_any_scope)), **common)
+    return Assessment(
+        applicable=False,
+        reason="needs what we do not produce - " + "; ".join(parts),
+        datasets=tuple(sorted(in_any_scope)),
+        **common,
+    )
 
 
 def assess(core: pd.DataFrame | None = None, studies_: list[Produced] | None = None) -> list[Assessment]:
@@ -517,7 +603,6 @@ def assess(core: pd.DataFrame | None = None, studies_: list[Produced] | None = N
     return [assess_rule(row, studies_, implemented) for _, row in core.iterrows()]
 
 
-
 def summary(results: list[Assessment]) -> dict[str, int]:
     applicable = [a for a in results if a.applicable]
     return {
@@ -525,8 +610,12 @@ def summary(results: list[Assessment]) -> dict[str, int]:
         "applicable": len(applicable),
         "applicable guards": sum(a.guard for a in applicable),
         "implemented among applicable": sum(a.implemented for a in applicable),
-        "not evaluable among applicable": sum(1 for a in applicable if not a.implemented and a.core_id in NOT_EVALUABLE),
-        "applicable, not implemented, no reason": sum(1 for a in applicable if not a.implemented and a.core_id not in NOT_EVALUABLE),
+        "not evaluable among applicable": sum(
+            1 for a in applicable if not a.implemented and a.core_id in NOT_EVALUABLE
+        ),
+        "applicable, not implemented, no reason": sum(
+            1 for a in applicable if not a.implemented and a.core_id not in NOT_EVALUABLE
+        ),
         "implemented but judged not applicable": sum(1 for a in results if a.implemented and not a.applicable),
         "not applicable": len(results) - len(applicable),
     }
@@ -545,9 +634,10 @@ def render(results: list[Assessment] | None = None) -> str:
         "Generated by `python -m conformance.core_coverage` from "
         "`../shared/standards/conformance-rules/core-sdtmig-3-4-rules.csv` and the datasets and variables of "
         "`specs/workbooks/sdtm_spec.xlsx` and `examples/cdiscpilot01/sdtm_spec.xlsx` (their union: "
-        + ", ".join(produced().names()) + "). The method is in the docstring of `conformance/core_coverage.py`: a "
+        + ", ".join(produced().names())
+        + "). The method is in the docstring of `conformance/core_coverage.py`: a "
         "rule applies when a dataset we produce is in its class and domain scope and its condition tree can be "
-        "true there with our variables (\"--\" expanded per domain; a rule whose every condition is `exists` "
+        'true there with our variables ("--" expanded per domain; a rule whose every condition is `exists` '
         "forbids a variable and applies to every dataset in its scope, as a guard).",
         "",
         "| count | rules |",
@@ -569,19 +659,34 @@ def render(results: list[Assessment] | None = None) -> str:
     for a in results:
         if a.applicable and not a.implemented:
             why = NOT_EVALUABLE.get(a.core_id, "NOT YET IMPLEMENTED")
-            lines.append(f"| {a.core_id} | {a.cdisc_rule_ids} | {_cell(a.description)} | {', '.join(a.datasets)} | {_cell(why)} |")
-    lines += ["", "## Implemented rules judged not applicable", "",
-              "Rules of our catalogue that name a CORE rule which cannot fire on what we produce (kept: they "
-              "check data we may produce later, or the published samples).", "",
-              "| CORE id | our rule | reason |", "| --- | --- | --- |"]
+            lines.append(
+                f"| {a.core_id} | {a.cdisc_rule_ids} | {_cell(a.description)} | {', '.join(a.datasets)} | {_cell(why)} |"
+            )
+    lines += [
+        "",
+        "## Implemented rules judged not applicable",
+        "",
+        "Rules of our catalogue that name a CORE rule which cannot fire on what we produce (kept: they "
+        "check data we may produce later, or the published samples).",
+        "",
+        "| CORE id | our rule | reason |",
+        "| --- | --- | --- |",
+    ]
     for a in results:
         if a.implemented and not a.applicable:
             lines.append(f"| {a.core_id} | {', '.join(a.implemented_by)} | {_cell(a.reason)} |")
-    lines += ["", "## Every CORE rule", "",
-              "| CORE id | applicable | implemented by | datasets | reason |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Every CORE rule",
+        "",
+        "| CORE id | applicable | implemented by | datasets | reason |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for a in results:
-        lines.append(f"| {a.core_id} | {'yes' if a.applicable else 'no'} | {', '.join(a.implemented_by)} | "
-                     f"{', '.join(a.datasets)} | {_cell(a.reason)} |")
+        lines.append(
+            f"| {a.core_id} | {'yes' if a.applicable else 'no'} | {', '.join(a.implemented_by)} | "
+            f"{', '.join(a.datasets)} | {_cell(a.reason)} |"
+        )
     return "\n".join(lines) + "\n"
 
 

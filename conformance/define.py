@@ -6,12 +6,12 @@ not matter): each dataset's label and variables, each variable's label, data
 type, length and codelist terms (variable level and value level). A spec model
 (from `define_xml.read_define` or a workbook) converts with `from_spec`.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
-import pandas as pd
 from lxml import etree
 
 from .checks import Vars, hit, not_applicable
@@ -89,7 +89,9 @@ def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
         raise ValueError(f"{path}: no MetaDataVersion element; not a define.xml")
     codelists: dict[str, frozenset[str] | None] = {}
     for cl in _children(mdv, "CodeList"):
-        terms = [(_attr(i, "CodedValue") or "") for i in _children(cl, "CodeListItem") + _children(cl, "EnumeratedItem")]
+        terms = [
+            (_attr(i, "CodedValue") or "") for i in _children(cl, "CodeListItem") + _children(cl, "EnumeratedItem")
+        ]
         external = bool(_children(cl, "ExternalCodeList"))
         codelists[cl.get("OID")] = None if external and not terms else frozenset(terms)
     items = {}
@@ -101,7 +103,9 @@ def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
         vl_ref = next(iter(_children(it, "ValueListRef")), None)
         length = _attr(it, "Length")
         items[it.get("OID")] = {
-            "name": it.get("Name"), "label": label, "data_type": it.get("DataType"),
+            "name": it.get("Name"),
+            "label": label,
+            "data_type": it.get("DataType"),
             "length": int(float(length)) if length and length.strip() else None,
             "codelist": cl_ref.get("CodeListOID") if cl_ref is not None else None,
             "value_list": vl_ref.get("ValueListOID") if vl_ref is not None else None,
@@ -202,7 +206,14 @@ def _defined_datasets_present(ctx, name, frame):
     return out
 
 
-add("CB-DEF-002", "error", "Every dataset defined in define.xml is in the data", DX, ("STUDY",), _defined_datasets_present)
+add(
+    "CB-DEF-002",
+    "error",
+    "Every dataset defined in define.xml is in the data",
+    DX,
+    ("STUDY",),
+    _defined_datasets_present,
+)
 
 
 @_with_define
@@ -232,7 +243,14 @@ def _defined_variables_present(ctx, name, frame):
     return out
 
 
-add("CB-DEF-004", "error", "Every variable defined in define.xml is in the data", DX, ("ALL",), _defined_variables_present)
+add(
+    "CB-DEF-004",
+    "error",
+    "Every variable defined in define.xml is in the data",
+    DX,
+    ("ALL",),
+    _defined_variables_present,
+)
 
 
 @_with_define
@@ -258,7 +276,14 @@ def _labels_equal(ctx, name, frame):
     return out
 
 
-add("CB-DEF-005", "error", "Variable and dataset labels in the data equal those in define.xml", DX, ("ALL",), _labels_equal)
+add(
+    "CB-DEF-005",
+    "error",
+    "Variable and dataset labels in the data equal those in define.xml",
+    DX,
+    ("ALL",),
+    _labels_equal,
+)
 
 
 @_with_define
@@ -277,17 +302,29 @@ def _lengths_equal(ctx, name, frame):
         declared = meta.variable_lengths.get(col) if meta is not None and meta.variable_lengths else None
         if declared:
             if int(declared) != int(item.length):
-                out.hits.append(Hit(name, None, str(col), [declared], f"file length {declared}; define.xml says {item.length}"))
+                out.hits.append(
+                    Hit(name, None, str(col), [declared], f"file length {declared}; define.xml says {item.length}")
+                )
         else:
             values = frame[col][frame[col].map(lambda x: isinstance(x, str))]
             longest = int(values.map(lambda s: len(s.encode("utf-8"))).max()) if len(values) else 0
             if longest > item.length:
-                out.hits.append(Hit(name, None, str(col), [longest], f"longest value {longest} bytes; define.xml says {item.length}"))
+                out.hits.append(
+                    Hit(
+                        name, None, str(col), [longest], f"longest value {longest} bytes; define.xml says {item.length}"
+                    )
+                )
     return out
 
 
-add("CB-DEF-006", "error", "Variable lengths in the data equal those in define.xml (and no value is longer)", DX, ("ALL",),
-    _lengths_equal)
+add(
+    "CB-DEF-006",
+    "error",
+    "Variable lengths in the data equal those in define.xml (and no value is longer)",
+    DX,
+    ("ALL",),
+    _lengths_equal,
+)
 
 
 @_with_define
@@ -312,4 +349,6 @@ def _terms_defined(ctx, name, frame):
     return out
 
 
-add("CB-DEF-007", "error", "Every codelist term used in the data is defined in define.xml", DX, ("ALL",), _terms_defined)
+add(
+    "CB-DEF-007", "error", "Every codelist term used in the data is defined in define.xml", DX, ("ALL",), _terms_defined
+)

@@ -1,7 +1,8 @@
 """Write docs/conformance.md: the command, the report and the catalogue table from the code.
 
-    python -m conformance.docs [PATH]
+python -m conformance.docs [PATH]
 """
+
 from __future__ import annotations
 
 import sys
@@ -196,9 +197,11 @@ QNAM's own values (the pilot: 2,388 false CB-DEF-007 findings).
 def render() -> str:
     c = counts()
     by_standard = ", ".join(f"{k}: {v}" for k, v in c.items() if k not in ("total", "with CORE id", "CORE ids named"))
-    head = (f"{c['total']} rules ({by_standard}); {c['with CORE id']} name a CDISC CORE rule "
-            f"({c['CORE ids named']} distinct CORE ids). A rule naming two CORE ids stands for two CORE rules that "
-            f"say the same thing.\n\n")
+    head = (
+        f"{c['total']} rules ({by_standard}); {c['with CORE id']} name a CDISC CORE rule "
+        f"({c['CORE ids named']} distinct CORE ids). A rule naming two CORE ids stands for two CORE rules that "
+        f"say the same thing.\n\n"
+    )
     return INTRO + head + catalogue_markdown() + OUTRO
 
 

@@ -1,8 +1,8 @@
 """Running the catalogue over a study: run_validation(datasets, spec, define, config)."""
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,9 +15,16 @@ from .model import FINDING_COLUMNS, SEVERITY_RANK, Hit, Outcome, Rule, RuleResul
 
 # Keys that name a record where a dataset has no --SEQ (and no spec says).
 _DEFAULT_KEYS = {
-    "TS": ("TSPARMCD", "TSSEQ"), "TA": ("ARMCD", "TAETORD"), "TE": ("ETCD",), "TV": ("VISITNUM", "ARMCD"),
-    "TI": ("IETESTCD", "TIVERS"), "TD": ("TDORDER",), "TM": ("MIDSTYPE",), "SV": ("VISITNUM",),
-    "ADSL": (), "DM": (),
+    "TS": ("TSPARMCD", "TSSEQ"),
+    "TA": ("ARMCD", "TAETORD"),
+    "TE": ("ETCD",),
+    "TV": ("VISITNUM", "ARMCD"),
+    "TI": ("IETESTCD", "TIVERS"),
+    "TD": ("TDORDER",),
+    "TM": ("MIDSTYPE",),
+    "SV": ("VISITNUM",),
+    "ADSL": (),
+    "DM": (),
 }
 
 
@@ -43,8 +50,14 @@ def _as_define(define) -> DefineMetadata | None:
     raise TypeError(f"define must be a define.xml path, DefineMetadata or a spec model, not {type(define).__name__}")
 
 
-def run_validation(datasets: dict[str, pd.DataFrame], spec=None, define=None, config=None,
-                   meta: dict[str, DatasetMeta] | None = None, rules: tuple[Rule, ...] | None = None) -> ValidationReport:
+def run_validation(
+    datasets: dict[str, pd.DataFrame],
+    spec=None,
+    define=None,
+    config=None,
+    meta: dict[str, DatasetMeta] | None = None,
+    rules: tuple[Rule, ...] | None = None,
+) -> ValidationReport:
     """Run every rule of the catalogue (as the config sets it) over the datasets.
 
     datasets: name -> DataFrame (names are upper-cased). spec: a Spec, SpecReport
@@ -66,8 +79,11 @@ def run_validation(datasets: dict[str, pd.DataFrame], spec=None, define=None, co
             results.append(RuleResult(rule, "off", 0, 0, 0, (), strict))
             continue
         total, touched, errors, failed_runs = Outcome(), [], [], []
-        targets = [None] if "STUDY" in rule.applies_to else \
-            [n for n in ctx.names() if ctx.matches(n, rule.applies_to, rule.excludes)]
+        targets = (
+            [None]
+            if "STUDY" in rule.applies_to
+            else [n for n in ctx.names() if ctx.matches(n, rule.applies_to, rule.excludes)]
+        )
         for name in targets:
             try:
                 outcome = rule.check(ctx, name, ctx.datasets[name] if name is not None else None)
@@ -87,8 +103,11 @@ def run_validation(datasets: dict[str, pd.DataFrame], spec=None, define=None, co
             pieces.append(_findings(rule, "error", failed_runs, records))
             touched.extend(h.dataset for h in failed_runs)
         datasets_hit = sorted(set(touched) | {h.dataset for h in total.hits})
-        results.append(RuleResult(rule, severity, total.checked, total.failed, total.not_applicable,
-                                  tuple(datasets_hit), strict, error))
+        results.append(
+            RuleResult(
+                rule, severity, total.checked, total.failed, total.not_applicable, tuple(datasets_hit), strict, error
+            )
+        )
     findings = pd.concat(pieces, ignore_index=True) if pieces else empty_findings()
     if not findings.empty:
         findings["_rank"] = findings["severity"].map(SEVERITY_RANK)
@@ -104,12 +123,15 @@ def _could_not_run(ctx: Context, rule: Rule, name: str | None, exc: Exception) -
     there (KeyError), named with the dataset that lacks it, or the error itself."""
     if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
         column = exc.args[0]
-        lacking = [n for n in ([name] if name else []) + ["DM"]
-                   if n in ctx.datasets and column not in ctx.datasets[n].columns]
+        lacking = [
+            n for n in ([name] if name else []) + ["DM"] if n in ctx.datasets and column not in ctx.datasets[n].columns
+        ]
         if lacking:
             where = lacking[0]
-            detail = (f"the rule could not run: it reads {column}, which {where} lacks "
-                      f"(validation of {name or 'the study'} by this rule is incomplete)")
+            detail = (
+                f"the rule could not run: it reads {column}, which {where} lacks "
+                f"(validation of {name or 'the study'} by this rule is incomplete)"
+            )
             return Hit(name or where, None, column, [column], detail), f"{where} has no {column}"
     error = f"{type(exc).__name__}: {exc}"
     return Hit(name or "STUDY", None, None, [None], f"the rule could not run: {error}"), error
@@ -128,7 +150,9 @@ class _RecordKeys:
             return None
         if name not in self._cache:
             n = len(frame)
-            subjects = text(frame["USUBJID"]).to_numpy() if "USUBJID" in frame.columns else np.array([""] * n, dtype=object)
+            subjects = (
+                text(frame["USUBJID"]).to_numpy() if "USUBJID" in frame.columns else np.array([""] * n, dtype=object)
+            )
             keys = self._key_columns(name, frame)
             if keys:
                 parts = [text(frame[k]).map(lambda x, k=k: f"{k}={x}") for k in keys]
@@ -160,8 +184,13 @@ def _findings(rule: Rule, severity: str, hits: list[Hit], records: _RecordKeys) 
         if h.rows is None:
             values = list(h.values) if h.values is not None else [None]
             n = 1
-            data = {"dataset": [h.dataset], "usubjid": [None], "record": [None], "row": [None],
-                    "value": [_clean(values[0]) if values else None]}
+            data = {
+                "dataset": [h.dataset],
+                "usubjid": [None],
+                "record": [None],
+                "row": [None],
+                "value": [_clean(values[0]) if values else None],
+            }
         else:
             n = len(h.rows)
             keyed = records.get(h.dataset)
@@ -171,13 +200,20 @@ def _findings(rule: Rule, severity: str, hits: list[Hit], records: _RecordKeys) 
             else:
                 subjects, recs = [None] * n, [None] * n
             values = list(h.values) if h.values is not None else [None] * n
-            data = {"dataset": [h.dataset] * n, "usubjid": subjects, "record": recs,
-                    "row": [int(r) + 1 for r in h.rows], "value": [_clean(v) for v in values]}
+            data = {
+                "dataset": [h.dataset] * n,
+                "usubjid": subjects,
+                "record": recs,
+                "row": [int(r) + 1 for r in h.rows],
+                "value": [_clean(v) for v in values],
+            }
         data["variable"] = [h.variable] * n
         if h.detail is None or isinstance(h.detail, str):
             data["detail"] = [h.detail] * n
         else:
-            data["detail"] = [None if d in ("", None) else str(d) for d in h.detail][:n] if len(h.detail) == n else [None] * n
+            data["detail"] = (
+                [None if d in ("", None) else str(d) for d in h.detail][:n] if len(h.detail) == n else [None] * n
+            )
         data["rule"] = [rule.id] * n
         data["core_id"] = [rule.core_id] * n
         data["severity"] = [severity] * n
@@ -198,7 +234,15 @@ def _clean(value):
         value = float(value)
         return None if np.isnan(value) else value
     if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return None if pd.isna(value) else str(pd.Timestamp(value).date() if pd.Timestamp(value) == pd.Timestamp(value).normalize() else pd.Timestamp(value))
+        return (
+            None
+            if pd.isna(value)
+            else str(
+                pd.Timestamp(value).date()
+                if pd.Timestamp(value) == pd.Timestamp(value).normalize()
+                else pd.Timestamp(value)
+            )
+        )
     if isinstance(value, (bytes, bytearray)):
         return value.decode("utf-8", "replace")
     if isinstance(value, (list, tuple, set)):

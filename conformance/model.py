@@ -7,10 +7,11 @@ rule id. Its check returns an `Outcome`: how many records it checked, how many
 were not applicable, and every failing record as `Hit`s (dataset, row
 positions, variable, values).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,12 +23,33 @@ STANDARDS = ("SDTMIG 3.4", "ADaMIG 1.3", "FDA", "Transport", "Define-XML", "Spec
 
 # The columns of the findings table, in order.
 FINDING_COLUMNS = [
-    "dataset", "usubjid", "record", "row", "variable", "value",
-    "rule", "core_id", "severity", "message", "detail",
+    "dataset",
+    "usubjid",
+    "record",
+    "row",
+    "variable",
+    "value",
+    "rule",
+    "core_id",
+    "severity",
+    "message",
+    "detail",
 ]
 RULE_COLUMNS = [
-    "rule", "core_id", "cdisc_rule_ids", "standard", "severity", "default_severity", "applies_to",
-    "message", "checked", "failed", "not_applicable", "datasets", "status", "strictness_reason",
+    "rule",
+    "core_id",
+    "cdisc_rule_ids",
+    "standard",
+    "severity",
+    "default_severity",
+    "applies_to",
+    "message",
+    "checked",
+    "failed",
+    "not_applicable",
+    "datasets",
+    "status",
+    "strictness_reason",
 ]
 
 
@@ -62,7 +84,7 @@ class Outcome:
     def failed(self) -> int:
         return sum(len(h) for h in self.hits)
 
-    def add(self, other: "Outcome") -> "Outcome":
+    def add(self, other: Outcome) -> Outcome:
         self.checked += other.checked
         self.not_applicable += other.not_applicable
         self.hits.extend(other.hits)
@@ -159,14 +181,24 @@ class ValidationReport:
     def rules_table(self) -> pd.DataFrame:
         rows = []
         for r in self.results:
-            rows.append({
-                "rule": r.rule.id, "core_id": r.rule.core_id, "cdisc_rule_ids": r.rule.cdisc_rule_ids,
-                "standard": r.rule.standard, "severity": r.severity, "default_severity": r.rule.severity,
-                "applies_to": ", ".join(r.rule.applies_to), "message": r.rule.message,
-                "checked": r.checked, "failed": r.failed, "not_applicable": r.not_applicable,
-                "datasets": ", ".join(r.datasets), "status": r.status,
-                "strictness_reason": r.strictness.reason if r.strictness else (r.error or None),
-            })
+            rows.append(
+                {
+                    "rule": r.rule.id,
+                    "core_id": r.rule.core_id,
+                    "cdisc_rule_ids": r.rule.cdisc_rule_ids,
+                    "standard": r.rule.standard,
+                    "severity": r.severity,
+                    "default_severity": r.rule.severity,
+                    "applies_to": ", ".join(r.rule.applies_to),
+                    "message": r.rule.message,
+                    "checked": r.checked,
+                    "failed": r.failed,
+                    "not_applicable": r.not_applicable,
+                    "datasets": ", ".join(r.datasets),
+                    "status": r.status,
+                    "strictness_reason": r.strictness.reason if r.strictness else (r.error or None),
+                }
+            )
         return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
     def failing(self, fail_on: str) -> bool:

@@ -8,6 +8,7 @@ typed by the spec where it has the dataset and by the values elsewhere (ADaM
 transport and define rules (labels, declared lengths, stored types, file size,
 encoding).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,10 @@ import pandas as pd
 from .context import DatasetMeta
 
 FORMATS = ("xpt", "json", "ndjson", "parquet", "csv")  # preferred first when a dataset comes in several
-_TEXTISH = re.compile(r"(ORRES|STRESC|ORNRLO|ORNRHI|VAL|VALC|VARVAL|VALCD|SPID|ID|GRPID|LNKID|LNKGRP|REFID|TOXGR|TXT|TERM|"
-                      r"SUBJID|SITEID|INVID|DTC|CD|FL|NRS|QVAL|TSVAL\d*)$")
+_TEXTISH = re.compile(
+    r"(ORRES|STRESC|ORNRLO|ORNRHI|VAL|VALC|VARVAL|VALCD|SPID|ID|GRPID|LNKID|LNKGRP|REFID|TOXGR|TXT|TERM|"
+    r"SUBJID|SITEID|INVID|DTC|CD|FL|NRS|QVAL|TSVAL\d*)$"
+)
 
 
 def dataset_files(folder: str | os.PathLike[str]) -> tuple[dict[str, Path], list[str]]:
@@ -88,7 +91,10 @@ def read_file(path, spec=None, name: str | None = None) -> tuple[pd.DataFrame, D
         frame, m = shared(path)
         encoding = (m.encoding or "utf-8").lower()
         problem = None if encoding in ("utf-8", "utf8", "ascii") else f"not UTF-8/ASCII; read as {m.encoding}"
-        types = {k: ("numeric" if v in ("numeric", "integer", "float", "double", "decimal") else "text") for k, v in m.types.items()}
+        types = {
+            k: ("numeric" if v in ("numeric", "integer", "float", "double", "decimal") else "text")
+            for k, v in m.types.items()
+        }
         lengths = {k: v for k, v in m.lengths.items() if types.get(k) == "text"}
         label = m.label if m.label is not None or ext == "parquet" else ""
         return frame, DatasetMeta(name, str(path), ext, label, size, dict(m.labels), lengths, types, problem)
@@ -128,8 +134,9 @@ def _read_xpt(path: Path, name: str, size: int):
     import pyreadstat
 
     if size % 80:
-        raise ValueError(f"{path}: {size:,} bytes are not a whole number of 80-byte transport records: "
-                         f"the file was cut short")
+        raise ValueError(
+            f"{path}: {size:,} bytes are not a whole number of 80-byte transport records: the file was cut short"
+        )
     problem = None
     try:
         frame, m = pyreadstat.read_xport(str(path))
@@ -140,9 +147,13 @@ def _read_xpt(path: Path, name: str, size: int):
         if frame[col].dtype == object:
             frame[col] = frame[col].map(lambda v: None if isinstance(v, str) and v == "" else v)
     lengths = dict(getattr(m, "variable_storage_width", {}) or {})
-    types = {k: ("text" if v == "string" else "numeric") for k, v in (getattr(m, "readstat_variable_types", {}) or {}).items()}
-    return frame, DatasetMeta(name, str(path), "xpt", m.file_label or "", size,
-                              dict(m.column_names_to_labels or {}), lengths, types, problem)
+    types = {
+        k: ("text" if v == "string" else "numeric")
+        for k, v in (getattr(m, "readstat_variable_types", {}) or {}).items()
+    }
+    return frame, DatasetMeta(
+        name, str(path), "xpt", m.file_label or "", size, dict(m.column_names_to_labels or {}), lengths, types, problem
+    )
 
 
 def _read_dataset_json(path: Path, name: str, size: int, ndjson: bool):
@@ -180,11 +191,16 @@ def _read_dataset_json(path: Path, name: str, size: int, ndjson: bool):
             if numeric:
                 frame[col["name"]] = pd.to_numeric(frame[col["name"]], errors="coerce").astype("float64")
             else:
-                frame[col["name"]] = frame[col["name"]].map(lambda v: None if v is None or v == "" else (v if isinstance(v, str) else str(v))).astype(object)
+                frame[col["name"]] = (
+                    frame[col["name"]]
+                    .map(lambda v: None if v is None or v == "" else (v if isinstance(v, str) else str(v)))
+                    .astype(object)
+                )
     labels = {c["name"]: c.get("label") for c in columns}
     lengths = {c["name"]: c["length"] for c in columns if c.get("length") and types.get(c["name"]) == "text"}
-    return frame, DatasetMeta(name, str(path), "ndjson" if ndjson else "json", header.get("label"), size,
-                              labels, lengths, types, problem)
+    return frame, DatasetMeta(
+        name, str(path), "ndjson" if ndjson else "json", header.get("label"), size, labels, lengths, types, problem
+    )
 
 
 def _spec_numeric(spec, name: str, column: str) -> bool | None:
@@ -210,9 +226,15 @@ def _read_csv(path: Path, name: str, size: int, spec=None):
             numeric = bool(present.any()) and parsed.notna().all() and not _TEXTISH.search(col)
         if numeric:
             frame[col] = pd.to_numeric(values.where(present), errors="coerce").astype("float64")
-        elif name.startswith("AD") and col.endswith(("DT", "DTM")) and present.any() \
-                and values[present].str.match(r"^\d{4}-\d{2}-\d{2}").all():
-            frame[col] = pd.to_datetime(values.where(present), errors="coerce", format="ISO8601")  # an ADaM numeric date
+        elif (
+            name.startswith("AD")
+            and col.endswith(("DT", "DTM"))
+            and present.any()
+            and values[present].str.match(r"^\d{4}-\d{2}-\d{2}").all()
+        ):
+            frame[col] = pd.to_datetime(
+                values.where(present), errors="coerce", format="ISO8601"
+            )  # an ADaM numeric date
         else:
             frame[col] = values.where(present, None).astype(object)
     return frame, DatasetMeta(name, str(path), "csv", None, size)

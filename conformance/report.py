@@ -1,6 +1,7 @@
 """The validation report: an xlsx workbook (Summary, Findings, Rules), the same
 as JSON, and a terminal summary. Files are written atomically and carry no
 clock time, so the same data give byte-identical reports."""
+
 from __future__ import annotations
 
 import json
@@ -25,12 +26,17 @@ def summary(report: ValidationReport, fail_on: str | None = None) -> dict:
         status_counts[r.status] = status_counts.get(r.status, 0) + 1
     out = {
         "findings": int(len(report.findings)),
-        "errors": report.errors, "warnings": report.warnings, "notices": report.notices,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "notices": report.notices,
         "rules": len(results),
-        "rules_passed": status_counts.get("passed", 0), "rules_failed": status_counts.get("failed", 0),
-        "rules_not_applicable": status_counts.get("not applicable", 0), "rules_off": status_counts.get("off", 0),
+        "rules_passed": status_counts.get("passed", 0),
+        "rules_failed": status_counts.get("failed", 0),
+        "rules_not_applicable": status_counts.get("not applicable", 0),
+        "rules_off": status_counts.get("off", 0),
         "rules_crashed": status_counts.get("crashed", 0),
-        "datasets": len(report.datasets), "records": int(sum(report.datasets.values())),
+        "datasets": len(report.datasets),
+        "records": int(sum(report.datasets.values())),
         "strictness_changes": sum(1 for r in results if r.strictness),
     }
     if fail_on:
@@ -69,8 +75,14 @@ def report_dict(report: ValidationReport, fail_on: str | None = None) -> dict:
     }
 
 
-def write_report(report: ValidationReport, out_dir: str | os.PathLike[str], fail_on: str | None = None, *,
-                 inputs=(), force: bool = False) -> dict[str, Path]:
+def write_report(
+    report: ValidationReport,
+    out_dir: str | os.PathLike[str],
+    fail_on: str | None = None,
+    *,
+    inputs=(),
+    force: bool = False,
+) -> dict[str, Path]:
     """Write conformance_report.xlsx and conformance_report.json into out_dir, through
     specs.outputs.output_folder (`inputs`: the paths it must not touch)."""
     from specs.outputs import output_folder
@@ -78,7 +90,9 @@ def write_report(report: ValidationReport, out_dir: str | os.PathLike[str], fail
     out = Path(out_dir)
     data = report_dict(report, fail_on)
     with output_folder(out, command="validate", inputs=inputs, force=force) as tmp:
-        atomic_write_bytes(tmp / JSON_NAME, (json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+        atomic_write_bytes(
+            tmp / JSON_NAME, (json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        )
         save_workbook(_workbook(report, data), tmp / XLSX_NAME)
     return {"xlsx": out / XLSX_NAME, "json": out / JSON_NAME}
 
@@ -111,7 +125,11 @@ def _workbook(report: ValidationReport, data: dict):
         for note in report.notes:
             ws.append([note])
         if truncated:
-            ws.append([f"the Findings sheet holds the first {MAX_XLSX_ROWS} of {len(report.findings)} findings; the JSON holds all"])
+            ws.append(
+                [
+                    f"the Findings sheet holds the first {MAX_XLSX_ROWS} of {len(report.findings)} findings; the JSON holds all"
+                ]
+            )
     for cell in ws[1]:
         cell.font = bold
 
@@ -148,17 +166,26 @@ def print_summary(report: ValidationReport, console=None, fail_on: str | None = 
 
     console = console or Console()
     s = summary(report, fail_on)
-    console.print(f"{s['datasets']} datasets, {s['records']} records; {s['rules']} rules: "
-                  f"{s['rules_passed']} passed, {s['rules_failed']} failed, {s['rules_not_applicable']} not applicable, "
-                  f"{s['rules_off']} off, {s['rules_crashed']} crashed")
+    console.print(
+        f"{s['datasets']} datasets, {s['records']} records; {s['rules']} rules: "
+        f"{s['rules_passed']} passed, {s['rules_failed']} failed, {s['rules_not_applicable']} not applicable, "
+        f"{s['rules_off']} off, {s['rules_crashed']} crashed"
+    )
     table = Table(title="Findings by rule", show_lines=False)
     for col in ("rule", "CORE id", "severity", "datasets", "failed", "checked", "message"):
         table.add_column(col, overflow="fold")
     failed = sorted((r for r in report.results if r.failed), key=lambda r: (SEVERITIES.index(r.severity), r.rule.id))
     for r in failed[:top]:
         colour = {"error": "red", "warning": "yellow"}.get(r.severity, "cyan")
-        table.add_row(r.rule.id, r.rule.core_id or "", f"[{colour}]{r.severity}[/{colour}]", ", ".join(r.datasets),
-                      str(r.failed), str(r.checked), r.rule.message)
+        table.add_row(
+            r.rule.id,
+            r.rule.core_id or "",
+            f"[{colour}]{r.severity}[/{colour}]",
+            ", ".join(r.datasets),
+            str(r.failed),
+            str(r.checked),
+            r.rule.message,
+        )
     if failed:
         console.print(table)
         if len(failed) > top:

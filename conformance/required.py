@@ -10,6 +10,7 @@ A dataset that lacks one of these cannot be validated: the rules that read the
 variable cannot run on it, so its absence is an error finding (CB-SDTM-265,
 CB-ADAM-037), not a rule left "not applicable".
 """
+
 from __future__ import annotations
 
 import re
@@ -138,6 +139,13 @@ def required_present(ctx, name: str, frame, *, standard: str):
         required, guide = adam_required(ctx, name), f"ADaMIG 1.3, {ctx.dataset_class(name)}"
     out = Outcome(len(required), 0)
     for variable in missing_required(frame.columns, required):
-        out.hits.append(Hit(name, None, variable, [variable], f"{name} has no {variable}, a Required variable "
-                            f"({guide}): the rules that read it cannot run on {name}"))
+        out.hits.append(
+            Hit(
+                name,
+                None,
+                variable,
+                [variable],
+                f"{name} has no {variable}, a Required variable ({guide}): the rules that read it cannot run on {name}",
+            )
+        )
     return out

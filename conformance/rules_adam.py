@@ -2,6 +2,7 @@
 
 The CORE catalogue at hand covers SDTMIG only, so these rules carry no CORE id.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,14 @@ AD = "ADaMIG 1.3"
 RULES = Catalogue()
 add = RULES.add
 
-add("CB-ADAM-001", "error", "ADSL has one record per subject (USUBJID unique)", AD, ("ADSL",),
-    c.unique(("USUBJID",), by=()))
+add(
+    "CB-ADAM-001",
+    "error",
+    "ADSL has one record per subject (USUBJID unique)",
+    AD,
+    ("ADSL",),
+    c.unique(("USUBJID",), by=()),
+)
 
 
 def _in_adsl(ctx, name, frame):
@@ -35,7 +42,7 @@ def _dm_in_adsl(ctx, name, frame):
     dm = ctx.dm
     if dm is None or "USUBJID" not in dm.columns or "USUBJID" not in frame.columns:
         return not_applicable(frame)
-    v = Vars(ctx, name, frame)
+    Vars(ctx, name, frame)
     missing = sorted(set(text(dm["USUBJID"])) - set(text(frame["USUBJID"])) - {""})
     out = Outcome(len(dm), 0)
     for subject in missing:
@@ -44,10 +51,30 @@ def _dm_in_adsl(ctx, name, frame):
 
 
 add("CB-ADAM-003", "error", "ADSL has a record for every subject in DM", AD, ("ADSL",), _dm_in_adsl)
-add("CB-ADAM-004", "error", "PARAM and PARAMCD have a one-to-one relationship", AD, ("BDS",), c.one_to_one("PARAMCD", "PARAM"))
-add("CB-ADAM-005", "error", "PARAMN and PARAMCD have a one-to-one relationship", AD, ("BDS",), c.one_to_one("PARAMCD", "PARAMN"))
-add("CB-ADAM-006", "error", "PARAMCD is at most 8 letters, digits or underscores and does not start with a digit", AD,
-    ("BDS",), c.pattern("PARAMCD", r"^[A-Za-z_][A-Za-z0-9_]{0,7}$"))
+add(
+    "CB-ADAM-004",
+    "error",
+    "PARAM and PARAMCD have a one-to-one relationship",
+    AD,
+    ("BDS",),
+    c.one_to_one("PARAMCD", "PARAM"),
+)
+add(
+    "CB-ADAM-005",
+    "error",
+    "PARAMN and PARAMCD have a one-to-one relationship",
+    AD,
+    ("BDS",),
+    c.one_to_one("PARAMCD", "PARAMN"),
+)
+add(
+    "CB-ADAM-006",
+    "error",
+    "PARAMCD is at most 8 letters, digits or underscores and does not start with a digit",
+    AD,
+    ("BDS",),
+    c.pattern("PARAMCD", r"^[A-Za-z_][A-Za-z0-9_]{0,7}$"),
+)
 add("CB-ADAM-007", "error", "PARAM is populated on every record", AD, ("BDS",), c.required_filled("PARAM"))
 add("CB-ADAM-008", "error", "PARAMCD is populated on every record", AD, ("BDS",), c.required_filled("PARAMCD"))
 
@@ -65,33 +92,114 @@ def _tte_rule(fn):
     return check
 
 
-add("CB-ADAM-009", "error", "CNSR is populated in a time-to-event dataset", AD, ("BDS",),
-    _tte_rule(c.record_rule(("CNSR",), lambda v: number(v["CNSR"]).isna(), "CNSR")))
-add("CB-ADAM-010", "error", "CNSR is 0 (event) or a positive integer (censored)", AD, ("BDS",),
-    _tte_rule(c.record_rule(("CNSR",), lambda v: ~number(v["CNSR"]).map(lambda x: x >= 0 and float(x).is_integer()), "CNSR",
-                            applicable=lambda v: number(v["CNSR"]).notna())))
-add("CB-ADAM-011", "error", "ADT is not before STARTDT", AD, ("BDS",),
-    c.record_rule(("ADT", "STARTDT"), lambda v: as_date(v["ADT"]) < as_date(v["STARTDT"]), "ADT",
-                  applicable=lambda v: as_date(v["ADT"]).notna() & as_date(v["STARTDT"]).notna(), show=("ADT", "STARTDT")))
-add("CB-ADAM-012", "warning", "A day-count AVAL of a time-to-event parameter is ADT - STARTDT + 1", AD, ("BDS",),
-    _tte_rule(c.record_rule(
-        ("AVAL", "ADT", "STARTDT"),
-        lambda v: number(v["AVAL"]) != ((as_date(v["ADT"]) - as_date(v["STARTDT"])).dt.days + 1),
-        "AVAL",
-        applicable=lambda v: as_date(v["ADT"]).notna() & as_date(v["STARTDT"]).notna() & number(v["AVAL"]).notna()
-        & (text(v["AVALU"]).str.upper().isin(("DAYS", "DAY", "")) if v.present("AVALU") else True),
-        show=("AVAL", "ADT", "STARTDT"))))
-add("CB-ADAM-013", "warning", "EVNTDESC is populated for an event (CNSR = 0)", AD, ("BDS",),
-    _tte_rule(c.record_rule(("CNSR", "EVNTDESC"), lambda v: blank(v["EVNTDESC"]), "EVNTDESC",
-                            applicable=lambda v: number(v["CNSR"]) == 0)))
-add("CB-ADAM-014", "warning", "CNSDTDSC is populated for a censored record (CNSR > 0)", AD, ("BDS",),
-    _tte_rule(c.record_rule(("CNSR", "CNSDTDSC"), lambda v: blank(v["CNSDTDSC"]), "CNSDTDSC",
-                            applicable=lambda v: number(v["CNSR"]) > 0)))
-add("CB-ADAM-015", "error", "A time-to-event dataset has one record per subject and parameter", AD, ("BDS",),
-    _tte_rule(c.unique(("PARAMCD",), by=("USUBJID",))))
-add("CB-ADAM-016", "error", "ADT and STARTDT are populated in a time-to-event dataset", AD, ("BDS",),
-    _tte_rule(c.record_rule(("ADT", "STARTDT"), lambda v: as_date(v["ADT"]).isna() | as_date(v["STARTDT"]).isna(), "ADT",
-                            show=("ADT", "STARTDT"))))
+add(
+    "CB-ADAM-009",
+    "error",
+    "CNSR is populated in a time-to-event dataset",
+    AD,
+    ("BDS",),
+    _tte_rule(c.record_rule(("CNSR",), lambda v: number(v["CNSR"]).isna(), "CNSR")),
+)
+add(
+    "CB-ADAM-010",
+    "error",
+    "CNSR is 0 (event) or a positive integer (censored)",
+    AD,
+    ("BDS",),
+    _tte_rule(
+        c.record_rule(
+            ("CNSR",),
+            lambda v: ~number(v["CNSR"]).map(lambda x: x >= 0 and float(x).is_integer()),
+            "CNSR",
+            applicable=lambda v: number(v["CNSR"]).notna(),
+        )
+    ),
+)
+add(
+    "CB-ADAM-011",
+    "error",
+    "ADT is not before STARTDT",
+    AD,
+    ("BDS",),
+    c.record_rule(
+        ("ADT", "STARTDT"),
+        lambda v: as_date(v["ADT"]) < as_date(v["STARTDT"]),
+        "ADT",
+        applicable=lambda v: as_date(v["ADT"]).notna() & as_date(v["STARTDT"]).notna(),
+        show=("ADT", "STARTDT"),
+    ),
+)
+add(
+    "CB-ADAM-012",
+    "warning",
+    "A day-count AVAL of a time-to-event parameter is ADT - STARTDT + 1",
+    AD,
+    ("BDS",),
+    _tte_rule(
+        c.record_rule(
+            ("AVAL", "ADT", "STARTDT"),
+            lambda v: number(v["AVAL"]) != ((as_date(v["ADT"]) - as_date(v["STARTDT"])).dt.days + 1),
+            "AVAL",
+            applicable=lambda v: (
+                as_date(v["ADT"]).notna()
+                & as_date(v["STARTDT"]).notna()
+                & number(v["AVAL"]).notna()
+                & (text(v["AVALU"]).str.upper().isin(("DAYS", "DAY", "")) if v.present("AVALU") else True)
+            ),
+            show=("AVAL", "ADT", "STARTDT"),
+        )
+    ),
+)
+add(
+    "CB-ADAM-013",
+    "warning",
+    "EVNTDESC is populated for an event (CNSR = 0)",
+    AD,
+    ("BDS",),
+    _tte_rule(
+        c.record_rule(
+            ("CNSR", "EVNTDESC"),
+            lambda v: blank(v["EVNTDESC"]),
+            "EVNTDESC",
+            applicable=lambda v: number(v["CNSR"]) == 0,
+        )
+    ),
+)
+add(
+    "CB-ADAM-014",
+    "warning",
+    "CNSDTDSC is populated for a censored record (CNSR > 0)",
+    AD,
+    ("BDS",),
+    _tte_rule(
+        c.record_rule(
+            ("CNSR", "CNSDTDSC"), lambda v: blank(v["CNSDTDSC"]), "CNSDTDSC", applicable=lambda v: number(v["CNSR"]) > 0
+        )
+    ),
+)
+add(
+    "CB-ADAM-015",
+    "error",
+    "A time-to-event dataset has one record per subject and parameter",
+    AD,
+    ("BDS",),
+    _tte_rule(c.unique(("PARAMCD",), by=("USUBJID",))),
+)
+add(
+    "CB-ADAM-016",
+    "error",
+    "ADT and STARTDT are populated in a time-to-event dataset",
+    AD,
+    ("BDS",),
+    _tte_rule(
+        c.record_rule(
+            ("ADT", "STARTDT"),
+            lambda v: as_date(v["ADT"]).isna() | as_date(v["STARTDT"]).isna(),
+            "ADT",
+            show=("ADT", "STARTDT"),
+        )
+    ),
+)
 
 
 def _baseline_once(ctx, name, frame):
@@ -109,8 +217,14 @@ def _baseline_once(ctx, name, frame):
     return out
 
 
-add("CB-ADAM-017", "error", "At most one baseline record (ABLFL = 'Y') per subject, parameter and BASETYPE", AD, ("BDS",),
-    _baseline_once)
+add(
+    "CB-ADAM-017",
+    "error",
+    "At most one baseline record (ABLFL = 'Y') per subject, parameter and BASETYPE",
+    AD,
+    ("BDS",),
+    _baseline_once,
+)
 
 
 def _base_is_baseline_aval(ctx, name, frame):
@@ -132,23 +246,70 @@ def _base_is_baseline_aval(ctx, name, frame):
     return out
 
 
-add("CB-ADAM-018", "error", "BASE equals AVAL of the subject's baseline record of the parameter", AD, ("BDS",),
-    _base_is_baseline_aval)
-add("CB-ADAM-019", "error", "CHG is AVAL - BASE", AD, ("BDS",),
-    c.record_rule(("AVAL", "BASE", "CHG"),
-                  lambda v: pd.Series(~np.isclose(number(v["CHG"]).fillna(np.inf), (number(v["AVAL"]) - number(v["BASE"])).fillna(-np.inf)), index=v.frame.index),
-                  "CHG", applicable=lambda v: number(v["AVAL"]).notna() & number(v["BASE"]).notna() & number(v["CHG"]).notna(),
-                  show=("AVAL", "BASE", "CHG")))
-add("CB-ADAM-020", "error", "PCHG is (AVAL - BASE) / BASE x 100", AD, ("BDS",),
-    c.record_rule(("AVAL", "BASE", "PCHG"),
-                  lambda v: pd.Series(~np.isclose(number(v["PCHG"]).fillna(np.inf),
-                                                  ((number(v["AVAL"]) - number(v["BASE"])) / number(v["BASE"]) * 100).fillna(-np.inf),
-                                                  atol=0.01), index=v.frame.index),
-                  "PCHG", applicable=lambda v: number(v["AVAL"]).notna() & number(v["BASE"]).notna() & (number(v["BASE"]) != 0)
-                  & number(v["PCHG"]).notna(), show=("AVAL", "BASE", "PCHG")))
-add("CB-ADAM-021", "error", "AVISITN and AVISIT have a one-to-one relationship", AD, ("BDS",), c.one_to_one("AVISITN", "AVISIT"))
-add("CB-ADAM-022", "warning", "Within a parameter, AVALC and AVAL have a one-to-one relationship", AD, ("BDS",),
-    c.one_to_one("AVALC", "AVAL", within=("PARAMCD",)))
+add(
+    "CB-ADAM-018",
+    "error",
+    "BASE equals AVAL of the subject's baseline record of the parameter",
+    AD,
+    ("BDS",),
+    _base_is_baseline_aval,
+)
+add(
+    "CB-ADAM-019",
+    "error",
+    "CHG is AVAL - BASE",
+    AD,
+    ("BDS",),
+    c.record_rule(
+        ("AVAL", "BASE", "CHG"),
+        lambda v: pd.Series(
+            ~np.isclose(number(v["CHG"]).fillna(np.inf), (number(v["AVAL"]) - number(v["BASE"])).fillna(-np.inf)),
+            index=v.frame.index,
+        ),
+        "CHG",
+        applicable=lambda v: number(v["AVAL"]).notna() & number(v["BASE"]).notna() & number(v["CHG"]).notna(),
+        show=("AVAL", "BASE", "CHG"),
+    ),
+)
+add(
+    "CB-ADAM-020",
+    "error",
+    "PCHG is (AVAL - BASE) / BASE x 100",
+    AD,
+    ("BDS",),
+    c.record_rule(
+        ("AVAL", "BASE", "PCHG"),
+        lambda v: pd.Series(
+            ~np.isclose(
+                number(v["PCHG"]).fillna(np.inf),
+                ((number(v["AVAL"]) - number(v["BASE"])) / number(v["BASE"]) * 100).fillna(-np.inf),
+                atol=0.01,
+            ),
+            index=v.frame.index,
+        ),
+        "PCHG",
+        applicable=lambda v: (
+            number(v["AVAL"]).notna() & number(v["BASE"]).notna() & (number(v["BASE"]) != 0) & number(v["PCHG"]).notna()
+        ),
+        show=("AVAL", "BASE", "PCHG"),
+    ),
+)
+add(
+    "CB-ADAM-021",
+    "error",
+    "AVISITN and AVISIT have a one-to-one relationship",
+    AD,
+    ("BDS",),
+    c.one_to_one("AVISITN", "AVISIT"),
+)
+add(
+    "CB-ADAM-022",
+    "warning",
+    "Within a parameter, AVALC and AVAL have a one-to-one relationship",
+    AD,
+    ("BDS",),
+    c.one_to_one("AVALC", "AVAL", within=("PARAMCD",)),
+)
 
 
 def _flag_values(population: bool):
@@ -163,7 +324,11 @@ def _flag_values(population: bool):
         else:
             adsl = ctx.adsl
             copied = set(adsl.columns) if adsl is not None and name != "ADSL" else set()
-            columns = [col for col in flags if col not in _POPULATION_FLAGS and col not in copied and not str(col).startswith("DTH")]
+            columns = [
+                col
+                for col in flags
+                if col not in _POPULATION_FLAGS and col not in copied and not str(col).startswith("DTH")
+            ]
         if not columns:
             return not_applicable(frame)
         out = Outcome(len(frame) * len(columns), 0)
@@ -178,20 +343,48 @@ def _flag_values(population: bool):
 
 
 _POPULATION_FLAGS = {"ENRLFL", "SAFFL", "FASFL", "ITTFL", "PPROTFL", "RANDFL", "COMPLFL", "RSPEVLFL", "EFFFL", "SCRNFL"}
-add("CB-ADAM-023", "error", "Population flags (SAFFL, FASFL, ITTFL ...) are 'Y' or 'N', never null", AD, ("ADAM",),
-    _flag_values(True))
-add("CB-ADAM-024", "error", "Record-level flags (ANLzzFL, ABLFL, TRTEMFL ...) are 'Y' or null", AD, ("BDS", "OCCDS"),
-    _flag_values(False))
-add("CB-ADAM-025", "error", "TRTSDT is not after TRTEDT", AD, ("ADSL",),
-    c.record_rule(("TRTSDT", "TRTEDT"), lambda v: as_date(v["TRTSDT"]) > as_date(v["TRTEDT"]), "TRTSDT",
-                  applicable=lambda v: as_date(v["TRTSDT"]).notna() & as_date(v["TRTEDT"]).notna(), show=("TRTSDT", "TRTEDT")))
+add(
+    "CB-ADAM-023",
+    "error",
+    "Population flags (SAFFL, FASFL, ITTFL ...) are 'Y' or 'N', never null",
+    AD,
+    ("ADAM",),
+    _flag_values(True),
+)
+add(
+    "CB-ADAM-024",
+    "error",
+    "Record-level flags (ANLzzFL, ABLFL, TRTEMFL ...) are 'Y' or null",
+    AD,
+    ("BDS", "OCCDS"),
+    _flag_values(False),
+)
+add(
+    "CB-ADAM-025",
+    "error",
+    "TRTSDT is not after TRTEDT",
+    AD,
+    ("ADSL",),
+    c.record_rule(
+        ("TRTSDT", "TRTEDT"),
+        lambda v: as_date(v["TRTSDT"]) > as_date(v["TRTEDT"]),
+        "TRTSDT",
+        applicable=lambda v: as_date(v["TRTSDT"]).notna() & as_date(v["TRTEDT"]).notna(),
+        show=("TRTSDT", "TRTEDT"),
+    ),
+)
 
 
 def _ady(ctx, name, frame):
     if "ADY" not in frame.columns or "ADT" not in frame.columns:
         return not_applicable(frame)
     ref = frame["TRTSDT"] if "TRTSDT" in frame.columns else None
-    if ref is None and ctx.adsl is not None and {"USUBJID", "TRTSDT"} <= set(ctx.adsl.columns) and "USUBJID" in frame.columns:
+    if (
+        ref is None
+        and ctx.adsl is not None
+        and {"USUBJID", "TRTSDT"} <= set(ctx.adsl.columns)
+        and "USUBJID" in frame.columns
+    ):
         lookup = ctx.adsl.drop_duplicates("USUBJID").set_index("USUBJID")["TRTSDT"]
         ref = frame["USUBJID"].map(lookup)
     if ref is None:
@@ -210,11 +403,30 @@ def _ady(ctx, name, frame):
 
 
 add("CB-ADAM-026", "error", "ADY is ADT - TRTSDT (+1 on or after TRTSDT): no day 0", AD, ("BDS", "OCCDS"), _ady)
-add("CB-ADAM-027", "error", "ASEQ is unique within a subject", AD, ("BDS", "OCCDS"), c.unique(("ASEQ",), by=("USUBJID",)))
-add("CB-ADAM-028", "error", "Date imputation flags (*DTF) are Y, M or D", AD, ("ADAM",),
-    lambda ctx, name, frame: _suffix_values(ctx, name, frame, "DTF", ("Y", "M", "D")))
-add("CB-ADAM-029", "error", "Time imputation flags (*TMF) are H, M or S", AD, ("ADAM",),
-    lambda ctx, name, frame: _suffix_values(ctx, name, frame, "TMF", ("H", "M", "S")))
+add(
+    "CB-ADAM-027",
+    "error",
+    "ASEQ is unique within a subject",
+    AD,
+    ("BDS", "OCCDS"),
+    c.unique(("ASEQ",), by=("USUBJID",)),
+)
+add(
+    "CB-ADAM-028",
+    "error",
+    "Date imputation flags (*DTF) are Y, M or D",
+    AD,
+    ("ADAM",),
+    lambda ctx, name, frame: _suffix_values(ctx, name, frame, "DTF", ("Y", "M", "D")),
+)
+add(
+    "CB-ADAM-029",
+    "error",
+    "Time imputation flags (*TMF) are H, M or S",
+    AD,
+    ("ADAM",),
+    lambda ctx, name, frame: _suffix_values(ctx, name, frame, "TMF", ("H", "M", "S")),
+)
 
 
 def _suffix_values(ctx, name, frame, suffix, allowed):
@@ -233,8 +445,14 @@ def _suffix_values(ctx, name, frame, suffix, allowed):
     return out
 
 
-add("CB-ADAM-030", "error", "Numeric dates (*DT) and datetimes (*DTM) are numbers or dates, not text", AD, ("ADAM",),
-    lambda ctx, name, frame: _numeric_dates(ctx, name, frame))
+add(
+    "CB-ADAM-030",
+    "error",
+    "Numeric dates (*DT) and datetimes (*DTM) are numbers or dates, not text",
+    AD,
+    ("ADAM",),
+    lambda ctx, name, frame: _numeric_dates(ctx, name, frame),
+)
 
 
 def _numeric_dates(ctx, name, frame):
@@ -274,21 +492,34 @@ def _srcdom_trace(ctx, name, frame):
             detail[frame.index.get_indexer(unknown[unknown].index)] = f"SRCVAR is not a variable of {dom}"
         seq = "ASEQ" if dom.startswith("AD") else ctx.var(dom, "--SEQ")
         if "SRCSEQ" in frame.columns and seq in source.columns and "USUBJID" in source.columns:
-            known = set(zip(text(source["USUBJID"]), text(source[seq])))
+            known = set(zip(text(source["USUBJID"]), text(source[seq]), strict=False))
             has_seq = filled(sub["SRCSEQ"])
-            keys = pd.Series(list(zip(text(sub["USUBJID"]), text(sub["SRCSEQ"]))), index=idx)
+            keys = pd.Series(list(zip(text(sub["USUBJID"]), text(sub["SRCSEQ"]), strict=False)), index=idx)
             missing = has_seq & ~keys.isin(known)
             bad[missing[missing].index] = True
             detail[frame.index.get_indexer(missing[missing].index)] = f"no {dom} record with {seq} = SRCSEQ"
     out = Outcome(int(checked.sum()), int(len(frame) - checked.sum()))
     if bad.any():
-        out.hits.append(hit(v, bad, "SRCDOM", show=("SRCDOM", "SRCVAR", "SRCSEQ") if "SRCSEQ" in frame.columns else ("SRCDOM",),
-                            detail=detail))
+        out.hits.append(
+            hit(
+                v,
+                bad,
+                "SRCDOM",
+                show=("SRCDOM", "SRCVAR", "SRCSEQ") if "SRCSEQ" in frame.columns else ("SRCDOM",),
+                detail=detail,
+            )
+        )
     return out
 
 
-add("CB-ADAM-031", "error", "SRCDOM, SRCVAR and SRCSEQ point at a record and variable that exist", AD, ("BDS", "OCCDS"),
-    _srcdom_trace)
+add(
+    "CB-ADAM-031",
+    "error",
+    "SRCDOM, SRCVAR and SRCSEQ point at a record and variable that exist",
+    AD,
+    ("BDS", "OCCDS"),
+    _srcdom_trace,
+)
 
 
 # ---------------------------------------------------------------------------
@@ -330,8 +561,11 @@ def _copied_from(source_name_fn, keys_fn, columns_fn):
         keys = keys_fn(ctx, name, frame, source_name)
         if not keys or not all(k in frame.columns and k in source.columns for k in keys):
             return not_applicable(frame)
-        columns = [col for col in columns_fn(ctx, name, frame, source_name, source)
-                   if col in source.columns and col not in keys and col not in _NEVER_COMPARED]
+        columns = [
+            col
+            for col in columns_fn(ctx, name, frame, source_name, source)
+            if col in source.columns and col not in keys and col not in _NEVER_COMPARED
+        ]
         if not columns:
             return not_applicable(frame)
         v = Vars(ctx, name, frame)
@@ -339,7 +573,7 @@ def _copied_from(source_name_fn, keys_fn, columns_fn):
         out = Outcome(matched, len(frame) - matched)
         for col, (index, expected) in found.items():
             mask = frame.index.isin(index)
-            lookup = dict(zip(index, expected))
+            lookup = dict(zip(index, expected, strict=False))
             detail = [f"{source_name} has {lookup[i]!r}" if i in lookup else "" for i in frame.index]
             out.hits.append(hit(v, mask, col, detail=detail))
         return out
@@ -347,9 +581,18 @@ def _copied_from(source_name_fn, keys_fn, columns_fn):
     return check
 
 
-add("CB-ADAM-032", "error", "ADSL variables copied from DM keep DM's values", AD, ("ADSL",),
-    _copied_from(lambda ctx, n, f: "DM", lambda ctx, n, f, s: ["USUBJID"],
-                 lambda ctx, n, f, s, src: [col for col in f.columns if col in src.columns]))
+add(
+    "CB-ADAM-032",
+    "error",
+    "ADSL variables copied from DM keep DM's values",
+    AD,
+    ("ADSL",),
+    _copied_from(
+        lambda ctx, n, f: "DM",
+        lambda ctx, n, f, s: ["USUBJID"],
+        lambda ctx, n, f, s, src: [col for col in f.columns if col in src.columns],
+    ),
+)
 
 
 def _sdtm_source(ctx, name, frame):
@@ -363,18 +606,55 @@ def _sdtm_source(ctx, name, frame):
     return None
 
 
-add("CB-ADAM-033", "error", "Variables copied from an SDTM domain (matched by USUBJID and --SEQ) keep the SDTM values", AD,
+add(
+    "CB-ADAM-033",
+    "error",
+    "Variables copied from an SDTM domain (matched by USUBJID and --SEQ) keep the SDTM values",
+    AD,
     ("BDS", "OCCDS"),
-    _copied_from(_sdtm_source, lambda ctx, n, f, s: ["USUBJID", f"{s}SEQ"],
-                 lambda ctx, n, f, s, src: [col for col in f.columns if str(col).startswith(s) or col in ("VISIT", "VISITNUM", "EPOCH")]))
-add("CB-ADAM-034", "error", "ADSL variables copied into another ADaM dataset keep ADSL's values", AD, ("BDS", "OCCDS"),
-    _copied_from(lambda ctx, n, f: "ADSL", lambda ctx, n, f, s: ["USUBJID"],
-                 lambda ctx, n, f, s, src: [col for col in f.columns if col in src.columns]))
-add("CB-ADAM-035", "error", "TRTxxP and TRTxxPN have a one-to-one relationship", AD, ("ADSL",),
-    c.one_to_one("TRT01P", "TRT01PN"))
-add("CB-ADAM-036", "error", "AVAL or AVALC is populated on every BDS record", AD, ("BDS",),
-    c.record_rule(("PARAMCD",), lambda v: (number(v["AVAL"]).isna() if v.present("AVAL") else True)
-                  & (blank(v["AVALC"]) if v.present("AVALC") else True), "AVAL"))
+    _copied_from(
+        _sdtm_source,
+        lambda ctx, n, f, s: ["USUBJID", f"{s}SEQ"],
+        lambda ctx, n, f, s, src: [
+            col for col in f.columns if str(col).startswith(s) or col in ("VISIT", "VISITNUM", "EPOCH")
+        ],
+    ),
+)
+add(
+    "CB-ADAM-034",
+    "error",
+    "ADSL variables copied into another ADaM dataset keep ADSL's values",
+    AD,
+    ("BDS", "OCCDS"),
+    _copied_from(
+        lambda ctx, n, f: "ADSL",
+        lambda ctx, n, f, s: ["USUBJID"],
+        lambda ctx, n, f, s, src: [col for col in f.columns if col in src.columns],
+    ),
+)
+add(
+    "CB-ADAM-035",
+    "error",
+    "TRTxxP and TRTxxPN have a one-to-one relationship",
+    AD,
+    ("ADSL",),
+    c.one_to_one("TRT01P", "TRT01PN"),
+)
+add(
+    "CB-ADAM-036",
+    "error",
+    "AVAL or AVALC is populated on every BDS record",
+    AD,
+    ("BDS",),
+    c.record_rule(
+        ("PARAMCD",),
+        lambda v: (
+            (number(v["AVAL"]).isna() if v.present("AVAL") else True)
+            & (blank(v["AVALC"]) if v.present("AVALC") else True)
+        ),
+        "AVAL",
+    ),
+)
 
 
 def _required_present(ctx, name, frame):

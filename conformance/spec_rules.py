@@ -4,6 +4,7 @@ validate_frame runs once per dataset; each rule here reports one kind of its
 failures (a missing required variable, a null, a type, a codelist term ...), so
 the spec part of the report reads like the rest of the catalogue.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -67,24 +68,67 @@ def _spec_rule(kind: str):
                 continue
             pos = frame.index.get_indexer(rows.to_numpy())
             keep = pos >= 0
-            out.hits.append(Hit(name, pos[keep], None if kind == "keys" else variable,
-                                group["value"].to_numpy()[keep], list(group["check"].to_numpy()[keep])))
+            out.hits.append(
+                Hit(
+                    name,
+                    pos[keep],
+                    None if kind == "keys" else variable,
+                    group["value"].to_numpy()[keep],
+                    list(group["check"].to_numpy()[keep]),
+                )
+            )
         return out
 
     return check
 
 
-add("CB-SPEC-001", "error", "A Required variable of the spec is in the dataset", SP, ("ALL",), _spec_rule("required"),
-    core="CORE-000355", ids="CG0014")
-add("CB-SPEC-002", "warning", "An Expected variable of the spec is in the dataset", SP, ("ALL",), _spec_rule("expected"),
-    core="CORE-000334", ids="CG0016")
-add("CB-SPEC-003", "error", "A Required variable is never null", SP, ("ALL",), _spec_rule("null"),
-    core="CORE-000356", ids="CG0014")
+add(
+    "CB-SPEC-001",
+    "error",
+    "A Required variable of the spec is in the dataset",
+    SP,
+    ("ALL",),
+    _spec_rule("required"),
+    core="CORE-000355",
+    ids="CG0014",
+)
+add(
+    "CB-SPEC-002",
+    "warning",
+    "An Expected variable of the spec is in the dataset",
+    SP,
+    ("ALL",),
+    _spec_rule("expected"),
+    core="CORE-000334",
+    ids="CG0016",
+)
+add(
+    "CB-SPEC-003",
+    "error",
+    "A Required variable is never null",
+    SP,
+    ("ALL",),
+    _spec_rule("null"),
+    core="CORE-000356",
+    ids="CG0014",
+)
 add("CB-SPEC-004", "error", "Values have the data type the spec gives", SP, ("ALL",), _spec_rule("type"))
-add("CB-SPEC-005", "error", "Values of a variable with a closed codelist are terms of that codelist", SP, ("ALL",),
-    _spec_rule("codelist"))
-add("CB-SPEC-006", "warning", "Values of a variable with an extensible codelist are terms of it (a new term is reported)", SP,
-    ("ALL",), _spec_rule("codelist-ext"))
+add(
+    "CB-SPEC-005",
+    "error",
+    "Values of a variable with a closed codelist are terms of that codelist",
+    SP,
+    ("ALL",),
+    _spec_rule("codelist"),
+)
+add(
+    "CB-SPEC-006",
+    "warning",
+    "Values of a variable with an extensible codelist are terms of it (a new term is reported)",
+    SP,
+    ("ALL",),
+    _spec_rule("codelist-ext"),
+)
 add("CB-SPEC-007", "error", "Text values are no longer than the spec's length", SP, ("ALL",), _spec_rule("length"))
 add("CB-SPEC-008", "error", "--DTC values are ISO 8601 dates or times", SP, ("ALL",), _spec_rule("iso"))
 add("CB-SPEC-009", "error", "The spec's keys identify each record", SP, ("ALL",), _spec_rule("keys"))
@@ -123,12 +167,21 @@ def _order(ctx, name, frame):
     actual = [str(c) for c in frame.columns if c in set(order)]
     out = Outcome(1, 0)
     if actual != order:
-        first = next(i for i, (a, b) in enumerate(zip(actual, order)) if a != b)
+        first = next(i for i, (a, b) in enumerate(zip(actual, order, strict=False)) if a != b)
         out.hits.append(Hit(name, None, actual[first], [", ".join(actual)], f"the spec's order is {', '.join(order)}"))
     return out
 
 
-add("CB-SPEC-012", "warning", "Variables are in the spec's order", SP, ("ALL",), _order, core="CORE-000852", ids="CG0330;CG0664")
+add(
+    "CB-SPEC-012",
+    "warning",
+    "Variables are in the spec's order",
+    SP,
+    ("ALL",),
+    _order,
+    core="CORE-000852",
+    ids="CG0330;CG0664",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -144,8 +197,11 @@ def _where_mask(ctx, name, frame, clause) -> np.ndarray | None:
 
     mask = np.ones(len(frame), dtype=bool)
     for cond in clause.conditions:
-        if (cond.dataset and cond.dataset != name) or cond.variable not in frame.columns \
-                or cond.comparator not in _COMPARATORS:
+        if (
+            (cond.dataset and cond.dataset != name)
+            or cond.variable not in frame.columns
+            or cond.comparator not in _COMPARATORS
+        ):
             return None
         values = text(frame[cond.variable])
         if cond.comparator in ("EQ", "IN"):
@@ -171,8 +227,15 @@ def _value_level_codelist(extensible: bool):
         spec = ctx.spec
         if spec is None or not spec.has_dataset(name):
             return not_applicable(frame)
-        entries = [r for r in spec.value_level if r.dataset == name and r.codelist and r.variable in frame.columns
-                   and spec.has_codelist(r.codelist) and spec.codelist(r.codelist).extensible == extensible]
+        entries = [
+            r
+            for r in spec.value_level
+            if r.dataset == name
+            and r.codelist
+            and r.variable in frame.columns
+            and spec.has_codelist(r.codelist)
+            and spec.codelist(r.codelist).extensible == extensible
+        ]
         if not entries:
             return not_applicable(frame)
         out = Outcome(0, 0)
@@ -195,15 +258,35 @@ def _value_level_codelist(extensible: bool):
             bad = mask & (values != "") & ~pd.Series(values).isin(terms).to_numpy()
             if bad.any():
                 rows = np.flatnonzero(bad)
-                out.hits.append(Hit(name, rows, entry.variable, values[rows],
-                                    f"not a term of codelist {entry.codelist} ({'extensible' if extensible else 'closed'}), "
-                                    f"which applies where {clause.text()}"))
+                out.hits.append(
+                    Hit(
+                        name,
+                        rows,
+                        entry.variable,
+                        values[rows],
+                        f"not a term of codelist {entry.codelist} ({'extensible' if extensible else 'closed'}), "
+                        f"which applies where {clause.text()}",
+                    )
+                )
         return out
 
     return check
 
 
-add("CB-SPEC-013", "error", "Values a where clause selects are terms of the closed codelist its value-level metadata gives",
-    SP, ("ALL",), _value_level_codelist(False))
-add("CB-SPEC-014", "warning", "Values a where clause selects are terms of the extensible codelist its value-level metadata "
-    "gives (a new term is reported)", SP, ("ALL",), _value_level_codelist(True))
+add(
+    "CB-SPEC-013",
+    "error",
+    "Values a where clause selects are terms of the closed codelist its value-level metadata gives",
+    SP,
+    ("ALL",),
+    _value_level_codelist(False),
+)
+add(
+    "CB-SPEC-014",
+    "warning",
+    "Values a where clause selects are terms of the extensible codelist its value-level metadata "
+    "gives (a new term is reported)",
+    SP,
+    ("ALL",),
+    _value_level_codelist(True),
+)

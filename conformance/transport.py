@@ -2,6 +2,7 @@
 Conformance Guide (TCG) ask of every submitted dataset, checked on the data as
 read (names, labels, lengths, ASCII, 200-byte values, numeric types, file size).
 """
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,6 @@ import re
 import numpy as np
 import pandas as pd
 
-from .checks import not_applicable
 from .context import filled, text_profile
 from .model import Hit, Outcome, positions
 from .registry import Catalogue
@@ -18,7 +18,7 @@ TR = "Transport"
 RULES = Catalogue()
 add = RULES.add
 
-MAX_FILE_BYTES = 5 * 1024 ** 3  # TCG: a dataset file is at most 5 GB
+MAX_FILE_BYTES = 5 * 1024**3  # TCG: a dataset file is at most 5 GB
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _DATASET_NAME = re.compile(r"^[A-Z][A-Z0-9]*$")
 _XPT_ROW_OVERHEAD = 0
@@ -31,8 +31,16 @@ def _dataset_name(ctx, name, frame):
     return out
 
 
-add("CB-XPT-001", "error", "The dataset name is at most 8 letters or digits and starts with a letter", TR, ("ALL",),
-    _dataset_name, core="CORE-000293", ids="CG0205")
+add(
+    "CB-XPT-001",
+    "error",
+    "The dataset name is at most 8 letters or digits and starts with a letter",
+    TR,
+    ("ALL",),
+    _dataset_name,
+    core="CORE-000293",
+    ids="CG0205",
+)
 
 
 def _file_name(ctx, name, frame):
@@ -58,20 +66,42 @@ def _variable_names(ctx, name, frame):
     return out
 
 
-add("CB-XPT-003", "error", "Variable names are at most 8 characters", TR, ("ALL",), _variable_names,
-    core="CORE-000182", ids="CG0310")
+add(
+    "CB-XPT-003",
+    "error",
+    "Variable names are at most 8 characters",
+    TR,
+    ("ALL",),
+    _variable_names,
+    core="CORE-000182",
+    ids="CG0310",
+)
 
 
 def _variable_name_chars(ctx, name, frame):
     out = Outcome(len(frame.columns), 0)
     for col in frame.columns:
         if not _NAME.match(str(col)):
-            out.hits.append(Hit(name, None, str(col), [str(col)], "upper-case letters, digits and underscores, starting with a letter"))
+            out.hits.append(
+                Hit(
+                    name,
+                    None,
+                    str(col),
+                    [str(col)],
+                    "upper-case letters, digits and underscores, starting with a letter",
+                )
+            )
     return out
 
 
-add("CB-XPT-004", "error", "Variable names are upper-case letters, digits or underscores and start with a letter", TR,
-    ("ALL",), _variable_name_chars)
+add(
+    "CB-XPT-004",
+    "error",
+    "Variable names are upper-case letters, digits or underscores and start with a letter",
+    TR,
+    ("ALL",),
+    _variable_name_chars,
+)
 
 
 def _labels(ctx, name):
@@ -104,13 +134,32 @@ def _variable_labels(limit_check, what):
     return check
 
 
-add("CB-XPT-005", "error", "Variable labels are at most 40 characters", TR, ("ALL",),
+add(
+    "CB-XPT-005",
+    "error",
+    "Variable labels are at most 40 characters",
+    TR,
+    ("ALL",),
     _variable_labels(lambda s: f"{len(s)} characters" if len(s) > 40 else None, "length"),
-    core="CORE-000019", ids="CG0311")
-add("CB-XPT-006", "error", "Variable labels are ASCII", TR, ("ALL",),
-    _variable_labels(lambda s: "non-ASCII characters" if not s.isascii() else None, "ascii"))
-add("CB-XPT-007", "warning", "Every variable has a label", TR, ("ALL",),
-    _variable_labels(lambda s: "no label" if not s.strip() else None, "present"))
+    core="CORE-000019",
+    ids="CG0311",
+)
+add(
+    "CB-XPT-006",
+    "error",
+    "Variable labels are ASCII",
+    TR,
+    ("ALL",),
+    _variable_labels(lambda s: "non-ASCII characters" if not s.isascii() else None, "ascii"),
+)
+add(
+    "CB-XPT-007",
+    "warning",
+    "Every variable has a label",
+    TR,
+    ("ALL",),
+    _variable_labels(lambda s: "no label" if not s.strip() else None, "present"),
+)
 
 # CORE-000594's regex, applied word by word (the same test, without its backtracking on long words)
 _SMALL_WORD = r"(?:a|an|the|as|and|per|to|but|or|for|in|is|of|on|with|and/or|within|from)"
@@ -126,8 +175,16 @@ def _not_title_case(label: str) -> str | None:
     return None
 
 
-add("CB-XPT-017", "error", "Variable labels are in title case (small words such as of, and, or, with may be lower case)",
-    "SDTMIG 3.4", ("SDTM",), _variable_labels(_not_title_case, "title case"), core="CORE-000594", ids="CG0359")
+add(
+    "CB-XPT-017",
+    "error",
+    "Variable labels are in title case (small words such as of, and, or, with may be lower case)",
+    "SDTMIG 3.4",
+    ("SDTM",),
+    _variable_labels(_not_title_case, "title case"),
+    core="CORE-000594",
+    ids="CG0359",
+)
 
 
 def _dataset_label_of(ctx, name):
@@ -179,11 +236,25 @@ def _nbytes(s: str) -> int:
     return len(s.encode("utf-8"))
 
 
-add("CB-XPT-009", "error", "Character values are at most 200 bytes", TR, ("ALL",),
-    _value_rule(lambda s: _nbytes(s) > 200, lambda s: f"{_nbytes(s)} bytes; split the text as SDTMIG 4.5.3 says"))
-add("CB-XPT-010", "error", "Character values are printable ASCII", TR, ("ALL",),
-    _value_rule(lambda s: not s.isascii() or any(ord(ch) < 32 for ch in s),
-                lambda s: "characters " + ", ".join(sorted({repr(ch) for ch in s if not ch.isascii() or ord(ch) < 32}))))
+add(
+    "CB-XPT-009",
+    "error",
+    "Character values are at most 200 bytes",
+    TR,
+    ("ALL",),
+    _value_rule(lambda s: _nbytes(s) > 200, lambda s: f"{_nbytes(s)} bytes; split the text as SDTMIG 4.5.3 says"),
+)
+add(
+    "CB-XPT-010",
+    "error",
+    "Character values are printable ASCII",
+    TR,
+    ("ALL",),
+    _value_rule(
+        lambda s: not s.isascii() or any(ord(ch) < 32 for ch in s),
+        lambda s: "characters " + ", ".join(sorted({repr(ch) for ch in s if not ch.isascii() or ord(ch) < 32})),
+    ),
+)
 
 
 def _declared_type(ctx, name, column):
@@ -247,8 +318,16 @@ def _numeric_types(ctx, name, frame):
     return out
 
 
-add("CB-XPT-011", "error", "Variables are stored with their declared type (numeric as SAS numbers, text as characters)",
-    TR, ("ALL",), _numeric_types, core="CORE-001082", ids="CG0012")
+add(
+    "CB-XPT-011",
+    "error",
+    "Variables are stored with their declared type (numeric as SAS numbers, text as characters)",
+    TR,
+    ("ALL",),
+    _numeric_types,
+    core="CORE-001082",
+    ids="CG0012",
+)
 
 
 def _max_bytes(ctx, name, col) -> int:
@@ -270,12 +349,20 @@ def _declared_lengths(ctx, name, frame):
         if width > 200:
             out.hits.append(Hit(name, None, str(col), [width], f"declared length {width} > 200"))
         elif width > max(longest, 1):
-            out.hits.append(Hit(name, None, str(col), [width], f"declared length {width}, longest value {longest} bytes"))
+            out.hits.append(
+                Hit(name, None, str(col), [width], f"declared length {width}, longest value {longest} bytes")
+            )
     return out
 
 
-add("CB-XPT-012", "warning", "A character variable's length is that of its longest value (TCG: no padding), and at most 200",
-    TR, ("ALL",), _declared_lengths)
+add(
+    "CB-XPT-012",
+    "warning",
+    "A character variable's length is that of its longest value (TCG: no padding), and at most 200",
+    TR,
+    ("ALL",),
+    _declared_lengths,
+)
 
 
 def _estimated_bytes(ctx, name, frame) -> int:
@@ -297,15 +384,30 @@ def _file_size(ctx, name, frame):
     out = Outcome(1, 0)
     if size > MAX_FILE_BYTES:
         parts = int(np.ceil(size / MAX_FILE_BYTES))
-        out.hits.append(Hit(name, None, None, [size],
-                            f"{size / 1024 ** 3:.2f} GB: split into at least {parts} files under 5 GB "
-                            f"(for example by --CAT or PARCAT1, named {name.lower()}1.xpt, {name.lower()}2.xpt ...), "
-                            f"keep the whole {name.lower()}.xpt too if the FDA asks, and say so in the reviewer's guide"))
+        out.hits.append(
+            Hit(
+                name,
+                None,
+                None,
+                [size],
+                f"{size / 1024**3:.2f} GB: split into at least {parts} files under 5 GB "
+                f"(for example by --CAT or PARCAT1, named {name.lower()}1.xpt, {name.lower()}2.xpt ...), "
+                f"keep the whole {name.lower()}.xpt too if the FDA asks, and say so in the reviewer's guide",
+            )
+        )
     return out
 
 
-add("CB-XPT-013", "error", "A dataset file is at most 5 GB (FDA TCG); larger ones are split", TR, ("ALL",), _file_size,
-    core="CORE-000765", ids="FB2401")
+add(
+    "CB-XPT-013",
+    "error",
+    "A dataset file is at most 5 GB (FDA TCG); larger ones are split",
+    TR,
+    ("ALL",),
+    _file_size,
+    core="CORE-000765",
+    ids="FB2401",
+)
 
 
 def _empty_variables(ctx, name, frame):
@@ -350,9 +452,20 @@ def _lost_characters(s: str) -> bool:
     return "?" in s and _LOST.search(s) is not None
 
 
-add("CB-XPT-016", "warning", "Text values hold no '?' standing for characters lost in a conversion to ASCII", TR,
-    ("ALL",), _value_rule(_lost_characters, lambda s: f"{s.count('?')} '?' in {s[:40]!r}: the text was not ASCII; "
-                          "translate it (FDA TCG 4.1.1.3) rather than replace its characters"))
+add(
+    "CB-XPT-016",
+    "warning",
+    "Text values hold no '?' standing for characters lost in a conversion to ASCII",
+    TR,
+    ("ALL",),
+    _value_rule(
+        _lost_characters,
+        lambda s: (
+            f"{s.count('?')} '?' in {s[:40]!r}: the text was not ASCII; "
+            "translate it (FDA TCG 4.1.1.3) rather than replace its characters"
+        ),
+    ),
+)
 
 
 def _read_whole(ctx, name, frame):
@@ -361,10 +474,23 @@ def _read_whole(ctx, name, frame):
     for dataset, meta in files:
         if meta.unreadable:
             base = (meta.path or dataset).replace("\\", "/").rsplit("/", 1)[-1]
-            out.hits.append(Hit(dataset, None, None, [base], f"the file could not be read, so {dataset} was not "
-                                f"validated: {meta.unreadable}"))
+            out.hits.append(
+                Hit(
+                    dataset,
+                    None,
+                    None,
+                    [base],
+                    f"the file could not be read, so {dataset} was not validated: {meta.unreadable}",
+                )
+            )
     return out
 
 
-add("CB-XPT-018", "error", "Every dataset file reads whole (not cut short, changed after it was written, or unreadable)",
-    TR, ("STUDY",), _read_whole)
+add(
+    "CB-XPT-018",
+    "error",
+    "Every dataset file reads whole (not cut short, changed after it was written, or unreadable)",
+    TR,
+    ("STUDY",),
+    _read_whole,
+)

@@ -14,6 +14,7 @@ where clause that nothing in them refers to is left out), so the OID check of
 the result finds nothing unused. OIDs follow define_xml.oids; no clock time is
 read: the creation date-time is a setting with a fixed default.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,17 +41,45 @@ NSMAP_ARM = {**NSMAP, "arm": ARM_NS}
 STYLESHEET = "define2-1.xsl"
 DEFAULT_DATETIME = "2000-01-01T00:00:00"
 
-ADAM_CLASSES = ("SUBJECT LEVEL ANALYSIS DATASET", "BASIC DATA STRUCTURE", "OCCURRENCE DATA STRUCTURE",
-                "ADAM OTHER", "DEVICE LEVEL ANALYSIS DATASET", "MEDICAL DEVICE BASIC DATA STRUCTURE",
-                "MEDICAL DEVICE OCCURRENCE DATA STRUCTURE", "REFERENCE DATA STRUCTURE")
+ADAM_CLASSES = (
+    "SUBJECT LEVEL ANALYSIS DATASET",
+    "BASIC DATA STRUCTURE",
+    "OCCURRENCE DATA STRUCTURE",
+    "ADAM OTHER",
+    "DEVICE LEVEL ANALYSIS DATASET",
+    "MEDICAL DEVICE BASIC DATA STRUCTURE",
+    "MEDICAL DEVICE OCCURRENCE DATA STRUCTURE",
+    "REFERENCE DATA STRUCTURE",
+)
 _IG_NAMES = {  # how spec workbooks spell the implementation guide -> Define-XML 2.1 StandardName
-    "sdtmig": "SDTMIG", "sdtm-ig": "SDTMIG", "sdtm ig": "SDTMIG", "cdisc sdtm": "SDTMIG", "sdtm": "SDTMIG",
-    "adamig": "ADaMIG", "adam-ig": "ADaMIG", "adam ig": "ADaMIG", "cdisc adam": "ADaMIG", "adam": "ADaMIG",
-    "sendig": "SENDIG", "send-ig": "SENDIG", "sdtmig-md": "SDTMIG-MD", "adamig-md": "ADaMIG-MD",
+    "sdtmig": "SDTMIG",
+    "sdtm-ig": "SDTMIG",
+    "sdtm ig": "SDTMIG",
+    "cdisc sdtm": "SDTMIG",
+    "sdtm": "SDTMIG",
+    "adamig": "ADaMIG",
+    "adam-ig": "ADaMIG",
+    "adam ig": "ADaMIG",
+    "cdisc adam": "ADaMIG",
+    "adam": "ADaMIG",
+    "sendig": "SENDIG",
+    "send-ig": "SENDIG",
+    "sdtmig-md": "SDTMIG-MD",
+    "adamig-md": "ADaMIG-MD",
     "adam-occdsig": "ADaM-OCCDSIG",
 }
-_TEXT_TYPES = ("text", "date", "datetime", "time", "partialDate", "partialTime", "partialDatetime",
-               "incompleteDatetime", "durationDatetime", "intervalDatetime")
+_TEXT_TYPES = (
+    "text",
+    "date",
+    "datetime",
+    "time",
+    "partialDate",
+    "partialTime",
+    "partialDatetime",
+    "incompleteDatetime",
+    "durationDatetime",
+    "intervalDatetime",
+)
 _LENGTH_TYPES = ("text", "integer", "float")
 _CRF_WORDS = ("acrf", "blankcrf", "crf", "annotated")
 
@@ -121,7 +150,10 @@ def is_adam(spec: Spec, datasets: tuple[Dataset, ...] | None = None) -> bool:
 # ---------------------------------------------------------------------------
 # Standards
 # ---------------------------------------------------------------------------
-_CT_ATTR = re.compile(r"^(?:(?P<set1>sdtm|adam|send|define-xml|cdash)\s*)?(?:ct|controlled\s*terminology|ctversion|ct\s*version|terminology)(?:[\s._-]*(?P<set2>sdtm|adam|send|define-xml|cdash))?(?:\s*version)?$", re.I)
+_CT_ATTR = re.compile(
+    r"^(?:(?P<set1>sdtm|adam|send|define-xml|cdash)\s*)?(?:ct|controlled\s*terminology|ctversion|ct\s*version|terminology)(?:[\s._-]*(?P<set2>sdtm|adam|send|define-xml|cdash))?(?:\s*version)?$",
+    re.I,
+)
 _SETS = {"sdtm": "SDTM", "adam": "ADaM", "send": "SEND", "define-xml": "DEFINE-XML", "cdash": "CDASH"}
 
 
@@ -156,8 +188,21 @@ def standards_from_spec(spec: Spec, adam: bool) -> tuple[Standard, ...]:
     return tuple(dict.fromkeys(out))
 
 
-IG_NAMES = ("SDTMIG", "ADaMIG", "SENDIG", "SDTMIG-MD", "ADaMIG-MD", "ADaM-OCCDSIG", "SDTMIG-AP",
-            "ADaMIG-NCA", "ADaMIG-popPK", "SENDIG-AR", "SENDIG-DART", "SENDIG-GENETOX", "BIMO")
+IG_NAMES = (
+    "SDTMIG",
+    "ADaMIG",
+    "SENDIG",
+    "SDTMIG-MD",
+    "ADaMIG-MD",
+    "ADaM-OCCDSIG",
+    "SDTMIG-AP",
+    "ADaMIG-NCA",
+    "ADaMIG-popPK",
+    "SENDIG-AR",
+    "SENDIG-DART",
+    "SENDIG-GENETOX",
+    "BIMO",
+)
 
 
 def ig_name(raw: str | None) -> str | None:
@@ -220,8 +265,16 @@ def numeric_storage(variable: Variable | ValueLevel) -> bool:
 
 
 class _Builder:
-    def __init__(self, spec: Spec, datasets: tuple[Dataset, ...], lengths, significant_digits, value_lengths,
-                 settings: DefineSettings, notes: BuildNotes):
+    def __init__(
+        self,
+        spec: Spec,
+        datasets: tuple[Dataset, ...],
+        lengths,
+        significant_digits,
+        value_lengths,
+        settings: DefineSettings,
+        notes: BuildNotes,
+    ):
         self.spec = spec
         self.datasets = datasets
         self.names = {d.name for d in datasets}
@@ -290,7 +343,9 @@ class _Builder:
         if not codelist_id:
             return None
         if not (self.spec.has_codelist(codelist_id) or any(d.id == codelist_id for d in self.spec.dictionaries)):
-            self.notes.add(f"codelist {codelist_id!r} is in neither the Codelists nor the Dictionaries sheet; reference left out")
+            self.notes.add(
+                f"codelist {codelist_id!r} is in neither the Codelists nor the Dictionaries sheet; reference left out"
+            )
             return None
         self.codelists[codelist_id] = None
         return oids.codelist_oid(codelist_id)
@@ -322,8 +377,12 @@ class _Builder:
         etree.SubElement(gv, O("ProtocolName")).text = study.protocol_name or study_name
         ig = next((x for x in self.standards if x.type == "IG"), None)
         mdv_tail = f"{ig.name}.{ig.version}" if ig else ("ADaM" if self.adam else "SDTM")
-        mdv = etree.SubElement(study_el, O("MetaDataVersion"), OID=f"MDV.{study_name}.{mdv_tail}",
-                               Name=f"Study {study_name}, Data Definitions")
+        mdv = etree.SubElement(
+            study_el,
+            O("MetaDataVersion"),
+            OID=f"MDV.{study_name}.{mdv_tail}",
+            Name=f"Study {study_name}, Data Definitions",
+        )
         mdv.set("Description", f"Study {study_name}, {'ADaM' if self.adam else 'SDTM'} data definitions")
         mdv.set(D("DefineVersion"), "2.1.0")
 
@@ -400,7 +459,10 @@ class _Builder:
             el.set("Domain", domain)
         el.set("Name", d.name)
         el.set("SASDatasetName", d.name)
-        el.set("Repeating", _yes_no(d.repeating, default=not (d.structure or "").lower().startswith("one record per subject")))
+        el.set(
+            "Repeating",
+            _yes_no(d.repeating, default=not (d.structure or "").lower().startswith("one record per subject")),
+        )
         el.set("IsReferenceData", _yes_no(d.reference_data))
         el.set("Purpose", d.purpose or ("Analysis" if self.adam else "Tabulation"))
         el.set(D("Structure"), d.structure or "Not specified")
@@ -469,7 +531,9 @@ class _Builder:
             if self.crf_doc:
                 self.doc_ref(origin, self.crf_doc, item.pages)
             else:
-                self.notes.add(f"{getattr(item, 'dataset', '')}: CRF pages {item.pages!r} given but no annotated CRF in Documents")
+                self.notes.add(
+                    f"{getattr(item, 'dataset', '')}: CRF pages {item.pages!r} given but no annotated CRF in Documents"
+                )
 
     def item_def(self, d: Dataset, v: Variable):
         el = etree.Element(O("ItemDef"), OID=oids.item_oid(d.name, v.name))
@@ -516,7 +580,9 @@ class _Builder:
                 length = row.length or 8
             else:
                 measured = self.value_lengths.get((d.name, v.name, wc))
-                length = measured or (min(row.length, parent_length) if row.length and parent_length else (row.length or parent_length))
+                length = measured or (
+                    min(row.length, parent_length) if row.length and parent_length else (row.length or parent_length)
+                )
             self._attrs(item, v.name, row, length, row.significant_digits)
             com = self.use_comment(row.comment)
             if com:
@@ -551,20 +617,24 @@ class _Builder:
     def codelist(self, cid: str):
         if not self.spec.has_codelist(cid):
             dic = next(d for d in self.spec.dictionaries if d.id == cid)
-            el = etree.Element(O("CodeList"), OID=oids.codelist_oid(cid), Name=dic.name or cid,
-                               DataType=_codelist_type(dic.data_type))
+            el = etree.Element(
+                O("CodeList"), OID=oids.codelist_oid(cid), Name=dic.name or cid, DataType=_codelist_type(dic.data_type)
+            )
             ext = etree.SubElement(el, O("ExternalCodeList"), Dictionary=dic.dictionary or dic.name or cid)
             if dic.version:
                 ext.set("Version", dic.version)
             return el
         cl: Codelist = self.spec.codelist(cid)
-        el = etree.Element(O("CodeList"), OID=oids.codelist_oid(cid), Name=cl.name or cid,
-                           DataType=_codelist_type(cl.data_type))
+        el = etree.Element(
+            O("CodeList"), OID=oids.codelist_oid(cid), Name=cl.name or cid, DataType=_codelist_type(cl.data_type)
+        )
         if cl.nci_code:
             std = self.ct_std.get("ADaM" if self.adam else "SDTM") or next(iter(self.ct_std.values()), None)
             if std:
                 el.set(D("StandardOID"), std)
-        com = self.use_comment(cl.comment) if cl.comment and any(c.id == cl.comment for c in self.spec.comments) else None
+        com = (
+            self.use_comment(cl.comment) if cl.comment and any(c.id == cl.comment for c in self.spec.comments) else None
+        )
         if com:
             el.set(D("CommentOID"), com)
         decoded = any(t.decoded_value for t in cl.terms)
@@ -645,7 +715,9 @@ class _Builder:
                 continue
             parsed = parse_where_text(part, default_dataset or "")
             if parsed is None:
-                self.notes.add(f"analysis result {r.id}: selection criterion {part!r} is neither a where clause ID nor an expression")
+                self.notes.add(
+                    f"analysis result {r.id}: selection criterion {part!r} is neither a where clause ID nor an expression"
+                )
                 continue
             for cond in parsed:
                 conds.setdefault(cond.dataset, []).append(cond)
@@ -663,12 +735,16 @@ class _Builder:
             if ds not in datasets:
                 datasets.append(ds)
         el = etree.Element(A("AnalysisResult"), OID=oids.result_oid(ident))
-        param_ds = next((ds for ds, wc in selection.items()
-                         if any(c.variable == "PARAMCD" for c in self.where[wc].conditions)), None)
+        param_ds = next(
+            (ds for ds, wc in selection.items() if any(c.variable == "PARAMCD" for c in self.where[wc].conditions)),
+            None,
+        )
         if param_ds:
             el.set("ParameterOID", oids.item_oid(param_ds, "PARAMCD"))
         if not r.reason or not r.purpose:
-            self.notes.add(f"analysis result {r.id}: Reason or Purpose missing; 'SPECIFIED IN SAP' / 'PRIMARY OUTCOME MEASURE' written")
+            self.notes.add(
+                f"analysis result {r.id}: Reason or Purpose missing; 'SPECIFIED IN SAP' / 'PRIMARY OUTCOME MEASURE' written"
+            )
         el.set("AnalysisReason", r.reason or "SPECIFIED IN SAP")
         el.set("AnalysisPurpose", r.purpose or "PRIMARY OUTCOME MEASURE")
         self.desc(el, r.description or r.id)
@@ -707,8 +783,16 @@ def _codelist_type(data_type: str | None) -> str:
     return data_type if data_type in ("integer", "float", "text") else "text"
 
 
-def build_define(spec: Spec, *, datasets=None, lengths=None, significant_digits=None, value_lengths=None,
-                 settings: DefineSettings = DefineSettings(), notes: BuildNotes | None = None) -> etree._Element:
+def build_define(
+    spec: Spec,
+    *,
+    datasets=None,
+    lengths=None,
+    significant_digits=None,
+    value_lengths=None,
+    settings: DefineSettings = DefineSettings(),
+    notes: BuildNotes | None = None,
+) -> etree._Element:
     """The define.xml document of the spec (or of the named datasets) as an lxml element.
 
     lengths: {dataset: {variable: actual length}} from the written transport files;

@@ -7,6 +7,7 @@ broken reference (an OID used but not defined), every definition that nothing
 uses (CommentDef, MethodDef, CodeList, ValueListDef, WhereClauseDef, leaf,
 ItemDef) and every OID defined twice, all at once.
 """
+
 from __future__ import annotations
 
 import os
@@ -97,8 +98,11 @@ def validate_schema(source, arm: bool | None = None) -> list[DefineIssue]:
     else:
         tree = _parse(source)
     if define_version(tree) != "2.1":
-        return [DefineIssue("schema", None, None, None,
-                            "the document is Define-XML 2.0 (def namespace v2.0); only 2.1 is validated")]
+        return [
+            DefineIssue(
+                "schema", None, None, None, "the document is Define-XML 2.0 (def namespace v2.0); only 2.1 is validated"
+            )
+        ]
     if arm is None:
         arm = uses_arm(tree)
     schema = _schema(bool(arm))
@@ -108,8 +112,15 @@ def validate_schema(source, arm: bool | None = None) -> list[DefineIssue]:
         line = getattr(elem, "sourceline", None) if elem is not None else None
         reason = err.reason or str(err.message)
         path = err.path or ""
-        out.append(DefineIssue("schema", None, etree.QName(elem).localname if elem is not None and isinstance(elem.tag, str) else None,
-                               line, f"schema: {reason} (at {path})"))
+        out.append(
+            DefineIssue(
+                "schema",
+                None,
+                etree.QName(elem).localname if elem is not None and isinstance(elem.tag, str) else None,
+                line,
+                f"schema: {reason} (at {path})",
+            )
+        )
     return out
 
 
@@ -121,7 +132,7 @@ def check_oids(source) -> list[DefineIssue]:
     tree = _parse(source)
     root = tree.getroot()
     defns = DEF20_NS if define_version(tree) == "2.0" else DEF_NS
-    O = lambda t: f"{{{ODM_NS}}}{t}"  # noqa: E731
+    O = lambda t: f"{{{ODM_NS}}}{t}"  # noqa: E731, E741
     D = lambda t: f"{{{defns}}}{t}"  # noqa: E731
     A = lambda t: f"{{{ARM_NS}}}{t}"  # noqa: E731
     kinds = {  # element -> (kind of definition, id attribute)
@@ -143,7 +154,9 @@ def check_oids(source) -> list[DefineIssue]:
         if oid is None:
             continue
         if (kind, oid) in defined:
-            issues.append(DefineIssue("duplicate-oid", oid, kind, el.sourceline, f"{kind} {oid} is defined more than once"))
+            issues.append(
+                DefineIssue("duplicate-oid", oid, kind, el.sourceline, f"{kind} {oid} is defined more than once")
+            )
         defined.setdefault((kind, oid), el)
 
     refs = [  # (element, attribute, kind referred to)
@@ -174,14 +187,24 @@ def check_oids(source) -> list[DefineIssue]:
             used.add((kind, value))
             if (kind, value) not in defined:
                 name = etree.QName(el).localname
-                issues.append(DefineIssue("broken-reference", value, name, el.sourceline,
-                                          f"{name} refers to {kind} {value}, which is not defined"))
+                issues.append(
+                    DefineIssue(
+                        "broken-reference",
+                        value,
+                        name,
+                        el.sourceline,
+                        f"{name} refers to {kind} {value}, which is not defined",
+                    )
+                )
     for (kind, oid), el in defined.items():
         if kind in ("ItemGroupDef", "def:Standard"):
             continue
         if (kind, oid) not in used:
-            issues.append(DefineIssue("unused-definition", oid, kind, el.sourceline,
-                                      f"{kind} {oid} is defined but nothing refers to it"))
+            issues.append(
+                DefineIssue(
+                    "unused-definition", oid, kind, el.sourceline, f"{kind} {oid} is defined but nothing refers to it"
+                )
+            )
     issues.sort(key=lambda i: (i.line or 0, i.kind))
     return issues
 

@@ -1,4 +1,5 @@
 """define.html: define.xml rendered with the CDISC define2-1.xsl stylesheet shipped by defineutils."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@
 
 Dataset-JSON files carry the same ItemGroupDef and ItemDef OIDs.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,4 +62,4 @@ def strip_prefix(oid: str | None, prefix: str) -> str | None:
     """The spec ID of an OID: the OID without its conventional prefix (once)."""
     if oid is None:
         return None
-    return oid[len(prefix):] if oid.startswith(prefix) else oid
+    return oid[len(prefix) :] if oid.startswith(prefix) else oid

@@ -7,6 +7,7 @@ workbook. OIDs become spec IDs by dropping their conventional prefix (CL., MT.,
 COM., WC., LF., RD., AR.). Define-XML 2.0 origins CRF and eDT are read as
 Collected (Investigator / Vendor), as the workbook reader does.
 """
+
 from __future__ import annotations
 
 import os
@@ -101,9 +102,14 @@ class _Reader:
         tt = self.mdv.find(f".//{{{ODM_NS}}}TranslatedText")
         if tt is not None:
             lang = tt.get("{http://www.w3.org/XML/1998/namespace}lang")
-        attrs = [("StudyName", get("StudyName")), ("StudyDescription", get("StudyDescription")),
-                 ("ProtocolName", get("ProtocolName")), ("StandardName", name), ("StandardVersion", version),
-                 ("Language", lang)]
+        attrs = [
+            ("StudyName", get("StudyName")),
+            ("StudyDescription", get("StudyDescription")),
+            ("ProtocolName", get("ProtocolName")),
+            ("StandardName", name),
+            ("StandardVersion", version),
+            ("Language", lang),
+        ]
         for st in self.standards.values():
             if st.get("Type") == "CT":
                 attrs.append((f"{st.get('PublishingSet') or ''} CT".strip(), st.get("Version")))
@@ -122,28 +128,41 @@ class _Reader:
             if leaf is None and g.get(self.D("ArchiveLocationID")):
                 leaf = self.leaves.get(g.get(self.D("ArchiveLocationID")))
             std = self.standards.get(g.get(self.D("StandardOID")))
-            datasets.append(m.Dataset(
-                name=name, label=self.text(g), dataset_class=cls,
-                subclass=sub_el.get("Name") if sub_el is not None else None,
-                structure=g.get(self.D("Structure")), purpose=g.get("Purpose"),
-                keys=tuple(self._item_name(r.get("ItemOID")) for _, r in keys),
-                repeating=_yes(g.get("Repeating")), reference_data=_yes(g.get("IsReferenceData")),
-                comment=oids.strip_prefix(g.get(self.D("CommentOID")), "COM."),
-                standard=f"{std.get('Name')} {std.get('Version')}" if std is not None else None,
-                has_no_data=True if g.get(self.D("HasNoData")) == "Yes" else None,
-                leaf=leaf.get(f"{{{XLINK_NS}}}href") if leaf is not None else None,
-            ))
+            datasets.append(
+                m.Dataset(
+                    name=name,
+                    label=self.text(g),
+                    dataset_class=cls,
+                    subclass=sub_el.get("Name") if sub_el is not None else None,
+                    structure=g.get(self.D("Structure")),
+                    purpose=g.get("Purpose"),
+                    keys=tuple(self._item_name(r.get("ItemOID")) for _, r in keys),
+                    repeating=_yes(g.get("Repeating")),
+                    reference_data=_yes(g.get("IsReferenceData")),
+                    comment=oids.strip_prefix(g.get(self.D("CommentOID")), "COM."),
+                    standard=f"{std.get('Name')} {std.get('Version')}" if std is not None else None,
+                    has_no_data=True if g.get(self.D("HasNoData")) == "Yes" else None,
+                    leaf=leaf.get(f"{{{XLINK_NS}}}href") if leaf is not None else None,
+                )
+            )
             for n, ref in enumerate(refs, start=1):
                 item = self.items.get(ref.get("ItemOID"))
                 if item is None:
                     self.notes.append(f"{name}: ItemRef {ref.get('ItemOID')} has no ItemDef; skipped")
                     continue
                 fields = self._item_fields(item)
-                variables.append(m.Variable(
-                    dataset=name, name=item.get("Name"), order=_int(ref.get("OrderNumber")) or n,
-                    mandatory=_yes(ref.get("Mandatory")),
-                    method=oids.strip_prefix(ref.get("MethodOID"), "MT."), role=ref.get("Role"),
-                    has_no_data=True if ref.get(self.D("HasNoData")) == "Yes" else None, **fields))
+                variables.append(
+                    m.Variable(
+                        dataset=name,
+                        name=item.get("Name"),
+                        order=_int(ref.get("OrderNumber")) or n,
+                        mandatory=_yes(ref.get("Mandatory")),
+                        method=oids.strip_prefix(ref.get("MethodOID"), "MT."),
+                        role=ref.get("Role"),
+                        has_no_data=True if ref.get(self.D("HasNoData")) == "Yes" else None,
+                        **fields,
+                    )
+                )
         return datasets, variables
 
     def _item_name(self, oid: str | None) -> str:
@@ -163,10 +182,16 @@ class _Reader:
                 predecessor = self.text(origin)
         cl = item.find(self.O("CodeListRef"))
         return dict(
-            label=self.text(item), data_type=item.get("DataType"), length=_int(item.get("Length")),
-            significant_digits=_int(item.get("SignificantDigits")), display_format=item.get(self.D("DisplayFormat")),
+            label=self.text(item),
+            data_type=item.get("DataType"),
+            length=_int(item.get("Length")),
+            significant_digits=_int(item.get("SignificantDigits")),
+            display_format=item.get(self.D("DisplayFormat")),
             codelist=oids.strip_prefix(cl.get("CodeListOID"), "CL.") if cl is not None else None,
-            origin=otype, source=source, pages=pages, predecessor=predecessor,
+            origin=otype,
+            source=source,
+            pages=pages,
+            predecessor=predecessor,
             comment=oids.strip_prefix(item.get(self.D("CommentOID")), "COM."),
         )
 
@@ -191,13 +216,22 @@ class _Reader:
                         continue
                     wcs = ref.findall(self.D("WhereClauseRef"))
                     if len(wcs) > 1:
-                        self.notes.append(f"{vld.get('OID')}: item {ref.get('ItemOID')} has {len(wcs)} where clauses; the first is kept")
+                        self.notes.append(
+                            f"{vld.get('OID')}: item {ref.get('ItemOID')} has {len(wcs)} where clauses; the first is kept"
+                        )
                     wc = oids.strip_prefix(wcs[0].get("WhereClauseOID"), "WC.") if wcs else ""
                     fields = self._item_fields(item)
-                    out.append(m.ValueLevel(
-                        dataset=ds, variable=var, where_clause=wc, order=_int(ref.get("OrderNumber")) or n,
-                        mandatory=_yes(ref.get("Mandatory")), method=oids.strip_prefix(ref.get("MethodOID"), "MT."),
-                        **fields))
+                    out.append(
+                        m.ValueLevel(
+                            dataset=ds,
+                            variable=var,
+                            where_clause=wc,
+                            order=_int(ref.get("OrderNumber")) or n,
+                            mandatory=_yes(ref.get("Mandatory")),
+                            method=oids.strip_prefix(ref.get("MethodOID"), "MT."),
+                            **fields,
+                        )
+                    )
         return out
 
     def where_clauses(self, value_level: list[m.ValueLevel]) -> list[m.WhereClause]:
@@ -223,24 +257,37 @@ class _Reader:
             cid = oids.strip_prefix(cl.get("OID"), "CL.")
             ext = cl.find(self.O("ExternalCodeList"))
             if ext is not None:
-                dictionaries.append(m.Dictionary(cid, cl.get("Name"), cl.get("DataType"), ext.get("Dictionary"), ext.get("Version")))
+                dictionaries.append(
+                    m.Dictionary(cid, cl.get("Name"), cl.get("DataType"), ext.get("Dictionary"), ext.get("Version"))
+                )
                 continue
             alias = cl.find(self.O("Alias"))
             terms = []
             extended = False
-            for n, it in enumerate(cl.findall("*"), start=1):
+            for _n, it in enumerate(cl.findall("*"), start=1):
                 if it.tag not in (self.O("CodeListItem"), self.O("EnumeratedItem")):
                     continue
                 term_alias = it.find(self.O("Alias"))
                 extended = extended or it.get(self.D("ExtendedValue")) == "Yes"
-                terms.append(m.CodelistTerm(
-                    term=it.get("CodedValue"), order=_int(it.get("OrderNumber")),
-                    nci_code=term_alias.get("Name") if term_alias is not None else None,
-                    decoded_value=self.text(it, "Decode") if it.tag == self.O("CodeListItem") else None))
-            codelists.append(m.Codelist(
-                id=cid, name=cl.get("Name"), nci_code=alias.get("Name") if alias is not None else None,
-                data_type=cl.get("DataType"), comment=oids.strip_prefix(cl.get(self.D("CommentOID")), "COM."),
-                extensible=extended, terms=tuple(terms)))
+                terms.append(
+                    m.CodelistTerm(
+                        term=it.get("CodedValue"),
+                        order=_int(it.get("OrderNumber")),
+                        nci_code=term_alias.get("Name") if term_alias is not None else None,
+                        decoded_value=self.text(it, "Decode") if it.tag == self.O("CodeListItem") else None,
+                    )
+                )
+            codelists.append(
+                m.Codelist(
+                    id=cid,
+                    name=cl.get("Name"),
+                    nci_code=alias.get("Name") if alias is not None else None,
+                    data_type=cl.get("DataType"),
+                    comment=oids.strip_prefix(cl.get(self.D("CommentOID")), "COM."),
+                    extensible=extended,
+                    terms=tuple(terms),
+                )
+            )
         return codelists, dictionaries
 
     def methods(self) -> list[m.Method]:
@@ -248,11 +295,18 @@ class _Reader:
         for el in self.mdv.findall(self.O("MethodDef")):
             fe = el.find(self.O("FormalExpression"))
             doc, pages = self.doc_and_pages(el)
-            out.append(m.Method(
-                id=oids.strip_prefix(el.get("OID"), "MT."), name=el.get("Name"), type=el.get("Type"),
-                description=self.text(el), expression_context=(fe.get("Context") or None) if fe is not None else None,
-                expression_code=(fe.text or "").strip() or None if fe is not None else None,
-                document=doc, pages=pages))
+            out.append(
+                m.Method(
+                    id=oids.strip_prefix(el.get("OID"), "MT."),
+                    name=el.get("Name"),
+                    type=el.get("Type"),
+                    description=self.text(el),
+                    expression_context=(fe.get("Context") or None) if fe is not None else None,
+                    expression_code=(fe.text or "").strip() or None if fe is not None else None,
+                    document=doc,
+                    pages=pages,
+                )
+            )
         return out
 
     def comments(self) -> list[m.Comment]:
@@ -270,8 +324,11 @@ class _Reader:
             if el.get("ID") in dataset_leaves:
                 continue
             title = el.findtext(self.D("title"))
-            out.append(m.Document(oids.strip_prefix(el.get("ID"), "LF."), (title or "").strip() or None,
-                                  el.get(f"{{{XLINK_NS}}}href")))
+            out.append(
+                m.Document(
+                    oids.strip_prefix(el.get("ID"), "LF."), (title or "").strip() or None, el.get(f"{{{XLINK_NS}}}href")
+                )
+            )
         return out
 
     def analysis(self) -> tuple[list[m.AnalysisDisplay], list[m.AnalysisResult]]:
@@ -288,28 +345,42 @@ class _Reader:
             for ar in rd.findall(A("AnalysisResult")):
                 ads = ar.find(A("AnalysisDatasets"))
                 variables, criteria = [], []
-                for ad in (ads.findall(A("AnalysisDataset")) if ads is not None else []):
+                for ad in ads.findall(A("AnalysisDataset")) if ads is not None else []:
                     ds = groups.get(ad.get("ItemGroupOID"), oids.strip_prefix(ad.get("ItemGroupOID"), "IG."))
                     for wc in ad.findall(self.D("WhereClauseRef")):
                         criteria.append(oids.strip_prefix(wc.get("WhereClauseOID"), "WC."))
                     for av in ad.findall(A("AnalysisVariable")):
                         variables.append(f"{ds}.{self._item_name(av.get('ItemOID'))}")
                 doc_el = ar.find(A("Documentation"))
-                doc_refs = [oids.strip_prefix(r.get("leafID"), "LF.") for r in doc_el.findall(self.D("DocumentRef"))] if doc_el is not None else []
+                doc_refs = (
+                    [oids.strip_prefix(r.get("leafID"), "LF.") for r in doc_el.findall(self.D("DocumentRef"))]
+                    if doc_el is not None
+                    else []
+                )
                 _, doc_pages = self.doc_and_pages(doc_el) if doc_el is not None else (None, None)
                 pc = ar.find(A("ProgrammingCode"))
                 code = pc.findtext(A("Code")) if pc is not None else None
                 prog_doc, _ = self.doc_and_pages(pc) if pc is not None else (None, None)
-                results.append(m.AnalysisResult(
-                    display=did, id=oids.strip_prefix(ar.get("OID"), "AR."), description=self.text(ar),
-                    variables=tuple(variables), reason=ar.get("AnalysisReason"), purpose=ar.get("AnalysisPurpose"),
-                    selection_criteria="; ".join(criteria) or None,
-                    join_comment=oids.strip_prefix(ads.get(self.D("CommentOID")), "COM.") if ads is not None else None,
-                    documentation=self.text(doc_el) if doc_el is not None else None,
-                    documentation_refs=", ".join(doc_refs) or None,
-                    programming_context=pc.get("Context") if pc is not None else None,
-                    programming_code=code.strip() if code and code.strip() else None,
-                    programming_document=prog_doc, pages=doc_pages))
+                results.append(
+                    m.AnalysisResult(
+                        display=did,
+                        id=oids.strip_prefix(ar.get("OID"), "AR."),
+                        description=self.text(ar),
+                        variables=tuple(variables),
+                        reason=ar.get("AnalysisReason"),
+                        purpose=ar.get("AnalysisPurpose"),
+                        selection_criteria="; ".join(criteria) or None,
+                        join_comment=oids.strip_prefix(ads.get(self.D("CommentOID")), "COM.")
+                        if ads is not None
+                        else None,
+                        documentation=self.text(doc_el) if doc_el is not None else None,
+                        documentation_refs=", ".join(doc_refs) or None,
+                        programming_context=pc.get("Context") if pc is not None else None,
+                        programming_code=code.strip() if code and code.strip() else None,
+                        programming_document=prog_doc,
+                        pages=doc_pages,
+                    )
+                )
         return displays, results
 
     def spec(self) -> m.Spec:
@@ -318,11 +389,20 @@ class _Reader:
         codelists, dictionaries = self.codelists()
         displays, results = self.analysis()
         return m.Spec(
-            study=self.study(), datasets=tuple(datasets), variables=tuple(variables),
-            value_level=tuple(value_level), where_clauses=tuple(self.where_clauses(value_level)),
-            codelists=tuple(codelists), dictionaries=tuple(dictionaries), methods=tuple(self.methods()),
-            comments=tuple(self.comments()), documents=tuple(self.documents()),
-            analysis_displays=tuple(displays), analysis_results=tuple(results), source=self.source)
+            study=self.study(),
+            datasets=tuple(datasets),
+            variables=tuple(variables),
+            value_level=tuple(value_level),
+            where_clauses=tuple(self.where_clauses(value_level)),
+            codelists=tuple(codelists),
+            dictionaries=tuple(dictionaries),
+            methods=tuple(self.methods()),
+            comments=tuple(self.comments()),
+            documents=tuple(self.documents()),
+            analysis_displays=tuple(displays),
+            analysis_results=tuple(results),
+            source=self.source,
+        )
 
 
 def read_define(path: str | os.PathLike[str]) -> tuple[m.Spec, list[str]]:

@@ -32,12 +32,13 @@ file, subject, row and field; the record is never dropped here.
 |                 | submitted, with the reason in Comment; with a Field, that raw  |
 |                 | field of Form is not submitted (fields.py accounts for fields) |
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -85,6 +86,7 @@ def algorithm(name: str):
     def register(fn: Algorithm) -> Algorithm:
         ALGORITHMS[name] = fn
         return fn
+
     return register
 
 
@@ -185,8 +187,8 @@ def _codelist_terms(values: np.ndarray, codelist: Codelist) -> tuple[np.ndarray,
     whether it is not in the codelist): a null is None and not outside."""
     lookup = _lookup(codelist)
     terms = [None if v is None else lookup.get(_normal(v)) for v in values]
-    mapped = np.array([v if t is None else t for t, v in zip(terms, values)], dtype=object)
-    outside = np.array([t is None and v is not None for t, v in zip(terms, values)], dtype=bool)
+    mapped = np.array([v if t is None else t for t, v in zip(terms, values, strict=False)], dtype=object)
+    outside = np.array([t is None and v is not None for t, v in zip(terms, values, strict=False)], dtype=bool)
     return mapped, outside
 
 
@@ -201,11 +203,17 @@ def assign_ct(inp: RuleInput) -> pd.Series:
     if outside.any():
         extensible = codelist.extensible
         inp.issues.add_rows(
-            inp.rows, outside, severity="warning" if extensible else "error", kind="value outside codelist",
-            field=inp.rule.field, value=raw, dataset=inp.rule.dataset, variable=inp.rule.variable,
+            inp.rows,
+            outside,
+            severity="warning" if extensible else "error",
+            kind="value outside codelist",
+            field=inp.rule.field,
+            value=raw,
+            dataset=inp.rule.dataset,
+            variable=inp.rule.variable,
             action="kept as collected" if not extensible else "kept as a new term of the extensible codelist",
-            message=f"not a term (or synonym) of codelist {codelist.id}"
-                    + (" (extensible)" if extensible else ""))
+            message=f"not a term (or synonym) of codelist {codelist.id}" + (" (extensible)" if extensible else ""),
+        )
     answers = inp.rule.parameter("crf_values")
     if answers:
         allowed = {a.strip() for a in answers.split("|")}
@@ -213,10 +221,17 @@ def assign_ct(inp: RuleInput) -> pd.Series:
         off_crf = pd.Series(off_distinct[codes], index=inp.rows.index)
         if off_crf.any():
             inp.issues.add_rows(
-                inp.rows, off_crf, severity="warning", kind="value outside the CRF codelist",
-                field=inp.rule.field, value=raw, dataset=inp.rule.dataset, variable=inp.rule.variable,
+                inp.rows,
+                off_crf,
+                severity="warning",
+                kind="value outside the CRF codelist",
+                field=inp.rule.field,
+                value=raw,
+                dataset=inp.rule.dataset,
+                variable=inp.rule.variable,
                 action=f"mapped to the codelist {codelist.id} term it names",
-                message=f"not one of the CRF answers ({' | '.join(sorted(allowed))})")
+                message=f"not one of the CRF answers ({' | '.join(sorted(allowed))})",
+            )
     return mapped
 
 
@@ -242,8 +257,9 @@ def parse_dates_any(values: pd.Series, formats: str, times: pd.Series | None = N
             break
         other = parse_dates(values, fmt, times, time_fmt)
         take = parsed.unreadable & ~other.unreadable & other.iso.notna()
-        parsed = ParsedDates(parsed.iso.where(~take, other.iso), parsed.unreadable & ~take,
-                             parsed.partial.where(~take, other.partial))
+        parsed = ParsedDates(
+            parsed.iso.where(~take, other.iso), parsed.unreadable & ~take, parsed.partial.where(~take, other.partial)
+        )
     return parsed
 
 
@@ -259,16 +275,31 @@ def assign_datetime(inp: RuleInput) -> pd.Series:
         if time_field:
             raw = raw + " " + inp.rows[time_field].astype(str)
         inp.issues.add_rows(
-            inp.rows, parsed.unreadable, severity="error", kind="unreadable date",
-            field=rule.field + (f"+{time_field}" if time_field else ""), value=raw.str.strip(),
-            dataset=rule.dataset, variable=rule.variable,
+            inp.rows,
+            parsed.unreadable,
+            severity="error",
+            kind="unreadable date",
+            field=rule.field + (f"+{time_field}" if time_field else ""),
+            value=raw.str.strip(),
+            dataset=rule.dataset,
+            variable=rule.variable,
             action="left null (time dropped where only the time was unreadable)",
-            message=f"not a date in the form {fmt}" + (f" with time {rule.parameter('time_format', 'HH:MI')}" if time_field else ""))
+            message=f"not a date in the form {fmt}"
+            + (f" with time {rule.parameter('time_format', 'HH:MI')}" if time_field else ""),
+        )
     if parsed.partial.any():
         inp.issues.add_rows(
-            inp.rows, parsed.partial, severity="note", kind="partial date",
-            field=rule.field, value=inp.rows[rule.field], dataset=rule.dataset, variable=rule.variable,
-            action="kept partial (SDTM does not impute)", message="date with unknown parts")
+            inp.rows,
+            parsed.partial,
+            severity="note",
+            kind="partial date",
+            field=rule.field,
+            value=inp.rows[rule.field],
+            dataset=rule.dataset,
+            variable=rule.variable,
+            action="kept partial (SDTM does not impute)",
+            message="date with unknown parts",
+        )
     return parsed.iso
 
 
@@ -297,21 +328,36 @@ def _reads_as_float(text) -> bool:
 
 def _report_numbers(inp: RuleInput, values: pd.Series, not_number: pd.Series, not_finite: pd.Series, field) -> None:
     """The results that are not numbers, or not finite ones, each an error naming its raw field."""
-    for bad, kind, message in ((not_number, "not a number", "expected a number"),
-                               (not_finite, "not a finite number",
-                                "infinity or NaN is not a result; the value stays as collected in --ORRES")):
+    for bad, kind, message in (
+        (not_number, "not a number", "expected a number"),
+        (not_finite, "not a finite number", "infinity or NaN is not a result; the value stays as collected in --ORRES"),
+    ):
         if bad.any():
-            inp.issues.add_rows(inp.rows, bad, severity="error", kind=kind, field=field, value=values,
-                                dataset=inp.rule.dataset, variable=inp.rule.variable, action="left null", message=message)
+            inp.issues.add_rows(
+                inp.rows,
+                bad,
+                severity="error",
+                kind=kind,
+                field=field,
+                value=values,
+                dataset=inp.rule.dataset,
+                variable=inp.rule.variable,
+                action="left null",
+                message=message,
+            )
 
 
 @algorithm("assign_number")
 def assign_number(inp: RuleInput) -> pd.Series:
     codes, cleaned = _rows_distinct(inp, _field(inp))  # each distinct text read once
     numbers, not_number, not_finite = read_numbers(cleaned)
-    _report_numbers(inp, pd.Series(cleaned[codes], index=inp.rows.index, dtype=object),
-                    pd.Series(not_number[codes], index=inp.rows.index), pd.Series(not_finite[codes], index=inp.rows.index),
-                    inp.rule.field)
+    _report_numbers(
+        inp,
+        pd.Series(cleaned[codes], index=inp.rows.index, dtype=object),
+        pd.Series(not_number[codes], index=inp.rows.index),
+        pd.Series(not_finite[codes], index=inp.rows.index),
+        inp.rule.field,
+    )
     return pd.Series(numbers[codes], index=inp.rows.index, dtype="float64")
 
 
@@ -338,7 +384,7 @@ def concat(inp: RuleInput) -> pd.Series:
         else:
             source = source.iloc[first]
         missing |= source.isna().to_numpy()
-        out = out + template[pos:match.start()] + source.fillna("").astype(str).to_numpy()
+        out = out + template[pos : match.start()] + source.fillna("").astype(str).to_numpy()
         pos = match.end()
     out = out + template[pos:]
     return pd.Series(np.where(missing, None, out)[combination], index=inp.rows.index, dtype=object)
@@ -347,10 +393,22 @@ def concat(inp: RuleInput) -> pd.Series:
 # Units the conversions know: CDISC UNIT submission values (upper case) by dimension, each as
 # (factor, offset) to the dimension's base unit: base = value * factor + offset.
 UNITS: dict[str, dict[str, tuple[float, float]]] = {
-    "length": {"UM": (0.001, 0.0), "MM": (1.0, 0.0), "CM": (10.0, 0.0), "M": (1000.0, 0.0),
-               "IN": (25.4, 0.0), "FT": (304.8, 0.0)},
-    "mass": {"UG": (1e-6, 0.0), "MG": (0.001, 0.0), "G": (1.0, 0.0), "KG": (1000.0, 0.0),
-             "LB": (453.59237, 0.0), "OZ": (28.349523125, 0.0)},
+    "length": {
+        "UM": (0.001, 0.0),
+        "MM": (1.0, 0.0),
+        "CM": (10.0, 0.0),
+        "M": (1000.0, 0.0),
+        "IN": (25.4, 0.0),
+        "FT": (304.8, 0.0),
+    },
+    "mass": {
+        "UG": (1e-6, 0.0),
+        "MG": (0.001, 0.0),
+        "G": (1.0, 0.0),
+        "KG": (1000.0, 0.0),
+        "LB": (453.59237, 0.0),
+        "OZ": (28.349523125, 0.0),
+    },
     "volume": {"UL": (0.001, 0.0), "ML": (1.0, 0.0), "DL": (100.0, 0.0), "L": (1000.0, 0.0)},
     "pressure": {"MMHG": (1.0, 0.0), "KPA": (7.50061683, 0.0)},
     "temperature": {"C": (1.0, 0.0), "F": (5.0 / 9.0, -32.0 * 5.0 / 9.0), "K": (1.0, -273.15)},
@@ -430,14 +488,23 @@ def convert_unit(inp: RuleInput) -> pd.Series:
 
 
 def _conversion_key(rule: MappingRule) -> tuple:
-    return (rule.dataset, rule.form, rule.parameter("record", rule.form), rule.condition, rule.parameter("from"),
-            rule.parameter("unit"), rule.value)
+    return (
+        rule.dataset,
+        rule.form,
+        rule.parameter("record", rule.form),
+        rule.condition,
+        rule.parameter("from"),
+        rule.parameter("unit"),
+        rule.value,
+    )
 
 
 def _first_conversion_of(spec: Spec, rule: MappingRule) -> bool:
     """Whether `rule` is the first convert_unit rule of the Mapping sheet that converts its result."""
     key = _conversion_key(rule)
-    first = next((r for r in spec.mapping_for(rule.dataset) if r.algorithm == "convert_unit" and _conversion_key(r) == key), rule)
+    first = next(
+        (r for r in spec.mapping_for(rule.dataset) if r.algorithm == "convert_unit" and _conversion_key(r) == key), rule
+    )
     return first == rule
 
 
@@ -445,8 +512,11 @@ def _source_field(inp: RuleInput, variable: str | None) -> str | None:
     """The raw field the Mapping rule of `variable` (same dataset, form and condition, else any condition) reads."""
     if not variable:
         return None
-    rules = [r for r in inp.spec.mapping_for(inp.rule.dataset)
-             if r.variable == variable and r.form == inp.rule.form and r.field]
+    rules = [
+        r
+        for r in inp.spec.mapping_for(inp.rule.dataset)
+        if r.variable == variable and r.form == inp.rule.form and r.field
+    ]
     same = [r for r in rules if r.condition == inp.rule.condition]
     found = (same or rules)[:1]
     return found[0].field if found else None
@@ -459,22 +529,47 @@ def _report_conversions(inp: RuleInput, values: pd.Series, units: pd.Series, fai
     numbers, not_number, not_finite = read_numbers(values.to_numpy(dtype=object))
     number_ok = pd.Series(~(not_number | not_finite), index=values.index)
     text = values.astype(object).where(values.notna(), None)
-    _report_numbers(inp, text, failed & pd.Series(not_number, index=values.index),
-                    failed & pd.Series(not_finite, index=values.index), value_field)
+    _report_numbers(
+        inp,
+        text,
+        failed & pd.Series(not_number, index=values.index),
+        failed & pd.Series(not_finite, index=values.index),
+        value_field,
+    )
     no_unit = failed & number_ok & units.map(lambda u: not (isinstance(u, str) and u.strip()))
     if no_unit.any():
-        inp.issues.add_rows(inp.rows, no_unit, severity="error", kind="result without unit", field=unit_field,
-                            value=text, dataset=rule.dataset, variable=rule.variable, action="left null",
-                            message=f"a result needs its unit to be given in {rule.value}")
+        inp.issues.add_rows(
+            inp.rows,
+            no_unit,
+            severity="error",
+            kind="result without unit",
+            field=unit_field,
+            value=text,
+            dataset=rule.dataset,
+            variable=rule.variable,
+            action="left null",
+            message=f"a result needs its unit to be given in {rule.value}",
+        )
     other = failed & number_ok & ~no_unit
     if other.any():
-        known = sorted(u.lower() if len(u) > 1 else u for u in UNITS[_DIMENSION[rule.value.strip().upper()][0]]) \
-            if rule.value.strip().upper() in _DIMENSION else []
-        inp.issues.add_rows(inp.rows, other, severity="error", kind="no unit conversion", field=unit_field,
-                            value=text.astype(str) + " " + units.astype(str), dataset=rule.dataset,
-                            variable=rule.variable, action="left null (the result stays as collected in --ORRES)",
-                            message=f"no conversion of this unit to {rule.value}"
-                                    + (f" (units converted to it: {', '.join(known)})" if known else ""))
+        known = (
+            sorted(u.lower() if len(u) > 1 else u for u in UNITS[_DIMENSION[rule.value.strip().upper()][0]])
+            if rule.value.strip().upper() in _DIMENSION
+            else []
+        )
+        inp.issues.add_rows(
+            inp.rows,
+            other,
+            severity="error",
+            kind="no unit conversion",
+            field=unit_field,
+            value=text.astype(str) + " " + units.astype(str),
+            dataset=rule.dataset,
+            variable=rule.variable,
+            action="left null (the result stays as collected in --ORRES)",
+            message=f"no conversion of this unit to {rule.value}"
+            + (f" (units converted to it: {', '.join(known)})" if known else ""),
+        )
 
 
 @algorithm("decode_ct")
@@ -488,7 +583,11 @@ def decode_ct(inp: RuleInput) -> pd.Series:
     source_var = inp.rule.parameter("from")
     source = inp.mapped[source_var]
     target = inp.spec.codelist(inp.rule.codelist)
-    own_id = inp.spec.variable(inp.rule.dataset, source_var).codelist if _has_var(inp.spec, inp.rule.dataset, source_var) else None
+    own_id = (
+        inp.spec.variable(inp.rule.dataset, source_var).codelist
+        if _has_var(inp.spec, inp.rule.dataset, source_var)
+        else None
+    )
     if own_id and own_id != target.id and inp.spec.has_codelist(own_id):
         own = inp.spec.codelist(own_id)
         by_code = {t.nci_code: t.term for t in target.terms if t.nci_code}
@@ -503,9 +602,18 @@ def decode_ct(inp: RuleInput) -> pd.Series:
     out = pd.Series(decoded[codes], index=source.index, dtype=object)
     missing = source.notna() & out.isna()
     if missing.any():
-        inp.issues.add_rows(inp.rows, missing, severity="error", kind="no decode", field=None, value=source,
-                            dataset=inp.rule.dataset, variable=inp.rule.variable, action="left null",
-                            message=f"{source_var} value has no paired term in codelist {target.id}")
+        inp.issues.add_rows(
+            inp.rows,
+            missing,
+            severity="error",
+            kind="no decode",
+            field=None,
+            value=source,
+            dataset=inp.rule.dataset,
+            variable=inp.rule.variable,
+            action="left null",
+            message=f"{source_var} value has no paired term in codelist {target.id}",
+        )
     return out
 
 
@@ -577,14 +685,18 @@ def check_mapping(spec: Spec) -> list[Finding]:
 
     def error(rule: MappingRule, column: str, message: str) -> None:
         loc = rule.loc
-        out.append(Finding("error", "bad-mapping", message, loc.sheet if loc else "Mapping",
-                           loc.row if loc else None, column))
+        out.append(
+            Finding("error", "bad-mapping", message, loc.sheet if loc else "Mapping", loc.row if loc else None, column)
+        )
 
     for rule in spec.mapping:
         name = f"{rule.dataset}.{rule.variable}"
         if rule.algorithm not in ALGORITHMS:
-            error(rule, "Algorithm", f"{name}: algorithm {rule.algorithm!r} has no implementation "
-                                     f"(known: {', '.join(sorted(ALGORITHMS))})")
+            error(
+                rule,
+                "Algorithm",
+                f"{name}: algorithm {rule.algorithm!r} has no implementation (known: {', '.join(sorted(ALGORITHMS))})",
+            )
             continue
         if not rule.form:
             error(rule, "Form", f"{name}: no raw form")
@@ -600,20 +712,35 @@ def check_mapping(spec: Spec) -> list[Finding]:
             if not rule.parameter("from"):
                 error(rule, "Parameters", f"{name}: convert_unit needs from=VARIABLE (and unit=VARIABLE)")
             if rule.parameter("as", "number") not in CONVERT_AS:
-                error(rule, "Parameters", f"{name}: convert_unit as={rule.parameter('as')!r} is not one of "
-                                          f"{', '.join(CONVERT_AS)}")
+                error(
+                    rule,
+                    "Parameters",
+                    f"{name}: convert_unit as={rule.parameter('as')!r} is not one of {', '.join(CONVERT_AS)}",
+                )
             if not re.fullmatch(r"\d+", rule.parameter("digits", "2") or ""):
-                error(rule, "Parameters", f"{name}: convert_unit digits={rule.parameter('digits')!r} is not a whole number")
+                error(
+                    rule,
+                    "Parameters",
+                    f"{name}: convert_unit digits={rule.parameter('digits')!r} is not a whole number",
+                )
         if rule.algorithm == "assign_no_ct" and rule.parameter("extract"):
             try:
                 re.compile(rule.parameter("extract"))
             except re.error as exc:
-                error(rule, "Parameters", f"{name}: extract={rule.parameter('extract')!r} is not a regular expression ({exc})")
+                error(
+                    rule,
+                    "Parameters",
+                    f"{name}: extract={rule.parameter('extract')!r} is not a regular expression ({exc})",
+                )
         if rule.algorithm == "hardcode_ct" and rule.codelist and spec.has_codelist(rule.codelist):
             codelist = spec.codelist(rule.codelist)
             if rule.value not in codelist.submission_values and not codelist.extensible:
                 error(rule, "Value", f"{name}: {rule.value!r} is not a term of codelist {rule.codelist}")
         if rule.condition and parse_where_text(rule.condition, rule.form or "") is None:
-            error(rule, "Condition", f"{name}: condition {rule.condition!r} cannot be read "
-                                     "(write FIELD EQ value, FIELD IN (a, b), joined by AND)")
+            error(
+                rule,
+                "Condition",
+                f"{name}: condition {rule.condition!r} cannot be read "
+                "(write FIELD EQ value, FIELD IN (a, b), joined by AND)",
+            )
     return out

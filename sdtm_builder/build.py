@@ -16,13 +16,14 @@ submitted, or reported); then every dataset gets the same finishing: visits,
 --SEQ, study days, EPOCH, checks of dates and results, SUPP--, the schema from
 the spec.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -41,11 +42,18 @@ from .issues import IssueLog
 from .mapping import check_fields, not_submitted_rows
 from .raw import FORM, ROW, RawDataError, read_raw
 from .recipes import dm as dm_recipe
-from .recipes import events, se as se_recipe, trial_design
+from .recipes import events, trial_design
+from .recipes import se as se_recipe
 from .screen import scan_text, screen_raw
 from .suppqual import check_ascii, create_supp, long_text_mask, split_long_text
-from .timing import (derive_var_dy, derive_var_epoch, derive_var_seq, derive_var_taetord, derive_vars_visit,
-                     derive_vars_visit_from_sv)
+from .timing import (
+    derive_var_dy,
+    derive_var_epoch,
+    derive_var_seq,
+    derive_var_taetord,
+    derive_vars_visit,
+    derive_vars_visit_from_sv,
+)
 
 
 @dataclass
@@ -97,8 +105,11 @@ def recipe_plan(spec: Spec) -> list[tuple[str, Callable[[SdtmRun], pd.DataFrame]
     """
     dedicated = {name for name, _ in RECIPES}
     mapped = {rule.dataset for rule in spec.mapping}
-    generic = [(d.name, partial(events.build_mapped, dataset=d.name)) for d in spec.datasets
-               if d.name not in dedicated and d.name in mapped and not d.name.startswith("SUPP")]
+    generic = [
+        (d.name, partial(events.build_mapped, dataset=d.name))
+        for d in spec.datasets
+        if d.name not in dedicated and d.name in mapped and not d.name.startswith("SUPP")
+    ]
     plan: list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]] = []
     for name, recipe in RECIPES:
         if name == "DM":
@@ -120,8 +131,13 @@ def load_sdtm_spec(path: str | os.PathLike[str]) -> Spec:
     return spec
 
 
-def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Spec | None = None,
-               progress: Callable[[str], None] | None = None) -> SdtmResult:
+def build_sdtm(
+    raw_dir: str | os.PathLike[str],
+    *,
+    config: StudyConfig,
+    spec: Spec | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SdtmResult:
     """Build every SDTM dataset of the spec from the raw export in `raw_dir`."""
     import time
 
@@ -134,15 +150,30 @@ def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Sp
     raw = read_raw(raw_dir, config.subject_field, issues=issues)  # control characters removed are reported
     missing = check_fields(raw, spec)
     if missing:
-        raise RawDataError(f"{raw_dir}: the raw export does not have what the spec's Mapping sheet reads:\n"
-                           + "\n".join(f"  - {p}" for p in missing))
+        raise RawDataError(
+            f"{raw_dir}: the raw export does not have what the spec's Mapping sheet reads:\n"
+            + "\n".join(f"  - {p}" for p in missing)
+        )
     scan_text(raw, issues=issues)
-    rejected = screen_raw(raw, demographics_form=config.demographics_form, subject_field=config.subject_field, issues=issues,
-                          keep_duplicates=getattr(config, "duplicate_rows", "reject") == "keep")
+    rejected = screen_raw(
+        raw,
+        demographics_form=config.demographics_form,
+        subject_field=config.subject_field,
+        issues=issues,
+        keep_duplicates=getattr(config, "duplicate_rows", "reject") == "keep",
+    )
     timings["read"] = time.perf_counter() - clock
     design = trial_design.read_design(config.trial_design) if config.trial_design else {}
-    run = SdtmRun(raw=raw, spec=spec, issues=issues, design=design, study_id=config.study_id,
-                  data_cutoff=config.data_cutoff, transliterate=config.transliterate, rejected=rejected)
+    run = SdtmRun(
+        raw=raw,
+        spec=spec,
+        issues=issues,
+        design=design,
+        study_id=config.study_id,
+        data_cutoff=config.data_cutoff,
+        transliterate=config.transliterate,
+        rejected=rejected,
+    )
     for name, recipe in recipe_plan(spec):
         note(f"mapping {name}")
         start = time.perf_counter()
@@ -150,12 +181,19 @@ def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Sp
         timings[name] = time.perf_counter() - start
     not_submitted = not_submitted_rows(raw, spec)
     # every collected field accounted for (finishing adds or drops no record; the values are still factorised)
-    records = {name: frame[[FORM, ROW]] for name, frame in run.datasets.items() if FORM in frame.columns and ROW in frame.columns}
+    records = {
+        name: frame[[FORM, ROW]]
+        for name, frame in run.datasets.items()
+        if FORM in frame.columns and ROW in frame.columns
+    }
     for part in run.joined:  # rows joined onto records count for the dataset they were joined to
         for dataset, rows in part.groupby("_DATASET", sort=False):
-            records[dataset] = pd.concat([records[dataset], rows[[FORM, ROW]]]) if dataset in records else rows[[FORM, ROW]]
-    fields = account_fields(raw, spec, subject_field=config.subject_field, records=records,
-                            not_submitted=not_submitted, rejected=rejected)
+            records[dataset] = (
+                pd.concat([records[dataset], rows[[FORM, ROW]]]) if dataset in records else rows[[FORM, ROW]]
+            )
+    fields = account_fields(
+        raw, spec, subject_field=config.subject_field, records=records, not_submitted=not_submitted, rejected=rejected
+    )
     report_unaccounted(fields, issues)
     raw.forget_distinct()  # the raw fields are not read again
     note("finishing")
@@ -166,12 +204,26 @@ def build_sdtm(raw_dir: str | os.PathLike[str], *, config: StudyConfig, spec: Sp
     # submission has, and the trial design stay (empty, they are errors the validation names)
     empty: dict[str, pd.DataFrame] = {}
     for name in [n for n, frame in finished.items() if frame.empty and n != "DM" and n not in DESIGN_DATASETS]:
-        issues.add(severity="note", kind="empty dataset", form=None, dataset=name, action="not written",
-                   message=f"{name} has no record: an empty dataset is not submitted (SDTMIG 3.4)")
+        issues.add(
+            severity="note",
+            kind="empty dataset",
+            form=None,
+            dataset=name,
+            action="not written",
+            message=f"{name} has no record: an empty dataset is not submitted (SDTMIG 3.4)",
+        )
         empty[name] = finished.pop(name)
     ledger = reconcile(raw, finished, not_submitted, issues, joined=run.joined)
-    return SdtmResult(spec=spec, datasets=finished, failures=failures, issues=issues.frame(), ledger=ledger, timings=timings,
-                      fields=fields, empty=empty)
+    return SdtmResult(
+        spec=spec,
+        datasets=finished,
+        failures=failures,
+        issues=issues.frame(),
+        ledger=ledger,
+        timings=timings,
+        fields=fields,
+        empty=empty,
+    )
 
 
 def _main_date(dataset: str, frame: pd.DataFrame) -> str | None:
@@ -231,10 +283,18 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
             for q in list(quals):  # a qualifier's value over 200 characters continues in QNAM1, QNAM2 ...
                 long = long_text_mask(quals[q])
                 if long.any():
-                    issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=None,
-                                    value=quals[q], dataset=f"SUPP{name}", variable=q,
-                                    action=f"first 200 characters in QNAM {q}; the rest in the QNAMs that follow",
-                                    message="SDTMIG 3.4 section 4.5.3.2")
+                    issues.add_rows(
+                        frame,
+                        long,
+                        severity="warning",
+                        kind="text over 200 characters",
+                        field=None,
+                        value=quals[q],
+                        dataset=f"SUPP{name}",
+                        variable=q,
+                        action=f"first 200 characters in QNAM {q}; the rest in the QNAMs that follow",
+                        message="SDTMIG 3.4 section 4.5.3.2",
+                    )
                     split, extra = split_long_text(pd.DataFrame({q: quals[q]}), variable=q)
                     quals[q] = split[q]
                     overflow.update(extra)
@@ -243,13 +303,21 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
             if quals and spec.has_dataset(supp_name):
                 idvar = f"{name}SEQ" if f"{name}SEQ" in frame.columns else None
                 labels = {q: f"{q[:-1]} (continued)" for q in overflow}
-                supp[supp_name] = create_supp(frame, spec=spec, supp=supp_name, rdomain=name, idvar=idvar,
-                                              qualifiers=quals, labels=labels)
+                supp[supp_name] = create_supp(
+                    frame, spec=spec, supp=supp_name, rdomain=name, idvar=idvar, qualifiers=quals, labels=labels
+                )
             elif overflow:
                 cut = pd.concat(list(overflow.values()), axis=1).notna().any(axis=1)
-                issues.add_rows(frame, cut, severity="error", kind="text over 200 characters", field=None,
-                                dataset=name, action="cut to 200 characters",
-                                message=f"{supp_name} is not in the spec to hold the rest of the text")
+                issues.add_rows(
+                    frame,
+                    cut,
+                    severity="error",
+                    kind="text over 200 characters",
+                    field=None,
+                    dataset=name,
+                    action="cut to 200 characters",
+                    message=f"{supp_name} is not in the spec to hold the rest of the text",
+                )
         finished, fails = finish_dataset(frame, spec=spec, dataset=name)
         out[name] = finished
         failures.append(fails)
@@ -260,8 +328,11 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
         finished, fails = finish_dataset(frame, spec=spec, dataset=name)
         out[name] = finished
         failures.append(fails)
-    table = pd.concat([f for f in failures if not f.empty], ignore_index=True) if any(not f.empty for f in failures) \
+    table = (
+        pd.concat([f for f in failures if not f.empty], ignore_index=True)
+        if any(not f.empty for f in failures)
         else pd.DataFrame(columns=["dataset", "variable", "row", "key", "value", "check", "severity", "message"])
+    )
     return out, table
 
 
@@ -279,10 +350,18 @@ def split_text_variables(frame: pd.DataFrame, *, spec: Spec, dataset: str, issue
         if not long.any():
             continue
         own = spec_has_variable(spec, dataset, f"{var.name[:7] if len(var.name) >= 8 else var.name}1")
-        issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=None,
-                        value=frame[var.name], dataset=dataset, variable=var.name,
-                        action=f"first 200 characters kept; the rest in {f'{var.name}1, ...' if own else f'SUPP{dataset}'}",
-                        message="SDTMIG 3.4 section 4.5.3.2")
+        issues.add_rows(
+            frame,
+            long,
+            severity="warning",
+            kind="text over 200 characters",
+            field=None,
+            value=frame[var.name],
+            dataset=dataset,
+            variable=var.name,
+            action=f"first 200 characters kept; the rest in {f'{var.name}1, ...' if own else f'SUPP{dataset}'}",
+            message="SDTMIG 3.4 section 4.5.3.2",
+        )
         frame, extra = split_long_text(frame, variable=var.name)
         overflow.update(extra)
     return frame, overflow
@@ -299,13 +378,27 @@ def lineage_table(result: SdtmResult) -> pd.DataFrame:
         if FORM not in frame.columns or "USUBJID" not in frame.columns:
             continue
         seq = frame[f"{name}SEQ"] if f"{name}SEQ" in frame.columns else pd.Series(np.nan, index=frame.index)
-        parts.append(pd.DataFrame({"DATASET": name, "USUBJID": frame["USUBJID"], "SEQ": seq.astype("float64"),
-                                   "FORM": frame[FORM], "ROW": frame[ROW]}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["DATASET", "USUBJID", "SEQ", "FORM", "ROW"])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "DATASET": name,
+                    "USUBJID": frame["USUBJID"],
+                    "SEQ": seq.astype("float64"),
+                    "FORM": frame[FORM],
+                    "ROW": frame[ROW],
+                }
+            )
+        )
+    return (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["DATASET", "USUBJID", "SEQ", "FORM", "ROW"])
+    )
 
 
-def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=("xpt",), inputs=(),
-               force: bool = False) -> dict[str, Path]:
+def write_sdtm(
+    result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=("xpt",), inputs=(), force: bool = False
+) -> dict[str, Path]:
     """Write each dataset (XPT v5; or CSV), the issue report and the ledger, all or nothing.
 
     The folder is refused when writing it could destroy something (see
@@ -316,7 +409,19 @@ def write_sdtm(result: SdtmResult, out_dir: str | os.PathLike[str], *, formats=(
     from submission_export.folder import write_dataset_folder
 
     frames = {name: drop_lineage(frame, copy=False) for name, frame in result.datasets.items()}  # written, not changed
-    return write_dataset_folder(out_dir, result.spec, frames, formats=formats, command="sdtm", inputs=inputs,
-                                force=force, tables={
-        "issues.csv": result.issues, "ledger.csv": result.ledger, "fields.csv": result.fields,
-        "schema_failures.csv": result.failures, "lineage.csv": lineage_table(result)})
+    return write_dataset_folder(
+        out_dir,
+        result.spec,
+        frames,
+        formats=formats,
+        command="sdtm",
+        inputs=inputs,
+        force=force,
+        tables={
+            "issues.csv": result.issues,
+            "ledger.csv": result.ledger,
+            "fields.csv": result.fields,
+            "schema_failures.csv": result.failures,
+            "lineage.csv": lineage_table(result),
+        },
+    )

@@ -1,5 +1,6 @@
 """Checks of mapped records that are reported, never acted on silently:
 an end date before its start date, a findings record without a result."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -36,10 +37,18 @@ def check_dates(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, fields=N
     bad = s.notna() & e.notna() & (e < s)
     if bad.any() and all(c in frame.columns for c in (FORM, ROW, SUBJECT)):
         field = fields(end)[bad] if fields else None
-        issues.add_rows(frame, bad, severity="error", kind="end before start", field=field,
-                        value=frame[start].astype(str) + " > " + frame[end].astype(str),
-                        dataset=dataset, variable=end, action="kept as collected",
-                        message=f"{end} is before {start}")
+        issues.add_rows(
+            frame,
+            bad,
+            severity="error",
+            kind="end before start",
+            field=field,
+            value=frame[start].astype(str) + " > " + frame[end].astype(str),
+            dataset=dataset,
+            variable=end,
+            action="kept as collected",
+            message=f"{end} is before {start}",
+        )
 
 
 def check_results(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, fields=None) -> None:
@@ -51,6 +60,15 @@ def check_results(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, fields
     missing = frame[orres].isna() & status.isna()
     if missing.any():
         field = fields(orres)[missing] if fields else None
-        issues.add_rows(frame, missing, severity="warning", kind="missing result", field=field, value=None,
-                        dataset=dataset, variable=orres, action="kept without a result",
-                        message=f"{orres} is empty and {stat} does not say NOT DONE")
+        issues.add_rows(
+            frame,
+            missing,
+            severity="warning",
+            kind="missing result",
+            field=field,
+            value=None,
+            dataset=dataset,
+            variable=orres,
+            action="kept without a result",
+            message=f"{orres} is empty and {stat} does not say NOT DONE",
+        )

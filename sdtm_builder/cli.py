@@ -1,9 +1,9 @@
 """`cdisc-build sdtm`: the raw export to SDTM transport files, with the issue
 report and the reconciliation ledger."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -16,17 +16,31 @@ console = Console(soft_wrap=True)
 
 def sdtm_command(
     raw: Path = typer.Option(..., "--raw", exists=True, file_okay=False, help="The raw export: one CSV per CRF form."),
-    out: Path = typer.Option(..., "--out", help="Folder for the SDTM files and reports: new, empty, or a previous "
-                                                "output of this command (replaced whole)."),
-    study: Optional[Path] = typer.Option(None, "--study", exists=True, dir_okay=False,
-                                         help="The study settings (.toml); default: the built-in study."),
-    spec: Optional[Path] = typer.Option(None, "--spec", exists=True, dir_okay=False,
-                                        help="The SDTM spec workbook; default: the one the study settings name."),
-    transliterate: Optional[bool] = typer.Option(None, "--transliterate/--no-transliterate",
-                                                 help="Spell non-ASCII text in ASCII instead of writing '?'."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Folder for the SDTM files and reports: new, empty, or a previous "
+        "output of this command (replaced whole).",
+    ),
+    study: Path | None = typer.Option(
+        None, "--study", exists=True, dir_okay=False, help="The study settings (.toml); default: the built-in study."
+    ),
+    spec: Path | None = typer.Option(
+        None,
+        "--spec",
+        exists=True,
+        dir_okay=False,
+        help="The SDTM spec workbook; default: the one the study settings name.",
+    ),
+    transliterate: bool | None = typer.Option(
+        None, "--transliterate/--no-transliterate", help="Spell non-ASCII text in ASCII instead of writing '?'."
+    ),
     csv: bool = typer.Option(False, "--csv", help="Also write each dataset as CSV."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
     """Map a raw EDC export to SDTM, driven by the spec's Mapping sheet."""
@@ -41,8 +55,16 @@ def sdtm_count(result) -> StageCount:
     return StageCount("sdtm", errors, warnings)
 
 
-def run_sdtm(raw: Path, out: Path, *, study: Path | None = None, spec: Path | None = None,
-             transliterate: bool | None = None, csv: bool = False, force: bool = False):
+def run_sdtm(
+    raw: Path,
+    out: Path,
+    *,
+    study: Path | None = None,
+    spec: Path | None = None,
+    transliterate: bool | None = None,
+    csv: bool = False,
+    force: bool = False,
+):
     """The sdtm stage with its terminal display. Raises the stage's errors (the command prints them)."""
     import dataclasses
 
@@ -59,8 +81,13 @@ def run_sdtm(raw: Path, out: Path, *, study: Path | None = None, spec: Path | No
     inputs = [raw, *(p for p in (study, config.sdtm_spec, config.trial_design) if p)]
     check_output_folder(out, command="sdtm", inputs=inputs, force=force)  # before the work, not after
     model = load_sdtm_spec(config.sdtm_spec)
-    with Progress(TextColumn("[bold]SDTM[/bold] {task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("[bold]SDTM[/bold] {task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         steps = 3 + sum(1 for _ in model.datasets)
         task = progress.add_task("reading", total=steps)
 
@@ -84,12 +111,15 @@ def summarise(result, out: Path) -> None:
         f"raw rows read {ledger['read'].sum():,}: mapped {ledger['mapped'].sum():,}, "
         f"not submitted {ledger['not_submitted'].sum():,}, rejected {ledger['rejected'].sum():,}, "
         f"unaccounted {ledger['unaccounted'].sum():,} -> "
-        + ("[green]every form balances[/green]" if balanced else "[red]the ledger does not balance[/red]"))
+        + ("[green]every form balances[/green]" if balanced else "[red]the ledger does not balance[/red]")
+    )
     issues = result.issues
     if not issues.empty:
         counts = issues.groupby(["severity", "kind"]).size().reset_index(name="n")
         print_text(console, "issues: " + "; ".join(f"{r.severity} {r.kind} {r.n:,}" for r in counts.itertuples()))
     else:
         console.print("issues: none")
-    print_text(console, f"written to {out} (XPT per dataset, issues.csv, ledger.csv, schema_failures.csv, "
-                        f"lineage.csv, checksums.md5)")
+    print_text(
+        console,
+        f"written to {out} (XPT per dataset, issues.csv, ledger.csv, schema_failures.csv, lineage.csv, checksums.md5)",
+    )

@@ -15,6 +15,7 @@ variable the reference holds as an empty column (it defines nothing to agree
 with): `reference_empty` names them and `cells_filled_only_by_us` counts what
 we give there.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -74,9 +75,11 @@ class ComparisonReport:
         return self.only_ours.empty and self.only_reference.empty
 
     def summary(self) -> str:
-        return (f"records ours {self.records_ours}, reference {self.records_reference}, matched {self.records_matched}; "
-                f"cells equal {self.cells_equal}/{self.cells} ({self.pct_equal:.2f}%) in "
-                f"{len(self.variables_compared)} variables")
+        return (
+            f"records ours {self.records_ours}, reference {self.records_reference}, matched {self.records_matched}; "
+            f"cells equal {self.cells_equal}/{self.cells} ({self.pct_equal:.2f}%) in "
+            f"{len(self.variables_compared)} variables"
+        )
 
 
 def _with_occurrence(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -95,8 +98,10 @@ def compare_datasets(ours: pd.DataFrame, reference: pd.DataFrame, keys, *, ignor
     keys = list(keys)
     missing = [k for k in keys if k not in ours.columns or k not in reference.columns]
     if missing:
-        raise KeyError(f"compare_datasets: key variable(s) {', '.join(missing)} missing from "
-                       f"{'ours' if any(k not in ours.columns for k in missing) else 'the reference'}")
+        raise KeyError(
+            f"compare_datasets: key variable(s) {', '.join(missing)} missing from "
+            f"{'ours' if any(k not in ours.columns for k in missing) else 'the reference'}"
+        )
     ignored = set(ignore) | {OCCURRENCE}
     a = _with_occurrence(ours.reset_index(drop=True), keys)
     b = _with_occurrence(reference.reset_index(drop=True), keys)
@@ -121,8 +126,14 @@ def compare_datasets(ours: pd.DataFrame, reference: pd.DataFrame, keys, *, ignor
             continue
         compared.append(var)
         equal = (x == y) | (x.isna() & y.isna())
-        rows.append({"variable": var, "compared": int(len(both)), "differ": int((~equal).sum()),
-                     "pct_equal": 100.0 * float(equal.mean()) if len(both) else 100.0})
+        rows.append(
+            {
+                "variable": var,
+                "compared": int(len(both)),
+                "differ": int((~equal).sum()),
+                "pct_equal": 100.0 * float(equal.mean()) if len(both) else 100.0,
+            }
+        )
         if (~equal).any():
             d = both.loc[~equal.to_numpy(), keys].copy()
             d["variable"] = var
@@ -130,11 +141,24 @@ def compare_datasets(ours: pd.DataFrame, reference: pd.DataFrame, keys, *, ignor
             d["reference"] = y[~equal].to_numpy()
             diffs.append(d)
     by_var = pd.DataFrame(rows, columns=["variable", "compared", "differ", "pct_equal"])
-    differences = pd.concat(diffs, ignore_index=True) if diffs else pd.DataFrame(columns=keys + ["variable", "ours", "reference"])
+    differences = (
+        pd.concat(diffs, ignore_index=True) if diffs else pd.DataFrame(columns=keys + ["variable", "ours", "reference"])
+    )
     cells = int(by_var["compared"].sum())
     return ComparisonReport(
-        keys=tuple(keys), records_ours=len(ours), records_reference=len(reference), records_matched=len(both),
-        only_ours=only_ours, only_reference=only_ref, variables_compared=compared, variables_only_ours=only_a,
-        variables_only_reference=only_b, reference_empty=empty_ref, cells_filled_only_by_us=filled_by_us,
-        cells=cells, cells_equal=cells - int(by_var["differ"].sum()), by_variable=by_var, differences=differences,
+        keys=tuple(keys),
+        records_ours=len(ours),
+        records_reference=len(reference),
+        records_matched=len(both),
+        only_ours=only_ours,
+        only_reference=only_ref,
+        variables_compared=compared,
+        variables_only_ours=only_a,
+        variables_only_reference=only_b,
+        reference_empty=empty_ref,
+        cells_filled_only_by_us=filled_by_us,
+        cells=cells,
+        cells_equal=cells - int(by_var["differ"].sum()),
+        by_variable=by_var,
+        differences=differences,
     )

@@ -1,5 +1,6 @@
 """What every SDTM recipe receives: the raw export, the spec, the trial design,
 the issue log and the datasets built so far (with their lineage columns)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,5 +50,6 @@ class SdtmRun:
         try:
             return self.datasets[dataset]
         except KeyError:
-            raise KeyError(f"{dataset} is needed here but has not been built yet "
-                           f"(built: {', '.join(self.datasets) or 'none'})") from None
+            raise KeyError(
+                f"{dataset} is needed here but has not been built yet (built: {', '.join(self.datasets) or 'none'})"
+            ) from None

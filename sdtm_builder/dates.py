@@ -10,6 +10,7 @@ abbreviation (JAN..DEC), `YYYY` year, `HH` hour, `MI` minute, `SS` second; any
 other character is a literal. For example `DD MON YYYY`, `MM/DD/YYYY`,
 `DD-MON-YYYY`, `YYYY-MM-DD`, `HH:MI`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,7 +22,9 @@ import pandas as pd
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 # What EDC systems write for an unknown part of a date.
-UNKNOWN_PARTS = frozenset({"UN", "UNK", "UNKN", "NK", "XX", "XXX", "XXXX", "--", "---", "----", "U", "UU", "UUU", "UUUU"})
+UNKNOWN_PARTS = frozenset(
+    {"UN", "UNK", "UNKN", "NK", "XX", "XXX", "XXXX", "--", "---", "----", "U", "UU", "UUU", "UUUU"}
+)
 _TOKENS = {"YYYY": "Y", "MON": "M", "MM": "M", "DD": "D", "HH": "h", "MI": "m", "SS": "s"}
 _TOKEN_RE = re.compile("YYYY|MON|MM|DD|HH|MI|SS")
 _MONTH_NUMBERS = {m: i + 1 for i, m in enumerate(MONTHS)}
@@ -45,7 +48,7 @@ def _compile(fmt: str) -> tuple[re.Pattern, list[tuple[str, str]]]:
     pattern = "^"
     pos = 0
     for match in _TOKEN_RE.finditer(fmt):
-        pattern += re.escape(fmt[pos:match.start()]).replace("\\ ", r"\s+")
+        pattern += re.escape(fmt[pos : match.start()]).replace("\\ ", r"\s+")
         token = match.group()
         name = f"p{len(parts)}"
         pattern += rf"(?P<{name}>[A-Za-z0-9\-]{{1,4}})"
@@ -103,9 +106,11 @@ def parse_dates(values: pd.Series, fmt: str, times: pd.Series | None = None, tim
         time_codes, time_texts = _distinct_texts(times.iloc[first])
         time = _read_texts(time_texts, time_fmt)
     iso, bad, partial = _combine(date, date_codes, time, time_codes)
-    return ParsedDates(pd.Series(iso[codes], index=values.index, dtype=object),
-                       pd.Series(bad[codes], index=values.index, dtype=bool),
-                       pd.Series(partial[codes], index=values.index, dtype=bool))
+    return ParsedDates(
+        pd.Series(iso[codes], index=values.index, dtype=object),
+        pd.Series(bad[codes], index=values.index, dtype=bool),
+        pd.Series(partial[codes], index=values.index, dtype=bool),
+    )
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -164,7 +169,7 @@ def _read_texts(texts: np.ndarray, fmt: str) -> _Reading:
             continue
         wrong = False
         # a kind given twice (MM and MON) keeps the last value; each must be readable
-        for (_, token), raw in zip(parts, match.groups()):
+        for (_, token), raw in zip(parts, match.groups(), strict=False):
             value, wrong_part = _read_component(raw, token)
             wrong |= wrong_part
             found[_TOKENS[token]][i] = value
@@ -177,8 +182,9 @@ def _known(values: np.ndarray) -> np.ndarray:
     return np.array([v is not None for v in values], dtype=bool)
 
 
-def _combine(date: _Reading, date_codes: np.ndarray, time: _Reading | None,
-             time_codes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _combine(
+    date: _Reading, date_codes: np.ndarray, time: _Reading | None, time_codes: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ISO text, unreadable, partial) for each (date, time) pair, from the number of its
     date text and of its time text in their readings.
 
@@ -231,8 +237,9 @@ def _impossible(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndar
     yearless = ~_known(year) & _known(month) & _known(day)
     if yearless.any():
         longest = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
-        bad[yearless] = [int(d) > longest.get(int(m), 0) or int(d) < 1
-                         for m, d in zip(month[yearless], day[yearless])]
+        bad[yearless] = [
+            int(d) > longest.get(int(m), 0) or int(d) < 1 for m, d in zip(month[yearless], day[yearless], strict=False)
+        ]
     if full.any():
         text = pd.Series(year[full] + "-" + month[full] + "-" + day[full], dtype=object)
         bad[full] = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").isna().to_numpy()

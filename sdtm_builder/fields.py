@@ -23,6 +23,7 @@ it, ';'-joined; a dataset name alone where the field selects the dataset's
 records), status and reason. A status is decided in this order: no values,
 mapped, not submitted, unaccounted.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,7 +38,7 @@ from specs.findings import Finding
 from specs.model import MappingRule, Spec
 from specs.workbook import parse_where_text
 
-from .algorithms import condition_field, condition_mask
+from .algorithms import condition_field
 from .issues import IssueLog
 from .raw import FORM, LINEAGE, ROW, RawData
 
@@ -55,8 +56,9 @@ def _column(columns: dict[str, str], name: str | None) -> str | None:
     return columns.get(name.upper()) if name else None
 
 
-def field_readers(spec: Spec, forms: dict[str, list[str]], subject_field: str | None
-                  ) -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str], list[str]]]:
+def field_readers(
+    spec: Spec, forms: dict[str, list[str]], subject_field: str | None
+) -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str], list[str]]]:
     """({(form, field): the targets of the rules that read it},
         {(form, field): the reasons of the row declarations whose Condition reads it}).
 
@@ -70,12 +72,18 @@ def field_readers(spec: Spec, forms: dict[str, list[str]], subject_field: str | 
         if field is not None and target not in table.setdefault((form, field), []):
             table[(form, field)].append(target)
 
-    record_sets: "OrderedDict[tuple[str, str, str], list[MappingRule]]" = OrderedDict()
+    record_sets: OrderedDict[tuple[str, str, str], list[MappingRule]] = OrderedDict()
     for rule in spec.mapping:
         if not rule.form or rule.form not in forms:
             continue
-        conditions = [condition_field(forms[rule.form], cond, rule.form)
-                      for cond in (parse_where_text(rule.condition, rule.form) or ())] if rule.condition else []
+        conditions = (
+            [
+                condition_field(forms[rule.form], cond, rule.form)
+                for cond in (parse_where_text(rule.condition, rule.form) or ())
+            ]
+            if rule.condition
+            else []
+        )
         if rule.algorithm == "not_submitted":
             if not rule.field:  # a row declaration: its Condition decides which rows are not submitted
                 for field in conditions:
@@ -88,8 +96,11 @@ def field_readers(spec: Spec, forms: dict[str, list[str]], subject_field: str | 
         defined: set[str] = set()  # variables set so far in the record set: a template name takes them first
         for rule in rules:
             target = f"{dataset}.{rule.variable}" if rule.variable else dataset
-            conditions = [condition_field(forms[form], cond, form)
-                          for cond in (parse_where_text(rule.condition, form) or ())] if rule.condition else []
+            conditions = (
+                [condition_field(forms[form], cond, form) for cond in (parse_where_text(rule.condition, form) or ())]
+                if rule.condition
+                else []
+            )
             for field in conditions:
                 add(targets, form, field, target)
             add(targets, form, _column(columns, rule.field), target)
@@ -130,10 +141,15 @@ def _row_marks(frame: pd.DataFrame, rows) -> np.ndarray:
     return _marked(frame[ROW].to_numpy(), [np.asarray(rows, dtype=np.int64)])
 
 
-def account_fields(raw: RawData, spec: Spec, *, subject_field: str | None,
-                   records: dict[str, pd.DataFrame] | None = None,
-                   not_submitted: pd.DataFrame | None = None,
-                   rejected: pd.DataFrame | None = None) -> pd.DataFrame:
+def account_fields(
+    raw: RawData,
+    spec: Spec,
+    *,
+    subject_field: str | None,
+    records: dict[str, pd.DataFrame] | None = None,
+    not_submitted: pd.DataFrame | None = None,
+    rejected: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per raw form and field (FIELD_COLUMNS), forms and fields in export order.
 
     records: {dataset: its records' _FORM, _ROW} (rows joined onto records count
@@ -160,7 +176,9 @@ def account_fields(raw: RawData, spec: Spec, *, subject_field: str | None,
         in_ns = _row_marks(frame, ns[ROW])
         reason_of = pd.Series(ns["reason"].to_numpy(), index=ns[ROW].to_numpy()) if len(ns) else pd.Series(dtype=object)
         in_rejected = _row_marks(frame, rejected.loc[rejected[FORM] == name, ROW])
-        by_dataset = {dataset: _row_marks(frame, np.concatenate(parts)) for dataset, parts in by_form.get(name, {}).items()}
+        by_dataset = {
+            dataset: _row_marks(frame, np.concatenate(parts)) for dataset, parts in by_form.get(name, {}).items()
+        }
         for field in forms[name]:
             has = _has_value(raw, name, field)
             read = targets.get((name, field), [])
@@ -190,10 +208,25 @@ def account_fields(raw: RawData, spec: Spec, *, subject_field: str | None,
                     why.append("rows rejected (see the issues)")
                 reason = "rows not submitted: " + "; ".join(why)
             else:
-                status, reason = UNACCOUNTED, (f"{int(kept.sum())} row(s) hold a value that no Mapping rule reads "
-                                               "and the spec does not declare not submitted")
-            out.append({"form": name, "field": field, "rows": len(frame), "with_value": int(has.sum()),
-                        "mapped": mapped, "targets": ";".join(read), "status": status, "reason": reason})
+                status, reason = (
+                    UNACCOUNTED,
+                    (
+                        f"{int(kept.sum())} row(s) hold a value that no Mapping rule reads "
+                        "and the spec does not declare not submitted"
+                    ),
+                )
+            out.append(
+                {
+                    "form": name,
+                    "field": field,
+                    "rows": len(frame),
+                    "with_value": int(has.sum()),
+                    "mapped": mapped,
+                    "targets": ";".join(read),
+                    "status": status,
+                    "reason": reason,
+                }
+            )
     table = pd.DataFrame(out, columns=FIELD_COLUMNS)
     table["mapped"] = table["mapped"].astype("Int64")
     return table
@@ -202,15 +235,25 @@ def account_fields(raw: RawData, spec: Spec, *, subject_field: str | None,
 def report_unaccounted(fields: pd.DataFrame, issues: IssueLog) -> None:
     """One error issue per field whose values nothing reads nor declares."""
     for row in fields[fields["status"] == UNACCOUNTED].itertuples(index=False):
-        issues.add(severity="error", kind="field not mapped", form=row.form, field=row.field, action="not in SDTM",
-                   message=f"{row.form}.{row.field}: {row.reason}; map it, or declare it not submitted "
-                           "(a not_submitted row with Form, Field and the reason in Comment)")
+        issues.add(
+            severity="error",
+            kind="field not mapped",
+            form=row.form,
+            field=row.field,
+            action="not in SDTM",
+            message=f"{row.form}.{row.field}: {row.reason}; map it, or declare it not submitted "
+            "(a not_submitted row with Form, Field and the reason in Comment)",
+        )
 
 
 def unaccounted_findings(fields: pd.DataFrame) -> list[Finding]:
     """The spec check's findings: an error per unaccounted field, naming form and field."""
-    return [Finding("error", "field-not-mapped", f"raw field {row.form}.{row.field}: {row.reason}", "Mapping", None, "Field")
-            for row in fields[fields["status"] == UNACCOUNTED].itertuples(index=False)]
+    return [
+        Finding(
+            "error", "field-not-mapped", f"raw field {row.form}.{row.field}: {row.reason}", "Mapping", None, "Field"
+        )
+        for row in fields[fields["status"] == UNACCOUNTED].itertuples(index=False)
+    ]
 
 
 def study_subject_field(workbook: str | os.PathLike[str]) -> str | None:
@@ -229,8 +272,9 @@ def study_subject_field(workbook: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def check_raw_fields(spec: Spec, raw_dir: str | os.PathLike[str], *, workbook: str | os.PathLike[str],
-                     subject_field: str | None = None) -> tuple[pd.DataFrame, list[Finding]]:
+def check_raw_fields(
+    spec: Spec, raw_dir: str | os.PathLike[str], *, workbook: str | os.PathLike[str], subject_field: str | None = None
+) -> tuple[pd.DataFrame, list[Finding]]:
     """(the field table, the findings) of a raw export against the spec, without building anything.
 
     The subject column is the study settings' (see study_subject_field) unless
@@ -243,13 +287,25 @@ def check_raw_fields(spec: Spec, raw_dir: str | os.PathLike[str], *, workbook: s
 
     subject = subject_field or study_subject_field(workbook)
     if subject is None:
-        raise RawDataError(f"{workbook}: no study settings (a .toml naming it as sdtm_spec) beside it give the raw "
-                           "export's subject column")
+        raise RawDataError(
+            f"{workbook}: no study settings (a .toml naming it as sdtm_spec) beside it give the raw "
+            "export's subject column"
+        )
     raw = read_raw(raw_dir, subject)
-    findings = [Finding("error", "missing-raw-field", problem, "Mapping", None, "Field") for problem in check_fields(raw, spec)]
+    findings = [
+        Finding("error", "missing-raw-field", problem, "Mapping", None, "Field") for problem in check_fields(raw, spec)
+    ]
     fields = account_fields(raw, spec, subject_field=subject, not_submitted=not_submitted_rows(raw, spec))
     return fields, findings + unaccounted_findings(fields)
 
 
-__all__ = ["FIELD_COLUMNS", "account_fields", "check_raw_fields", "field_readers", "is_field_declaration",
-           "report_unaccounted", "study_subject_field", "unaccounted_findings"]
+__all__ = [
+    "FIELD_COLUMNS",
+    "account_fields",
+    "check_raw_fields",
+    "field_readers",
+    "is_field_declaration",
+    "report_unaccounted",
+    "study_subject_field",
+    "unaccounted_findings",
+]

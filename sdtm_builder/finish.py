@@ -6,6 +6,7 @@ built from the spec. `reconcile` counts, for each raw form, the rows read,
 mapped into SDTM, deliberately not submitted and rejected (with reason): a form
 balances when every row read is one of those.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,11 @@ def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd
                 null = pd.isna(values)
                 columns[var.name] = np.where(null, None, values) if null.any() else values
         elif var.effective_core != "Perm":
-            columns[var.name] = np.full(len(frame), np.nan if var.data_type in NUMERIC else None,
-                                        dtype="float64" if var.data_type in NUMERIC else object)
+            columns[var.name] = np.full(
+                len(frame),
+                np.nan if var.data_type in NUMERIC else None,
+                dtype="float64" if var.data_type in NUMERIC else object,
+            )
     for col in LINEAGE:
         if col in frame.columns:
             columns[col] = frame[col].to_numpy()
@@ -55,16 +59,18 @@ def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd
     order = key_order(out, keys + tie)
     columns = {name: values[order] for name, values in columns.items()}
     text = {name: values for name, values in columns.items() if isinstance(values, pd.Categorical)}
-    out = pd.DataFrame({name: _text_values(values) if name in text else values for name, values in columns.items()},
-                       copy=False)
+    out = pd.DataFrame(
+        {name: _text_values(values) if name in text else values for name, values in columns.items()}, copy=False
+    )
     failures = validate_frame(out, spec, dataset, text=text)  # the lineage columns are not the spec's: not validated
     if not_numbers:
         failures = pd.concat([failures, _not_numbers(out, spec, dataset, not_numbers, order)], ignore_index=True)
     return out, failures
 
 
-def _not_numbers(out: pd.DataFrame, spec: Spec, dataset: str, values: dict[str, np.ndarray],
-                 order: np.ndarray) -> pd.DataFrame:
+def _not_numbers(
+    out: pd.DataFrame, spec: Spec, dataset: str, values: dict[str, np.ndarray], order: np.ndarray
+) -> pd.DataFrame:
     """A schema failure for each value of a numeric variable that is not a number (written as null)."""
     keys = [k for k in spec.dataset(dataset).keys if k in out.columns and k != "STUDYID"]
     rows = []
@@ -72,9 +78,18 @@ def _not_numbers(out: pd.DataFrame, spec: Spec, dataset: str, values: dict[str, 
         placed = given[order]  # in the dataset's final order
         for row in np.flatnonzero(pd.notna(placed)):
             key = ", ".join(f"{k}={out[k].iat[row]}" for k in keys) or None
-            rows.append({"dataset": dataset, "variable": name, "row": int(row), "key": key, "value": placed[row],
-                         "check": "number", "severity": "error",
-                         "message": f"{dataset}.{name} is numeric and {placed[row]!r} is not a number: written as null"})
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "variable": name,
+                    "row": int(row),
+                    "key": key,
+                    "value": placed[row],
+                    "check": "number",
+                    "severity": "error",
+                    "message": f"{dataset}.{name} is numeric and {placed[row]!r} is not a number: written as null",
+                }
+            )
     return pd.DataFrame(rows, columns=FAILURE_COLUMNS, dtype=object)
 
 
@@ -101,8 +116,11 @@ def derive_var_stresn(frame: pd.DataFrame, *, stresc: str, stresn: str) -> pd.Da
     numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").astype("float64").to_numpy()
     numbers = np.append(np.where(np.isfinite(numbers), numbers, np.nan), np.nan)[codes]  # null (code -1): NaN
     out = frame.copy(deep=False)
-    given = pd.to_numeric(frame[stresn], errors="coerce").astype("float64").to_numpy() if stresn in frame.columns \
+    given = (
+        pd.to_numeric(frame[stresn], errors="coerce").astype("float64").to_numpy()
+        if stresn in frame.columns
         else np.full(len(frame), np.nan)
+    )
     out[stresn] = np.where(np.isnan(given), numbers, given)
     return out
 
@@ -122,8 +140,13 @@ def drop_lineage(frame: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
 LEDGER_COLUMNS = ["form", "read", "mapped", "not_submitted", "rejected", "unaccounted", "balanced"]
 
 
-def reconcile(raw: RawData, datasets: dict[str, pd.DataFrame], not_submitted: pd.DataFrame,
-              issues: IssueLog, joined: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+def reconcile(
+    raw: RawData,
+    datasets: dict[str, pd.DataFrame],
+    not_submitted: pd.DataFrame,
+    issues: IssueLog,
+    joined: list[pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """One row per raw form: read = mapped + not submitted + rejected (+ unaccounted, which must be 0).
 
     A row counts as mapped when at least one SDTM record traces back to it; a
@@ -148,33 +171,81 @@ def reconcile(raw: RawData, datasets: dict[str, pd.DataFrame], not_submitted: pd
         in_rej = ids.isin(rejected.loc[rejected[FORM] == name, ROW]) & ~in_mapped & ~in_ns
         unaccounted = ~(in_mapped | in_ns | in_rej)
         if unaccounted.any():
-            issues.add_rows(frame, unaccounted, severity="error", kind="not mapped", field=None, value=None,
-                            action="not in SDTM", message=f"no mapping rule of the spec took this row of form {name}")
-        rows.append({"form": name, "read": len(frame), "mapped": int(in_mapped.sum()), "not_submitted": int(in_ns.sum()),
-                     "rejected": int(in_rej.sum()), "unaccounted": int(unaccounted.sum()),
-                     "balanced": bool(not unaccounted.any())})
+            issues.add_rows(
+                frame,
+                unaccounted,
+                severity="error",
+                kind="not mapped",
+                field=None,
+                value=None,
+                action="not in SDTM",
+                message=f"no mapping rule of the spec took this row of form {name}",
+            )
+        rows.append(
+            {
+                "form": name,
+                "read": len(frame),
+                "mapped": int(in_mapped.sum()),
+                "not_submitted": int(in_ns.sum()),
+                "rejected": int(in_rej.sum()),
+                "unaccounted": int(unaccounted.sum()),
+                "balanced": bool(not unaccounted.any()),
+            }
+        )
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
 
 
 def _marked(ids: np.ndarray, found: list[np.ndarray]) -> np.ndarray:
     """For each row number in `ids`, whether it is among the `found` row numbers."""
     numbers = np.concatenate(found) if found else np.array([], dtype=np.int64)
-    if len(ids) and ids.dtype.kind in "iu" and numbers.dtype.kind in "iu" and 0 <= ids.min() and ids.max() <= 2 * len(ids):
+    if (
+        len(ids)
+        and ids.dtype.kind in "iu"
+        and numbers.dtype.kind in "iu"
+        and ids.min() >= 0
+        and ids.max() <= 2 * len(ids)
+    ):
         marks = np.zeros(int(ids.max()) + 1, dtype=bool)  # row numbers 1..n: a table of marks, no hashing
         marks[numbers[(numbers >= 0) & (numbers < len(marks))]] = True
         return marks[ids]
     return pd.Series(ids).isin(numbers).to_numpy()
 
 
-def reject_rows(frame: pd.DataFrame, mask: pd.Series, *, issues: IssueLog, dataset: str, kind: str,
-                reason: str, field: str | None = None, severity: str = "error") -> pd.DataFrame:
+def reject_rows(
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    *,
+    issues: IssueLog,
+    dataset: str,
+    kind: str,
+    reason: str,
+    field: str | None = None,
+    severity: str = "error",
+) -> pd.DataFrame:
     """Drop the records where `mask`, each listed in the issue log as rejected with the reason."""
     mask = mask.reindex(frame.index, fill_value=False).astype(bool)
     if mask.any():
-        issues.add_rows(frame, mask, severity=severity, kind=kind, field=field,
-                        value=frame[field] if field and field in frame.columns else None,
-                        dataset=dataset, action="record rejected", message=reason)
+        issues.add_rows(
+            frame,
+            mask,
+            severity=severity,
+            kind=kind,
+            field=field,
+            value=frame[field] if field and field in frame.columns else None,
+            dataset=dataset,
+            action="record rejected",
+            message=reason,
+        )
     return frame[~mask]
 
 
-__all__ = ["finish_dataset", "derive_var_stresn", "text_columns", "drop_lineage", "reconcile", "reject_rows", "LEDGER_COLUMNS", "SUBJECT"]
+__all__ = [
+    "finish_dataset",
+    "derive_var_stresn",
+    "text_columns",
+    "drop_lineage",
+    "reconcile",
+    "reject_rows",
+    "LEDGER_COLUMNS",
+    "SUBJECT",
+]

@@ -4,6 +4,7 @@ Each entry names the raw file (form), subject, row and field, the value, what
 kind of problem it is and what was done about it. Nothing is dropped or
 changed without an entry here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,8 +12,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-ISSUE_COLUMNS = ["severity", "kind", "form", "subject", "row", "field", "value",
-                 "dataset", "variable", "action", "message"]
+ISSUE_COLUMNS = [
+    "severity",
+    "kind",
+    "form",
+    "subject",
+    "row",
+    "field",
+    "value",
+    "dataset",
+    "variable",
+    "action",
+    "message",
+]
 
 
 @dataclass
@@ -21,9 +33,21 @@ class IssueLog:
 
     _chunks: list[pd.DataFrame] = field(default_factory=list)
 
-    def add(self, *, severity: str, kind: str, form: str | None, message: str, action: str,
-            subject=None, row=None, field: str | None = None, value=None,
-            dataset: str | None = None, variable: str | None = None) -> None:
+    def add(
+        self,
+        *,
+        severity: str,
+        kind: str,
+        form: str | None,
+        message: str,
+        action: str,
+        subject=None,
+        row=None,
+        field: str | None = None,
+        value=None,
+        dataset: str | None = None,
+        variable: str | None = None,
+    ) -> None:
         """Add one issue, or one per element when subject/row/value are arrays."""
         lengths = [len(x) for x in (subject, row, value) if isinstance(x, (pd.Series, np.ndarray, list))]
         n = lengths[0] if lengths else 1
@@ -37,12 +61,21 @@ class IssueLog:
                 return np.asarray(x, dtype=object)
             return np.full(n, x, dtype=object)
 
-        chunk = pd.DataFrame({
-            "severity": column(severity), "kind": column(kind), "form": column(form),
-            "subject": column(subject), "row": column(row), "field": column(field),
-            "value": column(value), "dataset": column(dataset), "variable": column(variable),
-            "action": column(action), "message": column(message),
-        })
+        chunk = pd.DataFrame(
+            {
+                "severity": column(severity),
+                "kind": column(kind),
+                "form": column(form),
+                "subject": column(subject),
+                "row": column(row),
+                "field": column(field),
+                "value": column(value),
+                "dataset": column(dataset),
+                "variable": column(variable),
+                "action": column(action),
+                "message": column(message),
+            }
+        )
         self._chunks.append(chunk)
 
     def add_rows(self, rows: pd.DataFrame, mask: pd.Series | None = None, **kwargs) -> None:

@@ -12,6 +12,7 @@ Condition holds; a later rule for the same variable overrides an earlier one
 where its condition holds). The result keeps the lineage columns (_FORM, _ROW,
 _SUBJECT) so every record can be traced to its raw row.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -29,8 +30,8 @@ from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
 SELECTORS = {"condition_add", "not_submitted"}
 
 
-def record_sets(spec: Spec, dataset: str) -> "OrderedDict[tuple[str, str], list[MappingRule]]":
-    groups: "OrderedDict[tuple[str, str], list[MappingRule]]" = OrderedDict()
+def record_sets(spec: Spec, dataset: str) -> OrderedDict[tuple[str, str], list[MappingRule]]:
+    groups: OrderedDict[tuple[str, str], list[MappingRule]] = OrderedDict()
     for rule in spec.mapping_for(dataset):
         if rule.algorithm == "not_submitted":
             continue
@@ -58,7 +59,9 @@ def _map_record_set(raw: RawData, form: str, rules: list[MappingRule], spec: Spe
     for rule in rules:
         if rule.algorithm not in SELECTORS:
             fields.setdefault(rule.condition, [c for c in LINEAGE if c in selected.columns])
-            fields[rule.condition] += [f for f in rule_fields(rule, selected.columns) if f not in fields[rule.condition]]
+            fields[rule.condition] += [
+                f for f in rule_fields(rule, selected.columns) if f not in fields[rule.condition]
+            ]
     subsets: dict[str | None, tuple[pd.Series, pd.DataFrame]] = {}  # rules often share a condition
     for rule in rules:
         if rule.algorithm in SELECTORS:
@@ -72,17 +75,23 @@ def _map_record_set(raw: RawData, form: str, rules: list[MappingRule], spec: Spe
                 subsets[rule.condition] = (where, subset[where.to_numpy()])
         where, rows = subsets[rule.condition]
         everywhere = rows is selected
-        values = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, spec, issues, mapped,
-                                                      None if everywhere else where.to_numpy(), distinct))
+        values = ALGORITHMS[rule.algorithm](
+            RuleInput(rows, rule, spec, issues, mapped, None if everywhere else where.to_numpy(), distinct)
+        )
         if everywhere:
-            mapped[rule.variable] = values if rule.variable in mapped.columns \
+            mapped[rule.variable] = (
+                values
+                if rule.variable in mapped.columns
                 else values.astype(values.dtype if values.dtype.kind == "f" else object, copy=False)
+            )
         else:
             values = _spread(values, where)
             if rule.variable in mapped.columns:
                 mapped[rule.variable] = values.where(where, mapped[rule.variable])
             else:
-                mapped[rule.variable] = values.where(where, None).astype(values.dtype if values.dtype.kind == "f" else object)
+                mapped[rule.variable] = values.where(where, None).astype(
+                    values.dtype if values.dtype.kind == "f" else object
+                )
     for col in LINEAGE:
         mapped[col] = selected[col]
     return mapped
@@ -98,8 +107,14 @@ def _spread(values: pd.Series, where: pd.Series) -> pd.Series:
     return pd.Series(out, index=where.index)
 
 
-def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
-                joined: list[pd.DataFrame] | None = None, exclude: pd.DataFrame | None = None) -> pd.DataFrame:
+def map_dataset(
+    raw: RawData,
+    spec: Spec,
+    dataset: str,
+    issues: IssueLog,
+    joined: list[pd.DataFrame] | None = None,
+    exclude: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Every record set of `dataset` mapped and stacked, lineage columns kept.
 
     joined: when given, the (_FORM, _ROW, _DATASET) of every raw row whose values
@@ -125,14 +140,26 @@ def map_dataset(raw: RawData, spec: Spec, dataset: str, issues: IssueLog,
         repeat = mapped.duplicated(SUBJECT, keep="first")
         # a further row that repeats the subject's first row in every joined value says nothing new
         content = [c for c in mapped.columns if c not in (FORM, ROW)]
-        agreeing = repeat & mapped[content].astype(object).where(mapped[content].notna(), "\x00").duplicated(keep="first")
+        agreeing = repeat & mapped[content].astype(object).where(mapped[content].notna(), "\x00").duplicated(
+            keep="first"
+        )
         repeat = repeat & ~agreeing
         if repeat.any():
-            issues.add_rows(mapped, repeat, severity="error", kind="repeated row", field=None, value=None,
-                            dataset=dataset, action="not used",
-                            message=f"{dataset} takes one row per subject from form {form}; this is a further one")
+            issues.add_rows(
+                mapped,
+                repeat,
+                severity="error",
+                kind="repeated row",
+                field=None,
+                value=None,
+                dataset=dataset,
+                action="not used",
+                message=f"{dataset} takes one row per subject from form {form}; this is a further one",
+            )
         if joined is not None:  # with the dataset they were joined to (for the field accounting)
-            joined.append(mapped.loc[~repeat & mapped[SUBJECT].isin(out[SUBJECT]), [FORM, ROW]].assign(_DATASET=dataset))
+            joined.append(
+                mapped.loc[~repeat & mapped[SUBJECT].isin(out[SUBJECT]), [FORM, ROW]].assign(_DATASET=dataset)
+            )
         values = mapped[~mapped.duplicated(SUBJECT, keep="first")].drop(columns=[FORM, ROW]).set_index(SUBJECT)
         for col in values.columns:
             looked_up = out[SUBJECT].map(values[col])
@@ -151,8 +178,15 @@ def not_submitted_rows(raw: RawData, spec: Spec) -> pd.DataFrame:
             continue
         rows = raw.form(rule.form)
         selected = rows[condition_mask(rows, rule.condition, rule.form)]
-        frames.append(pd.DataFrame({"_FORM": selected["_FORM"], "_ROW": selected["_ROW"],
-                                    "reason": rule.comment or "not submitted per the spec"}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "_FORM": selected["_FORM"],
+                    "_ROW": selected["_ROW"],
+                    "reason": rule.comment or "not submitted per the spec",
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=["_FORM", "_ROW", "reason"])
     return pd.concat(frames, ignore_index=True).drop_duplicates(["_FORM", "_ROW"])
@@ -168,8 +202,10 @@ def check_fields(raw: RawData, spec: Spec) -> list[str]:
         if not rule.form:
             continue
         if not raw.has_form(rule.form):
-            problems.append(f"{where} ({rule.dataset}.{rule.variable or rule.algorithm}): form {rule.form!r} "
-                            f"({rule.form}.csv) is not in the raw export")
+            problems.append(
+                f"{where} ({rule.dataset}.{rule.variable or rule.algorithm}): form {rule.form!r} "
+                f"({rule.form}.csv) is not in the raw export"
+            )
             continue
         columns = {c.upper(): c for c in raw.form(rule.form).columns}
         fields = [rule.field] if rule.field else []
@@ -180,10 +216,16 @@ def check_fields(raw: RawData, spec: Spec) -> list[str]:
                 fields.append(found if found is not None else cond.variable)
         if rule.algorithm == "concat" and rule.value:
             import re
-            fields += [n for n in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", rule.value)
-                       if n.upper() in columns or not any(r.variable == n for r in spec.mapping_for(rule.dataset))]
+
+            fields += [
+                n
+                for n in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", rule.value)
+                if n.upper() in columns or not any(r.variable == n for r in spec.mapping_for(rule.dataset))
+            ]
         for name in fields:
             if name.upper() not in columns:
-                problems.append(f"{where} ({rule.dataset}.{rule.variable or rule.algorithm}): form {rule.form} "
-                                f"has no field {name!r}")
+                problems.append(
+                    f"{where} ({rule.dataset}.{rule.variable or rule.algorithm}): form {rule.form} "
+                    f"has no field {name!r}"
+                )
     return problems

@@ -9,6 +9,7 @@ RawDataError naming it (and the line, row, field and subject where there are);
 a control character is the one change made, and it is reported (read_form).
 A form with a header and no rows is a valid form.
 """
+
 from __future__ import annotations
 
 import csv
@@ -83,8 +84,10 @@ class RawData:
         try:
             return self.forms[name]
         except KeyError:
-            raise RawDataError(f"{self.folder}: the raw export has no form {name!r} ({name}.csv); "
-                               f"forms present: {', '.join(sorted(self.forms)) or 'none'}") from None
+            raise RawDataError(
+                f"{self.folder}: the raw export has no form {name!r} ({name}.csv); "
+                f"forms present: {', '.join(sorted(self.forms)) or 'none'}"
+            ) from None
 
     def has_form(self, name: str) -> bool:
         return name in self.forms
@@ -122,7 +125,7 @@ def read_form(path: str | os.PathLike[str], subject_field: str, issues: IssueLog
         raise RawDataError(f"{path}: a folder, not a CSV file; a raw form is a file") from None
     except OSError as exc:
         raise RawDataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    body = data[len(BOM):] if data.startswith(BOM) else data
+    body = data[len(BOM) :] if data.startswith(BOM) else data
     if not body.strip():
         raise RawDataError(f"{path}: empty file ({len(data)} bytes): a raw form has at least its header row")
     header = _check_header(path, data, subject_field)
@@ -137,8 +140,9 @@ def read_form(path: str | os.PathLike[str], subject_field: str, issues: IssueLog
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=str, keep_default_na=False,
-                                    na_values=[], index_col=False)  # never the first column as the index
+                frame = pd.read_csv(
+                    io.BytesIO(data), encoding="utf-8", dtype=str, keep_default_na=False, na_values=[], index_col=False
+                )  # never the first column as the index
         except (UnicodeDecodeError, pd.errors.ParserWarning, pd.errors.ParserError):
             frame = None
         if frame is not None and len(frame.columns) == len(header):
@@ -205,8 +209,10 @@ def _read_records(path: Path, text: str) -> pd.DataFrame:
             width = len(header)
             if len(cells) > width:
                 if any(c.strip() for c in cells[width:]):
-                    raise RawDataError(f"{path}: row {number} (line {line}) has {len(cells)} fields, the header "
-                                       f"{width}; its values cannot be put under their columns")
+                    raise RawDataError(
+                        f"{path}: row {number} (line {line}) has {len(cells)} fields, the header "
+                        f"{width}; its values cannot be put under their columns"
+                    )
                 cells = cells[:width]
             elif len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
@@ -223,10 +229,15 @@ def _not_utf8(path: Path, data: bytes, exc: UnicodeDecodeError, subject_field: s
     found = _first_bad_cell(data.decode("utf-8-sig", errors="surrogateescape"), subject_field)
     if found is not None:
         row, field, subject = found
-        where += f", in the header (column {field})" if row == 0 else \
-            f", row {row}, field {field}" + (f", subject {subject}" if subject else "")
-    return (f"{path}: not UTF-8 text: byte 0x{data[offset]:02X} at {where} (byte {offset} of the file); "
-            "save the export as UTF-8 (it looks like another encoding, such as Windows-1252)")
+        where += (
+            f", in the header (column {field})"
+            if row == 0
+            else f", row {row}, field {field}" + (f", subject {subject}" if subject else "")
+        )
+    return (
+        f"{path}: not UTF-8 text: byte 0x{data[offset]:02X} at {where} (byte {offset} of the file); "
+        "save the export as UTF-8 (it looks like another encoding, such as Windows-1252)"
+    )
 
 
 def _first_bad_cell(text: str, subject_field: str) -> tuple[int, str, str | None] | None:
@@ -245,8 +256,11 @@ def _first_bad_cell(text: str, subject_field: str) -> tuple[int, str, str | None
                         return 0, str(k + 1), None
                     at = header.index(subject_field) if subject_field in header else None
                     subject = cells[at] if at is not None and at < len(cells) else None
-                    return number, shown(header[k]) if k < len(header) else f"column {k + 1}", \
-                        shown(subject) if subject else None
+                    return (
+                        number,
+                        shown(header[k]) if k < len(header) else f"column {k + 1}",
+                        shown(subject) if subject else None,
+                    )
     except csv.Error:
         return None
     return None
@@ -271,8 +285,10 @@ def _check_header(path: Path, data: bytes, subject_field: str) -> list[str]:
         if key in seen:
             first = header[seen[key] - 1]
             same = "the same name" if first == name else f"the same name but for case or blanks ({first!r})"
-            raise RawDataError(f"{path}: column {name!r} appears twice in the header (columns {seen[key]} and {k}, "
-                               f"{same}); the second would be read as another field and its values lost")
+            raise RawDataError(
+                f"{path}: column {name!r} appears twice in the header (columns {seen[key]} and {k}, "
+                f"{same}); the second would be read as another field and its values lost"
+            )
         seen[key] = k
     return header
 
@@ -286,14 +302,24 @@ def _remove_controls(path: Path, frame: pd.DataFrame, subject_field: str, issues
             continue
         rows = np.flatnonzero(found.to_numpy()) + 1
         if issues is None:
-            raise RawDataError(f"{path}: row {rows[0]}, field {col}, subject {frame[subject_field].iloc[rows[0] - 1]!r}: "
-                               f"control character in {values.iloc[rows[0] - 1]!r}")
+            raise RawDataError(
+                f"{path}: row {rows[0]}, field {col}, subject {frame[subject_field].iloc[rows[0] - 1]!r}: "
+                f"control character in {values.iloc[rows[0] - 1]!r}"
+            )
         original = values[found]
-        issues.add(severity="warning", kind="control character", form=path.stem,
-                   subject=frame.loc[found, subject_field].str.replace(CONTROL, "", regex=True).str.strip(),
-                   row=rows, field=col, value=original.map(_escaped), action="removed",
-                   message="control character (" + original.map(lambda v: ", ".join(sorted({_escaped(c) for c in CONTROL.findall(v)})))
-                           + ") in the raw text: a transport file and many readers cut or garble text there")
+        issues.add(
+            severity="warning",
+            kind="control character",
+            form=path.stem,
+            subject=frame.loc[found, subject_field].str.replace(CONTROL, "", regex=True).str.strip(),
+            row=rows,
+            field=col,
+            value=original.map(_escaped),
+            action="removed",
+            message="control character ("
+            + original.map(lambda v: ", ".join(sorted({_escaped(c) for c in CONTROL.findall(v)})))
+            + ") in the raw text: a transport file and many readers cut or garble text there",
+        )
         frame[col] = values.str.replace(CONTROL, "", regex=True)
     return frame
 
@@ -303,8 +329,9 @@ def _escaped(text: str) -> str:
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def read_raw(folder: str | os.PathLike[str], subject_field: str, forms: list[str] | None = None,
-             issues: IssueLog | None = None) -> RawData:
+def read_raw(
+    folder: str | os.PathLike[str], subject_field: str, forms: list[str] | None = None, issues: IssueLog | None = None
+) -> RawData:
     """Read the CSV forms of `folder` (all of them, or only `forms`); see read_form for `issues`."""
     folder = Path(folder)
     if not folder.is_dir():

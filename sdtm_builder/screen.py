@@ -10,6 +10,7 @@ issue log with the reason. The rows stay in the raw export, so that the
 mapping still reports each of their fields' problems; the mapping drops them
 from the records it makes.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,15 @@ from .suppqual import split_loses_blanks
 POSITION_FIELDS = ("RECORDPOSITION",)
 
 
-def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issues: IssueLog,
-               ignore_fields: tuple[str, ...] = POSITION_FIELDS, keep_duplicates: bool = False) -> pd.DataFrame:
+def screen_raw(
+    raw: RawData,
+    *,
+    demographics_form: str,
+    subject_field: str,
+    issues: IssueLog,
+    ignore_fields: tuple[str, ...] = POSITION_FIELDS,
+    keep_duplicates: bool = False,
+) -> pd.DataFrame:
     """The rejected rows (_FORM, _ROW): duplicates, rows of subjects not in demographics and
     further demographics rows of a subject.
 
@@ -46,10 +54,16 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
             first = frame.drop_duplicates(subset=content, keep="first")
             first_row = frame[content].merge(first[content + [ROW]], on=content, how="left")[ROW]
             first_row.index = frame.index
-            issues.add_rows(frame, duplicate, severity="warning", kind="duplicate row", field=None,
-                            value="same as row " + first_row.astype(str),
-                            action="kept (the study keeps repeated rows)" if keep else "record rejected",
-                            message=f"duplicate of an earlier row of {name}")
+            issues.add_rows(
+                frame,
+                duplicate,
+                severity="warning",
+                kind="duplicate row",
+                field=None,
+                value="same as row " + first_row.astype(str),
+                action="kept (the study keeps repeated rows)" if keep else "record rejected",
+                message=f"duplicate of an earlier row of {name}",
+            )
         if keep:
             duplicate = pd.Series(False, index=frame.index)
         codes, subjects = raw.factorised(name, SUBJECT)  # each distinct subject looked up once
@@ -57,11 +71,21 @@ def screen_raw(raw: RawData, *, demographics_form: str, subject_field: str, issu
         in_dm = np.array([u in known for u in subjects] + [any(pd.isna(k) for k in known)], dtype=bool)
         unknown = pd.Series(~in_dm[codes], index=frame.index) & ~duplicate
         if unknown.any():
-            issues.add_rows(frame, unknown, severity="error", kind="subject not in demographics", field=subject_field,
-                            value=frame[SUBJECT], action="record rejected",
-                            message=f"subject has no row in the demographics form {demographics_form}")
-        repeated = _repeated_subject(frame, ~duplicate, issues, subject_field) if name == demographics_form \
+            issues.add_rows(
+                frame,
+                unknown,
+                severity="error",
+                kind="subject not in demographics",
+                field=subject_field,
+                value=frame[SUBJECT],
+                action="record rejected",
+                message=f"subject has no row in the demographics form {demographics_form}",
+            )
+        repeated = (
+            _repeated_subject(frame, ~duplicate, issues, subject_field)
+            if name == demographics_form
             else pd.Series(False, index=frame.index)
+        )
         rejected.append(frame.loc[duplicate | unknown | repeated, [FORM, ROW]])
     return pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=[FORM, ROW])
 
@@ -74,11 +98,18 @@ def _repeated_subject(frame: pd.DataFrame, considered: pd.Series, issues: IssueL
     if repeated.any():
         first_row = frame.groupby(SUBJECT, sort=False)[ROW].transform("first")
         rows = frame[repeated]
-        issues.add(severity="error", kind="subject repeated in demographics", form=rows[FORM], subject=rows[SUBJECT],
-                   row=rows[ROW], field=subject_field, value=rows[subject_field],
-                   action="record rejected (the subject's first row kept)",
-                   message=f"{rows[FORM].iloc[0]} holds one row per subject; this subject's first row is row "
-                           + first_row[repeated].astype(str))
+        issues.add(
+            severity="error",
+            kind="subject repeated in demographics",
+            form=rows[FORM],
+            subject=rows[SUBJECT],
+            row=rows[ROW],
+            field=subject_field,
+            value=rows[subject_field],
+            action="record rejected (the subject's first row kept)",
+            message=f"{rows[FORM].iloc[0]} holds one row per subject; this subject's first row is row "
+            + first_row[repeated].astype(str),
+        )
     return repeated
 
 
@@ -129,24 +160,47 @@ def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
             codes, uniques = raw.factorised(name, col)  # both tests look at each distinct value once
             if _plain(uniques, limit):  # the usual column: nothing to report
                 continue
-            distinct = pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(uniques, dtype=object))),
-                                 index=values.index)
+            distinct = pd.Series(
+                pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(uniques, dtype=object))),
+                index=values.index,
+            )
             non_ascii = ~per_unique(distinct, str.isascii)
             if non_ascii.any():
-                issues.add_rows(frame, non_ascii, severity="warning", kind="non-ASCII text", field=col,
-                                value=values, action="reported",
-                                message="non-ASCII characters in the raw export (SAS transport v5 holds ASCII only)")
+                issues.add_rows(
+                    frame,
+                    non_ascii,
+                    severity="warning",
+                    kind="non-ASCII text",
+                    field=col,
+                    value=values,
+                    action="reported",
+                    message="non-ASCII characters in the raw export (SAS transport v5 holds ASCII only)",
+                )
             long = ~per_unique(distinct, lambda v: len(v) <= limit)
             if long.any():
-                issues.add_rows(frame, long, severity="warning", kind="text over 200 characters", field=col,
-                                value=values, action="reported",
-                                message=f"{values[long].str.len().max()} characters at most in this field; SDTM text is at most {limit}")
+                issues.add_rows(
+                    frame,
+                    long,
+                    severity="warning",
+                    kind="text over 200 characters",
+                    field=col,
+                    value=values,
+                    action="reported",
+                    message=f"{values[long].str.len().max()} characters at most in this field; SDTM text is at most {limit}",
+                )
                 runs = per_unique(distinct, lambda v: len(v) <= limit or not split_loses_blanks(v.strip(), limit))
                 if not runs.all():  # only a run of some 200 blanks does this
-                    issues.add_rows(frame, ~runs, severity="warning", kind="blanks lost at the text split", field=col,
-                                    value=values, action="the run of blanks stands between two SUPP-- pieces",
-                                    message="a run of blanks too long for any 200-character piece: the pieces, "
-                                            "joined with one blank, lack the rest of the run")
+                    issues.add_rows(
+                        frame,
+                        ~runs,
+                        severity="warning",
+                        kind="blanks lost at the text split",
+                        field=col,
+                        value=values,
+                        action="the run of blanks stands between two SUPP-- pieces",
+                        message="a run of blanks too long for any 200-character piece: the pieces, "
+                        "joined with one blank, lack the rest of the run",
+                    )
 
 
 def _plain(texts: pd.Index, limit: int) -> bool:

@@ -10,6 +10,7 @@
 - `check_ascii` lists every non-ASCII value by record; transliteration happens
   only when the caller asks for it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,7 +81,9 @@ def split_loses_blanks(text: str, limit: int = MAX_TEXT) -> bool:
     return "".join(("" if before == "" else " ") + piece for piece, before in split_pieces(text, limit)) != text
 
 
-def split_long_text(frame: pd.DataFrame, *, variable: str, limit: int = MAX_TEXT) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+def split_long_text(
+    frame: pd.DataFrame, *, variable: str, limit: int = MAX_TEXT
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """(frame with `variable` cut to its first piece, {QNAM: overflow pieces}) for SUPP--."""
     values = frame[variable].astype(object)  # a text categorical (finish.text_columns) as plain text
     long = values.map(lambda v: isinstance(v, str) and len(v) > limit)
@@ -115,8 +118,16 @@ def supp_metadata(spec: Spec, supp: str) -> dict[str, dict]:
     return meta
 
 
-def create_supp(parent: pd.DataFrame, *, spec: Spec, supp: str, rdomain: str, idvar: str | None,
-                qualifiers: dict[str, pd.Series], labels: dict[str, str] | None = None) -> pd.DataFrame:
+def create_supp(
+    parent: pd.DataFrame,
+    *,
+    spec: Spec,
+    supp: str,
+    rdomain: str,
+    idvar: str | None,
+    qualifiers: dict[str, pd.Series],
+    labels: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """A SUPP-- dataset: one record per parent record and non-null qualifier value.
 
     qualifiers: {QNAM: values aligned with `parent`}. Every QNAM must have
@@ -130,24 +141,28 @@ def create_supp(parent: pd.DataFrame, *, spec: Spec, supp: str, rdomain: str, id
         if info is None:
             label = (labels or {}).get(qnam)
             if label is None:
-                raise KeyError(f"{supp}: QNAM {qnam} has no value-level metadata (ValueLevel {supp}.QVAL where QNAM EQ {qnam})")
+                raise KeyError(
+                    f"{supp}: QNAM {qnam} has no value-level metadata (ValueLevel {supp}.QVAL where QNAM EQ {qnam})"
+                )
             info = {"label": label, "origin": "Collected", "evaluator": None}
         present = per_unique(values, lambda v: str(v).strip() != "") & values.notna()  # each distinct value once
         if not present.any():
             continue
         rows = parent[present]
-        frame = pd.DataFrame({
-            "STUDYID": rows["STUDYID"].to_numpy(),
-            "RDOMAIN": rdomain,
-            "USUBJID": rows["USUBJID"].to_numpy(),
-            "IDVAR": idvar,
-            "IDVARVAL": _per_distinct(rows[idvar], _idvarval) if idvar else None,
-            "QNAM": qnam,
-            "QLABEL": info["label"],
-            "QVAL": values[present].astype(str).to_numpy(),
-            "QORIG": info["origin"],
-            "QEVAL": info["evaluator"],
-        })
+        frame = pd.DataFrame(
+            {
+                "STUDYID": rows["STUDYID"].to_numpy(),
+                "RDOMAIN": rdomain,
+                "USUBJID": rows["USUBJID"].to_numpy(),
+                "IDVAR": idvar,
+                "IDVARVAL": _per_distinct(rows[idvar], _idvarval) if idvar else None,
+                "QNAM": qnam,
+                "QLABEL": info["label"],
+                "QVAL": values[present].astype(str).to_numpy(),
+                "QORIG": info["origin"],
+                "QEVAL": info["evaluator"],
+            }
+        )
         for col in (FORM, ROW, SUBJECT):
             if col in rows.columns:
                 frame[col] = rows[col].to_numpy()
@@ -178,7 +193,9 @@ def non_ascii_mask(values: pd.Series) -> pd.Series:
     distinct = as_categorical(values)
     if "".join(map(str, distinct.cat.categories)).isascii():  # the usual column: every distinct value tested at once
         return pd.Series(False, index=values.index)
-    return ~per_unique(distinct, lambda v: not isinstance(v, str) or v.isascii())  # nulls pass per_unique: never flagged
+    return ~per_unique(
+        distinct, lambda v: not isinstance(v, str) or v.isascii()
+    )  # nulls pass per_unique: never flagged
 
 
 def long_text_mask(values: pd.Series, limit: int = MAX_TEXT) -> pd.Series:
@@ -212,13 +229,23 @@ def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, translit
         else:
             out[col] = values.mask(mask, values[mask].map(lambda v: "".join(c if c.isascii() else "?" for c in v)))
         lineage = all(c in frame.columns for c in (FORM, ROW, SUBJECT))
-        kwargs = dict(severity="warning" if transliterate else "error", kind="non-ASCII text",
-                      field=col, dataset=dataset, variable=col,
-                      action="transliterated to ASCII" if transliterate else "non-ASCII characters written as '?'",
-                      message="SAS transport v5 holds ASCII only; correct the source or ask for transliteration")
+        kwargs = dict(
+            severity="warning" if transliterate else "error",
+            kind="non-ASCII text",
+            field=col,
+            dataset=dataset,
+            variable=col,
+            action="transliterated to ASCII" if transliterate else "non-ASCII characters written as '?'",
+            message="SAS transport v5 holds ASCII only; correct the source or ask for transliteration",
+        )
         if lineage:
             issues.add_rows(frame, mask, value=frame[col], **kwargs)
         else:
-            issues.add(form=None, subject=frame.loc[mask, "USUBJID"] if "USUBJID" in frame else None,
-                       row=np.flatnonzero(mask.to_numpy()) + 1, value=frame.loc[mask, col], **kwargs)
+            issues.add(
+                form=None,
+                subject=frame.loc[mask, "USUBJID"] if "USUBJID" in frame else None,
+                row=np.flatnonzero(mask.to_numpy()) + 1,
+                value=frame.loc[mask, col],
+                **kwargs,
+            )
     return out

@@ -4,6 +4,7 @@ Derivations take the dataset first and the rest by keyword, return a new frame
 and never change their input. The new frame shares the input's columns (a
 shallow copy): a derivation sets whole columns, never writes into one.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,9 @@ _FIRST_DAY = np.datetime64("1677-09-21", "D").astype(np.int64)  # before the ear
 def assert_columns(frame: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise KeyError(f"{what}: the dataset lacks the column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}")
+        raise KeyError(
+            f"{what}: the dataset lacks the column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}"
+        )
 
 
 def derive_var_seq(frame: pd.DataFrame, *, seq_var: str, keys: tuple[str, ...] | list[str]) -> pd.DataFrame:
@@ -75,7 +78,11 @@ def key_order(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
             ranks[np.argsort(texts, kind="stable")] = np.arange(1, len(texts) + 1)
             ranks[-1] = 0  # null (code -1) first
             rank = ranks[values.codes]
-        elif (values := np.asarray(values)).dtype.kind in "iub" and len(values) and int(values.max()) - int(values.min()) < 2**32:
+        elif (
+            (values := np.asarray(values)).dtype.kind in "iub"
+            and len(values)
+            and int(values.max()) - int(values.min()) < 2**32
+        ):
             rank = values.astype(np.int64) - int(values.min())  # whole numbers rank as themselves
         else:
             rank = pd.factorize(values, sort=True)[0] + 1  # null (-1) first
@@ -96,8 +103,9 @@ def derive_var_dy(frame: pd.DataFrame, *, dm: pd.DataFrame, dtc: str, dy: str) -
     return out
 
 
-def derive_vars_visit(frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: str, dtc: str,
-                      unscheduled: str = "UNSCHEDULED") -> pd.DataFrame:
+def derive_vars_visit(
+    frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: str, dtc: str, unscheduled: str = "UNSCHEDULED"
+) -> pd.DataFrame:
     """VISIT and VISITNUM from the trial visits (TV).
 
     A raw visit that names a TV visit gets its VISITNUM. An unscheduled visit
@@ -107,7 +115,7 @@ def derive_vars_visit(frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: st
     "UNSCHEDULED <VISITNUM>". Anything else is left null (the caller reports it).
     """
     assert_columns(frame, ["USUBJID", visit_source, dtc], "derive_vars_visit")
-    tv_num = dict(zip(tv["VISIT"].str.upper(), tv["VISITNUM"].astype(float)))
+    tv_num = dict(zip(tv["VISIT"].str.upper(), tv["VISITNUM"].astype(float), strict=False))
     # each distinct raw visit looked up once; null reads as ""
     subject = subject_codes(frame["USUBJID"])  # subjects as numbers: each is matched with itself only
     codes, uniques = pd.factorize(frame[visit_source], use_na_sentinel=True)
@@ -125,9 +133,13 @@ def derive_vars_visit(frame: pd.DataFrame, *, tv: pd.DataFrame, visit_source: st
         placed = np.zeros(subject.max(initial=-1) + 2, dtype=bool)
         placed[subject[is_unsched.to_numpy() & date.notna().to_numpy()] + 1] = True  # null subject (-1) at 0
         relevant = placed[subject + 1]
-        sched = pd.DataFrame({"USUBJID": subject, "date": date, "num": visitnum})[visitnum.notna() & date.notna() & relevant]
+        sched = pd.DataFrame({"USUBJID": subject, "date": date, "num": visitnum})[
+            visitnum.notna() & date.notna() & relevant
+        ]
         sched = sched.sort_values(["USUBJID", "date", "num"]).drop_duplicates(["USUBJID", "date"], keep="last")
-        uns = pd.DataFrame({"USUBJID": subject, "date": date, "i": np.arange(len(frame))}, index=frame.index)[is_unsched.to_numpy()]
+        uns = pd.DataFrame({"USUBJID": subject, "date": date, "i": np.arange(len(frame))}, index=frame.index)[
+            is_unsched.to_numpy()
+        ]
         uns_known = uns[uns["date"].notna()].sort_values(["date", "i"])
         if not sched.empty and not uns_known.empty:
             merged = pd.merge_asof(uns_known, sched.sort_values("date"), on="date", by="USUBJID", direction="backward")
@@ -220,11 +232,21 @@ def derive_vars_visit_from_sv(frame: pd.DataFrame, *, sv: pd.DataFrame, dtc: str
     if not unscheduled.any() or sv.empty:
         return out
     sv_uns = sv[_is_unscheduled(sv["VISIT"])]
-    lookup = pd.DataFrame({"USUBJID": sv_uns["USUBJID"].to_numpy(), "date": iso_date_part(sv_uns["SVSTDTC"]).to_numpy(),
-                           "VISITNUM": sv_uns["VISITNUM"].to_numpy(), "VISIT": sv_uns["VISIT"].to_numpy()})
+    lookup = pd.DataFrame(
+        {
+            "USUBJID": sv_uns["USUBJID"].to_numpy(),
+            "date": iso_date_part(sv_uns["SVSTDTC"]).to_numpy(),
+            "VISITNUM": sv_uns["VISITNUM"].to_numpy(),
+            "VISIT": sv_uns["VISIT"].to_numpy(),
+        }
+    )
     lookup = lookup.dropna(subset=["date"]).drop_duplicates(["USUBJID", "date"])
-    keys = pd.DataFrame({"USUBJID": out.loc[unscheduled, "USUBJID"].to_numpy(),
-                         "date": iso_date_part(out.loc[unscheduled, dtc]).to_numpy()})
+    keys = pd.DataFrame(
+        {
+            "USUBJID": out.loc[unscheduled, "USUBJID"].to_numpy(),
+            "date": iso_date_part(out.loc[unscheduled, dtc]).to_numpy(),
+        }
+    )
     found = keys.merge(lookup, on=["USUBJID", "date"], how="left")
     hit = found["VISITNUM"].notna().to_numpy()
     positions = np.flatnonzero(unscheduled)[hit]

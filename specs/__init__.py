@@ -6,6 +6,7 @@ writer, integrity checks, controlled terminology and schema generation.
     >>> report.spec.dataset("DM").label
     'Demographics'
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,16 @@ from .model import Spec
 from .workbook import read_workbook, template_spec, write_workbook
 
 __all__ = [
-    "Finding", "Spec", "SpecLayoutError", "SpecReport", "check_spec", "load_spec",
-    "read_workbook", "study_workbook", "template_spec", "write_workbook",
+    "Finding",
+    "Spec",
+    "SpecLayoutError",
+    "SpecReport",
+    "check_spec",
+    "load_spec",
+    "read_workbook",
+    "study_workbook",
+    "template_spec",
+    "write_workbook",
 ]
 
 

@@ -4,19 +4,29 @@ A package is read from the CSV layout of the NCI EVS / CDISC CORE cache: one row
 per term with codelist_code, codelist_submission_value, codelist_name,
 extensible, term_code, submission_value, preferred_term, synonyms, definition.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pandas as pd
 
 from .findings import Finding
 from .model import Spec
 
-CT_COLUMNS = ["codelist_code", "codelist_submission_value", "codelist_name", "extensible",
-              "term_code", "submission_value", "preferred_term", "synonyms", "definition"]
+CT_COLUMNS = [
+    "codelist_code",
+    "codelist_submission_value",
+    "codelist_name",
+    "extensible",
+    "term_code",
+    "submission_value",
+    "preferred_term",
+    "synonyms",
+    "definition",
+]
 
 
 @dataclass(frozen=True)
@@ -26,13 +36,15 @@ class Terminology:
     terms: pd.DataFrame  # CT_COLUMNS plus "package"
 
     @classmethod
-    def read(cls, paths: Iterable[str | os.PathLike[str]]) -> "Terminology":
+    def read(cls, paths: Iterable[str | os.PathLike[str]]) -> Terminology:
         frames = []
         for path in paths:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
             missing = [c for c in CT_COLUMNS if c not in frame.columns]
             if missing:
-                raise ValueError(f"{path}: not a controlled terminology CSV; it lacks the column(s) {', '.join(missing)}")
+                raise ValueError(
+                    f"{path}: not a controlled terminology CSV; it lacks the column(s) {', '.join(missing)}"
+                )
             frame["package"] = os.path.basename(str(path))
             frames.append(frame[CT_COLUMNS + ["package"]])
         return cls(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CT_COLUMNS + ["package"]))
@@ -43,7 +55,7 @@ class Terminology:
     def term_codes(self, codelist_code: str) -> dict[str, str]:
         """{term NCI code: submission value} of one codelist."""
         rows = self.terms[self.terms["codelist_code"] == codelist_code]
-        return dict(zip(rows["term_code"], rows["submission_value"]))
+        return dict(zip(rows["term_code"], rows["submission_value"], strict=False))
 
     def is_extensible(self, codelist_code: str) -> bool | None:
         rows = self.terms.loc[self.terms["codelist_code"] == codelist_code, "extensible"]
@@ -63,32 +75,85 @@ def check_against_ct(spec: Spec, ct: Terminology) -> list[Finding]:
     """
     out: list[Finding] = []
     known = ct.codelist_codes()
-    anywhere = set(zip(ct.terms["term_code"], ct.terms["submission_value"]))
+    anywhere = set(zip(ct.terms["term_code"], ct.terms["submission_value"], strict=False))
     for cl in spec.codelists:
         if not cl.nci_code:
             for term in cl.terms:
                 if term.nci_code and (term.nci_code, term.term) not in anywhere:
                     t_sheet, t_row = (term.loc.sheet, term.loc.row) if term.loc else (None, None)
-                    out.append(Finding("error", "unknown-nci-code", f"codelist {cl.id}: term {term.term!r} has NCI code "
-                                       f"{term.nci_code}, which no codelist of the terminology has for {term.term!r}",
-                                       t_sheet, t_row, "NCI Term Code"))
+                    out.append(
+                        Finding(
+                            "error",
+                            "unknown-nci-code",
+                            f"codelist {cl.id}: term {term.term!r} has NCI code "
+                            f"{term.nci_code}, which no codelist of the terminology has for {term.term!r}",
+                            t_sheet,
+                            t_row,
+                            "NCI Term Code",
+                        )
+                    )
             continue
         sheet, row = (cl.loc.sheet, cl.loc.row) if cl.loc else (None, None)
         if cl.nci_code not in known:
-            out.append(Finding("error", "unknown-nci-code", f"codelist {cl.id}: NCI codelist code {cl.nci_code} is in no terminology package", sheet, row, "NCI Codelist Code"))
+            out.append(
+                Finding(
+                    "error",
+                    "unknown-nci-code",
+                    f"codelist {cl.id}: NCI codelist code {cl.nci_code} is in no terminology package",
+                    sheet,
+                    row,
+                    "NCI Codelist Code",
+                )
+            )
             continue
         terms = ct.term_codes(cl.nci_code)
         extensible = ct.is_extensible(cl.nci_code)
         if extensible is not None and cl.extensible != extensible:
-            out.append(Finding("warning", "extensible-differs", f"codelist {cl.id} ({cl.nci_code}) is {'extensible' if extensible else 'not extensible'} in the terminology", sheet, row, "Extensible"))
+            out.append(
+                Finding(
+                    "warning",
+                    "extensible-differs",
+                    f"codelist {cl.id} ({cl.nci_code}) is {'extensible' if extensible else 'not extensible'} in the terminology",
+                    sheet,
+                    row,
+                    "Extensible",
+                )
+            )
         for term in cl.terms:
             t_sheet, t_row = (term.loc.sheet, term.loc.row) if term.loc else (sheet, row)
             if term.nci_code is None:
                 if extensible is False:
-                    out.append(Finding("error", "term-not-in-closed-codelist", f"codelist {cl.id} ({cl.nci_code}) is not extensible, but term {term.term!r} has no NCI code", t_sheet, t_row, "NCI Term Code"))
+                    out.append(
+                        Finding(
+                            "error",
+                            "term-not-in-closed-codelist",
+                            f"codelist {cl.id} ({cl.nci_code}) is not extensible, but term {term.term!r} has no NCI code",
+                            t_sheet,
+                            t_row,
+                            "NCI Term Code",
+                        )
+                    )
                 continue
             if term.nci_code not in terms:
-                out.append(Finding("error", "unknown-nci-code", f"codelist {cl.id}: term {term.term!r} has NCI code {term.nci_code}, which is not a term of {cl.nci_code}", t_sheet, t_row, "NCI Term Code"))
+                out.append(
+                    Finding(
+                        "error",
+                        "unknown-nci-code",
+                        f"codelist {cl.id}: term {term.term!r} has NCI code {term.nci_code}, which is not a term of {cl.nci_code}",
+                        t_sheet,
+                        t_row,
+                        "NCI Term Code",
+                    )
+                )
             elif terms[term.nci_code] != term.term:
-                out.append(Finding("error", "nci-code-mismatch", f"codelist {cl.id}: NCI code {term.nci_code} is {terms[term.nci_code]!r} in the terminology, not {term.term!r}", t_sheet, t_row, "Term"))
+                out.append(
+                    Finding(
+                        "error",
+                        "nci-code-mismatch",
+                        f"codelist {cl.id}: NCI code {term.nci_code} is {terms[term.nci_code]!r} in the terminology, not {term.term!r}",
+                        t_sheet,
+                        t_row,
+                        "Term",
+                    )
+                )
     return out

@@ -5,6 +5,7 @@ whole or not at all (written beside its target, then renamed), and an xlsx
 workbook carries no clock time, so the same input gives byte-identical files.
 Folders are written through specs.outputs.output_folder.
 """
+
 from __future__ import annotations
 
 import csv
@@ -128,7 +129,7 @@ def csv_text(table) -> str:
         columns[0] = np.where(columns[0] == "", '""', columns[0])
     lines = [header]
     for start in range(0, n, 1_000_000):
-        lines.append("\n".join(map(",".join, zip(*(c[start:start + 1_000_000] for c in columns)))))
+        lines.append("\n".join(map(",".join, zip(*(c[start : start + 1_000_000] for c in columns), strict=False))))
     return "\n".join(lines) + "\n"
 
 
@@ -149,7 +150,7 @@ def _csv_fields(column, chunk: int) -> np.ndarray:
             return np.array([_csv_field(v) for v in get_values_for_csv(column.to_numpy(), **_CSV_FORMAT)], dtype=object)
         distinct = np.append(uniques, "")  # code -1 (null): empty
     else:  # dates and other types: formatted as to_csv does, chunk by chunk
-        formatted = [get_values_for_csv(values[i:i + chunk], **_CSV_FORMAT) for i in range(0, len(values), chunk)]
+        formatted = [get_values_for_csv(values[i : i + chunk], **_CSV_FORMAT) for i in range(0, len(values), chunk)]
         return np.array([_csv_field(v) for part in formatted for v in part], dtype=object)
     return np.array([_csv_field(v) for v in distinct], dtype=object)[codes]
 

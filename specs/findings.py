@@ -1,8 +1,9 @@
 """Problems found in a spec workbook, each with the sheet, row and column."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 SEVERITIES = ("error", "warning", "note")
 
@@ -74,8 +75,14 @@ def findings_table(findings: Iterable[Finding]):
     import pandas as pd
 
     rows = [
-        {"severity": f.severity, "code": f.code, "sheet": f.sheet, "row": f.row,
-         "column": f.column, "message": f.message}
+        {
+            "severity": f.severity,
+            "code": f.code,
+            "sheet": f.sheet,
+            "row": f.row,
+            "column": f.column,
+            "message": f.message,
+        }
         for f in sort_findings(findings)
     ]
     return pd.DataFrame(rows, columns=["severity", "code", "sheet", "row", "column", "message"])

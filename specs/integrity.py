@@ -3,10 +3,11 @@
 Every problem is collected (never raised one at a time) and names the sheet,
 row and column where it sits, so a spec author can fix them all in one pass.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import model as m
 from .findings import Finding
@@ -61,7 +62,9 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
 
     used: dict[str, set[str]] = defaultdict(set)
 
-    def ref(kind: str, target: str | None, known: set[str], element, column: str, *, also: set[str] = frozenset()) -> None:
+    def ref(
+        kind: str, target: str | None, known: set[str], element, column: str, *, also: set[str] = frozenset()
+    ) -> None:
         if target is None:
             return
         used[kind].add(target)
@@ -76,7 +79,12 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
             if k in seen:
                 first = seen[k]
                 where_first = f" (first on {first.loc})" if getattr(first, "loc", None) else ""
-                error("duplicate-key", f"{what} {'.'.join(k) if isinstance(k, tuple) else k} is defined twice{where_first}", item, column)
+                error(
+                    "duplicate-key",
+                    f"{what} {'.'.join(k) if isinstance(k, tuple) else k} is defined twice{where_first}",
+                    item,
+                    column,
+                )
             else:
                 seen[k] = item
 
@@ -92,7 +100,9 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
     for cl in spec.codelists:
         duplicates(cl.terms, lambda t, cl=cl: (cl.id, t.term), "codelist term", "Term")
     for clause in spec.where_clauses:
-        duplicates(clause.conditions, lambda c, w=clause: (w.id, c.dataset, c.variable), "where clause condition", "Variable")
+        duplicates(
+            clause.conditions, lambda c, w=clause: (w.id, c.dataset, c.variable), "where clause condition", "Variable"
+        )
     orders = Counter((v.dataset, v.order) for v in spec.variables if v.order is not None)
     for v in spec.variables:
         if v.order is not None and orders[(v.dataset, v.order)] > 1:
@@ -101,9 +111,19 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
     # -- names and labels --------------------------------------------------
     for d in spec.datasets:
         if len(d.name) > MAX_NAME:
-            error("name-too-long", f"dataset name {d.name} has {len(d.name)} characters (at most {MAX_NAME})", d, "Dataset")
+            error(
+                "name-too-long",
+                f"dataset name {d.name} has {len(d.name)} characters (at most {MAX_NAME})",
+                d,
+                "Dataset",
+            )
         if d.label and len(d.label) > MAX_LABEL:
-            error("label-too-long", f"dataset label of {d.name} has {len(d.label)} characters (at most {MAX_LABEL})", d, "Description")
+            error(
+                "label-too-long",
+                f"dataset label of {d.name} has {len(d.label)} characters (at most {MAX_LABEL})",
+                d,
+                "Description",
+            )
         if not d.label:
             error("missing-value", f"dataset {d.name} has no label", d, "Description")
         ref("comment", d.comment, comments, d, "Comment")
@@ -112,9 +132,19 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
                 error("broken-reference", f"key variable {key} is not a variable of {d.name}", d, "Key Variables")
     for v in spec.variables:
         if len(v.name) > MAX_NAME:
-            error("name-too-long", f"variable name {v.dataset}.{v.name} has {len(v.name)} characters (at most {MAX_NAME})", v, "Variable")
+            error(
+                "name-too-long",
+                f"variable name {v.dataset}.{v.name} has {len(v.name)} characters (at most {MAX_NAME})",
+                v,
+                "Variable",
+            )
         if v.label and len(v.label) > MAX_LABEL:
-            error("label-too-long", f"label of {v.dataset}.{v.name} has {len(v.label)} characters (at most {MAX_LABEL})", v, "Label")
+            error(
+                "label-too-long",
+                f"label of {v.dataset}.{v.name} has {len(v.label)} characters (at most {MAX_LABEL})",
+                v,
+                "Label",
+            )
         if not v.label:
             error("missing-value", f"variable {v.dataset}.{v.name} has no label", v, "Label")
         if not v.data_type:
@@ -125,12 +155,22 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
         ref("method", v.method, methods, v, "Method")
         ref("comment", v.comment, comments, v, "Comment")
         if v.origin == "Derived" and not v.method and not v.comment:
-            warning("missing-method", f"derived variable {v.dataset}.{v.name} has neither a method nor a comment", v, "Method")
+            warning(
+                "missing-method",
+                f"derived variable {v.dataset}.{v.name} has neither a method nor a comment",
+                v,
+                "Method",
+            )
 
     # -- value level and where clauses ------------------------------------
     for r in spec.value_level:
         if (r.dataset, r.variable) not in variables:
-            error("broken-reference", f"value-level metadata for {r.dataset}.{r.variable}, which is not a variable", r, "Variable")
+            error(
+                "broken-reference",
+                f"value-level metadata for {r.dataset}.{r.variable}, which is not a variable",
+                r,
+                "Variable",
+            )
         ref("where clause", r.where_clause, where, r, "Where Clause")
         ref("codelist", r.codelist, codelists, r, "Codelist", also=dictionaries)
         ref("method", r.method, methods, r, "Method")
@@ -138,7 +178,12 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
     for clause in spec.where_clauses:
         for cond in clause.conditions:
             if (cond.dataset, cond.variable) not in variables:
-                error("broken-reference", f"where clause {clause.id} tests {cond.dataset}.{cond.variable}, which is not a variable", cond, "Variable")
+                error(
+                    "broken-reference",
+                    f"where clause {clause.id} tests {cond.dataset}.{cond.variable}, which is not a variable",
+                    cond,
+                    "Variable",
+                )
             if not cond.values:
                 error("missing-value", f"where clause {clause.id} has no value for {cond.variable}", cond, "Value")
 
@@ -170,8 +215,17 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
     known_algorithms = set(algorithms) if algorithms is not None else None
     qnams = supplemental_qualifiers(spec)
     for rule in spec.mapping:
-        if rule.variable and (rule.dataset, rule.variable) not in variables and rule.variable not in qnams.get(rule.dataset, ()):
-            error("broken-reference", f"mapping target {rule.dataset}.{rule.variable} is neither a variable nor a supplemental qualifier (QNAM of SUPP{rule.dataset})", rule, "Variable")
+        if (
+            rule.variable
+            and (rule.dataset, rule.variable) not in variables
+            and rule.variable not in qnams.get(rule.dataset, ())
+        ):
+            error(
+                "broken-reference",
+                f"mapping target {rule.dataset}.{rule.variable} is neither a variable nor a supplemental qualifier (QNAM of SUPP{rule.dataset})",
+                rule,
+                "Variable",
+            )
         ref("codelist", rule.codelist, codelists, rule, "Codelist")
         if known_algorithms is not None and rule.algorithm not in known_algorithms:
             error("unknown-algorithm", f"algorithm {rule.algorithm!r} has no implementation", rule, "Algorithm")
@@ -180,8 +234,13 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
             if not (rule.comment or "").strip():
                 error("no-reason", f"not_submitted ({what}) gives no reason: write why in Comment", rule, "Comment")
             if rule.field and rule.condition:
-                error("bad-declaration", f"not_submitted {what} has a Condition: a field declaration applies to the "
-                                         "whole field (leave Condition empty, or map the rows it selects)", rule, "Condition")
+                error(
+                    "bad-declaration",
+                    f"not_submitted {what} has a Condition: a field declaration applies to the "
+                    "whole field (leave Condition empty, or map the rows it selects)",
+                    rule,
+                    "Condition",
+                )
 
     # -- orphans -------------------------------------------------------------
     for kind, items, column in (

@@ -9,17 +9,28 @@ stage takes what it needs from it.
 Each element remembers where it was read (`loc`: sheet and row); the location
 takes no part in equality, so a model read, written and read again compares equal.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable
 
 CORE_VALUES = ("Req", "Exp", "Perm", "Cond")
 DATA_TYPES = (
-    "text", "integer", "float", "date", "datetime", "time", "partialDate",
-    "partialTime", "partialDatetime", "incompleteDatetime", "durationDatetime",
-    "intervalDatetime", "boolean",
+    "text",
+    "integer",
+    "float",
+    "date",
+    "datetime",
+    "time",
+    "partialDate",
+    "partialTime",
+    "partialDatetime",
+    "incompleteDatetime",
+    "durationDatetime",
+    "intervalDatetime",
+    "boolean",
 )
 ORIGIN_TYPES = ("Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available")
 COMPARATORS = ("EQ", "NE", "LT", "LE", "GT", "GE", "IN", "NOTIN")

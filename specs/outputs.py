@@ -27,6 +27,7 @@ and as `md5sum -c checksums.md5` reads it); the toolkit's readers check a file
 against it when one lists the file (`manifest_problem`), so a file cut after it
 was written, even on a record boundary, is found.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -72,6 +73,7 @@ def _version() -> str:
 def _files(folder: Path) -> list[str]:
     """Every file (and symbolic link) below `folder`, as relative POSIX paths, sorted; a folder that
     cannot be read raises (its files could not be accounted for)."""
+
     def unreadable(error: OSError) -> None:
         raise error
 
@@ -118,19 +120,23 @@ def _within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
-def check_output_folder(out: str | os.PathLike[str], *, command: str, inputs: Iterable[str | os.PathLike[str]] = (),
-                        force: bool = False) -> Path:
+def check_output_folder(
+    out: str | os.PathLike[str], *, command: str, inputs: Iterable[str | os.PathLike[str]] = (), force: bool = False
+) -> Path:
     """Refuse (OutputFolderError) an output folder that writing into could destroy something;
     the folder resolved when it is safe. Nothing is written."""
     out = Path(out)
     if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise OutputFolderError(f"{out}: is {'a symbolic link' if out.is_symlink() else 'a file'}, not a folder; "
-                                f"the output goes into a folder of its own")
+        raise OutputFolderError(
+            f"{out}: is {'a symbolic link' if out.is_symlink() else 'a file'}, not a folder; "
+            f"the output goes into a folder of its own"
+        )
     real = out.resolve()
     cwd = Path.cwd().resolve()
     if real == cwd:
-        raise OutputFolderError(f"{out}: is the working folder; give a folder of its own for the output "
-                                f"(for example {out / 'out'})")
+        raise OutputFolderError(
+            f"{out}: is the working folder; give a folder of its own for the output (for example {out / 'out'})"
+        )
     if _within(cwd, real):
         raise OutputFolderError(f"{out}: is a parent of the working folder ({cwd}); give a folder of its own")
     for given in inputs:
@@ -140,25 +146,34 @@ def check_output_folder(out: str | os.PathLike[str], *, command: str, inputs: It
         if _within(source, real):
             raise OutputFolderError(f"{out}: contains an input of this command ({given}); give another output folder")
         if source.is_dir() and _within(real, source):
-            raise OutputFolderError(f"{out}: lies inside an input folder of this command ({given}); "
-                                    f"give a folder outside it")
+            raise OutputFolderError(
+                f"{out}: lies inside an input folder of this command ({given}); give a folder outside it"
+            )
     if real.is_dir() and any(real.iterdir()):
         previous = previous_output(real)
         if previous.command is None:
-            raise OutputFolderError(f"{out}: is not empty and was not written by {TOOL} (it has no {MARKER}); "
-                                    f"nothing in it was changed: give an empty or new folder")
+            raise OutputFolderError(
+                f"{out}: is not empty and was not written by {TOOL} (it has no {MARKER}); "
+                f"nothing in it was changed: give an empty or new folder"
+            )
         if previous.foreign:
-            shown = ", ".join(previous.foreign[:5]) + (f" and {len(previous.foreign) - 5} more"
-                                                         if len(previous.foreign) > 5 else "")
-            raise OutputFolderError(f"{out}: holds files {TOOL} did not write ({shown}); they are never deleted, "
-                                    f"even with --force: move them away or give another folder")
+            shown = ", ".join(previous.foreign[:5]) + (
+                f" and {len(previous.foreign) - 5} more" if len(previous.foreign) > 5 else ""
+            )
+            raise OutputFolderError(
+                f"{out}: holds files {TOOL} did not write ({shown}); they are never deleted, "
+                f"even with --force: move them away or give another folder"
+            )
         if previous.command != command and not force:
-            raise OutputFolderError(f"{out}: holds the output of `{TOOL} {previous.command}`; "
-                                    f"--force replaces it with the output of `{TOOL} {command}`")
+            raise OutputFolderError(
+                f"{out}: holds the output of `{TOOL} {previous.command}`; "
+                f"--force replaces it with the output of `{TOOL} {command}`"
+            )
     return real
 
 
 # ---------------------------------------------------------------- locking and exchange
+
 
 def _lock(path: Path) -> int | None:
     """An exclusive advisory lock on a folder: its descriptor, or None when another process holds it."""
@@ -233,8 +248,9 @@ def _seal(folder: Path, command: str) -> None:
 
 
 @contextlib.contextmanager
-def output_folder(out: str | os.PathLike[str], *, command: str, inputs: Iterable[str | os.PathLike[str]] = (),
-                  force: bool = False) -> Iterator[Path]:
+def output_folder(
+    out: str | os.PathLike[str], *, command: str, inputs: Iterable[str | os.PathLike[str]] = (), force: bool = False
+) -> Iterator[Path]:
     """Build an output folder beside `out` and put it in place whole at the end (see the module text).
 
     Yields the folder to write into. Raises OutputFolderError (nothing changed) when
@@ -332,8 +348,10 @@ def manifest_problem(path: str | os.PathLike[str], levels: int = 8) -> str | Non
             except OSError:
                 return None
             if digest != entries[name]:
-                return (f"{path}: differs from what {TOOL} wrote (MD5 {digest}, {folder / CHECKSUMS} lists "
-                        f"{entries[name]}): the file was cut short or changed after it was written")
+                return (
+                    f"{path}: differs from what {TOOL} wrote (MD5 {digest}, {folder / CHECKSUMS} lists "
+                    f"{entries[name]}): the file was cut short or changed after it was written"
+                )
             return None
     return None
 
@@ -342,10 +360,23 @@ def refuse_existing_file(path: str | os.PathLike[str]) -> Path:
     """A single file the toolkit is asked to write: refused when something is already there."""
     path = Path(path)
     if path.exists() or path.is_symlink():
-        raise OutputFolderError(f"{path}: already exists; {TOOL} does not overwrite a file it was not asked to "
-                                f"replace: remove it or give another name")
+        raise OutputFolderError(
+            f"{path}: already exists; {TOOL} does not overwrite a file it was not asked to "
+            f"replace: remove it or give another name"
+        )
     return path
 
 
-__all__ = ["CHECKSUMS", "MARKER", "OutputFolderError", "check_output_folder", "file_md5", "manifest_problem",
-           "output_folder", "previous_output", "read_manifest", "read_marker", "refuse_existing_file"]
+__all__ = [
+    "CHECKSUMS",
+    "MARKER",
+    "OutputFolderError",
+    "check_output_folder",
+    "file_md5",
+    "manifest_problem",
+    "output_folder",
+    "previous_output",
+    "read_manifest",
+    "read_marker",
+    "refuse_existing_file",
+]

@@ -10,6 +10,7 @@ the dataset's keys identify each record.
 `validate_frame(frame, spec, "DM")` validates lazily and returns one table with
 every failure: dataset, variable, row, key, value, check, severity, message.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,9 @@ _RANGES = {"m": (1, 12), "d": (1, 31), "H": (0, 23), "M": (0, 59), "S": (0, 59)}
 TEXT_TYPES = {"text"}
 NUMERIC_TYPES = {"integer", "float"}
 DTC_TYPES = {"date", "datetime", "time", "partialDate", "partialTime", "partialDatetime", "incompleteDatetime"}
-_DATE_FORMAT = re.compile(r"^(E8601|B8601|IS8601)?(DATE|DATETIME|TIME|DDMMYY|MMDDYY|YYMMDD|DT|TM|DA)[A-Z]*\d*\.?\d*$", re.I)
+_DATE_FORMAT = re.compile(
+    r"^(E8601|B8601|IS8601)?(DATE|DATETIME|TIME|DDMMYY|MMDDYY|YYMMDD|DT|TM|DA)[A-Z]*\d*\.?\d*$", re.I
+)
 
 
 @lru_cache(maxsize=1 << 16)  # the same dates recur in every dataset
@@ -133,33 +136,72 @@ def _is_numeric_date(var: Variable) -> bool:
 
 
 def _text_checks(var: Variable) -> list[pa.Check]:
-    checks = [pa.Check(lambda s: pd.Series(True, index=s.index) if _is_text_categorical(s)
-                       else per_unique(s, lambda v: isinstance(v, str)), name="text type",
-                       description=f"{var.name} is text: every value must be a string")]
+    checks = [
+        pa.Check(
+            lambda s: (
+                pd.Series(True, index=s.index)
+                if _is_text_categorical(s)
+                else per_unique(s, lambda v: isinstance(v, str))
+            ),
+            name="text type",
+            description=f"{var.name} is text: every value must be a string",
+        )
+    ]
     if var.length:
-        checks.append(pa.Check(
-            lambda s, n=var.length: _spread(s, text_lengths(s.cat.categories, "utf-8") <= n) if _is_text_categorical(s)
-            else per_unique(s, lambda v: len(str(v).encode("utf-8")) <= n),
-            name=f"length <= {var.length}",
-            description=f"{var.name} is at most {var.length} bytes long"))
+        checks.append(
+            pa.Check(
+                lambda s, n=var.length: (
+                    _spread(s, text_lengths(s.cat.categories, "utf-8") <= n)
+                    if _is_text_categorical(s)
+                    else per_unique(s, lambda v: len(str(v).encode("utf-8")) <= n)
+                ),
+                name=f"length <= {var.length}",
+                description=f"{var.name} is at most {var.length} bytes long",
+            )
+        )
     if _is_dtc(var):
-        checks.append(pa.Check(lambda s: per_unique(s, lambda v: isinstance(v, str) and is_iso8601_dtc(v)),
-                               name="ISO 8601", description=f"{var.name} is an ISO 8601 date/time"))
+        checks.append(
+            pa.Check(
+                lambda s: per_unique(s, lambda v: isinstance(v, str) and is_iso8601_dtc(v)),
+                name="ISO 8601",
+                description=f"{var.name} is an ISO 8601 date/time",
+            )
+        )
     return checks
 
 
 def _numeric_checks(var: Variable) -> list[pa.Check]:
     if _is_numeric_date(var):
-        return [pa.Check(
-            lambda s: pd.Series(True, index=s.index) if s.dtype.kind in "fiuM"
-            else per_unique(s, lambda v: isinstance(v, (int, float, pd.Timestamp)) or hasattr(v, "toordinal")),
-            name="date or number", description=f"{var.name} is a numeric date")]
-    checks = [pa.Check(lambda s: pd.Series(True, index=s.index) if s.dtype.kind in "fiu"
-                       else per_unique(s, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
-                       name="numeric type", description=f"{var.name} is numeric")]
+        return [
+            pa.Check(
+                lambda s: (
+                    pd.Series(True, index=s.index)
+                    if s.dtype.kind in "fiuM"
+                    else per_unique(s, lambda v: isinstance(v, (int, float, pd.Timestamp)) or hasattr(v, "toordinal"))
+                ),
+                name="date or number",
+                description=f"{var.name} is a numeric date",
+            )
+        ]
+    checks = [
+        pa.Check(
+            lambda s: (
+                pd.Series(True, index=s.index)
+                if s.dtype.kind in "fiu"
+                else per_unique(s, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+            ),
+            name="numeric type",
+            description=f"{var.name} is numeric",
+        )
+    ]
     if var.data_type == "integer":
-        checks.append(pa.Check(lambda s: per_unique(s, lambda v: not isinstance(v, (int, float)) or float(v).is_integer()),
-                               name="whole number", description=f"{var.name} is an integer"))
+        checks.append(
+            pa.Check(
+                lambda s: per_unique(s, lambda v: not isinstance(v, (int, float)) or float(v).is_integer()),
+                name="whole number",
+                description=f"{var.name} is an integer",
+            )
+        )
     return checks
 
 
@@ -170,11 +212,19 @@ def _codelist_check(spec: Spec, var: Variable) -> list[pa.Check]:
     allowed = codelist.submission_values
     if not allowed:
         return []
+
     # numbers in a numeric codelist compare as their text
-    fn = (lambda s, a=allowed: per_unique(s, lambda v: _as_term(v) in a))
+    def fn(s, a=allowed):
+        return per_unique(s, lambda v: _as_term(v) in a)
+
     if codelist.extensible:
-        return [pa.Check(fn, name=f"codelist {codelist.id} (extensible)",
-                         description=f"{var.name} value not in extensible codelist {codelist.id}: a new term, reported")]
+        return [
+            pa.Check(
+                fn,
+                name=f"codelist {codelist.id} (extensible)",
+                description=f"{var.name} value not in extensible codelist {codelist.id}: a new term, reported",
+            )
+        ]
     return [pa.Check(fn, name=f"codelist {codelist.id}", description=f"{var.name} is a term of codelist {codelist.id}")]
 
 
@@ -204,8 +254,13 @@ def build_schema(spec: Spec, dataset: str) -> pa.DataFrameSchema:
         )
     checks = []
     if ds.keys:
-        checks.append(pa.Check(lambda df, k=tuple(ds.keys): _keys_unique(df, k), name="unique keys",
-                               description=f"{dataset} keys ({', '.join(ds.keys)}) identify one record"))
+        checks.append(
+            pa.Check(
+                lambda df, k=tuple(ds.keys): _keys_unique(df, k),
+                name="unique keys",
+                description=f"{dataset} keys ({', '.join(ds.keys)}) identify one record",
+            )
+        )
     return pa.DataFrameSchema(
         columns=columns,
         checks=checks,
@@ -245,15 +300,20 @@ def _factorised(frame: pd.DataFrame, columns: list[str], text: dict | None = Non
             blank = (text_lengths(texts) == 0) | np.fromiter(map(str.isspace, texts), dtype=bool, count=len(texts))
             if blank.any():
                 codes = values.codes
-                values = pd.Categorical.from_codes(np.where(np.append(blank, False)[codes], -1, codes), dtype=values.dtype)
+                values = pd.Categorical.from_codes(
+                    np.where(np.append(blank, False)[codes], -1, codes), dtype=values.dtype
+                )
         elif values.dtype == object:
             values = np.asarray(values)
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            blank = np.append([isinstance(u, str) and u.strip() == "" for u in uniques], False)[codes]  # -1 (null): False
+            blank = np.append([isinstance(u, str) and u.strip() == "" for u in uniques], False)[
+                codes
+            ]  # -1 (null): False
             nulls = values[codes < 0]
             if all(isinstance(u, str) for u in uniques) and all(isinstance(v, float) for v in nulls[nulls != None]):  # noqa: E711
-                values = pd.Categorical.from_codes(np.where(blank, -1, codes),
-                                                   dtype=pd.CategoricalDtype(pd.Index(uniques, dtype=object)))
+                values = pd.Categorical.from_codes(
+                    np.where(blank, -1, codes), dtype=pd.CategoricalDtype(pd.Index(uniques, dtype=object))
+                )
             else:
                 values = np.where(blank, None, values)
         factorised[col] = values
@@ -304,9 +364,18 @@ def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str, *, text: dict 
             record = frame.loc[row]
             key = ", ".join(f"{k}={record[k]}" for k in keys)
         severity = "warning" if "(extensible)" in check else "error"
-        rows.append({"dataset": dataset, "variable": variable, "row": row, "key": key,
-                     "value": None if value is None or (isinstance(value, float) and pd.isna(value)) else value,
-                     "check": check, "severity": severity, "message": message})
+        rows.append(
+            {
+                "dataset": dataset,
+                "variable": variable,
+                "row": row,
+                "key": key,
+                "value": None if value is None or (isinstance(value, float) and pd.isna(value)) else value,
+                "check": check,
+                "severity": severity,
+                "message": message,
+            }
+        )
     table = pd.DataFrame(rows, columns=FAILURE_COLUMNS, dtype=object)
     table["row"] = pd.Series([r["row"] for r in rows], dtype=object)
     return table.drop_duplicates(subset=["variable", "row", "check"]).reset_index(drop=True)

@@ -34,6 +34,7 @@ line each, naming the file, the [table] and the key:
 - id, subject_field and demographics_form are not empty; duplicate_rows is
   "reject" or "keep".
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -106,7 +107,7 @@ class StudyConfig:
     report: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "StudyConfig":
+    def load(cls, path: str | os.PathLike[str]) -> StudyConfig:
         """Read and check a study settings file; StudyConfigError lists every problem."""
         path = Path(path)
         try:
@@ -129,11 +130,18 @@ class StudyConfig:
             raise StudyConfigError("\n".join(lines), lines)
         study, raw, sdtm = (checked.values.get(name, {}) for name in ("study", "raw", "sdtm"))
         return cls(
-            path=path, study_id=study["id"], sdtm_spec=study["sdtm_spec"], adam_spec=study.get("adam_spec"),
-            trial_design=study.get("trial_design"), data_cutoff=study.get("data_cutoff"),
-            subject_field=raw["subject_field"], demographics_form=raw["demographics_form"],
-            transliterate=sdtm.get("transliterate", False), recist=dict(data.get("recist", {})),
-            adam=dict(data.get("adam", {})), report=dict(data.get("report", {})),
+            path=path,
+            study_id=study["id"],
+            sdtm_spec=study["sdtm_spec"],
+            adam_spec=study.get("adam_spec"),
+            trial_design=study.get("trial_design"),
+            data_cutoff=study.get("data_cutoff"),
+            subject_field=raw["subject_field"],
+            demographics_form=raw["demographics_form"],
+            transliterate=sdtm.get("transliterate", False),
+            recist=dict(data.get("recist", {})),
+            adam=dict(data.get("adam", {})),
+            report=dict(data.get("report", {})),
             duplicate_rows=raw.get("duplicate_rows", "reject"),
         )
 
@@ -171,8 +179,11 @@ class _Check:
                 self.problems.append(f"[{name}]: unknown table{_suggest(name, self.tables, '[{}]')}")
             else:
                 homes = [t for t, keys in self.tables.items() if name in keys]
-                where = (" or ".join(f"[{t}]" for t in homes) if homes
-                         else "one of the tables " + ", ".join(f"[{t}]" for t in self.tables))
+                where = (
+                    " or ".join(f"[{t}]" for t in homes)
+                    if homes
+                    else "one of the tables " + ", ".join(f"[{t}]" for t in self.tables)
+                )
                 self.problems.append(f"{name} = {_toml(table)}: a setting outside any table; it belongs in {where}")
             return
         if not isinstance(table, dict):
@@ -183,8 +194,9 @@ class _Check:
             known = self.tables[name]
             if key not in known:
                 homes = [t for t, keys in self.tables.items() if key in keys]
-                hint = (f"; it belongs in {' or '.join(f'[{t}]' for t in homes)}" if homes
-                        else _suggest(key, known, "{}"))
+                hint = (
+                    f"; it belongs in {' or '.join(f'[{t}]' for t in homes)}" if homes else _suggest(key, known, "{}")
+                )
                 self.problems.append(f"[{name}] {key}: unknown setting{hint}")
                 continue
             checked, why = self._value(name, key, value, known[key])
@@ -213,8 +225,10 @@ class _Check:
         folder = self.path.parent.resolve()
         target = (folder / value).resolve()
         if target != folder and folder not in target.parents:
-            return None, (f"resolves to {target}, outside the folder of the settings file ({folder}); "
-                          "a study's workbooks must be in that folder or below it")
+            return None, (
+                f"resolves to {target}, outside the folder of the settings file ({folder}); "
+                "a study's workbooks must be in that folder or below it"
+            )
         if target.is_dir():
             return None, f"is a folder, not a file ({target})"
         if not target.is_file():
@@ -226,8 +240,10 @@ class _Check:
 
         for key in RECIST_TABLE_KEYS:
             if key in recist and key in adam and recist[key] != adam[key]:
-                self.problems.append(f"[recist] {key} = {_toml(recist[key])}: [adam] sets {key} = "
-                                     f"{_toml(adam[key])}; set it in one table only, or to the same value")
+                self.problems.append(
+                    f"[recist] {key} = {_toml(recist[key])}: [adam] sets {key} = "
+                    f"{_toml(adam[key])}; set it in one table only, or to the same value"
+                )
 
     def _adam_values(self, recist: dict, adam: dict) -> None:
         from adam_builder.recist_rules import RecistSettingsError
@@ -272,7 +288,7 @@ def _cutoff(value) -> tuple[str | None, str | None]:
             return dt.date.fromisoformat(text).isoformat(), None
     except ValueError:
         return None, "is not a date of the calendar"
-    return None, "must be a complete ISO 8601 date, YYYY-MM-DD (e.g. \"2023-06-30\")"
+    return None, 'must be a complete ISO 8601 date, YYYY-MM-DD (e.g. "2023-06-30")'
 
 
 _NOUNS = {bool: "booleans (true or false)", int: "whole numbers", float: "numbers", str: "text"}

@@ -12,6 +12,7 @@ written by a program and never saved from Excel or LibreOffice: it would read
 as empty, or as the 0 its writer put there) or whose value is an error (#REF!,
 #N/A) is an error naming the cell.
 """
+
 from __future__ import annotations
 
 import io
@@ -46,7 +47,7 @@ def _c(header: str, fld: str, kind: str = "text", required: bool = False, aliase
     return Column(header, fld, kind, required, aliases)
 
 
-LAYOUT: "OrderedDict[str, tuple[Column, ...]]" = OrderedDict(
+LAYOUT: OrderedDict[str, tuple[Column, ...]] = OrderedDict(
     Study=(_c("Attribute", "attribute", required=True), _c("Value", "value", required=True)),
     Datasets=(
         _c("Dataset", "name", required=True),
@@ -236,7 +237,7 @@ def _header_key(text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]] | None = None):
+    def __init__(self, path: str, formulas: dict[str, dict[tuple[int, int], Formula]] | None = None):
         self.path = path
         self.findings: list[Finding] = []
         self.formulas = formulas or {}  # by sheet name (stripped) and (row, column number)
@@ -277,15 +278,23 @@ class _Reader:
                 if not part:
                     continue
                 if "=" not in part:
-                    self.finding("error", "bad-parameter", f"parameter {part!r} is not key=value", sheet, row, col.header)
+                    self.finding(
+                        "error", "bad-parameter", f"parameter {part!r} is not key=value", sheet, row, col.header
+                    )
                     continue
                 key, value = part.split("=", 1)
                 pairs.append((key.strip(), value.strip()))
             return tuple(pairs)
         raise AssertionError(col.kind)
 
-    def formula_findings(self, formulas: dict[tuple[int, int], "Formula"], sheet: str, row: int,
-                         values: list[str | None], headers: dict[int, str] | None) -> None:
+    def formula_findings(
+        self,
+        formulas: dict[tuple[int, int], Formula],
+        sheet: str,
+        row: int,
+        values: list[str | None],
+        headers: dict[int, str] | None,
+    ) -> None:
         """A finding for each formula cell of the row that the reader takes: every cell of a row
         before the header (``headers`` None), else the cells of the columns read (by index: header)."""
         from openpyxl.utils import get_column_letter
@@ -298,18 +307,36 @@ class _Reader:
             ref = f"{get_column_letter(index + 1)}{row}"
             header = headers[index] if headers is not None else get_column_letter(index + 1)
             if formula.unusable:
-                self.finding("error", "formula-without-value",
-                             f"cell {ref} holds a formula ({formula.shown()}) {formula.unusable}: save the workbook "
-                             "from a spreadsheet application (Excel, LibreOffice), which computes and stores the "
-                             "values, or write values instead of formulas", sheet, row, header)
+                self.finding(
+                    "error",
+                    "formula-without-value",
+                    f"cell {ref} holds a formula ({formula.shown()}) {formula.unusable}: save the workbook "
+                    "from a spreadsheet application (Excel, LibreOffice), which computes and stores the "
+                    "values, or write values instead of formulas",
+                    sheet,
+                    row,
+                    header,
+                )
             elif formula.error:
-                self.finding("error", "formula-error", f"cell {ref}: the formula {formula.shown()} gives "
-                             f"{formula.error}", sheet, row, header)
+                self.finding(
+                    "error",
+                    "formula-error",
+                    f"cell {ref}: the formula {formula.shown()} gives {formula.error}",
+                    sheet,
+                    row,
+                    header,
+                )
             else:
                 value = values[index] if index < len(values) else None
-                self.finding("note", "formula-value", f"cell {ref} holds a formula ({formula.shown()}); the value "
-                             f"saved with it, {repr(value) if value is not None else 'empty'}, was read",
-                             sheet, row, header)
+                self.finding(
+                    "note",
+                    "formula-value",
+                    f"cell {ref} holds a formula ({formula.shown()}); the value "
+                    f"saved with it, {repr(value) if value is not None else 'empty'}, was read",
+                    sheet,
+                    row,
+                    header,
+                )
 
     def rows(self, ws, sheet: str) -> list[tuple[int, dict[str, Any]]]:
         """The sheet's data rows as (row number, {field: value})."""
@@ -336,19 +363,36 @@ class _Reader:
                         continue
                     col = by_header.get(_header_key(header))
                     if col is None:
-                        self.finding("note", "unknown-column", f"column {header!r} is not part of the layout and was not read", sheet, row_number, header)
+                        self.finding(
+                            "note",
+                            "unknown-column",
+                            f"column {header!r} is not part of the layout and was not read",
+                            sheet,
+                            row_number,
+                            header,
+                        )
                     elif col in positions.values():
-                        self.finding("error", "duplicate-column", f"column {header!r} appears twice", sheet, row_number, header)
+                        self.finding(
+                            "error", "duplicate-column", f"column {header!r} appears twice", sheet, row_number, header
+                        )
                     else:
                         positions[index] = col
                         written[index] = header
                 continue
             if not any(values[i] for i in positions if i < len(values)):
                 if any(values):
-                    self.finding("note", "row-outside-layout", "row has values only in columns outside the layout; not read", sheet, row_number)
+                    self.finding(
+                        "note",
+                        "row-outside-layout",
+                        "row has values only in columns outside the layout; not read",
+                        sheet,
+                        row_number,
+                    )
                 continue
-            record = {col.field: self.convert(values[i] if i < len(values) else None, col, sheet, row_number)
-                      for i, col in positions.items()}
+            record = {
+                col.field: self.convert(values[i] if i < len(values) else None, col, sheet, row_number)
+                for i, col in positions.items()
+            }
             out.append((row_number, record))
         return out
 
@@ -360,8 +404,11 @@ def _header_problems(ws, sheet: str) -> list[str]:
         if not any(values):
             continue
         present = {_header_key(v) for v in values if v}
-        missing = [col.header if not col.aliases else " or ".join((col.header, *col.aliases))
-                   for col in layout if col.required and not ({_header_key(n) for n in (col.header, *col.aliases)} & present)]
+        missing = [
+            col.header if not col.aliases else " or ".join((col.header, *col.aliases))
+            for col in layout
+            if col.required and not ({_header_key(n) for n in (col.header, *col.aliases)} & present)
+        ]
         return [f"sheet {sheet} lacks the column(s): {', '.join(missing)}"] if missing else []
     return [f"sheet {sheet} is empty (no header row)"]
 
@@ -384,8 +431,10 @@ class Formula:
         if not self.saved:
             return "saved without its value, so it reads as empty"
         if self.recalculate:
-            return ("saved with a value its writer did not compute (the workbook asks to recalculate "
-                    "every formula when it is opened)")
+            return (
+                "saved with a value its writer did not compute (the workbook asks to recalculate "
+                "every formula when it is opened)"
+            )
         return None
 
     def shown(self, width: int = 60) -> str:
@@ -533,20 +582,28 @@ def read_workbook(path: str | os.PathLike[str]) -> tuple[m.Spec, list[Finding]]:
     except FileNotFoundError:
         raise
     except Exception as exc:  # not an xlsx at all
-        raise SpecLayoutError(path, [f"cannot be opened as an xlsx workbook ({exc.__class__.__name__}: {exc})"]) from None
+        raise SpecLayoutError(
+            path, [f"cannot be opened as an xlsx workbook ({exc.__class__.__name__}: {exc})"]
+        ) from None
     try:
         try:
             formulas = formula_cells(path)
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
             spec, findings = _read(wb, path, {})
-            return spec, [Finding("note", "formulas-not-checked", "the workbook's cells could not be searched for "
-                                  f"formulas ({exc.__class__.__name__}: {exc})"), *findings]
+            return spec, [
+                Finding(
+                    "note",
+                    "formulas-not-checked",
+                    f"the workbook's cells could not be searched for formulas ({exc.__class__.__name__}: {exc})",
+                ),
+                *findings,
+            ]
         return _read(wb, path, formulas)
     finally:
         wb.close()
 
 
-def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) -> tuple[m.Spec, list[Finding]]:
+def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], Formula]]) -> tuple[m.Spec, list[Finding]]:
     reader = _Reader(path, {name.strip(): cells for name, cells in formulas.items()})
     sheets = {name.strip(): wb[name] for name in wb.sheetnames}
     study_sheet = next((n for n in STUDY_SHEET_NAMES if n in sheets), None)
@@ -566,9 +623,11 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) 
         for name, cells in reader.formulas.items():
             unsaved = [_cell_ref(*cell) for cell, f in sorted(cells.items()) if f.unusable]
             if unsaved and (name in LAYOUT or name == study_sheet):
-                problems.append(f"sheet {name}: {len(unsaved)} cell(s) hold a formula without a computed value "
-                                f"({', '.join(unsaved[:5])}{', ...' if len(unsaved) > 5 else ''}), read as empty "
-                                "or 0; save the workbook from a spreadsheet application, or write values")
+                problems.append(
+                    f"sheet {name}: {len(unsaved)} cell(s) hold a formula without a computed value "
+                    f"({', '.join(unsaved[:5])}{', ...' if len(unsaved) > 5 else ''}), read as empty "
+                    "or 0; save the workbook from a spreadsheet application, or write values"
+                )
         raise SpecLayoutError(path, problems)
 
     for name in sheets:
@@ -585,7 +644,13 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) 
     for row, rec in reader.rows(sheets[study_sheet], study_sheet):
         attr = rec.get("attribute")
         if attr is None or attr == "Legend":
-            reader.finding("note", "not-an-attribute", "row is not a study attribute (a legend or note); not read", study_sheet, row)
+            reader.finding(
+                "note",
+                "not-an-attribute",
+                "row is not a study attribute (a legend or note); not read",
+                study_sheet,
+                row,
+            )
             continue
         attributes.append((attr, rec.get("value")))
     study = m.Study(tuple(attributes))
@@ -607,7 +672,14 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) 
             return
         known = _ORIGIN_ALIASES.get(raw.lower())
         if known is None:
-            reader.finding("error", "unknown-origin", f"origin {raw!r} is not one of {', '.join(m.ORIGIN_TYPES)}", sheet, row, "Origin")
+            reader.finding(
+                "error",
+                "unknown-origin",
+                f"origin {raw!r} is not one of {', '.join(m.ORIGIN_TYPES)}",
+                sheet,
+                row,
+                "Origin",
+            )
             return
         rec["origin"] = known[0]
         if known[1] and not rec.get("source"):
@@ -619,7 +691,14 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) 
             return
         known = _DATA_TYPES.get(raw.lower())
         if known is None:
-            reader.finding("error", "unknown-data-type", f"data type {raw!r} is not a Define-XML data type", sheet, row, "Data Type")
+            reader.finding(
+                "error",
+                "unknown-data-type",
+                f"data type {raw!r} is not a Define-XML data type",
+                sheet,
+                row,
+                "Data Type",
+            )
         else:
             rec["data_type"] = known
 
@@ -634,29 +713,50 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) 
         if rec.get("core") is not None:
             core = _CORES.get(rec["core"].lower())
             if core is None:
-                reader.finding("error", "unknown-core", f"core {rec['core']!r} is not one of Req, Exp, Perm, Cond", "Variables", row, "Core")
+                reader.finding(
+                    "error",
+                    "unknown-core",
+                    f"core {rec['core']!r} is not one of Req, Exp, Perm, Cond",
+                    "Variables",
+                    row,
+                    "Core",
+                )
             rec["core"] = core
         variables.append(_build(m.Variable, rec, loc("Variables", row)))
 
     # Where clauses (sheet), then value level (which may hold them inline)
-    where_rows: "OrderedDict[str, list[tuple[int, dict]]]" = OrderedDict()
+    where_rows: OrderedDict[str, list[tuple[int, dict]]] = OrderedDict()
     for row, rec in rows("WhereClauses"):
         if not rec.get("id"):
             reader.finding("error", "missing-value", "ID is empty", "WhereClauses", row, "ID")
             continue
         where_rows.setdefault(rec["id"], []).append((row, rec))
-    where_clauses: "OrderedDict[str, m.WhereClause]" = OrderedDict()
+    where_clauses: OrderedDict[str, m.WhereClause] = OrderedDict()
     for clause_id, items in where_rows.items():
         conditions = []
         for row, rec in items:
             comparator = (rec.get("comparator") or "").upper()
             if comparator not in m.COMPARATORS:
-                reader.finding("error", "unknown-comparator", f"comparator {rec.get('comparator')!r} is not one of {', '.join(m.COMPARATORS)}", "WhereClauses", row, "Comparator")
+                reader.finding(
+                    "error",
+                    "unknown-comparator",
+                    f"comparator {rec.get('comparator')!r} is not one of {', '.join(m.COMPARATORS)}",
+                    "WhereClauses",
+                    row,
+                    "Comparator",
+                )
             values = rec.get("values") or ()
             if comparator not in ("IN", "NOTIN") and len(values) > 1:
                 values = (", ".join(values),)  # a single value that holds a comma
-            conditions.append(m.WhereCondition((rec.get("dataset") or "").upper(), (rec.get("variable") or "").upper(),
-                                               comparator, tuple(values), loc("WhereClauses", row)))
+            conditions.append(
+                m.WhereCondition(
+                    (rec.get("dataset") or "").upper(),
+                    (rec.get("variable") or "").upper(),
+                    comparator,
+                    tuple(values),
+                    loc("WhereClauses", row),
+                )
+            )
         where_clauses[clause_id] = m.WhereClause(clause_id, tuple(conditions), loc("WhereClauses", items[0][0]))
 
     value_level = []
@@ -680,7 +780,7 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) 
         value_level.append(_build(m.ValueLevel, rec, loc("ValueLevel", row)))
 
     # Codelists: one row per term, grouped by ID
-    codelist_rows: "OrderedDict[str, list[tuple[int, dict]]]" = OrderedDict()
+    codelist_rows: OrderedDict[str, list[tuple[int, dict]]] = OrderedDict()
     for row, rec in rows("Codelists"):
         if not rec.get("id"):
             reader.finding("error", "missing-value", "ID is empty", "Codelists", row, "ID")
@@ -690,22 +790,47 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], "Formula"]]) 
     for cl_id, items in codelist_rows.items():
         first_row, first = items[0]
         for row, rec in items[1:]:
-            for fld, header in (("name", "Name"), ("nci_code", "NCI Codelist Code"), ("data_type", "Data Type"), ("extensible", "Extensible")):
+            for fld, header in (
+                ("name", "Name"),
+                ("nci_code", "NCI Codelist Code"),
+                ("data_type", "Data Type"),
+                ("extensible", "Extensible"),
+            ):
                 if rec.get(fld) is not None and rec.get(fld) != first.get(fld):
-                    reader.finding("error", "codelist-inconsistent",
-                                   f"codelist {cl_id}: {header} {rec.get(fld)!r} differs from {first.get(fld)!r} on row {first_row}",
-                                   "Codelists", row, header)
+                    reader.finding(
+                        "error",
+                        "codelist-inconsistent",
+                        f"codelist {cl_id}: {header} {rec.get(fld)!r} differs from {first.get(fld)!r} on row {first_row}",
+                        "Codelists",
+                        row,
+                        header,
+                    )
         data_type_of(first, "Codelists", first_row)
         terms = tuple(
-            m.CodelistTerm(term=rec["term"], order=rec.get("order"), nci_code=rec.get("term_nci_code"),
-                           decoded_value=rec.get("decoded_value"), synonyms=rec.get("synonyms") or (),
-                           loc=loc("Codelists", row))
-            for row, rec in items if rec.get("term") is not None
+            m.CodelistTerm(
+                term=rec["term"],
+                order=rec.get("order"),
+                nci_code=rec.get("term_nci_code"),
+                decoded_value=rec.get("decoded_value"),
+                synonyms=rec.get("synonyms") or (),
+                loc=loc("Codelists", row),
+            )
+            for row, rec in items
+            if rec.get("term") is not None
         )
-        codelists.append(m.Codelist(
-            id=cl_id, name=first.get("name"), nci_code=first.get("nci_code"), data_type=first.get("data_type"),
-            terminology=first.get("terminology"), comment=first.get("comment"),
-            extensible=bool(first.get("extensible")), terms=terms, loc=loc("Codelists", first_row)))
+        codelists.append(
+            m.Codelist(
+                id=cl_id,
+                name=first.get("name"),
+                nci_code=first.get("nci_code"),
+                data_type=first.get("data_type"),
+                terminology=first.get("terminology"),
+                comment=first.get("comment"),
+                extensible=bool(first.get("extensible")),
+                terms=terms,
+                loc=loc("Codelists", first_row),
+            )
+        )
 
     def simple(sheet: str, cls, key: str = "id") -> tuple:
         out = []
@@ -768,17 +893,39 @@ def _records(spec: m.Spec) -> dict[str, list[dict[str, Any]]]:
     where = []
     for clause in spec.where_clauses:
         for cond in clause.conditions:
-            where.append({"id": clause.id, "dataset": cond.dataset, "variable": cond.variable,
-                          "comparator": cond.comparator, "values": cond.values})
+            where.append(
+                {
+                    "id": clause.id,
+                    "dataset": cond.dataset,
+                    "variable": cond.variable,
+                    "comparator": cond.comparator,
+                    "values": cond.values,
+                }
+            )
     codelists = []
     for cl in spec.codelists:
-        base = {"id": cl.id, "name": cl.name, "nci_code": cl.nci_code, "data_type": cl.data_type,
-                "terminology": cl.terminology, "comment": cl.comment, "extensible": cl.extensible}
+        base = {
+            "id": cl.id,
+            "name": cl.name,
+            "nci_code": cl.nci_code,
+            "data_type": cl.data_type,
+            "terminology": cl.terminology,
+            "comment": cl.comment,
+            "extensible": cl.extensible,
+        }
         if not cl.terms:
             codelists.append(dict(base))
         for t in cl.terms:
-            codelists.append({**base, "order": t.order, "term": t.term, "term_nci_code": t.nci_code,
-                              "decoded_value": t.decoded_value, "synonyms": t.synonyms})
+            codelists.append(
+                {
+                    **base,
+                    "order": t.order,
+                    "term": t.term,
+                    "term_nci_code": t.nci_code,
+                    "decoded_value": t.decoded_value,
+                    "synonyms": t.synonyms,
+                }
+            )
     return {
         "Study": [{"attribute": a, "value": v} for a, v in spec.study.attributes],
         "Datasets": as_dicts(spec.datasets),
@@ -815,7 +962,9 @@ def build_workbook(spec: m.Spec):
             ws.append([_cell(rec.get(c.field), c.kind) for c in layout])
         ws.freeze_panes = "A2"
         for index, col in enumerate(layout, start=1):
-            width = max([len(col.header)] + [len(str(_cell(r.get(col.field), col.kind) or "")) for r in records[sheet][:500]])
+            width = max(
+                [len(col.header)] + [len(str(_cell(r.get(col.field), col.kind) or "")) for r in records[sheet][:500]]
+            )
             ws.column_dimensions[openpyxl.utils.get_column_letter(index)].width = min(max(width + 2, 8), 60)
     return wb
 

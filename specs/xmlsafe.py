@@ -10,6 +10,7 @@ anything is read from it: no define.xml, Dataset-JSON companion or ODM document 
 one. Everything that stops a document being read (refused, not well-formed, absent)
 is an XmlInputError naming the file, never a libxml2 traceback.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,8 @@ def _prolog_declaration(data: bytes) -> str | None:
         elif data.startswith(b"<!--", at):
             end = data.find(b"-->", at + 4)
         elif data.startswith(b"<!", at):
-            word = re.match(rb"<!\s*([A-Za-z]*)", data[at:at + 20])
-            return (word.group(1).decode("ascii") if word and word.group(1) else "a declaration")
+            word = re.match(rb"<!\s*([A-Za-z]*)", data[at : at + 20])
+            return word.group(1).decode("ascii") if word and word.group(1) else "a declaration"
         else:
             return None
         if end < 0:
@@ -51,22 +52,37 @@ class XmlInputError(ValueError):
         super().__init__(f"{source}: {reason}")
 
 
-def safe_parser(*, huge_tree: bool = False, remove_comments: bool = False,
-                remove_blank_text: bool = False) -> etree.XMLParser:
+def safe_parser(
+    *, huge_tree: bool = False, remove_comments: bool = False, remove_blank_text: bool = False
+) -> etree.XMLParser:
     """An lxml parser that resolves no entity, loads no DTD and reads nothing from the network."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=huge_tree, remove_comments=remove_comments,
-                           remove_blank_text=remove_blank_text)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=huge_tree,
+        remove_comments=remove_comments,
+        remove_blank_text=remove_blank_text,
+    )
 
 
 def _refusal(kind: str) -> str:
-    return (f"refused: the document declares a DTD ({kind}); a DTD's entities could read local files or "
-            f"expand without end, and no document the toolkit reads needs one, so it was not read: remove "
-            f"the <!DOCTYPE ...> declaration")
+    return (
+        f"refused: the document declares a DTD ({kind}); a DTD's entities could read local files or "
+        f"expand without end, and no document the toolkit reads needs one, so it was not read: remove "
+        f"the <!DOCTYPE ...> declaration"
+    )
 
 
-def parse_xml(source, *, source_name: str | os.PathLike[str] | None = None, huge_tree: bool = False,
-              remove_comments: bool = False, remove_blank_text: bool = False) -> etree._ElementTree:
+def parse_xml(
+    source,
+    *,
+    source_name: str | os.PathLike[str] | None = None,
+    huge_tree: bool = False,
+    remove_comments: bool = False,
+    remove_blank_text: bool = False,
+) -> etree._ElementTree:
     """Parse a file (path) or bytes with `safe_parser`; XmlInputError naming the file when the
     document declares a DTD or entities, is not well-formed, or cannot be read."""
     if isinstance(source, (bytes, bytearray, memoryview)):

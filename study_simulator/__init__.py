@@ -1,4 +1,5 @@
 """The simulated EDC export of the anlotinib + toripalimab soft-tissue sarcoma study."""
+
 from .api import SimulationResult, simulate
 from .settings import SimulationSettings
 

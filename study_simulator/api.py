@@ -1,4 +1,5 @@
 """simulate(): the whole study, from a seed to the files."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """`cdisc-build simulate`: write the simulated EDC export of the study."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,12 +17,23 @@ from .api import EDC_DIR, TRUTH_DIR, simulate
 def simulate_command(
     subjects: int = typer.Option(200, "--subjects", min=1, help="Number of subjects screened."),
     seed: int = typer.Option(20191125, "--seed", help="Random seed; the same seed gives byte-identical files."),
-    messy: float = typer.Option(0.0, "--messy", min=0.0, max=1.0, help="Rate of injected data problems (listed in truth/messy_manifest.csv)."),
-    disagreement: float = typer.Option(0.0, "--disagreement", min=0.0, max=1.0, help="Rate of investigator responses that differ from RECIST 1.1."),
-    out: Path = typer.Option(..., "--out", help="Output folder (edc/ and truth/ are written in it): new, empty, or "
-                                                "a previous simulation (replaced whole)."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
+    messy: float = typer.Option(
+        0.0, "--messy", min=0.0, max=1.0, help="Rate of injected data problems (listed in truth/messy_manifest.csv)."
+    ),
+    disagreement: float = typer.Option(
+        0.0, "--disagreement", min=0.0, max=1.0, help="Rate of investigator responses that differ from RECIST 1.1."
+    ),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Output folder (edc/ and truth/ are written in it): new, empty, or "
+        "a previous simulation (replaced whole).",
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
 ) -> None:
     """Simulate the anlotinib + toripalimab sarcoma study's raw EDC export."""
     console = Console()
@@ -40,4 +52,6 @@ def simulate_command(
     console.print(table)
     console.print(f"{result.n_subjects:,} subjects screened, {result.n_treated:,} treated")
     console.print(f"{len(result.rows)} forms, {sum(result.rows.values()):,} rows in {result.out / EDC_DIR}")
-    console.print(f"truth: {result.out / TRUTH_DIR} (subjects.csv, assessments.csv, messy_manifest.csv with {result.manifest_rows:,} entries)")
+    console.print(
+        f"truth: {result.out / TRUTH_DIR} (subjects.csv, assessments.csv, messy_manifest.csv with {result.manifest_rows:,} entries)"
+    )

@@ -5,6 +5,7 @@ times within a subject's course are days from first dose (first dose = day 0).
 One numpy Generator drives everything, in a fixed order, so a seed gives one
 study.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def simulate_subjects(rng: np.random.Generator, n: int, s: SimulationSettings) -
     number = np.arange(n) - group_start + 1
     width = max(4, len(str(int(number.max())))) if n else 4
     sites = np.asarray(s.site_numbers, dtype=object)
-    subject_id = np.array([f"{st}-{num:0{width}d}" for st, num in zip(sites[site], number)], dtype=object)
+    subject_id = np.array([f"{st}-{num:0{width}d}" for st, num in zip(sites[site], number, strict=False)], dtype=object)
 
     screen_fail = rng.random(n) < s.screen_failure_rate
     sf_withdrew = screen_fail & (rng.random(n) < s.screen_failure_consent_withdrawn)
@@ -307,7 +308,9 @@ def simulate_tumours(rng: np.random.Generator, course: Course, s: SimulationSett
     tr = rr.compute_target_response(
         baseline[assess], nadir[assess], sums[assess], all_gone[assess], any_ne[assess], settings=rs
     ).to_numpy()
-    ntr = rr.compute_nontarget_response(has_nt[assess], nt_any_prog[assess], nt_any_ne[assess], nt_all_absent[assess]).to_numpy()
+    ntr = rr.compute_nontarget_response(
+        has_nt[assess], nt_any_prog[assess], nt_any_ne[assess], nt_all_absent[assess]
+    ).to_numpy()
     ovr = rr.compute_overall_response(tr, ntr, new_code[assess]).to_numpy()
     target_resp[assess] = tr
     nontarget_resp[assess] = ntr

@@ -4,6 +4,7 @@ Internally every date is an integer day number (days since 1970-01-01). The
 EDC text of a date is looked up in a table built once for the range of days in
 use, so formatting millions of dates costs one numpy take.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,8 @@ def _table(lo: int, hi: int, style: str) -> np.ndarray:
     months = days.astype("datetime64[M]").astype(int) % 12
     dom = (days - days.astype("datetime64[M]")).astype(int) + 1
     if style == "edc":
-        return np.array([f"{d:02d} {MONTHS[m]} {y}" for d, m, y in zip(dom, months, years)], dtype=object)
-    return np.array([f"{y:04d}-{m + 1:02d}-{d:02d}" for d, m, y in zip(dom, months, years)], dtype=object)
+        return np.array([f"{d:02d} {MONTHS[m]} {y}" for d, m, y in zip(dom, months, years, strict=False)], dtype=object)
+    return np.array([f"{y:04d}-{m + 1:02d}-{d:02d}" for d, m, y in zip(dom, months, years, strict=False)], dtype=object)
 
 
 def _format(days, style: str) -> np.ndarray:

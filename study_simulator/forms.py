@@ -5,6 +5,7 @@ Each builder returns a DataFrame whose public columns are the export's columns
 a day number on which the record shows the subject alive) serve the truth file
 and are dropped before writing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -182,7 +183,15 @@ def build_screening(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
     )
 
     # IC
-    forms["IC"] = _frame(study, allsubj, "IC", "SCRN", 0, {"ICDAT": format_edc_date(consent), "ICVERS": np.full(n, s.icf_version, dtype=object)}, alive=consent)
+    forms["IC"] = _frame(
+        study,
+        allsubj,
+        "IC",
+        "SCRN",
+        0,
+        {"ICDAT": format_edc_date(consent), "ICVERS": np.full(n, s.icf_version, dtype=object)},
+        alive=consent,
+    )
 
     # IE: one row for eligible subjects, one per unmet criterion for failures
     fail_crit = sub.screen_fail & ~sub.sf_withdrew
@@ -280,16 +289,48 @@ def build_screening(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
         back = lines[idx] - line  # 1 = the last line
         end = consent[idx] - 30 - (back - 1) * 200 - _uniform_int(rng, (0, 120), idx.size)
         start = end - _uniform_int(rng, (60, 180), idx.size)
-        trt = np.where(line == 0, _choice(rng, (0.35, 0.35, 0.2, 0.1, 0, 0), idx.size), _choice(rng, (0.05, 0.05, 0.05, 0.4, 0.2, 0.25), idx.size))
+        trt = np.where(
+            line == 0,
+            _choice(rng, (0.35, 0.35, 0.2, 0.1, 0, 0), idx.size),
+            _choice(rng, (0.05, 0.05, 0.05, 0.4, 0.2, 0.25), idx.size),
+        )
         resp = _choice(rng, (0.02, 0.15, 0.35, 0.4, 0.08), idx.size)
         reas = _choice(rng, (0.6, 0.15, 0.2, 0.05), idx.size)
-        rows.append(pd.DataFrame({"subj": idx, "order": 10 + line, "cat": 0, "trt": _pick(cl.PRIOR_SYSTEMIC, trt), "line": line + 1, "start": start, "end": end, "resp": _pick(cl.PRIOR_RESPONSE, resp), "reas": _pick(cl.PRIOR_STOP_REASON, reas)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "subj": idx,
+                    "order": 10 + line,
+                    "cat": 0,
+                    "trt": _pick(cl.PRIOR_SYSTEMIC, trt),
+                    "line": line + 1,
+                    "start": start,
+                    "end": end,
+                    "resp": _pick(cl.PRIOR_RESPONSE, resp),
+                    "reas": _pick(cl.PRIOR_STOP_REASON, reas),
+                }
+            )
+        )
     for cat, flag, names in ((1, surgery, cl.PRIOR_SURGERY), (2, radio, cl.PRIOR_RADIOTHERAPY)):
         idx = np.flatnonzero(flag)
         start = consent[idx] - _uniform_int(rng, (200, 2000), idx.size)
         end = start if cat == 1 else start + _uniform_int(rng, (20, 40), idx.size)
         which = np.floor(rng.random(idx.size) * len(names)).astype(np.int64)
-        rows.append(pd.DataFrame({"subj": idx, "order": cat, "cat": cat, "trt": _pick(names, which), "line": -1, "start": start, "end": end, "resp": "", "reas": ""}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "subj": idx,
+                    "order": cat,
+                    "cat": cat,
+                    "trt": _pick(names, which),
+                    "line": -1,
+                    "start": start,
+                    "end": end,
+                    "resp": "",
+                    "reas": "",
+                }
+            )
+        )
     pr = pd.concat(rows, ignore_index=True).sort_values(["subj", "start", "order"], kind="stable")
     ps = pr["subj"].to_numpy()
     forms["PRTX"] = _frame(
@@ -314,7 +355,15 @@ def build_screening(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
     ecog = np.where(ecog_fail, 3, ecog)
     ecog_day = consent + np.floor(rng.random(n) * 5)
     ecog_day = np.where(sub.screen_fail, ecog_day, np.minimum(ecog_day, sub.first_dose - 1))
-    forms["ECOG"] = _frame(study, allsubj, "ECOG", "SCRN", 0, {"ECOGDAT": format_edc_date(ecog_day), "ECOGPS": _pick(cl.ECOG, ecog)}, alive=ecog_day)
+    forms["ECOG"] = _frame(
+        study,
+        allsubj,
+        "ECOG",
+        "SCRN",
+        0,
+        {"ECOGDAT": format_edc_date(ecog_day), "ECOGPS": _pick(cl.ECOG, ecog)},
+        alive=ecog_day,
+    )
     return forms
 
 
@@ -428,11 +477,27 @@ def build_treatment(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
     n_gen = len(cl.GENERAL_CONMEDS)
     has = rng.random((t, n_gen)) < s.conmed_mean / n_gen
     gs, gj = np.nonzero(has)
-    g_start = np.where(rng.random(gs.size) < 0.5, -_uniform_int(rng, (1, 365), gs.size), np.floor(rng.random(gs.size) * np.maximum(eot_or_h[gs], 1)))
+    g_start = np.where(
+        rng.random(gs.size) < 0.5,
+        -_uniform_int(rng, (1, 365), gs.size),
+        np.floor(rng.random(gs.size) * np.maximum(eot_or_h[gs], 1)),
+    )
     g_end = g_start + _uniform_int(rng, (3, 120), gs.size)
     g_end = np.where(g_end > h[gs], np.nan, g_end)
     gen_tab = np.asarray(cl.GENERAL_CONMEDS, dtype=object)
-    parts = [pd.DataFrame({"subj": gs, "start": g_start, "end": g_end, "trt": gen_tab[gj, 0], "indc": gen_tab[gj, 1], "route": gen_tab[gj, 2], "anca": False})]
+    parts = [
+        pd.DataFrame(
+            {
+                "subj": gs,
+                "start": g_start,
+                "end": g_end,
+                "trt": gen_tab[gj, 0],
+                "indc": gen_tab[gj, 1],
+                "route": gen_tab[gj, 2],
+                "anca": False,
+            }
+        )
+    ]
     conmed_of = np.array([p.conmed for p in s.ae_profile] + [""] * (len(s.fatal_ae_terms)), dtype=object)
     cm_term = np.where(term_idx < 0, "", conmed_of[np.maximum(term_idx, 0)])
     need = (cm_term != "") & (ae["grade"].to_numpy() >= 2)
@@ -441,10 +506,34 @@ def build_treatment(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
     keep = n_start <= h[ns]
     n_end = ae["end"].to_numpy()[need]
     route = np.array([cl.CONMED_ROUTE_FOR.get(x, "Oral") for x in cm_term[need]], dtype=object)
-    parts.append(pd.DataFrame({"subj": ns[keep], "start": n_start[keep], "end": np.where(n_end[keep] < n_start[keep], n_start[keep], n_end[keep]), "trt": cm_term[need][keep], "indc": term[need][keep], "route": route[keep], "anca": False}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "subj": ns[keep],
+                "start": n_start[keep],
+                "end": np.where(n_end[keep] < n_start[keep], n_start[keep], n_end[keep]),
+                "trt": cm_term[need][keep],
+                "indc": term[need][keep],
+                "route": route[keep],
+                "anca": False,
+            }
+        )
+    )
     nt = np.flatnonzero(~np.isnan(tr.new_therapy_day))
     nt_end = tr.new_therapy_day[nt] + _uniform_int(rng, (40, 200), nt.size)
-    parts.append(pd.DataFrame({"subj": nt, "start": tr.new_therapy_day[nt], "end": np.where(nt_end > h[nt], np.nan, nt_end), "trt": _pick(cl.SUBSEQUENT_THERAPY, tr.new_therapy[nt]), "indc": "Soft tissue sarcoma", "route": _text(np.isin(tr.new_therapy[nt], [3, 5]), "Oral", "Intravenous"), "anca": True}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "subj": nt,
+                "start": tr.new_therapy_day[nt],
+                "end": np.where(nt_end > h[nt], np.nan, nt_end),
+                "trt": _pick(cl.SUBSEQUENT_THERAPY, tr.new_therapy[nt]),
+                "indc": "Soft tissue sarcoma",
+                "route": _text(np.isin(tr.new_therapy[nt], [3, 5]), "Oral", "Intravenous"),
+                "anca": True,
+            }
+        )
+    )
     cm = pd.concat(parts, ignore_index=True).sort_values(["subj", "start"], kind="stable")
     cs = cm["subj"].to_numpy()
     c_start = fd[cs] + cm["start"].to_numpy()
@@ -497,9 +586,40 @@ def build_tumour(study: Study) -> dict[str, pd.DataFrame]:
     new_no = new_cum[es_r, ec_r] + k_in + 1
     new_equiv = tu_.new_state[es_r, ec_r] == 2
     parts = [
-        pd.DataFrame({"subj": ts, "col": 0, "order": tl_i, "lnk": _numbered("T", tl_i + 1), "cat": 0, "loc": np.where(tu_.t_nodal[ts, tl_i], nodal_loc, tu_.t_loc[ts, tl_i]), "nodal": tu_.t_nodal[ts, tl_i]}),
-        pd.DataFrame({"subj": ns, "col": 0, "order": 10 + nl_i, "lnk": _numbered("NT", nl_i + 1), "cat": 1, "loc": np.where(tu_.nt_nodal[ns, nl_i], nodal_loc, tu_.nt_loc[ns, nl_i]), "nodal": tu_.nt_nodal[ns, nl_i]}),
-        pd.DataFrame({"subj": es_r, "col": ec_r, "order": 20 + new_no, "lnk": _numbered("NL", new_no), "cat": 2, "loc": tu_.new_loc[es_r, np.minimum(k_in, 1)], "nodal": False, "equiv": new_equiv}),
+        pd.DataFrame(
+            {
+                "subj": ts,
+                "col": 0,
+                "order": tl_i,
+                "lnk": _numbered("T", tl_i + 1),
+                "cat": 0,
+                "loc": np.where(tu_.t_nodal[ts, tl_i], nodal_loc, tu_.t_loc[ts, tl_i]),
+                "nodal": tu_.t_nodal[ts, tl_i],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "subj": ns,
+                "col": 0,
+                "order": 10 + nl_i,
+                "lnk": _numbered("NT", nl_i + 1),
+                "cat": 1,
+                "loc": np.where(tu_.nt_nodal[ns, nl_i], nodal_loc, tu_.nt_loc[ns, nl_i]),
+                "nodal": tu_.nt_nodal[ns, nl_i],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "subj": es_r,
+                "col": ec_r,
+                "order": 20 + new_no,
+                "lnk": _numbered("NL", new_no),
+                "cat": 2,
+                "loc": tu_.new_loc[es_r, np.minimum(k_in, 1)],
+                "nodal": False,
+                "equiv": new_equiv,
+            }
+        ),
     ]
     tu = pd.concat(parts, ignore_index=True)
     tu["equiv"] = tu["equiv"].astype("boolean").fillna(False).astype(bool)
@@ -529,20 +649,53 @@ def build_tumour(study: Study) -> dict[str, pd.DataFrame]:
     nodal = tu_.t_nodal[ks, kl]
     target = pd.DataFrame(
         {
-            "subj": ks, "col": kc, "order": kl, "lnk": _numbered("T", kl + 1), "cat": 0,
+            "subj": ks,
+            "col": kc,
+            "order": kl,
+            "lnk": _numbered("T", kl + 1),
+            "cat": 0,
             "meas": np.where(nodal, cl.MEASUREMENT_TYPE[1], cl.MEASUREMENT_TYPE[0]),
-            "diam": _num_text(diam), "tsm": _yes_no(tsm), "ne": _yes_no(ne), "stat": "",
+            "diam": _num_text(diam),
+            "tsm": _yes_no(tsm),
+            "ne": _yes_no(ne),
+            "stat": "",
         }
     )
     qs, qc, ql = np.nonzero(kept[:, :, None] & (ntl[None, None, :] < tu_.n_nontarget[:, None, None]))
     state = tu_.nt_state[qs, qc, ql]
     nontarget = pd.DataFrame(
-        {"subj": qs, "col": qc, "order": 10 + ql, "lnk": _numbered("NT", ql + 1), "cat": 1, "meas": "", "diam": "", "tsm": "", "ne": "", "stat": _pick(cl.LESION_STATE, state)}
+        {
+            "subj": qs,
+            "col": qc,
+            "order": 10 + ql,
+            "lnk": _numbered("NT", ql + 1),
+            "cat": 1,
+            "meas": "",
+            "diam": "",
+            "tsm": "",
+            "ne": "",
+            "stat": _pick(cl.LESION_STATE, state),
+        }
     )
     new = pd.DataFrame(
-        {"subj": es_r, "col": ec_r, "order": 20 + new_no, "lnk": _numbered("NL", new_no), "cat": 2, "meas": "", "diam": "", "tsm": "", "ne": "", "stat": np.where(new_equiv, cl.NEW_LESION_STATE[1], cl.NEW_LESION_STATE[0])}
+        {
+            "subj": es_r,
+            "col": ec_r,
+            "order": 20 + new_no,
+            "lnk": _numbered("NL", new_no),
+            "cat": 2,
+            "meas": "",
+            "diam": "",
+            "tsm": "",
+            "ne": "",
+            "stat": np.where(new_equiv, cl.NEW_LESION_STATE[1], cl.NEW_LESION_STATE[0]),
+        }
     )
-    trf = pd.concat([target, nontarget, new], ignore_index=True).sort_values(["subj", "col", "order"], kind="stable").reset_index(drop=True)
+    trf = (
+        pd.concat([target, nontarget, new], ignore_index=True)
+        .sort_values(["subj", "col", "order"], kind="stable")
+        .reset_index(drop=True)
+    )
     rs_, rc = trf["subj"].to_numpy(), trf["col"].to_numpy()
     forms["TR"] = _frame(
         study,
@@ -606,7 +759,15 @@ def build_disposition(study: Study, rng: np.random.Generator) -> dict[str, pd.Da
     e = np.flatnonzero(~np.isnan(tr.eot_day))
     eot_date = fd[e] + tr.eot_day[e]
     eot_alive = np.where(np.isin(tr.eot_reason[e], [2, 4]), np.nan, eot_date)  # not on death / loss
-    forms["EOT"] = _frame(study, treated[e], "EOT", "EOT", 0, {"EOTDAT": format_edc_date(eot_date), "EOTREAS": _pick(cl.EOT_REASON, tr.eot_reason[e])}, alive=eot_alive)
+    forms["EOT"] = _frame(
+        study,
+        treated[e],
+        "EOT",
+        "EOT",
+        0,
+        {"EOTDAT": format_edc_date(eot_date), "EOTREAS": _pick(cl.EOT_REASON, tr.eot_reason[e])},
+        alive=eot_alive,
+    )
 
     # EOS: treated subjects who ended, and screen failures
     q = np.flatnonzero(~np.isnan(tr.eos_day))
@@ -617,11 +778,26 @@ def build_disposition(study: Study, rng: np.random.Generator) -> dict[str, pd.Da
     order = np.argsort(eos_subj, kind="stable")
     eos_subj, eos_day, eos_reason = eos_subj[order], eos_day[order], eos_reason[order]
     alive_eos = np.where(np.isin(eos_reason, [0, 1]), eos_day, np.nan)
-    forms["EOS"] = _frame(study, eos_subj, "EOS", "EOS", 0, {"EOSDAT": format_edc_date(eos_day), "EOSREAS": _pick(cl.EOS_REASON, eos_reason)}, alive=alive_eos)
+    forms["EOS"] = _frame(
+        study,
+        eos_subj,
+        "EOS",
+        "EOS",
+        0,
+        {"EOSDAT": format_edc_date(eos_day), "EOSREAS": _pick(cl.EOS_REASON, eos_reason)},
+        alive=alive_eos,
+    )
 
     # DD
     d = np.flatnonzero(~np.isnan(tr.death_day))
-    forms["DD"] = _frame(study, treated[d], "DD", "EOS", 0, {"DTHDAT": format_edc_date(fd[d] + tr.death_day[d]), "DTHCAUS": _pick(cl.DEATH_CAUSE, tr.death_cause[d])})
+    forms["DD"] = _frame(
+        study,
+        treated[d],
+        "DD",
+        "EOS",
+        0,
+        {"DTHDAT": format_edc_date(fd[d] + tr.death_day[d]), "DTHCAUS": _pick(cl.DEATH_CAUSE, tr.death_cause[d])},
+    )
 
     # SFU: survival follow-up contacts
     c = tr.contacts
@@ -634,7 +810,11 @@ def build_disposition(study: Study, rng: np.random.Generator) -> dict[str, pd.Da
         "SFU",
         _numbered("FU", c["seq"].to_numpy()),
         0,
-        {"FUDAT": format_edc_date(c_date), "FUMETHOD": _pick(cl.CONTACT_METHOD, c["method"].to_numpy()), "FUSTAT": np.where(dead, cl.SURVIVAL_STATUS[1], cl.SURVIVAL_STATUS[0]).astype(object)},
+        {
+            "FUDAT": format_edc_date(c_date),
+            "FUMETHOD": _pick(cl.CONTACT_METHOD, c["method"].to_numpy()),
+            "FUSTAT": np.where(dead, cl.SURVIVAL_STATUS[1], cl.SURVIVAL_STATUS[0]).astype(object),
+        },
         alive=np.where(dead, np.nan, c_date),
     )
 
@@ -646,11 +826,56 @@ def build_disposition(study: Study, rng: np.random.Generator) -> dict[str, pd.Da
     kc_post = kc > 0
     ks, kc = ks[kc_post], kc[kc_post]
     parts = [
-        pd.DataFrame({"subj": all_subj, "day": sub.consent.astype(float), "folder": "SCRN", "yn": True, "alive": True, "order": 0}),
-        pd.DataFrame({"subj": treated[ct], "day": fd[ct] + cy["start"].to_numpy(), "folder": _numbered("C", cy["cycle"].to_numpy() + 1), "yn": True, "alive": True, "order": 1}),
-        pd.DataFrame({"subj": treated[ks], "day": fd[ks] + tu_.day[ks, kc], "folder": study.folders[ks, kc], "yn": tu_.kept[ks, kc], "alive": tu_.kept[ks, kc], "order": 2}),
-        pd.DataFrame({"subj": treated[e], "day": eot_date, "folder": "EOT", "yn": True, "alive": ~np.isnan(eot_alive), "order": 3}),
-        pd.DataFrame({"subj": treated[cs], "day": c_date, "folder": _numbered("FU", c["seq"].to_numpy()), "yn": True, "alive": ~dead, "order": 4}),
+        pd.DataFrame(
+            {
+                "subj": all_subj,
+                "day": sub.consent.astype(float),
+                "folder": "SCRN",
+                "yn": True,
+                "alive": True,
+                "order": 0,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "subj": treated[ct],
+                "day": fd[ct] + cy["start"].to_numpy(),
+                "folder": _numbered("C", cy["cycle"].to_numpy() + 1),
+                "yn": True,
+                "alive": True,
+                "order": 1,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "subj": treated[ks],
+                "day": fd[ks] + tu_.day[ks, kc],
+                "folder": study.folders[ks, kc],
+                "yn": tu_.kept[ks, kc],
+                "alive": tu_.kept[ks, kc],
+                "order": 2,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "subj": treated[e],
+                "day": eot_date,
+                "folder": "EOT",
+                "yn": True,
+                "alive": ~np.isnan(eot_alive),
+                "order": 3,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "subj": treated[cs],
+                "day": c_date,
+                "folder": _numbered("FU", c["seq"].to_numpy()),
+                "yn": True,
+                "alive": ~dead,
+                "order": 4,
+            }
+        ),
     ]
     sv = pd.concat(parts, ignore_index=True).sort_values(["subj", "day", "order"], kind="stable")
     yn = sv["yn"].to_numpy()
@@ -661,7 +886,11 @@ def build_disposition(study: Study, rng: np.random.Generator) -> dict[str, pd.Da
         "SV",
         sv["folder"].to_numpy(),
         0,
-        {"VISYN": _yes_no(yn), "VISDAT": format_edc_date(np.where(yn, day, np.nan)), "VISNDRS": _text(~yn, "Assessment missed")},
+        {
+            "VISYN": _yes_no(yn),
+            "VISDAT": format_edc_date(np.where(yn, day, np.nan)),
+            "VISNDRS": _text(~yn, "Assessment missed"),
+        },
         alive=np.where(sv["alive"].to_numpy(dtype=bool), day, np.nan),
     )
     return forms

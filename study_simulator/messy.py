@@ -6,6 +6,7 @@ the form has an eligible row); a row takes at most one injection. Every change
 is written to ``truth/messy_manifest.csv`` with the row number it has in the
 written file (1 = first data row after the header).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -19,16 +20,31 @@ from .settings import MEDICAL_HISTORY, SimulationSettings
 MANIFEST_COLUMNS = ["FILE", "ROW", "FIELD", "KIND", "SUBJECT", "ORIGINAL", "INJECTED"]
 
 PARTIAL_DATES = [
-    ("AE", "AESTDAT"), ("AE", "AEENDAT"), ("CM", "CMSTDAT"), ("CM", "CMENDAT"),
-    ("MH", "MHSTDAT"), ("PRTX", "PRSTDAT"), ("DX", "DXDAT"),
+    ("AE", "AESTDAT"),
+    ("AE", "AEENDAT"),
+    ("CM", "CMSTDAT"),
+    ("CM", "CMENDAT"),
+    ("MH", "MHSTDAT"),
+    ("PRTX", "PRSTDAT"),
+    ("DX", "DXDAT"),
 ]
 NON_ASCII = [("AE", "AETERM"), ("MH", "MHTERM"), ("AE", "AECOMM")]
 LONG_TEXT = [("AE", "AECOMM"), ("RS", "RSCOMM")]
 OUT_OF_CODELIST = {
     ("DM", "SEX"): {"Male": "M", "Female": "F"},
     ("AE", "AESER"): {"Yes": "Y", "No": "N"},
-    ("AE", "AEOUT"): {"Recovered/Resolved": "Resolved", "Recovering/Resolving": "Improving", "Not recovered/Not resolved": "Ongoing"},
-    ("RS", "OVRLRESP"): {"SD": "Stable disease", "PR": "Partial response", "PD": "Progression", "CR": "Complete response", "NE": "Not done"},
+    ("AE", "AEOUT"): {
+        "Recovered/Resolved": "Resolved",
+        "Recovering/Resolving": "Improving",
+        "Not recovered/Not resolved": "Ongoing",
+    },
+    ("RS", "OVRLRESP"): {
+        "SD": "Stable disease",
+        "PR": "Partial response",
+        "PD": "Progression",
+        "CR": "Complete response",
+        "NE": "Not done",
+    },
     ("TR", "TRSTAT"): {"Present": "Present (stable)", "Absent": "Disappeared"},
     ("ECOG", "ECOGPS"): {},  # the bare code: "1 - Restricted ..." -> "1"
 }
@@ -97,8 +113,10 @@ class Injector:
 
         def record(rows, field, kind, original, injected):
             subjects = frame["SUBJECT"].to_numpy()[rows]
-            for r, subj, o, v in zip(rows, subjects, original, injected):
-                pending.append({"pos": int(r), "FIELD": field, "KIND": kind, "SUBJECT": subj, "ORIGINAL": o, "INJECTED": v})
+            for r, subj, o, v in zip(rows, subjects, original, injected, strict=False):
+                pending.append(
+                    {"pos": int(r), "FIELD": field, "KIND": kind, "SUBJECT": subj, "ORIGINAL": o, "INJECTED": v}
+                )
 
         def set_values(field, rows, values):
             column = frame[field].to_numpy(dtype=object).copy()
@@ -115,7 +133,10 @@ class Injector:
             rows = choose(complete_date(field))
             old = frame[field].to_numpy(dtype=object)[rows]
             unk_month = rng.random(rows.size) < 0.3
-            new = np.array([("UN UNK " + v[-4:]) if m else ("UN " + v[3:]) for v, m in zip(old, unk_month)], dtype=object)
+            new = np.array(
+                [("UN UNK " + v[-4:]) if m else ("UN " + v[3:]) for v, m in zip(old, unk_month, strict=False)],
+                dtype=object,
+            )
             set_values(field, rows, new)
             record(rows, field, "partial_date", old, new)
 
@@ -167,7 +188,11 @@ class Injector:
             record(rows, end_field, "end_before_start", old, new)
 
         if form == "TR":
-            target_post = (frame["TUCAT"].to_numpy() == "Target") & (frame["FOLDER"].to_numpy() != "SCRN") & (frame["TRDIAM"].to_numpy() != "")
+            target_post = (
+                (frame["TUCAT"].to_numpy() == "Target")
+                & (frame["FOLDER"].to_numpy() != "SCRN")
+                & (frame["TRDIAM"].to_numpy() != "")
+            )
             rows = choose(target_post)
             old = frame["TRDIAM"].to_numpy(dtype=object)[rows]
             empty = np.full(rows.size, "", dtype=object)
@@ -175,7 +200,9 @@ class Injector:
             record(rows, "TRDIAM", "missing_measurement", old, empty)
             if self.units:  # the same diameter in cm (TRDIAMU says so): the SDTM standard result is still mm
                 diam = frame["TRDIAM"].to_numpy(dtype=object)
-                rows = choose((frame["TUCAT"].to_numpy() == "Target") & (frame["TRDIAMU"].to_numpy() == "mm") & (diam != ""))
+                rows = choose(
+                    (frame["TUCAT"].to_numpy() == "Target") & (frame["TRDIAMU"].to_numpy() == "mm") & (diam != "")
+                )
                 new = np.array([_plain(Decimal(v) / 10) for v in diam[rows]], dtype=object)
                 record(rows, "TRDIAM", "unit_cm", diam[rows] + " mm", new + " cm")
                 set_values("TRDIAM", rows, new)
@@ -188,7 +215,13 @@ class Injector:
             keep[drop_rows] = False
         if form == "ENR":
             rows = np.flatnonzero(frame["SUBJECT"].isin(self.dropped_from_dm).to_numpy())
-            record(rows, "SUBJECT", "subject_not_in_demographics", np.full(rows.size, "", dtype=object), frame["SUBJECT"].to_numpy()[rows])
+            record(
+                rows,
+                "SUBJECT",
+                "subject_not_in_demographics",
+                np.full(rows.size, "", dtype=object),
+                frame["SUBJECT"].to_numpy()[rows],
+            )
 
         # duplicates, then final row numbers
         n = len(frame)
@@ -208,8 +241,18 @@ class Injector:
         dup_src = src_key[~originals] // 2
         dup_rows = np.flatnonzero(~originals) + 1
         subjects = frame["SUBJECT"].to_numpy()
-        for original, r in zip(dup_src, dup_rows):
-            self.entries.append({"FILE": file, "ROW": int(r), "FIELD": "", "KIND": "duplicate_row", "SUBJECT": subjects[original], "ORIGINAL": str(row_of[original]), "INJECTED": ""})
+        for original, r in zip(dup_src, dup_rows, strict=False):
+            self.entries.append(
+                {
+                    "FILE": file,
+                    "ROW": int(r),
+                    "FIELD": "",
+                    "KIND": "duplicate_row",
+                    "SUBJECT": subjects[original],
+                    "ORIGINAL": str(row_of[original]),
+                    "INJECTED": "",
+                }
+            )
         if dup.size == 0 and keep.all():
             return frame
         take = np.concatenate([np.arange(n), dup])[sort]

@@ -4,6 +4,7 @@ Nothing else in the simulator holds a number that describes the study: sites,
 dates, schedule, doses, the distributions of the disease course, the adverse
 event profile, the rates of missing data and the CRF codelists are all here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -35,14 +36,43 @@ class AeTerm:
 
 DEFAULT_AE_PROFILE: tuple[AeTerm, ...] = (
     AeTerm("Hypertension", "高血压", 0.55, (0.40, 0.50, 0.09, 0.01), 0.95, 0.10, "anlotinib", "Amlodipine"),
-    AeTerm("Hand-foot skin reaction", "手足皮肤反应", 0.40, (0.55, 0.37, 0.08, 0.0), 0.95, 0.05, "anlotinib", "Urea cream"),
+    AeTerm(
+        "Hand-foot skin reaction", "手足皮肤反应", 0.40, (0.55, 0.37, 0.08, 0.0), 0.95, 0.05, "anlotinib", "Urea cream"
+    ),
     AeTerm("Proteinuria", "蛋白尿", 0.30, (0.65, 0.30, 0.05, 0.0), 0.90, 0.10, "anlotinib"),
     AeTerm("Diarrhoea", "腹泻", 0.30, (0.70, 0.25, 0.05, 0.0), 0.80, 0.30, "anlotinib", "Loperamide"),
     AeTerm("Fatigue", "乏力", 0.35, (0.65, 0.30, 0.05, 0.0), 0.70, 0.50, "anlotinib"),
-    AeTerm("Alanine aminotransferase increased", "谷丙转氨酶升高", 0.25, (0.75, 0.17, 0.07, 0.01), 0.60, 0.60, "toripalimab"),
-    AeTerm("Aspartate aminotransferase increased", "谷草转氨酶升高", 0.22, (0.78, 0.16, 0.05, 0.01), 0.60, 0.60, "toripalimab"),
-    AeTerm("Hypothyroidism", "甲状腺功能减退", 0.25, (0.45, 0.53, 0.02, 0.0), 0.30, 0.95, "toripalimab", "Levothyroxine"),
-    AeTerm("Hypertriglyceridaemia", "高甘油三酯血症", 0.30, (0.70, 0.18, 0.10, 0.02), 0.90, 0.10, "anlotinib", "Fenofibrate"),
+    AeTerm(
+        "Alanine aminotransferase increased",
+        "谷丙转氨酶升高",
+        0.25,
+        (0.75, 0.17, 0.07, 0.01),
+        0.60,
+        0.60,
+        "toripalimab",
+    ),
+    AeTerm(
+        "Aspartate aminotransferase increased",
+        "谷草转氨酶升高",
+        0.22,
+        (0.78, 0.16, 0.05, 0.01),
+        0.60,
+        0.60,
+        "toripalimab",
+    ),
+    AeTerm(
+        "Hypothyroidism", "甲状腺功能减退", 0.25, (0.45, 0.53, 0.02, 0.0), 0.30, 0.95, "toripalimab", "Levothyroxine"
+    ),
+    AeTerm(
+        "Hypertriglyceridaemia",
+        "高甘油三酯血症",
+        0.30,
+        (0.70, 0.18, 0.10, 0.02),
+        0.90,
+        0.10,
+        "anlotinib",
+        "Fenofibrate",
+    ),
     AeTerm("Hypercholesterolaemia", "高胆固醇血症", 0.20, (0.85, 0.13, 0.02, 0.0), 0.85, 0.10, "anlotinib"),
     AeTerm("Decreased appetite", "食欲下降", 0.25, (0.75, 0.22, 0.03, 0.0), 0.60, 0.30, ""),
     AeTerm("Oral mucositis", "口腔黏膜炎", 0.15, (0.70, 0.25, 0.05, 0.0), 0.90, 0.05, "anlotinib"),
@@ -51,7 +81,16 @@ DEFAULT_AE_PROFILE: tuple[AeTerm, ...] = (
     AeTerm("Rash", "皮疹", 0.12, (0.70, 0.25, 0.05, 0.0), 0.20, 0.90, "toripalimab"),
     AeTerm("Pneumonitis", "免疫相关性肺炎", 0.05, (0.30, 0.40, 0.25, 0.05), 0.10, 0.95, "toripalimab", "Prednisone"),
     AeTerm("Colitis", "结肠炎", 0.03, (0.30, 0.40, 0.25, 0.05), 0.20, 0.90, "toripalimab", "Prednisone"),
-    AeTerm("Immune-mediated hepatitis", "免疫相关性肝炎", 0.03, (0.30, 0.35, 0.30, 0.05), 0.10, 0.95, "toripalimab", "Prednisone"),
+    AeTerm(
+        "Immune-mediated hepatitis",
+        "免疫相关性肝炎",
+        0.03,
+        (0.30, 0.35, 0.30, 0.05),
+        0.10,
+        0.95,
+        "toripalimab",
+        "Prednisone",
+    ),
     AeTerm("Anaemia", "贫血", 0.15, (0.60, 0.30, 0.10, 0.0), 0.30, 0.20, ""),
 )
 
@@ -157,7 +196,7 @@ class SimulationSettings:
     messy_units: bool = False  # with messy_rate: some target diameters written in cm (kind unit_cm)
     recist: RecistSettings = field(default_factory=RecistSettings)
 
-    def with_options(self, **changes) -> "SimulationSettings":
+    def with_options(self, **changes) -> SimulationSettings:
         """A copy with some settings changed."""
         return replace(self, **changes)
 
@@ -185,7 +224,10 @@ SOC_CODES = {
 # The EDC's MedDRA coding of each verbatim term (preferred term, system organ class).
 AE_CODING = {
     "Hypertension": ("Hypertension", "Vascular disorders"),
-    "Hand-foot skin reaction": ("Palmar-plantar erythrodysaesthesia syndrome", "Skin and subcutaneous tissue disorders"),
+    "Hand-foot skin reaction": (
+        "Palmar-plantar erythrodysaesthesia syndrome",
+        "Skin and subcutaneous tissue disorders",
+    ),
     "Proteinuria": ("Proteinuria", "Renal and urinary disorders"),
     "Diarrhoea": ("Diarrhoea", "Gastrointestinal disorders"),
     "Fatigue": ("Fatigue", "General disorders and administration site conditions"),

@@ -6,6 +6,7 @@ drawn over the time a subject could be treated, their dose actions are resolved
 drug), the first withdrawal ends treatment, and only then are the dosing
 records written from the resolved actions.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -222,7 +223,9 @@ def simulate_treatment(rng: np.random.Generator, course: Course, tumours: Tumour
     # dose level: reductions in earlier cycles
     red_ae = ae[ae["act_a"] == REDUCE]
     red_key = pd.DataFrame({"subj": red_ae["subj"], "cycle": red_ae["cycle"] + 1, "red": 1})
-    cycles = cycles.merge(red_key.groupby(["subj", "cycle"], as_index=False)["red"].sum(), on=["subj", "cycle"], how="left")
+    cycles = cycles.merge(
+        red_key.groupby(["subj", "cycle"], as_index=False)["red"].sum(), on=["subj", "cycle"], how="left"
+    )
     cycles["red"] = cycles["red"].fillna(0).astype(int)
     cycles["level"] = cycles.groupby("subj")["red"].cumsum().clip(upper=n_levels - 1)
     # interruption: the first action in the cycle's dosing days stops dosing on its day
@@ -235,7 +238,9 @@ def simulate_treatment(rng: np.random.Generator, course: Course, tumours: Tumour
     cycles["interrupted"] = cycles["int_day"].notna() & (cycles["int_day"] <= cycles["stop"])
     # toripalimab holds: the infusion after the event is not given
     hold = ae[ae["act_t"] == INTERRUPT]
-    hold_key = pd.DataFrame({"subj": hold["subj"], "cycle": hold["cycle"] + 1, "held": True}).drop_duplicates(["subj", "cycle"])
+    hold_key = pd.DataFrame({"subj": hold["subj"], "cycle": hold["cycle"] + 1, "held": True}).drop_duplicates(
+        ["subj", "cycle"]
+    )
     cycles = cycles.merge(hold_key, on=["subj", "cycle"], how="left")
     cycles["held"] = cycles["held"].astype("boolean").fillna(False).astype(bool)
     # infusion reactions on infusion days
@@ -312,9 +317,15 @@ def simulate_treatment(rng: np.random.Generator, course: Course, tumours: Tumour
     eos_ongoing = eos_day > h
     eos_day = np.where(eos_ongoing, np.nan, eos_day)
     eos_reason = np.where(eos_ongoing, -1, eos_reason)
-    end_follow = np.minimum.reduce([course.t_death, course.t_withdraw, course.t_ltfu, np.full(t, float(s.study_follow_up_days))])
+    end_follow = np.minimum.reduce(
+        [course.t_death, course.t_withdraw, course.t_ltfu, np.full(t, float(s.study_follow_up_days))]
+    )
 
-    p_new = np.where(eot_reason == EOT_PD, s.subsequent_therapy_after_pd, np.where(eot_reason == EOT_AE, s.subsequent_therapy_after_ae_stop, 0.0))
+    p_new = np.where(
+        eot_reason == EOT_PD,
+        s.subsequent_therapy_after_pd,
+        np.where(eot_reason == EOT_AE, s.subsequent_therapy_after_ae_stop, 0.0),
+    )
     new_start = eot_day + _uniform_int(rng, (14, 45), t)
     has_new = (rng.random(t) < p_new) & (new_start <= h) & (new_start < end_follow)
     new_therapy_day = np.where(has_new, new_start, np.nan)
@@ -330,10 +341,14 @@ def simulate_treatment(rng: np.random.Generator, course: Course, tumours: Tumour
     dead_contact = death_day + _uniform_int(rng, (1, 30), t)
     dc = np.flatnonzero(death_seen & ~np.isnan(eot_day) & (death_day > eot_day) & (dead_contact <= h))
     n_alive = np.bincount(sc, minlength=t)
-    contacts = pd.concat(
-        [contacts, pd.DataFrame({"subj": dc, "seq": n_alive[dc] + 1, "day": dead_contact[dc], "dead": True})],
-        ignore_index=True,
-    ).sort_values(["subj", "seq"], kind="stable").reset_index(drop=True)
+    contacts = (
+        pd.concat(
+            [contacts, pd.DataFrame({"subj": dc, "seq": n_alive[dc] + 1, "day": dead_contact[dc], "dead": True})],
+            ignore_index=True,
+        )
+        .sort_values(["subj", "seq"], kind="stable")
+        .reset_index(drop=True)
+    )
     contacts["method"] = (rng.random(len(contacts)) < 0.15).astype(int)
 
     return Treatment(
@@ -356,4 +371,4 @@ def _first_in_group(a: np.ndarray, b: np.ndarray, flag: np.ndarray) -> np.ndarra
     """True on the first flagged row of each (a, b) group (rows in time order)."""
     frame = pd.DataFrame({"a": a, "b": b, "f": flag})
     rank = frame["f"].astype(int).groupby([frame["a"], frame["b"]]).cumsum()
-    return (flag & (rank.to_numpy() == 1))
+    return flag & (rank.to_numpy() == 1)

@@ -5,6 +5,7 @@ injected; no builder reads it. Best overall response and the time-to-event
 truth follow ../shared/RECIST.md (FDA 2018 censoring conventions) with the
 study's RecistSettings.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,7 +28,9 @@ _ALTER = {  # the investigator's overall call when it differs from RECIST
 }
 
 
-def investigator_responses(rng: np.random.Generator, tumours: Tumours, s: SimulationSettings) -> tuple[dict, np.ndarray]:
+def investigator_responses(
+    rng: np.random.Generator, tumours: Tumours, s: SimulationSettings
+) -> tuple[dict, np.ndarray]:
     """Investigator responses on the grid, and which assessments were altered.
 
     With probability ``investigator_disagreement_rate`` per post-baseline
@@ -47,7 +50,7 @@ def investigator_responses(rng: np.random.Generator, tumours: Tumours, s: Simula
     si, ci = np.nonzero(altered)
     if si.size:
         old = ovr[si, ci]
-        want = np.array([_ALTER[o][int(p)] for o, p in zip(old, pick[si, ci])], dtype=object)
+        want = np.array([_ALTER[o][int(p)] for o, p in zip(old, pick[si, ci], strict=False)], dtype=object)
         t_old, n_old, w_old = tr[si, ci], ntr[si, ci], new[si, ci]
         has_t = pd.notna(t_old)
         t_new = np.where(has_t, want, t_old)
@@ -116,7 +119,12 @@ def best_overall_response(resp: np.ndarray, day: np.ndarray, s: SimulationSettin
 
 
 _CLASS = np.array(["RESPONDER", "STABLE", "EARLY PROGRESSOR"], dtype=object)
-_OS_CENSOR = {0: "Completed study follow-up", 3: "Withdrew consent", 4: "Lost to follow-up", -1: "Alive at data cut-off"}
+_OS_CENSOR = {
+    0: "Completed study follow-up",
+    3: "Withdrew consent",
+    4: "Lost to follow-up",
+    -1: "Alive at data cut-off",
+}
 
 
 def subject_truth(
@@ -170,16 +178,28 @@ def subject_truth(
     no_post = ~post.any(axis=1)
     pfs_reason = np.select(
         [pfs_event, new_first, missed_gap, no_post, last_any < 0],
-        ["", "New anti-cancer therapy before event", "Event after two or more missed assessments", "No post-baseline assessment", "No adequate post-baseline assessment"],
+        [
+            "",
+            "New anti-cancer therapy before event",
+            "Event after two or more missed assessments",
+            "No post-baseline assessment",
+            "No adequate post-baseline assessment",
+        ],
         default="No progression or death",
     ).astype(object)
-    pfs_desc = np.where(pfs_event, np.where(~np.isnan(pd_day) & (pd_day <= np.nan_to_num(death, nan=np.inf)), "Progressive disease", "Death"), "").astype(object)
+    pfs_desc = np.where(
+        pfs_event,
+        np.where(~np.isnan(pd_day) & (pd_day <= np.nan_to_num(death, nan=np.inf)), "Progressive disease", "Death"),
+        "",
+    ).astype(object)
 
     # OS
     os_event = ~np.isnan(death)
     lka = np.minimum(last_alive[tr_idx], cutoff)
     os_date = np.where(os_event, fd + np.nan_to_num(death), lka)
-    os_reason = np.where(os_event, "", pd.Series(treatment.eos_reason).map(_OS_CENSOR).fillna("Alive at data cut-off").to_numpy()).astype(object)
+    os_reason = np.where(
+        os_event, "", pd.Series(treatment.eos_reason).map(_OS_CENSOR).fillna("Alive at data cut-off").to_numpy()
+    ).astype(object)
 
     def full(values, fill):
         out = np.full(n, fill, dtype=object)
@@ -196,7 +216,9 @@ def subject_truth(
     eos_date[tr_idx] = fd + treatment.eos_day
     eos_date[subjects.screen_fail] = subjects.sf_end[subjects.screen_fail]
     eos_reason = np.full(n, "", dtype=object)
-    eos_reason[tr_idx] = np.where(treatment.eos_reason >= 0, np.asarray(EOS_REASON, dtype=object)[np.maximum(treatment.eos_reason, 0)], "")
+    eos_reason[tr_idx] = np.where(
+        treatment.eos_reason >= 0, np.asarray(EOS_REASON, dtype=object)[np.maximum(treatment.eos_reason, 0)], ""
+    )
     eos_reason[subjects.screen_fail] = EOS_REASON[1]
     frame = pd.DataFrame(
         {
@@ -213,7 +235,14 @@ def subject_truth(
             "BOR_UNCONFIRMED": full(unconf, ""),
             "NEW_THERAPY_DATE": full_date(fd + nt_day),
             "EOT_DATE": full_date(fd + treatment.eot_day),
-            "EOT_REASON": full(np.where(treatment.eot_reason >= 0, np.asarray(EOT_REASON, dtype=object)[np.maximum(treatment.eot_reason, 0)], ""), ""),
+            "EOT_REASON": full(
+                np.where(
+                    treatment.eot_reason >= 0,
+                    np.asarray(EOT_REASON, dtype=object)[np.maximum(treatment.eot_reason, 0)],
+                    "",
+                ),
+                "",
+            ),
             "EOS_DATE": format_iso_date(eos_date),
             "EOS_REASON": eos_reason,
             "PFS_DATE": full_date(fd + pfs_day),
@@ -230,7 +259,9 @@ def subject_truth(
     return frame
 
 
-def assessment_truth(subjects: Subjects, tumours: Tumours, inv: dict, altered: np.ndarray, folders: np.ndarray) -> pd.DataFrame:
+def assessment_truth(
+    subjects: Subjects, tumours: Tumours, inv: dict, altered: np.ndarray, folders: np.ndarray
+) -> pd.DataFrame:
     """One row per post-baseline assessment: RECIST truth and the investigator's call."""
     post = tumours.kept.copy()
     post[:, 0] = False

@@ -1,8 +1,8 @@
 """`cdisc-build export`: the submission folder from SDTM (and ADaM) datasets and their specs."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -30,14 +30,25 @@ def load_frames(folder: Path, spec) -> tuple[dict, list[str]]:
 
 
 def export_command(
-    sdtm: Path = typer.Option(..., "--sdtm", exists=True, file_okay=False, help="Folder of SDTM datasets (<dataset>.csv or .xpt)."),
-    sdtm_spec: Path = typer.Option(..., "--sdtm-spec", exists=True, dir_okay=False, help="The SDTM spec workbook (.xlsx)."),
+    sdtm: Path = typer.Option(
+        ..., "--sdtm", exists=True, file_okay=False, help="Folder of SDTM datasets (<dataset>.csv or .xpt)."
+    ),
+    sdtm_spec: Path = typer.Option(
+        ..., "--sdtm-spec", exists=True, dir_okay=False, help="The SDTM spec workbook (.xlsx)."
+    ),
     out: Path = typer.Option(..., "--out", file_okay=False, help="Where to write the m5 folder."),
-    adam: Optional[Path] = typer.Option(None, "--adam", exists=True, file_okay=False, help="Folder of ADaM datasets."),
-    adam_spec: Optional[Path] = typer.Option(None, "--adam-spec", exists=True, dir_okay=False, help="The ADaM spec workbook."),
-    cutoff: Optional[str] = typer.Option(None, "--cutoff", help="Data cut-off (ISO 8601), stamped as the files' creation date-time."),
-    force: bool = typer.Option(False, "--force", help="Replace a previous output of another cdisc-build command "
-                                                      "(never files cdisc-build did not write)."),
+    adam: Path | None = typer.Option(None, "--adam", exists=True, file_okay=False, help="Folder of ADaM datasets."),
+    adam_spec: Path | None = typer.Option(
+        None, "--adam-spec", exists=True, dir_okay=False, help="The ADaM spec workbook."
+    ),
+    cutoff: str | None = typer.Option(
+        None, "--cutoff", help="Data cut-off (ISO 8601), stamped as the files' creation date-time."
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+    ),
 ) -> None:
     """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml and define.html."""
     from cdisc_build.outcome import print_error, print_text
@@ -76,11 +87,14 @@ def export_command(
         for p in exc.problems:
             print_text(console, p, style="red")
         print_text(console, f"{len(exc.problems)} problem(s); nothing was written")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     for stage in (result.sdtm, result.adam):
         if stage is None:
             continue
-        print_text(console, f"{stage.folder}: {len(stage.datasets)} datasets ({', '.join(stage.datasets)}), "
-                            f"define.xml valid (Define-XML 2.1 schema, OIDs), define.html")
+        print_text(
+            console,
+            f"{stage.folder}: {len(stage.datasets)} datasets ({', '.join(stage.datasets)}), "
+            f"define.xml valid (Define-XML 2.1 schema, OIDs), define.html",
+        )
         for note in stage.notes:
             print_text(console, f"note: {note}", style="yellow")

@@ -15,6 +15,7 @@ durations) -> string. Numeric SAS dates (a date/time display format) are written
 as ISO 8601 strings with dataType date/datetime/time and targetDataType integer,
 and read back as datetime64 (time as seconds). Missing values are null.
 """
+
 from __future__ import annotations
 
 import json
@@ -98,7 +99,7 @@ def _iso(values: np.ndarray, kind: str) -> list:
 
 def _rows(frame: pd.DataFrame, spec: Spec, dataset: str, columns: list[dict]) -> list[list]:
     data = []
-    for col, v in zip(columns, spec.variables_of(dataset)):
+    for col, v in zip(columns, spec.variables_of(dataset), strict=False):
         series = frame[v.name].reset_index(drop=True)
         if col.get("targetDataType") == "integer":
             data.append(_iso(to_sas_numbers(series, col["dataType"]), col["dataType"]))
@@ -109,13 +110,24 @@ def _rows(frame: pd.DataFrame, spec: Spec, dataset: str, columns: list[dict]) ->
             arr = pd.to_numeric(series).to_numpy(dtype="float64", na_value=np.nan)
             data.append([None if math.isnan(x) else float(x) for x in arr])
         else:
-            data.append([x if isinstance(x, str) and x != "" else (None if x is None or x == "" or (isinstance(x, float) and math.isnan(x)) else str(x))
-                         for x in series.astype(object)])
-    return [list(r) for r in zip(*data)] if data else []
+            data.append(
+                [
+                    x
+                    if isinstance(x, str) and x != ""
+                    else (None if x is None or x == "" or (isinstance(x, float) and math.isnan(x)) else str(x))
+                    for x in series.astype(object)
+                ]
+            )
+    return [list(r) for r in zip(*data, strict=False)] if data else []
 
 
-def dataset_metadata(frame: pd.DataFrame, spec: Spec, dataset: str, settings: JsonSettings = JsonSettings(),
-                     lengths: dict[str, int] | None = None) -> dict:
+def dataset_metadata(
+    frame: pd.DataFrame,
+    spec: Spec,
+    dataset: str,
+    settings: JsonSettings = JsonSettings(),
+    lengths: dict[str, int] | None = None,
+) -> dict:
     ds = spec.dataset(dataset)
     columns = column_types(spec, dataset)
     actual = lengths if lengths is not None else character_lengths(frame, spec, dataset)
@@ -139,13 +151,27 @@ def dataset_metadata(frame: pd.DataFrame, spec: Spec, dataset: str, settings: Js
         meta["metaDataVersionOID"] = settings.metadata_version_oid
     if settings.metadata_ref:
         meta["metaDataRef"] = settings.metadata_ref
-    meta.update({"itemGroupOID": oids.itemgroup_oid(dataset), "records": int(len(frame)), "name": dataset,
-                 "label": ds.label or dataset, "columns": columns})
+    meta.update(
+        {
+            "itemGroupOID": oids.itemgroup_oid(dataset),
+            "records": int(len(frame)),
+            "name": dataset,
+            "label": ds.label or dataset,
+            "columns": columns,
+        }
+    )
     return meta
 
 
-def dataset_json_bytes(frame: pd.DataFrame, spec: Spec, dataset: str, *, ndjson: bool = False,
-                       settings: JsonSettings = JsonSettings(), lengths: dict[str, int] | None = None) -> bytes:
+def dataset_json_bytes(
+    frame: pd.DataFrame,
+    spec: Spec,
+    dataset: str,
+    *,
+    ndjson: bool = False,
+    settings: JsonSettings = JsonSettings(),
+    lengths: dict[str, int] | None = None,
+) -> bytes:
     meta = dataset_metadata(frame, spec, dataset, settings, lengths)
     rows = _rows(frame, spec, dataset, meta["columns"])
     dump = lambda obj: json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # noqa: E731
@@ -155,13 +181,22 @@ def dataset_json_bytes(frame: pd.DataFrame, spec: Spec, dataset: str, *, ndjson:
     return dump({**meta, "rows": rows}).encode("utf-8")
 
 
-def write_dataset_json(frame: pd.DataFrame, spec: Spec, dataset: str, path: str | os.PathLike[str], *,
-                       ndjson: bool | None = None, settings: JsonSettings = JsonSettings(),
-                       lengths: dict[str, int] | None = None) -> Path:
+def write_dataset_json(
+    frame: pd.DataFrame,
+    spec: Spec,
+    dataset: str,
+    path: str | os.PathLike[str],
+    *,
+    ndjson: bool | None = None,
+    settings: JsonSettings = JsonSettings(),
+    lengths: dict[str, int] | None = None,
+) -> Path:
     """Write one dataset as Dataset-JSON 1.1 (.json) or NDJSON (.ndjson), atomically."""
     if ndjson is None:
         ndjson = str(path).lower().endswith(".ndjson")
-    return atomic_write_bytes(path, dataset_json_bytes(frame, spec, dataset, ndjson=ndjson, settings=settings, lengths=lengths))
+    return atomic_write_bytes(
+        path, dataset_json_bytes(frame, spec, dataset, ndjson=ndjson, settings=settings, lengths=lengths)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -204,8 +239,10 @@ def load_dataset_json(path: str | os.PathLike[str]) -> tuple[dict, list[list]]:
 
 def _bad_value(source, col: dict, row: int, value, expected: str, ndjson: bool = False) -> DatasetReadError:
     where = f"row {row}" + (f" (line {row + 1})" if ndjson else "")
-    return DatasetReadError(f"{source}: column {col['name']} ({col.get('dataType')}), {where}: "
-                            f"{json.dumps(value, ensure_ascii=False)[:80]} is not {expected}")
+    return DatasetReadError(
+        f"{source}: column {col['name']} ({col.get('dataType')}), {where}: "
+        f"{json.dumps(value, ensure_ascii=False)[:80]} is not {expected}"
+    )
 
 
 def _number(x) -> float:
@@ -247,8 +284,9 @@ def _from_iso(values: list, kind: str, fail) -> pd.Series:
         raise
 
 
-def frame_from_rows(meta: dict, rows: list[list], source: str | os.PathLike[str] = "Dataset-JSON",
-                    ndjson: bool = False) -> pd.DataFrame:
+def frame_from_rows(
+    meta: dict, rows: list[list], source: str | os.PathLike[str] = "Dataset-JSON", ndjson: bool = False
+) -> pd.DataFrame:
     """The frame of a Dataset-JSON file's metadata and rows. Raises DatasetReadError naming the
     file (`source`), the column and the row of the first value that does not fit: no column
     list, a column without a name, a row that is not an array of one value per column, a
@@ -266,12 +304,16 @@ def frame_from_rows(meta: dict, rows: list[list], source: str | os.PathLike[str]
         if not isinstance(r, list) or len(r) != width:
             where = f"row {n}" + (f" (line {n + 1})" if ndjson else "")
             held = f"{len(r)} values" if isinstance(r, list) else f"a JSON {type(r).__name__}"
-            raise DatasetReadError(f"{source}: {where} holds {held}; the metadata declares {width} columns "
-                                   f"({', '.join(c['name'] for c in columns[:8])}{' ...' if width > 8 else ''})")
+            raise DatasetReadError(
+                f"{source}: {where} holds {held}; the metadata declares {width} columns "
+                f"({', '.join(c['name'] for c in columns[:8])}{' ...' if width > 8 else ''})"
+            )
     declared = meta.get("records")
     if isinstance(declared, int) and not isinstance(declared, bool) and declared != len(rows):
-        raise DatasetReadError(f"{source}: the metadata declares {declared:,} records, the file holds {len(rows):,} "
-                               f"rows: it was cut short or changed")
+        raise DatasetReadError(
+            f"{source}: the metadata declares {declared:,} records, the file holds {len(rows):,} "
+            f"rows: it was cut short or changed"
+        )
     data = {}
     for i, col in enumerate(columns):
         values = [r[i] for r in rows]
@@ -337,8 +379,10 @@ def _load_schema(path: str) -> dict:
 
 
 def _errors(validator, instance, where: str) -> list[str]:
-    return [f"{where}{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
-            for e in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        f"{where}{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+        for e in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    ]
 
 
 def validate_dataset_json(path: str | os.PathLike[str], schema_dir: str | os.PathLike[str] | None = None) -> list[str]:

@@ -1,4 +1,5 @@
 """A stage's output folder: its datasets and report tables, written all or nothing."""
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,17 @@ from specs.outputs import output_folder
 from .xpt import write_xpt
 
 
-def write_dataset_folder(out_dir: str | os.PathLike[str], spec: Spec, frames: dict[str, pd.DataFrame], *,
-                         formats=("xpt",), tables: dict[str, pd.DataFrame] | None = None, command: str,
-                         inputs=(), force: bool = False) -> dict[str, Path]:
+def write_dataset_folder(
+    out_dir: str | os.PathLike[str],
+    spec: Spec,
+    frames: dict[str, pd.DataFrame],
+    *,
+    formats=("xpt",),
+    tables: dict[str, pd.DataFrame] | None = None,
+    command: str,
+    inputs=(),
+    force: bool = False,
+) -> dict[str, Path]:
     """Write each dataset (XPT v5, and CSV when asked) and each report table into `out_dir`.
 
     The folder is written through specs.outputs.output_folder: refused when it

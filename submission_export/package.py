@@ -12,6 +12,7 @@ All or nothing: everything is built in a temporary folder beside the target and
 moved into place only when every file is written, read back, and every
 define.xml passes the Define-XML 2.1 schema and the OID check.
 """
+
 from __future__ import annotations
 
 import os
@@ -93,7 +94,17 @@ def _mask(frame: pd.DataFrame, clause) -> pd.Series | None:
     for cond in clause.conditions:
         if cond.variable not in frame.columns:
             return None
-        col = frame[cond.variable].astype(object).map(lambda x: None if x is None or (isinstance(x, float) and np.isnan(x)) else (str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)))
+        col = (
+            frame[cond.variable]
+            .astype(object)
+            .map(
+                lambda x: (
+                    None
+                    if x is None or (isinstance(x, float) and np.isnan(x))
+                    else (str(int(x)) if isinstance(x, float) and x.is_integer() else str(x))
+                )
+            )
+        )
         if cond.comparator not in ("EQ", "NE", "IN", "NOTIN"):
             return None
         mask &= cond.holds(col.fillna(""))
@@ -117,12 +128,21 @@ def value_level_lengths(frame: pd.DataFrame, spec: Spec, dataset: str) -> dict[t
             continue
         values = frame.loc[mask, row.variable].dropna()
         if len(values):
-            out[(dataset, row.variable, row.where_clause)] = max(int(values.map(lambda s: len(str(s).encode("utf-8"))).max()), 1)
+            out[(dataset, row.variable, row.where_clause)] = max(
+                int(values.map(lambda s: len(str(s).encode("utf-8"))).max()), 1
+            )
     return out
 
 
-def _write_stage(folder: Path, spec: Spec, frames: dict[str, pd.DataFrame], stage: str, when: str,
-                 json_formats: tuple[str, ...], problems: list[str]) -> StageResult:
+def _write_stage(
+    folder: Path,
+    spec: Spec,
+    frames: dict[str, pd.DataFrame],
+    stage: str,
+    when: str,
+    json_formats: tuple[str, ...],
+    problems: list[str],
+) -> StageResult:
     result = StageResult(folder)
     folder.mkdir(parents=True, exist_ok=True)
     json_dir = folder / "dataset-json"
@@ -132,8 +152,9 @@ def _write_stage(folder: Path, spec: Spec, frames: dict[str, pd.DataFrame], stag
             problems.append(f"{stage}: dataset {extra} is not in the spec")
     sig: dict[str, dict[str, int]] = {}
     vl_lengths: dict = {}
-    settings = JsonSettings(creation_datetime=when, metadata_ref="../define.xml",
-                            study_oid=f"STDY.{spec.study.study_name or 'STUDY'}")
+    settings = JsonSettings(
+        creation_datetime=when, metadata_ref="../define.xml", study_oid=f"STDY.{spec.study.study_name or 'STUDY'}"
+    )
     for name in names:
         frame = frames[name]
         leaf = spec.dataset(name).leaf_href
@@ -153,14 +174,22 @@ def _write_stage(folder: Path, spec: Spec, frames: dict[str, pd.DataFrame], stag
         text_lengths = {k: v for k, v in lengths.items()}
         for fmt in json_formats:
             path = json_dir / f"{name.lower()}.{fmt}"
-            write_dataset_json(frame, spec, name, path, ndjson=(fmt == "ndjson"), settings=settings, lengths=text_lengths)
+            write_dataset_json(
+                frame, spec, name, path, ndjson=(fmt == "ndjson"), settings=settings, lengths=text_lengths
+            )
             result.files.append(path)
     if problems:
         return result
     notes = BuildNotes()
-    root = build_define(spec, datasets=result.datasets, lengths=result.lengths, significant_digits=sig,
-                        value_lengths=vl_lengths, settings=DefineSettings(creation_datetime=when, as_of_datetime=when),
-                        notes=notes)
+    root = build_define(
+        spec,
+        datasets=result.datasets,
+        lengths=result.lengths,
+        significant_digits=sig,
+        value_lengths=vl_lengths,
+        settings=DefineSettings(creation_datetime=when, as_of_datetime=when),
+        notes=notes,
+    )
     define_path = write_define(root, folder / "define.xml")
     issues = check_define(define_path)
     if issues:
@@ -173,10 +202,16 @@ def _write_stage(folder: Path, spec: Spec, frames: dict[str, pd.DataFrame], stag
     return result
 
 
-def export_submission(out_dir: str | os.PathLike[str], sdtm: tuple[Spec, dict[str, pd.DataFrame]],
-                      adam: tuple[Spec, dict[str, pd.DataFrame]] | None = None, *, cutoff: str | None = None,
-                      json_formats: tuple[str, ...] = ("json", "ndjson"), inputs=(),
-                      force: bool = False) -> ExportResult:
+def export_submission(
+    out_dir: str | os.PathLike[str],
+    sdtm: tuple[Spec, dict[str, pd.DataFrame]],
+    adam: tuple[Spec, dict[str, pd.DataFrame]] | None = None,
+    *,
+    cutoff: str | None = None,
+    json_formats: tuple[str, ...] = ("json", "ndjson"),
+    inputs=(),
+    force: bool = False,
+) -> ExportResult:
     """Write the eCTD module 5 folder under out_dir (out_dir/m5/...).
 
     cutoff: the data cut-off (ISO 8601 date or date-time) stamped as the creation
@@ -200,10 +235,14 @@ def export_submission(out_dir: str | os.PathLike[str], sdtm: tuple[Spec, dict[st
     result = ExportResult(out / "m5" / "datasets" / study)
     with output_folder(out, command="export", inputs=inputs, force=force) as staging:
         base = staging / "m5" / "datasets" / study
-        sdtm_result = _write_stage(base / "tabulations" / "sdtm", sdtm[0], sdtm[1], "SDTM", when, json_formats, problems)
+        sdtm_result = _write_stage(
+            base / "tabulations" / "sdtm", sdtm[0], sdtm[1], "SDTM", when, json_formats, problems
+        )
         adam_result = None
         if adam is not None:
-            adam_result = _write_stage(base / "analysis" / "adam", adam[0], adam[1], "ADaM", when, json_formats, problems)
+            adam_result = _write_stage(
+                base / "analysis" / "adam", adam[0], adam[1], "ADaM", when, json_formats, problems
+            )
         if problems:
             raise ExportError(problems)
 

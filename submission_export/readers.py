@@ -19,6 +19,7 @@ above it lists (cut short on an observation boundary, or changed, after the
 toolkit wrote it), a Dataset-JSON file whose rows do not fit its columns, a CSV
 or parquet file its parser refuses.
 """
+
 from __future__ import annotations
 
 import os
@@ -121,10 +122,17 @@ def _read_xpt(path: str | os.PathLike[str], encoding: str | None) -> tuple[pd.Da
             data[col] = _sas_to_datetime(series, kind) if kind in ("date", "datetime") else series
     frame = pd.DataFrame(data, columns=list(raw.columns))
     return frame, DatasetMetadata(
-        path=str(path), format="xpt", name=meta.table_name or Path(path).stem.upper(), label=meta.file_label or None,
-        labels=dict(zip(meta.column_names, meta.column_labels)), types=types,
-        lengths={k: int(v) for k, v in meta.variable_storage_width.items()}, formats=formats,
-        encoding=used, records=len(frame))
+        path=str(path),
+        format="xpt",
+        name=meta.table_name or Path(path).stem.upper(),
+        label=meta.file_label or None,
+        labels=dict(zip(meta.column_names, meta.column_labels, strict=False)),
+        types=types,
+        lengths={k: int(v) for k, v in meta.variable_storage_width.items()},
+        formats=formats,
+        encoding=used,
+        records=len(frame),
+    )
 
 
 def read_json(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMetadata]:
@@ -133,12 +141,18 @@ def read_json(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMetada
     frame, meta = read_dataset_json(path)
     cols = meta.get("columns", [])
     return frame, DatasetMetadata(
-        path=str(path), format="ndjson" if str(path).lower().endswith(".ndjson") else "json",
-        name=meta.get("name") or Path(path).stem.upper(), label=meta.get("label"),
-        labels={c["name"]: c.get("label") for c in cols}, types={c["name"]: c.get("dataType") for c in cols},
+        path=str(path),
+        format="ndjson" if str(path).lower().endswith(".ndjson") else "json",
+        name=meta.get("name") or Path(path).stem.upper(),
+        label=meta.get("label"),
+        labels={c["name"]: c.get("label") for c in cols},
+        types={c["name"]: c.get("dataType") for c in cols},
         lengths={c["name"]: c["length"] for c in cols if "length" in c},
-        formats={c["name"]: c.get("displayFormat") for c in cols}, encoding="utf-8",
-        records=int(meta.get("records", len(frame))), extra={k: v for k, v in meta.items() if k != "columns"})
+        formats={c["name"]: c.get("displayFormat") for c in cols},
+        encoding="utf-8",
+        records=int(meta.get("records", len(frame))),
+        extra={k: v for k, v in meta.items() if k != "columns"},
+    )
 
 
 def read_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMetadata]:
@@ -148,16 +162,23 @@ def read_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMetadat
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DatasetReadError(f"{path}: cannot be read as a CSV dataset: {exc}") from None
     frame = frame.apply(_text_column)
-    return frame, DatasetMetadata(path=str(path), format="csv", name=Path(path).stem.upper(),
-                                  types={c: "text" for c in frame.columns}, encoding="utf-8", records=len(frame))
+    return frame, DatasetMetadata(
+        path=str(path),
+        format="csv",
+        name=Path(path).stem.upper(),
+        types={c: "text" for c in frame.columns},
+        encoding="utf-8",
+        records=len(frame),
+    )
 
 
 def read_parquet(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMetadata]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise DatasetReadError(f"{path}: reading parquet needs the pyarrow package, which is not installed "
-                               "(pip install pyarrow)") from None
+        raise DatasetReadError(
+            f"{path}: reading parquet needs the pyarrow package, which is not installed (pip install pyarrow)"
+        ) from None
     try:
         table = pq.read_table(str(path))
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
@@ -169,9 +190,14 @@ def read_parquet(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMet
         elif pd.api.types.is_integer_dtype(frame[col]) or pd.api.types.is_float_dtype(frame[col]):
             frame[col] = frame[col].astype("float64")
     md = table.schema.metadata or {}
-    return frame, DatasetMetadata(path=str(path), format="parquet", name=Path(path).stem.upper(),
-                                  types={c: ("text" if frame[c].dtype == object else str(frame[c].dtype)) for c in frame.columns},
-                                  records=len(frame), extra={k.decode(): v.decode(errors="replace") for k, v in md.items()})
+    return frame, DatasetMetadata(
+        path=str(path),
+        format="parquet",
+        name=Path(path).stem.upper(),
+        types={c: ("text" if frame[c].dtype == object else str(frame[c].dtype)) for c in frame.columns},
+        records=len(frame),
+        extra={k.decode(): v.decode(errors="replace") for k, v in md.items()},
+    )
 
 
 def check_manifest(path: str | os.PathLike[str]) -> None:
@@ -250,8 +276,11 @@ def spec_from_metadata(metadata: dict[str, DatasetMetadata] | list[DatasetMetada
             else:
                 kind = temporal_kind(fmt)
                 variables.append(Variable(name, column, order, label, kind or "float", 8, display_format=fmt))
-    return Spec(study=Study((("StudyName", items[0].name if items else ""),)), datasets=tuple(datasets),
-                variables=tuple(variables))
+    return Spec(
+        study=Study((("StudyName", items[0].name if items else ""),)),
+        datasets=tuple(datasets),
+        variables=tuple(variables),
+    )
 
 
 def conform_to_spec(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFrame:
@@ -275,7 +304,9 @@ def conform_to_spec(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFra
                 converted = pd.to_datetime(text, errors="coerce", format="ISO8601")
                 bad = text.notna() & converted.isna()
                 if bad.any():
-                    problems.append(f"{dataset}.{v.name}: {int(bad.sum())} value(s) are not ISO 8601 dates, e.g. {text[bad].iloc[0]!r}")
+                    problems.append(
+                        f"{dataset}.{v.name}: {int(bad.sum())} value(s) are not ISO 8601 dates, e.g. {text[bad].iloc[0]!r}"
+                    )
                 out[v.name] = converted.astype("datetime64[ns]")
             elif kind == "time" and not pd.api.types.is_numeric_dtype(series):
                 text = _text_column(series)
@@ -285,11 +316,15 @@ def conform_to_spec(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFra
                 converted = pd.to_numeric(series, errors="coerce")
                 bad = series.notna() & converted.isna() & (series.astype(str).str.strip() != "")
                 if bad.any():
-                    problems.append(f"{dataset}.{v.name}: {int(bad.sum())} value(s) are not numbers, e.g. {series[bad].iloc[0]!r}")
+                    problems.append(
+                        f"{dataset}.{v.name}: {int(bad.sum())} value(s) are not numbers, e.g. {series[bad].iloc[0]!r}"
+                    )
                 out[v.name] = converted.astype("float64")
         else:
             if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-                out[v.name] = series.map(lambda x: None if pd.isna(x) else (str(int(x)) if float(x).is_integer() else repr(float(x))))
+                out[v.name] = series.map(
+                    lambda x: None if pd.isna(x) else (str(int(x)) if float(x).is_integer() else repr(float(x)))
+                )
             else:
                 out[v.name] = _text_column(series).map(lambda x: x if x is None or isinstance(x, str) else str(x))
     if problems:

@@ -21,6 +21,7 @@ with what was meant, the header parsed here, and pyreadstat reads the metadata
 `XptRoundTripError` and the file is removed. The file appears whole or not at all
 (written to a temporary file, then renamed).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,21 @@ import pandas as pd
 from specs.fileio import ordinary_mode
 from specs.model import Spec, Variable
 
-from .xpt_native import (BLANK, MAX_EXPONENT, MIN_EXPONENT, RECORD, Field, XptFormatError, build_header,
-                         decode_text, ibm_bytes, ieee_from_ibm_bytes, parse_format, read_layout, text_table)
+from .xpt_native import (
+    BLANK,
+    MAX_EXPONENT,
+    MIN_EXPONENT,
+    RECORD,
+    Field,
+    XptFormatError,
+    build_header,
+    decode_text,
+    ibm_bytes,
+    ieee_from_ibm_bytes,
+    parse_format,
+    read_layout,
+    text_table,
+)
 
 MAX_NAME = 8
 MAX_LABEL = 40
@@ -72,7 +86,9 @@ class XptRuleError(ValueError):
         self.dataset = dataset
         self.breaches = tuple(breaches)
         lines = "\n".join(f"  - {b}" for b in self.breaches)
-        super().__init__(f"{dataset}: {len(self.breaches)} transport-file rule breach(es); nothing was written:\n{lines}")
+        super().__init__(
+            f"{dataset}: {len(self.breaches)} transport-file rule breach(es); nothing was written:\n{lines}"
+        )
 
 
 class XptRoundTripError(ValueError):
@@ -97,7 +113,21 @@ def temporal_kind(display_format: str | None) -> str | None:
         return "datetime"
     if name in ("TIME", "TOD", "E8601TM", "IS8601TM", "B8601TM", "HHMM", "TIMEAMPM"):
         return "time"
-    if name.startswith(("DATE", "YYMMDD", "MMDDYY", "DDMMYY", "E8601DA", "IS8601DA", "B8601DA", "MONYY", "YEAR", "WEEKDATE", "WORDDATE")):
+    if name.startswith(
+        (
+            "DATE",
+            "YYMMDD",
+            "MMDDYY",
+            "DDMMYY",
+            "E8601DA",
+            "IS8601DA",
+            "B8601DA",
+            "MONYY",
+            "YEAR",
+            "WEEKDATE",
+            "WORDDATE",
+        )
+    ):
         return "date"
     return None
 
@@ -144,9 +174,9 @@ def to_sas_numbers(series: pd.Series, kind: str | None) -> np.ndarray:
 class _Text:
     """A text column factorized: each distinct value is tested (and later encoded) once."""
 
-    codes: np.ndarray           # per row: index into uniques, -1 when missing
-    uniques: list               # distinct non-missing values, in order of first appearance
-    joined: bytes | None        # all uniques back to back, when every one is ASCII text
+    codes: np.ndarray  # per row: index into uniques, -1 when missing
+    uniques: list  # distinct non-missing values, in order of first appearance
+    joined: bytes | None  # all uniques back to back, when every one is ASCII text
     lengths: np.ndarray | None  # bytes of each unique (with joined)
 
 
@@ -182,13 +212,24 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
         return out, texts
     ds = spec.dataset(dataset)
     if len(dataset) > MAX_NAME or not _NAME.match(dataset):
-        add(None, None, dataset, "dataset-name",
-            f"dataset name {dataset!r} must be 1 to {MAX_NAME} upper-case letters, digits or underscores, starting with a letter")
+        add(
+            None,
+            None,
+            dataset,
+            "dataset-name",
+            f"dataset name {dataset!r} must be 1 to {MAX_NAME} upper-case letters, digits or underscores, starting with a letter",
+        )
     label = ds.label or ""
     if not label:
         add(None, None, None, "dataset-label-missing", "the dataset has no label in the spec")
     if len(label) > MAX_LABEL:
-        add(None, None, label, "dataset-label-length", f"dataset label {label!r} has {len(label)} characters; at most {MAX_LABEL} are allowed")
+        add(
+            None,
+            None,
+            label,
+            "dataset-label-length",
+            f"dataset label {label!r} has {len(label)} characters; at most {MAX_LABEL} are allowed",
+        )
     if not label.isascii():
         add(None, None, label, "dataset-label-ascii", f"dataset label {label!r} is not ASCII")
 
@@ -208,13 +249,24 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
 
     for v in variables:
         if len(v.name) > MAX_NAME or not _NAME.match(v.name):
-            add(v.name, None, v.name, "variable-name",
-                f"variable name {v.name!r} must be 1 to {MAX_NAME} upper-case letters, digits or underscores, starting with a letter")
+            add(
+                v.name,
+                None,
+                v.name,
+                "variable-name",
+                f"variable name {v.name!r} must be 1 to {MAX_NAME} upper-case letters, digits or underscores, starting with a letter",
+            )
         vlabel = v.label or ""
         if not vlabel:
             add(v.name, None, None, "variable-label-missing", "the variable has no label in the spec")
         if len(vlabel) > MAX_LABEL:
-            add(v.name, None, vlabel, "variable-label-length", f"label {vlabel!r} has {len(vlabel)} characters; at most {MAX_LABEL} are allowed")
+            add(
+                v.name,
+                None,
+                vlabel,
+                "variable-label-length",
+                f"label {vlabel!r} has {len(vlabel)} characters; at most {MAX_LABEL} are allowed",
+            )
         if not vlabel.isascii():
             add(v.name, None, vlabel, "variable-label-ascii", f"label {vlabel!r} is not ASCII")
         if v.name not in columns:
@@ -232,38 +284,86 @@ def _check_numeric(series: pd.Series, v: Variable, dataset: str) -> list[Breach]
     found: list[Breach] = []
     kind = temporal_kind(v.display_format)
     if v.display_format and parse_format(v.display_format.strip()) is None:
-        found.append(Breach(dataset, v.name, None, v.display_format, "format-syntax",
-                            f"display format {v.display_format!r} is not a SAS format (name, width, decimals)"))
+        found.append(
+            Breach(
+                dataset,
+                v.name,
+                None,
+                v.display_format,
+                "format-syntax",
+                f"display format {v.display_format!r} is not a SAS format (name, width, decimals)",
+            )
+        )
     if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
         if kind is None:
-            found.append(Breach(dataset, v.name, None, None, "numeric-format",
-                                f"holds dates or times but the spec gives no SAS date/time format (Format {v.display_format!r})"))
+            found.append(
+                Breach(
+                    dataset,
+                    v.name,
+                    None,
+                    None,
+                    "numeric-format",
+                    f"holds dates or times but the spec gives no SAS date/time format (Format {v.display_format!r})",
+                )
+            )
         return found
     if pd.api.types.is_bool_dtype(series) or not (pd.api.types.is_numeric_dtype(series) or series.dtype == object):
-        found.append(Breach(dataset, v.name, None, str(series.dtype), "numeric-type",
-                            f"column of dtype {series.dtype} where the spec says {v.data_type}"))
+        found.append(
+            Breach(
+                dataset,
+                v.name,
+                None,
+                str(series.dtype),
+                "numeric-type",
+                f"column of dtype {series.dtype} where the spec says {v.data_type}",
+            )
+        )
         return found
     numbers = pd.to_numeric(series, errors="coerce")
     bad = series.notna() & numbers.isna()
     for row in np.flatnonzero(bad.to_numpy())[:50]:
-        found.append(Breach(dataset, v.name, int(row) + 1, series.iloc[row], "numeric-type",
-                            f"value {series.iloc[row]!r} is not a number; the spec says {v.data_type}"))
+        found.append(
+            Breach(
+                dataset,
+                v.name,
+                int(row) + 1,
+                series.iloc[row],
+                "numeric-type",
+                f"value {series.iloc[row]!r} is not a number; the spec says {v.data_type}",
+            )
+        )
     arr = numbers.to_numpy(dtype="float64", na_value=np.nan)
     if v.data_type == "integer" and kind is None:
         frac = np.isfinite(arr) & (arr != np.floor(arr))
         for row in np.flatnonzero(frac)[:50]:
-            found.append(Breach(dataset, v.name, int(row) + 1, float(arr[row]), "integer-value",
-                                f"value {arr[row]!r} is not a whole number; the spec says integer"))
+            found.append(
+                Breach(
+                    dataset,
+                    v.name,
+                    int(row) + 1,
+                    float(arr[row]),
+                    "integer-value",
+                    f"value {arr[row]!r} is not a whole number; the spec says integer",
+                )
+            )
     magnitude = np.abs(arr)
     out_of_range = np.isfinite(arr) & ((magnitude >= _TOO_BIG) | ((magnitude < _TOO_SMALL) & (magnitude > 0)))
     for row in np.flatnonzero(out_of_range)[:50]:
-        found.append(Breach(dataset, v.name, int(row) + 1, float(arr[row]), "numeric-range",
-                            f"value {arr[row]!r} is outside what a transport file holds (2**-260 <= |x| < 2**249)"))
+        found.append(
+            Breach(
+                dataset,
+                v.name,
+                int(row) + 1,
+                float(arr[row]),
+                "numeric-range",
+                f"value {arr[row]!r} is outside what a transport file holds (2**-260 <= |x| < 2**249)",
+            )
+        )
     return found
 
 
 _TOO_BIG = 2.0 ** (MAX_EXPONENT + 1)
-_TOO_SMALL = 2.0 ** MIN_EXPONENT
+_TOO_SMALL = 2.0**MIN_EXPONENT
 
 
 def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
@@ -283,6 +383,7 @@ def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
         too_long = lengths > MAX_VALUE_BYTES
         trailing = (last == 0x20) | (last == 0x09)
     else:
+
         def flags(test) -> np.ndarray:
             return np.fromiter((bool(test(u)) for u in uniq), dtype=bool, count=k)
 
@@ -298,19 +399,43 @@ def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
 
     for pos in rows_of(not_str)[:50]:
         value = uniq[codes[pos]]
-        found.append(Breach(dataset, v.name, int(pos) + 1, value, "text-type",
-                            f"value {value!r} is not text; the spec says {v.data_type}"))
+        found.append(
+            Breach(
+                dataset,
+                v.name,
+                int(pos) + 1,
+                value,
+                "text-type",
+                f"value {value!r} is not text; the spec says {v.data_type}",
+            )
+        )
     for pos in rows_of(non_ascii):
         value = uniq[codes[pos]]
         found.append(Breach(dataset, v.name, int(pos) + 1, value, "non-ascii", f"value {value!r} is not ASCII"))
     for pos in rows_of(too_long):
         value = uniq[codes[pos]]
-        found.append(Breach(dataset, v.name, int(pos) + 1, value, "value-length",
-                            f"value of {len(value.encode('utf-8'))} bytes ({value[:20]!r}...) is over {MAX_VALUE_BYTES} bytes"))
+        found.append(
+            Breach(
+                dataset,
+                v.name,
+                int(pos) + 1,
+                value,
+                "value-length",
+                f"value of {len(value.encode('utf-8'))} bytes ({value[:20]!r}...) is over {MAX_VALUE_BYTES} bytes",
+            )
+        )
     for pos in rows_of(trailing)[:50]:
         value = uniq[codes[pos]]
-        found.append(Breach(dataset, v.name, int(pos) + 1, value, "trailing-blank",
-                            f"value {value!r} ends in a blank, which a transport file does not keep"))
+        found.append(
+            Breach(
+                dataset,
+                v.name,
+                int(pos) + 1,
+                value,
+                "trailing-blank",
+                f"value {value!r} ends in a blank, which a transport file does not keep",
+            )
+        )
     return found
 
 
@@ -379,8 +504,8 @@ def _fix_header_stamps(path: str, stamp: bytes) -> None:
 class _Column:
     field: Field
     values: np.ndarray | None = None  # numeric: float64 SAS numbers
-    text: _Text | None = None         # text: the factorization
-    table: np.ndarray | None = None   # text: (k + 1, length) uint8 rows, the last one blank
+    text: _Text | None = None  # text: the factorization
+    table: np.ndarray | None = None  # text: (k + 1, length) uint8 rows, the last one blank
 
 
 @dataclass
@@ -451,16 +576,22 @@ def _write_rows(handle, plan: _Plan) -> None:
         for c in plan.columns:
             f = c.field
             if f.numeric:
-                records[:, f.position:f.position + 8] = ibm_bytes(c.values[start:stop])
+                records[:, f.position : f.position + 8] = ibm_bytes(c.values[start:stop])
             else:
-                records[:, f.position:f.position + f.length] = c.table[c.text.codes[start:stop]]
+                records[:, f.position : f.position + f.length] = c.table[c.text.codes[start:stop]]
         handle.write(memoryview(records).cast("B"))
     handle.write(b" " * (-(n * width) % RECORD))
 
 
-def write_xpt(frame: pd.DataFrame, spec: Spec, dataset: str, path: str | os.PathLike[str],
-              timestamp: str = "2000-01-01T00:00:00", verify: str = "fast",
-              timings: dict[str, float] | None = None) -> dict[str, int]:
+def write_xpt(
+    frame: pd.DataFrame,
+    spec: Spec,
+    dataset: str,
+    path: str | os.PathLike[str],
+    timestamp: str = "2000-01-01T00:00:00",
+    verify: str = "fast",
+    timings: dict[str, float] | None = None,
+) -> dict[str, int]:
     """Write one dataset as SAS transport v5; returns the length of every variable.
 
     Text variables: the longest value in bytes; numeric variables: 8. The header's
@@ -546,7 +677,7 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
         if layout.label != plan.label.rstrip():
             problems.append(f"dataset label reads back as {layout.label!r}, expected {plan.label!r}")
         if layout.fields != plan.fields:
-            for got, meant in zip(layout.fields, plan.fields):
+            for got, meant in zip(layout.fields, plan.fields, strict=False):
                 if got != meant:
                     problems.append(f"namestr reads back as {got}, written {meant}")
             if len(layout.fields) != len(plan.fields):
@@ -555,8 +686,10 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
         n, width = plan.rows, plan.row_length
         data_length = n * width + (-(n * width) % RECORD)
         if layout.data_offset != len(plan.header) or size != layout.data_offset + data_length:
-            return problems + [f"the file holds {size - layout.data_offset} bytes of observations; "
-                               f"{n} rows of {width} bytes padded to whole records are {data_length}"]
+            return problems + [
+                f"the file holds {size - layout.data_offset} bytes of observations; "
+                f"{n} rows of {width} bytes padded to whole records are {data_length}"
+            ]
         states = {}
         for c in plan.columns:
             if not c.field.numeric:
@@ -574,14 +707,16 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
                 return problems + ["the file ends inside the observations"]
             for c in plan.columns:
                 f = c.field
-                block = records[:, f.position:f.position + f.length]
+                block = records[:, f.position : f.position + f.length]
                 if f.numeric:
                     got = ieee_from_ibm_bytes(block)
                     meant = c.values[start:stop]
                     differ = ~((got == meant) | (np.isnan(got) & np.isnan(meant)))
                     for row in np.flatnonzero(differ)[:10]:
-                        problems.append(f"{f.name} row {start + row + 1}: reads back as {float(got[row])!r}, "
-                                        f"written {float(meant[row])!r}")
+                        problems.append(
+                            f"{f.name} row {start + row + 1}: reads back as {float(got[row])!r}, "
+                            f"written {float(meant[row])!r}"
+                        )
                 else:
                     first, reps, shown = states[f.name]
                     codes = c.text.codes[start:stop]
@@ -592,7 +727,9 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
                     for row in np.flatnonzero(differ)[: max(0, 10 - shown[0])]:
                         shown[0] += 1
                         meant = "" if codes[row] < 0 else c.text.uniques[codes[row]]
-                        problems.append(f"{f.name} row {start + row + 1}: reads back as {_show(block[row])}, written {meant!r}")
+                        problems.append(
+                            f"{f.name} row {start + row + 1}: reads back as {_show(block[row])}, written {meant!r}"
+                        )
         padding = handle.read()
         if padding.strip(b" "):
             problems.append("the last record is not padded with blanks")
@@ -606,14 +743,17 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
             decoded = [bytes(r).decode("ascii", "replace").rstrip(" ") for r in reps[:-1]]
         if decoded != c.text.uniques:
             rows = np.flatnonzero(first)
-            bad = [i for i, (a, b) in enumerate(zip(decoded, c.text.uniques)) if a != b]
+            bad = [i for i, (a, b) in enumerate(zip(decoded, c.text.uniques, strict=False)) if a != b]
             for i in bad[:10]:
-                problems.append(f"{c.field.name} row {rows[i] + 1}: reads back as {decoded[i]!r}, written {c.text.uniques[i]!r}")
+                problems.append(
+                    f"{c.field.name} row {rows[i] + 1}: reads back as {decoded[i]!r}, written {c.text.uniques[i]!r}"
+                )
     return problems
 
 
-def _compare_metadata(meta, spec: Spec, dataset: str, formats: dict[str, str],
-                      expected_lengths: dict[str, int]) -> tuple[list[str], dict[str, int]]:
+def _compare_metadata(
+    meta, spec: Spec, dataset: str, formats: dict[str, str], expected_lengths: dict[str, int]
+) -> tuple[list[str], dict[str, int]]:
     """pyreadstat's metadata of a written file against the spec: names, labels, types, lengths, formats."""
     problems: list[str] = []
     ds = spec.dataset(dataset)
@@ -624,7 +764,7 @@ def _compare_metadata(meta, spec: Spec, dataset: str, formats: dict[str, str],
         problems.append(f"dataset label reads back as {meta.file_label!r}, expected {ds.label!r}")
     if list(meta.column_names) != [v.name for v in variables]:
         problems.append(f"variables read back as {meta.column_names}, expected {[v.name for v in variables]}")
-    labels = dict(zip(meta.column_names, meta.column_labels))
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=False))
     lengths: dict[str, int] = {}
     for v in variables:
         if v.name not in labels:
@@ -640,14 +780,20 @@ def _compare_metadata(meta, spec: Spec, dataset: str, formats: dict[str, str],
                 continue
             if width != 8:
                 problems.append(f"{v.name}: numeric length {width}, expected 8")
-            if v.name in formats and _norm_format(meta.original_variable_types.get(v.name)) != _norm_format(formats[v.name]):
-                problems.append(f"{v.name}: format reads back as {meta.original_variable_types.get(v.name)!r}, expected {formats[v.name]!r}")
+            if v.name in formats and _norm_format(meta.original_variable_types.get(v.name)) != _norm_format(
+                formats[v.name]
+            ):
+                problems.append(
+                    f"{v.name}: format reads back as {meta.original_variable_types.get(v.name)!r}, expected {formats[v.name]!r}"
+                )
         else:
             if kind != "string":
                 problems.append(f"{v.name}: reads back as {kind}, expected text")
                 continue
             if width != expected_lengths[v.name]:
-                problems.append(f"{v.name}: length reads back as {width}, expected {expected_lengths[v.name]} (the longest value)")
+                problems.append(
+                    f"{v.name}: length reads back as {width}, expected {expected_lengths[v.name]} (the longest value)"
+                )
     return problems, lengths
 
 
@@ -663,14 +809,16 @@ def _verify_metadata(path: str, plan: _Plan, spec: Spec) -> list[str]:
     return [f"(pyreadstat) {p}" for p in _compare_metadata(meta, spec, plan.dataset, plan.formats, expected)[0]]
 
 
-def verify_xpt(path: str | os.PathLike[str], expected: pd.DataFrame, spec: Spec, dataset: str,
-               formats: dict[str, str]) -> dict[str, int]:
+def verify_xpt(
+    path: str | os.PathLike[str], expected: pd.DataFrame, spec: Spec, dataset: str, formats: dict[str, str]
+) -> dict[str, int]:
     """Read a written file back with pyreadstat and compare every value and attribute."""
     import pyreadstat
 
     back, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
-    problems, lengths = _compare_metadata(meta, spec, dataset, formats,
-                                          character_lengths_from_transport(expected, spec, dataset))
+    problems, lengths = _compare_metadata(
+        meta, spec, dataset, formats, character_lengths_from_transport(expected, spec, dataset)
+    )
     if len(back) != len(expected):
         problems.append(f"{len(back)} rows read back, {len(expected)} written")
     else:

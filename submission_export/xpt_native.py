@@ -22,6 +22,7 @@ writes for the same frame with `file_format_version=5`, timestamps aside: the
 same overflow (binary exponent over 248 becomes the largest magnitude) and
 underflow (below 2**-260 becomes 0) as its converter.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,12 +48,26 @@ _MISSING_FIRST = np.zeros(256, dtype=bool)
 _MISSING_FIRST[[0x2E, 0x5F, *range(0x41, 0x5B)]] = True
 
 _HEADER = b"HEADER RECORD*******%-8sHEADER RECORD!!!!!!!"
-NAMESTR_DTYPE = np.dtype([
-    ("ntype", ">i2"), ("nhfun", ">i2"), ("nlng", ">i2"), ("nvar0", ">i2"),
-    ("nname", "S8"), ("nlabel", "S40"), ("nform", "S8"), ("nfl", ">i2"), ("nfd", ">i2"),
-    ("nfj", ">i2"), ("nfill", "V2"), ("niform", "S8"), ("nifl", ">i2"), ("nifd", ">i2"),
-    ("npos", ">i4"), ("rest", "V52"),
-])
+NAMESTR_DTYPE = np.dtype(
+    [
+        ("ntype", ">i2"),
+        ("nhfun", ">i2"),
+        ("nlng", ">i2"),
+        ("nvar0", ">i2"),
+        ("nname", "S8"),
+        ("nlabel", "S40"),
+        ("nform", "S8"),
+        ("nfl", ">i2"),
+        ("nfd", ">i2"),
+        ("nfj", ">i2"),
+        ("nfill", "V2"),
+        ("niform", "S8"),
+        ("nifl", ">i2"),
+        ("nifd", ">i2"),
+        ("npos", ">i4"),
+        ("rest", "V52"),
+    ]
+)
 assert NAMESTR_DTYPE.itemsize == NAMESTR_LEN
 
 
@@ -192,9 +207,24 @@ def build_header(dataset: str, label: str, fields: list[Field], stamp: bytes) ->
     namestrs = np.zeros(len(fields), dtype=NAMESTR_DTYPE)
     for i, f in enumerate(fields):
         fmt_name, fmt_width, fmt_decimals = f.format or ("", 0, 0)
-        namestrs[i] = (1 if f.numeric else 2, 0, f.length, i + 1, _pad(f.name.encode("ascii"), 8),
-                       _pad(f.label.encode("ascii"), 40), _pad(fmt_name.encode("ascii"), 8), fmt_width,
-                       fmt_decimals, 1 if f.numeric else 0, b"\0\0", b" " * 8, 0, 0, f.position, b"\0" * 52)
+        namestrs[i] = (
+            1 if f.numeric else 2,
+            0,
+            f.length,
+            i + 1,
+            _pad(f.name.encode("ascii"), 8),
+            _pad(f.label.encode("ascii"), 40),
+            _pad(fmt_name.encode("ascii"), 8),
+            fmt_width,
+            fmt_decimals,
+            1 if f.numeric else 0,
+            b"\0\0",
+            b" " * 8,
+            0,
+            0,
+            f.position,
+            b"\0" * 52,
+        )
     block = namestrs.tobytes()
     parts.append(block + b" " * (-len(block) % RECORD))
     parts.append(_header_record(b"OBS"))
@@ -215,13 +245,16 @@ class Layout:
 
 def read_layout(head: bytes) -> Layout:
     """Parse the header records of a v5 transport file (the bytes from its start on)."""
+
     def rec(i: int) -> bytes:
-        return head[i * RECORD:(i + 1) * RECORD]
+        return head[i * RECORD : (i + 1) * RECORD]
 
     library = _HEADER % b"LIBRARY"
-    if len(head) < 8 * RECORD and head[:len(library)] == library[:len(head)]:
-        raise XptFormatError(f"the file ends inside its header records ({len(head)} bytes; the header "
-                             f"records before the variables are {8 * RECORD}): it was cut short")
+    if len(head) < 8 * RECORD and head[: len(library)] == library[: len(head)]:
+        raise XptFormatError(
+            f"the file ends inside its header records ({len(head)} bytes; the header "
+            f"records before the variables are {8 * RECORD}): it was cut short"
+        )
     if not rec(0).startswith(library):
         raise XptFormatError("no LIBRARY header record: not a SAS transport v5 file")
     if not rec(3).startswith(_HEADER % b"MEMBER") or not rec(4).startswith(_HEADER % b"DSCRPTR"):
@@ -244,25 +277,31 @@ def read_layout(head: bytes) -> Layout:
         raise XptFormatError(f"bad variable count in the NAMESTR header: {rec(7)!r}") from exc
     start = 8 * RECORD
     size = count * namestr_len
-    raw = head[start:start + size]
+    raw = head[start : start + size]
     if len(raw) < size:
         raise XptFormatError(f"the file ends inside the namestr records ({count} variables): it was cut short")
     if namestr_len == 136:
-        raw = b"".join(raw[i * 136:(i + 1) * 136] + b"\0" * 4 for i in range(count))
+        raw = b"".join(raw[i * 136 : (i + 1) * 136] + b"\0" * 4 for i in range(count))
     namestrs = np.frombuffer(raw, dtype=NAMESTR_DTYPE, count=count)
     obs = start + size + (-size % RECORD)
-    if len(head) < obs + RECORD and head[obs:] == (_HEADER % b"OBS")[:max(0, len(head) - obs)]:
+    if len(head) < obs + RECORD and head[obs:] == (_HEADER % b"OBS")[: max(0, len(head) - obs)]:
         raise XptFormatError("the file ends before the OBS header record: it was cut short")
-    if not head[obs:obs + RECORD].startswith(_HEADER % b"OBS"):
+    if not head[obs : obs + RECORD].startswith(_HEADER % b"OBS"):
         raise XptFormatError("no OBS header record after the namestr records")
     fields = []
     for ns in namestrs:
         form = ns["nform"].decode("ascii", "replace").rstrip()
         has_format = bool(form) or int(ns["nfl"]) or int(ns["nfd"])
-        fields.append(Field(
-            name=ns["nname"].decode("ascii", "replace").rstrip(), label=ns["nlabel"].decode("ascii", "replace").rstrip(),
-            numeric=int(ns["ntype"]) == 1, length=int(ns["nlng"]), position=int(ns["npos"]),
-            format=(form, int(ns["nfl"]), int(ns["nfd"])) if has_format else None))
+        fields.append(
+            Field(
+                name=ns["nname"].decode("ascii", "replace").rstrip(),
+                label=ns["nlabel"].decode("ascii", "replace").rstrip(),
+                numeric=int(ns["ntype"]) == 1,
+                length=int(ns["nlng"]),
+                position=int(ns["npos"]),
+                format=(form, int(ns["nfl"]), int(ns["nfd"])) if has_format else None,
+            )
+        )
     row_length = max((f.position + f.length for f in fields), default=0)
     return Layout(dataset, label, created, tuple(fields), obs + RECORD, row_length)
 
@@ -289,7 +328,7 @@ def decode_text(block: np.ndarray, encoding: str = "ascii") -> list[str]:
     """Rows of an (n, w) uint8 block as text, trailing blanks removed (NUL bytes kept)."""
     n, width = block.shape
     raw = np.ascontiguousarray(block).tobytes()
-    return [raw[i:i + width].rstrip(b" ").decode(encoding) for i in range(0, n * width, width)]
+    return [raw[i : i + width].rstrip(b" ").decode(encoding) for i in range(0, n * width, width)]
 
 
 # ---------------------------------------------------------------------------
@@ -303,7 +342,7 @@ def observation_rows(layout: Layout, data_length: int, data: np.ndarray | None =
     rows = data_length // layout.row_length
     if data is not None:
         while rows > 0 and (rows - 1) * layout.row_length > data_length - RECORD:
-            row = data[(rows - 1) * layout.row_length: rows * layout.row_length]
+            row = data[(rows - 1) * layout.row_length : rows * layout.row_length]
             if not (row == BLANK).all():
                 break
             rows -= 1
@@ -342,7 +381,7 @@ def check_complete(source) -> None:
     if isinstance(source, (bytes, bytearray, memoryview)):
         raw = bytes(source)
         size = len(raw)
-        read_at = lambda offset, n: raw[offset:offset + n]  # noqa: E731
+        read_at = lambda offset, n: raw[offset : offset + n]  # noqa: E731
         scan = lambda: _members(raw.find, size, 0)  # noqa: E731
         return _check_complete(size, read_at, scan)
     import mmap
@@ -393,15 +432,16 @@ def _member_layout(read_at, size: int, at: int) -> Layout:
     library = read_at(0, 3 * RECORD)
     head = read_at(at, 5 * RECORD)  # MEMBER, DSCRPTR, two descriptor records, NAMESTR
     try:
-        count = int(head[4 * RECORD + 54:4 * RECORD + 58])
+        count = int(head[4 * RECORD + 54 : 4 * RECORD + 58])
     except ValueError:
         count = 0
     namestrs = count * NAMESTR_LEN
     head += read_at(at + 5 * RECORD, namestrs + (-namestrs % RECORD) + RECORD)
     layout = read_layout(library + head)
     shift = at - 3 * RECORD
-    return Layout(layout.dataset, layout.label, layout.created, layout.fields, layout.data_offset + shift,
-                  layout.row_length)
+    return Layout(
+        layout.dataset, layout.label, layout.created, layout.fields, layout.data_offset + shift, layout.row_length
+    )
 
 
 def _observations_end(read_at, layout: Layout, start: int, end: int) -> str | None:
@@ -413,9 +453,11 @@ def _observations_end(read_at, layout: Layout, start: int, end: int) -> str | No
     rows, rest = divmod(length, layout.row_length)
     if rest == 0 or (rest < RECORD and not read_at(end - rest, rest).strip(b" ")):
         return None
-    return (f"the file ends inside an observation: its {length:,} bytes of observations are {rows:,} "
-            f"observations of {layout.row_length} bytes and {rest} bytes more, which are not the blank "
-            f"padding of the last record: it was cut short")
+    return (
+        f"the file ends inside an observation: its {length:,} bytes of observations are {rows:,} "
+        f"observations of {layout.row_length} bytes and {rest} bytes more, which are not the blank "
+        f"padding of the last record: it was cut short"
+    )
 
 
 def read_observations(path, encoding: str = "ascii") -> tuple[Layout, dict[str, np.ndarray]]:
@@ -426,13 +468,14 @@ def read_observations(path, encoding: str = "ascii") -> tuple[Layout, dict[str, 
     layout = read_layout(raw)
     data = np.frombuffer(raw, dtype=np.uint8, offset=layout.data_offset)
     n = observation_rows(layout, data.size, data)
-    rows = data[: n * layout.row_length].reshape(n, layout.row_length) if layout.row_length else np.zeros((0, 0), np.uint8)
+    rows = (
+        data[: n * layout.row_length].reshape(n, layout.row_length) if layout.row_length else np.zeros((0, 0), np.uint8)
+    )
     out: dict[str, np.ndarray] = {}
     for f in layout.fields:
-        block = rows[:, f.position:f.position + f.length]
+        block = rows[:, f.position : f.position + f.length]
         if f.numeric:
             out[f.name] = ieee_from_ibm_bytes(block)
         else:
             out[f.name] = np.array(decode_text(block, encoding), dtype=object)
     return layout, out
-

@@ -1,4 +1,5 @@
 """Headless Chromium (Debian's chromium package) for the tests that render HTML pages."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,8 +8,16 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def need_chromium() -> None:
@@ -21,5 +30,10 @@ def chromium(work: Path, *args: str, timeout: int = 180) -> subprocess.Completed
     """Run Chromium headless with its own profile folder under `work`."""
     profile = work / "chromium-profile"
     profile.mkdir(exist_ok=True)
-    return subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

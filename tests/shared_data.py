@@ -1,4 +1,5 @@
 """Where the project and ../shared are, for tests that read the shared files."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 Inputs: AE, SUPPAE (causality and action per drug), ADSL.
 """
+
 from __future__ import annotations
 
 import pandas as pd

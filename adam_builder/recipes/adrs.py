@@ -4,6 +4,7 @@ Inputs: RS (overall response of the evaluator), TU and TR (the RECIST engine's
 recomputed response), ADSL. Assessment-level OVR and OVRC; subject-level BOR,
 CBOR, RSP, CRSP, DCR, CDCR, PD, DEATH, LSTA, MDIS (derived from OVR).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,15 +22,18 @@ def build_adrs(run: AdamRun) -> pd.DataFrame:
     s = run.settings
     adsl = run.datasets["ADSL"]
     # OVR: the evaluator's overall response per assessment, ADT with a missing day imputed
-    ovr = d.create_ovr_records(run.get("RS"), adsl=adsl, evaluator=s.evaluator, day_imputation=s.response_day_imputation)
+    ovr = d.create_ovr_records(
+        run.get("RS"), adsl=adsl, evaluator=s.evaluator, day_imputation=s.response_day_imputation
+    )
     ovr["PARCAT2"] = s.evaluator
     # OVRC: the overall response recomputed per RECIST 1.1 from TU/TR by the engine
     parts = [ovr]
     if run.has("TU") and run.has("TR"):
         from ..recist_engine import derive_assessments
 
-        ovrc = d.create_ovrc_records(derive_assessments(run.get("TU"), run.get("TR"), settings=s.recist,
-                                                        evaluator=s.evaluator), adsl=adsl)
+        ovrc = d.create_ovrc_records(
+            derive_assessments(run.get("TU"), run.get("TR"), settings=s.recist, evaluator=s.evaluator), adsl=adsl
+        )
         ovrc["PARCAT2"] = "COMPUTED"
         parts.append(ovrc)
     adrs = pd.concat(parts, ignore_index=True)
@@ -41,9 +45,13 @@ def build_adrs(run: AdamRun) -> pd.DataFrame:
         .pipe(d.derive_var_anl02fl, adsl=adsl, reference_start=s.reference_start)
     )
     for _, row in d.compute_cr_then_pr(adrs).iterrows():
-        run.add_issue("ADRS", row["USUBJID"], "PR after CR",
-                      f"overall response PR on {row['PR_DATE']:%Y-%m-%d} after CR on {row['CR_DATE']:%Y-%m-%d} "
-                      "without progression: check the assessments (BOR derived as recorded)")
+        run.add_issue(
+            "ADRS",
+            row["USUBJID"],
+            "PR after CR",
+            f"overall response PR on {row['PR_DATE']:%Y-%m-%d} after CR on {row['CR_DATE']:%Y-%m-%d} "
+            "without progression: check the assessments (BOR derived as recorded)",
+        )
     adrs = (
         adrs
         # BOR and CBOR: best overall response, unconfirmed and confirmed (RECIST.md, study settings)
@@ -58,7 +66,9 @@ def build_adrs(run: AdamRun) -> pd.DataFrame:
         .pipe(d.derive_param_pd, adsl=adsl)
         .pipe(d.derive_param_death, adsl=adsl)
         .pipe(d.derive_param_lsta)
-        .pipe(d.derive_param_mdis, adsl=adsl, tu=run.get("TU"), evaluator=s.evaluator, reference_start=s.reference_start)
+        .pipe(
+            d.derive_param_mdis, adsl=adsl, tu=run.get("TU"), evaluator=s.evaluator, reference_start=s.reference_start
+        )
     )
     subject_level = ~adrs["PARAMCD"].isin(["OVR", "OVRC"])
     adrs.loc[subject_level & adrs["PARCAT2"].isna() & (adrs["PARAMCD"] != "DEATH"), "PARCAT2"] = s.evaluator
@@ -79,4 +89,3 @@ def _single_term(run: AdamRun, variable: str):
     codelist = run.spec.variable("ADRS", variable).codelist
     terms = run.spec.codelist(codelist).terms if codelist and run.spec.has_codelist(codelist) else ()
     return terms[0].term if len(terms) == 1 else None
-

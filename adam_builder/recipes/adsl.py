@@ -2,6 +2,7 @@
 
 Inputs: DM, SUPPDM, EX, DS, DD, AE, CM, SV, TU, TR, RS, TS. One record per subject in DM.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -28,10 +29,22 @@ def build_adsl(run: AdamRun) -> pd.DataFrame:
         # ENRLFL, SAFFL, FASFL, RSPEVLFL
         .pipe(d.derive_vars_populations, tu=run.get("TU"), evaluator=s.evaluator, reference_start=s.reference_start)
         # EOTSTT/DCTREAS and EOSSTT/DCSREAS/EOSDT from DS disposition events
-        .pipe(d.derive_vars_disposition, ds=run.get("DS"), subcategory="END OF TREATMENT", status="EOTSTT",
-              reason="DCTREAS", treated_only=True)
-        .pipe(d.derive_vars_disposition, ds=run.get("DS"), subcategory="END OF STUDY", status="EOSSTT",
-              reason="DCSREAS", date="EOSDT")
+        .pipe(
+            d.derive_vars_disposition,
+            ds=run.get("DS"),
+            subcategory="END OF TREATMENT",
+            status="EOTSTT",
+            reason="DCTREAS",
+            treated_only=True,
+        )
+        .pipe(
+            d.derive_vars_disposition,
+            ds=run.get("DS"),
+            subcategory="END OF STUDY",
+            status="EOSSTT",
+            reason="DCSREAS",
+            date="EOSDT",
+        )
         # DCUTDT, DCUTDESC: the data cut-off (TS, else the study settings)
         .pipe(d.derive_vars_cutoff, ts=run.get("TS"), default=s.data_cutoff)
         # LSTALVDT from every dated contact, never after the cut-off

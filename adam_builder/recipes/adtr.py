@@ -4,6 +4,7 @@ Inputs: TR and TU (target lesions of the evaluator), ADSL, ADRS (first PD).
 LDIAM1..5 per lesion, SDIAM the sum; BASE, CHG, PCHG, NADIR, CHGNAD, PCHGNAD;
 a DTYPE MINIMUM record with the best percent change per subject.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -39,11 +40,14 @@ def build_adtr(run: AdamRun) -> pd.DataFrame:
     adtr, unevaluable = d.split_unevaluable(adtr)
     for row in unevaluable.itertuples():
         when = row.ADT.date().isoformat() if pd.notna(row.ADT) else "an unknown date"
-        run.add_issue("ADTR", row.USUBJID, "not evaluable",
-                      f"{row.PARAMCD} on {when} has no value (a target lesion not assessed); record left out")
+        run.add_issue(
+            "ADTR",
+            row.USUBJID,
+            "not evaluable",
+            f"{row.PARAMCD} on {when} has no value (a target lesion not assessed); record left out",
+        )
     adtr = (
-        adtr
-        .pipe(derive_vars_param, spec=run.spec, dataset="ADTR")
+        adtr.pipe(derive_vars_param, spec=run.spec, dataset="ADTR")
         .pipe(derive_vars_merged, dataset_add=adsl, by=["USUBJID"], new_vars=ADSL_VARS, dataset="ADSL")
         .pipe(derive_var_ady, date="ADT", reference="TRTSDT")
     )

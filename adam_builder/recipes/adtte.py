@@ -3,6 +3,7 @@
 Inputs: ADSL (start, death, last known alive, new therapy, cut-off), ADRS (OVR
 ANL01FL assessments, CBOR/CRSP). PFS, OS and DOR in days, FDA 2018 censoring.
 """
+
 from __future__ import annotations
 
 import pandas as pd

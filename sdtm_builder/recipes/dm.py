@@ -16,6 +16,7 @@ names); then, from the other domains:
 Only SDTM controlled terms are used to read DS (DSDECOD INFORMED CONSENT
 OBTAINED, SCREEN FAILURE), so a study's own CRF wording does not matter.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -64,7 +65,9 @@ def _extreme(usubjid: pd.Series, dates: list[pd.Series], last: bool) -> pd.Serie
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         complete = iso_date_part(pd.Series(uniques, dtype=object)).notna().to_numpy()
         columns.append((codes, np.asarray(uniques, dtype=object), complete))
-    texts = np.unique(np.concatenate([uniques[complete] for _, uniques, complete in columns] + [np.array([], dtype=object)]))
+    texts = np.unique(
+        np.concatenate([uniques[complete] for _, uniques, complete in columns] + [np.array([], dtype=object)])
+    )
     best = np.full(len(subjects), -1 if last else len(texts), dtype=np.int64)  # rank in texts; no date: -1 (len(texts))
     for codes, uniques, complete in columns:
         rank = np.full(len(uniques) + 1, -1, dtype=np.int64)  # null (code -1) and partial dates rank -1
@@ -132,8 +135,11 @@ def derive_vars_actual_arm(dm: pd.DataFrame, *, ds: pd.DataFrame) -> pd.DataFram
         if actual in dm.columns and dm[actual].notna().any():  # collected: kept as mapped
             derived = dm[actual]
         out[actual] = derived
-    screen_failed = out["USUBJID"].isin(ds.loc[ds["DSDECOD"] == "SCREEN FAILURE", "USUBJID"]) if "DSDECOD" in ds.columns \
+    screen_failed = (
+        out["USUBJID"].isin(ds.loc[ds["DSDECOD"] == "SCREEN FAILURE", "USUBJID"])
+        if "DSDECOD" in ds.columns
         else pd.Series(False, index=out.index)
+    )
     nrs = pd.Series(None, index=out.index, dtype=object)
     nrs[~assigned & screen_failed] = "SCREEN FAILURE"
     nrs[~assigned & ~screen_failed] = "NOT ASSIGNED"

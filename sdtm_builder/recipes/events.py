@@ -1,5 +1,6 @@
 """AE, CM, DS, EX and SV: mapped by the spec's rules, then the few derivations SDTMIG
 asks for beyond a one-to-one mapping."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,8 +27,11 @@ def build_sv(run: SdtmRun) -> pd.DataFrame:
     sv = run.map("SV").copy()
     if "VISIT" not in sv.columns:
         return sv
-    planned = sv["VISIT"].isin(set(run.get("TV")["VISIT"].dropna())) if "TV" in run.datasets \
+    planned = (
+        sv["VISIT"].isin(set(run.get("TV")["VISIT"].dropna()))
+        if "TV" in run.datasets
         else pd.Series(False, index=sv.index)
+    )
     if any(v.name == "SVPRESP" for v in run.spec.variables_of("SV")):
         sv["SVPRESP"] = np.where(planned, "Y", None).astype(object)
     if "SVOCCUR" in sv.columns:

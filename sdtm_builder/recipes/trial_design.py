@@ -6,6 +6,7 @@ gets TSSEQ within each parameter, TSPARM from the TSPARMCD codelist, and the
 values only the data can give: SSTDTC (the first informed consent) and DCUTDTC
 (the data cut-off of the run).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -23,11 +24,20 @@ def read_design(path) -> dict[str, pd.DataFrame]:
     from specs.findings import Finding, SpecError
     from specs.workbook import _cell_ref, formula_cells
 
-    problems = [Finding("error", "formula-without-value", f"cell {_cell_ref(row, column)} holds a formula "
-                        f"(={formula.text}): {formula.unusable}; save the workbook from a spreadsheet "
-                        f"application or type the value", sheet=sheet, row=row)
-                for sheet, cells in formula_cells(path).items() for (row, column), formula in cells.items()
-                if formula.unusable]
+    problems = [
+        Finding(
+            "error",
+            "formula-without-value",
+            f"cell {_cell_ref(row, column)} holds a formula "
+            f"(={formula.text}): {formula.unusable}; save the workbook from a spreadsheet "
+            f"application or type the value",
+            sheet=sheet,
+            row=row,
+        )
+        for sheet, cells in formula_cells(path).items()
+        for (row, column), formula in cells.items()
+        if formula.unusable
+    ]
     if problems:
         raise SpecError(str(path), problems)
     sheets = pd.read_excel(path, sheet_name=None, dtype=object)
@@ -40,7 +50,9 @@ def _design_table(run: SdtmRun, dataset: str) -> pd.DataFrame:
     frame = run.design[dataset].copy()
     unknown = [c for c in frame.columns if not any(v.name == c for v in run.spec.variables_of(dataset))]
     if unknown:
-        raise KeyError(f"trial design sheet {dataset}: column(s) {', '.join(unknown)} are not variables of {dataset} in the spec")
+        raise KeyError(
+            f"trial design sheet {dataset}: column(s) {', '.join(unknown)} are not variables of {dataset} in the spec"
+        )
     frame.insert(0, "STUDYID", run.study_id)
     frame.insert(1, "DOMAIN", dataset)
     return frame

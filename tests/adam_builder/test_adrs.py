@@ -1,4 +1,5 @@
 """Best overall response (RECIST.md) with every rule a setting; analysis flags."""
+
 import pandas as pd
 import pytest
 
@@ -14,27 +15,36 @@ def bor(responses, *, confirmed=True, **recist):
     recist = {"confirmation_days": 28, "max_ne_between": 1, "sd_min_days": 35, **recist}
     accepts_sd = recist.pop("accepts_sd", False)
     settings = AdamSettings(recist=RecistSettings(**recist), confirmation_accepts_sd=accepts_sd)
-    records = pd.DataFrame({"USUBJID": "S1", "ADT": [START + pd.Timedelta(days=day) for day, _ in responses],
-                            "AVALC": [r for _, r in responses], "SRCSEQ": range(1, len(responses) + 1)})
+    records = pd.DataFrame(
+        {
+            "USUBJID": "S1",
+            "ADT": [START + pd.Timedelta(days=day) for day, _ in responses],
+            "AVALC": [r for _, r in responses],
+            "SRCSEQ": range(1, len(responses) + 1),
+        }
+    )
     out = compute_bor(records, start=pd.Series({"S1": START}), settings=settings, confirmed=confirmed)
     return out.loc["S1", "AVALC"] if "S1" in out.index else "MISSING"
 
 
-@pytest.mark.parametrize("responses, expected", [
-    ([(42, "CR"), (70, "CR")], "CR"),                    # confirmed 28 days later
-    ([(42, "CR"), (69, "CR")], "SD"),                    # 27 days: not confirmed; unconfirmed CR counts as SD
-    ([(42, "CR"), (56, "NE"), (84, "CR")], "CR"),        # one NE between is allowed
-    ([(42, "CR"), (49, "NE"), (56, "NE"), (84, "CR")], "SD"),  # two are not
-    ([(42, "PR"), (84, "CR")], "PR"),                    # PR confirmed by a later CR
-    ([(42, "PR"), (63, "SD"), (84, "PR")], "SD"),        # no SD between
-    ([(42, "PR"), (56, "CR"), (84, "PR")], "SD"),        # no PR after a CR
-    ([(21, "SD"), (30, "PD")], "PD"),                    # SD before the minimum does not count
-    ([(35, "SD")], "SD"),                                # on the minimum it does
-    ([(21, "NON-CR/NON-PD"), (42, "NON-CR/NON-PD")], "NON-CR/NON-PD"),
-    ([(21, "NON-CR/NON-PD")], "NE"),
-    ([(21, "NE")], "NE"),
-    ([], "MISSING"),
-])
+@pytest.mark.parametrize(
+    "responses, expected",
+    [
+        ([(42, "CR"), (70, "CR")], "CR"),  # confirmed 28 days later
+        ([(42, "CR"), (69, "CR")], "SD"),  # 27 days: not confirmed; unconfirmed CR counts as SD
+        ([(42, "CR"), (56, "NE"), (84, "CR")], "CR"),  # one NE between is allowed
+        ([(42, "CR"), (49, "NE"), (56, "NE"), (84, "CR")], "SD"),  # two are not
+        ([(42, "PR"), (84, "CR")], "PR"),  # PR confirmed by a later CR
+        ([(42, "PR"), (63, "SD"), (84, "PR")], "SD"),  # no SD between
+        ([(42, "PR"), (56, "CR"), (84, "PR")], "SD"),  # no PR after a CR
+        ([(21, "SD"), (30, "PD")], "PD"),  # SD before the minimum does not count
+        ([(35, "SD")], "SD"),  # on the minimum it does
+        ([(21, "NON-CR/NON-PD"), (42, "NON-CR/NON-PD")], "NON-CR/NON-PD"),
+        ([(21, "NON-CR/NON-PD")], "NE"),
+        ([(21, "NE")], "NE"),
+        ([], "MISSING"),
+    ],
+)
 def test_confirmed_bor(responses, expected):
     assert bor(responses) == expected
 
@@ -53,12 +63,25 @@ def test_rules_are_settings():
 
 def test_worst_response_per_date_and_records_up_to_first_pd_before_new_therapy():
     d = pd.Timestamp
-    adrs = pd.DataFrame({"USUBJID": "S1", "PARAMCD": "OVR", "SRCSEQ": range(1, 7),
-                         "ADT": [d("2020-12-20"), d("2021-02-01"), d("2021-02-01"), d("2021-03-01"), d("2021-04-01"), d("2021-05-01")],
-                         "AVALC": ["SD", "PR", "SD", "PD", "SD", "CHECK"]})
+    adrs = pd.DataFrame(
+        {
+            "USUBJID": "S1",
+            "PARAMCD": "OVR",
+            "SRCSEQ": range(1, 7),
+            "ADT": [
+                d("2020-12-20"),
+                d("2021-02-01"),
+                d("2021-02-01"),
+                d("2021-03-01"),
+                d("2021-04-01"),
+                d("2021-05-01"),
+            ],
+            "AVALC": ["SD", "PR", "SD", "PD", "SD", "CHECK"],
+        }
+    )
     adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": [START], "NACTDT": [d("2021-03-15")]})
     out = derive_var_anl01fl(adrs).pipe(derive_var_anl02fl, adsl=adsl, reference_start="TRTSDT")
-    assert list(out["ANL01FL"]) == ["Y", None, "Y", "Y", "Y", None]   # SD is worse than PR; CHECK is no response
+    assert list(out["ANL01FL"]) == ["Y", None, "Y", "Y", "Y", None]  # SD is worse than PR; CHECK is no response
     assert list(out["ANL02FL"]) == [None, None, "Y", "Y", None, None]  # before start; after PD and new therapy
 
 

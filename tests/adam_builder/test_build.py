@@ -1,4 +1,5 @@
 """The ADaM stage end to end on a simulated study: truth check, schemas, files, command line."""
+
 import warnings
 
 import pandas as pd
@@ -25,8 +26,9 @@ def study(tmp_path_factory):
     frames = {name: sdtm.final(name) for name in sdtm.datasets}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        result = build_adam(frames, spec=load_spec(study_workbook("adam")).spec,
-                            settings=AdamSettings.from_study(builtin_study()))
+        result = build_adam(
+            frames, spec=load_spec(study_workbook("adam")).spec, settings=AdamSettings.from_study(builtin_study())
+        )
     truth = pd.read_csv(root / "raw" / "truth" / "subjects.csv", dtype=str, keep_default_na=False)
     truth = truth[truth["STATUS"] == "TREATED"].copy()
     truth.index = "SYSU-ANTOR-STS-" + truth["SUBJECT"]
@@ -45,7 +47,9 @@ def test_confirmed_bor_equals_the_truth_for_every_subject(study):
     adrs = result.datasets["ADRS"]
     for param, column in (("CBOR", "BOR_CONFIRMED"), ("BOR", "BOR_UNCONFIRMED")):
         ours = adrs[adrs["PARAMCD"] == param].set_index("USUBJID")["AVALC"].reindex(truth.index)
-        assert (ours == truth[column]).all(), pd.DataFrame({"ours": ours, "truth": truth[column]})[ours != truth[column]]
+        assert (ours == truth[column]).all(), pd.DataFrame({"ours": ours, "truth": truth[column]})[
+            ours != truth[column]
+        ]
 
 
 @pytest.mark.parametrize("param, date, event", [("PFS", "PFS_DATE", "PFS_EVENT"), ("OS", "OS_DATE", "OS_EVENT")])
@@ -91,6 +95,7 @@ def test_write_adam_gives_transport_files(study, tmp_path):
     written = write_adam(result, tmp_path / "adam", formats=("xpt", "csv"))
     assert {p.name for p in written.values()} == {"adsl.xpt", "adrs.xpt", "adtte.xpt", "adtr.xpt", "adae.xpt"}
     from submission_export.readers import read_dataset
+
     frame, meta = read_dataset(tmp_path / "adam" / "adsl.xpt")
     assert meta.formats["TRTSDT"].startswith("DATE")
     assert (frame["TRTSDT"].dropna() == result.datasets["ADSL"]["TRTSDT"].dropna().to_numpy()).all()

@@ -1,4 +1,5 @@
 """--DTC to analysis dates: imputation, bounds and flags."""
+
 import pandas as pd
 import pytest
 
@@ -15,9 +16,14 @@ def test_complete_dates_are_kept_without_flag():
     assert list(flags) == [None, None]
 
 
-@pytest.mark.parametrize("how, expected", [("first", ["2021-03-01", "2021-01-01"]),
-                                           ("last", ["2021-03-31", "2021-12-31"]),
-                                           ("mid", ["2021-03-15", "2021-06-30"])])
+@pytest.mark.parametrize(
+    "how, expected",
+    [
+        ("first", ["2021-03-01", "2021-01-01"]),
+        ("last", ["2021-03-31", "2021-12-31"]),
+        ("mid", ["2021-03-15", "2021-06-30"]),
+    ],
+)
 def test_partial_dates_are_imputed_and_flagged(how, expected):
     dates, flags = impute_dtc_dt(pd.Series(["2021-03", "2021"]), highest_imputation="M", date_imputation=how)
     assert list(dates) == [d(e) for e in expected]
@@ -31,9 +37,12 @@ def test_no_imputation_beyond_the_highest_level():
 
 
 def test_imputed_date_never_past_the_bounds():
-    frame = pd.DataFrame({"DTC": ["2021-03", "2021-03", "2021-03-31"],
-                          "DTHDT": [d("2021-03-10"), d("2021-04-10"), d("2021-03-10")]})
-    out = derive_vars_dt(frame, new_prefix="A", dtc="DTC", highest_imputation="D", date_imputation="last", max_dates=["DTHDT"])
+    frame = pd.DataFrame(
+        {"DTC": ["2021-03", "2021-03", "2021-03-31"], "DTHDT": [d("2021-03-10"), d("2021-04-10"), d("2021-03-10")]}
+    )
+    out = derive_vars_dt(
+        frame, new_prefix="A", dtc="DTC", highest_imputation="D", date_imputation="last", max_dates=["DTHDT"]
+    )
     assert list(out["ADT"]) == [d("2021-03-10"), d("2021-03-31"), d("2021-03-31")]  # a complete date is never moved
     assert list(out["ADTF"]) == ["D", "D", None]
 

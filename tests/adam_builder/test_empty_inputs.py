@@ -1,6 +1,7 @@
 """Empty SDTM domains (a header and no records) are valid input to the ADaM stage: the
 derivations that need their records produce none, and the issue report says so; an empty DM
 and an absent domain a derivation needs are messages naming the dataset, never a traceback."""
+
 from __future__ import annotations
 
 import warnings
@@ -38,8 +39,9 @@ def sdtm(tmp_path_factory):
 def _build(frames):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return build_adam(frames, spec=load_spec(study_workbook("adam")).spec,
-                          settings=AdamSettings.from_study(builtin_study()))
+        return build_adam(
+            frames, spec=load_spec(study_workbook("adam")).spec, settings=AdamSettings.from_study(builtin_study())
+        )
 
 
 def _emptied(frames, *names):
@@ -88,8 +90,8 @@ def test_empty_tr_through_the_command_line_with_csv_and_xpt(sdtm, tmp_path):
     done = CliRunner().invoke(app, ["adam", "--sdtm", str(csv), "--out", str(tmp_path / "out")])
     assert done.exit_code == 0, done.output
     issues = pd.read_csv(tmp_path / "out" / "issues.csv", dtype=str)
-    assert ("TR", "empty input") in set(zip(issues["dataset"], issues["kind"]))
-    assert ("ADTR", "no records") in set(zip(issues["dataset"], issues["kind"]))
+    assert ("TR", "empty input") in set(zip(issues["dataset"], issues["kind"], strict=False))
+    assert ("ADTR", "no records") in set(zip(issues["dataset"], issues["kind"], strict=False))
     # the same with a header-only transport file
     from specs.model import restrict_to_data
     from submission_export.xpt import write_xpt

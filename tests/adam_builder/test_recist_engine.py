@@ -1,4 +1,5 @@
 """RECIST 1.1 engine: small literal TU/TR in, expected per-assessment responses out."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,16 +22,33 @@ def lesions(targets=None, nontargets=None, new=None, nodal=(), subject=SUBJ):
     tu_rows, tr_rows = [], []
     for cat, group in (("TARGET", targets), ("NON-TARGET", nontargets), ("NEW", new)):
         for lid, values in group.items():
-            tu_rows.append({"USUBJID": subject, "TULNKID": lid, "TUTESTCD": "TUMIDENT", "TUORRES": cat,
-                            "TULOC": "LYMPH NODE" if lid in nodal else "LUNG"})
+            tu_rows.append(
+                {
+                    "USUBJID": subject,
+                    "TULNKID": lid,
+                    "TUTESTCD": "TUMIDENT",
+                    "TUORRES": cat,
+                    "TULOC": "LYMPH NODE" if lid in nodal else "LUNG",
+                }
+            )
             for k, value in enumerate(values):
                 if value is None:
                     continue
                 test = ("SAXIS" if lid in nodal else "LDIAM") if cat == "TARGET" else "TUMSTATE"
-                row = {"USUBJID": subject, "TRLNKID": lid, "TRGRPID": cat, "TRTESTCD": test,
-                       "TRLNKGRP": None if k == 0 else f"TA{k:02d}", "VISITNUM": float(1 + k),
-                       "VISIT": "SCREENING" if k == 0 else f"TUMOUR ASSESSMENT {k}", "TRDTC": DATES[k],
-                       "TRORRES": None, "TRSTRESN": np.nan, "TRSTAT": None, "TREVAL": "INVESTIGATOR"}
+                row = {
+                    "USUBJID": subject,
+                    "TRLNKID": lid,
+                    "TRGRPID": cat,
+                    "TRTESTCD": test,
+                    "TRLNKGRP": None if k == 0 else f"TA{k:02d}",
+                    "VISITNUM": float(1 + k),
+                    "VISIT": "SCREENING" if k == 0 else f"TUMOUR ASSESSMENT {k}",
+                    "TRDTC": DATES[k],
+                    "TRORRES": None,
+                    "TRSTRESN": np.nan,
+                    "TRSTAT": None,
+                    "TREVAL": "INVESTIGATOR",
+                }
                 if value == "ND":
                     row["TRSTAT"] = "NOT DONE"
                 elif value == "TSM":
@@ -58,6 +76,7 @@ def row(out, assessment="TA01"):
 
 # ---------------------------------------------------------------- the RECIST table, row by row
 
+
 @pytest.mark.parametrize(
     "targets, nontargets, new, expected",
     [
@@ -74,7 +93,12 @@ def row(out, assessment="TA01"):
         ({"T01": [50, 45]}, {"NT01": ["PRESENT", "PRESENT"]}, {}, ("SD", "NON-CR/NON-PD", "N", "SD")),
         ({"T01": [50, 45]}, {"NT01": ["PRESENT", "ND"]}, {}, ("SD", "NE", "N", "SD")),
         # target NE, non-target non-PD -> NE
-        ({"T01": [30, 25], "T02": [20, "ND"]}, {"NT01": ["PRESENT", "PRESENT"]}, {}, ("NE", "NON-CR/NON-PD", "N", "NE")),
+        (
+            {"T01": [30, 25], "T02": [20, "ND"]},
+            {"NT01": ["PRESENT", "PRESENT"]},
+            {},
+            ("NE", "NON-CR/NON-PD", "N", "NE"),
+        ),
         # target PD, any -> PD
         ({"T01": [50, 61]}, {"NT01": ["PRESENT", "ABSENT"]}, {}, ("PD", "CR", "N", "PD")),
         # any, non-target PD -> PD
@@ -117,14 +141,23 @@ def test_non_target_only_with_new_lesion_is_pd():
 
 # ---------------------------------------------------------------- sums, nadir and changes
 
+
 def test_sums_nadir_and_changes():
     out = run(targets={"T01": [30, 20, 10, 16], "T02": [20, 15, 10, 10]})
     got = out[["BASESUM", "NADIR", "SUMDIAM", "CHGBASE", "PCHGBASE", "CHGNADIR", "PCHGNADIR", "TRGRESP"]]
     expected = pd.DataFrame(
-        {"BASESUM": [50.0, 50.0, 50.0], "NADIR": [50.0, 35.0, 20.0], "SUMDIAM": [35.0, 20.0, 26.0],
-         "CHGBASE": [-15.0, -30.0, -24.0], "PCHGBASE": [-30.0, -60.0, -48.0], "CHGNADIR": [-15.0, -15.0, 6.0],
-         "PCHGNADIR": [-30.0, -100 * 15 / 35, 30.0], "TRGRESP": ["PR", "PR", "PD"]},
-        index=pd.Index(["TA01", "TA02", "TA03"], name="TRLNKGRP"))
+        {
+            "BASESUM": [50.0, 50.0, 50.0],
+            "NADIR": [50.0, 35.0, 20.0],
+            "SUMDIAM": [35.0, 20.0, 26.0],
+            "CHGBASE": [-15.0, -30.0, -24.0],
+            "PCHGBASE": [-30.0, -60.0, -48.0],
+            "CHGNADIR": [-15.0, -15.0, 6.0],
+            "PCHGNADIR": [-30.0, -100 * 15 / 35, 30.0],
+            "TRGRESP": ["PR", "PR", "PD"],
+        },
+        index=pd.Index(["TA01", "TA02", "TA03"], name="TRLNKGRP"),
+    )
     pd.testing.assert_frame_equal(got, expected, check_exact=False)
 
 
@@ -167,9 +200,16 @@ def test_nadir_skips_assessments_with_a_target_missing():
 
 # ---------------------------------------------------------------- missing measurements
 
+
 def test_target_not_done_is_ne_with_the_lesion_named():
     out = row(run(targets={"T01": [40, 30], "T02": [20, "ND"]}))
-    assert (out["TRGRESP"], out["OVRLRESP"], out["TRGASSN"], out["TRGBASEN"], out["SUMCOMPL"]) == ("NE", "NE", 1, 2, "N")
+    assert (out["TRGRESP"], out["OVRLRESP"], out["TRGASSN"], out["TRGBASEN"], out["SUMCOMPL"]) == (
+        "NE",
+        "NE",
+        1,
+        2,
+        "N",
+    )
     assert "T02 not assessed" in out["REASON"]
 
 
@@ -202,7 +242,9 @@ def test_a_result_without_a_finite_standard_number_is_not_a_measurement(orres, s
     tr.loc[1, ["TRORRES", "TRSTRESC", "TRSTRESN"]] = [orres, stresc, np.nan]
     out = derive_assessments(tu, tr, settings=RecistSettings()).iloc[0]
     assert out["TRGRESP"] == "NE"
-    assert f"target T01 result '{(stresc or orres).upper()}' is not a measurement" in out["ISSUES"]  # results read upper case
+    assert (
+        f"target T01 result '{(stresc or orres).upper()}' is not a measurement" in out["ISSUES"]
+    )  # results read upper case
 
 
 def test_incomplete_baseline_gives_ne():
@@ -212,6 +254,7 @@ def test_incomplete_baseline_gives_ne():
 
 
 # ---------------------------------------------------------------- new lesions
+
 
 def test_equivocal_new_lesion_is_not_pd():
     out = run(targets={"T01": [50, 45, 45]}, new={"NL01": [None, "EQUIVOCAL", None]})
@@ -240,12 +283,15 @@ def test_new_lesion_absent_is_no_new_lesion():
 
 # ---------------------------------------------------------------- layout of the output
 
+
 def test_one_row_per_post_baseline_assessment_with_the_columns():
     tu, tr = lesions(targets={"T01": [50, 45, 40]}, nontargets={"NT01": ["PRESENT", "PRESENT", "PRESENT"]})
     out = derive_assessments(tu, tr, settings=RecistSettings())
     assert list(out.columns) == OUTPUT_COLUMNS
     assert out[["USUBJID", "TRLNKGRP", "VISITNUM", "VISIT"]].values.tolist() == [
-        [SUBJ, "TA01", 2.0, "TUMOUR ASSESSMENT 1"], [SUBJ, "TA02", 3.0, "TUMOUR ASSESSMENT 2"]]
+        [SUBJ, "TA01", 2.0, "TUMOUR ASSESSMENT 1"],
+        [SUBJ, "TA02", 3.0, "TUMOUR ASSESSMENT 2"],
+    ]
     assert out["ADT"].dtype == "datetime64[ns]"
     assert out["ADT"].tolist() == [pd.Timestamp(DATES[1]), pd.Timestamp(DATES[2])]
 
@@ -276,8 +322,9 @@ def test_subjects_are_kept_apart():
 
 def test_duplicate_records_are_reported():
     tu, tr = lesions(targets={"T01": [50, 45]}, nontargets={"NT01": ["PRESENT", "PRESENT"]})
-    dup = tr[(tr["TRLNKGRP"] == "TA01") & (tr["TRLNKID"] == "NT01")].assign(TRORRES="UNEQUIVOCAL PROGRESSION",
-                                                                            TRSTRESC="UNEQUIVOCAL PROGRESSION")
+    dup = tr[(tr["TRLNKGRP"] == "TA01") & (tr["TRLNKID"] == "NT01")].assign(
+        TRORRES="UNEQUIVOCAL PROGRESSION", TRSTRESC="UNEQUIVOCAL PROGRESSION"
+    )
     out = derive_assessments(tu, pd.concat([tr, dup], ignore_index=True), settings=RecistSettings()).iloc[0]
     assert out["NTRGRESP"] == "PD"  # the worst kept
     assert "non-target NT01 has conflicting records (worst kept)" in out["ISSUES"]
@@ -292,20 +339,45 @@ def test_lesion_in_tr_but_not_in_tu_uses_trgrpid_and_is_reported():
 
 # ---------------------------------------------------------------- other layouts (pharmaverse)
 
+
 def test_pharmaverse_layout_by_settings():
     """TRTESTCD LDIAM/LPERP, no TRLNKGRP (assessments by visit), TUMSTATE UNEQUIVOCAL, several evaluators."""
-    tu = pd.DataFrame({
-        "USUBJID": ["P1"] * 3, "TULNKID": ["T01", "T02", "NT01"], "TUORRES": ["TARGET", "TARGET", "NON-TARGET"],
-        "TULOC": ["LUNG", "LYMPH NODE", "BONE"], "TUEVAL": "INVESTIGATOR"})
+    tu = pd.DataFrame(
+        {
+            "USUBJID": ["P1"] * 3,
+            "TULNKID": ["T01", "T02", "NT01"],
+            "TUORRES": ["TARGET", "TARGET", "NON-TARGET"],
+            "TULOC": ["LUNG", "LYMPH NODE", "BONE"],
+            "TUEVAL": "INVESTIGATOR",
+        }
+    )
     rows = []
-    for visitnum, visit, date, t1, t2_ld, t2_sa, nt in ((1, "SCREENING", "2014-01-02", 21, 33.3, 32, "PRESENT"),
-                                                        (2, "WEEK 3", "2014-01-23", 10, 12.0, 9, "PRESENT"),
-                                                        (3, "WEEK 6", "2014-02-13", 10, 12.0, 9, "UNEQUIVOCAL")):
-        for lid, test, value in (("T01", "LDIAM", t1), ("T01", "LPERP", t1 * 0.9), ("T02", "LDIAM", t2_ld),
-                                 ("T02", "LPERP", t2_sa), ("NT01", "TUMSTATE", nt)):
-            rows.append({"USUBJID": "P1", "TRGRPID": "NON-TARGET" if lid == "NT01" else "TARGET", "TRLNKID": lid,
-                         "TRTESTCD": test, "TRORRES": str(value), "TRSTRESC": str(value), "VISITNUM": visitnum,
-                         "VISIT": visit, "TRDTC": date, "TREVAL": "INVESTIGATOR"})
+    for visitnum, visit, date, t1, t2_ld, t2_sa, nt in (
+        (1, "SCREENING", "2014-01-02", 21, 33.3, 32, "PRESENT"),
+        (2, "WEEK 3", "2014-01-23", 10, 12.0, 9, "PRESENT"),
+        (3, "WEEK 6", "2014-02-13", 10, 12.0, 9, "UNEQUIVOCAL"),
+    ):
+        for lid, test, value in (
+            ("T01", "LDIAM", t1),
+            ("T01", "LPERP", t1 * 0.9),
+            ("T02", "LDIAM", t2_ld),
+            ("T02", "LPERP", t2_sa),
+            ("NT01", "TUMSTATE", nt),
+        ):
+            rows.append(
+                {
+                    "USUBJID": "P1",
+                    "TRGRPID": "NON-TARGET" if lid == "NT01" else "TARGET",
+                    "TRLNKID": lid,
+                    "TRTESTCD": test,
+                    "TRORRES": str(value),
+                    "TRSTRESC": str(value),
+                    "VISITNUM": visitnum,
+                    "VISIT": visit,
+                    "TRDTC": date,
+                    "TREVAL": "INVESTIGATOR",
+                }
+            )
     tr = pd.DataFrame(rows)
     tr_other = tr.assign(TREVAL="INDEPENDENT ASSESSOR", TRORRES="0", TRSTRESC="0")
     settings = RecistSettings(short_axis_testcd="LPERP")
@@ -327,16 +399,21 @@ def test_single_diameter_test_for_every_target():
 
 # ---------------------------------------------------------------- input checks
 
+
 def test_missing_columns_are_named():
     tu, tr = lesions(targets={"T01": [50, 45]})
-    with pytest.raises(RecistInputError, match=r"TR: missing column\(s\) TRTESTCD, TRORRES \(needed by the RECIST engine\)"):
+    with pytest.raises(
+        RecistInputError, match=r"TR: missing column\(s\) TRTESTCD, TRORRES \(needed by the RECIST engine\)"
+    ):
         derive_assessments(tu, tr.drop(columns=["TRTESTCD", "TRORRES"]), settings=RecistSettings())
 
 
 def test_unknown_lesion_category_is_refused():
     tu, tr = lesions(targets={"T01": [50, 45]})
     tu.loc[0, "TUORRES"] = "MEASURABLE"
-    with pytest.raises(RecistInputError, match="TU: TUORRES has value\\(s\\) 'MEASURABLE' that are not a lesion category"):
+    with pytest.raises(
+        RecistInputError, match="TU: TUORRES has value\\(s\\) 'MEASURABLE' that are not a lesion category"
+    ):
         derive_assessments(tu, tr, settings=RecistSettings())
 
 

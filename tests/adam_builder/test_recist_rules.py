@@ -1,4 +1,7 @@
 """RECIST 1.1 per-assessment rules: small literal inputs, expected outputs."""
+
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -58,8 +61,11 @@ def test_target_response_uses_settings():
 
 def test_target_response_keeps_series_index():
     out = compute_target_response(
-        pd.Series([50.0, 50.0], index=[7, 9]), pd.Series([50.0, 50.0], index=[7, 9]), pd.Series([10.0, 50.0], index=[7, 9]),
-        pd.Series([False, False], index=[7, 9]), pd.Series([False, False], index=[7, 9]),
+        pd.Series([50.0, 50.0], index=[7, 9]),
+        pd.Series([50.0, 50.0], index=[7, 9]),
+        pd.Series([10.0, 50.0], index=[7, 9]),
+        pd.Series([False, False], index=[7, 9]),
+        pd.Series([False, False], index=[7, 9]),
     )
     assert list(out.index) == [7, 9]
     assert out.tolist() == ["PR", "SD"]
@@ -147,32 +153,58 @@ def test_overall_response_table(tgt, ntg, new, expected):
 
 
 def test_overall_response_vectorised():
-    out = compute_overall_response(pd.Series(["CR", "SD", "PD"]), pd.Series(["CR", None, "CR"]), pd.Series(["N", "N", "N"]))
+    out = compute_overall_response(
+        pd.Series(["CR", "SD", "PD"]), pd.Series(["CR", None, "CR"]), pd.Series(["N", "N", "N"])
+    )
     assert out.tolist() == ["CR", "SD", "PD"]
 
 
 def test_settings_defaults_are_the_study_values():
     s = RecistSettings()
-    assert (s.pr_change, s.pd_change, s.pd_absolute_mm, s.too_small_mm, s.node_normal_mm) == (-0.30, 0.20, 5.0, 5.0, 10.0)
-    assert (s.confirmation_days, s.max_ne_between, s.sd_min_days, s.assessment_interval_days, s.window_days) == (28, 1, 35, 42, 7)
-    with pytest.raises(Exception):
+    assert (s.pr_change, s.pd_change, s.pd_absolute_mm, s.too_small_mm, s.node_normal_mm) == (
+        -0.30,
+        0.20,
+        5.0,
+        5.0,
+        10.0,
+    )
+    assert (s.confirmation_days, s.max_ne_between, s.sd_min_days, s.assessment_interval_days, s.window_days) == (
+        28,
+        1,
+        35,
+        42,
+        7,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
         s.pr_change = -0.5  # frozen
 
 
 def test_settings_from_dict_reads_a_recist_table():
-    s = RecistSettings.from_dict({"sd_min_days": 42, "pr_change": -0.3, "pd_absolute_mm": 5,
-                                  "short_axis_testcd": "lperp", "nodal_locations": ["LYMPH NODE", "Node"]})
+    s = RecistSettings.from_dict(
+        {
+            "sd_min_days": 42,
+            "pr_change": -0.3,
+            "pd_absolute_mm": 5,
+            "short_axis_testcd": "lperp",
+            "nodal_locations": ["LYMPH NODE", "Node"],
+        }
+    )
     assert (s.sd_min_days, s.pd_absolute_mm, s.short_axis_testcd) == (42, 5.0, "LPERP")
     assert s.nodal_locations == ("LYMPH NODE", "NODE")
     assert RecistSettings.from_dict({}) == RecistSettings()
 
 
 def test_settings_from_dict_refuses_unknown_keys():
-    with pytest.raises(ValueError, match=r"\[recist\]: unknown setting\(s\) 'confirm_days', 'foo'; known settings: pr_change, "):
+    with pytest.raises(
+        ValueError, match=r"\[recist\]: unknown setting\(s\) 'confirm_days', 'foo'; known settings: pr_change, "
+    ):
         RecistSettings.from_dict({"confirm_days": 28, "foo": 1, "sd_min_days": 42})
 
 
 def test_settings_from_dict_refuses_wrong_types():
-    with pytest.raises(ValueError, match=r"\[recist\]: sd_min_days must be a whole number, got '42'; "
-                                         r"pr_change must be a number, got True"):
+    with pytest.raises(
+        ValueError,
+        match=r"\[recist\]: sd_min_days must be a whole number, got '42'; "
+        r"pr_change must be a number, got True",
+    ):
         RecistSettings.from_dict({"sd_min_days": "42", "pr_change": True})

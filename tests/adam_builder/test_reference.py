@@ -7,21 +7,26 @@ no new-therapy and no missed-assessment censoring. Responses come from the
 Agreement is 100% per subject, except the named differences below, each with
 its reason.
 """
+
 import warnings
 
 import pandas as pd
 import pytest
+from shared_data import shared_path
 
 from adam_builder.build import build_adam
 from adam_builder.settings import AdamSettings
 from adam_builder.tte import create_tte_frame, derive_param_os
-from shared_data import shared_path
 from specs import load_spec, study_workbook
 
 REFERENCE_SETTINGS = dict(
     recist={"sd_min_days": 42, "confirmation_days": 28, "max_ne_between": 1, "short_axis_testcd": "LPERP"},
-    adam={"reference_start": "RANDDT", "evaluator": "INVESTIGATOR", "new_therapy_censoring": False,
-          "missed_assessment_censoring": False},
+    adam={
+        "reference_start": "RANDDT",
+        "evaluator": "INVESTIGATOR",
+        "new_therapy_censoring": False,
+        "missed_assessment_censoring": False,
+    },
 )
 # the reference's CBCP is "N" for every subject although 01-701-1118 has CBOR PR (README: a known defect)
 CBCP_DEFECT = {"01-701-1118"}
@@ -34,7 +39,10 @@ def _read(root, name):
 @pytest.fixture(scope="module")
 def reference():
     root = shared_path("reference", "pharmaverse")
-    sdtm = {name.upper(): _read(root / "sdtm", f"{name}.csv") for name in ("dm", "ex", "ds", "ae", "suppdm", "suppae", "sv", "ts")}
+    sdtm = {
+        name.upper(): _read(root / "sdtm", f"{name}.csv")
+        for name in ("dm", "ex", "ds", "ae", "suppdm", "suppae", "sv", "ts")
+    }
     sdtm.update({name.upper(): _read(root / "sdtm", f"{name}_onco_recist.csv") for name in ("rs", "tu", "tr")})
     settings = AdamSettings.from_dict(REFERENCE_SETTINGS["recist"], REFERENCE_SETTINGS["adam"])
     with warnings.catch_warnings():
@@ -50,8 +58,9 @@ def _pair(ours: pd.DataFrame, theirs: pd.DataFrame, our_param: str, their_param:
     return pd.DataFrame({"ours": a, "reference": b.reindex(a.index)})
 
 
-@pytest.mark.parametrize("ours, theirs", [("BOR", "BOR"), ("CBOR", "CBOR"), ("RSP", "RSP"), ("CRSP", "CRSP"),
-                                          ("DCR", "CB"), ("PD", "PD")])
+@pytest.mark.parametrize(
+    "ours, theirs", [("BOR", "BOR"), ("CBOR", "CBOR"), ("RSP", "RSP"), ("CRSP", "CRSP"), ("DCR", "CB"), ("PD", "PD")]
+)
 def test_response_parameters_agree_for_every_subject(reference, ours, theirs):
     result, ref = reference
     paired = _pair(result.datasets["ADRS"], ref["adrs_onco"], ours, theirs)
@@ -74,8 +83,16 @@ def _tte_pairs(ours: pd.DataFrame, theirs: pd.DataFrame, param: str) -> pd.DataF
     b = theirs[theirs["PARAMCD"] == param].set_index("USUBJID")
     assert set(a.index) == set(b.index) and len(a) == 254
     b = b.reindex(a.index)
-    return pd.DataFrame({"AVAL": a["AVAL"], "AVAL_r": pd.to_numeric(b["AVAL"]), "CNSR": a["CNSR"],
-                         "CNSR_r": pd.to_numeric(b["CNSR"]), "ADT": a["ADT"].dt.strftime("%Y-%m-%d"), "ADT_r": b["ADT"]})
+    return pd.DataFrame(
+        {
+            "AVAL": a["AVAL"],
+            "AVAL_r": pd.to_numeric(b["AVAL"]),
+            "CNSR": a["CNSR"],
+            "CNSR_r": pd.to_numeric(b["CNSR"]),
+            "ADT": a["ADT"].dt.strftime("%Y-%m-%d"),
+            "ADT_r": b["ADT"],
+        }
+    )
 
 
 def _disagree(p: pd.DataFrame) -> pd.DataFrame:

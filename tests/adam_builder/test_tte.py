@@ -1,6 +1,6 @@
 """PFS, OS and DOR: FDA 2018 censoring conventions, each a setting."""
+
 import pandas as pd
-import pytest
 
 from adam_builder.settings import AdamSettings
 from adam_builder.tte import create_tte_frame, derive_param_os, derive_param_pfs
@@ -14,11 +14,27 @@ def day(n):
 
 
 def pfs(assessments, *, death=None, nact=None, **settings):
-    adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": [START], "DTHDT": [death], "NACTDT": [nact],
-                         "LSTALVDT": [day(400)], "DCUTDT": [T("2030-01-01")]})
+    adsl = pd.DataFrame(
+        {
+            "USUBJID": ["S1"],
+            "TRTSDT": [START],
+            "DTHDT": [death],
+            "NACTDT": [nact],
+            "LSTALVDT": [day(400)],
+            "DCUTDT": [T("2030-01-01")],
+        }
+    )
     adsl[["DTHDT", "NACTDT"]] = adsl[["DTHDT", "NACTDT"]].astype("datetime64[ns]")
-    adrs = pd.DataFrame({"USUBJID": "S1", "PARAMCD": "OVR", "ANL01FL": "Y", "ADT": [day(n) for n, _ in assessments],
-                         "AVALC": [r for _, r in assessments], "ASEQ": range(1, len(assessments) + 1)})
+    adrs = pd.DataFrame(
+        {
+            "USUBJID": "S1",
+            "PARAMCD": "OVR",
+            "ANL01FL": "Y",
+            "ADT": [day(n) for n, _ in assessments],
+            "AVALC": [r for _, r in assessments],
+            "ASEQ": range(1, len(assessments) + 1),
+        }
+    )
     out = derive_param_pfs(create_tte_frame(), adsl=adsl, adrs=adrs, settings=AdamSettings(**settings))
     row = out.iloc[0]
     return (row["ADT"] - START).days, int(row["CNSR"]), row["EVNTDESC"], row["AVAL"]
@@ -53,9 +69,15 @@ def test_event_after_two_missed_assessments_censors_unless_switched_off():
 
 
 def test_os_censored_at_last_known_alive_never_after_cutoff():
-    adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "TRTSDT": [START] * 3,
-                         "DTHDT": [day(100), pd.NaT, pd.NaT], "LSTALVDT": [day(100), day(500), day(50)],
-                         "DCUTDT": [day(300)] * 3})
+    adsl = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S2", "S3"],
+            "TRTSDT": [START] * 3,
+            "DTHDT": [day(100), pd.NaT, pd.NaT],
+            "LSTALVDT": [day(100), day(500), day(50)],
+            "DCUTDT": [day(300)] * 3,
+        }
+    )
     out = derive_param_os(create_tte_frame(), adsl=adsl, settings=AdamSettings()).set_index("USUBJID")
     assert list(out["CNSR"]) == [0, 1, 1]
     assert list(out["AVAL"]) == [101, 301, 51]

@@ -1,4 +1,5 @@
 """A simulated study through SDTM and ADaM, once per session, for the report tests."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,11 @@ def simulate_to_adam(root: Path, subjects: int, seed: int) -> Study:
     config = builtin_study()
     simulate(subjects, seed, root / "raw")
     sdtm = build_sdtm(root / "raw" / "edc", config=config)
-    adam = build_adam({n: sdtm.final(n) for n in sdtm.datasets}, spec=load_adam_spec(config.adam_spec),
-                      settings=AdamSettings.from_study(config))
+    adam = build_adam(
+        {n: sdtm.final(n) for n in sdtm.datasets},
+        spec=load_adam_spec(config.adam_spec),
+        settings=AdamSettings.from_study(config),
+    )
     truth = pd.read_csv(root / "raw" / "truth" / "subjects.csv", dtype=str, keep_default_na=False)
     truth = truth[truth["STATUS"] == "TREATED"].copy()
     truth.index = f"{config.study_id}-" + truth["SUBJECT"]

@@ -1,8 +1,8 @@
 """The report on a simulated study: every table and figure, the files, reproducibility, the command line."""
+
 from __future__ import annotations
 
 import base64
-import io
 import re
 
 import pandas as pd
@@ -13,8 +13,16 @@ from typer.testing import CliRunner
 from analysis_report import ReportInputError, ReportSettings, build_report, write_report
 from analysis_report.build import HTML_NAME, XLSX_NAME
 
-TABLES = {"populations", "response_rates", "best_response", "time_to_event", "km_rates", "censoring",
-          "ae_overview", "ae_by_term"}
+TABLES = {
+    "populations",
+    "response_rates",
+    "best_response",
+    "time_to_event",
+    "km_rates",
+    "censoring",
+    "ae_overview",
+    "ae_by_term",
+}
 FIGURES = {"km_pfs", "km_os", "km_dor", "waterfall", "spider", "swimmer"}
 
 

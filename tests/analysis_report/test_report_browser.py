@@ -9,6 +9,7 @@ rows of each table; the report itself carries no script.
 
 Skips, saying why, when /usr/bin/chromium is absent (`.ci/run` installs it).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -87,12 +88,17 @@ def test_every_table_is_rendered_with_its_rows(rendered):
 def test_screenshots_of_the_top_and_the_whole_page(rendered):
     report, page, dom, work = rendered
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    height = next(int(line.split(" ")[2]) for line in dom.xpath("//pre[@id='probe']")[0].text_content().splitlines()
-                  if line.startswith("page height"))
+    height = next(
+        int(line.split(" ")[2])
+        for line in dom.xpath("//pre[@id='probe']")[0].text_content().splitlines()
+        if line.startswith("page height")
+    )
     for name, size in (("top", "1280,1600"), ("whole_page", f"1280,{min(height, 16000)}")):
         target = OUTPUT / f"{name}.png"
         target.unlink(missing_ok=True)
-        done = chromium(work, *SETTLE, "--hide-scrollbars", f"--window-size={size}", f"--screenshot={target}", page.as_uri())
+        done = chromium(
+            work, *SETTLE, "--hide-scrollbars", f"--window-size={size}", f"--screenshot={target}", page.as_uri()
+        )
         assert done.returncode == 0 and target.is_file(), f"no screenshot of {name}: {done.stderr[-1000:]}"
         assert target.stat().st_size > 50_000, f"the screenshot of {name} is nearly empty"
     shutil.copy(page, OUTPUT / HTML_NAME)

@@ -30,6 +30,7 @@ S(8) = 0.3810). Interval: at 3 the lower bound is 0.5194 (> 0.5), at 4 it is
 0.4253; at 8 the upper bound is 0.5778, at 11 it is 0.4818 (< 0.5): the set is
 {4, 5, 8} and the interval 4 to 11 (the next event time).
 """
+
 from __future__ import annotations
 
 import math
@@ -42,18 +43,32 @@ from analysis_report.settings import DAYS_PER_MONTH, ReportSettings
 from analysis_report.stats import clopper_pearson, kaplan_meier
 from analysis_report.tables import fit_time_to_event, response_rates_table, time_to_event_tables
 
-MP6 = ([6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35],
-       [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0])
+MP6 = (
+    [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35],
+    [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0],
+)
 PLACEBO = ([1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23], [1] * 21)
 HAND_TABLE = [  # t, S, lower, upper (worked by hand above)
-    (6, 0.8571, 0.6197, 0.9516), (7, 0.8067, 0.5631, 0.9228), (10, 0.7529, 0.5032, 0.8894),
-    (13, 0.6902, 0.4316, 0.8491), (16, 0.6275, 0.3675, 0.8049), (22, 0.5378, 0.2678, 0.7468),
-    (23, 0.4482, 0.1881, 0.6801)]
+    (6, 0.8571, 0.6197, 0.9516),
+    (7, 0.8067, 0.5631, 0.9228),
+    (10, 0.7529, 0.5032, 0.8894),
+    (13, 0.6902, 0.4316, 0.8491),
+    (16, 0.6275, 0.3675, 0.8049),
+    (22, 0.5378, 0.2678, 0.7468),
+    (23, 0.4482, 0.1881, 0.6801),
+]
 
 
-@pytest.mark.parametrize("k, n, low, high", [
-    (5, 10, 0.1871, 0.8129), (1, 10, 0.0025, 0.4450), (0, 10, 0.0, 0.3085), (10, 10, 0.6915, 1.0),
-    (13, 100, 0.0711, 0.2120)])
+@pytest.mark.parametrize(
+    "k, n, low, high",
+    [
+        (5, 10, 0.1871, 0.8129),
+        (1, 10, 0.0025, 0.4450),
+        (0, 10, 0.0, 0.3085),
+        (10, 10, 0.6915, 1.0),
+        (13, 100, 0.0711, 0.2120),
+    ],
+)
 def test_clopper_pearson_equals_the_tabulated_exact_interval(k, n, low, high):
     assert clopper_pearson(k, n) == pytest.approx((low, high), abs=5e-5)
 
@@ -82,9 +97,9 @@ def test_clopper_pearson_of_no_subjects_is_not_estimable():
 
 def test_kaplan_meier_reproduces_the_hand_worked_table():
     table = kaplan_meier(*MP6).table()
-    ours = list(zip(table["time"], table["survival"], table["lower"], table["upper"]))
+    ours = list(zip(table["time"], table["survival"], table["lower"], table["upper"], strict=False))
     assert len(ours) == len(HAND_TABLE)
-    for (t, s, lo, hi), expected in zip(ours, HAND_TABLE):
+    for (t, s, lo, hi), expected in zip(ours, HAND_TABLE, strict=False):
         assert (t, s, lo, hi) == pytest.approx(expected, abs=5e-5)
     assert table["at_risk"].tolist() == [21, 17, 15, 12, 11, 7, 6]
 
@@ -144,6 +159,7 @@ def test_bad_input_is_refused_with_the_reason():
 
 # --- the same examples through the report's tables, to the decimals the report shows ---
 
+
 def _adsl(n: int) -> pd.DataFrame:
     ids = [f"S-{i:03d}" for i in range(n)]
     return pd.DataFrame({"USUBJID": ids, "FASFL": "Y", "SAFFL": "Y"})
@@ -153,10 +169,24 @@ def test_report_tables_show_the_worked_examples_to_their_decimals():
     """ADTTE day counts chosen so that months equal the textbook's weeks."""
     times, events = MP6
     adsl = _adsl(len(times))
-    adtte = pd.DataFrame({"USUBJID": adsl["USUBJID"], "PARAMCD": "PFS", "PARAM": "Progression-Free Survival (days)",
-                          "AVAL": np.array(times) * DAYS_PER_MONTH, "CNSR": 1 - np.array(events)})
-    placebo = pd.DataFrame({"USUBJID": adsl["USUBJID"], "PARAMCD": "OS", "PARAM": "Overall Survival (days)",
-                            "AVAL": np.array(PLACEBO[0]) * DAYS_PER_MONTH, "CNSR": 0})
+    adtte = pd.DataFrame(
+        {
+            "USUBJID": adsl["USUBJID"],
+            "PARAMCD": "PFS",
+            "PARAM": "Progression-Free Survival (days)",
+            "AVAL": np.array(times) * DAYS_PER_MONTH,
+            "CNSR": 1 - np.array(events),
+        }
+    )
+    placebo = pd.DataFrame(
+        {
+            "USUBJID": adsl["USUBJID"],
+            "PARAMCD": "OS",
+            "PARAM": "Overall Survival (days)",
+            "AVAL": np.array(PLACEBO[0]) * DAYS_PER_MONTH,
+            "CNSR": 0,
+        }
+    )
     adtte = pd.concat([adtte, placebo], ignore_index=True)
     settings = ReportSettings(rate_months=(6, 12))
     summary, rates, _ = time_to_event_tables(fit_time_to_event(adsl, adtte, settings), adtte, settings)
@@ -173,9 +203,13 @@ def test_report_tables_show_the_worked_examples_to_their_decimals():
 
 def test_response_rate_table_shows_the_exact_interval_to_its_decimals():
     adsl = _adsl(10)
-    adrs = pd.DataFrame({"USUBJID": list(adsl["USUBJID"]) * 4,
-                         "PARAMCD": ["CRSP"] * 10 + ["RSP"] * 10 + ["CDCR"] * 10 + ["DCR"] * 10,
-                         "AVALC": ["Y"] * 5 + ["N"] * 5 + ["Y"] * 1 + ["N"] * 9 + ["N"] * 10 + ["Y"] * 10})
+    adrs = pd.DataFrame(
+        {
+            "USUBJID": list(adsl["USUBJID"]) * 4,
+            "PARAMCD": ["CRSP"] * 10 + ["RSP"] * 10 + ["CDCR"] * 10 + ["DCR"] * 10,
+            "AVALC": ["Y"] * 5 + ["N"] * 5 + ["Y"] * 1 + ["N"] * 9 + ["N"] * 10 + ["Y"] * 10,
+        }
+    )
     table = response_rates_table(adsl, adrs, ReportSettings()).set_index("PARAMCD")
     assert tuple(table.loc["CRSP", ["Subjects", "N", "%", "CI lower %", "CI upper %"]]) == (5, 10, 50.0, 18.7, 81.3)
     assert tuple(table.loc["RSP", ["%", "CI lower %", "CI upper %"]]) == (10.0, 0.3, 44.5)

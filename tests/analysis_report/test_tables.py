@@ -1,4 +1,5 @@
 """The report's tables and figures on small literal ADaM frames: denominators, worst grades, edge cases."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,9 +13,15 @@ SETTINGS = ReportSettings()
 
 
 def _adsl():
-    return pd.DataFrame({"USUBJID": ["A", "B", "C", "D", "E"], "FASFL": ["Y", "Y", "Y", "Y", "N"],
-                         "SAFFL": ["Y", "Y", "Y", "Y", "N"],
-                         "TRTSDT": pd.to_datetime(["2020-01-01"] * 5), "TRTEDT": pd.to_datetime(["2020-06-01"] * 5)})
+    return pd.DataFrame(
+        {
+            "USUBJID": ["A", "B", "C", "D", "E"],
+            "FASFL": ["Y", "Y", "Y", "Y", "N"],
+            "SAFFL": ["Y", "Y", "Y", "Y", "N"],
+            "TRTSDT": pd.to_datetime(["2020-01-01"] * 5),
+            "TRTEDT": pd.to_datetime(["2020-06-01"] * 5),
+        }
+    )
 
 
 def test_a_subject_without_a_best_response_counts_as_missing_and_stays_in_the_denominator():
@@ -34,17 +41,28 @@ def test_a_duplicated_per_subject_parameter_is_refused():
 
 
 def _adae():
-    return pd.DataFrame({
-        "USUBJID": ["A", "A", "A", "B", "B", "C", "E"],
-        "AEBODSYS": ["Vascular disorders"] * 3 + ["Vascular disorders", "Investigations", "Investigations",
-                                                   "Investigations"],
-        "AEDECOD": ["Hypertension", "Hypertension", "Haemorrhage", "Hypertension", "ALT increased", "ALT increased",
-                    "ALT increased"],
-        "ATOXGRN": [1, 3, 5, 2, 4, 1, 3], "AESER": ["N", "N", "Y", "N", "N", "N", "N"],
-        "AEREL": ["RELATED", "RELATED", "NOT RELATED", "NOT RELATED", "RELATED", "NOT RELATED", "RELATED"],
-        "AEACN": ["DOSE NOT CHANGED"] * 4 + ["DRUG WITHDRAWN", "DOSE NOT CHANGED", "DOSE NOT CHANGED"],
-        "AEOUT": ["RECOVERED/RESOLVED"] * 2 + ["FATAL"] + ["RECOVERED/RESOLVED"] * 4,
-        "TRTEMFL": ["Y", "Y", "Y", "Y", "Y", "N", "Y"]})
+    return pd.DataFrame(
+        {
+            "USUBJID": ["A", "A", "A", "B", "B", "C", "E"],
+            "AEBODSYS": ["Vascular disorders"] * 3
+            + ["Vascular disorders", "Investigations", "Investigations", "Investigations"],
+            "AEDECOD": [
+                "Hypertension",
+                "Hypertension",
+                "Haemorrhage",
+                "Hypertension",
+                "ALT increased",
+                "ALT increased",
+                "ALT increased",
+            ],
+            "ATOXGRN": [1, 3, 5, 2, 4, 1, 3],
+            "AESER": ["N", "N", "Y", "N", "N", "N", "N"],
+            "AEREL": ["RELATED", "RELATED", "NOT RELATED", "NOT RELATED", "RELATED", "NOT RELATED", "RELATED"],
+            "AEACN": ["DOSE NOT CHANGED"] * 4 + ["DRUG WITHDRAWN", "DOSE NOT CHANGED", "DOSE NOT CHANGED"],
+            "AEOUT": ["RECOVERED/RESOLVED"] * 2 + ["FATAL"] + ["RECOVERED/RESOLVED"] * 4,
+            "TRTEMFL": ["Y", "Y", "Y", "Y", "Y", "N", "Y"],
+        }
+    )
 
 
 def test_ae_overview_counts_subjects_of_the_safety_population_once():
@@ -98,7 +116,7 @@ def test_report_settings_from_the_study_file(tmp_path):
     assert settings.rate_months == (6, 12, 24) and settings.withdrawal_actions == ("DRUG WITHDRAWN",)
     text = builtin_study().path.read_text(encoding="utf-8")
     study = tmp_path / "study.toml"
-    study.write_text(text.replace("[report]\n", "[report]\nmedian_method = \"linear\"\n"), encoding="utf-8")
+    study.write_text(text.replace("[report]\n", '[report]\nmedian_method = "linear"\n'), encoding="utf-8")
     with pytest.raises(StudyConfigError, match=r"\[report\] median_method: unknown setting"):  # refused on load
         StudyConfig.load(study)
     with pytest.raises(ReportSettingsError, match="unknown setting\\(s\\) median_method"):

@@ -1,6 +1,7 @@
 """On a 2,000-subject simulated study with no investigator disagreement, the report's
 ORR is the share of confirmed responders in the simulator's truth file, and its PFS
 and OS event counts are the truth file's."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,5 +38,8 @@ def test_event_counts_are_the_truth_files(study_and_report, paramcd, column):
     study, report = study_and_report
     summary = report.median(paramcd)
     events = int((study.truth[column] == "Y").sum())
-    assert (summary["Events"], summary["Censored"], summary["N"]) == (events, len(study.truth) - events,
-                                                                      len(study.truth))
+    assert (summary["Events"], summary["Censored"], summary["N"]) == (
+        events,
+        len(study.truth) - events,
+        len(study.truth),
+    )

@@ -1,11 +1,12 @@
 """`cdisc-build spec check` and `cdisc-build spec template`."""
+
 from __future__ import annotations
 
 import pandas as pd
+from shared_data import shared_path
 from typer.testing import CliRunner
 
 from cdisc_build.cli import app
-from shared_data import shared_path
 from specs import study_workbook
 
 runner = CliRunner()

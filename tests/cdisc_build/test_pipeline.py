@@ -1,5 +1,6 @@
 """The main job end to end: `demo` simulates and runs every stage; `run` does the same on a raw
 export. Every output is where the summary says, and the same seed gives byte-identical files."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """The command line cannot destroy anything and tells a pipeline what it found:
 refused output folders (the raw export and foreign files untouched), a kill at any
 moment, two runs at once, and the exit status of each case."""
+
 from __future__ import annotations
 
 import csv
@@ -100,6 +101,7 @@ def test_spec_template_never_overwrites_a_file(tmp_path):
 
 # ---------------------------------------------------------------- exit codes
 
+
 def severities(path: Path) -> list[str]:
     with open(path, newline="", encoding="utf-8") as handle:
         return [row["severity"] for row in csv.DictReader(handle)]
@@ -171,10 +173,16 @@ def test_a_demo_with_messy_data_exits_1_names_the_stages_and_marks_the_topline(t
 
 # ---------------------------------------------------------------- other processes: kills and two runs at once
 
+
 def cli(*args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-c", "from cdisc_build.cli import main; main()", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", "from cdisc_build.cli import main; main()", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def sealed(out: Path, command: str) -> bool:
@@ -186,8 +194,9 @@ def sealed(out: Path, command: str) -> bool:
     for line in files["checksums.md5"].decode().splitlines():
         digest, name = line.split("  ", 1)
         listed[name] = digest
-    return set(listed) == set(files) - {"checksums.md5"} and \
-        all(hashlib.md5(files[name]).hexdigest() == digest for name, digest in listed.items())
+    return set(listed) == set(files) - {"checksums.md5"} and all(
+        hashlib.md5(files[name]).hexdigest() == digest for name, digest in listed.items()
+    )
 
 
 def test_run_killed_at_any_moment_leaves_the_previous_output_whole(study, tmp_path):
@@ -248,8 +257,10 @@ def test_run_with_a_broken_spec_is_a_message_and_keeps_the_previous_output(study
     assert invoke("run", "--raw", study / "s2" / "raw" / "edc", "--out", out).exit_code == 0
     before = snapshot(out)
     settings = tmp_path / "study.toml"
-    settings.write_text('[study]\nid = "X"\nsdtm_spec = "broken.xlsx"\n[raw]\nsubject_field = "SUBJECT"\n'
-                        'demographics_form = "dm"\n', encoding="utf-8")
+    settings.write_text(
+        '[study]\nid = "X"\nsdtm_spec = "broken.xlsx"\n[raw]\nsubject_field = "SUBJECT"\ndemographics_form = "dm"\n',
+        encoding="utf-8",
+    )
     (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
     done = invoke("run", "--raw", study / "s2" / "raw" / "edc", "--out", out, "--study", settings)
     assert done.exit_code == 1, done.output

@@ -1,4 +1,5 @@
 """Lets the tests here import rule_examples (the literal example table) by name."""
+
 from __future__ import annotations
 
 import sys

@@ -1,13 +1,14 @@
 """The catalogue: ids, CORE ids checked against the CORE catalogue, the docs table in step."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import pandas as pd
+from shared_data import shared_path
 
 from conformance.catalogue import RULES, catalogue_markdown, core_ids, counts
-from shared_data import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,8 +35,10 @@ def test_core_coverage_is_printed():
     ours = {"DM", "EX", "AE", "DS", "CM", "SV", "TU", "TR", "RS", "TS", "TA", "TE", "TV", "TI", "SE", "SUPP--"}
     applies = table[table["domains"].map(lambda d: "ALL" in d or any(f'"{x}"' in d for x in ours))]
     named = {c for r in RULES for c in core_ids(r)}
-    print(f"\nCORE rules: {len(table)}; naming ALL or one of our domains: {len(applies)}; "
-          f"implemented: {len(named)} (of those: {len(named & set(applies['core_id']))}); counts {counts()}")
+    print(
+        f"\nCORE rules: {len(table)}; naming ALL or one of our domains: {len(applies)}; "
+        f"implemented: {len(named)} (of those: {len(named & set(applies['core_id']))}); counts {counts()}"
+    )
 
 
 def test_docs_table_is_generated_from_the_code():

@@ -1,4 +1,5 @@
 """`cdisc-build validate`: exit status from --fail-on, the report written, bad usage."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,10 @@ from cdisc_build.cli import app
 
 runner = CliRunner()
 # one warning (CB-SDTM-079: AEENDTC with an unresolved outcome) and no error
-AE = ("STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AEDECOD,AEOUT,AEENDTC,AEENDY\n"
-      "S1,AE,P-1,1,Headache,Headache,NOT RECOVERED/NOT RESOLVED,2020-01-03,3\n")
+AE = (
+    "STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AEDECOD,AEOUT,AEENDTC,AEENDY\n"
+    "S1,AE,P-1,1,Headache,Headache,NOT RECOVERED/NOT RESOLVED,2020-01-03,3\n"
+)
 DM = "STUDYID,DOMAIN,USUBJID,SUBJID,SITEID,SEX,COUNTRY,RFSTDTC\nS1,DM,P-1,1,01,F,CHN,2020-01-01\n"
 TS = "STUDYID,DOMAIN,TSSEQ,TSPARMCD,TSPARM,TSVAL\nS1,TS,1,SSTDTC,Study Start Date,2019-11-01\n"
 
@@ -33,7 +36,9 @@ def test_fail_on_error_passes_when_there_are_only_warnings(tmp_path):
 
 
 def test_fail_on_warning_fails_on_a_warning(tmp_path):
-    result = runner.invoke(app, ["validate", str(_folder(tmp_path)), "--fail-on", "warning", "--out", str(tmp_path / "rep")])
+    result = runner.invoke(
+        app, ["validate", str(_folder(tmp_path)), "--fail-on", "warning", "--out", str(tmp_path / "rep")]
+    )
     assert result.exit_code == 1, result.output
     assert "FAIL" in result.output
 
@@ -46,10 +51,23 @@ def test_fail_on_error_fails_on_an_error(tmp_path):
 
 def test_a_config_can_switch_the_warning_off(tmp_path):
     config = tmp_path / "c.toml"
-    config.write_text('[rules."CB-SDTM-079"]\nseverity = "off"\nreason = "end dates kept as collected"\n'
-                      '[rules."CB-XPT-014"]\nseverity = "off"\nreason = "test"\n')
-    result = runner.invoke(app, ["validate", str(_folder(tmp_path)), "--fail-on", "warning", "--config", str(config),
-                                 "--out", str(tmp_path / "rep")])
+    config.write_text(
+        '[rules."CB-SDTM-079"]\nseverity = "off"\nreason = "end dates kept as collected"\n'
+        '[rules."CB-XPT-014"]\nseverity = "off"\nreason = "test"\n'
+    )
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            str(_folder(tmp_path)),
+            "--fail-on",
+            "warning",
+            "--config",
+            str(config),
+            "--out",
+            str(tmp_path / "rep"),
+        ],
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -59,5 +77,7 @@ def test_bad_usage_exits_2(tmp_path):
     assert runner.invoke(app, ["validate", str(empty), "--out", str(tmp_path / "rep")]).exit_code == 2
     config = tmp_path / "bad.toml"
     config.write_text('[rules."CB-NOPE"]\nseverity = "off"\nreason = "x"\n')
-    result = runner.invoke(app, ["validate", str(_folder(tmp_path)), "--config", str(config), "--out", str(tmp_path / "rep")])
+    result = runner.invoke(
+        app, ["validate", str(_folder(tmp_path)), "--config", str(config), "--out", str(tmp_path / "rep")]
+    )
     assert result.exit_code == 2

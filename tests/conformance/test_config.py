@@ -1,10 +1,11 @@
 """Strictness settings: raise, lower or switch off a rule, with the reason in the report."""
+
 from __future__ import annotations
 
 import pytest
+from rule_examples import study
 
 from conformance import ConfigError, load_config, parse_config, run_validation
-from rule_examples import study
 
 DATA = "DM: USUBJID|ARMCD|ACTARMCD|DTHDTC|DTHFL\nP-1|A|B|2020-05-01|"
 
@@ -19,7 +20,8 @@ def test_a_rule_can_be_lowered_raised_and_switched_off_with_reasons(tmp_path):
         '[rules."CB-SDTM-030"]\nseverity = "warning"\nreason = "death flag derived later"\n'
         '[rules."CB-SDTM-055"]\nseverity = "error"\nreason = "no arm changes allowed"\n'
         '[rules."CORE-000007"]\nseverity = "warning"\nreason = "by CORE id too"\n'
-        '[rules."CB-SDTM-001"]\nseverity = "off"\nreason = "no sequence numbers here"\n')
+        '[rules."CB-SDTM-001"]\nseverity = "off"\nreason = "no sequence numbers here"\n'
+    )
     report = run_validation(study(DATA), config=load_config(path))
     assert _result(report, "CB-SDTM-030").severity == "warning"
     assert _result(report, "CB-SDTM-030").strictness.reason == "by CORE id too"
@@ -41,9 +43,15 @@ def test_without_config_the_defaults_hold():
 
 def test_config_errors_are_gathered():
     with pytest.raises(ConfigError) as err:
-        parse_config({"rules": {"CB-NOPE-001": {"severity": "off", "reason": "x"},
-                                "CB-SDTM-001": {"severity": "fatal", "reason": "x"},
-                                "CB-SDTM-002": {"severity": "off"}}})
+        parse_config(
+            {
+                "rules": {
+                    "CB-NOPE-001": {"severity": "off", "reason": "x"},
+                    "CB-SDTM-001": {"severity": "fatal", "reason": "x"},
+                    "CB-SDTM-002": {"severity": "off"},
+                }
+            }
+        )
     assert err.value.problems == [
         "rules.CB-NOPE-001: no rule with this id or CORE id in the catalogue",
         "rules.CB-SDTM-001: severity 'fatal' is not one of error, warning, notice, off",

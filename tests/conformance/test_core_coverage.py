@@ -1,14 +1,15 @@
 """The CORE coverage statement stays true: every CORE SDTMIG 3.4 rule that applies to what we
 produce is implemented (a catalogue rule names its CORE id) or listed with the reason it cannot be
 evaluated; the analysis is not fooled on a hand-reviewed sample; docs/core-coverage.md is current."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from shared_data import shared_path
 
 from conformance import core_coverage as cc
-from shared_data import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,9 @@ def test_not_evaluable_lists_only_applicable_unimplemented_rules_with_a_reason(r
     for core_id, reason in cc.NOT_EVALUABLE.items():
         assert core_id in results, core_id
         assert results[core_id].applicable, f"{core_id} is listed as not evaluable but is not applicable"
-        assert not results[core_id].implemented, f"{core_id} is listed as not evaluable but {results[core_id].implemented_by} implement it"
+        assert not results[core_id].implemented, (
+            f"{core_id} is listed as not evaluable but {results[core_id].implemented_by} implement it"
+        )
         assert len(reason) > 40, core_id
 
 
@@ -52,17 +55,17 @@ REVIEWED = {
     "CORE-000510": False,  # split datasets: we produce none
     "CORE-000004": False,  # EC only
     # AE, DM, EX, DS: must apply
-    "CORE-000005": True,   # EXDOSE 0 for PLACEBO
-    "CORE-000022": True,   # AESER and the seriousness criteria
-    "CORE-000087": True,   # AESER Y/N
-    "CORE-000239": True,   # RFXSTDTC = first EXSTDTC ($min_ex_exstdtc)
-    "CORE-000201": True,   # USUBJID in DM ($dm_usubjid), every domain
-    "CORE-000034": True,   # DS death date = DTHDTC merged from DM
-    "CORE-000252": True,   # DM.DTHFL with DS DSDECOD merged in
-    "CORE-000012": True,   # guard: AEOCCUR must not be in AE
-    "CORE-000581": True,   # DM is present (a presence check)
-    "CORE-000026": True,   # --TPT needs --TPTNUM: the pilot's VS has VSTPT and VSTPTNUM
-    "CORE-000597": True,   # SUPPAE.AESOSP with AESMIE: SUPPAE merged into AE
+    "CORE-000005": True,  # EXDOSE 0 for PLACEBO
+    "CORE-000022": True,  # AESER and the seriousness criteria
+    "CORE-000087": True,  # AESER Y/N
+    "CORE-000239": True,  # RFXSTDTC = first EXSTDTC ($min_ex_exstdtc)
+    "CORE-000201": True,  # USUBJID in DM ($dm_usubjid), every domain
+    "CORE-000034": True,  # DS death date = DTHDTC merged from DM
+    "CORE-000252": True,  # DM.DTHFL with DS DSDECOD merged in
+    "CORE-000012": True,  # guard: AEOCCUR must not be in AE
+    "CORE-000581": True,  # DM is present (a presence check)
+    "CORE-000026": True,  # --TPT needs --TPTNUM: the pilot's VS has VSTPT and VSTPTNUM
+    "CORE-000597": True,  # SUPPAE.AESOSP with AESMIE: SUPPAE merged into AE
 }
 
 
@@ -81,4 +84,6 @@ def test_counts_add_up(results):
 
 def test_docs_are_generated_from_the_code(results):
     docs = (ROOT / "docs" / "core-coverage.md").read_text(encoding="utf-8")
-    assert docs == cc.render(list(results.values())), "docs/core-coverage.md is stale: run python -m conformance.core_coverage"
+    assert docs == cc.render(list(results.values())), (
+        "docs/core-coverage.md is stale: run python -m conformance.core_coverage"
+    )

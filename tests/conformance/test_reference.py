@@ -1,18 +1,38 @@
 """The catalogue on real data: the pharmaverse reference SDTM/ADaM CSVs and the
 published submissions run without crashing (their counts are printed, not asserted)."""
+
 from __future__ import annotations
+
+from shared_data import shared_path
 
 from conformance import run_validation
 from conformance.reader import read_file, read_folder
-from shared_data import shared_path
 
-PHARMAVERSE = {"dm": "DM", "ae": "AE", "ds": "DS", "ex": "EX", "sv": "SV", "ts": "TS", "suppdm": "SUPPDM",
-               "suppae": "SUPPAE", "suppds": "SUPPDS", "rs_onco": "RS", "tu_onco": "TU", "tr_onco": "TR",
-               "supptr_onco": "SUPPTR", "adsl": "ADSL", "adrs_onco": "ADRS", "adtte_onco": "ADTTE", "adtr_onco": "ADTR"}
+PHARMAVERSE = {
+    "dm": "DM",
+    "ae": "AE",
+    "ds": "DS",
+    "ex": "EX",
+    "sv": "SV",
+    "ts": "TS",
+    "suppdm": "SUPPDM",
+    "suppae": "SUPPAE",
+    "suppds": "SUPPDS",
+    "rs_onco": "RS",
+    "tu_onco": "TU",
+    "tr_onco": "TR",
+    "supptr_onco": "SUPPTR",
+    "adsl": "ADSL",
+    "adrs_onco": "ADRS",
+    "adtte_onco": "ADTTE",
+    "adtr_onco": "ADTR",
+}
 
 
 def _print(title, report):
-    print(f"\n{title}: {report.errors} errors, {report.warnings} warnings, {report.notices} notices; by rule {report.by_rule()}")
+    print(
+        f"\n{title}: {report.errors} errors, {report.warnings} warnings, {report.notices} notices; by rule {report.by_rule()}"
+    )
 
 
 def test_pharmaverse_reference_data_run_through_the_catalogue():

@@ -1,16 +1,19 @@
 """The report files: xlsx sheets and columns, the same as JSON, byte-reproducible."""
+
 from __future__ import annotations
 
 import json
 
 import openpyxl
+from rule_examples import study
 
 from conformance import run_validation, write_report
 from conformance.model import FINDING_COLUMNS, RULE_COLUMNS
-from rule_examples import study
 
-DATA = ("DM: STUDYID|DOMAIN|USUBJID|DTHDTC|DTHFL\nS1|DM|P-1|2020-05-01|\n"
-        "AE: STUDYID|DOMAIN|USUBJID|AESEQ:n\nS1|AE|P-1|1\nS1|AE|P-1|1")
+DATA = (
+    "DM: STUDYID|DOMAIN|USUBJID|DTHDTC|DTHFL\nS1|DM|P-1|2020-05-01|\n"
+    "AE: STUDYID|DOMAIN|USUBJID|AESEQ:n\nS1|AE|P-1|1\nS1|AE|P-1|1"
+)
 
 
 def _report():
@@ -20,12 +23,19 @@ def _report():
 def test_findings_name_dataset_subject_record_variable_value_rule_and_core_id():
     findings = _report().findings
     seq = findings[findings["rule"] == "CB-SDTM-001"]
-    assert list(seq[["dataset", "usubjid", "record", "row", "variable", "value", "core_id", "severity"]].itertuples(index=False)) == [
+    assert list(
+        seq[["dataset", "usubjid", "record", "row", "variable", "value", "core_id", "severity"]].itertuples(index=False)
+    ) == [
         ("AE", "P-1", "AESEQ=1", 1, "AESEQ", "USUBJID=P-1; AESEQ=1", "CORE-000544", "error"),
         ("AE", "P-1", "AESEQ=1", 2, "AESEQ", "USUBJID=P-1; AESEQ=1", "CORE-000544", "error"),
     ]
     dth = findings[findings["rule"] == "CB-SDTM-030"].iloc[0]
-    assert (dth["dataset"], dth["usubjid"], dth["variable"], dth["value"]) == ("DM", "P-1", "DTHFL", "DTHDTC=2020-05-01; DTHFL=")
+    assert (dth["dataset"], dth["usubjid"], dth["variable"], dth["value"]) == (
+        "DM",
+        "P-1",
+        "DTHFL",
+        "DTHDTC=2020-05-01; DTHFL=",
+    )
 
 
 def test_xlsx_has_summary_findings_and_rules_sheets(tmp_path):
@@ -49,7 +59,12 @@ def test_json_holds_the_same_as_the_workbook(tmp_path):
     assert len(data["findings"]) == len(report.findings)
     assert {r["rule"] for r in data["rules"]} == {r.rule.id for r in report.results}
     seq = next(r for r in data["rules"] if r["rule"] == "CB-SDTM-001")
-    assert (seq["checked"], seq["failed"], seq["not_applicable"], seq["status"]) == (2, 2, 1, "failed")  # DM has no --SEQ: its record is not applicable
+    assert (seq["checked"], seq["failed"], seq["not_applicable"], seq["status"]) == (
+        2,
+        2,
+        1,
+        "failed",
+    )  # DM has no --SEQ: its record is not applicable
 
 
 def test_the_same_data_give_byte_identical_reports(tmp_path):
@@ -68,12 +83,16 @@ def test_a_rule_that_raises_is_reported_not_raised():
     rule = Rule("CB-TEST-001", "warning", "always breaks", "SDTMIG 3.4", ("ALL",), broken)
     report = run_validation(study(DATA), rules=(rule,))
     assert report.results[0].status == "crashed"
-    assert report.notes == ["rule CB-TEST-001 could not run on AE: RuntimeError: boom",
-                            "rule CB-TEST-001 could not run on DM: RuntimeError: boom"]
+    assert report.notes == [
+        "rule CB-TEST-001 could not run on AE: RuntimeError: boom",
+        "rule CB-TEST-001 could not run on DM: RuntimeError: boom",
+    ]
     # validation that could not run is an error finding on each dataset, whatever the rule's severity
     found = report.findings[["dataset", "rule", "severity", "detail"]].values.tolist()
-    assert found == [["AE", "CB-TEST-001", "error", "the rule could not run: RuntimeError: boom"],
-                     ["DM", "CB-TEST-001", "error", "the rule could not run: RuntimeError: boom"]]
+    assert found == [
+        ["AE", "CB-TEST-001", "error", "the rule could not run: RuntimeError: boom"],
+        ["DM", "CB-TEST-001", "error", "the rule could not run: RuntimeError: boom"],
+    ]
     assert report.failing("error")
 
 
@@ -85,8 +104,7 @@ def test_a_rule_that_reads_an_absent_variable_is_an_error_naming_dataset_and_var
         return Outcome(len(frame), 0)
 
     rule = Rule("CB-TEST-002", "notice", "reads USUBJID", "SDTMIG 3.4", ("ALL",), reads_usubjid)
-    data = ("DM: STUDYID|DOMAIN|USUBJID\nS1|DM|P-1\n"
-            "AE: STUDYID|DOMAIN|AESEQ:n\nS1|AE|1")  # AE has no USUBJID
+    data = "DM: STUDYID|DOMAIN|USUBJID\nS1|DM|P-1\nAE: STUDYID|DOMAIN|AESEQ:n\nS1|AE|1"  # AE has no USUBJID
     report = run_validation(study(data), rules=(rule,))
     assert report.notes == ["rule CB-TEST-002 could not run on AE: AE has no USUBJID"]
     (row,) = report.findings.to_dict("records")
@@ -101,15 +119,18 @@ def test_a_csv_dataset_without_usubjid_fails_validation(tmp_path):
     from conformance.reader import read_folder
 
     (tmp_path / "dm.csv").write_text("STUDYID,DOMAIN,USUBJID,SUBJID,SITEID,SEX,COUNTRY\nS1,DM,P-1,1,01,F,CHN\n")
-    (tmp_path / "ae.csv").write_text("STUDYID,DOMAIN,AESEQ,AETERM,AEDECOD,AESTDTC\nS1,AE,1,Head ache,Headache,2020-01-02\n")
+    (tmp_path / "ae.csv").write_text(
+        "STUDYID,DOMAIN,AESEQ,AETERM,AEDECOD,AESTDTC\nS1,AE,1,Head ache,Headache,2020-01-02\n"
+    )
     datasets, meta, _ = read_folder(tmp_path)
     report = run_validation(datasets, meta=meta)
     required = report.findings[report.findings["rule"] == "CB-SDTM-265"]
     assert required[["dataset", "variable", "severity"]].values.tolist() == [["AE", "USUBJID", "error"]]
     assert report.failing("error")
     # the same AE with USUBJID: no Required-variable finding
-    (tmp_path / "ae.csv").write_text("STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AEDECOD,AESTDTC\n"
-                                     "S1,AE,P-1,1,Head ache,Headache,2020-01-02\n")
+    (tmp_path / "ae.csv").write_text(
+        "STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AEDECOD,AESTDTC\nS1,AE,P-1,1,Head ache,Headache,2020-01-02\n"
+    )
     datasets, meta, _ = read_folder(tmp_path)
     report = run_validation(datasets, meta=meta)
     assert "CB-SDTM-265" not in set(report.findings["rule"])

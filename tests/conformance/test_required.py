@@ -1,16 +1,17 @@
 """Required variables without a spec: the table against the published implementation guides,
 and the validator failing a dataset that lacks one (CSV input included)."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from rule_examples import study
+from shared_data import shared_path
 from typer.testing import CliRunner
 
 from cdisc_build.cli import app
 from conformance import run_validation
 from conformance.required import ADAMIG_REQUIRED, SDTMIG_REQUIRED
-from rule_examples import study
-from shared_data import shared_path
 
 
 def _resolved(dataset: str, names: str) -> set[str]:
@@ -38,29 +39,40 @@ def _findings(text: str):
 
 
 def test_a_split_dataset_and_a_supplemental_qualifier_have_their_own_required_variables():
-    text = ("QSPH: STUDYID|DOMAIN|USUBJID|QSSEQ:n|QSTESTCD|QSTEST\nS1|QS|P-1|1|PHQ01|Interest\n"
-            "SUPPAE: STUDYID|RDOMAIN|USUBJID|QNAM|QLABEL|QVAL\nS1|AE|P-1|AETRTEM|Emergent|Y")
+    text = (
+        "QSPH: STUDYID|DOMAIN|USUBJID|QSSEQ:n|QSTESTCD|QSTEST\nS1|QS|P-1|1|PHQ01|Interest\n"
+        "SUPPAE: STUDYID|RDOMAIN|USUBJID|QNAM|QLABEL|QVAL\nS1|AE|P-1|AETRTEM|Emergent|Y"
+    )
     found = _findings(text)
     # QSPH is QS (QSCAT is Required); SUPPAE lacks QORIG
-    assert sorted(map(tuple, found[["dataset", "variable"]].values.tolist())) == [("QSPH", "QSCAT"), ("SUPPAE", "QORIG")]
+    assert sorted(map(tuple, found[["dataset", "variable"]].values.tolist())) == [
+        ("QSPH", "QSCAT"),
+        ("SUPPAE", "QORIG"),
+    ]
 
 
 def test_a_custom_domain_has_what_its_class_requires_when_the_spec_says_the_class():
     from specs import model as m
 
-    spec = m.Spec(datasets=(m.Dataset("XE", label="Custom Events", dataset_class="EVENTS"),),
-                  variables=(m.Variable("XE", "STUDYID", 1, "Study Identifier", "text", 8),))
+    spec = m.Spec(
+        datasets=(m.Dataset("XE", label="Custom Events", dataset_class="EVENTS"),),
+        variables=(m.Variable("XE", "STUDYID", 1, "Study Identifier", "text", 8),),
+    )
     report = run_validation(study("XE: STUDYID|DOMAIN|USUBJID|XESEQ:n\nS1|XE|P-1|1"), spec=spec)
     found = report.findings[report.findings["rule"] == "CB-SDTM-265"]
     assert found["variable"].tolist() == ["XETERM"]
 
 
 def test_adsl_needs_a_planned_treatment_and_bds_its_parameter():
-    text = ("ADSL: STUDYID|USUBJID|SUBJID|SITEID|AGE:n|AGEU|SEX|RACE|ARM\nS1|P-1|1|01|50|YEARS|F|ASIAN|A\n"
-            "ADRS: STUDYID|USUBJID|PARAMCD|AVALC\nS1|P-1|BOR|PR")
+    text = (
+        "ADSL: STUDYID|USUBJID|SUBJID|SITEID|AGE:n|AGEU|SEX|RACE|ARM\nS1|P-1|1|01|50|YEARS|F|ASIAN|A\n"
+        "ADRS: STUDYID|USUBJID|PARAMCD|AVALC\nS1|P-1|BOR|PR"
+    )
     found = _findings(text)
     assert sorted(map(tuple, found[["dataset", "variable", "severity"]].values.tolist())) == [
-        ("ADRS", "PARAM", "error"), ("ADSL", "TRTxxP", "error")]
+        ("ADRS", "PARAM", "error"),
+        ("ADSL", "TRTxxP", "error"),
+    ]
 
 
 def test_validate_fails_on_a_csv_ae_without_usubjid(tmp_path):
@@ -85,16 +97,31 @@ def test_validate_fails_on_a_dataset_file_that_does_not_read_whole(tmp_path, cut
     from specs.outputs import output_folder
     from submission_export.xpt import write_xpt
 
-    spec = Spec(study=Study((("StudyName", "S1"),)), datasets=(Dataset("DM", "Demographics"),), variables=tuple(
-        Variable("DM", n, i, n.title(), "text", 8) for i, n in enumerate(
-            ["STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY"], start=1)))
-    frame = pd.DataFrame({"STUDYID": "S1", "DOMAIN": "DM", "USUBJID": [f"P-{i:03d}" for i in range(40)],
-                          "SUBJID": [f"{i:03d}" for i in range(40)], "SITEID": "0101", "SEX": "F", "COUNTRY": "CHN"})
+    spec = Spec(
+        study=Study((("StudyName", "S1"),)),
+        datasets=(Dataset("DM", "Demographics"),),
+        variables=tuple(
+            Variable("DM", n, i, n.title(), "text", 8)
+            for i, n in enumerate(["STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY"], start=1)
+        ),
+    )
+    frame = pd.DataFrame(
+        {
+            "STUDYID": "S1",
+            "DOMAIN": "DM",
+            "USUBJID": [f"P-{i:03d}" for i in range(40)],
+            "SUBJID": [f"{i:03d}" for i in range(40)],
+            "SITEID": "0101",
+            "SEX": "F",
+            "COUNTRY": "CHN",
+        }
+    )
     data = tmp_path / "data"
     with output_folder(data, command="sdtm") as tmp:
         write_xpt(frame, spec, "DM", tmp / "dm.xpt")
-        (tmp / "ts.csv").write_text("STUDYID,DOMAIN,TSSEQ,TSPARMCD,TSPARM,TSVAL\n"
-                                    "S1,TS,1,SSTDTC,Study Start Date,2019-11-01\n")
+        (tmp / "ts.csv").write_text(
+            "STUDYID,DOMAIN,TSSEQ,TSPARMCD,TSPARM,TSVAL\nS1,TS,1,SSTDTC,Study Start Date,2019-11-01\n"
+        )
     whole = CliRunner().invoke(app, ["validate", str(data), "--out", str(tmp_path / "whole")])
     assert whole.exit_code == 0, whole.output  # the folder as written passes
     raw = (data / "dm.xpt").read_bytes()

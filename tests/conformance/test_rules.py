@@ -1,10 +1,11 @@
 """Every rule of the catalogue, once passing and once failing, on literal examples."""
+
 from __future__ import annotations
 
 import pytest
+from rule_examples import EXAMPLES, run_kwargs
 
 from conformance import RULES, run_validation
-from rule_examples import EXAMPLES, run_kwargs
 
 BY_ID = {r.id: r for r in RULES}
 

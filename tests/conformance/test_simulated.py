@@ -11,6 +11,7 @@ trace in the data, and docs/conformance.md says why no rule can see them:
   ('Male' -> M, 'Partial response' -> PR): the SDTM value is the right term;
 - a problem in a field that is not submitted (the free-text comments AECOMM, RSCOMM).
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,14 @@ def _build(tmp_path_factory, messy: float):
     datasets, meta, notes = read_folder(root / "sdtm", spec=result.spec)
     report = run_validation(datasets, spec=result.spec, meta=meta)
     manifest = pd.read_csv(root / "raw" / "truth" / "messy_manifest.csv", dtype=str, keep_default_na=False)
-    return {"report": report, "notes": notes, "manifest": manifest, "issues": result.issues.copy(),
-            "lineage": lineage_table(result), "datasets": datasets}
+    return {
+        "report": report,
+        "notes": notes,
+        "manifest": manifest,
+        "issues": result.issues.copy(),
+        "lineage": lineage_table(result),
+        "datasets": datasets,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -95,26 +102,34 @@ def test_every_messy_entry_that_reaches_sdtm_has_a_finding_on_its_record(messy):
     reached = manifest.set_index(["FORM", "ROW"]).index.isin(became.set_index(["FORM", "ROW"]).index)
 
     # 1. entries that never reach SDTM are in the builder's issue report
-    issue_rows = set(zip(issues["form"], issues["ROW"]))
+    issue_rows = set(zip(issues["form"], issues["ROW"], strict=False))
     lost = manifest[~reached]
-    missing = lost[[(f, r) not in issue_rows for f, r in zip(lost["FORM"], lost["ROW"])]]
+    missing = lost[[(f, r) not in issue_rows for f, r in zip(lost["FORM"], lost["ROW"], strict=False)]]
     assert missing.empty, f"raw rows that neither reach SDTM nor are in issues.csv:\n{missing.to_string()}"
 
     # 2. the builder's account of each entry that reaches SDTM: where the field went, what it did
-    own = issues.rename(columns={"form": "FORM", "field": "FIELD"})[["FORM", "ROW", "FIELD", "dataset", "variable", "action"]]
+    own = issues.rename(columns={"form": "FORM", "field": "FIELD"})[
+        ["FORM", "ROW", "FIELD", "dataset", "variable", "action"]
+    ]
     reached_entries = manifest[reached].merge(own, on=["FORM", "ROW", "FIELD"], how="left")
     reached_entries = reached_entries.drop_duplicates(["FORM", "ROW", "FIELD", "KIND"])
     corrected = reached_entries["action"].fillna("").str.match(CORRECTED)
     not_submitted = reached_entries["dataset"].fillna("") == ""
-    assert set(reached_entries[not_submitted]["FIELD"]) <= {"AECOMM", "RSCOMM"}, \
+    assert set(reached_entries[not_submitted]["FIELD"]) <= {"AECOMM", "RSCOMM"}, (
         "a field other than the comments has no SDTM variable in issues.csv"
+    )
     expected = reached_entries[~corrected & ~not_submitted]
-    assert len(expected) > 20 and set(expected["KIND"]) >= {"partial_date", "non_ascii_text", "out_of_codelist", "end_before_start",
-                                     "missing_measurement"}
+    assert len(expected) > 20 and set(expected["KIND"]) >= {
+        "partial_date",
+        "non_ascii_text",
+        "out_of_codelist",
+        "end_before_start",
+        "missing_measurement",
+    }
 
     # 3. each of those has a finding on a record it became
     found = _finding_keys(messy["report"].findings)
-    records = became.assign(key=list(zip(became["DATASET"], became["USUBJID"], became["SEQ"])))
+    records = became.assign(key=list(zip(became["DATASET"], became["USUBJID"], became["SEQ"], strict=False)))
     by_entry = records.groupby(["FORM", "ROW"])["key"].agg(list)
     uncovered = []
     for entry in expected.itertuples(index=False):
@@ -127,10 +142,11 @@ def test_every_messy_entry_that_reaches_sdtm_has_a_finding_on_its_record(messy):
 def test_each_kind_of_messy_entry_is_found_by_the_rule_made_for_it(messy):
     """Not only some finding on the record: the rule that names the problem."""
     rules = set(messy["report"].findings["rule"])
-    assert {"CB-SDTM-019",  # end before start
-            "CB-SDTM-239",  # partial date (notice)
-            "CB-XPT-016",   # non-ASCII text written as '?'
-            "CB-SPEC-005",  # a value outside a closed codelist, kept as collected
-            "CB-SPEC-014",  # a new term of an extensible value-level codelist (RSORRES, TRORRES)
-            "CB-SDTM-173",  # a missing measurement: --ORRES null without --STAT
-            } <= rules
+    assert {
+        "CB-SDTM-019",  # end before start
+        "CB-SDTM-239",  # partial date (notice)
+        "CB-XPT-016",  # non-ASCII text written as '?'
+        "CB-SPEC-005",  # a value outside a closed codelist, kept as collected
+        "CB-SPEC-014",  # a new term of an extensible value-level codelist (RSORRES, TRORRES)
+        "CB-SDTM-173",  # a missing measurement: --ORRES null without --STAT
+    } <= rules

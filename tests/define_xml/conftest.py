@@ -1,5 +1,6 @@
 """A small simulated study exported once per session: SDTM (and ADaM when the ADaM
 builder exists) as the submission folder, for the define.html and agreement tests."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -14,10 +15,10 @@ SEED = 7
 
 @dataclass
 class Stage:
-    name: str          # "sdtm" or "adam"
-    spec: object       # the spec model restricted to the data written
-    frames: dict       # dataset -> frame, as exported
-    folder: Path       # the stage folder of the submission (define.xml, define.html, *.xpt)
+    name: str  # "sdtm" or "adam"
+    spec: object  # the spec model restricted to the data written
+    frames: dict  # dataset -> frame, as exported
+    folder: Path  # the stage folder of the submission (define.xml, define.html, *.xpt)
 
 
 def _adam_builder():
@@ -47,14 +48,25 @@ def simulated_export(tmp_path_factory) -> dict[str, Stage]:
     if build_adam is not None:
         from adam_builder.build import AdamSettings, load_adam_spec
 
-        result = build_adam(sdtm_frames, spec=load_adam_spec(config.adam_spec), settings=AdamSettings.from_study(config))
+        result = build_adam(
+            sdtm_frames, spec=load_adam_spec(config.adam_spec), settings=AdamSettings.from_study(config)
+        )
         final = getattr(result, "final", None)
         adam = (result.spec, {name: (final(name) if final else frame) for name, frame in result.datasets.items()})
     exported = export_submission(root / "out", (sdtm.spec, sdtm_frames), adam, cutoff=config.data_cutoff)
-    stages = {"sdtm": Stage("sdtm", restrict_to_data(sdtm.spec, {n: list(f.columns) for n, f in sdtm_frames.items()}),
-                            sdtm_frames, exported.sdtm.folder)}
+    stages = {
+        "sdtm": Stage(
+            "sdtm",
+            restrict_to_data(sdtm.spec, {n: list(f.columns) for n, f in sdtm_frames.items()}),
+            sdtm_frames,
+            exported.sdtm.folder,
+        )
+    }
     if adam is not None:
-        stages["adam"] = Stage("adam", restrict_to_data(adam[0], {n: list(f.columns) for n, f in adam[1].items()}),
-                               adam[1], exported.adam.folder)
+        stages["adam"] = Stage(
+            "adam",
+            restrict_to_data(adam[0], {n: list(f.columns) for n, f in adam[1].items()}),
+            adam[1],
+            exported.adam.folder,
+        )
     return stages
-

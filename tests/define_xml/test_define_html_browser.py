@@ -4,6 +4,7 @@ is kept in build/test-output/define_html/ (ignored by git).
 
 Skips, saying why, when /usr/bin/chromium is absent (`.ci/run` installs it).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -59,15 +60,19 @@ def test_define_html_lists_every_dataset_and_codelist_in_chromium(simulated_expo
         section = by_id(f"IG.{oid}")
         linked = dom.xpath("//a[@class='tocItem' and @href=$h]", h=f"#IG.{oid}")
         if section is None or not linked or name not in shown(section):
-            missing.append(f"dataset {name} ({oid}): section {'found' if section is not None else 'missing'}, "
-                           f"{len(linked)} table-of-contents link(s)")
+            missing.append(
+                f"dataset {name} ({oid}): section {'found' if section is not None else 'missing'}, "
+                f"{len(linked)} table-of-contents link(s)"
+            )
     for cl in codelists:
         oid, name = cl.get("OID"), cl.get("Name")
         section = by_id(f"CL.{oid}")
         linked = dom.xpath("//a[@class='tocItem' and @href=$h]", h=f"#CL.{oid}")
         if section is None or not linked or name not in shown(section):
-            missing.append(f"codelist {name} ({oid}): {'no section' if section is None else 'name not shown'}, "
-                           f"{len(linked)} table-of-contents link(s)")
+            missing.append(
+                f"codelist {name} ({oid}): {'no section' if section is None else 'name not shown'}, "
+                f"{len(linked)} table-of-contents link(s)"
+            )
     assert not missing, "not listed in the rendered define.html:\n" + "\n".join(missing)
 
     OUTPUT.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 every variable's name (and order), label, type, length and codelist; define.xml passes
 the Define-XML 2.1 schema and the OID check. SDTM always; ADaM once the ADaM builder
 exists."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -13,8 +14,17 @@ from define_xml.read import read_define
 from submission_export.readers import read_dataset
 from submission_export.xpt import is_numeric_variable
 
-_ISO_TYPES = ("date", "datetime", "time", "partialDate", "partialTime", "partialDatetime",
-              "incompleteDatetime", "durationDatetime", "intervalDatetime")
+_ISO_TYPES = (
+    "date",
+    "datetime",
+    "time",
+    "partialDate",
+    "partialTime",
+    "partialDatetime",
+    "incompleteDatetime",
+    "durationDatetime",
+    "intervalDatetime",
+)
 
 
 def _stage(simulated_export, stage):
@@ -37,11 +47,15 @@ def test_spec_transport_files_and_define_agree_on_every_variable(simulated_expor
         defined = {v.name: v for v in define.variables_of(ds.name)}
         names = [v.name for v in spec_vars]
         if not (names == list(defined) == list(frame.columns) == list(meta.labels)):
-            problems.append(f"{ds.name}: variables differ: spec {names}, define {list(defined)}, file {list(frame.columns)}")
+            problems.append(
+                f"{ds.name}: variables differ: spec {names}, define {list(defined)}, file {list(frame.columns)}"
+            )
             continue
         if not (spec.dataset(ds.name).label == ds.label == meta.label):
-            problems.append(f"{ds.name}: dataset label spec {spec.dataset(ds.name).label!r}, define {ds.label!r}, "
-                            f"file {meta.label!r}")
+            problems.append(
+                f"{ds.name}: dataset label spec {spec.dataset(ds.name).label!r}, define {ds.label!r}, "
+                f"file {meta.label!r}"
+            )
         for sv in spec_vars:
             dv, where = defined[sv.name], f"{ds.name}.{sv.name}"
             checked += 1
@@ -74,12 +88,18 @@ def test_spec_transport_files_and_define_agree_on_every_variable(simulated_expor
             elif sv.codelist:
                 ours, theirs = spec.codelist(sv.codelist), define.codelist(dv.codelist)
                 if ours.submission_values != theirs.submission_values:
-                    problems.append(f"{where}: codelist {sv.codelist} terms differ: spec only "
-                                    f"{sorted(ours.submission_values - theirs.submission_values)}, define only "
-                                    f"{sorted(theirs.submission_values - ours.submission_values)}")
-                used = {(str(int(x)) if float(x).is_integer() else repr(float(x))) if numeric else x
-                        for x in frame[sv.name].dropna()} - {""}
+                    problems.append(
+                        f"{where}: codelist {sv.codelist} terms differ: spec only "
+                        f"{sorted(ours.submission_values - theirs.submission_values)}, define only "
+                        f"{sorted(theirs.submission_values - ours.submission_values)}"
+                    )
+                used = {
+                    (str(int(x)) if float(x).is_integer() else repr(float(x))) if numeric else x
+                    for x in frame[sv.name].dropna()
+                } - {""}
                 if ours.terms and not ours.extensible and not used <= ours.submission_values:
-                    problems.append(f"{where}: values {sorted(used - ours.submission_values)} not in closed codelist {sv.codelist}")
+                    problems.append(
+                        f"{where}: values {sorted(used - ours.submission_values)} not in closed codelist {sv.codelist}"
+                    )
     assert not problems, f"{len(problems)} disagreement(s):\n" + "\n".join(problems[:40])
     assert checked == len(spec.variables)

@@ -1,6 +1,7 @@
 """XML the toolkit is given is parsed without trusting it: a define.xml that declares a DTD
 (external entities reading local files, "billion laughs", an external DTD) is refused with
 a message naming the file, by every reader, and `validate --define` prints it (exit 2)."""
+
 from __future__ import annotations
 
 import time
@@ -21,10 +22,14 @@ SECRET = "the-secret-content-of-a-local-file"
 
 
 def _define() -> bytes:
-    spec = Spec(study=Study((("StudyName", "T1"), ("StandardName", "SDTMIG"), ("StandardVersion", "3.4"))),
-                datasets=(Dataset("DM", "Demographics", dataset_class="SPECIAL PURPOSE", keys=("STUDYID", "USUBJID")),),
-                variables=(Variable("DM", "STUDYID", 1, "Study Identifier", "text", 8),
-                           Variable("DM", "USUBJID", 2, "Unique Subject Identifier", "text", 20)))
+    spec = Spec(
+        study=Study((("StudyName", "T1"), ("StandardName", "SDTMIG"), ("StandardVersion", "3.4"))),
+        datasets=(Dataset("DM", "Demographics", dataset_class="SPECIAL PURPOSE", keys=("STUDYID", "USUBJID")),),
+        variables=(
+            Variable("DM", "STUDYID", 1, "Study Identifier", "text", 8),
+            Variable("DM", "USUBJID", 2, "Unique Subject Identifier", "text", 20),
+        ),
+    )
     return define_bytes(build_define(spec))
 
 
@@ -44,13 +49,17 @@ def _attacks(tmp_path) -> dict[str, bytes]:
     laughs = b"".join(b'<!ENTITY l%d "%s">' % (i, (b"&l%d;" % (i - 1)) * 10) for i in range(1, 10))
     return {
         "external entity (XXE)": _with_doctype(
-            b'<!DOCTYPE ODM [<!ENTITY x SYSTEM "' + secret.as_uri().encode() + b'">]>', b"&x;"),
+            b'<!DOCTYPE ODM [<!ENTITY x SYSTEM "' + secret.as_uri().encode() + b'">]>', b"&x;"
+        ),
         "billion laughs": _with_doctype(b'<!DOCTYPE ODM [<!ENTITY l0 "lol">' + laughs + b"]>", b"&l9;"),
         "external DTD": _with_doctype(b'<!DOCTYPE ODM SYSTEM "http://127.0.0.1:9/odm.dtd">'),
         "parameter entity": _with_doctype(
-            b'<!DOCTYPE ODM [<!ENTITY % p SYSTEM "' + secret.as_uri().encode() + b'"> %p;]>'),
+            b'<!DOCTYPE ODM [<!ENTITY % p SYSTEM "' + secret.as_uri().encode() + b'"> %p;]>'
+        ),
         "internal entity, UTF-16": _with_doctype(b'<!DOCTYPE ODM [<!ENTITY x "y">]>', b"&x;")
-        .decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"),
+        .decode("utf-8")
+        .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        .encode("utf-16"),
     }
 
 

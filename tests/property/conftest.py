@@ -1,6 +1,7 @@
 """Property tests over generated raw exports: the helpers here are imported by name
 (generated_exports, date_texts), and the Hypothesis profile is chosen by
 HYPOTHESIS_PROFILE ("ci", the default, or "long"; see generated_exports)."""
+
 from __future__ import annotations
 
 import sys

@@ -15,14 +15,14 @@ project's docs state, computed here in plain Python:
 Free text is text a read form can hold: the reader takes control characters
 out of every value, so none are generated here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from hypothesis import strategies as st
-
 from generated_exports import read_text
+from hypothesis import strategies as st
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 UNKNOWN = ("UN", "UNK", "UNKN", "XX", "un", "Unk")
@@ -54,9 +54,14 @@ def _junk(texts):
 
 days = st.one_of(_known(1, 31, (1, 2)), _unknown(), _junk(["0", "00", "32", "99", "AB", "1X"]))
 month_names = st.one_of(
-    st.builds(lambda m, case: Part(case(MONTHS[m - 1]), m), st.integers(1, 12),
-              st.sampled_from([str.upper, str.lower, str.title])),
-    _unknown(), _junk(["MAR.", "SEPT", "M", "13", "ABC", "JUNE"]))
+    st.builds(
+        lambda m, case: Part(case(MONTHS[m - 1]), m),
+        st.integers(1, 12),
+        st.sampled_from([str.upper, str.lower, str.title]),
+    ),
+    _unknown(),
+    _junk(["MAR.", "SEPT", "M", "13", "ABC", "JUNE"]),
+)
 month_numbers = st.one_of(_known(1, 12, (1, 2)), _unknown(), _junk(["0", "00", "13", "AB"]))
 years = st.one_of(_known(1900, 2100, (4,)), _unknown(), _junk(["21", "ABCD", "1O21", "202"]))
 hours = st.one_of(_known(0, 23), _unknown(), _junk(["24", "AB", "7P"]))

@@ -19,6 +19,7 @@ Hypothesis profiles (HYPOTHESIS_PROFILE, default "ci"):
     long  many times more examples, random, with the example database:
           `make fuzz` and benchmarks/fuzz_raw.py
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,14 +38,27 @@ from hypothesis import strategies as st
 # ---------------------------------------------------------------- profiles
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-_SLOW_DATA = (HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
-              HealthCheck.filter_too_much)
+_SLOW_DATA = (
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+    HealthCheck.filter_too_much,
+)
 # no explain phase: it runs each failing example again many times (minutes for a command)
 _PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
-settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, database=None,
-                          print_blob=False, phases=_PHASES, suppress_health_check=_SLOW_DATA)
-settings.register_profile("long", max_examples=1000, deadline=None, print_blob=True, phases=_PHASES,
-                          suppress_health_check=_SLOW_DATA)
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    phases=_PHASES,
+    suppress_health_check=_SLOW_DATA,
+)
+settings.register_profile(
+    "long", max_examples=1000, deadline=None, print_blob=True, phases=_PHASES, suppress_health_check=_SLOW_DATA
+)
 settings.load_profile(PROFILE)
 
 
@@ -82,42 +96,157 @@ def simulated(seed: int) -> dict[str, bytes]:
 
 
 # The forms the simulator writes, and their fields by what they hold.
-FORMS = ("ae", "cm", "dd", "dm", "dx", "ecog", "enr", "eos", "eot", "ex_anlotinib", "ex_toripalimab", "ic",
-         "ie", "mh", "prtx", "rs", "sfu", "sv", "tr", "tu")
-DATE_FIELDS = [("ae", "AESTDAT"), ("ae", "AEENDAT"), ("dm", "BRTHDAT"), ("cm", "CMSTDAT"), ("cm", "CMENDAT"),
-               ("ic", "ICDAT"), ("sv", "VISDAT"), ("tr", "TRDAT"), ("rs", "RSDAT"), ("ex_anlotinib", "EXSTDAT"),
-               ("ex_anlotinib", "EXENDAT"), ("ex_toripalimab", "EXDAT"), ("dd", "DTHDAT"), ("eos", "EOSDAT"),
-               ("eot", "EOTDAT"), ("mh", "MHSTDAT"), ("tu", "TUDAT"), ("dx", "DXDAT"), ("prtx", "PRSTDAT")]
-NUMBER_FIELDS = [("dm", "AGE"), ("ex_anlotinib", "EXDOSE"), ("ex_toripalimab", "EXDOSE"), ("tr", "TRDIAM"),
-                 ("ae", "AESOCCD")]
-CODED_FIELDS = [("dm", "SEX"), ("dm", "RACE"), ("dm", "ETHNIC"), ("ae", "AESER"), ("ae", "AEOUT"),
-                ("ae", "AETOXGR"), ("ae", "AERELANL"), ("cm", "CMROUTE"), ("tu", "TULOC"), ("tu", "TUCAT"),
-                ("tr", "TRMETHOD"), ("tr", "TRSTAT"), ("rs", "OVRLRESP"), ("rs", "TRGRESP"), ("rs", "NEWLES"),
-                ("eot", "EOTREAS"), ("eos", "EOSREAS"), ("ecog", "ECOGPS"), ("dx", "HISTOL"), ("sv", "FOLDER"),
-                ("prtx", "PRCAT"), ("ex_toripalimab", "EXADM"), ("ex_toripalimab", "EXDOSU")]
-TEXT_FIELDS = [("ae", "AETERM"), ("ae", "AECOMM"), ("cm", "CMTRT"), ("cm", "CMINDC"), ("mh", "MHTERM"),
-               ("prtx", "PRTRT")]
+FORMS = (
+    "ae",
+    "cm",
+    "dd",
+    "dm",
+    "dx",
+    "ecog",
+    "enr",
+    "eos",
+    "eot",
+    "ex_anlotinib",
+    "ex_toripalimab",
+    "ic",
+    "ie",
+    "mh",
+    "prtx",
+    "rs",
+    "sfu",
+    "sv",
+    "tr",
+    "tu",
+)
+DATE_FIELDS = [
+    ("ae", "AESTDAT"),
+    ("ae", "AEENDAT"),
+    ("dm", "BRTHDAT"),
+    ("cm", "CMSTDAT"),
+    ("cm", "CMENDAT"),
+    ("ic", "ICDAT"),
+    ("sv", "VISDAT"),
+    ("tr", "TRDAT"),
+    ("rs", "RSDAT"),
+    ("ex_anlotinib", "EXSTDAT"),
+    ("ex_anlotinib", "EXENDAT"),
+    ("ex_toripalimab", "EXDAT"),
+    ("dd", "DTHDAT"),
+    ("eos", "EOSDAT"),
+    ("eot", "EOTDAT"),
+    ("mh", "MHSTDAT"),
+    ("tu", "TUDAT"),
+    ("dx", "DXDAT"),
+    ("prtx", "PRSTDAT"),
+]
+NUMBER_FIELDS = [
+    ("dm", "AGE"),
+    ("ex_anlotinib", "EXDOSE"),
+    ("ex_toripalimab", "EXDOSE"),
+    ("tr", "TRDIAM"),
+    ("ae", "AESOCCD"),
+]
+CODED_FIELDS = [
+    ("dm", "SEX"),
+    ("dm", "RACE"),
+    ("dm", "ETHNIC"),
+    ("ae", "AESER"),
+    ("ae", "AEOUT"),
+    ("ae", "AETOXGR"),
+    ("ae", "AERELANL"),
+    ("cm", "CMROUTE"),
+    ("tu", "TULOC"),
+    ("tu", "TUCAT"),
+    ("tr", "TRMETHOD"),
+    ("tr", "TRSTAT"),
+    ("rs", "OVRLRESP"),
+    ("rs", "TRGRESP"),
+    ("rs", "NEWLES"),
+    ("eot", "EOTREAS"),
+    ("eos", "EOSREAS"),
+    ("ecog", "ECOGPS"),
+    ("dx", "HISTOL"),
+    ("sv", "FOLDER"),
+    ("prtx", "PRCAT"),
+    ("ex_toripalimab", "EXADM"),
+    ("ex_toripalimab", "EXDOSU"),
+]
+TEXT_FIELDS = [
+    ("ae", "AETERM"),
+    ("ae", "AECOMM"),
+    ("cm", "CMTRT"),
+    ("cm", "CMINDC"),
+    ("mh", "MHTERM"),
+    ("prtx", "PRTRT"),
+]
 # free text mapped as collected (assign_no_ct) to a variable that SUPP-- continues past 200 characters
-TEXT_TARGETS = {("ae", "AETERM"): ("AE", "AETERM"), ("cm", "CMTRT"): ("CM", "CMTRT"),
-                ("mh", "MHTERM"): ("MH", "MHTERM")}
+TEXT_TARGETS = {
+    ("ae", "AETERM"): ("AE", "AETERM"),
+    ("cm", "CMTRT"): ("CM", "CMTRT"),
+    ("mh", "MHTERM"): ("MH", "MHTERM"),
+}
 
 # pools of raw values
 CP1252_TEXT = ["Café au lait", "Müller", "naïve", "crème brûlée", "€ 12", "patient’s"]
 EMBEDDED_TEXT = ["Headache\nand nausea", 'He said "stop"', '"', "a, b", "line\r\nbreak", "\n", '""', "x\ry"]
 CHINESE_TEXT = ["头痛", "恶心，呕吐", "肺炎（3级）", "患者自述头晕、乏力", "二甲双胍"]
-OUTSIDE_CODELIST = ["Maybe", "Unknown", "yes", " Male ", "M", "Femme", "N/A", "Other", "不适用", "99",
-                    "NOT DONE", "Yes;No"]
-PARTIAL_DATES = ["UN MAR 2021", "UNK JAN 2020", "15 UNK 2020", "UN UNK 2019", "UN UNK UNKN", "UNK 2021",
-                 "31 FEB 2021", "2021", "12/03/2021", " 05 jan 2021 ", "00 MAR 2021", "XX XXX XXXX",
-                 "29 FEB 2020", "29 FEB 2021", "31 APR UNKN", "--- MAR 2021"]
-ODD_NUMBERS = ["inf", "-inf", "nan", "NaN", "Infinity", "1e309", "-1e309", "1e-400", "1,5", "12 mg", "0x1A",
-               "  7  ", "1e3", "", "-0", "+5"]
+OUTSIDE_CODELIST = [
+    "Maybe",
+    "Unknown",
+    "yes",
+    " Male ",
+    "M",
+    "Femme",
+    "N/A",
+    "Other",
+    "不适用",
+    "99",
+    "NOT DONE",
+    "Yes;No",
+]
+PARTIAL_DATES = [
+    "UN MAR 2021",
+    "UNK JAN 2020",
+    "15 UNK 2020",
+    "UN UNK 2019",
+    "UN UNK UNKN",
+    "UNK 2021",
+    "31 FEB 2021",
+    "2021",
+    "12/03/2021",
+    " 05 jan 2021 ",
+    "00 MAR 2021",
+    "XX XXX XXXX",
+    "29 FEB 2020",
+    "29 FEB 2021",
+    "31 APR UNKN",
+    "--- MAR 2021",
+]
+ODD_NUMBERS = [
+    "inf",
+    "-inf",
+    "nan",
+    "NaN",
+    "Infinity",
+    "1e309",
+    "-1e309",
+    "1e-400",
+    "1,5",
+    "12 mg",
+    "0x1A",
+    "  7  ",
+    "1e3",
+    "",
+    "-0",
+    "+5",
+]
 BLANKISH = ["", " ", "\t", "NA", "NULL", "N/A", "None", "-", "#N/A", "nan"]
 EXTRA_FORMS = ["notes.csv", "lab.csv", "Extra Form.csv", "ae_v2.csv"]
 FOLDER_NAMES = ["zz.csv", "old.csv"]
 
 
 # ---------------------------------------------------------------- one form file, and mutations
+
 
 @dataclass
 class FormFile:
@@ -131,11 +260,11 @@ class FormFile:
     raw: bytes | None = None  # the bytes as given, until a mutation changes the form
 
     @classmethod
-    def parse(cls, data: bytes) -> "FormFile":
+    def parse(cls, data: bytes) -> FormFile:
         records = csv_records(data.decode("utf-8"))
         return cls(records[0], records[1:], raw=data)
 
-    def changed(self) -> "FormFile":
+    def changed(self) -> FormFile:
         self.raw = None
         return self
 
@@ -146,8 +275,9 @@ class FormFile:
         # the csv module quotes a field holding a line feed, not one holding a lone carriage return
         # (unless it ends lines): every field is quoted then, so that the value stays in its record
         bare_cr = any("\r" in cell for row in [self.header, *self.rows] for cell in row)
-        writer = csv.writer(buffer, lineterminator=self.newline,
-                            quoting=csv.QUOTE_ALL if bare_cr else csv.QUOTE_MINIMAL)
+        writer = csv.writer(
+            buffer, lineterminator=self.newline, quoting=csv.QUOTE_ALL if bare_cr else csv.QUOTE_MINIMAL
+        )
         writer.writerow(self.header)
         writer.writerows(self.rows)
         data = buffer.getvalue().encode(self.encoding, errors="replace")
@@ -211,13 +341,22 @@ def apply(files: dict[str, object], m: Mutation, cells: set[tuple[str, str]] | N
         if name in files:
             return set()
         dm = files.get("dm.csv")
-        subjects = [r[dm.header.index(SUBJECT_FIELD)] for r in dm.rows
-                    if SUBJECT_FIELD in dm.header and len(r) > dm.header.index(SUBJECT_FIELD)] \
-            if isinstance(dm, FormFile) else []
+        subjects = (
+            [
+                r[dm.header.index(SUBJECT_FIELD)]
+                for r in dm.rows
+                if SUBJECT_FIELD in dm.header and len(r) > dm.header.index(SUBJECT_FIELD)
+            ]
+            if isinstance(dm, FormFile)
+            else []
+        )
         subjects = subjects or ["101-0001"]
         header = ["STUDY", SUBJECT_FIELD, "NOTE"] if m.text == "with subject" else ["ID", "NOTE"]
-        rows = [(["SYSU-ANTOR-STS", subjects[i % len(subjects)]] if m.text == "with subject" else [str(i + 1)])
-                + [f"note {i + 1}"] for i in range(m.size)]
+        rows = [
+            (["SYSU-ANTOR-STS", subjects[i % len(subjects)]] if m.text == "with subject" else [str(i + 1)])
+            + [f"note {i + 1}"]
+            for i in range(m.size)
+        ]
         files[name] = FormFile(header, rows)
         return {name}
     if m.kind == "folder_named_csv":
@@ -258,8 +397,8 @@ def apply(files: dict[str, object], m: Mutation, cells: set[tuple[str, str]] | N
             return set()
         cells.add((name, form.header[col]))
         form.changed()
-        form.header = form.header[:col] + form.header[col + 1:]
-        form.rows = [r[:col] + r[col + 1:] for r in form.rows]
+        form.header = form.header[:col] + form.header[col + 1 :]
+        form.rows = [r[:col] + r[col + 1 :] for r in form.rows]
     elif m.kind == "duplicate_header":
         if not form.header:
             return set()
@@ -368,43 +507,72 @@ _forms = st.sampled_from(FORMS)
 
 
 def _cells(kind: str, pairs: list[tuple[str, str]], texts) -> st.SearchStrategy[Mutation]:
-    return st.builds(lambda pair, row, text: Mutation(kind, pair[0], row, pair[1], text),
-                     st.sampled_from(pairs), _rows, texts)
+    return st.builds(
+        lambda pair, row, text: Mutation(kind, pair[0], row, pair[1], text), st.sampled_from(pairs), _rows, texts
+    )
 
 
 def _any_cell(kind: str, texts) -> st.SearchStrategy[Mutation]:
-    return st.builds(lambda form, row, col, text: Mutation(kind, form, row, col, text),
-                     _forms, _rows, st.integers(0, 40), texts)
+    return st.builds(
+        lambda form, row, col, text: Mutation(kind, form, row, col, text), _forms, _rows, st.integers(0, 40), texts
+    )
 
 
 def mutations(kinds: set[str] | None = None) -> st.SearchStrategy[Mutation]:
     """One mutation of the kinds given (every kind when None)."""
     everything = {
-        "shuffle_columns": st.builds(lambda f, s: Mutation("shuffle_columns", f, size=s), _forms, st.integers(1, 10**6)),
+        "shuffle_columns": st.builds(
+            lambda f, s: Mutation("shuffle_columns", f, size=s), _forms, st.integers(1, 10**6)
+        ),
         "bom": st.builds(lambda f: Mutation("bom", f), _forms),
         "crlf": st.builds(lambda f: Mutation("crlf", f), _forms),
-        "cp1252": st.one_of(_cells("cp1252", TEXT_FIELDS, st.sampled_from(CP1252_TEXT)),
-                            _any_cell("cp1252", st.sampled_from(CP1252_TEXT))),
-        "embedded": st.one_of(_cells("embedded", TEXT_FIELDS, st.sampled_from(EMBEDDED_TEXT)),
-                              _any_cell("embedded", st.sampled_from(EMBEDDED_TEXT))),
-        "nul": st.builds(lambda f, r, c, at: Mutation("nul", f, r, c, size=at), _forms, _rows,
-                         st.integers(0, 40), st.integers(0, 30)),
+        "cp1252": st.one_of(
+            _cells("cp1252", TEXT_FIELDS, st.sampled_from(CP1252_TEXT)),
+            _any_cell("cp1252", st.sampled_from(CP1252_TEXT)),
+        ),
+        "embedded": st.one_of(
+            _cells("embedded", TEXT_FIELDS, st.sampled_from(EMBEDDED_TEXT)),
+            _any_cell("embedded", st.sampled_from(EMBEDDED_TEXT)),
+        ),
+        "nul": st.builds(
+            lambda f, r, c, at: Mutation("nul", f, r, c, size=at), _forms, _rows, st.integers(0, 40), st.integers(0, 30)
+        ),
         "empty_file": st.builds(lambda f: Mutation("empty_file", f), _forms),
         "header_only": st.builds(lambda f: Mutation("header_only", f), _forms),
         "enormous": st.one_of(
-            st.builds(lambda pair, r, n, b: Mutation("enormous", pair[0], r, pair[1], b, n),
-                      st.sampled_from(TEXT_FIELDS), _rows, st.integers(10_000, 20_000),
-                      st.sampled_from(["with blanks", "no blanks"])),
-            st.builds(lambda f, r, c, n, b: Mutation("enormous", f, r, c, b, n), _forms, _rows,
-                      st.integers(0, 40), st.integers(10_000, 20_000), st.sampled_from(["with blanks", "no blanks"]))),
+            st.builds(
+                lambda pair, r, n, b: Mutation("enormous", pair[0], r, pair[1], b, n),
+                st.sampled_from(TEXT_FIELDS),
+                _rows,
+                st.integers(10_000, 20_000),
+                st.sampled_from(["with blanks", "no blanks"]),
+            ),
+            st.builds(
+                lambda f, r, c, n, b: Mutation("enormous", f, r, c, b, n),
+                _forms,
+                _rows,
+                st.integers(0, 40),
+                st.integers(10_000, 20_000),
+                st.sampled_from(["with blanks", "no blanks"]),
+            ),
+        ),
         "drop_form": st.builds(lambda f: Mutation("drop_form", f), _forms),
-        "extra_form": st.builds(lambda f, t, n: Mutation("extra_form", f, text=t, size=n),
-                                st.sampled_from(EXTRA_FORMS), st.sampled_from(["with subject", "no subject"]),
-                                st.integers(0, 3)),
-        "duplicate_header": st.builds(lambda f, c, t: Mutation("duplicate_header", f, column=c, text=t), _forms,
-                                      st.integers(0, 40), st.sampled_from(["copy", "", "Yes", "other value"])),
-        "chinese": st.one_of(_cells("chinese", TEXT_FIELDS, st.sampled_from(CHINESE_TEXT)),
-                             _any_cell("chinese", st.sampled_from(CHINESE_TEXT))),
+        "extra_form": st.builds(
+            lambda f, t, n: Mutation("extra_form", f, text=t, size=n),
+            st.sampled_from(EXTRA_FORMS),
+            st.sampled_from(["with subject", "no subject"]),
+            st.integers(0, 3),
+        ),
+        "duplicate_header": st.builds(
+            lambda f, c, t: Mutation("duplicate_header", f, column=c, text=t),
+            _forms,
+            st.integers(0, 40),
+            st.sampled_from(["copy", "", "Yes", "other value"]),
+        ),
+        "chinese": st.one_of(
+            _cells("chinese", TEXT_FIELDS, st.sampled_from(CHINESE_TEXT)),
+            _any_cell("chinese", st.sampled_from(CHINESE_TEXT)),
+        ),
         "outside_codelist": _cells("outside_codelist", CODED_FIELDS, st.sampled_from(OUTSIDE_CODELIST)),
         "partial_date": _cells("partial_date", DATE_FIELDS, st.sampled_from(PARTIAL_DATES)),
         "odd_number": _cells("odd_number", NUMBER_FIELDS, st.sampled_from(ODD_NUMBERS)),
@@ -419,21 +587,60 @@ def mutations(kinds: set[str] | None = None) -> st.SearchStrategy[Mutation]:
     return st.one_of(chosen)
 
 
-ALL_KINDS = frozenset({"shuffle_columns", "bom", "crlf", "cp1252", "embedded", "nul", "empty_file", "header_only",
-                       "enormous", "drop_form", "extra_form", "duplicate_header", "chinese", "outside_codelist",
-                       "partial_date", "odd_number", "blankish", "folder_named_csv", "duplicate_row",
-                       "trailing_delimiter", "short_row", "drop_column"})
+ALL_KINDS = frozenset(
+    {
+        "shuffle_columns",
+        "bom",
+        "crlf",
+        "cp1252",
+        "embedded",
+        "nul",
+        "empty_file",
+        "header_only",
+        "enormous",
+        "drop_form",
+        "extra_form",
+        "duplicate_header",
+        "chinese",
+        "outside_codelist",
+        "partial_date",
+        "odd_number",
+        "blankish",
+        "folder_named_csv",
+        "duplicate_row",
+        "trailing_delimiter",
+        "short_row",
+        "drop_column",
+    }
+)
 # the mutations after which the export still holds every form and field the spec reads, each once
-VALUE_KINDS = frozenset({"shuffle_columns", "bom", "crlf", "embedded", "chinese", "outside_codelist",
-                         "partial_date", "odd_number", "enormous", "blankish", "duplicate_row"})
+VALUE_KINDS = frozenset(
+    {
+        "shuffle_columns",
+        "bom",
+        "crlf",
+        "embedded",
+        "chinese",
+        "outside_codelist",
+        "partial_date",
+        "odd_number",
+        "enormous",
+        "blankish",
+        "duplicate_row",
+    }
+)
 
 
-def exports(kinds: set[str] | frozenset[str] | None = None, max_mutations: int = 4) -> st.SearchStrategy[GeneratedExport]:
-    return st.builds(GeneratedExport, st.sampled_from(SEEDS),
-                     st.lists(mutations(kinds), max_size=max_mutations).map(tuple))
+def exports(
+    kinds: set[str] | frozenset[str] | None = None, max_mutations: int = 4
+) -> st.SearchStrategy[GeneratedExport]:
+    return st.builds(
+        GeneratedExport, st.sampled_from(SEEDS), st.lists(mutations(kinds), max_size=max_mutations).map(tuple)
+    )
 
 
 # ---------------------------------------------------------------- the oracle: the csv module
+
 
 def decoded(data: bytes) -> str | None:
     """The text of a file: UTF-8 (a byte order mark is not text); None when it is not UTF-8."""
@@ -469,7 +676,7 @@ def undecodable_place(data: bytes) -> dict[str, int] | None:
     """Where the first byte that is not UTF-8 is: its data row (1-based, the header not
     counted; 0 in the header), its record (1-based, the header counted) and its line
     in the file; None when the file is UTF-8."""
-    body = data[len(BOM):] if data.startswith(BOM) else data
+    body = data[len(BOM) :] if data.startswith(BOM) else data
     try:
         body.decode("utf-8")
         return None
@@ -490,6 +697,7 @@ def names_place(message: str, place: dict[str, int]) -> bool:
 
 
 # ---------------------------------------------------------------- folders
+
 
 def snapshot(root: Path) -> dict[str, bytes | None]:
     """Every entry below `root`: relative path -> bytes of a file, None for a folder."""

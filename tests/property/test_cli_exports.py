@@ -32,6 +32,7 @@ README being the reference:
 The expected counts come from the csv module (generated_exports), never from
 the code under test.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,14 +43,26 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from generated_exports import (
+    ALL_KINDS,
+    FORMS,
+    TEXT_TARGETS,
+    VALUE_KINDS,
+    GeneratedExport,
+    Mutation,
+    csv_table,
+    data_rows,
+    examples,
+    exports,
+    read_csv_dicts,
+    snapshot,
+    work_folder,
+)
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cdisc_build.cli import app
-from generated_exports import (ALL_KINDS, FORMS, TEXT_TARGETS, VALUE_KINDS, GeneratedExport, csv_table,
-                               Mutation, data_rows, examples, exports, read_csv_dicts, snapshot,
-                               work_folder)
 
 SEVERITY_FILES = ("issues.csv", "schema_failures.csv")
 
@@ -69,8 +82,9 @@ def clean_run(seed: int) -> tuple[Path, int]:
     GeneratedExport(seed).write(root / "raw")
     (root / "work").mkdir()
     done = invoke(["sdtm", "--raw", root / "raw", "--out", root / "sdtm"], root / "work")
-    assert (root / "sdtm" / "ledger.csv").is_file(), \
+    assert (root / "sdtm" / "ledger.csv").is_file(), (
         f"the unmutated export of seed {seed} gives no output (exit {done.exit_code}):\n{done.output[-1500:]}"
+    )
     return root / "sdtm", done.exit_code
 
 
@@ -135,20 +149,26 @@ def check_ledger(export: GeneratedExport, raw: Path, sdtm: Path) -> None:
     touched_selectors = {name for name, field in export.changed_columns if (name, field) in selecting_fields()}
     for r in ledger:
         form = r["form"]
-        read, mapped, ns, rejected, unaccounted = (int(r[k]) for k in
-                                                   ("read", "mapped", "not_submitted", "rejected", "unaccounted"))
+        read, mapped, ns, rejected, unaccounted = (
+            int(r[k]) for k in ("read", "mapped", "not_submitted", "rejected", "unaccounted")
+        )
         assert form in counts, f"[ledger-unknown-form] the ledger counts {form!r}, which is no CSV file of the export"
-        assert read == counts[form], f"[ledger-read] {form}: read {read}, the csv module counts {counts[form]} data rows"
-        assert read == mapped + ns + rejected + unaccounted, \
+        assert read == counts[form], (
+            f"[ledger-read] {form}: read {read}, the csv module counts {counts[form]} data rows"
+        )
+        assert read == mapped + ns + rejected + unaccounted, (
             f"[ledger-arithmetic] {form}: read {read} != {mapped} + {ns} + {rejected} + {unaccounted}"
+        )
         assert (r["balanced"].strip().lower() == "true") == (unaccounted == 0), f"[ledger-balanced] {r}"
         if unaccounted:
             listed = {_row(i["row"]) for i in issues if i["form"] == form and i["severity"] == "error"} - {None}
-            assert len(listed) >= unaccounted, \
+            assert len(listed) >= unaccounted, (
                 f"[ledger-unaccounted-unreported] {form}: {unaccounted} rows unaccounted, {len(listed)} rows with errors"
-            assert form not in FORMS or f"{form}.csv" in touched_selectors, \
-                f"[ledger-unbalanced] {form}: {unaccounted} of {read} rows unaccounted, though no mutation " \
+            )
+            assert form not in FORMS or f"{form}.csv" in touched_selectors, (
+                f"[ledger-unbalanced] {form}: {unaccounted} of {read} rows unaccounted, though no mutation "
                 f"changed a field that selects its records"
+            )
             event("ledger: unaccounted rows")
 
 
@@ -182,7 +202,9 @@ def check_text_reaches_sdtm(raw: Path, sdtm: Path) -> None:
         parent, _ = pyreadstat.read_xport(str(sdtm / f"{dataset.lower()}.xpt"))
         supp_path = sdtm / f"supp{dataset.lower()}.xpt"
         supp = pyreadstat.read_xport(str(supp_path))[0] if supp_path.exists() else None
-        excused = {(i["form"], _row(i["row"])) for i in issues if i["severity"] == "error" and i["field"] in (field, "")}
+        excused = {
+            (i["form"], _row(i["row"])) for i in issues if i["severity"] == "error" and i["field"] in (field, "")
+        }
         prefix = variable[:7] if len(variable) >= 8 else variable
         for link in lineage:
             if link["DATASET"] != dataset or link["FORM"] != form.split(".")[0]:
@@ -198,19 +220,23 @@ def check_text_reaches_sdtm(raw: Path, sdtm: Path) -> None:
             assert len(record) == 1, f"[text-record] {dataset} {link['USUBJID']} {seq}: {len(record)} records"
             pieces = [record.iloc[0][variable]]
             if supp is not None and len(supp):
-                mine = supp[(supp["USUBJID"] == link["USUBJID"]) & (supp["IDVARVAL"].str.strip() == f"{seq:g}")
-                            & supp["QNAM"].str.fullmatch(rf"{prefix}\d+")]
-                order = sorted(mine.itertuples(), key=lambda q: int(q.QNAM[len(prefix):]))
+                mine = supp[
+                    (supp["USUBJID"] == link["USUBJID"])
+                    & (supp["IDVARVAL"].str.strip() == f"{seq:g}")
+                    & supp["QNAM"].str.fullmatch(rf"{prefix}\d+")
+                ]
+                order = sorted(mine.itertuples(), key=lambda q: int(q.QNAM[len(prefix) :]))
                 pieces += [q.QVAL for q in order]
             too_long = [len(p) for p in pieces if len(p) > 200]
             assert not too_long, f"[text-piece-too-long] {form}.csv row {row} {field}: pieces of {too_long} characters"
             # the pieces joined give the text back, but for one blank where two pieces meet: SDTMIG 3.4
             # 4.5.3.2 splits between words, and a transport file keeps no blank at the end of a piece
             joined = re.compile(r"\ ?".join(re.escape(p) for p in pieces), re.DOTALL)
-            assert joined.fullmatch(text), \
-                f"[text-lost] {form}.csv row {row} {field} ({len(text)} characters) reads back from " \
-                f"{dataset}.{variable} and SUPP{dataset} in {len(pieces)} pieces of {sum(map(len, pieces))} " \
+            assert joined.fullmatch(text), (
+                f"[text-lost] {form}.csv row {row} {field} ({len(text)} characters) reads back from "
+                f"{dataset}.{variable} and SUPP{dataset} in {len(pieces)} pieces of {sum(map(len, pieces))} "
                 f"characters, which do not give the text back (but for a blank where two pieces meet)"
+            )
             if len(text) > 200:
                 event("text: over 200 characters, read back whole")
 
@@ -227,12 +253,25 @@ def said(output: str, tail: int = 600) -> str:
     return "\n".join(errors)[:1500] + ("\n... " + output[-tail:] if tail else "")
 
 
-def check_command(export: GeneratedExport, result, *, tmp: Path, raw: Path, out: Path, work: Path,
-                  before: dict, after: dict, previous: int | None, sdtm: Path, exact_exit: bool) -> str:
+def check_command(
+    export: GeneratedExport,
+    result,
+    *,
+    tmp: Path,
+    raw: Path,
+    out: Path,
+    work: Path,
+    before: dict,
+    after: dict,
+    previous: int | None,
+    sdtm: Path,
+    exact_exit: bool,
+) -> str:
     """Every property of one command run (see the module text); the outcome, for the statistics."""
     output = result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"[exception-escaped] {type(result.exception).__name__}: {result.exception}"
+    )
     assert "Traceback" not in output, f"[traceback] {output[-2000:]}"
     assert "internal error" not in output, f"[internal-error] {said(output, 0)}"
     assert result.exit_code in (0, 1, 2), f"[exit-undocumented] exit {result.exit_code}: {output[-800:]}"
@@ -244,10 +283,13 @@ def check_command(export: GeneratedExport, result, *, tmp: Path, raw: Path, out:
     outside_after = {k: v for k, v in after.items() if not (k == rel or k.startswith(rel + "/"))}
     raw_before = {k: v for k, v in before.items() if k.startswith("raw/")}
     raw_after = {k: v for k, v in after.items() if k.startswith("raw/")}
-    assert raw_after == raw_before, "[raw-changed] the raw export was changed: " \
+    assert raw_after == raw_before, (
+        "[raw-changed] the raw export was changed: "
         f"{sorted(k for k in set(raw_before) | set(raw_after) if raw_before.get(k) != raw_after.get(k))[:5]}"
-    assert not any(k.startswith("work/") for k in after), \
+    )
+    assert not any(k.startswith("work/") for k in after), (
         f"[written-in-working-folder] {sorted(k for k in after if k.startswith('work/'))[:5]}"
+    )
     hidden = sorted(k for k in outside_after if any(part.startswith(".") for part in k.split("/")))
     assert not hidden, f"[hidden-left] {hidden[:5]}"
     parents = {"/".join(rel.split("/")[:i]) for i in range(1, rel.count("/") + 1)}
@@ -266,8 +308,9 @@ def check_command(export: GeneratedExport, result, *, tmp: Path, raw: Path, out:
             assert out_after == out_before, "[previous-output-changed] a failed run changed the previous output"
         else:
             assert not out.exists(), f"[failed-output-left] a failed run left {rel}"
-            assert not (set(parents) & set(after)) or all(p in before for p in parents & set(after)), \
+            assert not (set(parents) & set(after)) or all(p in before for p in parents & set(after)), (
                 f"[failed-parents-left] a failed run left {sorted(parents & set(after))}"
+            )
         assert export.touched, f"[failed-clean-export] the unmutated export failed: {output[-800:]}"
         named = [n for n in export.touched if names_file(output, n)]
         assert named, f"[failure-names-no-file] the message names none of {sorted(export.touched)}: {said(output)}"
@@ -278,9 +321,10 @@ def check_command(export: GeneratedExport, result, *, tmp: Path, raw: Path, out:
     assert (sdtm / "ledger.csv").is_file(), f"[output-incomplete] no ledger.csv in {sdtm}"
     reasons = _errors(sdtm)
     if not export.mutations:
-        assert not reasons and result.exit_code == 0, \
-            f"[simulated-export-not-clean] the unmutated simulated export: exit {result.exit_code}, {reasons}: " \
+        assert not reasons and result.exit_code == 0, (
+            f"[simulated-export-not-clean] the unmutated simulated export: exit {result.exit_code}, {reasons}: "
             f"{said(output, 0)}"
+        )
     if reasons:
         assert result.exit_code == 1, f"[exit-0-with-errors] exit 0 with {reasons}"
     elif exact_exit:
@@ -309,26 +353,48 @@ def _run(export: GeneratedExport, command: str, *, previous: bool, nested: bool)
         result = invoke([command, "--raw", raw, "--out", out], work)
         after = snapshot(tmp)
         sdtm = out if command == "sdtm" else out / "sdtm"
-        outcome = check_command(export, result, tmp=tmp, raw=raw, out=out, work=work, before=before, after=after,
-                                previous=inode, sdtm=sdtm, exact_exit=command == "sdtm")
+        outcome = check_command(
+            export,
+            result,
+            tmp=tmp,
+            raw=raw,
+            out=out,
+            work=work,
+            before=before,
+            after=after,
+            previous=inode,
+            sdtm=sdtm,
+            exact_exit=command == "sdtm",
+        )
         if outcome == "written" and export.format_only and command == "sdtm":
             clean = clean_output(export.seed)
             for report in ("ledger.csv", "issues.csv", "lineage.csv"):
-                assert (sdtm / report).read_bytes() == (clean / report).read_bytes(), \
+                assert (sdtm / report).read_bytes() == (clean / report).read_bytes(), (
                     f"[format-changed-output] {report} differs from the unmutated export's"
-            assert result.exit_code == clean_run(export.seed)[1], \
+                )
+            assert result.exit_code == clean_run(export.seed)[1], (
                 f"[format-changed-exit] exit {result.exit_code}, the unmutated export's {clean_run(export.seed)[1]}"
+            )
         return result
 
 
 @examples(ci=12, long=300, costly=True)
-@example(export=GeneratedExport(3, (Mutation("enormous", "ae", column="AETERM", text="with blanks", size=10000),)),
-         previous=False, nested=False)
+@example(
+    export=GeneratedExport(3, (Mutation("enormous", "ae", column="AETERM", text="with blanks", size=10000),)),
+    previous=False,
+    nested=False,
+)
 # long text in a field mapped to a SUPP-- qualifier (AEACNANL -> SUPPAE QNAM AEACNAN)
-@example(export=GeneratedExport(3, (Mutation("enormous", "ae", column="AEACNANL", text="with blanks", size=10000),)),
-         previous=False, nested=False)
-@example(export=GeneratedExport(3, (Mutation("enormous", "ae", column="AEACNANL", text="with blanks", size=10000),)),
-         previous=False, nested=True)
+@example(
+    export=GeneratedExport(3, (Mutation("enormous", "ae", column="AEACNANL", text="with blanks", size=10000),)),
+    previous=False,
+    nested=False,
+)
+@example(
+    export=GeneratedExport(3, (Mutation("enormous", "ae", column="AEACNANL", text="with blanks", size=10000),)),
+    previous=False,
+    nested=True,
+)
 @given(export=st.one_of(exports(VALUE_KINDS), exports(ALL_KINDS)), previous=st.booleans(), nested=st.booleans())
 def test_sdtm_command_on_generated_exports(export, previous, nested):
     """`cdisc-build sdtm --raw X --out Y` on a generated export (half of them with mutations
@@ -347,8 +413,9 @@ def test_sdtm_command_twice_on_an_export_gives_the_same_reports(export):
         raw = export.write(tmp / "raw")
         (tmp / "work").mkdir()
         outs = [invoke(["sdtm", "--raw", raw, "--out", tmp / f"out{k}"], tmp / "work") for k in (1, 2)]
-        assert outs[0].exit_code == outs[1].exit_code, \
+        assert outs[0].exit_code == outs[1].exit_code, (
             f"[not-deterministic] exit {outs[0].exit_code}, then {outs[1].exit_code}"
+        )
         for report in ("ledger.csv", "issues.csv", "lineage.csv", "schema_failures.csv"):
             a, b = tmp / "out1" / report, tmp / "out2" / report
             assert a.exists() == b.exists(), f"[not-deterministic] {report} written once of twice"
@@ -358,8 +425,7 @@ def test_sdtm_command_twice_on_an_export_gives_the_same_reports(export):
 
 @examples(ci=2, long=40, costly=True)
 @example(export=GeneratedExport(3, (Mutation("header_only", "ae"),)))  # a study without adverse events
-@given(export=exports(VALUE_KINDS | {"drop_form", "header_only", "empty_file", "folder_named_csv"},
-                      max_mutations=3))
+@given(export=exports(VALUE_KINDS | {"drop_form", "header_only", "empty_file", "folder_named_csv"}, max_mutations=3))
 def test_run_command_on_generated_exports(export):
     """`cdisc-build run --raw X --out Y` (every stage): no traceback, a documented exit status,
     nothing written outside --out, a failure leaves nothing and names the file; when written,

@@ -15,6 +15,7 @@ is either in the result (as the rule says it maps) or reported in the issue
 log with its row, field and value, with the severity the docs give. The
 expected values are computed here, from the codelist's terms and plain Python.
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,11 +26,11 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+from date_texts import date_texts, expected_date
+from generated_exports import BLANKISH, CHINESE_TEXT, ODD_NUMBERS, OUTSIDE_CODELIST, examples, read_text
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from date_texts import date_texts, expected_date
-from generated_exports import BLANKISH, CHINESE_TEXT, ODD_NUMBERS, OUTSIDE_CODELIST, examples, read_text
 from sdtm_builder.algorithms import ALGORITHMS, RuleInput
 from sdtm_builder.issues import IssueLog
 from sdtm_builder.raw import FORM, ROW, SUBJECT, RawData
@@ -72,8 +73,9 @@ def run_rule(rule, columns: dict[str, list[str]], subset: list[bool] | None):
         rows = frame[where]
     record_set = pd.DataFrame(index=frame.index)
     result = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, study_spec(), issues, record_set, where, distinct))
-    assert len(result) == len(rows) and result.index.equals(rows.index), \
+    assert len(result) == len(rows) and result.index.equals(rows.index), (
         f"[algorithm-rows] {rule.algorithm} gave {len(result)} values for {len(rows)} rows"
+    )
     return result, rows, issues.frame()
 
 
@@ -93,9 +95,11 @@ _subsets = st.one_of(st.none(), st.lists(st.booleans(), min_size=12, max_size=12
 
 
 def _varied(term: str):
-    return st.tuples(st.sampled_from([str.upper, str.lower, str.title, lambda s: s]),
-                     st.sampled_from(["", " ", "  "]), st.sampled_from(["", " ", "\t"])).map(
-        lambda t: t[1] + t[0](term) + t[2])
+    return st.tuples(
+        st.sampled_from([str.upper, str.lower, str.title, lambda s: s]),
+        st.sampled_from(["", " ", "  "]),
+        st.sampled_from(["", " ", "\t"]),
+    ).map(lambda t: t[1] + t[0](term) + t[2])
 
 
 @st.composite
@@ -138,30 +142,56 @@ def test_assign_ct_maps_each_value_or_reports_it(rule, data, subset):
         if term is None:
             assert got == text, f"[assign_ct-outside] {rule.variable}: {text!r} gave {got!r}, expected it as collected"
             severity = "warning" if codelist.extensible else "error"
-            assert any(f["severity"] == severity and f["value"] == text for f in found), \
-                f"[assign_ct-unreported] {rule.variable}: {text!r} outside codelist {codelist.id} not reported " \
+            assert any(f["severity"] == severity and f["value"] == text for f in found), (
+                f"[assign_ct-unreported] {rule.variable}: {text!r} outside codelist {codelist.id} not reported "
                 f"as {severity}: {found}"
+            )
             event("assign_ct: outside the codelist")
             continue
         assert got == term, f"[assign_ct-term] {rule.variable}: {text!r} gave {got!r}, expected the term {term!r}"
         if answers and text not in answers:
-            assert any(f["severity"] == "warning" for f in found), \
+            assert any(f["severity"] == "warning" for f in found), (
                 f"[assign_ct-crf-unreported] {rule.variable}: {text!r} is not a CRF answer and was not reported"
+            )
             event("assign_ct: a term outside the CRF answers")
         else:
-            assert not found, f"[assign_ct-false-report] {rule.variable}: {text!r} maps to {term!r} yet was reported: {found}"
+            assert not found, (
+                f"[assign_ct-false-report] {rule.variable}: {text!r} maps to {term!r} yet was reported: {found}"
+            )
     table_rows = set(table["row"].astype(int)) if len(table) else set()
     assert table_rows <= set(rows[ROW]), f"[assign_ct-rows] issues for rows the rule did not run on: {table_rows}"
 
 
 NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _numbers = st.one_of(
-    st.sampled_from(ODD_NUMBERS + BLANKISH + ["Infinity", "-Infinity", "+inf", "INF", "1e999", "1_000", "٣", "１２",
-                                              "1.5.2", "--5", "5-", ".", "e5", "1e", "0.0", "-0.0", "12.50"]),
+    st.sampled_from(
+        ODD_NUMBERS
+        + BLANKISH
+        + [
+            "Infinity",
+            "-Infinity",
+            "+inf",
+            "INF",
+            "1e999",
+            "1_000",
+            "٣",
+            "１２",
+            "1.5.2",
+            "--5",
+            "5-",
+            ".",
+            "e5",
+            "1e",
+            "0.0",
+            "-0.0",
+            "12.50",
+        ]
+    ),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
-    st.integers(-10**20, 10**20).map(str),
+    st.integers(-(10**20), 10**20).map(str),
     st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str),
-    read_text(6))
+    read_text(6),
+)
 
 
 @examples(ci=60, long=2000)
@@ -180,19 +210,22 @@ def test_assign_number_gives_finite_numbers_or_reports_the_value(rule, values, s
         if NUMBER.fullmatch(text) and math.isfinite(float(text)):
             want = float(text)
             # within 1e-12 of the decimal written (pandas' reading of long decimals is not correctly rounded)
-            assert math.isclose(got, want, rel_tol=1e-12, abs_tol=0.0) or got == want, \
+            assert math.isclose(got, want, rel_tol=1e-12, abs_tol=0.0) or got == want, (
                 f"[assign_number-value] {text!r} gave {got!r}, expected {want!r}"
+            )
             assert not found, f"[assign_number-false-report] {text!r} reported: {found}"
             continue
         assert math.isnan(got), f"[assign_number-not-finite] {text!r} gave {got!r}: not a finite decimal number"
-        assert any(f["severity"] == "error" and f["value"] == text for f in found), \
+        assert any(f["severity"] == "error" and f["value"] == text for f in found), (
             f"[assign_number-unreported] {text!r} left null without an error naming it: {found}"
+        )
         event("assign_number: reported")
 
 
 @examples(ci=60, long=2000)
-@given(rule=_rule("assign_datetime"), dates=st.lists(date_texts("DD MON YYYY"), min_size=12, max_size=12),
-       subset=_subsets)
+@given(
+    rule=_rule("assign_datetime"), dates=st.lists(date_texts("DD MON YYYY"), min_size=12, max_size=12), subset=_subsets
+)
 def test_assign_datetime_gives_iso_or_reports_the_value(rule, dates, subset):
     """assign_datetime (format DD MON YYYY, as the built-in rules): the ISO 8601 value the
     rules give; an unreadable date is null and an error naming it; a partial date is kept
@@ -210,17 +243,20 @@ def test_assign_datetime_gives_iso_or_reports_the_value(rule, dates, subset):
             continue
         assert got == want.iso, f"[assign_datetime-iso] {text!r} gave {got!r}, expected {want.iso!r}"
         if want.unreadable:
-            assert any(f["severity"] == "error" and str(f["value"]).strip() == text.strip() for f in found), \
+            assert any(f["severity"] == "error" and str(f["value"]).strip() == text.strip() for f in found), (
                 f"[assign_datetime-unreported] {text!r} unreadable but not reported as an error: {found}"
+            )
         elif want.partial:
-            assert any(str(f["value"]).strip() == text.strip() for f in found), \
+            assert any(str(f["value"]).strip() == text.strip() for f in found), (
                 f"[assign_datetime-partial-unreported] {text!r} partial but not noted: {found}"
+            )
         else:
             assert not found, f"[assign_datetime-false-report] {text!r} reported: {found}"
 
 
-_texts = st.one_of(st.sampled_from(BLANKISH + CHINESE_TEXT + ["101-0001", " 101-0002 ", "a\nb", 'say "x"']),
-                   read_text(12))
+_texts = st.one_of(
+    st.sampled_from(BLANKISH + CHINESE_TEXT + ["101-0001", " 101-0002 ", "a\nb", 'say "x"']), read_text(12)
+)
 
 
 @examples(ci=60, long=2000)
@@ -238,7 +274,7 @@ def test_concat_fills_the_template_with_each_rows_values(rule, data, subset):
         if any(v is None for v in parts.values()):
             assert got is None, f"[concat-blank] {rule.value} with {parts} gave {got!r}, expected null"
             continue
-        want = re.sub(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}", lambda m: parts[m.group(1)], rule.value)
+        want = re.sub(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}", lambda m, parts=parts: parts[m.group(1)], rule.value)
         assert got == want, f"[concat-value] {rule.value} with {parts} gave {got!r}, expected {want!r}"
 
 
@@ -274,5 +310,7 @@ def test_assign_no_ct_keeps_the_value_as_collected(rule, values, subset):
     for label, got in result.items():
         row = int(rows.at[label, ROW])
         want = as_collected(values[row - 1], rule)
-        assert got == want, f"[assign_no_ct-value] {rule.variable} {dict(rule.parameters)}: " \
-                            f"{values[row - 1]!r} gave {got!r}, expected {want!r}"
+        assert got == want, (
+            f"[assign_no_ct-value] {rule.variable} {dict(rule.parameters)}: "
+            f"{values[row - 1]!r} gave {got!r}, expected {want!r}"
+        )

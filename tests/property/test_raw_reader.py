@@ -6,6 +6,7 @@ the read frame as written, under its header as written, in its row, with the
 lineage columns (_FORM the file's stem, _ROW 1..n, _SUBJECT the subject
 trimmed). A cell past the header is blank or refused: never silently dropped.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,11 +16,24 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+from generated_exports import (
+    BOM,
+    CHINESE_TEXT,
+    CP1252_TEXT,
+    EMBEDDED_TEXT,
+    FOLDER,
+    SUBJECT_FIELD,
+    csv_table,
+    decoded,
+    examples,
+    exports,
+    names_place,
+    undecodable_place,
+    work_folder,
+)
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from generated_exports import (BOM, CHINESE_TEXT, CP1252_TEXT, EMBEDDED_TEXT, FOLDER, SUBJECT_FIELD, csv_table,
-                               decoded, examples, exports, names_place, undecodable_place, work_folder)
 from sdtm_builder.issues import IssueLog
 from sdtm_builder.raw import FORM, LINEAGE, ROW, SUBJECT, RawDataError, read_form, read_raw
 
@@ -29,8 +43,11 @@ def reported_cells(issues: IssueLog | None) -> set[tuple[str, int, str]]:
     if issues is None:
         return set()
     table = issues.frame()
-    return {(str(f), int(r), str(c)) for f, r, c in zip(table["form"], table["row"], table["field"])
-            if pd.notna(r) and pd.notna(c)}
+    return {
+        (str(f), int(r), str(c))
+        for f, r, c in zip(table["form"], table["row"], table["field"], strict=False)
+        if pd.notna(r) and pd.notna(c)
+    }
 
 
 def with_issues(function, *args):
@@ -63,16 +80,19 @@ def check_form(name: str, frame: pd.DataFrame, data: bytes, reported: set[tuple[
             got = values[i, j]
             if (stem, i + 1, header[j]) in reported and isinstance(got, str):
                 continue
-            assert isinstance(got, str) and got == want, \
+            assert isinstance(got, str) and got == want, (
                 f"[reader-cell] {name} row {i + 1} {header[j]}: read {got!r}, the file holds {want!r}"
-        extra = [c for c in row[len(header):] if c.strip()]
+            )
+        extra = [c for c in row[len(header) :] if c.strip()]
         assert not extra, f"[reader-cell-past-header] {name} row {i + 1}: cells {extra!r} past the header were dropped"
     assert frame[FORM].tolist() == [stem] * len(rows), f"[reader-lineage] {name}: _FORM is not {stem!r}"
     assert frame[ROW].tolist() == list(range(1, len(rows) + 1)), f"[reader-lineage] {name}: _ROW is not 1..n"
     at = header.index(SUBJECT_FIELD)
     subjects = [(r[at] if at < len(r) else "").strip() for r in rows]
-    subjects = [s if (stem, i + 1, SUBJECT_FIELD) not in reported else got
-                for i, (s, got) in enumerate(zip(subjects, frame[SUBJECT].tolist()))]
+    subjects = [
+        s if (stem, i + 1, SUBJECT_FIELD) not in reported else got
+        for i, (s, got) in enumerate(zip(subjects, frame[SUBJECT].tolist(), strict=False))
+    ]
     assert frame[SUBJECT].tolist() == subjects, f"[reader-lineage] {name}: _SUBJECT is not the subject trimmed"
 
 
@@ -92,8 +112,9 @@ def test_read_raw_keeps_every_cell_or_names_the_file(export):
             message = str(exc)
             event("outcome: RawDataError")
             assert export.touched, f"[reader-refused-clean-export] {message}"
-            assert any(name in message for name in export.touched), \
+            assert any(name in message for name in export.touched), (
                 f"[reader-message-names-no-file] {message!r} names none of {sorted(export.touched)}"
+            )
             return
         event("outcome: read")
         stems = {Path(n).stem: n for n, data in files.items() if data != FOLDER}
@@ -107,11 +128,32 @@ def test_read_raw_keeps_every_cell_or_names_the_file(export):
 
 # ---------------------------------------------------------------- one file, any content
 
-_names = st.one_of(st.sampled_from(["STUDY", "AETERM", "AESTDAT", "VISIT", "X", "RECORDPOSITION"]),
-                   st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), min_size=1, max_size=6))
-_cells = st.one_of(st.text(st.characters(codec="utf-8"), max_size=12),
-                   st.sampled_from(["", " ", "NA", "null", "nan", "1e309", "01", "007", "TRUE", "#N/A", "None",
-                                    *EMBEDDED_TEXT, *CHINESE_TEXT, *CP1252_TEXT, "a\x00b"]))
+_names = st.one_of(
+    st.sampled_from(["STUDY", "AETERM", "AESTDAT", "VISIT", "X", "RECORDPOSITION"]),
+    st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), min_size=1, max_size=6),
+)
+_cells = st.one_of(
+    st.text(st.characters(codec="utf-8"), max_size=12),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "NA",
+            "null",
+            "nan",
+            "1e309",
+            "01",
+            "007",
+            "TRUE",
+            "#N/A",
+            "None",
+            *EMBEDDED_TEXT,
+            *CHINESE_TEXT,
+            *CP1252_TEXT,
+            "a\x00b",
+        ]
+    ),
+)
 
 
 @st.composite
@@ -125,11 +167,15 @@ def csv_files(draw) -> tuple[bytes, dict]:
     rows = draw(st.lists(st.lists(_cells, min_size=len(header), max_size=len(header)), max_size=6))
     if rows and draw(st.integers(0, 9)) == 0:  # a ragged row
         i = draw(st.integers(0, len(rows) - 1))
-        rows[i] = rows[i][: draw(st.integers(1, max(1, len(header))))] if draw(st.booleans()) \
-            else rows[i] + [draw(_cells)]
-    how = {"encoding": draw(st.sampled_from(["utf-8"] * 4 + ["cp1252"])), "bom": draw(st.booleans()),
-           "newline": draw(st.sampled_from(["\n", "\r\n"])),
-           "quoting": draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))}
+        rows[i] = (
+            rows[i][: draw(st.integers(1, max(1, len(header))))] if draw(st.booleans()) else rows[i] + [draw(_cells)]
+        )
+    how = {
+        "encoding": draw(st.sampled_from(["utf-8"] * 4 + ["cp1252"])),
+        "bom": draw(st.booleans()),
+        "newline": draw(st.sampled_from(["\n", "\r\n"])),
+        "quoting": draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
+    }
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator=how["newline"], quoting=how["quoting"])
     if header:
@@ -158,9 +204,18 @@ def test_read_form_keeps_every_cell_or_names_the_file(file):
 
 
 @examples(ci=30, long=1000)
-@given(rows=st.lists(st.lists(st.text(st.characters(codec="ascii", categories=["L", "N", "Zs"]), max_size=8),
-                              min_size=3, max_size=3), min_size=1, max_size=8),
-       at=st.integers(0, 100), column=st.integers(0, 2), text=st.sampled_from(CP1252_TEXT))
+@given(
+    rows=st.lists(
+        st.lists(
+            st.text(st.characters(codec="ascii", categories=["L", "N", "Zs"]), max_size=8), min_size=3, max_size=3
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    at=st.integers(0, 100),
+    column=st.integers(0, 2),
+    text=st.sampled_from(CP1252_TEXT),
+)
 def test_a_file_that_is_not_utf8_is_refused_naming_the_file_and_row(rows, at, column, text):
     """One cp1252 value in an otherwise plain file: read as cp1252 with every cell as written,
     or refused with RawDataError naming the file and the row (or line) of the value."""
@@ -179,7 +234,8 @@ def test_a_file_that_is_not_utf8_is_refused_naming_the_file_and_row(rows, at, co
         except RawDataError as exc:
             message = str(exc)
             assert "ae.csv" in message, f"[reader-message-names-no-file] {message}"
-            assert names_place(message, place), \
+            assert names_place(message, place), (
                 f"[reader-message-names-no-row] {message!r} does not name data row {place['row']} (line {place['line']})"
+            )
             return
         check_form("ae.csv", frame, data, reported_cells(issues))

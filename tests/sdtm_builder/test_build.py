@@ -1,4 +1,5 @@
 """The SDTM stage end to end on the simulated study (clean and messy)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +10,6 @@ import pytest
 
 from sdtm_builder.build import SpecError, build_sdtm, lineage_table, load_sdtm_spec, write_sdtm
 from sdtm_builder.raw import RawDataError
-from specs import model as m
 from specs.study import builtin_study
 from study_simulator.api import simulate
 
@@ -50,7 +50,9 @@ def test_clean_study_passes_the_schemas_and_balances(clean):
     _, result = clean
     assert result.failures.empty, result.failures.head(20).to_string()
     assert result.ledger["balanced"].all(), result.ledger.to_string()
-    assert (result.ledger["read"] == result.ledger["mapped"] + result.ledger["not_submitted"] + result.ledger["rejected"]).all()
+    assert (
+        result.ledger["read"] == result.ledger["mapped"] + result.ledger["not_submitted"] + result.ledger["rejected"]
+    ).all()
     assert not (result.issues["severity"] == "error").any(), result.issues.head(20).to_string()
 
 
@@ -58,11 +60,16 @@ def test_messy_study_reports_every_injected_problem(messy):
     root, result = messy
     manifest = pd.read_csv(root / "truth" / "messy_manifest.csv", dtype=str, keep_default_na=False)
     assert set(manifest["KIND"]) == set(KINDS)
-    issues = result.issues.assign(file=result.issues["form"] + ".csv", row=result.issues["row"].astype(int).astype(str),
-                                  field=result.issues["field"].fillna(""))
+    issues = result.issues.assign(
+        file=result.issues["form"] + ".csv",
+        row=result.issues["row"].astype(int).astype(str),
+        field=result.issues["field"].fillna(""),
+    )
     missing = []
     for entry in manifest.itertuples():
-        hits = issues[(issues["file"] == entry.FILE) & (issues["row"] == entry.ROW) & issues["kind"].isin(KINDS[entry.KIND])]
+        hits = issues[
+            (issues["file"] == entry.FILE) & (issues["row"] == entry.ROW) & issues["kind"].isin(KINDS[entry.KIND])
+        ]
         if entry.FIELD:
             hits = hits[hits["field"] == entry.FIELD]
         if hits.empty or (hits["subject"] != entry.SUBJECT).all():
@@ -79,9 +86,11 @@ def test_records_trace_back_to_their_raw_rows(clean):
     sample = lineage.sample(n=60, random_state=np.random.RandomState(5))
     forms = {}
     for row in sample.itertuples():
-        raw = forms.setdefault(row.FORM, pd.read_csv(root / "edc" / f"{row.FORM}.csv", dtype=str, keep_default_na=False))
+        raw = forms.setdefault(
+            row.FORM, pd.read_csv(root / "edc" / f"{row.FORM}.csv", dtype=str, keep_default_na=False)
+        )
         source = raw.iloc[int(row.ROW) - 1]
-        assert row.USUBJID == f"{source['STUDY']}-{source['SUBJECT']}"
+        assert f"{source['STUDY']}-{source['SUBJECT']}" == row.USUBJID
     ae = result.datasets["AE"]
     raw_ae = pd.read_csv(root / "edc" / "ae.csv", dtype=str, keep_default_na=False)
     assert (ae["AETERM"].to_numpy() == raw_ae["AETERM"].iloc[ae["_ROW"].to_numpy() - 1].to_numpy()).all()
@@ -122,7 +131,9 @@ def test_a_field_missing_from_the_raw_export_is_named(clean, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("ids", [np.arange(1, 8), np.array([7, 3, 1, 5]), np.array([10**9, 2, 5]), np.array([-1, 2, 3])])
+@pytest.mark.parametrize(
+    "ids", [np.arange(1, 8), np.array([7, 3, 1, 5]), np.array([10**9, 2, 5]), np.array([-1, 2, 3])]
+)
 def test_the_ledger_marks_exactly_the_rows_found(ids):
     from sdtm_builder.finish import _marked
 

@@ -1,4 +1,5 @@
 """Raw dates to ISO 8601 and study days."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,23 +9,26 @@ import pytest
 from sdtm_builder.dates import compute_study_day, distinct_rows, iso_date_part, parse_dates
 
 
-@pytest.mark.parametrize("fmt, raw, iso, unreadable, partial", [
-    ("DD MON YYYY", "12 MAR 2021", "2021-03-12", False, False),
-    ("DD MON YYYY", "12 mar 2021", "2021-03-12", False, False),
-    ("DD MON YYYY", "UN MAR 2021", "2021-03", False, True),
-    ("DD MON YYYY", "UNK MAR 2021", "2021-03", False, True),
-    ("DD MON YYYY", "UN UNK 2021", "2021", False, True),
-    ("DD MON YYYY", "12 UNK 2021", "2021---12", False, True),
-    ("DD MON YYYY", "UN UNK UNKN", None, False, True),
-    ("DD MON YYYY", "31 FEB 2021", None, True, False),
-    ("DD MON YYYY", "12 XYZ 2021", None, True, False),
-    ("DD MON YYYY", "2021-03-12", None, True, False),
-    ("DD MON YYYY", "", None, False, False),
-    ("MM/DD/YYYY", "03/12/2021", "2021-03-12", False, False),
-    ("MM/DD/YYYY", "13/12/2021", None, True, False),
-    ("DD-MON-YYYY", "02-Jan-2014", "2014-01-02", False, False),
-    ("YYYY-MM-DD", "2014-01-02", "2014-01-02", False, False),
-])
+@pytest.mark.parametrize(
+    "fmt, raw, iso, unreadable, partial",
+    [
+        ("DD MON YYYY", "12 MAR 2021", "2021-03-12", False, False),
+        ("DD MON YYYY", "12 mar 2021", "2021-03-12", False, False),
+        ("DD MON YYYY", "UN MAR 2021", "2021-03", False, True),
+        ("DD MON YYYY", "UNK MAR 2021", "2021-03", False, True),
+        ("DD MON YYYY", "UN UNK 2021", "2021", False, True),
+        ("DD MON YYYY", "12 UNK 2021", "2021---12", False, True),
+        ("DD MON YYYY", "UN UNK UNKN", None, False, True),
+        ("DD MON YYYY", "31 FEB 2021", None, True, False),
+        ("DD MON YYYY", "12 XYZ 2021", None, True, False),
+        ("DD MON YYYY", "2021-03-12", None, True, False),
+        ("DD MON YYYY", "", None, False, False),
+        ("MM/DD/YYYY", "03/12/2021", "2021-03-12", False, False),
+        ("MM/DD/YYYY", "13/12/2021", None, True, False),
+        ("DD-MON-YYYY", "02-Jan-2014", "2014-01-02", False, False),
+        ("YYYY-MM-DD", "2014-01-02", "2014-01-02", False, False),
+    ],
+)
 def test_parse_dates(fmt, raw, iso, unreadable, partial):
     got = parse_dates(pd.Series([raw]), fmt)
     assert got.iso.tolist() == [iso]
@@ -33,21 +37,35 @@ def test_parse_dates(fmt, raw, iso, unreadable, partial):
 
 
 def test_dates_with_times():
-    got = parse_dates(pd.Series(["12 MAR 2021", "12 MAR 2021", "UN MAR 2021", "12 MAR 2021"]), "DD MON YYYY",
-                      times=pd.Series(["10:30", "", "10:30", "25:00"]), time_fmt="HH:MI")
+    got = parse_dates(
+        pd.Series(["12 MAR 2021", "12 MAR 2021", "UN MAR 2021", "12 MAR 2021"]),
+        "DD MON YYYY",
+        times=pd.Series(["10:30", "", "10:30", "25:00"]),
+        time_fmt="HH:MI",
+    )
     # an unknown day with a known time keeps the time; an unreadable time is dropped and flagged
     assert got.iso.tolist() == ["2021-03-12T10:30", "2021-03-12", "2021-03--T10:30", "2021-03-12"]
     assert got.unreadable.tolist() == [False, False, False, True]
 
 
 def test_unknown_parts_of_date_and_time_combine_per_row():
-    values = pd.Series(["UN UNK 2021", "12 UNK 2021", "12 MAR 2021", "12 MAR 2021", "UN MAR 2021", "", "31 FEB 2021",
-                        "12 MAR 2021"], index=[5, 9, 100, 3, 4, 8, 2, 1])
+    values = pd.Series(
+        ["UN UNK 2021", "12 UNK 2021", "12 MAR 2021", "12 MAR 2021", "UN MAR 2021", "", "31 FEB 2021", "12 MAR 2021"],
+        index=[5, 9, 100, 3, 4, 8, 2, 1],
+    )
     times = pd.Series(["10:30", "10:30", "UN:30", "10:UN", "garbage", "10:30", "10:30", None], index=values.index)
     got = parse_dates(values, "DD MON YYYY", times, "HH:MI")
     assert got.iso.index.tolist() == [5, 9, 100, 3, 4, 8, 2, 1]
-    assert got.iso.tolist() == ["2021----T10:30", "2021---12T10:30", "2021-03-12T-:30", "2021-03-12T10", "2021-03",
-                                None, None, "2021-03-12"]
+    assert got.iso.tolist() == [
+        "2021----T10:30",
+        "2021---12T10:30",
+        "2021-03-12T-:30",
+        "2021-03-12T10",
+        "2021-03",
+        None,
+        None,
+        "2021-03-12",
+    ]
     # a time without its date (row 8) is flagged, not dropped unseen
     assert got.unreadable.tolist() == [False, False, False, False, True, True, True, False]
     assert got.partial.tolist() == [True, True, True, False, True, False, False, False]

@@ -1,5 +1,6 @@
 """Every collected field accounted for: fields.csv, the `field not mapped` error, the declarations
 (not_submitted with a Field and a reason) and `spec check --raw`."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,7 +47,7 @@ def test_every_collected_field_of_every_form_is_accounted_for(study):
     root, result, fields = study
     assert list(fields.columns) == FIELD_COLUMNS
     expected = {(form, field) for form, columns in _raw_columns(root).items() for field in columns}
-    assert set(zip(fields["form"], fields["field"])) == expected
+    assert set(zip(fields["form"], fields["field"], strict=False)) == expected
     assert len(fields) == len(expected)
     assert set(fields["status"]) <= STATUSES
     assert (fields["status"] == "unaccounted").sum() == 0, fields[fields["status"] == "unaccounted"].to_string()
@@ -101,7 +102,9 @@ def test_a_blank_field_has_no_values_and_a_filled_one_is_reported(study, tmp_pat
     row = result.fields[(result.fields["form"] == "cm") & (result.fields["field"] == "CMNOTE")].iloc[0]
     assert row["status"] == "no values" and row["with_value"] == 0
     assert not (result.issues["kind"] == "field not mapped").any()
-    cm.assign(CMNOTE=["taken with food" if i % 7 == 0 else "" for i in range(len(cm))]).to_csv(raw / "cm.csv", index=False)
+    cm.assign(CMNOTE=["taken with food" if i % 7 == 0 else "" for i in range(len(cm))]).to_csv(
+        raw / "cm.csv", index=False
+    )
     result = build_sdtm(raw, config=builtin_study())
     row = result.fields[(result.fields["form"] == "cm") & (result.fields["field"] == "CMNOTE")].iloc[0]
     assert row["status"] == "unaccounted" and row["with_value"] == (len(cm) + 6) // 7
@@ -112,9 +115,17 @@ def test_a_declaration_covers_the_field_and_needs_a_reason(study, tmp_path):
     root, _, _ = study
     spec = load_sdtm_spec(builtin_study().sdtm_spec)
     spec = _without(spec, lambda r: r.variable != "ICVERS")
-    declared = m.MappingRule(dataset="DS", variable="", algorithm="not_submitted", form="ic", field="ICVERS",
-                             comment="the consent form version is the same for every subject (2.0)")
-    result = build_sdtm(root / "edc", config=builtin_study(), spec=dataclasses.replace(spec, mapping=spec.mapping + (declared,)))
+    declared = m.MappingRule(
+        dataset="DS",
+        variable="",
+        algorithm="not_submitted",
+        form="ic",
+        field="ICVERS",
+        comment="the consent form version is the same for every subject (2.0)",
+    )
+    result = build_sdtm(
+        root / "edc", config=builtin_study(), spec=dataclasses.replace(spec, mapping=spec.mapping + (declared,))
+    )
     row = result.fields[(result.fields["form"] == "ic") & (result.fields["field"] == "ICVERS")].iloc[0]
     assert row["status"] == "not submitted" and row["reason"] == declared.comment
     assert not (result.issues["kind"] == "field not mapped").any()
@@ -123,9 +134,11 @@ def test_a_declaration_covers_the_field_and_needs_a_reason(study, tmp_path):
 
     from specs import write_workbook
 
-    for bad, message in ((dataclasses.replace(declared, comment=None), "gives no reason"),
-                         (dataclasses.replace(declared, comment="  "), "gives no reason"),
-                         (dataclasses.replace(declared, condition="ICDAT NE ''"), "has a Condition")):
+    for bad, message in (
+        (dataclasses.replace(declared, comment=None), "gives no reason"),
+        (dataclasses.replace(declared, comment="  "), "gives no reason"),
+        (dataclasses.replace(declared, condition="ICDAT NE ''"), "has a Condition"),
+    ):
         path = write_workbook(dataclasses.replace(spec, mapping=spec.mapping + (bad,)), tmp_path / "bad.xlsx")
         with pytest.raises(SpecError, match=message):
             load_sdtm_spec(path)
@@ -157,7 +170,9 @@ def test_spec_check_raw_reports_the_unaccounted_field(study, tmp_path):
 
 def test_the_fields_a_rule_reads():
     rules = (
-        m.MappingRule("AE", "AESTDTC", "assign_datetime", form="ae", field="AESTDAT", parameters=(("time_field", "AESTTIM"),)),
+        m.MappingRule(
+            "AE", "AESTDTC", "assign_datetime", form="ae", field="AESTDAT", parameters=(("time_field", "AESTTIM"),)
+        ),
         m.MappingRule("AE", "AESPID", "concat", form="ae", value="{SITE}-{LINE}"),
         m.MappingRule("AE", "LINE", "assign_no_ct", form="ae", field="POS"),
         m.MappingRule("AE", "AEREFID", "concat", form="ae", value="{LINE}/{AESPID}"),  # LINE: the variable set above
@@ -168,9 +183,16 @@ def test_the_fields_a_rule_reads():
     )
     columns = {"ae": ["PT", "AESTDAT", "AESTTIM", "SITE", "LINE", "POS", "AEONGO", "AEYN", "NOTE", "EXTRA"]}
     read, selects = field_readers(m.Spec(mapping=rules), columns, "PT")
-    assert read == {("ae", "PT"): ["AE.USUBJID"], ("ae", "AESTDAT"): ["AE.AESTDTC"], ("ae", "AESTTIM"): ["AE.AESTDTC"],
-                    ("ae", "SITE"): ["AE.AESPID"], ("ae", "LINE"): ["AE.AESPID"], ("ae", "POS"): ["AE.LINE"],
-                    ("ae", "AEONGO"): ["AE.AEENRTPT"], ("ae", "AEYN"): ["AE"]}
+    assert read == {
+        ("ae", "PT"): ["AE.USUBJID"],
+        ("ae", "AESTDAT"): ["AE.AESTDTC"],
+        ("ae", "AESTTIM"): ["AE.AESTDTC"],
+        ("ae", "SITE"): ["AE.AESPID"],
+        ("ae", "LINE"): ["AE.AESPID"],
+        ("ae", "POS"): ["AE.LINE"],
+        ("ae", "AEONGO"): ["AE.AEENRTPT"],
+        ("ae", "AEYN"): ["AE"],
+    }
     assert selects == {("ae", "AEYN"): ["no event"]}
 
 
@@ -180,8 +202,11 @@ def test_adsl_dthcaus_is_the_collected_cause_of_death(study):
 
     root, result, _ = study
     config = builtin_study()
-    adam = build_adam({n: result.final(n) for n in result.datasets}, spec=load_adam_spec(config.adam_spec),
-                      settings=AdamSettings.from_study(config))
+    adam = build_adam(
+        {n: result.final(n) for n in result.datasets},
+        spec=load_adam_spec(config.adam_spec),
+        settings=AdamSettings.from_study(config),
+    )
     adsl = adam.datasets["ADSL"].set_index("USUBJID")
     dd = pd.read_csv(root / "edc" / "dd.csv", dtype=str, keep_default_na=False)
     collected = pd.Series(dd["DTHCAUS"].str.strip().str.upper().to_numpy(), index=dd["STUDY"] + "-" + dd["SUBJECT"])
@@ -198,8 +223,14 @@ def test_comments_go_to_co_and_an_empty_co_is_not_written(study, tmp_path):
     commented = ae[ae["AECOMM"].str.strip() != ""]
     assert len(commented) > 0
     from_ae = co[co["RDOMAIN"] == "AE"]
-    assert sorted(zip(from_ae["USUBJID"], from_ae["IDVARVAL"], from_ae["COVAL"])) == \
-        sorted(zip(commented["STUDY"] + "-" + commented["SUBJECT"], commented["RECORDPOSITION"], commented["AECOMM"]))
+    assert sorted(zip(from_ae["USUBJID"], from_ae["IDVARVAL"], from_ae["COVAL"], strict=False)) == sorted(
+        zip(
+            commented["STUDY"] + "-" + commented["SUBJECT"],
+            commented["RECORDPOSITION"],
+            commented["AECOMM"],
+            strict=False,
+        )
+    )
     parents = result.final("AE").set_index(["USUBJID", "AESPID"]).index
     assert pd.MultiIndex.from_frame(from_ae[["USUBJID", "IDVARVAL"]]).isin(parents).all()  # IDVAR AESPID finds its AE
     # an export without a comment: CO has no record, so it is not written, and the issues say so

@@ -1,4 +1,5 @@
 """A value of a numeric variable that is not a number is reported, never set to null unseen."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -9,9 +10,17 @@ from specs import load_spec, study_workbook
 
 def test_text_in_a_numeric_variable_is_a_schema_failure_naming_the_record():
     spec = load_spec(study_workbook("sdtm")).spec
-    frame = pd.DataFrame({"STUDYID": ["S", "S", "S"], "DOMAIN": ["TR"] * 3, "USUBJID": ["S-3", "S-1", "S-2"],
-                          "TRSEQ": [1.0, 1.0, 1.0], "TRTESTCD": ["DIAMETER"] * 3, "TRTEST": ["Diameter"] * 3,
-                          "TRSTRESN": ["12.5", "twelve", ""]})
+    frame = pd.DataFrame(
+        {
+            "STUDYID": ["S", "S", "S"],
+            "DOMAIN": ["TR"] * 3,
+            "USUBJID": ["S-3", "S-1", "S-2"],
+            "TRSEQ": [1.0, 1.0, 1.0],
+            "TRTESTCD": ["DIAMETER"] * 3,
+            "TRTEST": ["Diameter"] * 3,
+            "TRSTRESN": ["12.5", "twelve", ""],
+        }
+    )
     out, failures = finish_dataset(frame, spec=spec, dataset="TR")
     lost = failures[failures["check"] == "number"]
     assert len(lost) == 1

@@ -1,11 +1,10 @@
 """General engine options added for a second study: each behaviour on a small literal table."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from specs import model as m
-from specs.study import StudyConfig, StudyConfigError
 from sdtm_builder.algorithms import condition_mask, convert_units, normalise_number_text
 from sdtm_builder.build import RECIPES, recipe_plan
 from sdtm_builder.compare import compare_datasets
@@ -14,12 +13,17 @@ from sdtm_builder.mapping import map_dataset
 from sdtm_builder.raw import RawData, read_form
 from sdtm_builder.recipes.dm import derive_var_rfpendtc, derive_vars_actual_arm, derive_vars_exposure_dates
 from sdtm_builder.screen import screen_raw
+from specs import model as m
+from specs.study import StudyConfig, StudyConfigError
 
 
 def _spec(dataset, names, *rules, codelists=()):
-    return m.Spec(datasets=(m.Dataset(dataset, dataset),),
-                  variables=tuple(m.Variable(dataset, n, i + 1, n, "text") for i, n in enumerate(names)),
-                  codelists=codelists, mapping=rules)
+    return m.Spec(
+        datasets=(m.Dataset(dataset, dataset),),
+        variables=tuple(m.Variable(dataset, n, i + 1, n, "text") for i, n in enumerate(names)),
+        codelists=codelists,
+        mapping=rules,
+    )
 
 
 def _raw(tmp_path, name, text, subject="PATNUM"):
@@ -34,11 +38,14 @@ def R(dataset, order, variable, algorithm, form, **kw):
 
 def test_assign_no_ct_options_case_extract_and_number_text(tmp_path):
     form = _raw(tmp_path, "f", "PATNUM,TERM,RES\n701-1015,Application Site Rash,067.0\n702-2,x,098.60\n703-3,,abc\n")
-    spec = _spec("XX", ["SITEID", "SUBJID", "TERM", "RES"],
-                 R("XX", 1, "SITEID", "assign_no_ct", "f", field="PATNUM", parameters=(("extract", r"^([^-]+)-"),)),
-                 R("XX", 2, "SUBJID", "assign_no_ct", "f", field="PATNUM", parameters=(("extract", r"-([^-]+)$"),)),
-                 R("XX", 3, "TERM", "assign_no_ct", "f", field="TERM", parameters=(("case", "upper"),)),
-                 R("XX", 4, "RES", "assign_no_ct", "f", field="RES", parameters=(("number", "text"),)))
+    spec = _spec(
+        "XX",
+        ["SITEID", "SUBJID", "TERM", "RES"],
+        R("XX", 1, "SITEID", "assign_no_ct", "f", field="PATNUM", parameters=(("extract", r"^([^-]+)-"),)),
+        R("XX", 2, "SUBJID", "assign_no_ct", "f", field="PATNUM", parameters=(("extract", r"-([^-]+)$"),)),
+        R("XX", 3, "TERM", "assign_no_ct", "f", field="TERM", parameters=(("case", "upper"),)),
+        R("XX", 4, "RES", "assign_no_ct", "f", field="RES", parameters=(("number", "text"),)),
+    )
     out = map_dataset(RawData(str(tmp_path), {"f": form}), spec, "XX", IssueLog())
     assert out[["SITEID", "SUBJID", "TERM", "RES"]].to_dict("records") == [
         {"SITEID": "701", "SUBJID": "1015", "TERM": "APPLICATION SITE RASH", "RES": "67"},
@@ -48,7 +55,13 @@ def test_assign_no_ct_options_case_extract_and_number_text(tmp_path):
 
 
 def test_normalise_number_text_keeps_whole_numbers_plain():
-    assert normalise_number_text(pd.Series(["120", "0.0", "1e2", "-5.50", None])).tolist() == ["120", "0", "100", "-5.5", None]
+    assert normalise_number_text(pd.Series(["120", "0.0", "1e2", "-5.50", None])).tolist() == [
+        "120",
+        "0",
+        "100",
+        "-5.5",
+        None,
+    ]
 
 
 def test_convert_units_between_cdisc_units_and_reports_what_it_cannot():
@@ -65,14 +78,38 @@ def test_convert_units_between_cdisc_units_and_reports_what_it_cannot():
 
 def test_convert_unit_rule_gives_number_or_text(tmp_path):
     form = _raw(tmp_path, "vs", "PATNUM,H\n1,067.0\n2,\n")
-    rules = (R("VS", 1, "", "condition_add", "vs", condition="H NE ''"),
-             R("VS", 2, "VSORRES", "assign_no_ct", "vs", field="H", parameters=(("number", "text"),)),
-             R("VS", 3, "VSORRESU", "hardcode_no_ct", "vs", value="in"),
-             R("VS", 4, "VSSTRESC", "convert_unit", "vs", value="cm",
-               parameters=(("from", "VSORRES"), ("unit", "VSORRESU"), ("as", "text"))),
-             R("VS", 5, "VSSTRESN", "convert_unit", "vs", value="cm", parameters=(("from", "VSORRES"), ("unit", "VSORRESU"))))
-    out = map_dataset(RawData(str(tmp_path), {"vs": form}), _spec("VS", ["VSORRES", "VSORRESU", "VSSTRESC", "VSSTRESN"], *rules), "VS", IssueLog())
-    assert out[["VSORRES", "VSSTRESC", "VSSTRESN"]].to_dict("records") == [{"VSORRES": "67", "VSSTRESC": "170.18", "VSSTRESN": 170.18}]
+    rules = (
+        R("VS", 1, "", "condition_add", "vs", condition="H NE ''"),
+        R("VS", 2, "VSORRES", "assign_no_ct", "vs", field="H", parameters=(("number", "text"),)),
+        R("VS", 3, "VSORRESU", "hardcode_no_ct", "vs", value="in"),
+        R(
+            "VS",
+            4,
+            "VSSTRESC",
+            "convert_unit",
+            "vs",
+            value="cm",
+            parameters=(("from", "VSORRES"), ("unit", "VSORRESU"), ("as", "text")),
+        ),
+        R(
+            "VS",
+            5,
+            "VSSTRESN",
+            "convert_unit",
+            "vs",
+            value="cm",
+            parameters=(("from", "VSORRES"), ("unit", "VSORRESU")),
+        ),
+    )
+    out = map_dataset(
+        RawData(str(tmp_path), {"vs": form}),
+        _spec("VS", ["VSORRES", "VSORRESU", "VSSTRESC", "VSSTRESN"], *rules),
+        "VS",
+        IssueLog(),
+    )
+    assert out[["VSORRES", "VSSTRESC", "VSSTRESN"]].to_dict("records") == [
+        {"VSORRES": "67", "VSSTRESC": "170.18", "VSSTRESN": 170.18}
+    ]
 
 
 def test_conditions_on_raw_fields_with_a_dotted_prefix(tmp_path):
@@ -83,23 +120,47 @@ def test_conditions_on_raw_fields_with_a_dotted_prefix(tmp_path):
 
 def test_assign_datetime_tries_alternative_formats(tmp_path):
     form = _raw(tmp_path, "ae", "PATNUM,D\n1,01/16/2014\n1,2003\n1,13/45/2014\n")
-    spec = _spec("AE", ["AESTDTC"], R("AE", 1, "AESTDTC", "assign_datetime", "ae", field="D",
-                                      parameters=(("format", "MM/DD/YYYY|YYYY"),)))
+    spec = _spec(
+        "AE",
+        ["AESTDTC"],
+        R("AE", 1, "AESTDTC", "assign_datetime", "ae", field="D", parameters=(("format", "MM/DD/YYYY|YYYY"),)),
+    )
     issues = IssueLog()
     out = map_dataset(RawData(str(tmp_path), {"ae": form}), spec, "AE", issues)
     assert out["AESTDTC"].tolist() == ["2014-01-16", "2003", None]
     table = issues.frame()
-    assert table[["kind", "row"]].to_dict("records") == [{"kind": "unreadable date", "row": 3}, {"kind": "partial date", "row": 2}]
+    assert table[["kind", "row"]].to_dict("records") == [
+        {"kind": "unreadable date", "row": 3},
+        {"kind": "partial date", "row": 2},
+    ]
 
 
 def test_join_by_subject_accepts_further_rows_that_repeat_the_values(tmp_path):
     dm = _raw(tmp_path, "dm", "PATNUM,SEX\n1,F\n2,M\n")
     ds = _raw(tmp_path, "ds", "PATNUM,DEATHDT\n1,01/14/2013\n1,01/14/2013\n2,\n2,\n")
-    spec = _spec("DM", ["SEX", "DTHDTC"],
-                 R("DM", 1, "SEX", "assign_no_ct", "dm", field="SEX"),
-                 R("DM", 2, "", "condition_add", "ds", condition="DEATHDT NE ''", parameters=(("record", "d"), ("join", "subject"))),
-                 R("DM", 3, "DTHDTC", "assign_datetime", "ds", field="DEATHDT",
-                   parameters=(("format", "MM/DD/YYYY"), ("record", "d"), ("join", "subject"))))
+    spec = _spec(
+        "DM",
+        ["SEX", "DTHDTC"],
+        R("DM", 1, "SEX", "assign_no_ct", "dm", field="SEX"),
+        R(
+            "DM",
+            2,
+            "",
+            "condition_add",
+            "ds",
+            condition="DEATHDT NE ''",
+            parameters=(("record", "d"), ("join", "subject")),
+        ),
+        R(
+            "DM",
+            3,
+            "DTHDTC",
+            "assign_datetime",
+            "ds",
+            field="DEATHDT",
+            parameters=(("format", "MM/DD/YYYY"), ("record", "d"), ("join", "subject")),
+        ),
+    )
     issues = IssueLog()
     out = map_dataset(RawData(str(tmp_path), {"dm": dm, "ds": ds}), spec, "DM", issues)
     assert out["SEX"].tolist() == ["F", "M"]
@@ -108,8 +169,10 @@ def test_join_by_subject_accepts_further_rows_that_repeat_the_values(tmp_path):
 
 
 def test_recipe_plan_gives_datasets_without_a_recipe_the_mapped_recipe_before_dm():
-    spec = m.Spec(datasets=tuple(m.Dataset(n, n) for n in ("AE", "DM", "VS", "SUPPDM")),
-                  mapping=(R("VS", 1, "VSTESTCD", "hardcode_no_ct", "vs", value="HEIGHT"),))
+    spec = m.Spec(
+        datasets=tuple(m.Dataset(n, n) for n in ("AE", "DM", "VS", "SUPPDM")),
+        mapping=(R("VS", 1, "VSTESTCD", "hardcode_no_ct", "vs", value="HEIGHT"),),
+    )
     assert [name for name, _ in recipe_plan(spec)] == ["AE", "VS", "DM"]
     names = {name for name, _ in RECIPES}
     builtin_like = m.Spec(datasets=tuple(m.Dataset(n, n) for n in ("TA", "EX", "DM", "SE")))
@@ -118,18 +181,31 @@ def test_recipe_plan_gives_datasets_without_a_recipe_the_mapped_recipe_before_dm
 
 
 def test_collected_actual_arm_is_kept_and_an_untreated_screen_failure_with_an_arm_code_is_a_screen_failure():
-    dm = pd.DataFrame({"USUBJID": ["A", "B", "C"], "ARMCD": ["Pbo", "Scrnfail", "Pbo"], "ARM": ["Placebo", "Screen Failure", "Placebo"],
-                       "ACTARMCD": ["Xan", "Scrnfail", "Pbo"], "ACTARM": ["Xanomeline", "Screen Failure", "Placebo"],
-                       "RFXSTDTC": ["2014-01-02", None, None]})
+    dm = pd.DataFrame(
+        {
+            "USUBJID": ["A", "B", "C"],
+            "ARMCD": ["Pbo", "Scrnfail", "Pbo"],
+            "ARM": ["Placebo", "Screen Failure", "Placebo"],
+            "ACTARMCD": ["Xan", "Scrnfail", "Pbo"],
+            "ACTARM": ["Xanomeline", "Screen Failure", "Placebo"],
+            "RFXSTDTC": ["2014-01-02", None, None],
+        }
+    )
     ds = pd.DataFrame({"USUBJID": ["B"], "DSDECOD": ["SCREEN FAILURE"]})
     out = derive_vars_actual_arm(dm, ds=ds)
     assert out["ACTARMCD"].tolist() == ["Xan", "Scrnfail", "Pbo"]
-    assert out["ARMNRS"].where(out["ARMNRS"].notna(), None).tolist() == [None, "SCREEN FAILURE", "ASSIGNED, NOT TREATED"]
+    assert out["ARMNRS"].where(out["ARMNRS"].notna(), None).tolist() == [
+        None,
+        "SCREEN FAILURE",
+        "ASSIGNED, NOT TREATED",
+    ]
 
 
 def test_mapped_reference_end_is_kept_and_rfpendtc_keeps_its_time():
     dm = pd.DataFrame({"USUBJID": ["A", "B"], "RFENDTC": ["2014-07-02", None]})
-    ex = pd.DataFrame({"USUBJID": ["A", "B"], "EXSTDTC": ["2014-01-02", "2014-01-05"], "EXENDTC": ["2014-06-30", "2014-02-01"]})
+    ex = pd.DataFrame(
+        {"USUBJID": ["A", "B"], "EXSTDTC": ["2014-01-02", "2014-01-05"], "EXENDTC": ["2014-06-30", "2014-02-01"]}
+    )
     out = derive_vars_exposure_dates(dm, ex=ex)
     assert out["RFENDTC"].tolist() == ["2014-07-02", "2014-02-01"]
     ds = pd.DataFrame({"USUBJID": ["A", "A"], "DSDTC": ["2014-07-02T11:45", "2014-07-01"]})
@@ -145,14 +221,18 @@ def test_screen_can_keep_duplicate_rows_and_still_reports_them(tmp_path):
     kept = IssueLog()
     assert screen_raw(raw, demographics_form="dm", subject_field="PATNUM", issues=kept, keep_duplicates=True).empty
     assert kept.frame()[["kind", "row", "action"]].to_dict("records") == [
-        {"kind": "duplicate row", "row": 2, "action": "kept (the study keeps repeated rows)"}]
+        {"kind": "duplicate row", "row": 2, "action": "kept (the study keeps repeated rows)"}
+    ]
 
 
 def test_study_settings_read_duplicate_rows(tmp_path):
     path = tmp_path / "study.toml"
     (tmp_path / "s.xlsx").touch()  # a workbook the settings name must exist
-    path.write_text('[study]\nid = "S"\nsdtm_spec = "s.xlsx"\n[raw]\nsubject_field = "P"\ndemographics_form = "dm"\n'
-                    'duplicate_rows = "keep"\n', encoding="utf-8")
+    path.write_text(
+        '[study]\nid = "S"\nsdtm_spec = "s.xlsx"\n[raw]\nsubject_field = "P"\ndemographics_form = "dm"\n'
+        'duplicate_rows = "keep"\n',
+        encoding="utf-8",
+    )
     assert StudyConfig.load(path).duplicate_rows == "keep"
     path.write_text(path.read_text().replace('"keep"', '"drop"'), encoding="utf-8")
     with pytest.raises(StudyConfigError, match="duplicate_rows"):
@@ -160,14 +240,35 @@ def test_study_settings_read_duplicate_rows(tmp_path):
 
 
 def test_compare_datasets_pairs_records_by_keys_and_counts_cells():
-    ours = pd.DataFrame({"USUBJID": ["A", "A", "B"], "AETERM": ["X", "X", "Y"], "AESEQ": [1.0, 2.0, 1.0],
-                         "AESEV": ["MILD", "SEVERE", "MILD"], "AELLTCD": ["1", "2", "3"], "NEW": ["n", "n", "n"]})
-    ref = pd.DataFrame({"USUBJID": ["A", "A", "C"], "AETERM": ["X", "X", "Z"], "AESEQ": ["1", "2", "1"],
-                        "AESEV": ["MILD", "MILD", "MILD"], "AELLTCD": ["", "", ""], "OLD": ["o", "o", "o"]})
+    ours = pd.DataFrame(
+        {
+            "USUBJID": ["A", "A", "B"],
+            "AETERM": ["X", "X", "Y"],
+            "AESEQ": [1.0, 2.0, 1.0],
+            "AESEV": ["MILD", "SEVERE", "MILD"],
+            "AELLTCD": ["1", "2", "3"],
+            "NEW": ["n", "n", "n"],
+        }
+    )
+    ref = pd.DataFrame(
+        {
+            "USUBJID": ["A", "A", "C"],
+            "AETERM": ["X", "X", "Z"],
+            "AESEQ": ["1", "2", "1"],
+            "AESEV": ["MILD", "MILD", "MILD"],
+            "AELLTCD": ["", "", ""],
+            "OLD": ["o", "o", "o"],
+        }
+    )
     rep = compare_datasets(ours, ref, ["USUBJID", "AETERM"])
     assert (rep.records_matched, len(rep.only_ours), len(rep.only_reference)) == (2, 1, 1)
     assert rep.variables_compared == ["AESEQ", "AESEV"]
-    assert (rep.variables_only_ours, rep.variables_only_reference, rep.reference_empty) == (["NEW"], ["OLD"], ["AELLTCD"])
+    assert (rep.variables_only_ours, rep.variables_only_reference, rep.reference_empty) == (
+        ["NEW"],
+        ["OLD"],
+        ["AELLTCD"],
+    )
     assert (rep.cells, rep.cells_equal, rep.pct_equal) == (4, 3, 75.0)
     assert rep.differences[["USUBJID", "variable", "ours", "reference"]].to_dict("records") == [
-        {"USUBJID": "A", "variable": "AESEV", "ours": "SEVERE", "reference": "MILD"}]
+        {"USUBJID": "A", "variable": "AESEV", "ours": "SEVERE", "reference": "MILD"}
+    ]

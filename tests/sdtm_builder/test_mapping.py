@@ -1,4 +1,5 @@
 """Mapping algorithms and record sets, on literal raw rows."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -10,11 +11,23 @@ from sdtm_builder.mapping import map_dataset, not_submitted_rows
 from sdtm_builder.raw import RawData, read_form
 from specs import model as m
 
-SEV = m.Codelist("AESEV", "Severity", "C66769", "text", terms=(
-    m.CodelistTerm("MILD", 1, "C41338", "Mild", ("Grade 1",)),
-    m.CodelistTerm("MODERATE", 2, "C41339", "Moderate"),
-))
-NY = m.Codelist("NY", "No Yes", "C66742", "text", terms=(m.CodelistTerm("N", 1, "C49487", "No"), m.CodelistTerm("Y", 2, "C49488", "Yes")))
+SEV = m.Codelist(
+    "AESEV",
+    "Severity",
+    "C66769",
+    "text",
+    terms=(
+        m.CodelistTerm("MILD", 1, "C41338", "Mild", ("Grade 1",)),
+        m.CodelistTerm("MODERATE", 2, "C41339", "Moderate"),
+    ),
+)
+NY = m.Codelist(
+    "NY",
+    "No Yes",
+    "C66742",
+    "text",
+    terms=(m.CodelistTerm("N", 1, "C49487", "No"), m.CodelistTerm("Y", 2, "C49488", "Yes")),
+)
 UNIT = m.Codelist("UNIT", "Unit", "C71620", "text", extensible=True, terms=(m.CodelistTerm("mg", 1, "C28253"),))
 
 
@@ -36,7 +49,8 @@ def _raw(tmp_path) -> RawData:
         "101-001,Nausea,Grade 1,Yes,UN MAR 2021,x,tablet,Y\n"
         "101-002,,,,,,,N\n"
         "101-003,Rash,Severe,Yes,31 FEB 2021,,,Y\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return RawData(str(tmp_path), {"ae": read_form(path, "SUBJECT")})
 
 
@@ -73,10 +87,38 @@ def test_record_set_maps_every_variable_and_keeps_lineage(tmp_path):
     got = table[["severity", "kind", "subject", "row", "field", "value"]].to_dict("records")
     assert got == [
         {"severity": "error", "kind": "not a number", "subject": "101-001", "row": 2, "field": "DUR", "value": "x"},
-        {"severity": "error", "kind": "value outside codelist", "subject": "101-003", "row": 4, "field": "AESEV", "value": "Severe"},
-        {"severity": "error", "kind": "unreadable date", "subject": "101-003", "row": 4, "field": "AESTDAT", "value": "31 FEB 2021"},
-        {"severity": "warning", "kind": "value outside codelist", "subject": "101-001", "row": 2, "field": "UNIT", "value": "tablet"},
-        {"severity": "note", "kind": "partial date", "subject": "101-001", "row": 2, "field": "AESTDAT", "value": "UN MAR 2021"},
+        {
+            "severity": "error",
+            "kind": "value outside codelist",
+            "subject": "101-003",
+            "row": 4,
+            "field": "AESEV",
+            "value": "Severe",
+        },
+        {
+            "severity": "error",
+            "kind": "unreadable date",
+            "subject": "101-003",
+            "row": 4,
+            "field": "AESTDAT",
+            "value": "31 FEB 2021",
+        },
+        {
+            "severity": "warning",
+            "kind": "value outside codelist",
+            "subject": "101-001",
+            "row": 2,
+            "field": "UNIT",
+            "value": "tablet",
+        },
+        {
+            "severity": "note",
+            "kind": "partial date",
+            "subject": "101-001",
+            "row": 2,
+            "field": "AESTDAT",
+            "value": "UN MAR 2021",
+        },
     ]
     assert set(table["form"]) == {"ae"}
 
@@ -96,12 +138,19 @@ def test_check_mapping_reports_every_problem():
         R(5, "AECAT", "hardcode_no_ct", value="X", condition="AESER is yes"),
     )
     assert [(f.row, f.column, f.message) for f in check_mapping(spec)] == [
-        (None, "Algorithm", "AE.AETERM: algorithm 'assign_magic' has no implementation (known: "
-         + ", ".join(sorted(ALGORITHMS)) + ")"),
+        (
+            None,
+            "Algorithm",
+            "AE.AETERM: algorithm 'assign_magic' has no implementation (known: " + ", ".join(sorted(ALGORITHMS)) + ")",
+        ),
         (None, "Codelist", "AE.AESEV: assign_ct needs a codelist"),
         (None, "Value", "AE.AESER: 'MAYBE' is not a term of codelist NY"),
         (None, "Field", "AE.AETERM: assign_no_ct needs a raw field"),
-        (None, "Condition", "AE.AECAT: condition 'AESER is yes' cannot be read (write FIELD EQ value, FIELD IN (a, b), joined by AND)"),
+        (
+            None,
+            "Condition",
+            "AE.AECAT: condition 'AESER is yes' cannot be read (write FIELD EQ value, FIELD IN (a, b), joined by AND)",
+        ),
     ]
 
 
@@ -112,15 +161,18 @@ def test_map_to_codelist_uses_terms_decodes_and_synonyms():
     assert outside.tolist() == [False, False, False, False, True]
 
 
-@pytest.mark.parametrize("condition, expected", [
-    ("AEYN EQ Y", [True, True, False, True]),
-    ("AEYN NE Y", [False, False, True, False]),
-    ("AESEV IN (mild, Severe)", [True, False, False, True]),
-    ("AESEV NOTIN (mild, Severe)", [False, True, True, False]),
-    ("DUR GT 2", [True, False, False, False]),
-    ("AEYN EQ Y AND AESER EQ Yes", [False, True, False, True]),
-    ("AETERM EQ ''", [False, False, True, False]),
-])
+@pytest.mark.parametrize(
+    "condition, expected",
+    [
+        ("AEYN EQ Y", [True, True, False, True]),
+        ("AEYN NE Y", [False, False, True, False]),
+        ("AESEV IN (mild, Severe)", [True, False, False, True]),
+        ("AESEV NOTIN (mild, Severe)", [False, True, True, False]),
+        ("DUR GT 2", [True, False, False, False]),
+        ("AEYN EQ Y AND AESER EQ Yes", [False, True, False, True]),
+        ("AETERM EQ ''", [False, False, True, False]),
+    ],
+)
 def test_conditions(tmp_path, condition, expected):
     rows = _raw(tmp_path).form("ae")
     assert condition_mask(rows, condition, "ae").tolist() == expected
@@ -128,7 +180,9 @@ def test_conditions(tmp_path, condition, expected):
 
 def test_join_by_subject_adds_values_from_another_form(tmp_path):
     (tmp_path / "dm.csv").write_text("SUBJECT,SEX\n001,Male\n002,Female\n", encoding="utf-8")
-    (tmp_path / "ic.csv").write_text("SUBJECT,ICDAT\n002,01 JAN 2020\n001,05 JAN 2020\n001,06 JAN 2020\n", encoding="utf-8")
+    (tmp_path / "ic.csv").write_text(
+        "SUBJECT,ICDAT\n002,01 JAN 2020\n001,05 JAN 2020\n001,06 JAN 2020\n", encoding="utf-8"
+    )
     raw = RawData(str(tmp_path), {f: read_form(tmp_path / f"{f}.csv", "SUBJECT") for f in ("dm", "ic")})
     spec = m.Spec(
         datasets=(m.Dataset("DM", "Demographics"),),
@@ -146,7 +200,8 @@ def test_join_by_subject_adds_values_from_another_form(tmp_path):
         {"_SUBJECT": "002", "SEX": "Female", "RFICDTC": "2020-01-01", "_FORM": "dm", "_ROW": 2},
     ]
     assert issues.frame()[["kind", "form", "row", "action"]].to_dict("records") == [
-        {"kind": "repeated row", "form": "ic", "row": 3, "action": "not used"}]
+        {"kind": "repeated row", "form": "ic", "row": 3, "action": "not used"}
+    ]
 
 
 def test_assign_ct_reports_values_outside_the_crf_answers(tmp_path):
@@ -165,14 +220,30 @@ def test_assign_ct_reports_values_outside_the_crf_answers(tmp_path):
 def test_ae_single_action_and_any_relationship():
     from sdtm_builder.recipes.events import derive_var_any_related, derive_var_single_action
 
-    ae = pd.DataFrame({"A": ["DOSE REDUCED", "DRUG WITHDRAWN", "NOT APPLICABLE", "NOT APPLICABLE", None],
-                       "B": ["DOSE REDUCED", "DOSE NOT CHANGED", "DRUG INTERRUPTED", "NOT APPLICABLE", None]})
+    ae = pd.DataFrame(
+        {
+            "A": ["DOSE REDUCED", "DRUG WITHDRAWN", "NOT APPLICABLE", "NOT APPLICABLE", None],
+            "B": ["DOSE REDUCED", "DOSE NOT CHANGED", "DRUG INTERRUPTED", "NOT APPLICABLE", None],
+        }
+    )
     assert derive_var_single_action(ae, per_drug=["A", "B"])["AEACN"].tolist() == [
-        "DOSE REDUCED", None, "DRUG INTERRUPTED", "NOT APPLICABLE", None]
-    rel = m.Codelist("REL", "Rel", terms=(m.CodelistTerm("NOT RELATED"), m.CodelistTerm("POSSIBLY RELATED"), m.CodelistTerm("RELATED")))
+        "DOSE REDUCED",
+        None,
+        "DRUG INTERRUPTED",
+        "NOT APPLICABLE",
+        None,
+    ]
+    rel = m.Codelist(
+        "REL",
+        "Rel",
+        terms=(m.CodelistTerm("NOT RELATED"), m.CodelistTerm("POSSIBLY RELATED"), m.CodelistTerm("RELATED")),
+    )
     rels = pd.DataFrame({"A": ["NOT RELATED", "RELATED", None], "B": ["POSSIBLY RELATED", "NOT RELATED", None]})
     assert derive_var_any_related(rels, per_drug=["A", "B"], codelist=rel)["AEREL"].tolist() == [
-        "POSSIBLY RELATED", "RELATED", None]
+        "POSSIBLY RELATED",
+        "RELATED",
+        None,
+    ]
 
 
 def test_a_raw_fields_distinct_values_are_found_once_and_serve_any_rows():

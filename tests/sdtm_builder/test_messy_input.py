@@ -3,6 +3,7 @@
 Each kind of mess on a small literal export, then a simulated study carrying
 several of them through the whole SDTM stage to the transport files.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,7 +21,7 @@ from sdtm_builder.algorithms import check_mapping
 from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
 from sdtm_builder.issues import IssueLog
 from sdtm_builder.mapping import map_dataset
-from sdtm_builder.raw import RawData, RawDataError, read_form, read_raw
+from sdtm_builder.raw import RawDataError, read_form, read_raw
 from sdtm_builder.screen import screen_raw
 from sdtm_builder.suppqual import split_loses_blanks, split_text
 from specs import model as m
@@ -43,6 +44,7 @@ def _write(folder, name: str, data: bytes | str):
 
 # --------------------------------------------------------------------------- 1. forms without rows
 
+
 def test_forms_without_rows_are_screened(tmp_path):
     _write(tmp_path, "dm.csv", "SUBJECT,SEX\n001,Male\n")
     _write(tmp_path, "dd.csv", "SUBJECT,DTHDAT\n")  # nobody died
@@ -59,7 +61,9 @@ def test_without_demographics_rows_every_other_row_is_a_subject_not_in_demograph
     rejected = screen_raw(read_raw(tmp_path, "SUBJECT"), demographics_form="dm", subject_field="SUBJECT", issues=issues)
     assert rejected.to_dict("records") == [{"_FORM": "ae", "_ROW": 1}, {"_FORM": "ae", "_ROW": 2}]
     assert [(i["kind"], i["subject"], i["row"]) for i in _issues(issues)] == [
-        ("subject not in demographics", "001", 1), ("subject not in demographics", "002", 2)]
+        ("subject not in demographics", "001", 1),
+        ("subject not in demographics", "002", 2),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -104,38 +108,82 @@ def test_a_study_without_demographics_rows_rejects_every_row(simulated, tmp_path
 
 # --------------------------------------------------------------------------- 2. units through the spec
 
+
 def _spec(dataset, names, *rules, codelists=(), numeric=()):
-    return m.Spec(datasets=(m.Dataset(dataset, dataset),),
-                  variables=tuple(m.Variable(dataset, n, i + 1, n, "float" if n in numeric else "text")
-                                  for i, n in enumerate(names)),
-                  codelists=codelists, mapping=rules)
+    return m.Spec(
+        datasets=(m.Dataset(dataset, dataset),),
+        variables=tuple(
+            m.Variable(dataset, n, i + 1, n, "float" if n in numeric else "text") for i, n in enumerate(names)
+        ),
+        codelists=codelists,
+        mapping=rules,
+    )
 
 
 def R(dataset, order, variable, algorithm, form, **kw):
     return m.MappingRule(dataset, variable, algorithm, order, form, parameters=kw.pop("parameters", ()), **kw)
 
 
-LENGTH_UNITS = m.Codelist("UNIT_LEN", "Unit (length)", extensible=True, terms=(
-    m.CodelistTerm("mm", 1, "C28251", "Millimeter"), m.CodelistTerm("cm", 2, "C49668", "Centimeter"),
-    m.CodelistTerm("in", 3, "C48500", "Inch")))
+LENGTH_UNITS = m.Codelist(
+    "UNIT_LEN",
+    "Unit (length)",
+    extensible=True,
+    terms=(
+        m.CodelistTerm("mm", 1, "C28251", "Millimeter"),
+        m.CodelistTerm("cm", 2, "C49668", "Centimeter"),
+        m.CodelistTerm("in", 3, "C48500", "Inch"),
+    ),
+)
 MEASURED = "TRDIAM NE ''"
 UNIT_RULES = (
     R("TR", 1, "TRORRES", "assign_no_ct", "tr", field="TRDIAM", condition=MEASURED),
     R("TR", 2, "TRORRESU", "assign_ct", "tr", field="TRDIAMU", condition=MEASURED, codelist="UNIT_LEN"),
-    R("TR", 3, "TRSTRESC", "convert_unit", "tr", condition=MEASURED, value="mm",
-      parameters=(("from", "TRORRES"), ("unit", "TRORRESU"), ("as", "text"))),
-    R("TR", 4, "TRSTRESN", "convert_unit", "tr", condition=MEASURED, value="mm",
-      parameters=(("from", "TRORRES"), ("unit", "TRORRESU"))),
-    R("TR", 5, "TRSTRESU", "convert_unit", "tr", condition=MEASURED, value="mm",
-      parameters=(("from", "TRORRES"), ("unit", "TRORRESU"), ("as", "unit"))),
+    R(
+        "TR",
+        3,
+        "TRSTRESC",
+        "convert_unit",
+        "tr",
+        condition=MEASURED,
+        value="mm",
+        parameters=(("from", "TRORRES"), ("unit", "TRORRESU"), ("as", "text")),
+    ),
+    R(
+        "TR",
+        4,
+        "TRSTRESN",
+        "convert_unit",
+        "tr",
+        condition=MEASURED,
+        value="mm",
+        parameters=(("from", "TRORRES"), ("unit", "TRORRESU")),
+    ),
+    R(
+        "TR",
+        5,
+        "TRSTRESU",
+        "convert_unit",
+        "tr",
+        condition=MEASURED,
+        value="mm",
+        parameters=(("from", "TRORRES"), ("unit", "TRORRESU"), ("as", "unit")),
+    ),
 )
 
 
 def test_a_result_in_another_unit_is_converted_to_the_spec_standard_unit_and_kept_as_collected(tmp_path):
-    _write(tmp_path, "tr.csv", "SUBJECT,TRDIAM,TRDIAMU\n"
-                               "01,18,mm\n02,1.8,cm\n03,0.5,in\n04,2.25,Centimeter\n05,12.345,mm\n06,,mm\n")
-    spec = _spec("TR", ["TRORRES", "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU"], *UNIT_RULES,
-                 codelists=(LENGTH_UNITS,), numeric=("TRSTRESN",))
+    _write(
+        tmp_path,
+        "tr.csv",
+        "SUBJECT,TRDIAM,TRDIAMU\n01,18,mm\n02,1.8,cm\n03,0.5,in\n04,2.25,Centimeter\n05,12.345,mm\n06,,mm\n",
+    )
+    spec = _spec(
+        "TR",
+        ["TRORRES", "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU"],
+        *UNIT_RULES,
+        codelists=(LENGTH_UNITS,),
+        numeric=("TRSTRESN",),
+    )
     issues = IssueLog()
     out = map_dataset(read_raw(tmp_path, "SUBJECT"), spec, "TR", issues)
     got = out[["TRORRES", "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU"]].astype(object)
@@ -154,8 +202,13 @@ def test_a_result_in_another_unit_is_converted_to_the_spec_standard_unit_and_kep
 
 def test_a_result_that_cannot_be_converted_is_an_error_naming_its_place_and_is_never_relabelled(tmp_path):
     _write(tmp_path, "tr.csv", "SUBJECT,TRDIAM,TRDIAMU\n01,3,furlong\n02,2,\n03,inf,mm\n04,abc,cm\n05,20,mm\n")
-    spec = _spec("TR", ["TRORRES", "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU"], *UNIT_RULES,
-                 codelists=(LENGTH_UNITS,), numeric=("TRSTRESN",))
+    spec = _spec(
+        "TR",
+        ["TRORRES", "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU"],
+        *UNIT_RULES,
+        codelists=(LENGTH_UNITS,),
+        numeric=("TRSTRESN",),
+    )
     issues = IssueLog()
     out = map_dataset(read_raw(tmp_path, "SUBJECT"), spec, "TR", issues)
     assert out["TRORRES"].tolist() == ["3", "2", "inf", "abc", "20"]  # as collected
@@ -165,15 +218,20 @@ def test_a_result_that_cannot_be_converted_is_an_error_naming_its_place_and_is_n
     errors = [i for i in _issues(issues, *ISSUE, "variable") if i["severity"] == "error"]
     # each result reported once (three rules convert it), on its raw row and field
     assert sorted((i["kind"], i["subject"], i["row"], i["field"]) for i in errors) == [
-        ("no unit conversion", "01", 1, "TRDIAMU"), ("not a finite number", "03", 3, "TRDIAM"),
-        ("not a number", "04", 4, "TRDIAM"), ("result without unit", "02", 2, "TRDIAMU")]
+        ("no unit conversion", "01", 1, "TRDIAMU"),
+        ("not a finite number", "03", 3, "TRDIAM"),
+        ("not a number", "04", 4, "TRDIAM"),
+        ("result without unit", "02", 2, "TRDIAMU"),
+    ]
     assert {i["form"] for i in errors} == {"tr"}
 
 
 def test_the_mapping_check_refuses_a_conversion_it_cannot_read():
-    bad = (R("TR", 1, "TRSTRESN", "convert_unit", "tr", value="mm", parameters=(("unit", "TRORRESU"),)),
-           R("TR", 2, "TRSTRESC", "convert_unit", "tr", value="mm", parameters=(("from", "TRORRES"), ("as", "words"))),
-           R("TR", 3, "TRSTRESN", "convert_unit", "tr", value="mm", parameters=(("from", "TRORRES"), ("digits", "two"))))
+    bad = (
+        R("TR", 1, "TRSTRESN", "convert_unit", "tr", value="mm", parameters=(("unit", "TRORRESU"),)),
+        R("TR", 2, "TRSTRESC", "convert_unit", "tr", value="mm", parameters=(("from", "TRORRES"), ("as", "words"))),
+        R("TR", 3, "TRSTRESN", "convert_unit", "tr", value="mm", parameters=(("from", "TRORRES"), ("digits", "two"))),
+    )
     messages = [f.message for f in check_mapping(_spec("TR", ["TRSTRESC", "TRSTRESN"], *bad))]
     assert len(messages) == 3
     assert "needs from=VARIABLE" in messages[0] and "as='words'" in messages[1] and "digits='two'" in messages[2]
@@ -199,13 +257,30 @@ def builtin_spec_reading_units() -> m.Spec:
     unit_codelist = spec.variable("TR", "TRORRESU").codelist
     rules = list(spec.mapping)
     for dataset, variable, form, field, algorithm, condition, value, parameters in TR_UNIT_RULES:
-        at = next(k for k, r in enumerate(rules) if (r.dataset, r.variable, r.condition) == (dataset, variable, condition))
+        at = next(
+            k for k, r in enumerate(rules) if (r.dataset, r.variable, r.condition) == (dataset, variable, condition)
+        )
         pairs = tuple(tuple(p.strip().split("=", 1)) for p in parameters.split(";")) if parameters else ()
-        rules[at] = m.MappingRule(dataset, variable, algorithm, rules[at].order, form, field, condition,
-                                  unit_codelist if algorithm == "assign_ct" else None, value, pairs, None)
+        rules[at] = m.MappingRule(
+            dataset,
+            variable,
+            algorithm,
+            rules[at].order,
+            form,
+            field,
+            condition,
+            unit_codelist if algorithm == "assign_ct" else None,
+            value,
+            pairs,
+            None,
+        )
     centimetre = m.CodelistTerm("cm", 99, "C49668", "Centimeter", ("Centimeter",))
-    codelists = tuple(dataclasses.replace(c, terms=c.terms + (centimetre,))
-                      if c.id == unit_codelist and "cm" not in c.submission_values else c for c in spec.codelists)
+    codelists = tuple(
+        dataclasses.replace(c, terms=c.terms + (centimetre,))
+        if c.id == unit_codelist and "cm" not in c.submission_values
+        else c
+        for c in spec.codelists
+    )
     spec = dataclasses.replace(spec, mapping=tuple(rules), codelists=codelists)
     assert not check_mapping(spec)
     return spec
@@ -213,41 +288,67 @@ def builtin_spec_reading_units() -> m.Spec:
 
 # --------------------------------------------------------------------------- 3. numbers that are not finite
 
+
 def test_infinity_and_nan_are_not_numbers_of_a_result(tmp_path):
     texts = ["inf", "-inf", "nan", "Infinity", "1e999", "NaN", "12.5", "abc", ""]
     _write(tmp_path, "lb.csv", "SUBJECT,RES\n" + "".join(f"{k:02d},{t}\n" for k, t in enumerate(texts, start=1)))
-    spec = _spec("LB", ["LBORRES", "LBSTRESN"], R("LB", 1, "LBORRES", "assign_no_ct", "lb", field="RES"),
-                 R("LB", 2, "LBSTRESN", "assign_number", "lb", field="RES"), numeric=("LBSTRESN",))
+    spec = _spec(
+        "LB",
+        ["LBORRES", "LBSTRESN"],
+        R("LB", 1, "LBORRES", "assign_no_ct", "lb", field="RES"),
+        R("LB", 2, "LBSTRESN", "assign_number", "lb", field="RES"),
+        numeric=("LBSTRESN",),
+    )
     issues = IssueLog()
     out = map_dataset(read_raw(tmp_path, "SUBJECT"), spec, "LB", issues)
     assert out["LBORRES"].tolist() == ["inf", "-inf", "nan", "Infinity", "1e999", "NaN", "12.5", "abc", None]
     stresn = out["LBSTRESN"].to_numpy(dtype=float)
     assert np.isnan(stresn[[0, 1, 2, 3, 4, 5, 7, 8]]).all() and stresn[6] == 12.5
-    assert [(i["kind"], i["row"], i["field"], i["severity"]) for i in _issues(issues, *ISSUE)] == \
-        [("not a finite number", k, "RES", "error") for k in range(1, 7)] + [("not a number", 8, "RES", "error")]
+    assert [(i["kind"], i["row"], i["field"], i["severity"]) for i in _issues(issues, *ISSUE)] == [
+        ("not a finite number", k, "RES", "error") for k in range(1, 7)
+    ] + [("not a number", 8, "RES", "error")]
 
 
 # --------------------------------------------------------------------------- 4. control characters
 
+
 def test_a_control_character_is_removed_and_reported_with_its_place(tmp_path):
-    _write(tmp_path, "ae.csv", b'SUBJECT,AETERM,AECOMM\n001,Nau\x00sea,ok\n002,Rash,"bell\x07\x7f"\n'
-                               b'003,"two\nlines","tab\there"\n')
+    _write(
+        tmp_path,
+        "ae.csv",
+        b'SUBJECT,AETERM,AECOMM\n001,Nau\x00sea,ok\n002,Rash,"bell\x07\x7f"\n003,"two\nlines","tab\there"\n',
+    )
     issues = IssueLog()
     frame = read_raw(tmp_path, "SUBJECT", issues=issues).form("ae")
     assert frame["AETERM"].tolist() == ["Nausea", "Rash", "two\nlines"]  # tab and line breaks are text
     assert frame["AECOMM"].tolist() == ["ok", "bell", "tab\there"]
     got = _issues(issues, "kind", "form", "subject", "row", "field", "value", "action")
     assert got == [
-        {"kind": "control character", "form": "ae", "subject": "001", "row": 1, "field": "AETERM",
-         "value": "Nau\\x00sea", "action": "removed"},
-        {"kind": "control character", "form": "ae", "subject": "002", "row": 2, "field": "AECOMM",
-         "value": "bell\\x07\\x7f", "action": "removed"},
+        {
+            "kind": "control character",
+            "form": "ae",
+            "subject": "001",
+            "row": 1,
+            "field": "AETERM",
+            "value": "Nau\\x00sea",
+            "action": "removed",
+        },
+        {
+            "kind": "control character",
+            "form": "ae",
+            "subject": "002",
+            "row": 2,
+            "field": "AECOMM",
+            "value": "bell\\x07\\x7f",
+            "action": "removed",
+        },
     ]
     with pytest.raises(RawDataError, match=r"ae\.csv: row 1, field AETERM, subject '001'"):
         read_form(tmp_path / "ae.csv", "SUBJECT")  # nobody to report to: refused, never changed unseen
 
 
 # --------------------------------------------------------------------------- 5. a column named twice
+
 
 @pytest.mark.parametrize("header", ["SUBJECT,AETERM,AESER,AETERM", "SUBJECT,AETERM,AESER,aeterm"])
 def test_a_column_named_twice_is_refused_naming_file_and_column(tmp_path, header):
@@ -260,6 +361,7 @@ def test_a_column_named_twice_is_refused_naming_file_and_column(tmp_path, header
 
 
 # --------------------------------------------------------------------------- 6. messages with their place
+
 
 def test_a_byte_that_is_not_utf8_is_named_by_file_row_field_and_subject(tmp_path):
     _write(tmp_path, "ae.csv", "SUBJECT,AETERM,AECOMM\n001,Rash,fine\n002,Caf\u00e9,\n".encode("cp1252"))
@@ -307,12 +409,18 @@ def test_an_unreadable_file_is_refused_by_name(tmp_path):
 
 # --------------------------------------------------------------------------- 7. a subject twice in demographics
 
+
 @pytest.mark.parametrize("keep", [False, True])
 def test_a_further_demographics_row_of_a_subject_is_rejected_naming_it(tmp_path, keep):
     _write(tmp_path, "dm.csv", "SUBJECT,RECORDPOSITION,SEX\n001,0,Male\n002,0,Female\n001,1,Female\n002,0,Female\n")
     issues = IssueLog()
-    rejected = screen_raw(read_raw(tmp_path, "SUBJECT"), demographics_form="dm", subject_field="SUBJECT",
-                          issues=issues, keep_duplicates=keep)
+    rejected = screen_raw(
+        read_raw(tmp_path, "SUBJECT"),
+        demographics_form="dm",
+        subject_field="SUBJECT",
+        issues=issues,
+        keep_duplicates=keep,
+    )
     assert sorted(rejected["_ROW"]) == [3, 4]  # a study keeping repeated rows cannot keep them in DM
     table = issues.frame().set_index("row")
     assert table.loc[3, "kind"] == "subject repeated in demographics" and table.loc[3, "subject"] == "001"
@@ -321,6 +429,7 @@ def test_a_further_demographics_row_of_a_subject_is_rejected_naming_it(tmp_path,
 
 
 # --------------------------------------------------------------------------- 8. long text split between words
+
 
 def _joins_back(text: str, pieces: list[str]) -> bool:
     """Whether the pieces, in order, are the text with nothing between them or one blank."""
@@ -358,7 +467,7 @@ def test_split_pieces_never_end_in_a_blank_and_join_back(parts, limit):
     for piece in pieces[:-1]:  # each cut at the last blank between words where there is one
         blank = _last_blank_between_words(rest, limit)
         assert len(piece) == (blank if blank is not None else len(piece))
-        rest = rest[len(piece):]
+        rest = rest[len(piece) :]
         rest = rest[1:] if blank is not None else rest
 
 
@@ -379,6 +488,7 @@ def test_a_run_of_blanks_too_long_for_any_piece_is_the_only_loss_and_is_named():
 
 
 # --------------------------------------------------------------------------- the whole stage on a messy study
+
 
 @pytest.fixture(scope="module")
 def messy(simulated, tmp_path_factory):
@@ -406,8 +516,16 @@ def messy(simulated, tmp_path_factory):
     spec = builtin_spec_reading_units()
     result = build_sdtm(edc, config=builtin_study(), spec=spec)
     written = write_sdtm(result, edc.parent / "sdtm")  # the transport file's rules hold
-    return dict(edc=edc, result=result, written=written, dm=dm, millimetres=millimetres, in_cm=in_cm,
-                unknown=unknown, clean=build_sdtm(simulated, config=builtin_study(), spec=spec))
+    return dict(
+        edc=edc,
+        result=result,
+        written=written,
+        dm=dm,
+        millimetres=millimetres,
+        in_cm=in_cm,
+        unknown=unknown,
+        clean=build_sdtm(simulated, config=builtin_study(), spec=spec),
+    )
 
 
 def test_the_messy_study_is_built_and_written_whole(messy):
@@ -429,8 +547,11 @@ def test_long_terms_are_split_between_words_into_suppae(messy):
     ae, supp = result.datasets["AE"], result.final("SUPPAE")
     for row in (2, 3):
         record = ae[ae["_ROW"] == row].iloc[0]
-        rest = supp[(supp["USUBJID"] == record["USUBJID"]) & (supp["IDVARVAL"] == f"{record['AESEQ']:.0f}")
-                    & supp["QNAM"].str.match(r"AETERM\d+$")]
+        rest = supp[
+            (supp["USUBJID"] == record["USUBJID"])
+            & (supp["IDVARVAL"] == f"{record['AESEQ']:.0f}")
+            & supp["QNAM"].str.match(r"AETERM\d+$")
+        ]
         rest = rest.assign(k=rest["QNAM"].str.slice(6).astype(int)).sort_values("k")["QVAL"].tolist()
         pieces = [record["AETERM"], *rest]
         original = pd.read_csv(messy["edc"] / "ae.csv", dtype=str, keep_default_na=False).loc[row - 1, "AETERM"]
@@ -441,7 +562,9 @@ def test_the_second_demographics_row_is_rejected_and_the_first_kept(messy):
     result, dm = messy["result"], messy["dm"]
     subject = dm.loc[2, "SUBJECT"]
     hits = result.issues[result.issues["kind"] == "subject repeated in demographics"]
-    assert hits[["form", "subject", "row"]].to_dict("records") == [{"form": "dm", "subject": subject, "row": len(dm) + 1}]
+    assert hits[["form", "subject", "row"]].to_dict("records") == [
+        {"form": "dm", "subject": subject, "row": len(dm) + 1}
+    ]
     records = result.final("DM")
     records = records[records["USUBJID"].str.endswith(subject)]
     assert len(records) == 1 and records["SEX"].iloc[0] == {"Male": "M", "Female": "F"}[dm.loc[2, "SEX"]]
@@ -460,8 +583,11 @@ def test_diameters_in_cm_reach_tr_in_mm_and_recist_as_if_collected_in_mm(messy):
         assert record["TRSTRESN"] == messy["millimetres"][index]  # the diameter as the clean export has it
     unknown = tr.loc[messy["unknown"] + 1]
     assert unknown["TRORRESU"] == "furlong" and pd.isna(unknown["TRSTRESN"]) and unknown["TRSTRESU"] is None
-    errors = result.issues[(result.issues["form"] == "tr") & (result.issues["severity"] == "error")
-                           & (result.issues["kind"] == "no unit conversion")]
+    errors = result.issues[
+        (result.issues["form"] == "tr")
+        & (result.issues["severity"] == "error")
+        & (result.issues["kind"] == "no unit conversion")
+    ]
     assert errors[["row", "field"]].to_dict("records") == [{"row": messy["unknown"] + 1, "field": "TRDIAMU"}]
 
     def responses(built):
@@ -484,14 +610,19 @@ def test_the_simulator_can_write_diameters_in_cm_and_the_spec_reading_units_rest
     raw = pd.read_csv(tmp_path / "edc" / "tr.csv", dtype=str, keep_default_na=False)
     result = build_sdtm(tmp_path / "edc", config=builtin_study(), spec=builtin_spec_reading_units())
     tr = result.datasets["TR"].set_index("_ROW")
-    rejected = set(result.issues.loc[(result.issues["form"] == "tr")
-                                     & result.issues["action"].str.startswith("record rejected"), "row"])
+    rejected = set(
+        result.issues.loc[
+            (result.issues["form"] == "tr") & result.issues["action"].str.startswith("record rejected"), "row"
+        ]
+    )
     checked = 0
     for entry in in_cm.itertuples():
         number, unit = entry.ORIGINAL.split()
         injected, injected_unit = entry.INJECTED.split()
         row = int(entry.ROW)
-        assert (raw.loc[row - 1, "TRDIAM"], raw.loc[row - 1, "TRDIAMU"]) == (injected, injected_unit) == (injected, "cm")
+        assert (
+            (raw.loc[row - 1, "TRDIAM"], raw.loc[row - 1, "TRDIAMU"]) == (injected, injected_unit) == (injected, "cm")
+        )
         assert float(injected) * 10 == pytest.approx(float(number)) and unit == "mm"
         if row in rejected:  # a subject the messy export dropped from demographics
             continue

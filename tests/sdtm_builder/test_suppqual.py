@@ -1,4 +1,5 @@
 """SUPPQUAL, long text and non-ASCII text."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -28,22 +29,50 @@ def test_split_long_text_moves_the_rest_to_supp():
 
 SPEC = m.Spec(
     datasets=(m.Dataset("SUPPAE", "Supplemental Qualifiers for AE"),),
-    variables=(m.Variable("SUPPAE", "QNAM", 1, "Qualifier Variable Name", "text"),
-               m.Variable("SUPPAE", "QVAL", 2, "Data Value", "text")),
-    value_level=(m.ValueLevel("SUPPAE", "QVAL", "WC.REL", 1, "Relationship to Drug A", "text", origin="Collected", source="Investigator"),),
+    variables=(
+        m.Variable("SUPPAE", "QNAM", 1, "Qualifier Variable Name", "text"),
+        m.Variable("SUPPAE", "QVAL", 2, "Data Value", "text"),
+    ),
+    value_level=(
+        m.ValueLevel(
+            "SUPPAE", "QVAL", "WC.REL", 1, "Relationship to Drug A", "text", origin="Collected", source="Investigator"
+        ),
+    ),
     where_clauses=(m.WhereClause("WC.REL", (m.WhereCondition("SUPPAE", "QNAM", "EQ", ("AERELA",)),)),),
 )
 
 
 def test_create_supp_takes_labels_and_origins_from_the_spec():
     ae = pd.DataFrame({"STUDYID": ["S"] * 3, "USUBJID": ["S-1", "S-1", "S-2"], "AESEQ": [1.0, 2.0, 1.0]})
-    supp = create_supp(ae, spec=SPEC, supp="SUPPAE", rdomain="AE", idvar="AESEQ",
-                       qualifiers={"AERELA": pd.Series(["RELATED", None, "NOT RELATED"])})
+    supp = create_supp(
+        ae,
+        spec=SPEC,
+        supp="SUPPAE",
+        rdomain="AE",
+        idvar="AESEQ",
+        qualifiers={"AERELA": pd.Series(["RELATED", None, "NOT RELATED"])},
+    )
     assert supp[["USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]].to_dict("records") == [
-        {"USUBJID": "S-1", "IDVAR": "AESEQ", "IDVARVAL": "1", "QNAM": "AERELA", "QLABEL": "Relationship to Drug A",
-         "QVAL": "RELATED", "QORIG": "Collected", "QEVAL": "INVESTIGATOR"},
-        {"USUBJID": "S-2", "IDVAR": "AESEQ", "IDVARVAL": "1", "QNAM": "AERELA", "QLABEL": "Relationship to Drug A",
-         "QVAL": "NOT RELATED", "QORIG": "Collected", "QEVAL": "INVESTIGATOR"},
+        {
+            "USUBJID": "S-1",
+            "IDVAR": "AESEQ",
+            "IDVARVAL": "1",
+            "QNAM": "AERELA",
+            "QLABEL": "Relationship to Drug A",
+            "QVAL": "RELATED",
+            "QORIG": "Collected",
+            "QEVAL": "INVESTIGATOR",
+        },
+        {
+            "USUBJID": "S-2",
+            "IDVAR": "AESEQ",
+            "IDVARVAL": "1",
+            "QNAM": "AERELA",
+            "QLABEL": "Relationship to Drug A",
+            "QVAL": "NOT RELATED",
+            "QORIG": "Collected",
+            "QEVAL": "INVESTIGATOR",
+        },
     ]
 
 
@@ -54,8 +83,15 @@ def test_a_qnam_without_metadata_is_an_error():
 
 
 def _ae():
-    return pd.DataFrame({"USUBJID": ["S-1", "S-2"], "AETERM": ["头痛", "Rash"], "_FORM": ["ae", "ae"],
-                         "_ROW": [3, 4], "_SUBJECT": ["1", "2"]})
+    return pd.DataFrame(
+        {
+            "USUBJID": ["S-1", "S-2"],
+            "AETERM": ["头痛", "Rash"],
+            "_FORM": ["ae", "ae"],
+            "_ROW": [3, 4],
+            "_SUBJECT": ["1", "2"],
+        }
+    )
 
 
 def test_non_ascii_is_reported_by_record_and_replaced():
@@ -63,7 +99,8 @@ def test_non_ascii_is_reported_by_record_and_replaced():
     out = check_ascii(_ae(), dataset="AE", issues=issues)
     assert out["AETERM"].tolist() == ["??", "Rash"]
     assert issues.frame()[["severity", "form", "subject", "row", "field", "value"]].to_dict("records") == [
-        {"severity": "error", "form": "ae", "subject": "1", "row": 3, "field": "AETERM", "value": "头痛"}]
+        {"severity": "error", "form": "ae", "subject": "1", "row": 3, "field": "AETERM", "value": "头痛"}
+    ]
 
 
 def test_non_ascii_is_transliterated_only_when_asked():

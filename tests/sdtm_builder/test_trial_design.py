@@ -1,4 +1,5 @@
 """The trial design workbook: a formula whose value was never saved stops the run, naming the cell."""
+
 from __future__ import annotations
 
 import openpyxl

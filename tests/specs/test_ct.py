@@ -1,10 +1,11 @@
 """The spec's codelists checked against controlled terminology packages."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from shared_data import shared_path
+
 from specs import load_spec, study_workbook
 from specs import model as m
 from specs.ct import CT_COLUMNS, Terminology, check_against_ct
@@ -22,13 +23,26 @@ def _ct(tmp_path) -> Terminology:
 
 
 def test_codes_are_checked(tmp_path):
-    spec = m.Spec(codelists=(
-        m.Codelist("SEX", "Sex", "C66731", "text", terms=(
-            m.CodelistTerm("M", 1, "C20197"), m.CodelistTerm("F", 2, "C20197"), m.CodelistTerm("U", 3))),
-        m.Codelist("RACE", "Race", "C74457", "text", extensible=True, terms=(
-            m.CodelistTerm("ASIAN", 1, "C41260"), m.CodelistTerm("HAN CHINESE", 2))),
-        m.Codelist("XX", "Made up", "C99999999", "text", terms=(m.CodelistTerm("A"),)),
-    ))
+    spec = m.Spec(
+        codelists=(
+            m.Codelist(
+                "SEX",
+                "Sex",
+                "C66731",
+                "text",
+                terms=(m.CodelistTerm("M", 1, "C20197"), m.CodelistTerm("F", 2, "C20197"), m.CodelistTerm("U", 3)),
+            ),
+            m.Codelist(
+                "RACE",
+                "Race",
+                "C74457",
+                "text",
+                extensible=True,
+                terms=(m.CodelistTerm("ASIAN", 1, "C41260"), m.CodelistTerm("HAN CHINESE", 2)),
+            ),
+            m.Codelist("XX", "Made up", "C99999999", "text", terms=(m.CodelistTerm("A"),)),
+        )
+    )
     assert [str(f) for f in check_against_ct(spec, _ct(tmp_path))] == [
         "ERROR [nci-code-mismatch] column Term: codelist SEX: NCI code C20197 is 'M' in the terminology, not 'F'",
         "ERROR [term-not-in-closed-codelist] column NCI Term Code: codelist SEX (C66731) is not extensible, but term 'U' has no NCI code",
@@ -39,11 +53,22 @@ def test_codes_are_checked(tmp_path):
 def test_a_codelist_uniting_several_is_checked_term_by_term(tmp_path):
     """A codelist without an NCI code (the terms of several CDISC codelists): each term code must be
     that term's code in some codelist of the terminology."""
-    spec = m.Spec(codelists=(
-        m.Codelist("MIX", "Sex and race", None, "text", terms=(
-            m.CodelistTerm("M", 1, "C20197"), m.CodelistTerm("ASIAN", 2, "C41260"),
-            m.CodelistTerm("WHITE", 3, "C41260"), m.CodelistTerm("OTHER", 4))),
-    ))
+    spec = m.Spec(
+        codelists=(
+            m.Codelist(
+                "MIX",
+                "Sex and race",
+                None,
+                "text",
+                terms=(
+                    m.CodelistTerm("M", 1, "C20197"),
+                    m.CodelistTerm("ASIAN", 2, "C41260"),
+                    m.CodelistTerm("WHITE", 3, "C41260"),
+                    m.CodelistTerm("OTHER", 4),
+                ),
+            ),
+        )
+    )
     assert [str(f) for f in check_against_ct(spec, _ct(tmp_path))] == [
         "ERROR [unknown-nci-code] column NCI Term Code: codelist MIX: term 'WHITE' has NCI code C41260, which no "
         "codelist of the terminology has for 'WHITE'",

@@ -1,4 +1,5 @@
 """specs.fileio: CSV text equal to pandas' to_csv, atomic files and folders, ordinary file modes."""
+
 from __future__ import annotations
 
 import os
@@ -13,16 +14,23 @@ from specs.outputs import output_folder
 
 def _frames():
     n = 250_001  # past one chunk of to_csv rows for the narrow frames
-    yield "text with quoting", pd.DataFrame({"A": ["plain", "a,b", 'say "hi"', "two\nlines", None, "", "中文"],
-                                             "B": [1, 2, 3, 4, 5, 6, 7]})
+    yield (
+        "text with quoting",
+        pd.DataFrame({"A": ["plain", "a,b", 'say "hi"', "two\nlines", None, "", "中文"], "B": [1, 2, 3, 4, 5, 6, 7]}),
+    )
     yield "floats", pd.DataFrame({"X": [0.0, -0.0, 1.5, np.nan, 1e-12, 123456789.123, np.inf]})
     yield "ints and bools", pd.DataFrame({"I": [1, -2, 3], "B": [True, False, True]})
     yield "mixed object", pd.DataFrame({"M": [1, 1.0, True, "1", None, np.nan, pd.NA]}, dtype=object)
-    yield "nullable", pd.DataFrame({"N": pd.array([1, None, 3], dtype="Int64"),
-                                    "C": pd.Categorical(["x", None, "y"])})
-    yield "dates", pd.DataFrame({"D": pd.to_datetime(["2020-01-02", None, "2021-03-04"], format="ISO8601"),
-                                 "T": pd.to_datetime(["2020-01-02 10:11:12", "2020-01-02 00:00:00", None],
-                                                     format="ISO8601")})
+    yield "nullable", pd.DataFrame({"N": pd.array([1, None, 3], dtype="Int64"), "C": pd.Categorical(["x", None, "y"])})
+    yield (
+        "dates",
+        pd.DataFrame(
+            {
+                "D": pd.to_datetime(["2020-01-02", None, "2021-03-04"], format="ISO8601"),
+                "T": pd.to_datetime(["2020-01-02 10:11:12", "2020-01-02 00:00:00", None], format="ISO8601"),
+            }
+        ),
+    )
     crossing = ["2020-01-02"] * (n - 1) + ["2020-01-02 00:00:01"]
     yield "dates across chunks", pd.DataFrame({"D": pd.to_datetime(crossing, format="ISO8601")})
     yield "single empty column", pd.DataFrame({"E": ["", None, "a"]})

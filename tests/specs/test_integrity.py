@@ -1,4 +1,5 @@
 """Integrity checks: every problem at once, each with sheet, row and column."""
+
 from __future__ import annotations
 
 import pytest

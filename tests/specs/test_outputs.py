@@ -1,5 +1,6 @@
 """Output folders that cannot destroy anything: refused folders, the marker and checksums,
 one-step replacement, a lock against a second writer, and kills at any moment."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from specs.outputs import (CHECKSUMS, MARKER, OutputFolderError, check_output_folder, manifest_problem,
-                           output_folder, refuse_existing_file)
+from specs.outputs import (
+    CHECKSUMS,
+    MARKER,
+    OutputFolderError,
+    check_output_folder,
+    manifest_problem,
+    output_folder,
+    refuse_existing_file,
+)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -115,9 +123,8 @@ def test_dangerous_folders_are_refused(tmp_path, monkeypatch, case):
         "file": (raw / "dm.csv", "is a file"),
     }[case]
     before = snapshot(tmp_path)
-    with pytest.raises(OutputFolderError, match=why):
-        with output_folder(out, command="sdtm", inputs=[raw]) as tmp:
-            write(tmp, {"x": "x"})
+    with pytest.raises(OutputFolderError, match=why), output_folder(out, command="sdtm", inputs=[raw]) as tmp:
+        write(tmp, {"x": "x"})
     assert snapshot(tmp_path) == before
     assert not (raw / "sdtm").exists()
 
@@ -127,19 +134,17 @@ def test_a_failure_leaves_the_previous_output_whole_and_nothing_beside_it(tmp_pa
     with output_folder(out, command="sdtm") as tmp:
         write(tmp, {"a.txt": "a"})
     before = snapshot(out)
-    with pytest.raises(RuntimeError):
-        with output_folder(out, command="sdtm") as tmp:
-            write(tmp, {"a.txt": "changed", "b.txt": "b"})
-            raise RuntimeError("stop")
+    with pytest.raises(RuntimeError), output_folder(out, command="sdtm") as tmp:
+        write(tmp, {"a.txt": "changed", "b.txt": "b"})
+        raise RuntimeError("stop")
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_failure_into_a_new_folder_leaves_no_folder(tmp_path):
-    with pytest.raises(RuntimeError):
-        with output_folder(tmp_path / "new", command="sdtm") as tmp:
-            write(tmp, {"a.txt": "a"})
-            raise RuntimeError("stop")
+    with pytest.raises(RuntimeError), output_folder(tmp_path / "new", command="sdtm") as tmp:
+        write(tmp, {"a.txt": "a"})
+        raise RuntimeError("stop")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -186,8 +191,13 @@ CHILD = textwrap.dedent("""
 def child(out: Path, label: str, files: int, pause: float) -> subprocess.Popen:
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=str(root))
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(out), label, str(files), str(pause)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(out), label, str(files), str(pause)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def wait_for(proc: subprocess.Popen, word: str) -> None:
@@ -202,8 +212,9 @@ def whole(out: Path, label: str, files: int) -> bool:
     if set(found) != names | {MARKER, CHECKSUMS}:
         return False
     listed = dict(reversed(line.split("  ", 1)) for line in found[CHECKSUMS].decode().splitlines())
-    return all(found[n] == (label * 1000).encode() for n in names) and \
-        all(hashlib.md5(found[n]).hexdigest() == d for n, d in listed.items())
+    return all(found[n] == (label * 1000).encode() for n in names) and all(
+        hashlib.md5(found[n]).hexdigest() == d for n, d in listed.items()
+    )
 
 
 def test_a_second_writer_is_refused_while_the_first_runs(tmp_path):

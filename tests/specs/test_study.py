@@ -1,4 +1,5 @@
 """The study settings file (study.toml): checked whole on load, every problem named by file, [table] and key."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -53,15 +54,24 @@ def only_problem(path: Path) -> str:
 
 # ---------------------------------------------------------------- files that load
 
+
 def test_the_built_in_study_and_the_second_study_load():
     config = builtin_study()
     folder = config.path.parent
     assert (config.sdtm_spec, config.adam_spec, config.trial_design) == (
-        folder / "sdtm_spec.xlsx", folder / "adam_spec.xlsx", folder / "trial_design.xlsx")
+        folder / "sdtm_spec.xlsx",
+        folder / "adam_spec.xlsx",
+        folder / "trial_design.xlsx",
+    )
     assert config.data_cutoff == "2023-06-30" and config.transliterate is False
     assert config.adam["evaluator"] == "INVESTIGATOR" and config.recist["confirmation_days"] == 28
     pilot = StudyConfig.load(ROOT / "examples" / "cdiscpilot01" / "study.toml")
-    assert (pilot.study_id, pilot.adam_spec, pilot.trial_design, pilot.data_cutoff) == ("CDISCPILOT01", None, None, None)
+    assert (pilot.study_id, pilot.adam_spec, pilot.trial_design, pilot.data_cutoff) == (
+        "CDISCPILOT01",
+        None,
+        None,
+        None,
+    )
     assert pilot.duplicate_rows == "keep"
 
 
@@ -70,7 +80,12 @@ def test_a_minimal_file_loads_with_the_defaults(tmp_path):
     assert config.study_id == "S1" and config.sdtm_spec == (tmp_path / "sdtm.xlsx").resolve()
     assert (config.adam_spec, config.trial_design, config.data_cutoff) == (None, None, None)
     assert (config.transliterate, config.duplicate_rows, config.recist, config.adam, config.report) == (
-        False, "reject", {}, {}, {})
+        False,
+        "reject",
+        {},
+        {},
+        {},
+    )
 
 
 def _toml_value(value) -> str:
@@ -78,11 +93,14 @@ def _toml_value(value) -> str:
     return json.dumps(list(value) if isinstance(value, tuple) else value)
 
 
-@pytest.mark.parametrize("table, cls, skip", [
-    ("recist", RecistSettings, ()),
-    ("adam", AdamSettings, ("recist", "data_cutoff")),
-    ("report", ReportSettings, ("study_id", "data_cutoff")),
-])
+@pytest.mark.parametrize(
+    "table, cls, skip",
+    [
+        ("recist", RecistSettings, ()),
+        ("adam", AdamSettings, ("recist", "data_cutoff")),
+        ("report", ReportSettings, ("study_id", "data_cutoff")),
+    ],
+)
 def test_every_field_of_the_settings_classes_is_a_key_of_its_table(tmp_path, table, cls, skip):
     names = [f.name for f in dataclasses.fields(cls) if f.name not in skip]
     lines = [f"{f.name} = {_toml_value(f.default)}" for f in dataclasses.fields(cls) if f.name in names]
@@ -96,19 +114,25 @@ def test_every_field_of_the_settings_classes_is_a_key_of_its_table(tmp_path, tab
 
 
 def test_the_recist_table_may_hold_the_evaluator_and_the_reference_start(tmp_path):
-    path = write(tmp_path, BASE + '[recist]\nevaluator = "INDEPENDENT ASSESSOR"\nreference_start = "RANDDT"\n'
-                                  'confirmation_days = 21\n')
+    path = write(
+        tmp_path,
+        BASE + '[recist]\nevaluator = "INDEPENDENT ASSESSOR"\nreference_start = "RANDDT"\nconfirmation_days = 21\n',
+    )
     config = StudyConfig.load(path)
     assert config.recist == {"evaluator": "INDEPENDENT ASSESSOR", "reference_start": "RANDDT", "confirmation_days": 21}
     settings = AdamSettings.from_study(config)
     assert (settings.evaluator, settings.reference_start, settings.recist.confirmation_days) == (
-        "INDEPENDENT ASSESSOR", "RANDDT", 21)
+        "INDEPENDENT ASSESSOR",
+        "RANDDT",
+        21,
+    )
     # the same value in both tables is no conflict
     config = StudyConfig.load(write(tmp_path, BASE + '[recist]\nevaluator = "X"\n[adam]\nevaluator = "X"\n'))
     assert AdamSettings.from_study(config).evaluator == "X"
 
 
 # ---------------------------------------------------------------- unknown tables and keys
+
 
 def test_a_misspelt_key_is_refused_with_the_closest_name(tmp_path):
     path = write(tmp_path, BASE + "[recist]\nconfirm_days = 28\n")
@@ -131,7 +155,7 @@ def test_a_misspelt_table_is_refused_with_the_closest_name(tmp_path):
 
 
 def test_a_setting_outside_any_table_is_refused(tmp_path):
-    path = write(tmp_path, 'transliterate = true\n' + BASE)
+    path = write(tmp_path, "transliterate = true\n" + BASE)
     assert only_problem(path) == f"{path}: transliterate = true: a setting outside any table; it belongs in [sdtm]"
 
 
@@ -151,18 +175,21 @@ def test_missing_required_settings_are_named(tmp_path):
 
 # ---------------------------------------------------------------- types: refused, never converted
 
+
 def test_text_where_a_whole_number_is_expected(tmp_path):
     path = write(tmp_path, BASE + '[recist]\nconfirmation_days = "28"\n')
-    assert only_problem(path) == (f'{path}: [recist] confirmation_days = "28": '
-                                  "must be a whole number (TOML integer), not text")
+    assert only_problem(path) == (
+        f'{path}: [recist] confirmation_days = "28": must be a whole number (TOML integer), not text'
+    )
 
 
 @pytest.mark.parametrize("value", ['"no"', '"false"', "0", '"yes"'])
 def test_a_boolean_must_be_true_or_false(tmp_path, value):
     path = write(tmp_path, BASE + f"[sdtm]\ntransliterate = {value}\n")
     kind = "a whole number" if value == "0" else "text"
-    assert only_problem(path) == (f"{path}: [sdtm] transliterate = {value}: "
-                                  f"must be true or false (TOML boolean), not {kind}")
+    assert only_problem(path) == (
+        f"{path}: [sdtm] transliterate = {value}: must be true or false (TOML boolean), not {kind}"
+    )
 
 
 @pytest.mark.parametrize("value, expected", [("true", True), ("false", False)])
@@ -174,7 +201,7 @@ def test_numbers(tmp_path):
     # a whole number where a number is expected is taken; a decimal where a whole number is expected is not
     config = StudyConfig.load(write(tmp_path, BASE + "[recist]\npr_change = -1\n[report]\nconfidence = 0.9\n"))
     assert AdamSettings.from_study(config).recist.pr_change == -1.0
-    path = write(tmp_path, BASE + "[recist]\nsd_min_days = 35.0\npd_change = \"0.2\"\n[adam]\nae_emergent_days = true\n")
+    path = write(tmp_path, BASE + '[recist]\nsd_min_days = 35.0\npd_change = "0.2"\n[adam]\nae_emergent_days = true\n')
     assert problems(path) == [
         f"{path}: [recist] sd_min_days = 35.0: must be a whole number (TOML integer), not a decimal number",
         f'{path}: [recist] pd_change = "0.2": must be a number (TOML integer or float), not text',
@@ -183,8 +210,11 @@ def test_numbers(tmp_path):
 
 
 def test_lists(tmp_path):
-    path = write(tmp_path, BASE + '[report]\nrelated_terms = "RELATED"\nrate_months = [6, "12"]\n'
-                                  '[recist]\nnodal_locations = ["LYMPH NODE", 3]\n')
+    path = write(
+        tmp_path,
+        BASE + '[report]\nrelated_terms = "RELATED"\nrate_months = [6, "12"]\n'
+        '[recist]\nnodal_locations = ["LYMPH NODE", 3]\n',
+    )
     assert problems(path) == [
         f'{path}: [report] related_terms = "RELATED": must be a list (write ["RELATED"]), not text',
         f'{path}: [report] rate_months = [6, "12"]: item 2 ("12") must be a number (TOML integer or float), not text',
@@ -196,8 +226,10 @@ def test_lists(tmp_path):
 
 
 def test_text_settings(tmp_path):
-    path = write(tmp_path, BASE.replace('id = "S1"', "id = 17").replace('"dm"', '"  "')
-                 + '[adam]\nevaluator = ["INVESTIGATOR"]\n')
+    path = write(
+        tmp_path,
+        BASE.replace('id = "S1"', "id = 17").replace('"dm"', '"  "') + '[adam]\nevaluator = ["INVESTIGATOR"]\n',
+    )
     assert problems(path) == [
         f"{path}: [study] id = 17: must be text in quotes (TOML string), not a whole number",
         f'{path}: [raw] demographics_form = "  ": must not be empty',
@@ -207,8 +239,9 @@ def test_text_settings(tmp_path):
 
 def test_a_sub_table_where_a_value_is_expected(tmp_path):
     path = write(tmp_path, BASE + "[recist.window_days]\nbefore = 7\n")
-    assert only_problem(path) == (f"{path}: [recist] window_days = {{ before = 7 }}: "
-                                  "must be a whole number (TOML integer), not a table")
+    assert only_problem(path) == (
+        f"{path}: [recist] window_days = {{ before = 7 }}: must be a whole number (TOML integer), not a table"
+    )
 
 
 def test_duplicate_rows_is_reject_or_keep(tmp_path):
@@ -218,6 +251,7 @@ def test_duplicate_rows_is_reject_or_keep(tmp_path):
 
 # ---------------------------------------------------------------- the data cut-off
 
+
 @pytest.mark.parametrize("written", ['"2023-06-30"', "2023-06-30", '" 2023-06-30 "'])
 def test_the_cutoff_is_an_iso_date_quoted_or_not(tmp_path, written):
     path = write(tmp_path, BASE.replace('sdtm_spec = "sdtm.xlsx"', f'sdtm_spec = "sdtm.xlsx"\ndata_cutoff = {written}'))
@@ -226,13 +260,16 @@ def test_the_cutoff_is_an_iso_date_quoted_or_not(tmp_path, written):
     assert AdamSettings.from_study(config).data_cutoff == "2023-06-30"
 
 
-@pytest.mark.parametrize("written, why", [
-    ('"2023-06"', 'must be a complete ISO 8601 date, YYYY-MM-DD (e.g. "2023-06-30")'),
-    ('"30/06/2023"', 'must be a complete ISO 8601 date, YYYY-MM-DD (e.g. "2023-06-30")'),
-    ('"2023-02-30"', "is not a date of the calendar"),
-    ("2023-06-30T12:00:00", "must be a date, not a date-time (write the date alone, e.g. 2023-06-30)"),
-    ("20230630", 'must be a date ("2023-06-30" or 2023-06-30), not a whole number'),
-])
+@pytest.mark.parametrize(
+    "written, why",
+    [
+        ('"2023-06"', 'must be a complete ISO 8601 date, YYYY-MM-DD (e.g. "2023-06-30")'),
+        ('"30/06/2023"', 'must be a complete ISO 8601 date, YYYY-MM-DD (e.g. "2023-06-30")'),
+        ('"2023-02-30"', "is not a date of the calendar"),
+        ("2023-06-30T12:00:00", "must be a date, not a date-time (write the date alone, e.g. 2023-06-30)"),
+        ("20230630", 'must be a date ("2023-06-30" or 2023-06-30), not a whole number'),
+    ],
+)
 def test_a_cutoff_that_is_not_a_complete_date_is_refused(tmp_path, written, why):
     path = write(tmp_path, BASE.replace('sdtm_spec = "sdtm.xlsx"', f'sdtm_spec = "sdtm.xlsx"\ndata_cutoff = {written}'))
     assert only_problem(path) == f"{path}: [study] data_cutoff = {written}: {why}"
@@ -240,12 +277,16 @@ def test_a_cutoff_that_is_not_a_complete_date_is_refused(tmp_path, written, why)
 
 # ---------------------------------------------------------------- the workbooks named
 
+
 def test_workbooks_in_the_folder_or_below_are_taken(tmp_path):
     text = BASE.replace('"sdtm.xlsx"', '"specs/sdtm.xlsx"') + ""
     text = text.replace("[raw]", f'adam_spec = "{tmp_path / "adam.xlsx"}"\ntrial_design = "./specs/../td.xlsx"\n[raw]')
     config = StudyConfig.load(write(tmp_path, text, workbooks=("specs/sdtm.xlsx", "adam.xlsx", "td.xlsx")))
     assert (config.sdtm_spec, config.adam_spec, config.trial_design) == (
-        (tmp_path / "specs" / "sdtm.xlsx").resolve(), (tmp_path / "adam.xlsx").resolve(), (tmp_path / "td.xlsx").resolve())
+        (tmp_path / "specs" / "sdtm.xlsx").resolve(),
+        (tmp_path / "adam.xlsx").resolve(),
+        (tmp_path / "td.xlsx").resolve(),
+    )
 
 
 def test_a_workbook_outside_the_folder_is_refused(tmp_path):
@@ -255,7 +296,8 @@ def test_a_workbook_outside_the_folder_is_refused(tmp_path):
     assert only_problem(path) == (
         f'{path}: [study] sdtm_spec = "../elsewhere.xlsx": resolves to {(tmp_path / "elsewhere.xlsx").resolve()}, '
         f"outside the folder of the settings file ({folder.resolve()}); "
-        "a study's workbooks must be in that folder or below it")
+        "a study's workbooks must be in that folder or below it"
+    )
     path = write(folder, BASE.replace('"sdtm.xlsx"', json.dumps(str(tmp_path / "elsewhere.xlsx"))))
     assert "outside the folder of the settings file" in only_problem(path)
 
@@ -281,15 +323,20 @@ def test_a_missing_workbook_and_a_folder_are_refused(tmp_path):
 
 def test_an_empty_workbook_path_is_refused(tmp_path):
     path = write(tmp_path, BASE.replace("[raw]", 'trial_design = ""\n[raw]'))
-    assert only_problem(path) == (f'{path}: [study] trial_design = "": '
-                                  "names no file (leave the setting out when the study has none)")
+    assert only_problem(path) == (
+        f'{path}: [study] trial_design = "": names no file (leave the setting out when the study has none)'
+    )
 
 
 # ---------------------------------------------------------------- the values, checked by the settings classes
 
+
 def test_values_the_settings_classes_refuse_are_named_by_table_and_key(tmp_path):
-    path = write(tmp_path, BASE + '[recist]\nwindow_days = -7\n[adam]\nresponse_day_imputation = "middle"\n'
-                                  'reference_start = "TRTSDTM"\n[report]\nconfidence = 1.5\nsafety_population = "SAF"\n')
+    path = write(
+        tmp_path,
+        BASE + '[recist]\nwindow_days = -7\n[adam]\nresponse_day_imputation = "middle"\n'
+        'reference_start = "TRTSDTM"\n[report]\nconfidence = 1.5\nsafety_population = "SAF"\n',
+    )
     assert problems(path) == [
         f'{path}: [adam] response_day_imputation = "middle": must be one of first, mid, last',
         f'{path}: [adam] reference_start = "TRTSDTM": must be an ADSL date variable (e.g. TRTSDT, RANDDT)',
@@ -301,16 +348,22 @@ def test_values_the_settings_classes_refuse_are_named_by_table_and_key(tmp_path)
 
 def test_the_evaluator_set_differently_in_recist_and_adam_is_refused(tmp_path):
     path = write(tmp_path, BASE + '[recist]\nevaluator = "INDEPENDENT ASSESSOR"\n[adam]\nevaluator = "INVESTIGATOR"\n')
-    assert only_problem(path) == (f'{path}: [recist] evaluator = "INDEPENDENT ASSESSOR": [adam] sets evaluator = '
-                                  '"INVESTIGATOR"; set it in one table only, or to the same value')
+    assert only_problem(path) == (
+        f'{path}: [recist] evaluator = "INDEPENDENT ASSESSOR": [adam] sets evaluator = '
+        '"INVESTIGATOR"; set it in one table only, or to the same value'
+    )
 
 
 # ---------------------------------------------------------------- all at once, plain text
 
+
 def test_every_problem_is_reported_at_once(tmp_path):
-    path = write(tmp_path, BASE.replace("[raw]", 'data_cutoff = "2023-13-01"\n[raw]')
-                 + '[sdtm]\ntransliterate = "no"\n[recist]\nconfirmation_days = "28"\nconfirm_days = 28\n'
-                 + '[adam]\nresponse_day_imputation = "middle"\n[reprot]\n')
+    path = write(
+        tmp_path,
+        BASE.replace("[raw]", 'data_cutoff = "2023-13-01"\n[raw]')
+        + '[sdtm]\ntransliterate = "no"\n[recist]\nconfirmation_days = "28"\nconfirm_days = 28\n'
+        + '[adam]\nresponse_day_imputation = "middle"\n[reprot]\n',
+    )
     found = problems(path)
     assert found == [
         f'{path}: [study] data_cutoff = "2023-13-01": is not a date of the calendar',

@@ -1,10 +1,11 @@
 """Reading and writing the P21-layout workbook."""
+
 from __future__ import annotations
 
 import openpyxl
 import pytest
-
 from shared_data import shared_path
+
 from specs import Finding, SpecLayoutError, read_workbook, study_workbook, template_spec, write_workbook
 from specs import model as m
 from specs.workbook import parse_where_text
@@ -36,7 +37,9 @@ def test_newer_layout_details_are_read():
     # Define sheet, Label columns, inline where clauses, numbers as text
     assert spec.study.study_name == "219230"
     assert all(d.label for d in spec.datasets)
-    assert spec.value_level and all(spec.where_clause(r.where_clause) for r in spec.value_level if r.where_clause.startswith("WC."))
+    assert spec.value_level and all(
+        spec.where_clause(r.where_clause) for r in spec.value_level if r.where_clause.startswith("WC.")
+    )
     assert {f.column for f in findings if f.code == "unknown-column"} >= {"Variable A", "Variable B"}
 
 
@@ -50,17 +53,21 @@ def test_pilot_where_clauses_join_by_id():
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("metacore/mock_spec.xlsx",
-         "mock_spec.xlsx is not a spec workbook in the P21 layout:\n"
-         "  - no sheet named Study or Define\n"
-         "  - no sheet named Datasets\n"
-         "  - sheet Variables lacks the column(s): Order, Dataset, Variable, Data Type"),
-        ("metacore/example_spec.xlsx",
-         "example_spec.xlsx is not a spec workbook in the P21 layout:\n"
-         "  - no sheet named Study or Define\n"
-         "  - no sheet named Datasets\n"
-         "  - no sheet named Variables\n"
-         "  - sheets found: DM, DM 2, DM_LUT, DM 3"),
+        (
+            "metacore/mock_spec.xlsx",
+            "mock_spec.xlsx is not a spec workbook in the P21 layout:\n"
+            "  - no sheet named Study or Define\n"
+            "  - no sheet named Datasets\n"
+            "  - sheet Variables lacks the column(s): Order, Dataset, Variable, Data Type",
+        ),
+        (
+            "metacore/example_spec.xlsx",
+            "example_spec.xlsx is not a spec workbook in the P21 layout:\n"
+            "  - no sheet named Study or Define\n"
+            "  - no sheet named Datasets\n"
+            "  - no sheet named Variables\n"
+            "  - sheets found: DM, DM 2, DM_LUT, DM 3",
+        ),
     ],
 )
 def test_other_layouts_are_refused_with_what_they_lack(name, expected):
@@ -81,14 +88,18 @@ def test_messy_cells_are_normalised(tmp_path):
     wb.remove(wb.active)
     _sheet(wb, "Define", [["Attribute", "Value"], ["StudyName", "S1"], [None, None], ["Legend", "x"]])
     _sheet(wb, "Datasets", [["Dataset", "Label", "Key Variables"], ["dm", "Demographics\xa0", "STUDYID, USUBJID"]])
-    _sheet(wb, "Variables", [
-        ["Order", "Dataset", "Variable", "Label", "Data Type", "Length", "Origin"],
-        ["1", "DM", "STUDYID", "Study Identifier", "text", "12", "CRF"],
-        [2.0, "DM", "USUBJID", "Unique Subject Identifier", "text", 20.0, "eDT"],
-        ["x", "DM", "AGE", "Age", "integer", "8", "Derived"],
-        [None, None, None, None, None, None, None],
-        [None, None, None, None, None, None, None],
-    ])
+    _sheet(
+        wb,
+        "Variables",
+        [
+            ["Order", "Dataset", "Variable", "Label", "Data Type", "Length", "Origin"],
+            ["1", "DM", "STUDYID", "Study Identifier", "text", "12", "CRF"],
+            [2.0, "DM", "USUBJID", "Unique Subject Identifier", "text", 20.0, "eDT"],
+            ["x", "DM", "AGE", "Age", "integer", "8", "Derived"],
+            [None, None, None, None, None, None, None],
+            [None, None, None, None, None, None, None],
+        ],
+    )
     path = tmp_path / "messy.xlsx"
     wb.save(path)
     spec, findings = read_workbook(path)
@@ -116,9 +127,21 @@ def test_inline_where_clauses_parse():
 def test_template_has_every_sheet(tmp_path):
     path = write_workbook(template_spec(), tmp_path / "t.xlsx")
     names = openpyxl.load_workbook(path).sheetnames
-    assert names == ["Study", "Datasets", "Variables", "ValueLevel", "WhereClauses", "Codelists",
-                     "Dictionaries", "Methods", "Comments", "Documents", "Analysis Displays",
-                     "Analysis Results", "Mapping"]
+    assert names == [
+        "Study",
+        "Datasets",
+        "Variables",
+        "ValueLevel",
+        "WhereClauses",
+        "Codelists",
+        "Dictionaries",
+        "Methods",
+        "Comments",
+        "Documents",
+        "Analysis Displays",
+        "Analysis Results",
+        "Mapping",
+    ]
     spec, findings = read_workbook(path)
     assert spec == template_spec() and findings == []
 
@@ -140,6 +163,7 @@ def test_study_workbooks_round_trip(name, tmp_path):
 
 # ---------------------------------------------------------------- formulas
 
+
 def _spreadsheet_save(path, part, values, *, recalculate=False):
     """Rewrite an xlsx openpyxl wrote as a spreadsheet application saves it: each formula cell of ``values``
     ({"B2": (cell type, value text)}) with its computed value, and (unless ``recalculate``) no request to
@@ -151,8 +175,11 @@ def _spreadsheet_save(path, part, values, *, recalculate=False):
         parts = {name: archive.read(name) for name in archive.namelist()}
     xml = parts[part].decode()
     for ref, (kind, text) in values.items():
-        xml, replaced = re.subn(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
-                                rf'<c r="{ref}"\1 t="{kind}"><f>\2</f><v>{text}</v></c>', xml)
+        xml, replaced = re.subn(
+            rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
+            rf'<c r="{ref}"\1 t="{kind}"><f>\2</f><v>{text}</v></c>',
+            xml,
+        )
         assert replaced == 1, ref
     parts[part] = xml.encode()
     if not recalculate:
@@ -169,8 +196,11 @@ def _small_workbook(path, datasets_rows, extra=None):
     wb.remove(wb.active)
     _sheet(wb, "Define", [["Attribute", "Value"], ["StudyName", "S1"]])
     _sheet(wb, "Datasets", datasets_rows)
-    _sheet(wb, "Variables", [["Order", "Dataset", "Variable", "Label", "Data Type"],
-                             [1, "DM", "STUDYID", "Study Identifier", "text"]])
+    _sheet(
+        wb,
+        "Variables",
+        [["Order", "Dataset", "Variable", "Label", "Data Type"], [1, "DM", "STUDYID", "Study Identifier", "text"]],
+    )
     for title, rows in (extra or {}).items():
         _sheet(wb, title, rows)
     wb.save(path)
@@ -191,7 +221,11 @@ def test_a_formula_saved_without_its_value_is_an_error_naming_the_cell(tmp_path)
 
     wb = openpyxl.load_workbook(study_workbook("sdtm"))
     ws = wb["Mapping"]
-    assert [ws.cell(1, 7).value, ws.cell(66, 3).value, ws.cell(66, 7).value] == ["Condition", "AEENRTPT", "AEONGO EQ Yes"]
+    assert [ws.cell(1, 7).value, ws.cell(66, 3).value, ws.cell(66, 7).value] == [
+        "Condition",
+        "AEENRTPT",
+        "AEONGO EQ Yes",
+    ]
     ws.cell(66, 7).value = '=IF(TRUE,"AEONGO EQ Yes","")'
     path = tmp_path / "sdtm_spec.xlsx"
     wb.save(path)  # a program writes formulas, never their values
@@ -199,11 +233,14 @@ def test_a_formula_saved_without_its_value_is_an_error_naming_the_cell(tmp_path)
     spec, findings = read_workbook(path)
     rule = next(r for r in spec.mapping if r.loc.row == 66)
     assert rule.condition is None  # what openpyxl reads: the rule would hold for every AE
-    message = ('cell G66 holds a formula (=IF(TRUE,"AEONGO EQ Yes","")) saved without its value, so it reads as '
-               "empty: save the workbook from a spreadsheet application (Excel, LibreOffice), which computes and "
-               "stores the values, or write values instead of formulas")
+    message = (
+        'cell G66 holds a formula (=IF(TRUE,"AEONGO EQ Yes","")) saved without its value, so it reads as '
+        "empty: save the workbook from a spreadsheet application (Excel, LibreOffice), which computes and "
+        "stores the values, or write values instead of formulas"
+    )
     assert [f for f in findings if f.severity != "note"] == [
-        Finding("error", "formula-without-value", message, "Mapping", 66, "Condition")]
+        Finding("error", "formula-without-value", message, "Mapping", 66, "Condition")
+    ]
     assert not load_spec(path).ok
     with pytest.raises(SpecError) as info:
         load_sdtm_spec(path)
@@ -233,27 +270,52 @@ def test_a_row_whose_only_values_are_formulas_without_values_is_not_skipped(tmp_
     wb.save(path)
     spec, findings = read_workbook(path)
     assert [v.name for v in spec.variables] == ["STUDYID"]
-    assert [(f.severity, f.code, f.sheet, f.row, f.column, f.message.split(" saved")[0])
-            for f in _formula_findings(findings)] == [
-        ("error", "formula-without-value", "Variables", 5, "Variable", 'cell C5 holds a formula (="AGE")')]
+    assert [
+        (f.severity, f.code, f.sheet, f.row, f.column, f.message.split(" saved")[0])
+        for f in _formula_findings(findings)
+    ] == [("error", "formula-without-value", "Variables", 5, "Variable", 'cell C5 holds a formula (="AGE")')]
 
 
 def test_a_formula_with_its_saved_value_is_read_as_that_value_with_a_note(tmp_path):
-    path = _small_workbook(tmp_path / "spec.xlsx", [["Dataset", "Label", "Repeating"],
-                                                    ["DM", '="Demo"&"graphics"', '=IF(TRUE,"No","Yes")'],
-                                                    ["AE", "Adverse Events", '=""']])
-    _spreadsheet_save(path, "xl/worksheets/sheet2.xml",
-                      {"B2": ("str", "Demographics"), "C2": ("str", "No"), "C3": ("str", "")})
+    path = _small_workbook(
+        tmp_path / "spec.xlsx",
+        [
+            ["Dataset", "Label", "Repeating"],
+            ["DM", '="Demo"&"graphics"', '=IF(TRUE,"No","Yes")'],
+            ["AE", "Adverse Events", '=""'],
+        ],
+    )
+    _spreadsheet_save(
+        path, "xl/worksheets/sheet2.xml", {"B2": ("str", "Demographics"), "C2": ("str", "No"), "C3": ("str", "")}
+    )
     spec, findings = read_workbook(path)
     assert spec.dataset("DM").label == "Demographics" and spec.dataset("DM").repeating is False
     assert spec.dataset("AE").repeating is None
     assert findings == [
-        Finding("note", "formula-value", "cell B2 holds a formula (=\"Demo\"&\"graphics\"); the value saved with it, "
-                "'Demographics', was read", "Datasets", 2, "Label"),
-        Finding("note", "formula-value", "cell C2 holds a formula (=IF(TRUE,\"No\",\"Yes\")); the value saved with "
-                "it, 'No', was read", "Datasets", 2, "Repeating"),
-        Finding("note", "formula-value", "cell C3 holds a formula (=\"\"); the value saved with it, empty, was read",
-                "Datasets", 3, "Repeating"),
+        Finding(
+            "note",
+            "formula-value",
+            'cell B2 holds a formula (="Demo"&"graphics"); the value saved with it, \'Demographics\', was read',
+            "Datasets",
+            2,
+            "Label",
+        ),
+        Finding(
+            "note",
+            "formula-value",
+            'cell C2 holds a formula (=IF(TRUE,"No","Yes")); the value saved with it, \'No\', was read',
+            "Datasets",
+            2,
+            "Repeating",
+        ),
+        Finding(
+            "note",
+            "formula-value",
+            'cell C3 holds a formula (=""); the value saved with it, empty, was read',
+            "Datasets",
+            3,
+            "Repeating",
+        ),
     ]
 
 
@@ -264,24 +326,40 @@ def test_a_value_its_writer_did_not_compute_is_an_error(tmp_path):
     spec, findings = read_workbook(path)
     assert spec.dataset("DM").label == "0"
     assert [(f.severity, f.code, f.sheet, f.row, f.column, f.message) for f in findings] == [
-        ("error", "formula-without-value", "Datasets", 2, "Label",
-         'cell B2 holds a formula (="Demographics") saved with a value its writer did not compute (the workbook '
-         "asks to recalculate every formula when it is opened): save the workbook from a spreadsheet application "
-         "(Excel, LibreOffice), which computes and stores the values, or write values instead of formulas")]
+        (
+            "error",
+            "formula-without-value",
+            "Datasets",
+            2,
+            "Label",
+            'cell B2 holds a formula (="Demographics") saved with a value its writer did not compute (the workbook '
+            "asks to recalculate every formula when it is opened): save the workbook from a spreadsheet application "
+            "(Excel, LibreOffice), which computes and stores the values, or write values instead of formulas",
+        )
+    ]
 
 
 def test_a_formula_whose_value_is_an_error_is_an_error(tmp_path):
     path = _small_workbook(tmp_path / "spec.xlsx", [["Dataset", "Label"], ["DM", "=VLOOKUP(A2,Names!A:B,2,0)"]])
     _spreadsheet_save(path, "xl/worksheets/sheet2.xml", {"B2": ("e", "#N/A")})
     _, findings = read_workbook(path)
-    assert findings == [Finding("error", "formula-error", "cell B2: the formula =VLOOKUP(A2,Names!A:B,2,0) gives #N/A",
-                                "Datasets", 2, "Label")]
+    assert findings == [
+        Finding(
+            "error",
+            "formula-error",
+            "cell B2: the formula =VLOOKUP(A2,Names!A:B,2,0) gives #N/A",
+            "Datasets",
+            2,
+            "Label",
+        )
+    ]
 
 
 def test_formulas_the_reader_does_not_take_and_text_starting_with_equals(tmp_path):
     wb_path = tmp_path / "spec.xlsx"
-    _small_workbook(wb_path, [["Dataset", "Label", "Notes"], ["DM", "Demographics", "=A2&B2"]],
-                    extra={"Scratch": [["=1+1"]]})
+    _small_workbook(
+        wb_path, [["Dataset", "Label", "Notes"], ["DM", "Demographics", "=A2&B2"]], extra={"Scratch": [["=1+1"]]}
+    )
     wb = openpyxl.load_workbook(wb_path)
     wb["Datasets"]["B2"].value = "= a label starting with an equals sign"
     wb["Datasets"]["B2"].data_type = "s"  # text, not a formula
@@ -298,14 +376,18 @@ def test_a_header_made_of_formulas_without_values_names_the_cells(tmp_path):
         read_workbook(path)
     assert str(info.value).endswith(
         "  - sheet Datasets: 2 cell(s) hold a formula without a computed value (A1, B1), read as empty or 0; "
-        "save the workbook from a spreadsheet application, or write values")
+        "save the workbook from a spreadsheet application, or write values"
+    )
 
 
 def test_formula_cells_are_found_in_the_sheet_xml(tmp_path):
     from specs.workbook import Formula, formula_cells
 
-    path = _small_workbook(tmp_path / "spec.xlsx", [["Dataset", "Label"], ["DM", '="Demographics"']],
-                           extra={"Other sheet": [[None, None, "=1+1"]]})
+    path = _small_workbook(
+        tmp_path / "spec.xlsx",
+        [["Dataset", "Label"], ["DM", '="Demographics"']],
+        extra={"Other sheet": [[None, None, "=1+1"]]},
+    )
     assert formula_cells(path) == {
         "Datasets": {(2, 2): Formula('"Demographics"', saved=False, recalculate=True)},
         "Other sheet": {(1, 3): Formula("1+1", saved=False, recalculate=True)},

@@ -1,4 +1,5 @@
 """Small simulated studies shared by the simulator tests (built once per session)."""
+
 import pandas as pd
 import pytest
 

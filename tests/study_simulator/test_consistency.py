@@ -1,4 +1,5 @@
 """Dosing, adverse event actions, visits and disposition agree with each other."""
+
 import pandas as pd
 
 from study_simulator.settings import SimulationSettings
@@ -42,7 +43,7 @@ def test_anlotinib_actions_show_in_dosing(clean_study):
     ae = read(edc, "ae.csv")
     ex["start"], ex["stop"] = d(ex["EXSTDAT"]), d(ex["EXENDAT"])
     ae["start"] = d(ae["AESTDAT"])
-    stops = set(zip(ex.loc[ex["EXINT"] == "Yes", "SUBJECT"], ex.loc[ex["EXINT"] == "Yes", "stop"]))
+    stops = set(zip(ex.loc[ex["EXINT"] == "Yes", "SUBJECT"], ex.loc[ex["EXINT"] == "Yes", "stop"], strict=False))
     acted = ae[ae["AEACNANL"].isin(["Drug interrupted", "Dose reduced", "Drug withdrawn"])]
     assert (ae["AEACNANL"] == "Drug interrupted").sum() > 5 and (ae["AEACNANL"] == "Dose reduced").sum() > 5
     for _, row in acted.iterrows():
@@ -55,7 +56,7 @@ def test_anlotinib_actions_show_in_dosing(clean_study):
         if row["AEACNANL"] == "Drug withdrawn":
             assert not (mine["start"] > row["start"]).any()
     # every interruption has its adverse event
-    starts = set(zip(acted["SUBJECT"], acted["start"]))
+    starts = set(zip(acted["SUBJECT"], acted["start"], strict=False))
     for key in stops:
         assert key in starts
 
@@ -98,7 +99,14 @@ def test_disposition_dates_agree(clean_study):
     both = eot.index.intersection(eos.index)
     assert (d(eot.loc[both, "EOTDAT"]) <= d(eos.loc[both, "EOSDAT"])).all()
     # nothing after the data cut-off, nothing but the death contact after death
-    for name, col in [("sv.csv", "VISDAT"), ("ae.csv", "AESTDAT"), ("tr.csv", "TRDAT"), ("ex_anlotinib.csv", "EXSTDAT"), ("sfu.csv", "FUDAT"), ("eos.csv", "EOSDAT")]:
+    for name, col in [
+        ("sv.csv", "VISDAT"),
+        ("ae.csv", "AESTDAT"),
+        ("tr.csv", "TRDAT"),
+        ("ex_anlotinib.csv", "EXSTDAT"),
+        ("sfu.csv", "FUDAT"),
+        ("eos.csv", "EOSDAT"),
+    ]:
         frame = read(edc, name)
         day = d(frame[col])
         assert (day.dropna() <= cutoff).all(), name
@@ -108,8 +116,16 @@ def test_disposition_dates_agree(clean_study):
             after &= frame["FUSTAT"] != "Dead"
         if name == "sv.csv":  # the follow-up contact that learnt of the death
             sfu = read(edc, "sfu.csv")
-            dead_contacts = set(zip(sfu.loc[sfu["FUSTAT"] == "Dead", "SUBJECT"], sfu.loc[sfu["FUSTAT"] == "Dead", "FOLDER"]))
-            after &= ~pd.Series(list(zip(frame["SUBJECT"], frame["FOLDER"]))).isin(dead_contacts).to_numpy()
+            dead_contacts = set(
+                zip(
+                    sfu.loc[sfu["FUSTAT"] == "Dead", "SUBJECT"],
+                    sfu.loc[sfu["FUSTAT"] == "Dead", "FOLDER"],
+                    strict=False,
+                )
+            )
+            after &= (
+                ~pd.Series(list(zip(frame["SUBJECT"], frame["FOLDER"], strict=False))).isin(dead_contacts).to_numpy()
+            )
         assert not after.any(), name
     assert (first_dose > pd.Timestamp(S.study_start)).all()
 
@@ -131,7 +147,9 @@ def test_sites_and_lineage(clean_study):
     edc = clean_study / "edc"
     for path in sorted(edc.glob("*.csv")):
         frame = read(edc, path.name)
-        assert list(frame.columns[:6]) == ["STUDY", "SITENUMBER", "SUBJECT", "FORM", "FOLDER", "RECORDPOSITION"], path.name
+        assert list(frame.columns[:6]) == ["STUDY", "SITENUMBER", "SUBJECT", "FORM", "FOLDER", "RECORDPOSITION"], (
+            path.name
+        )
         assert (frame["STUDY"] == S.study_id).all()
         assert (frame["SUBJECT"].str[:3] == frame["SITENUMBER"]).all()
         assert frame["FOLDER"].ne("").all()

@@ -1,6 +1,6 @@
 """With no disagreement, every investigator response is RECIST 1.1 applied to
 the measurements read back from the written files."""
-import numpy as np
+
 import pandas as pd
 
 from adam_builder import recist_rules as rr
@@ -8,7 +8,15 @@ from study_simulator.api import simulate
 
 from .conftest import read
 
-CRF_TO_CODE = {"CR": "CR", "PR": "PR", "SD": "SD", "PD": "PD", "NE": "NE", "Non-CR/Non-PD": "NON-CR/NON-PD", "Not applicable": None}
+CRF_TO_CODE = {
+    "CR": "CR",
+    "PR": "PR",
+    "SD": "SD",
+    "PD": "PD",
+    "NE": "NE",
+    "Non-CR/Non-PD": "NON-CR/NON-PD",
+    "Not applicable": None,
+}
 NEW_TO_CODE = {"Yes": "Y", "No": "N", "Equivocal": "EQUIVOCAL"}
 
 
@@ -23,14 +31,18 @@ def recist_from_files(edc):
     diam = pd.to_numeric(tgt["TRDIAM"], errors="coerce")
     nodal = tgt["TRMEAS"] == "Short axis"
     tgt["gone"] = (~nodal & (diam == 0) & (tgt["TRTSM"] != "Yes")) | (nodal & (diam < 10))
-    per = tgt.groupby(key, sort=False).agg(
-        day=("day", "first"), sod=("size", lambda x: x.fillna(0).sum()), ne=("ne", "any"), gone=("gone", "all")
-    ).reset_index()
+    per = (
+        tgt.groupby(key, sort=False)
+        .agg(day=("day", "first"), sod=("size", lambda x: x.fillna(0).sum()), ne=("ne", "any"), gone=("gone", "all"))
+        .reset_index()
+    )
     per = per.sort_values(["SUBJECT", "day"], kind="stable").reset_index(drop=True)
     base = per[per["FOLDER"] == "SCRN"].set_index("SUBJECT")["sod"]
     per["baseline"] = per["SUBJECT"].map(base)
     per["nadir"] = rr.compute_nadir(per["sod"], per["SUBJECT"], valid=~per["ne"])
-    per["target"] = rr.compute_target_response(per["baseline"], per["nadir"], per["sod"], per["gone"] & ~per["ne"], per["ne"])
+    per["target"] = rr.compute_target_response(
+        per["baseline"], per["nadir"], per["sod"], per["gone"] & ~per["ne"], per["ne"]
+    )
 
     nt = tr[tr["TUCAT"] == "Non-target"]
     nt_per = nt.groupby(key).agg(
@@ -40,10 +52,17 @@ def recist_from_files(edc):
     )
     per = per.merge(nt_per, left_on=key, right_index=True, how="left", suffixes=("", "_nt"))
     per["has_nt"] = per["SUBJECT"].isin(nt["SUBJECT"])
-    per["nontarget"] = rr.compute_nontarget_response(per["has_nt"], per["prog"].eq(True), per["ne_nt"].eq(True), per["absent"].eq(True))
+    per["nontarget"] = rr.compute_nontarget_response(
+        per["has_nt"], per["prog"].eq(True), per["ne_nt"].eq(True), per["absent"].eq(True)
+    )
     new = tr[tr["TUCAT"] == "New"]
     new_state = new.groupby(key)["TRSTAT"].agg(lambda x: "Y" if (x == "Present").any() else "EQUIVOCAL")
-    per["new"] = pd.Series(list(zip(per["SUBJECT"], per["FOLDER"]))).map(new_state.to_dict()).fillna("N").to_numpy()
+    per["new"] = (
+        pd.Series(list(zip(per["SUBJECT"], per["FOLDER"], strict=False)))
+        .map(new_state.to_dict())
+        .fillna("N")
+        .to_numpy()
+    )
     per["overall"] = rr.compute_overall_response(per["target"], per["nontarget"], per["new"])
     post = per[per["FOLDER"] != "SCRN"]
     merged = post.merge(rs, on=key, how="outer", indicator=True)
@@ -76,7 +95,7 @@ def test_study_shows_every_response_category(clean_study):
 def test_disagreement_alters_responses_and_truth_says_which(tmp_path):
     simulate(200, 5, tmp_path, disagreement_rate=0.2)
     truth = read(tmp_path / "truth", "assessments.csv")
-    rs = read(tmp_path / "edc", "rs.csv")
+    read(tmp_path / "edc", "rs.csv")
     altered = truth["ALTERED"] == "Y"
     assert 0.1 < altered.mean() < 0.3
     differs = (truth["TRUE_OVRLRESP"] != truth["INV_OVRLRESP"]) | (truth["TRUE_TRGRESP"] != truth["INV_TRGRESP"])

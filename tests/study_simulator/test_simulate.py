@@ -1,5 +1,7 @@
 """Determinism, the manifest of injected problems, truth files, rates and the command."""
-import numpy as np
+
+import dataclasses
+
 import pandas as pd
 import pytest
 import typer
@@ -40,8 +42,14 @@ def test_clean_study_has_empty_manifest(clean_study):
 def test_manifest_lists_every_kind(messy_study):
     manifest = read(messy_study / "truth", "messy_manifest.csv")
     assert set(manifest["KIND"]) == {
-        "partial_date", "non_ascii_text", "long_text", "out_of_codelist", "duplicate_row",
-        "end_before_start", "missing_measurement", "subject_not_in_demographics",
+        "partial_date",
+        "non_ascii_text",
+        "long_text",
+        "out_of_codelist",
+        "duplicate_row",
+        "end_before_start",
+        "missing_measurement",
+        "subject_not_in_demographics",
     }
 
 
@@ -116,7 +124,7 @@ def test_default_study_rates_near_targets(tmp_path):
 
 def test_settings_are_frozen_and_used(tmp_path):
     s = SimulationSettings()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         s.cycle_days = 28
     simulate(60, 1, tmp_path, settings=s.with_options(study_id="OTHER-01", screen_failure_rate=0.0))
     dm = read(tmp_path / "edc", "dm.csv")

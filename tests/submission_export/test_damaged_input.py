@@ -7,6 +7,7 @@ observation boundary that falls on a record boundary cannot be seen in the file 
 toolkit writes into every folder. A broken Dataset-JSON file names the file, the column
 and the row.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -16,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-
 from shared_data import shared_path
+
 from specs.model import Dataset, Spec, Study, Variable
 from specs.outputs import CHECKSUMS, output_folder
 from submission_export.dataset_json import write_dataset_json
@@ -30,17 +31,24 @@ RECORD = 80
 
 def _spec() -> Spec:
     """Rows of 10 + 8 + 8 + 14 = 40 bytes: two observations fill one 80-byte record."""
-    variables = (Variable("XX", "USUBJID", 1, "Unique Subject Identifier", "text", 10),
-                 Variable("XX", "XXSEQ", 2, "Sequence Number", "integer", 8),
-                 Variable("XX", "XXVAL", 3, "Value", "float", 8),
-                 Variable("XX", "XXTERM", 4, "Term", "text", 14))
+    variables = (
+        Variable("XX", "USUBJID", 1, "Unique Subject Identifier", "text", 10),
+        Variable("XX", "XXSEQ", 2, "Sequence Number", "integer", 8),
+        Variable("XX", "XXVAL", 3, "Value", "float", 8),
+        Variable("XX", "XXTERM", 4, "Term", "text", 14),
+    )
     return Spec(study=Study((("StudyName", "T"),)), datasets=(Dataset("XX", "Test"),), variables=variables)
 
 
 def _frame(n: int = 25) -> pd.DataFrame:
-    return pd.DataFrame({"USUBJID": [f"P-{i:08d}" for i in range(n)],
-                         "XXSEQ": np.arange(1.0, n + 1), "XXVAL": np.linspace(0.5, 99.5, n),
-                         "XXTERM": [f"term number {i:02d}" for i in range(n)]})
+    return pd.DataFrame(
+        {
+            "USUBJID": [f"P-{i:08d}" for i in range(n)],
+            "XXSEQ": np.arange(1.0, n + 1),
+            "XXVAL": np.linspace(0.5, 99.5, n),
+            "XXTERM": [f"term number {i:02d}" for i in range(n)],
+        }
+    )
 
 
 def _observations_start(raw: bytes) -> int:
@@ -66,15 +74,30 @@ def test_the_fixture_rows_are_40_bytes_as_pyreadstat_reads_them(xpt):
     assert sum(meta.variable_storage_width.values()) == 40  # the cuts below rely on it
 
 
-@pytest.mark.parametrize("where", ["half", "inside the first record", "inside the headers",
-                                   "inside the namestrs", "before the OBS header", "inside an observation",
-                                   "empty"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "half",
+        "inside the first record",
+        "inside the headers",
+        "inside the namestrs",
+        "before the OBS header",
+        "inside an observation",
+        "empty",
+    ],
+)
 def test_a_transport_file_cut_where_its_layout_shows_it_is_refused_naming_the_file(xpt, tmp_path, where):
     raw = xpt.read_bytes()
     start = _observations_start(raw)
-    size = {"half": len(raw) // 2 + 7, "inside the first record": 50, "inside the headers": 5 * RECORD,
-            "inside the namestrs": 8 * RECORD + 140 + 20, "before the OBS header": start - RECORD,
-            "inside an observation": start + 3 * 40 + 20, "empty": 0}[where]
+    size = {
+        "half": len(raw) // 2 + 7,
+        "inside the first record": 50,
+        "inside the headers": 5 * RECORD,
+        "inside the namestrs": 8 * RECORD + 140 + 20,
+        "before the OBS header": start - RECORD,
+        "inside an observation": start + 3 * 40 + 20,
+        "empty": 0,
+    }[where]
     assert size < len(raw)
     (tmp_path / "cut").mkdir()
     cut = _cut(xpt, size, tmp_path / "cut" / "xx.xpt")
@@ -89,8 +112,11 @@ def test_a_transport_file_cut_where_its_layout_shows_it_is_refused_naming_the_fi
 def test_70_percent_of_a_file_cut_on_a_record_boundary_is_refused(tmp_path):
     """An odd row length (42 bytes): a cut on a record boundary falls inside an observation."""
     spec = _spec()
-    spec = Spec(study=spec.study, datasets=spec.datasets,
-                variables=spec.variables + (Variable("XX", "XXFL", 5, "Flag", "text", 2),))
+    spec = Spec(
+        study=spec.study,
+        datasets=spec.datasets,
+        variables=spec.variables + (Variable("XX", "XXFL", 5, "Flag", "text", 2),),
+    )
     frame = _frame(60).assign(XXFL="YN")
     path = tmp_path / "xx.xpt"
     write_xpt(frame, spec, "XX", path)
@@ -106,9 +132,14 @@ def test_every_whole_file_reads_as_written(xpt):
     pd.testing.assert_series_equal(frame["USUBJID"], _frame()["USUBJID"].astype(object), check_names=False)
 
 
-@pytest.mark.parametrize("folder", [("standards", "submissions", "cdiscpilot01", "sdtm"),
-                                    ("standards", "submissions", "cdiscpilot01", "adam"),
-                                    ("standards", "submissions", "msg-sdtm-v2")])
+@pytest.mark.parametrize(
+    "folder",
+    [
+        ("standards", "submissions", "cdiscpilot01", "sdtm"),
+        ("standards", "submissions", "cdiscpilot01", "adam"),
+        ("standards", "submissions", "msg-sdtm-v2"),
+    ],
+)
 def test_every_sas_written_published_file_fits_its_layout(folder):
     files = sorted(shared_path(*folder).glob("*.xpt"))
     assert files
@@ -173,7 +204,7 @@ def test_the_stage_readers_go_through_the_check(tmp_path):
             write_xpt(frame, _spec(), "XX", tmp / f"{name}.xpt")
         frame.assign(STUDYID="S1").to_csv(tmp / "ae.csv", index=False)
     raw = (out / "dm.xpt").read_bytes()
-    (out / "dm.xpt").write_bytes(raw[:_observations_start(raw) + 20 * 40])
+    (out / "dm.xpt").write_bytes(raw[: _observations_start(raw) + 20 * 40])
     (out / "adsl.xpt").write_bytes((out / "dm.xpt").read_bytes())
     (out / "ae.csv").write_text((out / "ae.csv").read_text().replace("P-00000003", "P-00000004"))
     with pytest.raises(DatasetReadError, match="dm.xpt"):
@@ -248,8 +279,10 @@ def test_a_column_missing_from_the_metadata_is_refused(tmp_path):
         read_dataset(path)
 
 
-@pytest.mark.parametrize("name, content", [("xx.parquet", b"PAR1 not a parquet file"),
-                                           ("xx.csv", b'USUBJID,XXSEQ\nP-1,"1\n'), ("yy.csv", b"")])
+@pytest.mark.parametrize(
+    "name, content",
+    [("xx.parquet", b"PAR1 not a parquet file"), ("xx.csv", b'USUBJID,XXSEQ\nP-1,"1\n'), ("yy.csv", b"")],
+)
 def test_a_damaged_parquet_or_csv_file_names_the_file(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)

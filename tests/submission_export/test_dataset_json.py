@@ -1,12 +1,13 @@
 """Dataset-JSON 1.1: valid against the official schemas, read back equal, OIDs as define.xml's."""
+
 from __future__ import annotations
 
 import json
 
 import pandas as pd
 import pytest
-
 from shared_data import shared_path
+
 from submission_export.dataset_json import read_dataset_json, validate_dataset_json, write_dataset_json
 from submission_export.readers import read_dataset
 
@@ -15,16 +16,29 @@ from submission_export.readers import read_dataset
 def test_valid_against_the_official_schema_and_read_back_equal(tmp_path, suffix, make_spec, make_frame):
     schemas = shared_path("standards", "dataset-json-1.1")
     path = tmp_path / f"adsl.{suffix}"
-    write_dataset_json(make_frame(), make_spec(), "ADSL", path, settings=__import__(
-        "submission_export.dataset_json", fromlist=["JsonSettings"]).JsonSettings(creation_datetime="2024-06-30T00:00:00"))
+    write_dataset_json(
+        make_frame(),
+        make_spec(),
+        "ADSL",
+        path,
+        settings=__import__("submission_export.dataset_json", fromlist=["JsonSettings"]).JsonSettings(
+            creation_datetime="2024-06-30T00:00:00"
+        ),
+    )
     assert validate_dataset_json(path, schemas) == []
     frame, meta = read_dataset_json(path)
     pd.testing.assert_frame_equal(frame, make_frame(), check_dtype=False)
     assert meta["itemGroupOID"] == "IG.ADSL"
     assert meta["datasetJSONCreationDateTime"] == "2024-06-30T00:00:00"
     columns = {c["name"]: c for c in meta["columns"]}
-    assert columns["USUBJID"] == {"itemOID": "IT.ADSL.USUBJID", "name": "USUBJID", "label": "Unique Subject Identifier",
-                                  "dataType": "string", "length": 7, "keySequence": 2}
+    assert columns["USUBJID"] == {
+        "itemOID": "IT.ADSL.USUBJID",
+        "name": "USUBJID",
+        "label": "Unique Subject Identifier",
+        "dataType": "string",
+        "length": 7,
+        "keySequence": 2,
+    }
     assert columns["TRTSDT"]["dataType"] == "date" and columns["TRTSDT"]["targetDataType"] == "integer"
 
 

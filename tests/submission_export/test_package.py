@@ -1,4 +1,5 @@
 """The eCTD module 5 folder: layout, valid define.xml, agreement of spec, files and define, all or nothing."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -6,26 +7,39 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from shared_data import shared_path
 
 from define_xml.check import check_define
 from define_xml.read import read_define
-from shared_data import shared_path
 from specs import load_spec
 from submission_export.dataset_json import validate_dataset_json
 from submission_export.package import ExportError, export_submission
 from submission_export.readers import conform_to_spec, read_dataset
 from submission_export.xpt import is_numeric_variable
 
-_TEXT = ("text", "date", "datetime", "time", "partialDate", "partialTime", "partialDatetime",
-         "incompleteDatetime", "durationDatetime", "intervalDatetime")
+_TEXT = (
+    "text",
+    "date",
+    "datetime",
+    "time",
+    "partialDate",
+    "partialTime",
+    "partialDatetime",
+    "incompleteDatetime",
+    "durationDatetime",
+    "intervalDatetime",
+)
 
 
 def pilot_spec():
     """The CDISC pilot SDTM spec without its one broken where clause (it tests a variable named '.')."""
     spec = load_spec(shared_path("standards", "specs", "metacore", "SDTM_spec_CDISC_pilot.xlsx")).spec
     broken = {w.id for w in spec.where_clauses if any(c.variable in ("", ".") for c in w.conditions)}
-    return dataclasses.replace(spec, where_clauses=tuple(w for w in spec.where_clauses if w.id not in broken),
-                               value_level=tuple(v for v in spec.value_level if v.where_clause not in broken))
+    return dataclasses.replace(
+        spec,
+        where_clauses=tuple(w for w in spec.where_clauses if w.id not in broken),
+        value_level=tuple(v for v in spec.value_level if v.where_clause not in broken),
+    )
 
 
 def pharmaverse_frames(spec, names=("dm", "ae", "ex")):
@@ -64,9 +78,20 @@ def test_pilot_sdtm_submission(tmp_path):
     folder = tmp_path / "m5" / "datasets" / "tdf-sdtm" / "tabulations" / "sdtm"
     assert result.sdtm.folder == folder
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert names == ["ae.xpt", "dataset-json/ae.json", "dataset-json/ae.ndjson", "dataset-json/dm.json",
-                     "dataset-json/dm.ndjson", "dataset-json/ex.json", "dataset-json/ex.ndjson",
-                     "define.html", "define.xml", "define2-1.xsl", "dm.xpt", "ex.xpt"]
+    assert names == [
+        "ae.xpt",
+        "dataset-json/ae.json",
+        "dataset-json/ae.ndjson",
+        "dataset-json/dm.json",
+        "dataset-json/dm.ndjson",
+        "dataset-json/ex.json",
+        "dataset-json/ex.ndjson",
+        "define.html",
+        "define.xml",
+        "define2-1.xsl",
+        "dm.xpt",
+        "ex.xpt",
+    ]
     assert check_define(folder / "define.xml") == []
     html = (folder / "define.html").read_text(encoding="utf-8")
     for ds in ("DM", "AE", "EX"):
@@ -125,7 +150,9 @@ def test_study_workbooks_give_a_valid_define_that_agrees_with_the_files(tmp_path
         folder = result.sdtm.folder
     else:
         sdtm_spec = load_spec(study_workbook("sdtm")).spec
-        result = export_submission(tmp_path, sdtm=(sdtm_spec, _empty_frames(sdtm_spec)), adam=(spec, _empty_frames(spec)))
+        result = export_submission(
+            tmp_path, sdtm=(sdtm_spec, _empty_frames(sdtm_spec)), adam=(spec, _empty_frames(spec))
+        )
         folder = result.adam.folder
     assert check_define(folder / "define.xml") == []
     assert assert_define_agrees_with_files(folder, spec) == len(spec.variables)

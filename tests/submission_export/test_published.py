@@ -13,6 +13,7 @@ the define gives (the pilot's XPT headers carry none). Its ts.xpt holds cp1252 t
 right single quotation mark): it is read as Windows-1252 and said so, and writing it back
 is refused with every non-ASCII value listed, never a crash.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,19 +21,63 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from lxml import etree
+from shared_data import shared_path
 
 from define_xml.read import read_define
-from shared_data import shared_path
 from specs.model import restrict_to_data
 from submission_export.readers import read_dataset, spec_from_metadata
 from submission_export.xpt import XptRuleError, write_xpt
 
 PILOT = ("standards", "submissions", "cdiscpilot01", "sdtm")
 MSG = ("standards", "submissions", "msg-sdtm-v2")
-PILOT_FILES = ["ae", "cm", "dm", "ds", "ex", "mh", "relrec", "sc", "se", "suppae", "suppdm", "suppds", "sv",
-               "ta", "te", "ti", "tv"]
-MSG_FILES = ["ae", "cm", "dd", "di", "dm", "ds", "ec", "ex", "fa", "ie", "lb", "mh", "oe", "qsph", "qssl", "relrec",
-             "rs", "se", "suppdm", "suppec", "sv", "ta", "te", "ti", "ts", "tv", "vs"]
+PILOT_FILES = [
+    "ae",
+    "cm",
+    "dm",
+    "ds",
+    "ex",
+    "mh",
+    "relrec",
+    "sc",
+    "se",
+    "suppae",
+    "suppdm",
+    "suppds",
+    "sv",
+    "ta",
+    "te",
+    "ti",
+    "tv",
+]
+MSG_FILES = [
+    "ae",
+    "cm",
+    "dd",
+    "di",
+    "dm",
+    "ds",
+    "ec",
+    "ex",
+    "fa",
+    "ie",
+    "lb",
+    "mh",
+    "oe",
+    "qsph",
+    "qssl",
+    "relrec",
+    "rs",
+    "se",
+    "suppdm",
+    "suppec",
+    "sv",
+    "ta",
+    "te",
+    "ti",
+    "ts",
+    "tv",
+    "vs",
+]
 
 
 def _define10_labels(path: Path) -> dict[str, str]:
@@ -75,8 +120,11 @@ def test_pilot_xpt_writes_back_with_the_same_values_and_attributes(name, tmp_pat
     frame, meta = read_dataset(folder / f"{name}.xpt")
     assert meta.label is None, "the pilot's XPT headers carry no dataset label (its define.xml does)"
     spec = spec_from_metadata({meta.name: meta})
-    spec = spec.__class__(study=spec.study, variables=spec.variables,
-                          datasets=tuple(d.__class__(d.name, labels[d.name], leaf=d.leaf) for d in spec.datasets))
+    spec = spec.__class__(
+        study=spec.study,
+        variables=spec.variables,
+        datasets=tuple(d.__class__(d.name, labels[d.name], leaf=d.leaf) for d in spec.datasets),
+    )
     _round_trip(folder / f"{name}.xpt", spec, tmp_path, expected_label=labels[meta.name])
 
 
@@ -88,8 +136,9 @@ def test_pilot_ts_cp1252_text_is_read_and_reported_on_writing(tmp_path):
     odd = odd[~odd.map(str.isascii)]
     assert len(odd) >= 1 and all("\u2019" in v for v in odd)
     spec = spec_from_metadata({"TS": meta})
-    spec = spec.__class__(study=spec.study, variables=spec.variables,
-                          datasets=(spec.datasets[0].__class__("TS", "Trial Summary"),))
+    spec = spec.__class__(
+        study=spec.study, variables=spec.variables, datasets=(spec.datasets[0].__class__("TS", "Trial Summary"),)
+    )
     with pytest.raises(XptRuleError) as caught:
         write_xpt(frame, spec, "TS", tmp_path / "ts.xpt")
     reported = {b.row for b in caught.value.breaches if b.rule == "non-ascii"}

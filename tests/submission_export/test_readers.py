@@ -1,19 +1,22 @@
 """read_dataset for every format; conform_to_spec gives CSV frames the spec's types."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from shared_data import shared_path
+
 from submission_export.readers import DatasetReadError, conform_to_spec, read_dataset
 
 
 def test_csv_conformed_to_the_spec_equals_the_frame(tmp_path, make_spec, make_frame):
     path = tmp_path / "adsl.csv"
-    path.write_text("STUDYID,USUBJID,AGE,HEIGHT,TRTSDT,TRTSDTM,DTHFL\n"
-                    "S1,S1-001,54,170.5,2024-01-02,2024-01-02T08:30:00,\n"
-                    "S1,S1-002,,181.25,,,Y\n"
-                    "S1,S1-0003,71,,1959-12-31,2024-03-01T23:59:59,\n")
+    path.write_text(
+        "STUDYID,USUBJID,AGE,HEIGHT,TRTSDT,TRTSDTM,DTHFL\n"
+        "S1,S1-001,54,170.5,2024-01-02,2024-01-02T08:30:00,\n"
+        "S1,S1-002,,181.25,,,Y\n"
+        "S1,S1-0003,71,,1959-12-31,2024-03-01T23:59:59,\n"
+    )
     frame, meta = read_dataset(path)
     assert meta.format == "csv"
     pd.testing.assert_frame_equal(conform_to_spec(frame, make_spec(), "ADSL"), make_frame(), check_dtype=False)

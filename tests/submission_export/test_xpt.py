@@ -1,4 +1,5 @@
 """SAS transport v5: every value and attribute round trips; every rule breach is listed at once."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -34,8 +35,11 @@ def test_round_trip_keeps_every_value_and_attribute(tmp_path, make_spec, make_fr
 def test_every_breach_is_listed_at_once_and_nothing_is_written(tmp_path, make_spec, make_frame):
     spec = make_spec(
         label="A dataset label that is far longer than forty characters",
-        extra_variables=[Variable("ADSL", "LONGNAME9", 8, "Too long a name", "text", 10),
-                         Variable("ADSL", "MISSING", 9, "In the spec only", "text", 10)])
+        extra_variables=[
+            Variable("ADSL", "LONGNAME9", 8, "Too long a name", "text", 10),
+            Variable("ADSL", "MISSING", 9, "In the spec only", "text", 10),
+        ],
+    )
     frame = make_frame()
     frame["USUBJID"] = ["S1-001", "受试者-002", "S1-003"]
     frame["DTHFL"] = [None, "Y" * 201, None]
@@ -67,7 +71,9 @@ def test_text_in_a_numeric_variable_and_fractions_in_an_integer_are_breaches(tmp
     with pytest.raises(XptRuleError) as caught:
         write_xpt(frame, make_spec(), "ADSL", tmp_path / "adsl.xpt")
     assert {(b.rule, b.variable, b.row) for b in caught.value.breaches} == {
-        ("integer-value", "AGE", 1), ("numeric-type", "HEIGHT", 1)}
+        ("integer-value", "AGE", 1),
+        ("numeric-type", "HEIGHT", 1),
+    }
 
 
 def test_same_input_gives_the_same_bytes_whatever_the_clock(tmp_path, make_spec, make_frame):

@@ -1,21 +1,27 @@
 """Our own transport v5 bytes: IBM floats, the same bytes as pyreadstat, read back by
 pyreadstat as the frame, our decoder agreeing with pyreadstat on every value (a simulated
 study's files and the SAS-written published ones), reproducible, corruption caught."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from shared_data import shared_path
 
 import submission_export.xpt as xpt
-from shared_data import shared_path
 from specs.model import Dataset, Spec, Study, Variable
 from submission_export.readers import read_dataset
-from submission_export.xpt import (XptRoundTripError, XptRuleError, _fix_header_stamps, sas_timestamp,
-                                   transport_frame, write_xpt)
-from submission_export.xpt_native import (ibm_words, ieee_from_ibm, parse_format, read_layout,
-                                          read_observations)
+from submission_export.xpt import (
+    XptRoundTripError,
+    XptRuleError,
+    _fix_header_stamps,
+    sas_timestamp,
+    transport_frame,
+    write_xpt,
+)
+from submission_export.xpt_native import ibm_words, ieee_from_ibm, parse_format, read_layout, read_observations
 
 # value -> the 8 bytes of its IBM System/360 hexadecimal float (as SAS and ReadStat write it)
 KNOWN = [
@@ -29,10 +35,10 @@ KNOWN = [
     (1 / 3, "4055555555555554"),
     (-2.5e-05, "bd1a36e2eb1c432d"),
     (123456789.12345679, "4775bcd151f9add4"),
-    (2.0 ** 248, "7f10000000000000"),  # largest binary exponent ReadStat writes
-    (2.0 ** -260, "0010000000000000"),  # smallest magnitude (16**-65)
+    (2.0**248, "7f10000000000000"),  # largest binary exponent ReadStat writes
+    (2.0**-260, "0010000000000000"),  # smallest magnitude (16**-65)
     (1e-78, "001da48ce468e7c7"),
-    (2.0 ** 249, "7fffffffffffffff"),  # overflow: the largest magnitude, sign kept
+    (2.0**249, "7fffffffffffffff"),  # overflow: the largest magnitude, sign kept
     (-1e300, "ffffffffffffffff"),
     (np.inf, "7fffffffffffffff"),
     (5.3e-79, "0000000000000000"),  # underflow to zero
@@ -44,18 +50,18 @@ KNOWN = [
 def test_ibm_float_bytes_of_known_values():
     values = np.array([v for v, _ in KNOWN])
     words = ibm_words(values).astype(">u8").tobytes()
-    assert [words[i * 8:(i + 1) * 8].hex() for i in range(len(KNOWN))] == [h for _, h in KNOWN]
+    assert [words[i * 8 : (i + 1) * 8].hex() for i in range(len(KNOWN))] == [h for _, h in KNOWN]
 
 
 def test_ibm_floats_decode_exactly():
     words = np.array([int(h, 16) for _, h in KNOWN], dtype=np.uint64)
     back = ieee_from_ibm(words)
-    for (value, _), got in zip(KNOWN, back):
+    for (value, _), got in zip(KNOWN, back, strict=False):
         if np.isnan(value):
             assert np.isnan(got)
-        elif abs(value) >= 2.0 ** 249:
+        elif abs(value) >= 2.0**249:
             assert got == np.copysign(np.inf, value)  # as pyreadstat reads the overflow word
-        elif abs(value) < 2.0 ** -260:
+        elif abs(value) < 2.0**-260:
             assert got == 0.0
         else:
             assert got == value
@@ -63,7 +69,7 @@ def test_ibm_floats_decode_exactly():
     assert np.isnan(ieee_from_ibm(np.array([0x5F << 56, 0x41 << 56, 0x5A << 56], dtype=np.uint64))).all()
     rng = np.random.default_rng(5)
     values = rng.standard_normal(20_000) * 10.0 ** rng.integers(-75, 74, 20_000)
-    values = values[(np.abs(values) >= 2.0 ** -260) & (np.abs(values) < 2.0 ** 249)]
+    values = values[(np.abs(values) >= 2.0**-260) & (np.abs(values) < 2.0**249)]
     assert len(values) > 19_000 and (ieee_from_ibm(ibm_words(values)) == values).all()
 
 
@@ -74,7 +80,7 @@ def test_our_ibm_bytes_are_readstats_for_any_value(tmp_path):
     pyreadstat.write_xport(pd.DataFrame({"A": values}), str(path), file_format_version=5)
     raw = path.read_bytes()
     start = raw.index(b"HEADER RECORD*******OBS") + 80
-    theirs = np.frombuffer(raw[start:start + 8 * len(values)], dtype=">u8")
+    theirs = np.frombuffer(raw[start : start + 8 * len(values)], dtype=">u8")
     assert (theirs == ibm_words(values)).all()
 
 
@@ -89,9 +95,15 @@ def test_formats_parse_as_readstat_parses_them():
 
 def _pyreadstat_bytes(frame, spec, dataset, path, stamp):
     prepared, formats = transport_frame(frame, spec, dataset)
-    pyreadstat.write_xport(prepared, str(path), file_label=spec.dataset(dataset).label,
-                           column_labels=[v.label for v in spec.variables_of(dataset)], table_name=dataset,
-                           file_format_version=5, variable_format=formats or None)
+    pyreadstat.write_xport(
+        prepared,
+        str(path),
+        file_label=spec.dataset(dataset).label,
+        column_labels=[v.label for v in spec.variables_of(dataset)],
+        table_name=dataset,
+        file_format_version=5,
+        variable_format=formats or None,
+    )
     _fix_header_stamps(str(path), sas_timestamp(stamp))
     return path.read_bytes()
 
@@ -105,19 +117,30 @@ def _mixed():
     text[rng.random(n) < 0.2] = None
     numbers = rng.standard_normal(n) * 10.0 ** rng.integers(-60, 60, n)
     numbers[rng.random(n) < 0.1] = np.nan
-    numbers[:4] = [0.0, -0.0, 2.0 ** 248, -(2.0 ** -260)]
+    numbers[:4] = [0.0, -0.0, 2.0**248, -(2.0**-260)]
     days = pd.to_datetime("1960-01-01") + pd.to_timedelta(rng.integers(-40_000, 40_000, n), unit="D")
-    frame = pd.DataFrame({"TXT": text, "NUM": numbers, "INT": rng.integers(-5, 1_000_000, n).astype(float),
-                          "DT": days, "DTM": days + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s"),
-                          "EMPTY": [None] * n})
+    frame = pd.DataFrame(
+        {
+            "TXT": text,
+            "NUM": numbers,
+            "INT": rng.integers(-5, 1_000_000, n).astype(float),
+            "DT": days,
+            "DTM": days + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s"),
+            "EMPTY": [None] * n,
+        }
+    )
     frame.loc[5, "DT"] = pd.NaT
-    variables = [Variable("MX", "TXT", 1, "Some text", "text", 200),
-                 Variable("MX", "NUM", 2, "A number", "float", 8),
-                 Variable("MX", "INT", 3, "A whole number", "integer", 8, display_format="8."),
-                 Variable("MX", "DT", 4, "A date", "date", 8, display_format="DATE9."),
-                 Variable("MX", "DTM", 5, "A datetime", "datetime", 8, display_format="E8601DT19."),
-                 Variable("MX", "EMPTY", 6, "Never filled", "text", 1)]
-    spec = Spec(study=Study((("StudyName", "T"),)), datasets=(Dataset("MX", "Mixed Values"),), variables=tuple(variables))
+    variables = [
+        Variable("MX", "TXT", 1, "Some text", "text", 200),
+        Variable("MX", "NUM", 2, "A number", "float", 8),
+        Variable("MX", "INT", 3, "A whole number", "integer", 8, display_format="8."),
+        Variable("MX", "DT", 4, "A date", "date", 8, display_format="DATE9."),
+        Variable("MX", "DTM", 5, "A datetime", "datetime", 8, display_format="E8601DT19."),
+        Variable("MX", "EMPTY", 6, "Never filled", "text", 1),
+    ]
+    spec = Spec(
+        study=Study((("StudyName", "T"),)), datasets=(Dataset("MX", "Mixed Values"),), variables=tuple(variables)
+    )
     return frame, spec
 
 
@@ -164,12 +187,15 @@ def study_files(tmp_path_factory):
 
 def _assert_decoder_agrees_with_pyreadstat(path, encoding="ascii"):
     layout, ours = read_observations(path, encoding)
-    back, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True,
-                                       encoding=None if encoding == "ascii" else "WINDOWS-1252")
+    back, meta = pyreadstat.read_xport(
+        str(path), disable_datetime_conversion=True, encoding=None if encoding == "ascii" else "WINDOWS-1252"
+    )
     assert [f.name for f in layout.fields] == list(meta.column_names)
     assert [f.label for f in layout.fields] == [x or "" for x in meta.column_labels]
     assert {f.name: f.length for f in layout.fields} == meta.variable_storage_width
-    assert {f.name: f.format_text for f in layout.fields} == {k: v or None for k, v in meta.original_variable_types.items()}
+    assert {f.name: f.format_text for f in layout.fields} == {
+        k: v or None for k, v in meta.original_variable_types.items()
+    }
     assert layout.dataset == meta.table_name and layout.label == (meta.file_label or "")
     for f in layout.fields:
         theirs = back[f.name].to_numpy()
@@ -225,19 +251,20 @@ def _corrupting(monkeypatch, where):
     monkeypatch.setattr(xpt, "_write_rows", write_then_flip)
 
 
-@pytest.mark.parametrize("place", ["numeric", "text", "missing text", "padding", "dataset label", "format width",
-                                   "variable length"])
+@pytest.mark.parametrize(
+    "place", ["numeric", "text", "missing text", "padding", "dataset label", "format width", "variable length"]
+)
 def test_a_flipped_byte_is_caught_and_nothing_is_left(place, tmp_path, monkeypatch, make_spec, make_frame):
     frame, spec = make_frame(), make_spec()
     start = lambda plan: len(plan.header)  # noqa: E731
     offsets = {
-        "numeric": lambda data, plan: start(plan) + plan.row_length + 17 + 3,          # row 2, HEIGHT
-        "text": lambda data, plan: start(plan) + 2 * plan.row_length + 2 + 6,          # row 3, USUBJID '3'
-        "missing text": lambda data, plan: start(plan) + plan.row_length - 1,          # row 1, DTHFL blank
-        "padding": lambda data, plan: len(data) - 1,                                   # blank after the last row
-        "dataset label": lambda data, plan: 6 * 80 + 33,                               # 'u' of Subject
-        "format width": lambda data, plan: 8 * 80 + 4 * 140 + 65,                      # TRTSDT nfl 9 -> 8
-        "variable length": lambda data, plan: 8 * 80 + 1 * 140 + 5,                    # USUBJID nlng 7 -> 6
+        "numeric": lambda data, plan: start(plan) + plan.row_length + 17 + 3,  # row 2, HEIGHT
+        "text": lambda data, plan: start(plan) + 2 * plan.row_length + 2 + 6,  # row 3, USUBJID '3'
+        "missing text": lambda data, plan: start(plan) + plan.row_length - 1,  # row 1, DTHFL blank
+        "padding": lambda data, plan: len(data) - 1,  # blank after the last row
+        "dataset label": lambda data, plan: 6 * 80 + 33,  # 'u' of Subject
+        "format width": lambda data, plan: 8 * 80 + 4 * 140 + 65,  # TRTSDT nfl 9 -> 8
+        "variable length": lambda data, plan: 8 * 80 + 1 * 140 + 5,  # USUBJID nlng 7 -> 6
     }
     _corrupting(monkeypatch, offsets[place])
     with pytest.raises(XptRoundTripError) as caught:
@@ -263,7 +290,10 @@ def test_numbers_a_transport_file_cannot_hold_and_bad_formats_are_breaches(tmp_p
     with pytest.raises(XptRuleError) as caught:
         write_xpt(frame, spec, "ADSL", tmp_path / "adsl.xpt")
     assert {(b.rule, b.variable, b.row) for b in caught.value.breaches} == {
-        ("numeric-range", "HEIGHT", 1), ("numeric-range", "HEIGHT", 2), ("format-syntax", "BADF", None)}
+        ("numeric-range", "HEIGHT", 1),
+        ("numeric-range", "HEIGHT", 2),
+        ("format-syntax", "BADF", None),
+    }
 
 
 def test_each_distinct_text_value_is_tested_once_and_every_row_reported(tmp_path, make_spec, make_frame):
@@ -273,4 +303,7 @@ def test_each_distinct_text_value_is_tested_once_and_every_row_reported(tmp_path
     with pytest.raises(XptRuleError) as caught:
         write_xpt(frame, make_spec(), "ADSL", tmp_path / "adsl.xpt")
     assert {(b.rule, b.variable, b.row) for b in caught.value.breaches} == {
-        ("trailing-blank", "DTHFL", 11), ("trailing-blank", "DTHFL", 2_501), ("text-type", "STUDYID", 8)}
+        ("trailing-blank", "DTHFL", 11),
+        ("trailing-blank", "DTHFL", 2_501),
+        ("text-type", "STUDYID", 8),
+    }
