@@ -64,25 +64,25 @@ def run_adam(
     force: bool = False,
 ):
     """The adam stage with its terminal display. Raises the stage's errors (the command prints them)."""
+    from specs.config import Problem, StudyConfigError
     from specs.outputs import check_output_folder
-    from specs.study import StudyConfig, StudyConfigError, builtin_study
+    from specs.study import StudyConfig, builtin_study
 
     from .build import build_adam, load_adam_spec, read_sdtm, write_adam
-    from .settings import AdamSettings
 
-    config = StudyConfig.load(study) if study else builtin_study()
-    settings = AdamSettings.from_study(config)
-    spec_path = spec or config.adam_spec
+    config = StudyConfig.load(study, require=()) if study else builtin_study()
+    settings = config.adam
+    spec_path = spec or config.study.adam_spec
     if spec_path is None:
-        raise StudyConfigError(f"{config.path}: [study] adam_spec is not set and --spec was not given")
+        raise StudyConfigError([Problem("not set and --spec was not given", "study", "adam_spec", file=config.path)])
     inputs = [sdtm, spec_path, *(p for p in (study,) if p)]
     check_output_folder(out, command="adam", inputs=inputs, force=force)  # before the work, not after
     model = load_adam_spec(spec_path)
     sdtm_spec = None
-    if config.sdtm_spec and Path(config.sdtm_spec).exists():
+    if config.study.sdtm_spec and Path(config.study.sdtm_spec).exists():
         from specs import read_workbook
 
-        sdtm_spec = read_workbook(config.sdtm_spec)[0]
+        sdtm_spec = read_workbook(config.study.sdtm_spec)[0]
     with console.status("ADaM: reading SDTM") as status:
         frames = read_sdtm(sdtm, sdtm_spec=sdtm_spec)
         result = build_adam(frames, spec=model, settings=settings, progress=lambda m: status.update(f"ADaM: {m}"))

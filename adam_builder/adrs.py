@@ -16,10 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.config import AdamSettings
+
 from .common import assert_columns, first_per_subject, text
 from .dates import impute_dtc_dt
 from .recist_rules import CR, NE, NON_CR_NON_PD, PD, PR, SD
-from .settings import AdamSettings
 
 MISSING = "MISSING"
 RESPONSES = (CR, PR, SD, NON_CR_NON_PD, PD, NE)

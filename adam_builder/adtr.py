@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.config import AdamSettings
+
 from .common import assert_columns, text
 from .dates import impute_dtc_dt
 from .recist_rules import compute_lesion_size
-from .settings import AdamSettings
 
 
 def create_lesion_params(

@@ -1,7 +1,7 @@
 """SDTM to ADaM: the whole stage.
 
     sdtm = read_sdtm("out/sdtm")                        # XPT, CSV, parquet or Dataset-JSON
-    result = build_adam(sdtm, spec=load_adam_spec(path), settings=AdamSettings.from_study(config))
+    result = build_adam(sdtm, spec=load_adam_spec(path), settings=config.adam)
     result.datasets["ADRS"]     # the finished datasets
     result.failures             # schema failures of every dataset (pandera, from the spec)
     result.issues               # data problems found on the way (e.g. a PR after a CR)
@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from specs import check_spec, read_workbook
+from specs.config import AdamSettings
 from specs.findings import SpecError
 from specs.model import Spec
 
@@ -33,7 +34,6 @@ from .recipes.adrs import build_adrs
 from .recipes.adsl import build_adsl
 from .recipes.adtr import build_adtr
 from .recipes.adtte import build_adtte
-from .settings import AdamSettings
 
 RECIPES: list[tuple[str, Callable[[AdamRun], pd.DataFrame]]] = [
     ("ADSL", build_adsl),

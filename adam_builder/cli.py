@@ -16,9 +16,6 @@ from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, finish, print_
 
 console = Console(soft_wrap=True)
 
-# keys of the [recist] table that are not RecistSettings fields but study-level ADaM choices
-STUDY_LEVEL_KEYS = ("reference_start",)
-
 OUTPUTS = {
     "assessments": "recist_assessments",
     "listing": "recist_disagreements",
@@ -42,12 +39,13 @@ def recist_command(
         "--study",
         exists=True,
         dir_okay=False,
-        help="The study settings (.toml) whose [recist] table sets the RECIST parameters; default: the built-in study.",
+        help="The study settings (.toml): its [recist] table sets the RECIST parameters, its [adam] evaluator "
+        "whose records are used; default: the built-in study.",
     ),
     evaluator: str | None = typer.Option(
         None,
         "--evaluator",
-        help="Whose records to use (--EVAL or --EVALID); default: the study's [recist] evaluator, else INVESTIGATOR.",
+        help="Whose records to use (--EVAL or --EVALID); default: the study's [adam] evaluator (INVESTIGATOR).",
     ),
     setting: list[str] = typer.Option(
         [], "--set", help="Override one RECIST setting, KEY=VALUE (repeatable), e.g. --set short_axis_testcd=LPERP."
@@ -70,30 +68,24 @@ def recist_command(
     ),
 ) -> None:
     """Recompute RECIST 1.1 from TU/TR and compare it with the investigator's RS."""
+    from specs.config import StudyConfigError, with_values
     from specs.outputs import check_output_folder
-    from specs.study import StudyConfig, StudyConfigError, builtin_study
+    from specs.study import StudyConfig, builtin_study
     from submission_export.readers import DatasetReadError
 
     from .concordance import run_concordance
     from .recist_engine import RecistInputError
-    from .recist_rules import RecistSettings, RecistSettingsError
 
     inputs = [p for p in (sdtm, study) if p is not None]
     check_output_folder(out, command="recist", inputs=inputs, force=force)  # before the work, not after
     try:
-        config = StudyConfig.load(study) if study else builtin_study()
-        values = dict(config.recist)
-        # study-level choices kept in the same table (adam_builder.settings.AdamSettings reads them)
-        study_evaluator = values.pop("evaluator", None)
-        for key in STUDY_LEVEL_KEYS:
-            values.pop(key, None)
-        values.update(parse_settings(setting))
-        settings = RecistSettings.from_dict(values)
-        evaluator = evaluator or study_evaluator or "INVESTIGATOR"
+        config = StudyConfig.load(study, require=()) if study else builtin_study()
+        settings = with_values(config.adam.recist, "recist", parse_settings(setting))
+        evaluator = evaluator or config.adam.evaluator
         frames = {name: read_domain(sdtm, name, given) for name, given in (("tu", tu), ("tr", tr), ("rs", rs))}
         result = run_concordance(frames["tu"], frames["tr"], frames["rs"], settings=settings, evaluator=evaluator)
         written = write_outputs(result, out, inputs=inputs, force=force)
-    except (StudyConfigError, RecistSettingsError, RecistInputError, DatasetReadError, FileNotFoundError) as exc:
+    except (StudyConfigError, RecistInputError, DatasetReadError, FileNotFoundError) as exc:
         print_error(console, str(exc))
         raise typer.Exit(1) from None
     show_summary(result)

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from specs.config import AdamSettings
 from specs.model import Spec
 
 from .finish import finish_adam
-from .settings import AdamSettings
 
 ISSUE_COLUMNS = ["dataset", "USUBJID", "kind", "message"]
 

@@ -31,13 +31,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.config import RecistSettings
+
 from .recist_rules import (
     NE,
     NEW_EQUIVOCAL,
     NEW_NO,
     NEW_YES,
     PD,
-    RecistSettings,
     compute_lesion_size,
     compute_nadir,
     compute_nontarget_response,

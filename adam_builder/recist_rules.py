@@ -7,19 +7,18 @@ from. Responses are the RECIST abbreviations ``CR``, ``PR``, ``SD``, ``PD``,
 this kind at baseline" (for example the target response of a subject with
 non-target disease only).
 
-The thresholds are study settings (:class:`RecistSettings`), never literals in
-the rules. The multi-assessment rules (confirmation, best overall response,
-equivocal new lesions confirmed later) belong to the response engine built on
-top of these functions; the settings it needs live here too so that a study
-states them once.
+The thresholds are study settings (:class:`specs.config.RecistSettings`, the
+study's [recist] table), never literals in the rules. The multi-assessment rules
+(confirmation, best overall response, equivocal new lesions confirmed later)
+belong to the response engine built on top of these functions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
 import numpy as np
 import pandas as pd
+
+from specs.config import RecistSettings
 
 CR, PR, SD, PD, NE = "CR", "PR", "SD", "PD", "NE"
 NON_CR_NON_PD = "NON-CR/NON-PD"
@@ -27,81 +26,6 @@ NEW_YES, NEW_NO, NEW_EQUIVOCAL = "Y", "N", "EQUIVOCAL"
 
 # Tolerance for comparing percentage changes computed in floating point.
 _EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class RecistSettings:
-    """Thresholds of RECIST 1.1 that a study may set differently."""
-
-    pr_change: float = -0.30  # target PR: SOD change from baseline at or below this
-    pd_change: float = 0.20  # target PD: SOD change from nadir at or above this ...
-    pd_absolute_mm: float = 5.0  # ... and an absolute increase of at least this
-    too_small_mm: float = 5.0  # a target "too small to measure" counts as this
-    node_normal_mm: float = 10.0  # a lymph node below this short axis is normal
-    confirmation_days: int = 28  # CR/PR confirmed by a response this many days later
-    max_ne_between: int = 1  # NE assessments allowed between response and confirmation
-    sd_min_days: int = 35  # SD counts only this many days after the reference start
-    assessment_interval_days: int = 42  # scheduled interval between assessments
-    window_days: int = 7  # allowed deviation from the scheduled day
-
-    # How TU/TR record the lesions (SDTM conventions; the pharmaverse reference
-    # data use short_axis_testcd = "LPERP").
-    longest_diameter_testcd: str = "LDIAM"  # TRTESTCD of a non-nodal target's measurement
-    short_axis_testcd: str = "SAXIS"  # TRTESTCD of a nodal target's measurement
-    diameter_testcd: str = ""  # when set: TRTESTCD measuring every target, nodal or not (pharmaverse "DIAMETER")
-    state_testcd: str = "TUMSTATE"  # TRTESTCD of a non-target or new lesion's state
-    target_category: str = "TARGET"  # TUORRES (or TRGRPID) of a target lesion
-    nontarget_category: str = "NON-TARGET"
-    new_category: str = "NEW"
-    nodal_locations: tuple[str, ...] = ("LYMPH NODE",)  # TULOC values of a lymph node
-    too_small_results: tuple[str, ...] = ("TOO SMALL TO MEASURE",)  # TRORRES of a target too small to measure
-    present_states: tuple[str, ...] = ("PRESENT",)
-    absent_states: tuple[str, ...] = ("ABSENT",)
-    progression_states: tuple[str, ...] = ("UNEQUIVOCAL PROGRESSION", "UNEQUIVOCAL")  # non-target PD; new lesion sure
-    equivocal_states: tuple[str, ...] = ("EQUIVOCAL",)
-    not_done_status: str = "NOT DONE"  # TRSTAT of a lesion not evaluable
-
-    @classmethod
-    def from_dict(cls, values: dict) -> RecistSettings:
-        """Settings from a study's ``[recist]`` table; refuses unknown keys and wrong types."""
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise RecistSettingsError(
-                f"[recist]: unknown setting(s) {', '.join(repr(k) for k in unknown)}; "
-                f"known settings: {', '.join(known)}"
-            )
-        kwargs, problems = {}, []
-        for name, value in values.items():
-            default = getattr(cls, name)
-            if isinstance(default, tuple):
-                items = [value] if isinstance(value, str) else value
-                if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
-                    problems.append(f"{name} must be text or a list of text, got {value!r}")
-                    continue
-                kwargs[name] = tuple(v.strip().upper() for v in items)
-            elif isinstance(default, str):
-                if not isinstance(value, str):
-                    problems.append(f"{name} must be text, got {value!r}")
-                    continue
-                kwargs[name] = value.strip().upper()
-            elif isinstance(default, int) and not isinstance(default, bool):
-                if isinstance(value, bool) or not isinstance(value, int):
-                    problems.append(f"{name} must be a whole number, got {value!r}")
-                    continue
-                kwargs[name] = value
-            else:  # float
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    problems.append(f"{name} must be a number, got {value!r}")
-                    continue
-                kwargs[name] = float(value)
-        if problems:
-            raise RecistSettingsError("[recist]: " + "; ".join(problems))
-        return cls(**kwargs)
-
-
-class RecistSettingsError(ValueError):
-    """A study's RECIST settings are not valid."""
 
 
 def _index_of(*vectors) -> pd.Index | None:

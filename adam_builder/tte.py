@@ -16,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.config import AdamSettings
+
 from .common import assert_columns
 from .recist_rules import PD
-from .settings import AdamSettings
 
 COLUMNS = ["USUBJID", "PARAMCD", "STARTDT", "ADT", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ"]
 ADEQUATE = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD")  # a response other than NE

@@ -6,25 +6,20 @@ Brookmeyer-Crowley interval, rates at fixed months), an adverse event summary,
 and the figures (Kaplan-Meier curves with numbers at risk, waterfall, spider,
 swimmer), written as one self-contained HTML page with the tables as CSV and xlsx.
 
-    from analysis_report import ReportSettings, build_report, write_report
-    report = build_report(adam_frames, settings=ReportSettings.from_study(config))
+    from analysis_report import build_report, write_report
+    report = build_report(adam_frames, settings=config.report)
     write_report(report, "out/report")
 """
-
-from .settings import ReportSettings, ReportSettingsError
 
 __all__ = [
     "AnalysisReport",
     "ReportInputError",
-    "ReportSettings",
-    "ReportSettingsError",
     "build_report",
     "read_adam",
     "write_report",
 ]
 
-# The tables and figures (scipy, matplotlib) load on first use, so that reading the
-# settings alone (specs.study checks a study's [report] table) stays light.
+# The tables and figures (scipy, matplotlib) load on first use.
 _LAZY = {
     "AnalysisReport": "build",
     "build_report": "build",

@@ -1,6 +1,6 @@
 """The analysis report from the ADaM datasets: tables, figures, the HTML page and the topline.
 
-report = build_report(adam_frames, settings=ReportSettings.from_study(config))
+report = build_report(adam_frames, settings=config.report)
 write_report(report, "out/report")      # analysis_report.html, analysis_tables.xlsx,
                                         # tables/*.csv, figures/*.png (all or nothing)
 report.topline_lines()                  # ORR, DCR and the medians, as printed on the terminal
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from specs.config import ReportSettings
 from specs.fileio import atomic_write_bytes, write_table, write_tables
 from specs.outputs import output_folder
 
 from .figures import Figure, km_figure, spider_figure, swimmer_figure, waterfall_figure
 from .html import render_html
-from .settings import ReportSettings
 from .tables import (
     ReportInputError,
     ae_by_term_table,

@@ -47,17 +47,16 @@ def run_report(adam: Path, out: Path, *, study: Path | None = None, force: bool 
     from specs.study import StudyConfig, builtin_study
 
     from .build import build_report, read_adam, write_report
-    from .settings import ReportSettings
 
-    config = StudyConfig.load(study) if study else builtin_study()
-    settings = ReportSettings.from_study(config)
+    config = StudyConfig.load(study, require=()) if study else builtin_study()
+    settings = config.report
     inputs = [adam, *(p for p in (study,) if p)]
     check_output_folder(out, command="report", inputs=inputs, force=force)  # before the work, not after
     adam_spec = None
-    if config.adam_spec and Path(config.adam_spec).exists():
+    if config.study.adam_spec and Path(config.study.adam_spec).exists():
         from specs import read_workbook
 
-        adam_spec = read_workbook(config.adam_spec)[0]
+        adam_spec = read_workbook(config.study.adam_spec)[0]
     with console.status("report: reading ADaM") as status:
         frames = read_adam(adam, adam_spec=adam_spec)
         report = build_report(frames, settings=settings, progress=lambda m: status.update(f"report: {m}"))

@@ -22,7 +22,9 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .settings import DAYS_PER_MONTH, ReportSettings
+from specs.config import ReportSettings
+
+from .settings import DAYS_PER_MONTH
 from .stats import KaplanMeier
 from .tables import RESPONSE_ORDER, _need, population, subject_values
 

@@ -20,7 +20,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from .settings import DAYS_PER_MONTH, ReportSettings
+from specs.config import ReportSettings
+
+from .settings import DAYS_PER_MONTH
 from .stats import KaplanMeier, clopper_pearson, kaplan_meier
 
 RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")

@@ -27,16 +27,15 @@ from benchmarks.harness import run_child  # noqa: E402
 
 def _child_derive(sdtm: str, out: str) -> dict:
     from adam_builder.build import build_adam, load_adam_spec, read_sdtm, write_adam
-    from adam_builder.settings import AdamSettings
     from specs.study import builtin_study
 
     warnings.simplefilter("ignore")
     config = builtin_study()
-    spec = load_adam_spec(config.adam_spec)
+    spec = load_adam_spec(config.workbook("adam_spec"))
     start = time.perf_counter()
     frames = read_sdtm(sdtm)
     read = time.perf_counter()
-    result = build_adam(frames, spec=spec, settings=AdamSettings.from_study(config))
+    result = build_adam(frames, spec=spec, settings=config.adam)
     derived = time.perf_counter()
     write_adam(result, out)
     end = time.perf_counter()
@@ -58,7 +57,7 @@ def _child_floor(sdtm: str, out: str) -> dict:
     from specs.study import builtin_study
     from submission_export.xpt import write_xpt
 
-    spec = load_adam_spec(builtin_study().adam_spec)
+    spec = load_adam_spec(builtin_study().workbook("adam_spec"))
     with open(Path(out).parent / "adam_frames.pkl", "rb") as handle:
         frames = pickle.load(handle)
     spec = restrict_to_data(spec, {n: list(f.columns) for n, f in frames.items()})

@@ -51,12 +51,12 @@ def _child_floor(raw: str, out: str) -> dict:
     from submission_export.xpt import write_xpt
 
     config = builtin_study()
-    spec = load_sdtm_spec(config.sdtm_spec)
+    spec = load_sdtm_spec(config.workbook("sdtm_spec"))
     with open(Path(out).parent / "frames.pkl", "rb") as handle:
         frames = pickle.load(handle)
     spec = restrict_to_data(spec, {n: list(f.columns) for n, f in frames.items()})
     start = time.perf_counter()
-    read_raw(raw, config.subject_field)
+    read_raw(raw, config.raw.subject_field)
     for name, frame in frames.items():
         write_xpt(frame, spec, name, Path(out) / spec.dataset(name).leaf_href)
     return {"seconds": time.perf_counter() - start}
@@ -73,14 +73,14 @@ def _child_floor_pyreadstat(raw: str, out: str) -> dict:
     from submission_export.xpt import transport_frame
 
     config = builtin_study()
-    spec = load_sdtm_spec(config.sdtm_spec)
+    spec = load_sdtm_spec(config.workbook("sdtm_spec"))
     with open(Path(out).parent / "frames.pkl", "rb") as handle:
         frames = pickle.load(handle)
     spec = restrict_to_data(spec, {n: list(f.columns) for n, f in frames.items()})
     prepared = {n: transport_frame(f, spec, n) for n, f in frames.items()}
     Path(out).mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    read_raw(raw, config.subject_field)
+    read_raw(raw, config.raw.subject_field)
     for name, (frame, formats) in prepared.items():
         pyreadstat.write_xport(
             frame,

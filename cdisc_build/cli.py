@@ -15,6 +15,7 @@ from rich.console import Console
 from specs.fileio import write_table
 from specs.outputs import refuse_existing_file
 
+from .commands.config import config_app
 from .outcome import FAIL_ON_HELP, FailOn, finish, guarded, print_error, print_text
 
 console = Console(soft_wrap=True)
@@ -30,6 +31,7 @@ app = typer.Typer(
 
 spec_app = typer.Typer(help="Check a spec workbook or write an empty one.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(spec_app, name="spec")
+app.add_typer(config_app, name="config")
 
 
 def main() -> None:  # console-script entry point

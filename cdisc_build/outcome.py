@@ -76,9 +76,9 @@ def print_text(console: Console, message: str, style: str = "") -> None:
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     """The errors the stages raise to say an input cannot be used (their messages name the place)."""
+    from specs.config import StudyConfigError
     from specs.findings import SpecError
     from specs.outputs import OutputFolderError
-    from specs.study import StudyConfigError
 
     known: list[type[BaseException]] = [SpecError, StudyConfigError, OutputFolderError]
     for module, name in (
@@ -87,10 +87,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         ("submission_export.readers", "DatasetReadError"),
         ("submission_export.package", "ExportError"),
         ("adam_builder.common", "AdamInputError"),
-        ("adam_builder.settings", "SettingsError"),
-        ("adam_builder.recist_rules", "RecistSettingsError"),
         ("adam_builder.recist_engine", "RecistInputError"),
-        ("analysis_report.settings", "ReportSettingsError"),
         ("analysis_report.tables", "ReportInputError"),
         ("conformance.config", "ConfigError"),
         ("define_xml.check", "DefineCheckError"),

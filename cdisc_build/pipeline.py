@@ -94,7 +94,7 @@ class Display:
 
 
 def _stages(config) -> list[str]:
-    later = ["adam", "export", "validate", "report"] if config.adam_spec else ["export", "validate"]
+    later = ["adam", "export", "validate", "report"] if config.study.adam_spec else ["export", "validate"]
     return ["sdtm", *later]
 
 
@@ -110,7 +110,10 @@ def run_pipeline(
     out = Path(out)
     result = PipelineResult(out)
     config = study or builtin_study()
-    inputs = [raw, *(p for p in (config.path, config.sdtm_spec, config.adam_spec, config.trial_design) if p)]
+    inputs = [
+        raw,
+        *(p for p in (config.path, config.study.sdtm_spec, config.study.adam_spec, config.study.trial_design) if p),
+    ]
     with output_folder(out, command="run", inputs=inputs, force=force) as staging:
         with Display(console, _stages(config), result) as display:
             _run(Path(raw), staging, config, result, display)
@@ -132,7 +135,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
     from submission_export.package import export_submission
 
     with display.stage("sdtm", "mapping the raw export") as say:
-        spec = load_sdtm_spec(config.sdtm_spec)
+        spec = load_sdtm_spec(config.workbook("sdtm_spec"))
         sdtm = build_sdtm(raw, config=config, spec=spec, progress=say)
         say("writing")
         write_sdtm(sdtm, out / "sdtm")
@@ -147,16 +150,15 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
 
     frames = {name: sdtm.final(name) for name in sdtm.datasets}
     adam = None
-    if config.adam_spec:
+    if config.study.adam_spec:
         from adam_builder.build import build_adam, load_adam_spec, write_adam
-        from adam_builder.settings import AdamSettings
 
         with display.stage("adam", "deriving the analysis datasets") as say:
-            adam_spec = load_adam_spec(config.adam_spec)
+            adam_spec = load_adam_spec(config.workbook("adam_spec"))
             # a collected dataset without a record (a study with no adverse event) is not written, yet it is
             # the ADaM's input all the same: no records, not a missing dataset
             inputs = {**{name: drop_lineage(frame) for name, frame in sdtm.empty.items()}, **frames}
-            adam = build_adam(inputs, spec=adam_spec, settings=AdamSettings.from_study(config), progress=say)
+            adam = build_adam(inputs, spec=adam_spec, settings=config.adam, progress=say)
             say("writing")
             write_adam(adam, out / "adam")
         result.outputs["adam"] = out / "adam"
@@ -173,7 +175,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
             out / "submission",
             (sdtm.spec, frames),
             adam=(adam.spec, adam.datasets) if adam is not None else None,
-            cutoff=config.data_cutoff,
+            cutoff=config.study.data_cutoff,
         )
     result.outputs["submission"] = exported.root
     display.done(f"[green]export[/green] {escape(exported.root.relative_to(out).as_posix())}")
@@ -197,11 +199,11 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
         )
 
     if adam is not None:
-        from analysis_report import ReportSettings, build_report
+        from analysis_report import build_report
         from analysis_report import write_report as write_analysis
 
         with display.stage("report", "tables and figures") as say:
-            analysis = build_report(adam.datasets, settings=ReportSettings.from_study(config), progress=say)
+            analysis = build_report(adam.datasets, settings=config.report, progress=say)
             say("writing")
             written = write_analysis(analysis, out / "report")
         result.outputs["report"] = written["html"]

@@ -144,10 +144,10 @@ def build_sdtm(
     note = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    spec = spec or load_sdtm_spec(config.sdtm_spec)
+    spec = spec or load_sdtm_spec(config.workbook("sdtm_spec"))
     issues = IssueLog()
     note("reading the raw export")
-    raw = read_raw(raw_dir, config.subject_field, issues=issues)  # control characters removed are reported
+    raw = read_raw(raw_dir, config.raw.subject_field, issues=issues)  # control characters removed are reported
     missing = check_fields(raw, spec)
     if missing:
         raise RawDataError(
@@ -157,21 +157,22 @@ def build_sdtm(
     scan_text(raw, issues=issues)
     rejected = screen_raw(
         raw,
-        demographics_form=config.demographics_form,
-        subject_field=config.subject_field,
+        demographics_form=config.raw.demographics_form,
+        subject_field=config.raw.subject_field,
         issues=issues,
-        keep_duplicates=getattr(config, "duplicate_rows", "reject") == "keep",
+        ignore_fields=(config.raw.record_position_field,),
+        keep_duplicates=config.raw.duplicate_rows == "keep",
     )
     timings["read"] = time.perf_counter() - clock
-    design = trial_design.read_design(config.trial_design) if config.trial_design else {}
+    design = trial_design.read_design(config.study.trial_design) if config.study.trial_design else {}
     run = SdtmRun(
         raw=raw,
         spec=spec,
         issues=issues,
         design=design,
-        study_id=config.study_id,
-        data_cutoff=config.data_cutoff,
-        transliterate=config.transliterate,
+        study_id=config.study.id,
+        data_cutoff=config.study.data_cutoff,
+        transliterate=config.sdtm.transliterate,
         rejected=rejected,
     )
     for name, recipe in recipe_plan(spec):
@@ -192,7 +193,12 @@ def build_sdtm(
                 pd.concat([records[dataset], rows[[FORM, ROW]]]) if dataset in records else rows[[FORM, ROW]]
             )
     fields = account_fields(
-        raw, spec, subject_field=config.subject_field, records=records, not_submitted=not_submitted, rejected=rejected
+        raw,
+        spec,
+        subject_field=config.raw.subject_field,
+        records=records,
+        not_submitted=not_submitted,
+        rejected=rejected,
     )
     report_unaccounted(fields, issues)
     raw.forget_distinct()  # the raw fields are not read again

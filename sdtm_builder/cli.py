@@ -68,19 +68,21 @@ def run_sdtm(
     """The sdtm stage with its terminal display. Raises the stage's errors (the command prints them)."""
     import dataclasses
 
+    from specs.config import required_keys
     from specs.outputs import check_output_folder
     from specs.study import StudyConfig, builtin_study
 
     from .build import build_sdtm, load_sdtm_spec, write_sdtm
 
-    config = StudyConfig.load(study) if study else builtin_study()
+    required = [key for key in required_keys() if not (spec and key == ("study", "sdtm_spec"))]
+    config = StudyConfig.load(study, require=required) if study else builtin_study()
     if spec:
-        config = dataclasses.replace(config, sdtm_spec=spec.resolve())
+        config = dataclasses.replace(config, study=dataclasses.replace(config.study, sdtm_spec=spec.resolve()))
     if transliterate is not None:
-        config = dataclasses.replace(config, transliterate=transliterate)
-    inputs = [raw, *(p for p in (study, config.sdtm_spec, config.trial_design) if p)]
+        config = dataclasses.replace(config, sdtm=dataclasses.replace(config.sdtm, transliterate=transliterate))
+    inputs = [raw, *(p for p in (study, config.study.sdtm_spec, config.study.trial_design) if p)]
     check_output_folder(out, command="sdtm", inputs=inputs, force=force)  # before the work, not after
-    model = load_sdtm_spec(config.sdtm_spec)
+    model = load_sdtm_spec(config.workbook("sdtm_spec"))
     with Progress(
         TextColumn("[bold]SDTM[/bold] {task.description}"),
         BarColumn(),

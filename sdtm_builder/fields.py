@@ -267,8 +267,8 @@ def study_subject_field(workbook: str | os.PathLike[str]) -> str | None:
             config = StudyConfig.load(path)
         except Exception:  # another kind of settings file: not this study's
             continue
-        if Path(config.sdtm_spec).resolve() == target:
-            return config.subject_field
+        if config.study.sdtm_spec is not None and config.study.sdtm_spec.resolve() == target:
+            return config.raw.subject_field
     return None
 
 

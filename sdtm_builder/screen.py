@@ -16,14 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.config import RawSettings
 from specs.schema import per_unique
 
 from .issues import IssueLog
 from .raw import FORM, ROW, SUBJECT, RawData
 from .suppqual import split_loses_blanks
-
-# EDC bookkeeping columns that differ between two copies of the same record
-POSITION_FIELDS = ("RECORDPOSITION",)
 
 
 def screen_raw(
@@ -32,11 +30,14 @@ def screen_raw(
     demographics_form: str,
     subject_field: str,
     issues: IssueLog,
-    ignore_fields: tuple[str, ...] = POSITION_FIELDS,
+    ignore_fields: tuple[str, ...] = (RawSettings.record_position_field,),
     keep_duplicates: bool = False,
 ) -> pd.DataFrame:
     """The rejected rows (_FORM, _ROW): duplicates, rows of subjects not in demographics and
     further demographics rows of a subject.
+
+    ignore_fields: the EDC's bookkeeping columns that differ between two copies
+    of one record (the study's [raw] record_position_field).
 
     keep_duplicates: a study whose raw export lacks the field that tells two
     records apart (a sequence number the EDC did not export) keeps its repeated

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,9 +49,17 @@ def _folders(tumours) -> np.ndarray:
     return folders
 
 
+def study_settings(study: str | os.PathLike[str] | None = None) -> SimulationSettings:
+    """The simulation of a study settings file (study.toml; None: the built-in study)."""
+    from specs.study import StudyConfig, builtin_study
+
+    return SimulationSettings.from_study(StudyConfig.load(study, require=()) if study else builtin_study())
+
+
 def build_study(n_subjects: int, seed: int, settings: SimulationSettings | None = None) -> tuple[Study, list]:
-    """The simulated study in memory, and the random streams left for the forms."""
-    s = settings or SimulationSettings()
+    """The simulated study in memory (settings: default those of the built-in study), and the
+    random streams left for the forms."""
+    s = settings or study_settings()
     root = np.random.SeedSequence(seed)
     rngs = [np.random.default_rng(child) for child in root.spawn(8)]
     subjects = simulate_subjects(rngs[0], n_subjects, s)
@@ -88,6 +97,7 @@ def simulate(
     out: str | Path,
     *,
     settings: SimulationSettings | None = None,
+    study: str | os.PathLike[str] | None = None,
     messy_rate: float | None = None,
     disagreement_rate: float | None = None,
     force: bool = False,
@@ -98,8 +108,13 @@ def simulate(
     group of forms at once. `out` is written through specs.outputs.output_folder:
     refused when it holds anything but a previous simulation (`force`: a previous
     output of another command), and put in place whole at the end.
+
+    settings: the whole simulation; else that of the study settings file `study`
+    (its identifier, data cut-off and RECIST parameters; None: the built-in study).
     """
-    s = settings or SimulationSettings()
+    if settings is not None and study is not None:
+        raise ValueError("simulate: give settings or a study settings file, not both")
+    s = settings or study_settings(study)
     if messy_rate is not None:
         s = s.with_options(messy_rate=messy_rate)
     if disagreement_rate is not None:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cdisc_build.outcome import print_error
+from specs.config import StudyConfigError
 from specs.outputs import OutputFolderError
 
 from .api import EDC_DIR, TRUTH_DIR, simulate
@@ -29,6 +30,14 @@ def simulate_command(
         help="Output folder (edc/ and truth/ are written in it): new, empty, or "
         "a previous simulation (replaced whole).",
     ),
+    study: Path | None = typer.Option(
+        None,
+        "--study",
+        exists=True,
+        dir_okay=False,
+        help="The study settings (.toml): its identifier, data cut-off and RECIST parameters; "
+        "default: the built-in study.",
+    ),
     force: bool = typer.Option(
         False,
         "--force",
@@ -38,8 +47,10 @@ def simulate_command(
     """Simulate the anlotinib + toripalimab sarcoma study's raw EDC export."""
     console = Console()
     try:
-        result = simulate(subjects, seed, out, messy_rate=messy, disagreement_rate=disagreement, force=force)
-    except OutputFolderError:
+        result = simulate(
+            subjects, seed, out, study=study, messy_rate=messy, disagreement_rate=disagreement, force=force
+        )
+    except (OutputFolderError, StudyConfigError):
         raise
     except ValueError as error:
         print_error(console, str(error))

@@ -3,13 +3,23 @@
 Nothing else in the simulator holds a number that describes the study: sites,
 dates, schedule, doses, the distributions of the disease course, the adverse
 event profile, the rates of missing data and the CRF codelists are all here.
+
+What the study's settings file (study.toml) states is not repeated here:
+``SimulationSettings.from_study`` takes the study identifier and the data
+cut-off from [study] and the RECIST thresholds (the assessment schedule, the SD
+minimum, the confirmation interval) from [recist]; the defaults below are those
+of specs.config.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from adam_builder.recist_rules import RecistSettings
+from specs.config import RecistSettings
+
+if TYPE_CHECKING:
+    from specs.study import StudyConfig
 
 
 @dataclass(frozen=True)
@@ -100,14 +110,14 @@ class SimulationSettings:
     """The simulated anlotinib + toripalimab soft-tissue sarcoma study."""
 
     # --- identity and calendar --------------------------------------------
-    study_id: str = "SYSU-ANTOR-STS"
+    study_id: str = "SYSU-ANTOR-STS"  # [study] id
     icf_version: str = "2.0"  # informed consent form version
     study_start: str = "2019-12-02"  # first site activated
     site_numbers: tuple[str, ...] = ("101", "102", "103", "104", "105", "106", "107", "108", "109", "110")
     site_weights: tuple[float, ...] = (0.20, 0.15, 0.12, 0.10, 0.10, 0.08, 0.08, 0.07, 0.05, 0.05)
     site_activation_max_days: int = 240  # sites open over the first 8 months
     accrual_days: int = 900  # last screening this many days after study start
-    data_cutoff: str = "2023-06-30"
+    data_cutoff: str = "2023-06-30"  # [study] data_cutoff
 
     # --- screening ---------------------------------------------------------
     screen_failure_rate: float = 0.15
@@ -132,8 +142,8 @@ class SimulationSettings:
     eot_after_pd_days: tuple[int, int] = (1, 10)
 
     # --- tumour assessments -----------------------------------------------
-    assessment_interval_days: int = 42
-    assessment_window_days: int = 7
+    assessment_interval_days: int = RecistSettings.assessment_interval_days  # [recist]
+    assessment_window_days: int = RecistSettings.window_days  # [recist] window_days
     missed_scan_rate: float = 0.05
     unscheduled_scan_rate: float = 0.03  # per interval
     target_ne_rate: float = 0.02  # a post-baseline scan with one target not evaluable
@@ -194,11 +204,24 @@ class SimulationSettings:
     # --- export ------------------------------------------------------------
     messy_rate: float = 0.0
     messy_units: bool = False  # with messy_rate: some target diameters written in cm (kind unit_cm)
-    recist: RecistSettings = field(default_factory=RecistSettings)
+    recist: RecistSettings = field(default_factory=RecistSettings)  # [recist]
 
     def with_options(self, **changes) -> SimulationSettings:
         """A copy with some settings changed."""
         return replace(self, **changes)
+
+    @classmethod
+    def from_study(cls, config: StudyConfig) -> SimulationSettings:
+        """The simulation of the study ``config`` describes: its identifier, its data cut-off
+        (the default when the study has none) and its RECIST parameters."""
+        recist = config.adam.recist
+        return cls(
+            study_id=config.study.id or cls.study_id,
+            data_cutoff=config.study.data_cutoff or cls.data_cutoff,
+            assessment_interval_days=recist.assessment_interval_days,
+            assessment_window_days=recist.window_days,
+            recist=recist,
+        )
 
 
 # --- CRF codelists (as the CRF shows them) ---------------------------------

@@ -1,0 +1,1 @@
+"""The commands of the `cdisc-build` command line, one module per command group."""
