@@ -111,6 +111,12 @@ def derived(default: typing.Any, source: str, *, factory: bool = False) -> typin
     return field(default=default, metadata={"derived": source})
 
 
+def must_be_one_of(choices: Sequence[str]) -> str:
+    """'must be "a", "b" or "c"'."""
+    words = [json.dumps(c) for c in choices]
+    return "must be " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0])
+
+
 def _raise(table: str, problems: list[tuple[str, str]]) -> None:
     if problems:
         raise StudyConfigError([Problem(why, table, key) for key, why in problems])
@@ -247,7 +253,7 @@ class AdamSettings:
     def problems(self) -> list[tuple[str, str]]:
         found = []
         if self.response_day_imputation not in IMPUTATIONS:
-            found.append(("response_day_imputation", f"must be one of {', '.join(IMPUTATIONS)}"))
+            found.append(("response_day_imputation", must_be_one_of(IMPUTATIONS)))
         if not self.reference_start or not self.reference_start.endswith("DT"):
             found.append(("reference_start", "must be an ADSL date variable (e.g. TRTSDT, RANDDT)"))
         if self.ae_emergent_days < 0:
@@ -393,7 +399,7 @@ def _value(spec: dataclasses.Field, kind: object, value: object, folder: Path | 
     if meta["not_empty"] and isinstance(value, str) and not value.strip():
         return None, "must not be empty"
     if meta["choices"] and value not in meta["choices"]:
-        return None, f"must be {' or '.join(json.dumps(v) for v in meta['choices'])}"
+        return None, must_be_one_of(meta["choices"])
     if meta["kind"] == FILE:
         assert isinstance(value, str)
         return _file(value, folder or Path.cwd())

@@ -4,8 +4,7 @@ import pandas as pd
 import pytest
 
 from adam_builder.adrs import compute_bor, derive_var_anl01fl, derive_var_anl02fl
-from adam_builder.recist_rules import RecistSettings
-from adam_builder.settings import AdamSettings, SettingsError
+from specs.config import AdamSettings, RecistSettings, StudyConfigError
 
 START = pd.Timestamp("2021-01-01")
 
@@ -85,6 +84,8 @@ def test_worst_response_per_date_and_records_up_to_first_pd_before_new_therapy()
     assert list(out["ANL02FL"]) == [None, None, "Y", "Y", None, None]  # before start; after PD and new therapy
 
 
-def test_unknown_settings_are_named():
-    with pytest.raises(SettingsError, match=r"\[adam\] censor_everything"):
-        AdamSettings.from_dict({}, {"censor_everything": True})
+def test_settings_the_derivations_cannot_use_are_refused():
+    with pytest.raises(StudyConfigError, match=r'\[adam\] response_day_imputation: must be "first", "mid" or "last"'):
+        AdamSettings(response_day_imputation="middle")
+    with pytest.raises(StudyConfigError, match=r"\[recist\] window_days: must not be negative"):
+        AdamSettings(recist=RecistSettings(window_days=-1))

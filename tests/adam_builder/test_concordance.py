@@ -14,7 +14,7 @@ from adam_builder.concordance import (
     summarise_agreement,
 )
 from adam_builder.recist_engine import derive_assessments
-from adam_builder.recist_rules import RecistSettings
+from specs.config import RecistSettings
 
 
 def computed_row(**kw):
@@ -283,4 +283,4 @@ def test_cli_refuses_unknown_setting(tmp_path):
         ],
     )
     assert res.exit_code == 1
-    assert "unknown setting(s) 'short_axis'" in res.output
+    assert "[recist] short_axis: unknown setting; did you mean short_axis_testcd?" in res.output

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from adam_builder.build import build_adam, read_sdtm
 from adam_builder.common import AdamInputError
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings
 from cdisc_build.cli import app
 from sdtm_builder.build import build_sdtm, write_sdtm
 from specs import load_spec, study_workbook
@@ -40,7 +40,7 @@ def _build(frames):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         return build_adam(
-            frames, spec=load_spec(study_workbook("adam")).spec, settings=AdamSettings.from_study(builtin_study())
+            frames, spec=load_spec(study_workbook("adam")).spec, settings=builtin_study().adam
         )
 
 

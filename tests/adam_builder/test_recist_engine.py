@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from adam_builder.recist_engine import OUTPUT_COLUMNS, RecistInputError, derive_assessments
-from adam_builder.recist_rules import RecistSettings
+from specs.config import RecistSettings
 
 SUBJ = "S-001"
 DATES = ["2021-01-05", "2021-02-16", "2021-03-30", "2021-05-11", "2021-06-22"]

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 from adam_builder.recist_rules import (
-    RecistSettings,
     compute_lesion_size,
     compute_nadir,
     compute_nontarget_response,
     compute_overall_response,
     compute_target_response,
 )
+from specs.config import RecistSettings, StudyConfigError, with_values
 
 NONE = None
 
@@ -179,32 +179,30 @@ def test_settings_defaults_are_the_study_values():
         s.pr_change = -0.5  # frozen
 
 
-def test_settings_from_dict_reads_a_recist_table():
-    s = RecistSettings.from_dict(
+def test_settings_with_values_read_as_a_recist_table():
+    s = with_values(
+        RecistSettings(),
+        "recist",
         {
             "sd_min_days": 42,
             "pr_change": -0.3,
             "pd_absolute_mm": 5,
-            "short_axis_testcd": "lperp",
+            "short_axis_testcd": " lperp",
             "nodal_locations": ["LYMPH NODE", "Node"],
-        }
+        },
     )
     assert (s.sd_min_days, s.pd_absolute_mm, s.short_axis_testcd) == (42, 5.0, "LPERP")
     assert s.nodal_locations == ("LYMPH NODE", "NODE")
-    assert RecistSettings.from_dict({}) == RecistSettings()
+    assert with_values(RecistSettings(), "recist", {}) == RecistSettings()
 
 
-def test_settings_from_dict_refuses_unknown_keys():
-    with pytest.raises(
-        ValueError, match=r"\[recist\]: unknown setting\(s\) 'confirm_days', 'foo'; known settings: pr_change, "
-    ):
-        RecistSettings.from_dict({"confirm_days": 28, "foo": 1, "sd_min_days": 42})
-
-
-def test_settings_from_dict_refuses_wrong_types():
-    with pytest.raises(
-        ValueError,
-        match=r"\[recist\]: sd_min_days must be a whole number, got '42'; "
-        r"pr_change must be a number, got True",
-    ):
-        RecistSettings.from_dict({"sd_min_days": "42", "pr_change": True})
+def test_settings_with_unknown_keys_or_wrong_types_are_refused_all_at_once():
+    with pytest.raises(StudyConfigError) as info:
+        with_values(RecistSettings(), "recist", {"confirm_days": 28, "sd_min_days": "42", "pr_change": True})
+    assert info.value.lines == [
+        "[recist] confirm_days: unknown setting; did you mean confirmation_days?",
+        '[recist] sd_min_days = "42": must be a whole number (TOML integer), not text',
+        "[recist] pr_change = true: must be a number (TOML integer or float), not a boolean",
+    ]
+    with pytest.raises(StudyConfigError, match=r"^\[recist\] window_days = -7: must not be negative$"):
+        with_values(RecistSettings(), "recist", {"window_days": -7})

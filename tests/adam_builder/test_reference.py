@@ -15,18 +15,16 @@ import pytest
 from shared_data import shared_path
 
 from adam_builder.build import build_adam
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings, RecistSettings
 from adam_builder.tte import create_tte_frame, derive_param_os
 from specs import load_spec, study_workbook
 
-REFERENCE_SETTINGS = dict(
-    recist={"sd_min_days": 42, "confirmation_days": 28, "max_ne_between": 1, "short_axis_testcd": "LPERP"},
-    adam={
-        "reference_start": "RANDDT",
-        "evaluator": "INVESTIGATOR",
-        "new_therapy_censoring": False,
-        "missed_assessment_censoring": False,
-    },
+REFERENCE_SETTINGS = AdamSettings(
+    recist=RecistSettings(sd_min_days=42, confirmation_days=28, max_ne_between=1, short_axis_testcd="LPERP"),
+    reference_start="RANDDT",
+    evaluator="INVESTIGATOR",
+    new_therapy_censoring=False,
+    missed_assessment_censoring=False,
 )
 # the reference's CBCP is "N" for every subject although 01-701-1118 has CBOR PR (README: a known defect)
 CBCP_DEFECT = {"01-701-1118"}
@@ -44,7 +42,7 @@ def reference():
         for name in ("dm", "ex", "ds", "ae", "suppdm", "suppae", "sv", "ts")
     }
     sdtm.update({name.upper(): _read(root / "sdtm", f"{name}_onco_recist.csv") for name in ("rs", "tu", "tr")})
-    settings = AdamSettings.from_dict(REFERENCE_SETTINGS["recist"], REFERENCE_SETTINGS["adam"])
+    settings = REFERENCE_SETTINGS
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         result = build_adam(sdtm, spec=load_spec(study_workbook("adam")).spec, settings=settings)
@@ -112,7 +110,7 @@ def test_os_agrees_given_the_reference_last_known_alive_date(reference):
     adsl = result.datasets["ADSL"].copy()
     ref_alive = pd.to_datetime(ref["adsl"].set_index("USUBJID")["LSTALVDT"])
     adsl["LSTALVDT"] = adsl["USUBJID"].map(ref_alive)
-    settings = AdamSettings.from_dict(REFERENCE_SETTINGS["recist"], REFERENCE_SETTINGS["adam"])
+    settings = REFERENCE_SETTINGS
     os_ = derive_param_os(create_tte_frame(), adsl=adsl, settings=settings)
     differ = _disagree(_tte_pairs(os_, ref["adtte_onco"], "OS"))
     assert differ.empty, differ.to_string()

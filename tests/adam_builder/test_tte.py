@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings
 from adam_builder.tte import create_tte_frame, derive_param_os, derive_param_pfs
 
 T = pd.Timestamp

@@ -20,7 +20,6 @@ class Study:
 
 def simulate_to_adam(root: Path, subjects: int, seed: int) -> Study:
     from adam_builder.build import build_adam, load_adam_spec
-    from adam_builder.settings import AdamSettings
     from sdtm_builder.build import build_sdtm
     from specs.study import builtin_study
     from study_simulator.api import simulate
@@ -30,12 +29,12 @@ def simulate_to_adam(root: Path, subjects: int, seed: int) -> Study:
     sdtm = build_sdtm(root / "raw" / "edc", config=config)
     adam = build_adam(
         {n: sdtm.final(n) for n in sdtm.datasets},
-        spec=load_adam_spec(config.adam_spec),
-        settings=AdamSettings.from_study(config),
+        spec=load_adam_spec(config.workbook("adam_spec")),
+        settings=config.adam,
     )
     truth = pd.read_csv(root / "raw" / "truth" / "subjects.csv", dtype=str, keep_default_na=False)
     truth = truth[truth["STATUS"] == "TREATED"].copy()
-    truth.index = f"{config.study_id}-" + truth["SUBJECT"]
+    truth.index = f"{config.study.id}-" + truth["SUBJECT"]
     return Study(root, adam.datasets, adam, truth, config)
 
 

@@ -10,7 +10,8 @@ import pytest
 from lxml import html as lxml_html
 from typer.testing import CliRunner
 
-from analysis_report import ReportInputError, ReportSettings, build_report, write_report
+from analysis_report import ReportInputError, build_report, write_report
+from specs.config import ReportSettings
 from analysis_report.build import HTML_NAME, XLSX_NAME
 
 TABLES = {
@@ -28,7 +29,7 @@ FIGURES = {"km_pfs", "km_os", "km_dor", "waterfall", "spider", "swimmer"}
 
 @pytest.fixture(scope="module")
 def report(simulated_adam):
-    return build_report(simulated_adam.adam, settings=ReportSettings.from_study(simulated_adam.config))
+    return build_report(simulated_adam.adam, settings=simulated_adam.config.report)
 
 
 @pytest.fixture(scope="module")

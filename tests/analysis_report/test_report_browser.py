@@ -19,7 +19,7 @@ import pytest
 from browser import chromium, need_chromium
 from lxml import html
 
-from analysis_report import ReportSettings, build_report, write_report
+from analysis_report import build_report, write_report
 from analysis_report.build import HTML_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ window.addEventListener("load", () => {
 def rendered(simulated_adam, tmp_path_factory):
     need_chromium()
     work = tmp_path_factory.mktemp("report_browser")
-    report = build_report(simulated_adam.adam, settings=ReportSettings.from_study(simulated_adam.config))
+    report = build_report(simulated_adam.adam, settings=simulated_adam.config.report)
     write_report(report, work / "report")
     page = work / "report" / HTML_NAME
     probed = work / "probed.html"

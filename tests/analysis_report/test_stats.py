@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis_report.settings import DAYS_PER_MONTH, ReportSettings
+from analysis_report.settings import DAYS_PER_MONTH
+from specs.config import ReportSettings
 from analysis_report.stats import clopper_pearson, kaplan_meier
 from analysis_report.tables import fit_time_to_event, response_rates_table, time_to_event_tables
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis_report import ReportInputError, ReportSettings, ReportSettingsError
+from analysis_report import ReportInputError
 from analysis_report.figures import swimmer_figure, waterfall_figure
 from analysis_report.tables import ae_by_term_table, ae_overview_table, best_response_table, response_rates_table
+from specs.config import ReportSettings, StudyConfigError
 
 SETTINGS = ReportSettings()
 
@@ -96,9 +97,9 @@ def test_figures_are_drawn_without_responders_or_measurements():
 
 
 def test_settings_are_checked():
-    with pytest.raises(ReportSettingsError, match="confidence"):
+    with pytest.raises(StudyConfigError, match="confidence"):
         ReportSettings(confidence=1.5)
-    with pytest.raises(ReportSettingsError, match="not an ADSL flag"):
+    with pytest.raises(StudyConfigError, match="not an ADSL flag"):
         ReportSettings(efficacy_population="ARM")
 
 
@@ -110,14 +111,12 @@ def test_ae_terms_come_from_the_settings():
 
 
 def test_report_settings_from_the_study_file(tmp_path):
-    from specs.study import StudyConfig, StudyConfigError, builtin_study
+    from specs.study import StudyConfig, builtin_study
 
-    settings = ReportSettings.from_study(builtin_study())
+    settings = builtin_study().report
     assert settings.rate_months == (6, 12, 24) and settings.withdrawal_actions == ("DRUG WITHDRAWN",)
     text = builtin_study().path.read_text(encoding="utf-8")
     study = tmp_path / "study.toml"
     study.write_text(text.replace("[report]\n", '[report]\nmedian_method = "linear"\n'), encoding="utf-8")
     with pytest.raises(StudyConfigError, match=r"\[report\] median_method: unknown setting"):  # refused on load
         StudyConfig.load(study)
-    with pytest.raises(ReportSettingsError, match="unknown setting\\(s\\) median_method"):
-        ReportSettings.from_table({"median_method": "linear"})

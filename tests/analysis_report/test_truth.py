@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis_report import ReportSettings, build_report
+from analysis_report import build_report
 from analysis_report.stats import clopper_pearson
 
 from .conftest import simulate_to_adam
@@ -17,7 +17,7 @@ SUBJECTS, SEED = 2000, 11
 @pytest.fixture(scope="module")
 def study_and_report(tmp_path_factory):
     study = simulate_to_adam(tmp_path_factory.mktemp("truth_2000"), SUBJECTS, SEED)
-    return study, build_report(study.adam, settings=ReportSettings.from_study(study.config))
+    return study, build_report(study.adam, settings=study.config.report)
 
 
 def test_orr_is_the_share_of_confirmed_responders_in_the_truth(study_and_report):

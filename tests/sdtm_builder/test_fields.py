@@ -198,14 +198,13 @@ def test_the_fields_a_rule_reads():
 
 def test_adsl_dthcaus_is_the_collected_cause_of_death(study):
     from adam_builder.build import build_adam, load_adam_spec
-    from adam_builder.settings import AdamSettings
 
     root, result, _ = study
     config = builtin_study()
     adam = build_adam(
         {n: result.final(n) for n in result.datasets},
-        spec=load_adam_spec(config.adam_spec),
-        settings=AdamSettings.from_study(config),
+        spec=load_adam_spec(config.workbook("adam_spec")),
+        settings=config.adam,
     )
     adsl = adam.datasets["ADSL"].set_index("USUBJID")
     dd = pd.read_csv(root / "edc" / "dd.csv", dtype=str, keep_default_na=False)

@@ -14,7 +14,8 @@ from sdtm_builder.raw import RawData, read_form
 from sdtm_builder.recipes.dm import derive_var_rfpendtc, derive_vars_actual_arm, derive_vars_exposure_dates
 from sdtm_builder.screen import screen_raw
 from specs import model as m
-from specs.study import StudyConfig, StudyConfigError
+from specs.config import StudyConfigError
+from specs.study import StudyConfig
 
 
 def _spec(dataset, names, *rules, codelists=()):
@@ -233,7 +234,7 @@ def test_study_settings_read_duplicate_rows(tmp_path):
         'duplicate_rows = "keep"\n',
         encoding="utf-8",
     )
-    assert StudyConfig.load(path).duplicate_rows == "keep"
+    assert StudyConfig.load(path).raw.duplicate_rows == "keep"
     path.write_text(path.read_text().replace('"keep"', '"drop"'), encoding="utf-8")
     with pytest.raises(StudyConfigError, match="duplicate_rows"):
         StudyConfig.load(path)

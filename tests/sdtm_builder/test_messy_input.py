@@ -573,7 +573,7 @@ def test_the_second_demographics_row_is_rejected_and_the_first_kept(messy):
 
 def test_diameters_in_cm_reach_tr_in_mm_and_recist_as_if_collected_in_mm(messy):
     from adam_builder.recist_engine import derive_assessments
-    from adam_builder.settings import RecistSettings
+    from specs.config import RecistSettings
 
     result = messy["result"]
     tr = result.datasets["TR"].set_index("_ROW")

@@ -51,3 +51,17 @@ def test_scan_text_reports_non_ascii_and_long_values(tmp_path):
         {"kind": "non-ASCII text", "row": 1, "field": "AETERM"},
         {"kind": "text over 200 characters", "row": 2, "field": "AECOMM"},
     ]
+
+
+def test_the_record_position_column_is_the_study_setting(tmp_path):
+    # two copies of one record differing only in the EDC's record position column: duplicates when
+    # the column is the study's [raw] record_position_field, two records otherwise
+    (tmp_path / "dm.csv").write_text("SUBJECT,SEX\n001,Male\n", encoding="utf-8")
+    (tmp_path / "ae.csv").write_text("SUBJECT,RECPOS,AETERM\n001,1,Rash\n001,2,Rash\n", encoding="utf-8")
+    raw = read_raw(tmp_path, "SUBJECT")
+    kept = screen_raw(raw, demographics_form="dm", subject_field="SUBJECT", issues=IssueLog())
+    assert kept.empty  # the default column, RECORDPOSITION, is not in this export
+    rejected = screen_raw(
+        raw, demographics_form="dm", subject_field="SUBJECT", issues=IssueLog(), ignore_fields=("RECPOS",)
+    )
+    assert rejected.to_dict("records") == [{"_FORM": "ae", "_ROW": 2}]

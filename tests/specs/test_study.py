@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from adam_builder.recist_rules import RecistSettings
-from adam_builder.settings import AdamSettings
-from analysis_report.settings import ReportSettings
-from specs.study import StudyConfig, StudyConfigError, builtin_study
+from specs.config import AdamSettings, RecistSettings, ReportSettings, StudyConfigError, keys
+from specs.study import StudyConfig, builtin_study
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,12 +36,13 @@ def write(folder: Path, text: str, *, workbooks=("sdtm.xlsx",)) -> Path:
     return path
 
 
-def problems(path: Path) -> list[str]:
+def problems(path: Path, **load) -> list[str]:
     with pytest.raises(StudyConfigError) as info:
-        StudyConfig.load(path)
+        StudyConfig.load(path, **load)
     assert isinstance(info.value, ValueError)
-    assert str(info.value) == "\n".join(info.value.problems)
-    return list(info.value.problems)
+    assert str(info.value) == "\n".join(info.value.lines)
+    assert all(p.file == path for p in info.value.problems)
+    return info.value.lines
 
 
 def only_problem(path: Path) -> str:
@@ -58,33 +57,35 @@ def only_problem(path: Path) -> str:
 def test_the_built_in_study_and_the_second_study_load():
     config = builtin_study()
     folder = config.path.parent
-    assert (config.sdtm_spec, config.adam_spec, config.trial_design) == (
+    assert (config.study.sdtm_spec, config.study.adam_spec, config.study.trial_design) == (
         folder / "sdtm_spec.xlsx",
         folder / "adam_spec.xlsx",
         folder / "trial_design.xlsx",
     )
-    assert config.data_cutoff == "2023-06-30" and config.transliterate is False
-    assert config.adam["evaluator"] == "INVESTIGATOR" and config.recist["confirmation_days"] == 28
+    assert config.study.data_cutoff == "2023-06-30" and config.sdtm.transliterate is False
+    assert config.adam.evaluator == "INVESTIGATOR" and config.adam.recist.confirmation_days == 28
+    assert config.adam.data_cutoff == config.report.data_cutoff == "2023-06-30"
+    assert config.report.study_id == "SYSU-ANTOR-STS"
+    assert config.raw.record_position_field == "RECORDPOSITION"
     pilot = StudyConfig.load(ROOT / "examples" / "cdiscpilot01" / "study.toml")
-    assert (pilot.study_id, pilot.adam_spec, pilot.trial_design, pilot.data_cutoff) == (
+    assert (pilot.study.id, pilot.study.adam_spec, pilot.study.trial_design, pilot.study.data_cutoff) == (
         "CDISCPILOT01",
         None,
         None,
         None,
     )
-    assert pilot.duplicate_rows == "keep"
+    assert pilot.raw.duplicate_rows == "keep"
 
 
 def test_a_minimal_file_loads_with_the_defaults(tmp_path):
     config = StudyConfig.load(write(tmp_path, BASE))
-    assert config.study_id == "S1" and config.sdtm_spec == (tmp_path / "sdtm.xlsx").resolve()
-    assert (config.adam_spec, config.trial_design, config.data_cutoff) == (None, None, None)
-    assert (config.transliterate, config.duplicate_rows, config.recist, config.adam, config.report) == (
+    assert config.study.id == "S1" and config.study.sdtm_spec == (tmp_path / "sdtm.xlsx").resolve()
+    assert (config.study.adam_spec, config.study.trial_design, config.study.data_cutoff) == (None, None, None)
+    assert (config.sdtm.transliterate, config.raw.duplicate_rows, config.adam, config.report) == (
         False,
         "reject",
-        {},
-        {},
-        {},
+        AdamSettings(),
+        ReportSettings(study_id="S1"),
     )
 
 
@@ -94,41 +95,57 @@ def _toml_value(value) -> str:
 
 
 @pytest.mark.parametrize(
-    "table, cls, skip",
+    "table, cls, derived",
     [
         ("recist", RecistSettings, ()),
         ("adam", AdamSettings, ("recist", "data_cutoff")),
-        ("report", ReportSettings, ("study_id", "data_cutoff")),
+        ("report", ReportSettings, ("fatal_outcomes", "study_id", "data_cutoff")),
     ],
 )
-def test_every_field_of_the_settings_classes_is_a_key_of_its_table(tmp_path, table, cls, skip):
-    names = [f.name for f in dataclasses.fields(cls) if f.name not in skip]
+def test_every_field_of_the_settings_classes_is_a_key_of_its_table(tmp_path, table, cls, derived):
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in derived]
+    assert list(keys(table)) == names
     lines = [f"{f.name} = {_toml_value(f.default)}" for f in dataclasses.fields(cls) if f.name in names]
     config = StudyConfig.load(write(tmp_path, BASE + f"[{table}]\n" + "\n".join(lines) + "\n"))
-    assert sorted(getattr(config, table)) == sorted(names)
-    # and the settings built from them are the defaults
-    if table == "report":
-        assert ReportSettings.from_study(config) == ReportSettings(study_id="S1")
-    else:
-        assert AdamSettings.from_study(config) == AdamSettings()
+    # the settings built from them are the defaults
+    assert (config.adam, config.report) == (AdamSettings(), ReportSettings(study_id="S1"))
 
 
-def test_the_recist_table_may_hold_the_evaluator_and_the_reference_start(tmp_path):
+def test_the_tables_make_typed_settings(tmp_path):
     path = write(
         tmp_path,
-        BASE + '[recist]\nevaluator = "INDEPENDENT ASSESSOR"\nreference_start = "RANDDT"\nconfirmation_days = 21\n',
+        BASE.replace("[raw]", 'data_cutoff = "2023-06-30"\n[raw]')
+        + 'record_position_field = "RECPOS"\n'
+        + '[recist]\nconfirmation_days = 21\nshort_axis_testcd = " lperp"\n'
+        + '[adam]\nevaluator = "INDEPENDENT ASSESSOR"\nreference_start = "RANDDT"\nfatal_outcomes = ["FATAL", "DIED"]\n'
+        + "[report]\nrate_months = [3, 6]\n",
     )
     config = StudyConfig.load(path)
-    assert config.recist == {"evaluator": "INDEPENDENT ASSESSOR", "reference_start": "RANDDT", "confirmation_days": 21}
-    settings = AdamSettings.from_study(config)
-    assert (settings.evaluator, settings.reference_start, settings.recist.confirmation_days) == (
-        "INDEPENDENT ASSESSOR",
-        "RANDDT",
-        21,
+    assert config.raw.record_position_field == "RECPOS"
+    assert config.adam == AdamSettings(
+        recist=RecistSettings(confirmation_days=21, short_axis_testcd="LPERP"),
+        evaluator="INDEPENDENT ASSESSOR",
+        reference_start="RANDDT",
+        fatal_outcomes=("FATAL", "DIED"),
+        data_cutoff="2023-06-30",
     )
-    # the same value in both tables is no conflict
-    config = StudyConfig.load(write(tmp_path, BASE + '[recist]\nevaluator = "X"\n[adam]\nevaluator = "X"\n'))
-    assert AdamSettings.from_study(config).evaluator == "X"
+    # the report's fatal outcomes are the one setting of [adam]
+    assert config.report == ReportSettings(
+        rate_months=(3, 6), fatal_outcomes=("FATAL", "DIED"), study_id="S1", data_cutoff="2023-06-30"
+    )
+
+
+def test_the_evaluator_and_the_reference_start_are_set_in_adam_only(tmp_path):
+    path = write(tmp_path, BASE + '[recist]\nevaluator = "INDEPENDENT ASSESSOR"\nreference_start = "RANDDT"\n')
+    assert problems(path) == [
+        f"{path}: [recist] evaluator: unknown setting; it belongs in [adam]",
+        f"{path}: [recist] reference_start: unknown setting; it belongs in [adam]",
+    ]
+
+
+def test_fatal_outcomes_is_set_in_adam_only(tmp_path):
+    path = write(tmp_path, BASE + '[report]\nfatal_outcomes = ["FATAL"]\n')
+    assert only_problem(path) == f"{path}: [report] fatal_outcomes: unknown setting; it belongs in [adam]"
 
 
 # ---------------------------------------------------------------- unknown tables and keys
@@ -141,7 +158,7 @@ def test_a_misspelt_key_is_refused_with_the_closest_name(tmp_path):
 
 def test_a_key_of_another_table_is_refused_naming_its_table(tmp_path):
     path = write(tmp_path, BASE + '[report]\nevaluator = "INVESTIGATOR"\n')
-    assert only_problem(path) == f"{path}: [report] evaluator: unknown setting; it belongs in [recist] or [adam]"
+    assert only_problem(path) == f"{path}: [report] evaluator: unknown setting; it belongs in [adam]"
 
 
 def test_an_unknown_key_far_from_any_lists_the_known_keys(tmp_path):
@@ -171,6 +188,24 @@ def test_missing_required_settings_are_named(tmp_path):
         f"{path}: [raw] subject_field: missing; required: the raw export's subject column",
         f"{path}: [raw] demographics_form: missing; required: the raw form that defines the subjects",
     ]
+    assert problems(path, require=[("raw", "subject_field")]) == [
+        f"{path}: [raw] subject_field: missing; required: the raw export's subject column"
+    ]
+
+
+def test_a_command_requires_only_the_keys_it_uses(tmp_path):
+    # the adam, recist and report commands require none: [study] and [raw] may be left out
+    path = write(tmp_path, '[study]\nadam_spec = "adam.xlsx"\n[adam]\nevaluator = "X"\n', workbooks=("adam.xlsx",))
+    config = StudyConfig.load(path, require=())
+    assert (config.adam.evaluator, config.study.adam_spec, config.study.id) == ("X", (tmp_path / "adam.xlsx"), "")
+    with pytest.raises(StudyConfigError, match=r"\[study\] sdtm_spec: missing; required: the SDTM spec workbook"):
+        config.workbook("sdtm_spec")
+    # the keys given are still checked
+    path = write(tmp_path, '[adam]\nevaluator = 3\n[raw]\nsubject = "S"\n')
+    assert problems(path, require=()) == [
+        f"{path}: [adam] evaluator = 3: must be text in quotes (TOML string), not a whole number",
+        f"{path}: [raw] subject: unknown setting; did you mean subject_field?",
+    ]
 
 
 # ---------------------------------------------------------------- types: refused, never converted
@@ -194,13 +229,13 @@ def test_a_boolean_must_be_true_or_false(tmp_path, value):
 
 @pytest.mark.parametrize("value, expected", [("true", True), ("false", False)])
 def test_toml_booleans_are_taken(tmp_path, value, expected):
-    assert StudyConfig.load(write(tmp_path, BASE + f"[sdtm]\ntransliterate = {value}\n")).transliterate is expected
+    assert StudyConfig.load(write(tmp_path, BASE + f"[sdtm]\ntransliterate = {value}\n")).sdtm.transliterate is expected
 
 
 def test_numbers(tmp_path):
     # a whole number where a number is expected is taken; a decimal where a whole number is expected is not
     config = StudyConfig.load(write(tmp_path, BASE + "[recist]\npr_change = -1\n[report]\nconfidence = 0.9\n"))
-    assert AdamSettings.from_study(config).recist.pr_change == -1.0
+    assert config.adam.recist.pr_change == -1.0 and isinstance(config.adam.recist.pr_change, float)
     path = write(tmp_path, BASE + '[recist]\nsd_min_days = 35.0\npd_change = "0.2"\n[adam]\nae_emergent_days = true\n')
     assert problems(path) == [
         f"{path}: [recist] sd_min_days = 35.0: must be a whole number (TOML integer), not a decimal number",
@@ -222,7 +257,7 @@ def test_lists(tmp_path):
         "not a whole number",
     ]
     config = StudyConfig.load(write(tmp_path, BASE + '[report]\nrelated_terms = ["RELATED", "POSSIBLY RELATED"]\n'))
-    assert ReportSettings.from_study(config).related_terms == ("RELATED", "POSSIBLY RELATED")
+    assert config.report.related_terms == ("RELATED", "POSSIBLY RELATED")
 
 
 def test_text_settings(tmp_path):
@@ -256,8 +291,8 @@ def test_duplicate_rows_is_reject_or_keep(tmp_path):
 def test_the_cutoff_is_an_iso_date_quoted_or_not(tmp_path, written):
     path = write(tmp_path, BASE.replace('sdtm_spec = "sdtm.xlsx"', f'sdtm_spec = "sdtm.xlsx"\ndata_cutoff = {written}'))
     config = StudyConfig.load(path)
-    assert config.data_cutoff == "2023-06-30" and isinstance(config.data_cutoff, str)
-    assert AdamSettings.from_study(config).data_cutoff == "2023-06-30"
+    assert config.study.data_cutoff == "2023-06-30" and isinstance(config.study.data_cutoff, str)
+    assert config.adam.data_cutoff == "2023-06-30"
 
 
 @pytest.mark.parametrize(
@@ -282,7 +317,7 @@ def test_workbooks_in_the_folder_or_below_are_taken(tmp_path):
     text = BASE.replace('"sdtm.xlsx"', '"specs/sdtm.xlsx"') + ""
     text = text.replace("[raw]", f'adam_spec = "{tmp_path / "adam.xlsx"}"\ntrial_design = "./specs/../td.xlsx"\n[raw]')
     config = StudyConfig.load(write(tmp_path, text, workbooks=("specs/sdtm.xlsx", "adam.xlsx", "td.xlsx")))
-    assert (config.sdtm_spec, config.adam_spec, config.trial_design) == (
+    assert (config.study.sdtm_spec, config.study.adam_spec, config.study.trial_design) == (
         (tmp_path / "specs" / "sdtm.xlsx").resolve(),
         (tmp_path / "adam.xlsx").resolve(),
         (tmp_path / "td.xlsx").resolve(),
@@ -338,20 +373,12 @@ def test_values_the_settings_classes_refuse_are_named_by_table_and_key(tmp_path)
         'reference_start = "TRTSDTM"\n[report]\nconfidence = 1.5\nsafety_population = "SAF"\n',
     )
     assert problems(path) == [
-        f'{path}: [adam] response_day_imputation = "middle": must be one of first, mid, last',
-        f'{path}: [adam] reference_start = "TRTSDTM": must be an ADSL date variable (e.g. TRTSDT, RANDDT)',
+        f'{path}: [adam] response_day_imputation = "middle": must be "first", "mid" or "last"',
         f"{path}: [recist] window_days = -7: must not be negative",
+        f'{path}: [adam] reference_start = "TRTSDTM": must be an ADSL date variable (e.g. TRTSDT, RANDDT)',
         f"{path}: [report] confidence = 1.5: must be at least 0.5 and below 1 (the level of the intervals)",
         f'{path}: [report] safety_population = "SAF": is not an ADSL flag variable (…FL)',
     ]
-
-
-def test_the_evaluator_set_differently_in_recist_and_adam_is_refused(tmp_path):
-    path = write(tmp_path, BASE + '[recist]\nevaluator = "INDEPENDENT ASSESSOR"\n[adam]\nevaluator = "INVESTIGATOR"\n')
-    assert only_problem(path) == (
-        f'{path}: [recist] evaluator = "INDEPENDENT ASSESSOR": [adam] sets evaluator = '
-        '"INVESTIGATOR"; set it in one table only, or to the same value'
-    )
 
 
 # ---------------------------------------------------------------- all at once, plain text
@@ -370,9 +397,20 @@ def test_every_problem_is_reported_at_once(tmp_path):
         f'{path}: [sdtm] transliterate = "no": must be true or false (TOML boolean), not text',
         f'{path}: [recist] confirmation_days = "28": must be a whole number (TOML integer), not text',
         f"{path}: [recist] confirm_days: unknown setting; did you mean confirmation_days?",
+        f'{path}: [adam] response_day_imputation = "middle": must be "first", "mid" or "last"',
         f"{path}: [reprot]: unknown table; did you mean [report]?",
-        f'{path}: [adam] response_day_imputation = "middle": must be one of first, mid, last',
     ]
+    # each problem is also given by its parts
+    with pytest.raises(StudyConfigError) as info:
+        StudyConfig.load(path)
+    first = info.value.problems[0]
+    assert (first.file, first.table, first.key, first.value, first.what) == (
+        path,
+        "study",
+        "data_cutoff",
+        '"2023-13-01"',
+        "is not a date of the calendar",
+    )
 
 
 def test_a_file_that_cannot_be_read(tmp_path):
