@@ -7,7 +7,6 @@ import pytest
 from typer.testing import CliRunner
 
 from adam_builder.build import build_adam, read_sdtm, write_adam
-from specs.config import AdamSettings
 from cdisc_build.cli import app
 from sdtm_builder.build import build_sdtm, write_sdtm
 from specs import load_spec, study_workbook
@@ -26,9 +25,7 @@ def study(tmp_path_factory):
     frames = {name: sdtm.final(name) for name in sdtm.datasets}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        result = build_adam(
-            frames, spec=load_spec(study_workbook("adam")).spec, settings=builtin_study().adam
-        )
+        result = build_adam(frames, spec=load_spec(study_workbook("adam")).spec, settings=builtin_study().adam)
     truth = pd.read_csv(root / "raw" / "truth" / "subjects.csv", dtype=str, keep_default_na=False)
     truth = truth[truth["STATUS"] == "TREATED"].copy()
     truth.index = "SYSU-ANTOR-STS-" + truth["SUBJECT"]

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from adam_builder.build import build_adam, read_sdtm
 from adam_builder.common import AdamInputError
-from specs.config import AdamSettings
 from cdisc_build.cli import app
 from sdtm_builder.build import build_sdtm, write_sdtm
 from specs import load_spec, study_workbook
@@ -39,9 +38,7 @@ def sdtm(tmp_path_factory):
 def _build(frames):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return build_adam(
-            frames, spec=load_spec(study_workbook("adam")).spec, settings=builtin_study().adam
-        )
+        return build_adam(frames, spec=load_spec(study_workbook("adam")).spec, settings=builtin_study().adam)
 
 
 def _emptied(frames, *names):

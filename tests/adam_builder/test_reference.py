@@ -15,9 +15,9 @@ import pytest
 from shared_data import shared_path
 
 from adam_builder.build import build_adam
-from specs.config import AdamSettings, RecistSettings
 from adam_builder.tte import create_tte_frame, derive_param_os
 from specs import load_spec, study_workbook
+from specs.config import AdamSettings, RecistSettings
 
 REFERENCE_SETTINGS = AdamSettings(
     recist=RecistSettings(sd_min_days=42, confirmation_days=28, max_ne_between=1, short_axis_testcd="LPERP"),

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from specs.config import AdamSettings
 from adam_builder.tte import create_tte_frame, derive_param_os, derive_param_pfs
+from specs.config import AdamSettings
 
 T = pd.Timestamp
 START = T("2021-01-01")

@@ -11,8 +11,8 @@ from lxml import html as lxml_html
 from typer.testing import CliRunner
 
 from analysis_report import ReportInputError, build_report, write_report
-from specs.config import ReportSettings
 from analysis_report.build import HTML_NAME, XLSX_NAME
+from specs.config import ReportSettings
 
 TABLES = {
     "populations",

@@ -40,9 +40,9 @@ import pandas as pd
 import pytest
 
 from analysis_report.settings import DAYS_PER_MONTH
-from specs.config import ReportSettings
 from analysis_report.stats import clopper_pearson, kaplan_meier
 from analysis_report.tables import fit_time_to_event, response_rates_table, time_to_event_tables
+from specs.config import ReportSettings
 
 MP6 = (
     [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared_data import shared_path
 from typer.testing import CliRunner
 
 from cdisc_build.cli import app
-from shared_data import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
 

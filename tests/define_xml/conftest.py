@@ -48,9 +48,7 @@ def simulated_export(tmp_path_factory) -> dict[str, Stage]:
     if build_adam is not None:
         from adam_builder.build import load_adam_spec
 
-        result = build_adam(
-            sdtm_frames, spec=load_adam_spec(config.workbook("adam_spec")), settings=config.adam
-        )
+        result = build_adam(sdtm_frames, spec=load_adam_spec(config.workbook("adam_spec")), settings=config.adam)
         final = getattr(result, "final", None)
         adam = (result.spec, {name: (final(name) if final else frame) for name, frame in result.datasets.items()})
     exported = export_submission(root / "out", (sdtm.spec, sdtm_frames), adam, cutoff=config.study.data_cutoff)

@@ -39,8 +39,10 @@ def test_the_generated_table_rows():
         "|---|---|---|---|",
         "| `[study] id` | text | required | the study identifier (STUDYID) |",
     ]
-    assert "| `[raw] record_position_field` | text | `\"RECORDPOSITION\"` |" in settings_markdown()
-    assert "| `[recist] sd_min_days` | integer | `35` | SD counts from this many days after the reference start |" in rows
+    assert '| `[raw] record_position_field` | text | `"RECORDPOSITION"` |' in settings_markdown()
+    assert (
+        "| `[recist] sd_min_days` | integer | `35` | SD counts from this many days after the reference start |" in rows
+    )
     assert any(r.startswith('| `[adam] fatal_outcomes` | list of text | `["FATAL"]` |') for r in rows)
     assert not any("[report] fatal_outcomes" in r or "[adam] recist" in r for r in rows)  # derived fields
 

@@ -41,9 +41,7 @@ def test_the_simulation_takes_its_numbers_from_the_study_file(tmp_path):
         56,
         5,
     )
-    assert s.recist == RecistSettings(
-        sd_min_days=49, assessment_interval_days=56, window_days=5, confirmation_days=30
-    )
+    assert s.recist == RecistSettings(sd_min_days=49, assessment_interval_days=56, window_days=5, confirmation_days=30)
     # the rest of the simulation is the built-in one
     assert s.cycle_days == SimulationSettings().cycle_days and s.ae_profile == SimulationSettings().ae_profile
 
