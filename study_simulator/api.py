@@ -151,6 +151,7 @@ def _simulate(n_subjects: int, seed: int, out: Path, s: SimulationSettings) -> S
 
     truth_subjects = subject_truth(study.subjects, study.course, study.tumours, study.treatment, alive, s)
     _write_csv(truth_subjects, out / TRUTH_DIR / "subjects.csv")
+    assert study.altered is not None  # build_study sets it
     truth_assess = assessment_truth(study.subjects, study.tumours, study.inv, study.altered, study.folders)
     _write_csv(truth_assess, out / TRUTH_DIR / "assessments.csv")
     manifest = injector.manifest()
