@@ -88,3 +88,14 @@ def test_with_values_checks_as_the_file_does():
         "[recist] max_ne_between = -2: must not be negative",
         "[recist] sd_min_days = -1: must not be negative",
     ]
+
+
+@pytest.mark.parametrize("module", ["config.py", "study.py"])
+def test_the_settings_import_no_stage(module):
+    import ast
+
+    tree = ast.parse((ROOT / "specs" / module).read_text(encoding="utf-8"))
+    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0]
+    modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    stages = ("sdtm_builder", "adam_builder", "analysis_report", "study_simulator", "cdisc_build", "define_xml")
+    assert [m for m in modules if m.split(".")[0] in stages] == []
