@@ -41,7 +41,7 @@ def study_spec():
     from sdtm_builder.build import load_sdtm_spec
     from specs.study import builtin_study
 
-    return load_sdtm_spec(builtin_study().sdtm_spec)
+    return load_sdtm_spec(builtin_study().study.sdtm_spec)
 
 
 @functools.cache

@@ -108,7 +108,7 @@ def test_written_files_are_complete_and_reproducible(clean, tmp_path):
 
 
 def test_a_mapping_without_implementation_stops_the_run_at_load(tmp_path):
-    spec = load_sdtm_spec(builtin_study().sdtm_spec)
+    spec = load_sdtm_spec(builtin_study().study.sdtm_spec)
     bad = dataclasses.replace(spec.mapping[0], algorithm="assign_magic")
     from specs import write_workbook
 

@@ -81,7 +81,7 @@ def test_the_counts_of_a_field_are_its_rows_values_and_records(study):
 
 def test_a_field_no_rule_reads_any_more_is_an_error(study, tmp_path):
     root, _, _ = study
-    spec = _without(load_sdtm_spec(builtin_study().sdtm_spec), lambda r: r.variable != "ICVERS")
+    spec = _without(load_sdtm_spec(builtin_study().study.sdtm_spec), lambda r: r.variable != "ICVERS")
     result = build_sdtm(root / "edc", config=builtin_study(), spec=spec)
     row = result.fields[(result.fields["form"] == "ic") & (result.fields["field"] == "ICVERS")].iloc[0]
     assert row["status"] == "unaccounted" and row["targets"] == ""
@@ -113,7 +113,7 @@ def test_a_blank_field_has_no_values_and_a_filled_one_is_reported(study, tmp_pat
 
 def test_a_declaration_covers_the_field_and_needs_a_reason(study, tmp_path):
     root, _, _ = study
-    spec = load_sdtm_spec(builtin_study().sdtm_spec)
+    spec = load_sdtm_spec(builtin_study().study.sdtm_spec)
     spec = _without(spec, lambda r: r.variable != "ICVERS")
     declared = m.MappingRule(
         dataset="DS",
@@ -157,7 +157,7 @@ def test_spec_check_raw_reports_the_unaccounted_field(study, tmp_path):
 
     root, _, _ = study
     folder = tmp_path / "study"
-    shutil.copytree(Path(builtin_study().sdtm_spec).parent, folder)  # the settings name the workbook beside them
+    shutil.copytree(Path(builtin_study().study.sdtm_spec).parent, folder)  # the settings name the workbook beside them
     runner = CliRunner()
     ok = runner.invoke(app, ["spec", "check", str(folder / "sdtm_spec.xlsx"), "--raw", str(root / "edc")])
     assert ok.exit_code == 0, ok.output

@@ -11,12 +11,12 @@ from specs.study import builtin_study
 
 
 def test_the_built_in_design_reads():
-    design = read_design(builtin_study().trial_design)
+    design = read_design(builtin_study().study.trial_design)
     assert {"TA", "TE", "TV", "TI", "TS"} <= set(design)
 
 
 def test_a_formula_without_its_value_is_an_error_naming_the_cell(tmp_path):
-    book = openpyxl.load_workbook(builtin_study().trial_design)
+    book = openpyxl.load_workbook(builtin_study().study.trial_design)
     sheet = book["TS"] if "TS" in book.sheetnames else book[book.sheetnames[0]]
     sheet["B2"] = '=CONCATENATE("A","B")'  # openpyxl saves no value with it
     path = tmp_path / "design.xlsx"
