@@ -385,7 +385,10 @@ def with_values(settings: _S, table: str, values: Mapping[str, object]) -> _S:
         try:
             return dataclasses.replace(settings, **checked)  # type: ignore[type-var]
         except StudyConfigError as exc:
-            found = [dataclasses.replace(p, value=toml_text(values.get(p.key or ""))) for p in exc.problems]
+            found = [
+                dataclasses.replace(p, value=toml_text(values[p.key]) if p.key and p.key in values else None)
+                for p in exc.problems
+            ]
     raise StudyConfigError(found)
 
 
