@@ -1,18 +1,18 @@
-"""The whole rule catalogue, in report order, and its table for the docs."""
+"""The whole rule catalogue, in report order: the rule table, with the transport rules after the spec's."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from . import define, rules_adam, rules_sdtm, spec_rules, transport
+from . import transport
 from .model import Rule
+from .table import load_rules
 
+_TABLE = load_rules()
 RULES: tuple[Rule, ...] = (
-    tuple(spec_rules.RULES)
+    tuple(r for r in _TABLE if r.standard == "Spec")
     + tuple(transport.RULES)
-    + tuple(rules_sdtm.RULES)
-    + tuple(rules_adam.RULES)
-    + tuple(define.RULES)
+    + tuple(r for r in _TABLE if r.standard != "Spec")
 )
 _BY_ID = {r.id: r for r in RULES}
 if len(_BY_ID) != len(RULES):  # pragma: no cover - guarded by the registry too

@@ -19,6 +19,31 @@ import pandas as pd
 from .context import Context, blank, dtc_after, dtc_date, filled, number, text
 from .model import Hit, Outcome, positions
 
+Check = Callable[[Context, str, pd.DataFrame], Outcome]
+
+# Every check a rule of the table (conformance/rules.toml) may name: name -> a
+# factory that takes the row's arguments and returns the check.
+CHECKS: dict[str, Callable[..., Check]] = {}
+
+
+def check_factory(factory: Callable[..., Check]) -> Callable[..., Check]:
+    """Register a factory under its name: a rule names it and gives its arguments."""
+    if factory.__name__ in CHECKS:
+        raise ValueError(f"check {factory.__name__} is registered twice")
+    CHECKS[factory.__name__] = factory
+    return factory
+
+
+def check(fn: Check) -> Check:
+    """Register a check that takes no arguments under its name."""
+
+    def factory() -> Check:
+        return fn
+
+    factory.__name__ = fn.__name__
+    check_factory(factory)
+    return fn
+
 
 class Vars:
     """Column access for one dataset: v["--SEQ"], v["DM.RFSTDTC"], v.get(...)."""
@@ -117,6 +142,7 @@ def record_rule(
 # ---------------------------------------------------------------------------
 # Dataset-level checks (the dataset's variables, not its values)
 # ---------------------------------------------------------------------------
+@check_factory
 def variable_absent(variable: str):
     """Fails when the variable is in the dataset."""
 
@@ -130,6 +156,7 @@ def variable_absent(variable: str):
     return check
 
 
+@check_factory
 def variable_requires(if_present: str, then_present: str | Sequence[str], any_of: bool = False):
     """When `if_present` is in the dataset, `then_present` (all, or any_of) must be too."""
     required = (then_present,) if isinstance(then_present, str) else tuple(then_present)
@@ -151,6 +178,7 @@ def variable_requires(if_present: str, then_present: str | Sequence[str], any_of
     return check
 
 
+@check_factory
 def populated_requires_variable(if_filled: str, then_present: str):
     """When `if_filled` has values, `then_present` must be a variable of the dataset."""
 
@@ -170,32 +198,39 @@ def populated_requires_variable(if_filled: str, then_present: str):
 # ---------------------------------------------------------------------------
 # Record-level sugar
 # ---------------------------------------------------------------------------
+@check_factory
 def if_filled_then_filled(a: str, b: str):
     return record_rule((a, b), lambda v: blank(v[b]), b, applicable=lambda v: filled(v[a]), show=(a, b))
 
 
+@check_factory
 def if_blank_then_filled(a: str, b: str):
     return record_rule((a, b), lambda v: blank(v[b]), b, applicable=lambda v: blank(v[a]), show=(a, b))
 
 
+@check_factory
 def not_both_filled(a: str, b: str):
     return record_rule((a, b), lambda v: filled(v[b]), b, applicable=lambda v: filled(v[a]), show=(a, b))
 
 
+@check_factory
 def required_filled(a: str):
     return record_rule((a,), lambda v: blank(v[a]), a)
 
 
+@check_factory
 def value_in(a: str, allowed: Iterable[str]):
     allowed = frozenset(allowed)
     return record_rule((a,), lambda v: ~text(v[a]).isin(allowed), a, applicable=lambda v: filled(v[a]))
 
 
+@check_factory
 def value_not_in(a: str, forbidden: Iterable[str]):
     forbidden = frozenset(forbidden)
     return record_rule((a,), lambda v: text(v[a]).str.upper().isin(forbidden), a, applicable=lambda v: filled(v[a]))
 
 
+@check_factory
 def when_value(a: str, values: Iterable[str], b: str, must: str, expected: Iterable[str] = ()):
     """For records where a is one of `values`: b must be 'filled', 'blank', or one of `expected`."""
     values = frozenset(values)
@@ -211,10 +246,12 @@ def when_value(a: str, values: Iterable[str], b: str, must: str, expected: Itera
     return record_rule((a, b), failing, b, applicable=lambda v: text(v[a]).isin(values), show=(a, b))
 
 
+@check_factory
 def max_length(a: str, n: int):
     return record_rule((a,), lambda v: text(v[a]).str.len() > n, a, applicable=lambda v: filled(v[a]))
 
 
+@check_factory
 def pattern(a: str, regex: str):
     compiled = re.compile(regex)
     return record_rule(
@@ -222,10 +259,12 @@ def pattern(a: str, regex: str):
     )
 
 
+@check_factory
 def not_negative(a: str):
     return record_rule((a,), lambda v: number(v[a]) < 0, a, applicable=lambda v: number(v[a]).notna())
 
 
+@check_factory
 def not_after(a: str, b: str):
     """ISO 8601 a is not later than b (compared at the precision both carry)."""
     return record_rule(
@@ -233,6 +272,7 @@ def not_after(a: str, b: str):
     )
 
 
+@check_factory
 def equal_values(a: str, b: str, severity_ignored: bool = False):
     """a equals b where both are populated."""
     return record_rule(
@@ -240,6 +280,7 @@ def equal_values(a: str, b: str, severity_ignored: bool = False):
     )
 
 
+@check_factory
 def different_values(a: str, b: str):
     """a differs from b where both are populated."""
     return record_rule(
@@ -254,6 +295,7 @@ def different_values(a: str, b: str):
 # ---------------------------------------------------------------------------
 # Group checks
 # ---------------------------------------------------------------------------
+@check_factory
 def one_to_one(a: str, b: str, within: Sequence[str] = ()):
     """Each value of a has one value of b and the reverse (within groups)."""
     within = tuple(within)
@@ -282,6 +324,7 @@ def one_to_one(a: str, b: str, within: Sequence[str] = ()):
     return check
 
 
+@check_factory
 def unique(columns: Sequence[str], by: Sequence[str] = ("USUBJID",), variable: str | None = None):
     """The combination of `columns` is unique within `by` (rows where all are populated)."""
     columns, by = tuple(columns), tuple(by)
@@ -304,6 +347,7 @@ def unique(columns: Sequence[str], by: Sequence[str] = ("USUBJID",), variable: s
     return check
 
 
+@check_factory
 def in_reference(
     variable: str,
     reference: str,
