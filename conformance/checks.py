@@ -178,23 +178,6 @@ def variable_requires(if_present: str, then_present: str | Sequence[str], any_of
     return check
 
 
-@check_factory
-def populated_requires_variable(if_filled: str, then_present: str):
-    """When `if_filled` has values, `then_present` must be a variable of the dataset."""
-
-    def check(ctx, name, frame):
-        v = Vars(ctx, name, frame)
-        if not v.present(if_filled):
-            return not_applicable(frame)
-        app = filled(v[if_filled])
-        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
-        if app.any() and not v.present(then_present):
-            out.hits.append(hit(v, app, if_filled, detail=f"{v.column(then_present)} is not in the dataset"))
-        return out
-
-    return check
-
-
 # ---------------------------------------------------------------------------
 # Record-level sugar
 # ---------------------------------------------------------------------------
