@@ -118,8 +118,8 @@ def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
             item = items.get(ref.get("ItemOID"))
             if item is None:
                 continue
-            terms = _terms(item, items, value_lists, codelists)
-            members[item["name"]] = DefineItem(item["name"], item["label"], item["data_type"], item["length"], terms)
+            allowed = _terms(item, items, value_lists, codelists)
+            members[item["name"]] = DefineItem(item["name"], item["label"], item["data_type"], item["length"], allowed)
         datasets[name] = DefineDataset(name, label, members)
     return DefineMetadata(datasets, str(path))
 

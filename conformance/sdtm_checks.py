@@ -1124,7 +1124,7 @@ def partial_dates(ctx, name, frame):
 
 
 # ---------------------------------------------------------------------------
-# CORE rules added from the applicability analysis (conformance/core_coverage.py)
+# CORE rules added from the applicability analysis (scripts/core_coverage.py)
 # ---------------------------------------------------------------------------
 
 
