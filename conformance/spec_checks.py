@@ -25,10 +25,11 @@ def _failures(ctx, name, frame) -> pd.DataFrame | None:
     return ctx._cache[key]
 
 
-def _kind(row) -> str:
+def _kind(spec, dataset: str, row) -> str:
+    """The rule a failure of validate_frame belongs to."""
     check = str(row["check"])
     if check == "required column":
-        return "required" if "(Req)" in str(row["message"]) else "expected"
+        return "required" if spec.variable(dataset, row["variable"]).effective_core == "Req" else "expected"
     if check == "not null":
         return "null"
     if check == "unique keys":
@@ -40,7 +41,7 @@ def _kind(row) -> str:
     if check == "ISO 8601":
         return "iso"
     if check.startswith("codelist"):
-        return "codelist-ext" if check.endswith("(extensible)") else "codelist"
+        return "codelist-ext" if row["severity"] == "warning" else "codelist"
     return "other"
 
 
@@ -53,7 +54,7 @@ def spec_rule(kind: str):
         out = Outcome(len(frame), 0)
         if failures.empty:
             return out
-        kinds = failures.apply(_kind, axis=1)
+        kinds = failures.apply(lambda row: _kind(ctx.spec, name, row), axis=1)
         mine = failures[kinds == kind]
         if mine.empty:
             return out
