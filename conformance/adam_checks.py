@@ -1,6 +1,7 @@
-"""ADaMIG 1.3 rules: subject-level, BDS, time-to-event and traceability.
-
-The CORE catalogue at hand covers SDTMIG only, so these rules carry no CORE id.
+"""The checks of the ADaMIG 1.3 rules (subject-level, BDS, time-to-event, traceability)
+that the generic checks of conformance.checks cannot express, registered by name for
+the rows of conformance/rules.toml. The CORE catalogue at hand covers SDTMIG only,
+so these rules carry no CORE id.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Building blocks for rule checks: each factory returns a pure function
-check(ctx, name, frame) -> Outcome.
+check(ctx, name, frame) -> Outcome. The registry CHECKS holds every check a row of
+the rule table may name (`check_factory`, `check`); the generic ones are here.
 
 Variables are named as SDTMIG names them: "--SEQ" is resolved to the dataset's
 prefix, and "DM.RFSTDTC" is DM's value for the record's subject. A record rule

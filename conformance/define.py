@@ -1,4 +1,5 @@
-"""define.xml checks: the data and its define agree.
+"""define.xml checks: the data and its define agree (the checks of the CB-DEF rules of
+conformance/rules.toml).
 
 `read_define_metadata(path)` reads what the checks need from a define.xml of any
 version (1.0, 2.0, 2.1: elements are matched by local name, so namespaces do

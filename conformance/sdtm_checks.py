@@ -1,8 +1,9 @@
-"""SDTMIG 3.4 rules (and the FDA business rules on SDTM data).
+"""The checks of the SDTMIG 3.4 rules (and of the FDA business rules on SDTM data) that
+the generic checks of conformance.checks cannot express.
 
-Each rule names the CDISC CORE rule it matches (core) and that rule's CDISC ids
-(ids: CGnnnn are SDTMIG conformance rules, FBnnnn FDA business rules). Rules
-with no CORE id are ours, from the SDTMIG text.
+Each is registered under its name; the rows of conformance/rules.toml that name it
+give its arguments and the rule's metadata: the CDISC CORE rule it matches and that
+rule's CDISC ids (CGnnnn SDTMIG conformance rules, FBnnnn FDA business rules).
 """
 
 from __future__ import annotations

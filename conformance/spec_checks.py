@@ -1,8 +1,9 @@
-"""The spec's pandera schemas (specs.schema.validate_frame) as catalogue rules.
+"""The spec's pandera schemas (specs.schema.validate_frame) as the check of the CB-SPEC rules.
 
-validate_frame runs once per dataset; each rule here reports one kind of its
-failures (a missing required variable, a null, a type, a codelist term ...), so
-the spec part of the report reads like the rest of the catalogue.
+validate_frame runs once per dataset; each rule (a row of conformance/rules.toml
+naming spec_rule with its kind) reports one kind of its failures (a missing
+required variable, a null, a type, a codelist term ...), so the spec part of the
+report reads like the rest of the catalogue.
 """
 
 from __future__ import annotations
