@@ -22,7 +22,7 @@ core_id = "CORE-000001"
 cdisc_rule_ids = "CG0001"
 message = "AGEU is populated when AGE is"
 check = "if_filled_then_filled"
-args = { a = "AGE", b = "AGEU" }
+args = { if_filled = "AGE", then_filled = "AGEU" }
 """
 
 
@@ -46,7 +46,7 @@ severity = "warning"
 applies_to = ["DM"]
 message = "SEX is M or F"
 check = "value_in"
-args = { a = "SEX", allowed = ["M", "F"] }
+args = { variable = "SEX", allowed = ["M", "F"] }
 
 [[rule]]
 id = "CB-T-003"
@@ -69,8 +69,8 @@ check = "has_records"
     ("change", "message"),
     [
         (('check = "if_filled_then_filled"', 'check = "no_such_check"'), "no check named 'no_such_check'"),
-        (('b = "AGEU"', 'b = "AGEU", c = "X"'), "check if_filled_then_filled takes no argument c"),
-        ((', b = "AGEU"', ""), "check if_filled_then_filled needs the argument b"),
+        (('then_filled = "AGEU"', 'then_filled = "AGEU", c = "X"'), "check if_filled_then_filled takes no argument c"),
+        ((', then_filled = "AGEU"', ""), "check if_filled_then_filled needs the argument then_filled"),
         (('severity = "error"', 'severity = "fatal"'), "severity 'fatal' is not one of error, warning, notice"),
         (('standard = "SDTMIG 3.4"', 'standard = "SDTMIG 3.3"'), "standard 'SDTMIG 3.3' is not one of"),
         (('message = "AGEU is populated when AGE is"\n', ""), "rule CB-T-001: no message"),
