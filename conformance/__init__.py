@@ -9,7 +9,7 @@ checks, with a report a sponsor can act on.
 
 from __future__ import annotations
 
-from .catalogue import RULES, catalogue_markdown, catalogue_table, rule
+from .catalogue import RULES, rule
 from .config import Config, ConfigError, load_config, parse_config
 from .context import Context, DatasetMeta
 from .define import DefineMetadata, read_define_metadata
@@ -30,8 +30,6 @@ __all__ = [
     "RuleResult",
     "Strictness",
     "ValidationReport",
-    "catalogue_markdown",
-    "catalogue_table",
     "load_config",
     "parse_config",
     "print_summary",

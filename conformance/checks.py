@@ -1,5 +1,6 @@
 """Building blocks for rule checks: each factory returns a pure function
-check(ctx, name, frame) -> Outcome.
+check(ctx, name, frame) -> Outcome. The registry CHECKS holds every check a row of
+the rule table may name (`check_factory`, `check`); the generic ones are here.
 
 Variables are named as SDTMIG names them: "--SEQ" is resolved to the dataset's
 prefix, and "DM.RFSTDTC" is DM's value for the record's subject. A record rule
@@ -18,6 +19,31 @@ import pandas as pd
 
 from .context import Context, blank, dtc_after, dtc_date, filled, number, text
 from .model import Hit, Outcome, positions
+
+Check = Callable[[Context, str, pd.DataFrame], Outcome]
+
+# Every check a rule of the table (conformance/rules.toml) may name: name -> a
+# factory that takes the row's arguments and returns the check.
+CHECKS: dict[str, Callable[..., Check]] = {}
+
+
+def check_factory(factory: Callable[..., Check]) -> Callable[..., Check]:
+    """Register a factory under its name: a rule names it and gives its arguments."""
+    if factory.__name__ in CHECKS:
+        raise ValueError(f"check {factory.__name__} is registered twice")
+    CHECKS[factory.__name__] = factory
+    return factory
+
+
+def check(fn: Check) -> Check:
+    """Register a check that takes no arguments under its name."""
+
+    def factory() -> Check:
+        return fn
+
+    factory.__name__ = fn.__name__
+    check_factory(factory)
+    return fn
 
 
 class Vars:
@@ -117,6 +143,7 @@ def record_rule(
 # ---------------------------------------------------------------------------
 # Dataset-level checks (the dataset's variables, not its values)
 # ---------------------------------------------------------------------------
+@check_factory
 def variable_absent(variable: str):
     """Fails when the variable is in the dataset."""
 
@@ -130,6 +157,7 @@ def variable_absent(variable: str):
     return check
 
 
+@check_factory
 def variable_requires(if_present: str, then_present: str | Sequence[str], any_of: bool = False):
     """When `if_present` is in the dataset, `then_present` (all, or any_of) must be too."""
     required = (then_present,) if isinstance(then_present, str) else tuple(then_present)
@@ -151,122 +179,161 @@ def variable_requires(if_present: str, then_present: str | Sequence[str], any_of
     return check
 
 
-def populated_requires_variable(if_filled: str, then_present: str):
-    """When `if_filled` has values, `then_present` must be a variable of the dataset."""
-
-    def check(ctx, name, frame):
-        v = Vars(ctx, name, frame)
-        if not v.present(if_filled):
-            return not_applicable(frame)
-        app = filled(v[if_filled])
-        out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
-        if app.any() and not v.present(then_present):
-            out.hits.append(hit(v, app, if_filled, detail=f"{v.column(then_present)} is not in the dataset"))
-        return out
-
-    return check
-
-
 # ---------------------------------------------------------------------------
 # Record-level sugar
 # ---------------------------------------------------------------------------
-def if_filled_then_filled(a: str, b: str):
-    return record_rule((a, b), lambda v: blank(v[b]), b, applicable=lambda v: filled(v[a]), show=(a, b))
+@check_factory
+def if_filled_then_filled(if_filled: str, then_filled: str):
+    return record_rule(
+        (if_filled, then_filled),
+        lambda v: blank(v[then_filled]),
+        then_filled,
+        applicable=lambda v: filled(v[if_filled]),
+        show=(if_filled, then_filled),
+    )
 
 
-def if_blank_then_filled(a: str, b: str):
-    return record_rule((a, b), lambda v: blank(v[b]), b, applicable=lambda v: blank(v[a]), show=(a, b))
+@check_factory
+def if_blank_then_filled(if_blank: str, then_filled: str):
+    return record_rule(
+        (if_blank, then_filled),
+        lambda v: blank(v[then_filled]),
+        then_filled,
+        applicable=lambda v: blank(v[if_blank]),
+        show=(if_blank, then_filled),
+    )
 
 
-def not_both_filled(a: str, b: str):
-    return record_rule((a, b), lambda v: filled(v[b]), b, applicable=lambda v: filled(v[a]), show=(a, b))
+@check_factory
+def not_both_filled(if_filled: str, then_blank: str):
+    return record_rule(
+        (if_filled, then_blank),
+        lambda v: filled(v[then_blank]),
+        then_blank,
+        applicable=lambda v: filled(v[if_filled]),
+        show=(if_filled, then_blank),
+    )
 
 
-def required_filled(a: str):
-    return record_rule((a,), lambda v: blank(v[a]), a)
+@check_factory
+def required_filled(variable: str):
+    return record_rule((variable,), lambda v: blank(v[variable]), variable)
 
 
-def value_in(a: str, allowed: Iterable[str]):
+@check_factory
+def value_in(variable: str, allowed: Iterable[str]):
     allowed = frozenset(allowed)
-    return record_rule((a,), lambda v: ~text(v[a]).isin(allowed), a, applicable=lambda v: filled(v[a]))
+    return record_rule(
+        (variable,), lambda v: ~text(v[variable]).isin(allowed), variable, applicable=lambda v: filled(v[variable])
+    )
 
 
-def value_not_in(a: str, forbidden: Iterable[str]):
+@check_factory
+def value_not_in(variable: str, forbidden: Iterable[str]):
+    """The value, in upper case, is none of `forbidden`."""
     forbidden = frozenset(forbidden)
-    return record_rule((a,), lambda v: text(v[a]).str.upper().isin(forbidden), a, applicable=lambda v: filled(v[a]))
+    return record_rule(
+        (variable,),
+        lambda v: text(v[variable]).str.upper().isin(forbidden),
+        variable,
+        applicable=lambda v: filled(v[variable]),
+    )
 
 
-def when_value(a: str, values: Iterable[str], b: str, must: str, expected: Iterable[str] = ()):
-    """For records where a is one of `values`: b must be 'filled', 'blank', or one of `expected`."""
+@check_factory
+def when_value(when: str, values: Iterable[str], then: str, must: str, expected: Iterable[str] = ()):
+    """For records where `when` is one of `values`: `then` must be 'filled', 'blank', or one of `expected`."""
     values = frozenset(values)
     expected = frozenset(expected)
 
     def failing(v):
         if must == "filled":
-            return blank(v[b])
+            return blank(v[then])
         if must == "blank":
-            return filled(v[b])
-        return ~text(v[b]).isin(expected)
+            return filled(v[then])
+        return ~text(v[then]).isin(expected)
 
-    return record_rule((a, b), failing, b, applicable=lambda v: text(v[a]).isin(values), show=(a, b))
-
-
-def max_length(a: str, n: int):
-    return record_rule((a,), lambda v: text(v[a]).str.len() > n, a, applicable=lambda v: filled(v[a]))
+    return record_rule((when, then), failing, then, applicable=lambda v: text(v[when]).isin(values), show=(when, then))
 
 
-def pattern(a: str, regex: str):
+@check_factory
+def max_length(variable: str, length: int):
+    return record_rule(
+        (variable,), lambda v: text(v[variable]).str.len() > length, variable, applicable=lambda v: filled(v[variable])
+    )
+
+
+@check_factory
+def pattern(variable: str, regex: str):
     compiled = re.compile(regex)
     return record_rule(
-        (a,), lambda v: ~text(v[a]).map(lambda s: bool(compiled.match(s))), a, applicable=lambda v: filled(v[a])
+        (variable,),
+        lambda v: ~text(v[variable]).map(lambda s: bool(compiled.match(s))),
+        variable,
+        applicable=lambda v: filled(v[variable]),
     )
 
 
-def not_negative(a: str):
-    return record_rule((a,), lambda v: number(v[a]) < 0, a, applicable=lambda v: number(v[a]).notna())
-
-
-def not_after(a: str, b: str):
-    """ISO 8601 a is not later than b (compared at the precision both carry)."""
+@check_factory
+def not_negative(variable: str):
     return record_rule(
-        (a, b), lambda v: dtc_after(v[a], v[b]), a, applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b)
+        (variable,), lambda v: number(v[variable]) < 0, variable, applicable=lambda v: number(v[variable]).notna()
     )
 
 
-def equal_values(a: str, b: str, severity_ignored: bool = False):
-    """a equals b where both are populated."""
+@check_factory
+def not_after(earlier: str, later: str):
+    """ISO 8601 `earlier` is not later than `later` (compared at the precision both carry)."""
     return record_rule(
-        (a, b), lambda v: text(v[a]) != text(v[b]), a, applicable=lambda v: filled(v[a]) & filled(v[b]), show=(a, b)
+        (earlier, later),
+        lambda v: dtc_after(v[earlier], v[later]),
+        earlier,
+        applicable=lambda v: filled(v[earlier]) & filled(v[later]),
+        show=(earlier, later),
     )
 
 
-def different_values(a: str, b: str):
-    """a differs from b where both are populated."""
+@check_factory
+def equal_values(first: str, second: str):
+    """first equals second where both are populated."""
     return record_rule(
-        (a, b),
-        lambda v: text(v[a]).str.upper() == text(v[b]).str.upper(),
-        a,
-        applicable=lambda v: filled(v[a]) & filled(v[b]),
-        show=(a, b),
+        (first, second),
+        lambda v: text(v[first]) != text(v[second]),
+        first,
+        applicable=lambda v: filled(v[first]) & filled(v[second]),
+        show=(first, second),
+    )
+
+
+@check_factory
+def different_values(first: str, second: str):
+    """first differs from second (ignoring case) where both are populated."""
+    return record_rule(
+        (first, second),
+        lambda v: text(v[first]).str.upper() == text(v[second]).str.upper(),
+        first,
+        applicable=lambda v: filled(v[first]) & filled(v[second]),
+        show=(first, second),
     )
 
 
 # ---------------------------------------------------------------------------
 # Group checks
 # ---------------------------------------------------------------------------
-def one_to_one(a: str, b: str, within: Sequence[str] = ()):
-    """Each value of a has one value of b and the reverse (within groups)."""
+@check_factory
+def one_to_one(first: str, second: str, within: Sequence[str] = ()):
+    """Each value of `first` has one value of `second` and the reverse (within groups)."""
     within = tuple(within)
 
     def check(ctx, name, frame):
         v = Vars(ctx, name, frame)
-        if not all(v.present(x) for x in (a, b, *within)):
+        if not all(v.present(x) for x in (first, second, *within)):
             return not_applicable(frame)
-        app = filled(v[a]) & filled(v[b])
+        app = filled(v[first]) & filled(v[second])
         out = Outcome(int(app.sum()), int(len(frame) - app.sum()))
         if not app.any():
             return out
-        data = pd.DataFrame({"a": text(v[a]), "b": text(v[b])})
+        data = pd.DataFrame({"a": text(v[first]), "b": text(v[second])})
         for i, w in enumerate(within):
             data[f"w{i}"] = text(v[w])
         data = data[app]
@@ -276,12 +343,13 @@ def one_to_one(a: str, b: str, within: Sequence[str] = ()):
         bad = pd.Series(False, index=frame.index)
         bad[data.index] = ((n_b > 1) | (n_a > 1)).to_numpy()
         if bad.any():
-            out.hits.append(hit(v, bad, a, show=(a, b, *within)))
+            out.hits.append(hit(v, bad, first, show=(first, second, *within)))
         return out
 
     return check
 
 
+@check_factory
 def unique(columns: Sequence[str], by: Sequence[str] = ("USUBJID",), variable: str | None = None):
     """The combination of `columns` is unique within `by` (rows where all are populated)."""
     columns, by = tuple(columns), tuple(by)
@@ -304,6 +372,7 @@ def unique(columns: Sequence[str], by: Sequence[str] = ("USUBJID",), variable: s
     return check
 
 
+@check_factory
 def in_reference(
     variable: str,
     reference: str,

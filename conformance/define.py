@@ -1,4 +1,5 @@
-"""define.xml checks: the data and its define agree.
+"""define.xml checks: the data and its define agree (the checks of the CB-DEF rules of
+conformance/rules.toml).
 
 `read_define_metadata(path)` reads what the checks need from a define.xml of any
 version (1.0, 2.0, 2.1: elements are matched by local name, so namespaces do
@@ -9,19 +10,15 @@ type, length and codelist terms (variable level and value level). A spec model
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .checks import Vars, hit, not_applicable
+from .checks import Vars, check, hit, not_applicable
 from .context import filled, text
 from .model import Hit, Outcome
-from .registry import Catalogue
-
-DX = "Define-XML"
-RULES = Catalogue()
-add = RULES.add
 
 
 @dataclass(frozen=True)
@@ -122,8 +119,8 @@ def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
             item = items.get(ref.get("ItemOID"))
             if item is None:
                 continue
-            terms = _terms(item, items, value_lists, codelists)
-            members[item["name"]] = DefineItem(item["name"], item["label"], item["data_type"], item["length"], terms)
+            allowed = _terms(item, items, value_lists, codelists)
+            members[item["name"]] = DefineItem(item["name"], item["label"], item["data_type"], item["length"], allowed)
         datasets[name] = DefineDataset(name, label, members)
     return DefineMetadata(datasets, str(path))
 
@@ -177,6 +174,9 @@ def from_spec(spec) -> DefineMetadata:
 # Rules (they apply only when a define is given)
 # ---------------------------------------------------------------------------
 def _with_define(fn):
+    """fn, not applicable when no define.xml was given."""
+
+    @functools.wraps(fn)
     def check(ctx, name, frame):
         if ctx.define is None:
             return not_applicable(frame)
@@ -185,18 +185,17 @@ def _with_define(fn):
     return check
 
 
+@check
 @_with_define
-def _dataset_defined(ctx, name, frame):
+def dataset_defined(ctx, name, frame):
     out = Outcome(1, 0)
     if ctx.define.dataset(name) is None:
         out.hits.append(Hit(name, None, None, [name], "the dataset is not in define.xml"))
     return out
 
 
-add("CB-DEF-001", "error", "Every dataset in the data is defined in define.xml", DX, ("ALL",), _dataset_defined)
-
-
-def _defined_datasets_present(ctx, name, frame):
+@check
+def defined_datasets_present(ctx, name, frame):
     if ctx.define is None:
         return Outcome(0, 0)
     out = Outcome(len(ctx.define.datasets), 0)
@@ -206,18 +205,9 @@ def _defined_datasets_present(ctx, name, frame):
     return out
 
 
-add(
-    "CB-DEF-002",
-    "error",
-    "Every dataset defined in define.xml is in the data",
-    DX,
-    ("STUDY",),
-    _defined_datasets_present,
-)
-
-
+@check
 @_with_define
-def _variables_defined(ctx, name, frame):
+def variables_defined(ctx, name, frame):
     ds = ctx.define.dataset(name)
     if ds is None:
         return Outcome(0, len(frame.columns))
@@ -228,11 +218,9 @@ def _variables_defined(ctx, name, frame):
     return out
 
 
-add("CB-DEF-003", "error", "Every variable in the data is defined in define.xml", DX, ("ALL",), _variables_defined)
-
-
+@check
 @_with_define
-def _defined_variables_present(ctx, name, frame):
+def defined_variables_present(ctx, name, frame):
     ds = ctx.define.dataset(name)
     if ds is None:
         return Outcome(0, 0)
@@ -243,18 +231,9 @@ def _defined_variables_present(ctx, name, frame):
     return out
 
 
-add(
-    "CB-DEF-004",
-    "error",
-    "Every variable defined in define.xml is in the data",
-    DX,
-    ("ALL",),
-    _defined_variables_present,
-)
-
-
+@check
 @_with_define
-def _labels_equal(ctx, name, frame):
+def labels_equal(ctx, name, frame):
     ds = ctx.define.dataset(name)
     meta = ctx.meta.get(name)
     if ds is None or meta is None or not meta.variable_labels:
@@ -276,18 +255,9 @@ def _labels_equal(ctx, name, frame):
     return out
 
 
-add(
-    "CB-DEF-005",
-    "error",
-    "Variable and dataset labels in the data equal those in define.xml",
-    DX,
-    ("ALL",),
-    _labels_equal,
-)
-
-
+@check
 @_with_define
-def _lengths_equal(ctx, name, frame):
+def lengths_equal(ctx, name, frame):
     ds = ctx.define.dataset(name)
     if ds is None:
         return Outcome(0, len(frame.columns))
@@ -317,18 +287,9 @@ def _lengths_equal(ctx, name, frame):
     return out
 
 
-add(
-    "CB-DEF-006",
-    "error",
-    "Variable lengths in the data equal those in define.xml (and no value is longer)",
-    DX,
-    ("ALL",),
-    _lengths_equal,
-)
-
-
+@check
 @_with_define
-def _terms_defined(ctx, name, frame):
+def terms_defined(ctx, name, frame):
     ds = ctx.define.dataset(name)
     if ds is None:
         return not_applicable(frame)
@@ -347,8 +308,3 @@ def _terms_defined(ctx, name, frame):
         if bad.any():
             out.hits.append(hit(v, bad, str(col), detail="term not in the define.xml codelist"))
     return out
-
-
-add(
-    "CB-DEF-007", "error", "Every codelist term used in the data is defined in define.xml", DX, ("ALL",), _terms_defined
-)

@@ -96,7 +96,7 @@ def run_validation(
             if name is not None and (outcome.checked or outcome.hits):
                 touched.append(name)
             total.add(outcome)
-        error = "; ".join(errors) or None
+        crashed = "; ".join(errors) or None
         if total.hits:
             pieces.append(_findings(rule, severity, total.hits, records))
         if failed_runs:
@@ -105,7 +105,7 @@ def run_validation(
         datasets_hit = sorted(set(touched) | {h.dataset for h in total.hits})
         results.append(
             RuleResult(
-                rule, severity, total.checked, total.failed, total.not_applicable, tuple(datasets_hit), strict, error
+                rule, severity, total.checked, total.failed, total.not_applicable, tuple(datasets_hit), strict, crashed
             )
         )
     findings = pd.concat(pieces, ignore_index=True) if pieces else empty_findings()

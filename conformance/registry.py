@@ -1,4 +1,5 @@
-"""Collecting rules into catalogues, with the ids checked for repeats."""
+"""Collecting rules written in code into a catalogue, with the ids checked for repeats
+(the transport rules; every other rule is a row of conformance/rules.toml)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def summary(report: ValidationReport, fail_on: str | None = None) -> dict:
     status_counts: dict[str, int] = {}
     for r in results:
         status_counts[r.status] = status_counts.get(r.status, 0) + 1
-    out = {
+    out: dict[str, object] = {
         "findings": int(len(report.findings)),
         "errors": report.errors,
         "warnings": report.warnings,
@@ -103,7 +103,7 @@ def _workbook(report: ValidationReport, data: dict):
 
     wb = openpyxl.Workbook()
     bold = Font(bold=True)
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = "Summary"
     ws.append(["item", "value"])
     for key, value in data["summary"].items():
@@ -117,7 +117,7 @@ def _workbook(report: ValidationReport, data: dict):
         ws.append([])
         ws.append(["strictness change", "severity", "default", "reason"])
         for r in changes:
-            ws.append([r.rule.id, r.severity, r.rule.severity, r.strictness.reason])
+            ws.append([r.rule.id, r.severity, r.rule.severity, r.strictness.reason if r.strictness else None])
     truncated = len(report.findings) > MAX_XLSX_ROWS
     if report.notes or truncated:
         ws.append([])

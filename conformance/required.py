@@ -15,6 +15,12 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
+from .checks import Check, check_factory
+from .context import Context
+from .model import Hit, Outcome
+
 SDTMIG_REQUIRED = {
     "AE": "STUDYID DOMAIN USUBJID --SEQ --TERM --DECOD",
     "AG": "STUDYID DOMAIN USUBJID --SEQ --TRT",
@@ -129,23 +135,21 @@ def missing_required(columns, required: tuple[str, ...]) -> list[str]:
     return out
 
 
-def required_present(ctx, name: str, frame, *, standard: str):
-    """The rule: a hit for each Required variable of `standard` ("SDTM" or "ADaM") the dataset lacks."""
-    from .model import Hit, Outcome
+@check_factory
+def required_present(standard: str) -> Check:
+    """A hit for each Required variable of `standard` ("SDTM" or "ADaM") the dataset lacks."""
 
-    if standard == "SDTM":
-        required, guide = sdtm_required(ctx, name), "SDTMIG 3.4"
-    else:
-        required, guide = adam_required(ctx, name), f"ADaMIG 1.3, {ctx.dataset_class(name)}"
-    out = Outcome(len(required), 0)
-    for variable in missing_required(frame.columns, required):
-        out.hits.append(
-            Hit(
-                name,
-                None,
-                variable,
-                [variable],
-                f"{name} has no {variable}, a Required variable ({guide}): the rules that read it cannot run on {name}",
+    def check(ctx: Context, name: str, frame: pd.DataFrame) -> Outcome:
+        if standard == "SDTM":
+            required, guide = sdtm_required(ctx, name), "SDTMIG 3.4"
+        else:
+            required, guide = adam_required(ctx, name), f"ADaMIG 1.3, {ctx.dataset_class(name)}"
+        out = Outcome(len(required), 0)
+        for variable in missing_required(frame.columns, required):
+            detail = (
+                f"{name} has no {variable}, a Required variable ({guide}): the rules that read it cannot run on {name}"
             )
-        )
-    return out
+            out.hits.append(Hit(name, None, variable, [variable], detail))
+        return out
+
+    return check

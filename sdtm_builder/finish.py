@@ -58,11 +58,15 @@ def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd
     tie = [c for c in (FORM, ROW) if c in out.columns]
     order = key_order(out, keys + tie)
     columns = {name: values[order] for name, values in columns.items()}
-    text = {name: values for name, values in columns.items() if isinstance(values, pd.Categorical)}
     out = pd.DataFrame(
-        {name: _text_values(values) if name in text else values for name, values in columns.items()}, copy=False
+        {
+            name: _text_values(values) if isinstance(values, pd.Categorical) else values
+            for name, values in columns.items()
+        },
+        copy=False,
     )
-    failures = validate_frame(out, spec, dataset, text=text)  # the lineage columns are not the spec's: not validated
+    # validated with its text categoricals (the lineage columns are not the spec's: not validated)
+    failures = validate_frame(pd.DataFrame(columns, copy=False), spec, dataset)
     if not_numbers:
         failures = pd.concat([failures, _not_numbers(out, spec, dataset, not_numbers, order)], ignore_index=True)
     return out, failures

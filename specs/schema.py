@@ -9,11 +9,15 @@ the dataset's keys identify each record.
 
 `validate_frame(frame, spec, "DM")` validates lazily and returns one table with
 every failure: dataset, variable, row, key, value, check, severity, message.
+Each check is a `SpecCheck`: its name, what it asks (the failure's message) and
+the severity of a failure.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -23,6 +27,7 @@ from pandera.errors import SchemaError, SchemaErrors
 
 from .model import Spec, Variable
 
+_NULL = np.array(None, dtype=object)  # None where numpy wants an array
 FAILURE_COLUMNS = ["dataset", "variable", "row", "key", "value", "check", "severity", "message"]
 
 _ISO_DTC = re.compile(
@@ -40,6 +45,23 @@ DTC_TYPES = {"date", "datetime", "time", "partialDate", "partialTime", "partialD
 _DATE_FORMAT = re.compile(
     r"^(E8601|B8601|IS8601)?(DATE|DATETIME|TIME|DDMMYY|MMDDYY|YYMMDD|DT|TM|DA)[A-Z]*\d*\.?\d*$", re.I
 )
+
+
+@dataclass(frozen=True)
+class SpecCheck:
+    """One check the spec implies for a variable (or for the dataset's records).
+
+    test: values (or the frame) -> a boolean Series, True where they pass;
+    severity: of a failure (error; warning for a term outside an extensible codelist).
+    """
+
+    test: Callable[..., pd.Series]
+    name: str
+    description: str
+    severity: str = "error"
+
+    def pandera(self) -> pa.Check:
+        return pa.Check(self.test, name=self.name, description=self.description)
 
 
 @lru_cache(maxsize=1 << 16)  # the same dates recur in every dataset
@@ -135,9 +157,9 @@ def _is_numeric_date(var: Variable) -> bool:
     return var.data_type in NUMERIC_TYPES and bool(var.display_format and _DATE_FORMAT.match(var.display_format))
 
 
-def _text_checks(var: Variable) -> list[pa.Check]:
+def _text_checks(var: Variable) -> list[SpecCheck]:
     checks = [
-        pa.Check(
+        SpecCheck(
             lambda s: (
                 pd.Series(True, index=s.index)
                 if _is_text_categorical(s)
@@ -149,7 +171,7 @@ def _text_checks(var: Variable) -> list[pa.Check]:
     ]
     if var.length:
         checks.append(
-            pa.Check(
+            SpecCheck(
                 lambda s, n=var.length: (
                     _spread(s, text_lengths(s.cat.categories, "utf-8") <= n)
                     if _is_text_categorical(s)
@@ -161,7 +183,7 @@ def _text_checks(var: Variable) -> list[pa.Check]:
         )
     if _is_dtc(var):
         checks.append(
-            pa.Check(
+            SpecCheck(
                 lambda s: per_unique(s, lambda v: isinstance(v, str) and is_iso8601_dtc(v)),
                 name="ISO 8601",
                 description=f"{var.name} is an ISO 8601 date/time",
@@ -170,10 +192,10 @@ def _text_checks(var: Variable) -> list[pa.Check]:
     return checks
 
 
-def _numeric_checks(var: Variable) -> list[pa.Check]:
+def _numeric_checks(var: Variable) -> list[SpecCheck]:
     if _is_numeric_date(var):
         return [
-            pa.Check(
+            SpecCheck(
                 lambda s: (
                     pd.Series(True, index=s.index)
                     if s.dtype.kind in "fiuM"
@@ -184,7 +206,7 @@ def _numeric_checks(var: Variable) -> list[pa.Check]:
             )
         ]
     checks = [
-        pa.Check(
+        SpecCheck(
             lambda s: (
                 pd.Series(True, index=s.index)
                 if s.dtype.kind in "fiu"
@@ -196,7 +218,7 @@ def _numeric_checks(var: Variable) -> list[pa.Check]:
     ]
     if var.data_type == "integer":
         checks.append(
-            pa.Check(
+            SpecCheck(
                 lambda s: per_unique(s, lambda v: not isinstance(v, (int, float)) or float(v).is_integer()),
                 name="whole number",
                 description=f"{var.name} is an integer",
@@ -205,7 +227,7 @@ def _numeric_checks(var: Variable) -> list[pa.Check]:
     return checks
 
 
-def _codelist_check(spec: Spec, var: Variable) -> list[pa.Check]:
+def _codelist_check(spec: Spec, var: Variable) -> list[SpecCheck]:
     if not var.codelist or not spec.has_codelist(var.codelist):
         return []  # a dictionary (MedDRA, WHODrug) or a broken reference, reported by check_spec
     codelist = spec.codelist(var.codelist)
@@ -219,13 +241,18 @@ def _codelist_check(spec: Spec, var: Variable) -> list[pa.Check]:
 
     if codelist.extensible:
         return [
-            pa.Check(
-                fn,
+            SpecCheck(
+                test=fn,
                 name=f"codelist {codelist.id} (extensible)",
                 description=f"{var.name} value not in extensible codelist {codelist.id}: a new term, reported",
+                severity="warning",
             )
         ]
-    return [pa.Check(fn, name=f"codelist {codelist.id}", description=f"{var.name} is a term of codelist {codelist.id}")]
+    return [
+        SpecCheck(
+            test=fn, name=f"codelist {codelist.id}", description=f"{var.name} is a term of codelist {codelist.id}"
+        )
+    ]
 
 
 def _as_term(value) -> str:
@@ -234,36 +261,46 @@ def _as_term(value) -> str:
     return str(value)
 
 
+def variable_checks(spec: Spec, var: Variable) -> list[SpecCheck]:
+    """The checks of one variable: its data type, length, ISO 8601 form and codelist."""
+    checks = _numeric_checks(var) if var.data_type in NUMERIC_TYPES else _text_checks(var)
+    return checks + _codelist_check(spec, var)
+
+
+def record_checks(spec: Spec, dataset: str) -> list[SpecCheck]:
+    """The checks of the dataset's records: its keys identify each one."""
+    keys = spec.dataset(dataset).keys
+    if not keys:
+        return []
+    return [
+        SpecCheck(
+            lambda df, k=tuple(keys): _keys_unique(df, k),
+            name="unique keys",
+            description=f"{dataset} keys ({', '.join(keys)}) identify one record",
+        )
+    ]
+
+
 def build_schema(spec: Spec, dataset: str) -> pa.DataFrameSchema:
     """The pandera schema of one dataset of the spec."""
+    return _schema(spec, dataset, {var.name: variable_checks(spec, var) for var in spec.variables_of(dataset)})
+
+
+def _schema(spec: Spec, dataset: str, checks: dict[str, list[SpecCheck]]) -> pa.DataFrameSchema:
     ds = spec.dataset(dataset)
     columns = {}
     for var in spec.variables_of(dataset):
         core = var.effective_core
-        if var.data_type in NUMERIC_TYPES:
-            checks = _numeric_checks(var)
-        else:
-            checks = _text_checks(var)
-        checks += _codelist_check(spec, var)
         columns[var.name] = pa.Column(
             dtype=None,
-            checks=checks,
+            checks=[c.pandera() for c in checks[var.name]],
             nullable=core != "Req",
             required=core in ("Req", "Exp"),
             title=var.label,
         )
-    checks = []
-    if ds.keys:
-        checks.append(
-            pa.Check(
-                lambda df, k=tuple(ds.keys): _keys_unique(df, k),
-                name="unique keys",
-                description=f"{dataset} keys ({', '.join(ds.keys)}) identify one record",
-            )
-        )
     return pa.DataFrameSchema(
         columns=columns,
-        checks=checks,
+        checks=[c.pandera() for c in record_checks(spec, dataset)],
         strict=False,
         name=dataset,
         title=ds.label,
@@ -278,7 +315,7 @@ def _keys_unique(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
     return ~frame.duplicated(subset=present, keep=False)
 
 
-def _factorised(frame: pd.DataFrame, columns: list[str], text: dict | None = None) -> pd.DataFrame:
+def _factorised(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The frame as validated: empty strings null (as they are in a transport file)
     and each text column a categorical of its distinct values.
 
@@ -287,11 +324,11 @@ def _factorised(frame: pd.DataFrame, columns: list[str], text: dict | None = Non
     anything but strings, None and NaN stays as it is: equal values of
     different types (1, 1.0, True) would share a category, a categorical's
     nulls are all NaN, and the failure table shows each value as it is.
-    `text` gives columns already factorised (categoricals aligned with the frame).
+    A column may come factorised already (a text categorical).
     """
     factorised = {}
     for col in columns:
-        values = text[col] if text and col in text else frame[col]
+        values = frame[col]
         if isinstance(values.dtype, pd.CategoricalDtype):  # already factorised: blanks made null
             categorical = text_categorical(values)
             values = values.to_numpy() if categorical is None else categorical
@@ -315,19 +352,20 @@ def _factorised(frame: pd.DataFrame, columns: list[str], text: dict | None = Non
                     np.where(blank, -1, codes), dtype=pd.CategoricalDtype(pd.Index(uniques, dtype=object))
                 )
             else:
-                values = np.where(blank, None, values)
+                values = np.where(blank, _NULL, values)
         factorised[col] = values
     return pd.DataFrame(factorised, index=frame.index, copy=False)
 
 
-def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str, *, text: dict | None = None) -> pd.DataFrame:
+def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str) -> pd.DataFrame:
     """Validate lazily; every failure as one row (empty table when the frame passes).
 
-    text: {column: the column as a categorical of its distinct strings} for
-    columns the caller has already factorised (it saves doing it again).
+    A text column may be given as a categorical of its distinct strings (it saves
+    factorising it again).
     """
-    schema = build_schema(spec, dataset)
-    data = _factorised(frame, [c for c in frame.columns if c in schema.columns], text)  # the others are not checked
+    checks = {var.name: variable_checks(spec, var) for var in spec.variables_of(dataset)}
+    schema = _schema(spec, dataset, checks)
+    data = _factorised(frame, [c for c in frame.columns if c in schema.columns])  # the others are not checked
     try:
         schema.validate(data, lazy=True, inplace=True)
         return pd.DataFrame(columns=FAILURE_COLUMNS)
@@ -335,13 +373,16 @@ def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str, *, text: dict 
         cases = exc.failure_cases
     except SchemaError as exc:  # raised eagerly by some checks
         cases = exc.failure_cases if exc.failure_cases is not None else pd.DataFrame()
+    by_name = {(variable, c.name): c for variable, of_variable in checks.items() for c in of_variable}
     keys = [k for k in spec.dataset(dataset).keys if k in frame.columns and k != "STUDYID"]
+    shown = _decoded(frame, keys)
     rows = []
     for case in cases.to_dict("records"):
         check = str(case.get("check"))
         index = case.get("index")
         variable = case.get("column")
         value = case.get("failure_case")
+        severity = "error"
         if check == "column_in_dataframe":
             variable, value = value, None
             core = spec.variable(dataset, variable).effective_core
@@ -356,14 +397,16 @@ def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str, *, text: dict 
             check = "unique keys"
             variable = ", ".join(all_keys)
             value = None
+        elif (variable, check) in by_name:
+            failed = by_name[(variable, check)]
+            message, severity = failed.description, failed.severity
         else:
-            message = _check_message(schema, variable, check)
+            message = check
         row = None if index is None or pd.isna(index) else int(index) if isinstance(index, (int, float)) else index
         key = None
         if row is not None and row in frame.index and keys:
-            record = frame.loc[row]
+            record = shown.loc[row]
             key = ", ".join(f"{k}={record[k]}" for k in keys)
-        severity = "warning" if "(extensible)" in check else "error"
         rows.append(
             {
                 "dataset": dataset,
@@ -381,10 +424,14 @@ def validate_frame(frame: pd.DataFrame, spec: Spec, dataset: str, *, text: dict 
     return table.drop_duplicates(subset=["variable", "row", "check"]).reset_index(drop=True)
 
 
-def _check_message(schema: pa.DataFrameSchema, variable, check: str) -> str:
-    column = schema.columns.get(variable)
-    if column is not None:
-        for c in column.checks:
-            if c.name == check and c.description:
-                return c.description
-    return check
+def _decoded(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame with those of `columns` that are categoricals as their values (None for null)."""
+    categorical = [c for c in columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not categorical:
+        return frame
+    return frame.assign(
+        **{
+            c: np.append(frame[c].cat.categories.to_numpy(dtype=object), _NULL)[frame[c].cat.codes.to_numpy()]
+            for c in categorical
+        }
+    )

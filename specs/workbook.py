@@ -287,6 +287,44 @@ class _Reader:
             return tuple(pairs)
         raise AssertionError(col.kind)
 
+    def origin(self, rec: dict[str, Any], sheet: str, row: int) -> None:
+        """rec's Origin as a Define-XML origin type (an alias also sets the source)."""
+        raw = rec.get("origin")
+        if raw is None:
+            return
+        known = _ORIGIN_ALIASES.get(raw.lower())
+        if known is None:
+            self.finding(
+                "error",
+                "unknown-origin",
+                f"origin {raw!r} is not one of {', '.join(m.ORIGIN_TYPES)}",
+                sheet,
+                row,
+                "Origin",
+            )
+            return
+        rec["origin"] = known[0]
+        if known[1] and not rec.get("source"):
+            rec["source"] = known[1]
+
+    def data_type(self, rec: dict[str, Any], sheet: str, row: int) -> None:
+        """rec's Data Type as the Define-XML data type it names."""
+        raw = rec.get("data_type")
+        if raw is None:
+            return
+        known = _DATA_TYPES.get(raw.lower())
+        if known is None:
+            self.finding(
+                "error",
+                "unknown-data-type",
+                f"data type {raw!r} is not a Define-XML data type",
+                sheet,
+                row,
+                "Data Type",
+            )
+        else:
+            rec["data_type"] = known
+
     def formula_findings(
         self,
         formulas: dict[tuple[int, int], Formula],
@@ -361,8 +399,8 @@ class _Reader:
                 for index, header in enumerate(values):
                     if header is None:
                         continue
-                    col = by_header.get(_header_key(header))
-                    if col is None:
+                    column = by_header.get(_header_key(header))
+                    if column is None:
                         self.finding(
                             "note",
                             "unknown-column",
@@ -371,12 +409,12 @@ class _Reader:
                             row_number,
                             header,
                         )
-                    elif col in positions.values():
+                    elif column in positions.values():
                         self.finding(
                             "error", "duplicate-column", f"column {header!r} appears twice", sheet, row_number, header
                         )
                     else:
-                        positions[index] = col
+                        positions[index] = column
                         written[index] = header
                 continue
             if not any(values[i] for i in positions if i < len(values)):
@@ -513,7 +551,7 @@ def formula_cells(path: str | os.PathLike[str]) -> dict[str, dict[tuple[int, int
                     value, kind = parts.get("v"), element.get("t", "n")
                     # an empty <v> is a saved value only for a text result (t="str"): the empty text
                     saved = value is not None and (bool(value.text) or kind == "str")
-                    error = value.text if saved and kind == "e" else None
+                    error = value.text if value is not None and saved and kind == "e" else None
                     cells[(row, column)] = Formula((parts["f"].text or "").strip(), saved, error, recalculate)
             if cells:
                 found[sheet.get("name", "")] = cells
@@ -604,10 +642,52 @@ def read_workbook(path: str | os.PathLike[str]) -> tuple[m.Spec, list[Finding]]:
 
 
 def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], Formula]]) -> tuple[m.Spec, list[Finding]]:
+    """The spec of an opened workbook, sheet by sheet, in the order the findings are reported."""
     reader = _Reader(path, {name.strip(): cells for name, cells in formulas.items()})
     sheets = {name.strip(): wb[name] for name in wb.sheetnames}
     study_sheet = next((n for n in STUDY_SHEET_NAMES if n in sheets), None)
+    problems = _layout_problems(reader, sheets, study_sheet)
+    if study_sheet is None or problems:
+        raise SpecLayoutError(path, problems)
+    _note_sheets_not_read(reader, sheets, study_sheet)
 
+    def rows(name: str) -> list[tuple[int, dict[str, Any]]]:
+        return reader.rows(sheets[name], name) if name in sheets else []
+
+    study = _read_study(reader, reader.rows(sheets[study_sheet], study_sheet), study_sheet)
+    datasets = _read_datasets(reader, rows("Datasets"))
+    variables = _read_variables(reader, rows("Variables"))
+    where_clauses = _read_where_clauses(reader, rows("WhereClauses"))
+    value_level = _read_value_level(reader, rows("ValueLevel"), where_clauses)
+    codelists = _read_codelists(reader, rows("Codelists"))
+    mapping = _read_mapping(reader, rows("Mapping"))
+    dictionaries = _read_simple(reader, rows("Dictionaries"), "Dictionaries", m.Dictionary)
+    methods = _read_simple(reader, rows("Methods"), "Methods", m.Method)
+    comments = _read_simple(reader, rows("Comments"), "Comments", m.Comment)
+    documents = _read_simple(reader, rows("Documents"), "Documents", m.Document)
+    displays = _read_simple(reader, rows("Analysis Displays"), "Analysis Displays", m.AnalysisDisplay)
+    results = _read_simple(reader, rows("Analysis Results"), "Analysis Results", m.AnalysisResult)
+    spec = m.Spec(
+        study=study,
+        datasets=datasets,
+        variables=variables,
+        value_level=value_level,
+        where_clauses=tuple(where_clauses.values()),
+        codelists=codelists,
+        dictionaries=dictionaries,
+        methods=methods,
+        comments=comments,
+        documents=documents,
+        analysis_displays=displays,
+        analysis_results=results,
+        mapping=mapping,
+        source=path,
+    )
+    return spec, reader.findings
+
+
+def _layout_problems(reader: _Reader, sheets: dict[str, Any], study_sheet: str | None) -> list[str]:
+    """Why the workbook is not in the layout (missing sheets or columns): empty when it is."""
     problems = []
     if study_sheet is None:
         problems.append("no sheet named Study or Define")
@@ -617,99 +697,65 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], Formula]]) ->
     for name, ws in sheets.items():
         if name in LAYOUT or name == study_sheet:
             problems.extend(_header_problems(ws, name))
-    if problems:
-        if not any(n in sheets for n in ("Datasets", "Variables", *STUDY_SHEET_NAMES)):
-            problems.append(f"sheets found: {', '.join(sheets)}")
-        for name, cells in reader.formulas.items():
-            unsaved = [_cell_ref(*cell) for cell, f in sorted(cells.items()) if f.unusable]
-            if unsaved and (name in LAYOUT or name == study_sheet):
-                problems.append(
-                    f"sheet {name}: {len(unsaved)} cell(s) hold a formula without a computed value "
-                    f"({', '.join(unsaved[:5])}{', ...' if len(unsaved) > 5 else ''}), read as empty "
-                    "or 0; save the workbook from a spreadsheet application, or write values"
-                )
-        raise SpecLayoutError(path, problems)
+    if not problems:
+        return []
+    if not any(n in sheets for n in ("Datasets", "Variables", *STUDY_SHEET_NAMES)):
+        problems.append(f"sheets found: {', '.join(sheets)}")
+    for name, cells in reader.formulas.items():
+        unsaved = [_cell_ref(*cell) for cell, f in sorted(cells.items()) if f.unusable]
+        if unsaved and (name in LAYOUT or name == study_sheet):
+            problems.append(
+                f"sheet {name}: {len(unsaved)} cell(s) hold a formula without a computed value "
+                f"({', '.join(unsaved[:5])}{', ...' if len(unsaved) > 5 else ''}), read as empty "
+                "or 0; save the workbook from a spreadsheet application, or write values"
+            )
+    return problems
 
+
+def _note_sheets_not_read(reader: _Reader, sheets: dict[str, Any], study_sheet: str) -> None:
     for name in sheets:
         if name not in LAYOUT and name not in STUDY_SHEET_NAMES:
             reader.finding("note", "unknown-sheet", f"sheet {name!r} is not part of the layout and was not read", name)
     if study_sheet == "Define" and "Study" in sheets:
         reader.finding("note", "unknown-sheet", "both Study and Define sheets: Define was read", "Study")
 
-    def rows(name: str) -> list[tuple[int, dict[str, Any]]]:
-        return reader.rows(sheets[name], name) if name in sheets else []
 
-    # Study
+Rows = list[tuple[int, dict[str, Any]]]
+
+
+def _read_study(reader: _Reader, rows: Rows, sheet: str) -> m.Study:
     attributes = []
-    for row, rec in reader.rows(sheets[study_sheet], study_sheet):
+    for row, rec in rows:
         attr = rec.get("attribute")
         if attr is None or attr == "Legend":
             reader.finding(
-                "note",
-                "not-an-attribute",
-                "row is not a study attribute (a legend or note); not read",
-                study_sheet,
-                row,
+                "note", "not-an-attribute", "row is not a study attribute (a legend or note); not read", sheet, row
             )
             continue
         attributes.append((attr, rec.get("value")))
-    study = m.Study(tuple(attributes))
+    return m.Study(tuple(attributes))
 
-    def loc(sheet: str, row: int) -> m.Location:
-        return m.Location(sheet, row)
 
+def _read_datasets(reader: _Reader, rows: Rows) -> tuple[m.Dataset, ...]:
     datasets = []
-    for row, rec in rows("Datasets"):
+    for row, rec in rows:
         if not rec.get("name"):
             reader.finding("error", "missing-value", "Dataset is empty", "Datasets", row, "Dataset")
             continue
         rec["name"] = rec["name"].upper()
-        datasets.append(_build(m.Dataset, rec, loc("Datasets", row)))
+        datasets.append(_build(m.Dataset, rec, m.Location("Datasets", row)))
+    return tuple(datasets)
 
-    def origin_of(rec: dict[str, Any], sheet: str, row: int) -> None:
-        raw = rec.get("origin")
-        if raw is None:
-            return
-        known = _ORIGIN_ALIASES.get(raw.lower())
-        if known is None:
-            reader.finding(
-                "error",
-                "unknown-origin",
-                f"origin {raw!r} is not one of {', '.join(m.ORIGIN_TYPES)}",
-                sheet,
-                row,
-                "Origin",
-            )
-            return
-        rec["origin"] = known[0]
-        if known[1] and not rec.get("source"):
-            rec["source"] = known[1]
 
-    def data_type_of(rec: dict[str, Any], sheet: str, row: int) -> None:
-        raw = rec.get("data_type")
-        if raw is None:
-            return
-        known = _DATA_TYPES.get(raw.lower())
-        if known is None:
-            reader.finding(
-                "error",
-                "unknown-data-type",
-                f"data type {raw!r} is not a Define-XML data type",
-                sheet,
-                row,
-                "Data Type",
-            )
-        else:
-            rec["data_type"] = known
-
+def _read_variables(reader: _Reader, rows: Rows) -> tuple[m.Variable, ...]:
     variables = []
-    for row, rec in rows("Variables"):
+    for row, rec in rows:
         if not rec.get("dataset") or not rec.get("name"):
             reader.finding("error", "missing-value", "Dataset or Variable is empty", "Variables", row)
             continue
         rec["dataset"], rec["name"] = rec["dataset"].upper(), rec["name"].upper()
-        origin_of(rec, "Variables", row)
-        data_type_of(rec, "Variables", row)
+        reader.origin(rec, "Variables", row)
+        reader.data_type(rec, "Variables", row)
         if rec.get("core") is not None:
             core = _CORES.get(rec["core"].lower())
             if core is None:
@@ -722,51 +768,60 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], Formula]]) ->
                     "Core",
                 )
             rec["core"] = core
-        variables.append(_build(m.Variable, rec, loc("Variables", row)))
+        variables.append(_build(m.Variable, rec, m.Location("Variables", row)))
+    return tuple(variables)
 
-    # Where clauses (sheet), then value level (which may hold them inline)
-    where_rows: OrderedDict[str, list[tuple[int, dict]]] = OrderedDict()
-    for row, rec in rows("WhereClauses"):
+
+def _read_where_clauses(reader: _Reader, rows: Rows) -> OrderedDict[str, m.WhereClause]:
+    """The WhereClauses sheet: one row per condition, grouped by ID."""
+    by_id: OrderedDict[str, list[tuple[int, dict]]] = OrderedDict()
+    for row, rec in rows:
         if not rec.get("id"):
             reader.finding("error", "missing-value", "ID is empty", "WhereClauses", row, "ID")
             continue
-        where_rows.setdefault(rec["id"], []).append((row, rec))
+        by_id.setdefault(rec["id"], []).append((row, rec))
     where_clauses: OrderedDict[str, m.WhereClause] = OrderedDict()
-    for clause_id, items in where_rows.items():
-        conditions = []
-        for row, rec in items:
-            comparator = (rec.get("comparator") or "").upper()
-            if comparator not in m.COMPARATORS:
-                reader.finding(
-                    "error",
-                    "unknown-comparator",
-                    f"comparator {rec.get('comparator')!r} is not one of {', '.join(m.COMPARATORS)}",
-                    "WhereClauses",
-                    row,
-                    "Comparator",
-                )
-            values = rec.get("values") or ()
-            if comparator not in ("IN", "NOTIN") and len(values) > 1:
-                values = (", ".join(values),)  # a single value that holds a comma
-            conditions.append(
-                m.WhereCondition(
-                    (rec.get("dataset") or "").upper(),
-                    (rec.get("variable") or "").upper(),
-                    comparator,
-                    tuple(values),
-                    loc("WhereClauses", row),
-                )
-            )
-        where_clauses[clause_id] = m.WhereClause(clause_id, tuple(conditions), loc("WhereClauses", items[0][0]))
+    for clause_id, items in by_id.items():
+        conditions = tuple(_where_condition(reader, row, rec) for row, rec in items)
+        where_clauses[clause_id] = m.WhereClause(clause_id, conditions, m.Location("WhereClauses", items[0][0]))
+    return where_clauses
 
+
+def _where_condition(reader: _Reader, row: int, rec: dict[str, Any]) -> m.WhereCondition:
+    comparator = (rec.get("comparator") or "").upper()
+    if comparator not in m.COMPARATORS:
+        reader.finding(
+            "error",
+            "unknown-comparator",
+            f"comparator {rec.get('comparator')!r} is not one of {', '.join(m.COMPARATORS)}",
+            "WhereClauses",
+            row,
+            "Comparator",
+        )
+    values = rec.get("values") or ()
+    if comparator not in ("IN", "NOTIN") and len(values) > 1:
+        values = (", ".join(values),)  # a single value that holds a comma
+    return m.WhereCondition(
+        (rec.get("dataset") or "").upper(),
+        (rec.get("variable") or "").upper(),
+        comparator,
+        tuple(values),
+        m.Location("WhereClauses", row),
+    )
+
+
+def _read_value_level(
+    reader: _Reader, rows: Rows, where_clauses: OrderedDict[str, m.WhereClause]
+) -> tuple[m.ValueLevel, ...]:
+    """The ValueLevel sheet; a where clause written inline is parsed and added to where_clauses."""
     value_level = []
-    for row, rec in rows("ValueLevel"):
+    for row, rec in rows:
         if not rec.get("dataset") or not rec.get("variable"):
             reader.finding("error", "missing-value", "Dataset or Variable is empty", "ValueLevel", row)
             continue
         rec["dataset"], rec["variable"] = rec["dataset"].upper(), rec["variable"].upper()
-        origin_of(rec, "ValueLevel", row)
-        data_type_of(rec, "ValueLevel", row)
+        reader.origin(rec, "ValueLevel", row)
+        reader.data_type(rec, "ValueLevel", row)
         text = rec.get("where_clause")
         if text is None:
             reader.finding("error", "missing-value", "Where Clause is empty", "ValueLevel", row, "Where Clause")
@@ -775,98 +830,89 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], Formula]]) ->
             parsed = parse_where_text(text, rec["dataset"])
             if parsed is not None:
                 clause_id = where_clause_id(parsed)
-                where_clauses.setdefault(clause_id, m.WhereClause(clause_id, parsed, loc("ValueLevel", row)))
+                where_clauses.setdefault(clause_id, m.WhereClause(clause_id, parsed, m.Location("ValueLevel", row)))
                 rec["where_clause"] = clause_id
-        value_level.append(_build(m.ValueLevel, rec, loc("ValueLevel", row)))
+        value_level.append(_build(m.ValueLevel, rec, m.Location("ValueLevel", row)))
+    return tuple(value_level)
 
-    # Codelists: one row per term, grouped by ID
-    codelist_rows: OrderedDict[str, list[tuple[int, dict]]] = OrderedDict()
-    for row, rec in rows("Codelists"):
+
+def _read_codelists(reader: _Reader, rows: Rows) -> tuple[m.Codelist, ...]:
+    """The Codelists sheet: one row per term, grouped by ID."""
+    by_id: OrderedDict[str, list[tuple[int, dict]]] = OrderedDict()
+    for row, rec in rows:
         if not rec.get("id"):
             reader.finding("error", "missing-value", "ID is empty", "Codelists", row, "ID")
             continue
-        codelist_rows.setdefault(rec["id"], []).append((row, rec))
-    codelists = []
-    for cl_id, items in codelist_rows.items():
-        first_row, first = items[0]
-        for row, rec in items[1:]:
-            for fld, header in (
-                ("name", "Name"),
-                ("nci_code", "NCI Codelist Code"),
-                ("data_type", "Data Type"),
-                ("extensible", "Extensible"),
-            ):
-                if rec.get(fld) is not None and rec.get(fld) != first.get(fld):
-                    reader.finding(
-                        "error",
-                        "codelist-inconsistent",
-                        f"codelist {cl_id}: {header} {rec.get(fld)!r} differs from {first.get(fld)!r} on row {first_row}",
-                        "Codelists",
-                        row,
-                        header,
-                    )
-        data_type_of(first, "Codelists", first_row)
-        terms = tuple(
-            m.CodelistTerm(
-                term=rec["term"],
-                order=rec.get("order"),
-                nci_code=rec.get("term_nci_code"),
-                decoded_value=rec.get("decoded_value"),
-                synonyms=rec.get("synonyms") or (),
-                loc=loc("Codelists", row),
-            )
-            for row, rec in items
-            if rec.get("term") is not None
-        )
-        codelists.append(
-            m.Codelist(
-                id=cl_id,
-                name=first.get("name"),
-                nci_code=first.get("nci_code"),
-                data_type=first.get("data_type"),
-                terminology=first.get("terminology"),
-                comment=first.get("comment"),
-                extensible=bool(first.get("extensible")),
-                terms=terms,
-                loc=loc("Codelists", first_row),
-            )
-        )
+        by_id.setdefault(rec["id"], []).append((row, rec))
+    return tuple(_codelist(reader, cl_id, items) for cl_id, items in by_id.items())
 
-    def simple(sheet: str, cls, key: str = "id") -> tuple:
-        out = []
-        for row, rec in rows(sheet):
-            if not rec.get(key):
-                reader.finding("error", "missing-value", f"{key.upper() if key == 'id' else key} is empty", sheet, row)
-                continue
-            out.append(_build(cls, rec, loc(sheet, row)))
-        return tuple(out)
 
+def _codelist(reader: _Reader, cl_id: str, items: list[tuple[int, dict]]) -> m.Codelist:
+    """One codelist from its rows: the first row carries the codelist's attributes."""
+    first_row, first = items[0]
+    for row, rec in items[1:]:
+        for fld, header in (
+            ("name", "Name"),
+            ("nci_code", "NCI Codelist Code"),
+            ("data_type", "Data Type"),
+            ("extensible", "Extensible"),
+        ):
+            if rec.get(fld) is not None and rec.get(fld) != first.get(fld):
+                reader.finding(
+                    "error",
+                    "codelist-inconsistent",
+                    f"codelist {cl_id}: {header} {rec.get(fld)!r} differs from {first.get(fld)!r} on row {first_row}",
+                    "Codelists",
+                    row,
+                    header,
+                )
+    reader.data_type(first, "Codelists", first_row)
+    terms = tuple(
+        m.CodelistTerm(
+            term=rec["term"],
+            order=rec.get("order"),
+            nci_code=rec.get("term_nci_code"),
+            decoded_value=rec.get("decoded_value"),
+            synonyms=rec.get("synonyms") or (),
+            loc=m.Location("Codelists", row),
+        )
+        for row, rec in items
+        if rec.get("term") is not None
+    )
+    return m.Codelist(
+        id=cl_id,
+        name=first.get("name"),
+        nci_code=first.get("nci_code"),
+        data_type=first.get("data_type"),
+        terminology=first.get("terminology"),
+        comment=first.get("comment"),
+        extensible=bool(first.get("extensible")),
+        terms=terms,
+        loc=m.Location("Codelists", first_row),
+    )
+
+
+def _read_mapping(reader: _Reader, rows: Rows) -> tuple[m.MappingRule, ...]:
     mapping = []
-    for row, rec in rows("Mapping"):
+    for row, rec in rows:
         selector = rec.get("algorithm") in ("condition_add", "not_submitted")
         if not rec.get("dataset") or not rec.get("algorithm") or not (rec.get("variable") or selector):
             reader.finding("error", "missing-value", "Dataset, Variable or Algorithm is empty", "Mapping", row)
             continue
         rec["dataset"], rec["variable"] = rec["dataset"].upper(), (rec.get("variable") or "").upper()
-        mapping.append(_build(m.MappingRule, rec, loc("Mapping", row)))
+        mapping.append(_build(m.MappingRule, rec, m.Location("Mapping", row)))
+    return tuple(mapping)
 
-    spec = m.Spec(
-        study=study,
-        datasets=tuple(datasets),
-        variables=tuple(variables),
-        value_level=tuple(value_level),
-        where_clauses=tuple(where_clauses.values()),
-        codelists=tuple(codelists),
-        dictionaries=simple("Dictionaries", m.Dictionary),
-        methods=simple("Methods", m.Method),
-        comments=simple("Comments", m.Comment),
-        documents=simple("Documents", m.Document),
-        analysis_displays=simple("Analysis Displays", m.AnalysisDisplay),
-        analysis_results=simple("Analysis Results", m.AnalysisResult),
-        mapping=tuple(mapping),
-        source=path,
-    )
-    return spec, reader.findings
+
+def _read_simple(reader: _Reader, rows: Rows, sheet: str, cls) -> tuple:
+    """A sheet of one record per row, each with an ID."""
+    out = []
+    for row, rec in rows:
+        if not rec.get("id"):
+            reader.finding("error", "missing-value", "ID is empty", sheet, row)
+            continue
+        out.append(_build(cls, rec, m.Location(sheet, row)))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------
@@ -904,7 +950,7 @@ def _records(spec: m.Spec) -> dict[str, list[dict[str, Any]]]:
             )
     codelists = []
     for cl in spec.codelists:
-        base = {
+        base: dict[str, Any] = {
             "id": cl.id,
             "name": cl.name,
             "nci_code": cl.nci_code,
@@ -949,7 +995,7 @@ def build_workbook(spec: m.Spec):
     from openpyxl.styles import Font, PatternFill
 
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     records = _records(spec)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from conformance import RULES, run_validation
 from conformance.context import DatasetMeta
 from conformance.define import DefineDataset, DefineItem, DefineMetadata
 
@@ -1066,3 +1067,34 @@ def run_kwargs(example) -> dict:
         if key in example:
             out[key] = example[key]()
     return out
+
+
+BY_ID = {r.id: r for r in RULES}
+
+
+def rules_of(module: str) -> list[str]:
+    """The ids of the catalogue's rules whose check is written in conformance.<module>."""
+    return sorted(r.id for r in RULES if r.check.__module__ == f"conformance.{module}")
+
+
+def _run(rule_id: str, example):
+    kwargs = run_kwargs(example)
+    report = run_validation(kwargs.pop("datasets"), rules=(BY_ID[rule_id],), **kwargs)
+    (result,) = report.results
+    assert result.error is None, result.error
+    return report, result
+
+
+def assert_passes(rule_id: str) -> None:
+    """The rule finds nothing in its passing example, and checks a record there."""
+    report, result = _run(rule_id, EXAMPLES[rule_id][0])
+    assert result.failed == 0, report.findings.to_string()
+    assert result.checked > 0, f"{rule_id}: the passing example checked no record"
+
+
+def assert_fails(rule_id: str) -> None:
+    """The rule finds its failing example, with its severity and no other rule's id."""
+    report, result = _run(rule_id, EXAMPLES[rule_id][1])
+    assert result.failed > 0, f"{rule_id} found nothing in its failing example"
+    assert set(report.findings["rule"]) == {rule_id}
+    assert (report.findings["severity"] == BY_ID[rule_id].severity).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from rule_examples import study
+from rule_examples import assert_fails, assert_passes, rules_of, study
 from shared_data import shared_path
 from typer.testing import CliRunner
 
@@ -138,3 +138,20 @@ def test_validate_fails_on_a_dataset_file_that_does_not_read_whole(tmp_path, cut
     rows = [f for f in report["findings"] if f["rule"] == "CB-XPT-018"]
     assert [(f["dataset"], f["value"], f["severity"]) for f in rows] == [("DM", "dm.xpt", "error")]
     assert result.exit_code == 1, result.output
+
+
+RULES = rules_of("required")
+
+
+def test_the_required_check_is_a_rule_of_sdtm_and_adam():
+    assert RULES == ["CB-ADAM-037", "CB-SDTM-265"]
+
+
+@pytest.mark.parametrize("rule_id", RULES)
+def test_rule_passes_its_passing_example(rule_id):
+    assert_passes(rule_id)
+
+
+@pytest.mark.parametrize("rule_id", RULES)
+def test_rule_fails_its_failing_example(rule_id):
+    assert_fails(rule_id)

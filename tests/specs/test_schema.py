@@ -7,7 +7,7 @@ import pytest
 
 from specs import load_spec, study_workbook
 from specs import model as m
-from specs.schema import build_schema, is_iso8601_dtc, validate_frame
+from specs.schema import build_schema, is_iso8601_dtc, text_categorical, validate_frame, variable_checks
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +148,56 @@ def test_extensible_codelist_accepts_new_terms_with_a_warning():
     ]
 
 
+def test_each_check_carries_the_severity_of_its_failures():
+    spec = m.Spec(
+        datasets=(m.Dataset("XX", "Test"),),
+        variables=(
+            m.Variable("XX", "UNIT", 1, "Unit", "text", 8, core="Perm", codelist="UNIT"),
+            m.Variable("XX", "SEX", 2, "Sex", "text", 1, core="Perm", codelist="SEX"),
+        ),
+        codelists=(
+            m.Codelist("UNIT", "Unit", extensible=True, terms=(m.CodelistTerm("mg"),)),
+            m.Codelist("SEX", "Sex", extensible=False, terms=(m.CodelistTerm("F"), m.CodelistTerm("M"))),
+        ),
+    )
+    unit, sex = spec.variable("XX", "UNIT"), spec.variable("XX", "SEX")
+    assert [(c.name, c.severity) for c in variable_checks(spec, unit)] == [
+        ("text type", "error"),
+        ("length <= 8", "error"),
+        ("codelist UNIT (extensible)", "warning"),
+    ]
+    assert [(c.name, c.severity) for c in variable_checks(spec, sex)][-1] == ("codelist SEX", "error")
+    failures = validate_frame(pd.DataFrame({"UNIT": ["tablet"], "SEX": ["U"]}), spec, "XX")
+    assert failures[["variable", "check", "severity", "message"]].to_dict("records") == [
+        {
+            "variable": "UNIT",
+            "check": "codelist UNIT (extensible)",
+            "severity": "warning",
+            "message": "UNIT value not in extensible codelist UNIT: a new term, reported",
+        },
+        {"variable": "SEX", "check": "codelist SEX", "severity": "error", "message": "SEX is a term of codelist SEX"},
+    ]
+
+
+def test_a_null_key_of_a_categorical_column_is_shown_as_of_the_plain_frame():
+    spec = m.Spec(
+        datasets=(m.Dataset("XX", "Test", keys=("ID", "TEST")),),
+        variables=(
+            m.Variable("XX", "ID", 1, "Id", "text", 8, core="Req"),
+            m.Variable("XX", "TEST", 2, "Test", "text", 8, core="Perm"),
+            m.Variable("XX", "VAL", 3, "Value", "text", 2, core="Perm"),
+        ),
+    )
+    frame = pd.DataFrame({"ID": ["1", "2"], "TEST": ["A", None], "VAL": ["x", "long"]})
+    categorical = frame.assign(TEST=text_categorical(frame["TEST"]), ID=text_categorical(frame["ID"]))
+    assert isinstance(categorical["TEST"].dtype, pd.CategoricalDtype)
+    plain = validate_frame(frame, spec, "XX")
+    assert plain[["row", "key", "check"]].to_dict("records") == [
+        {"row": 1, "key": "ID=2, TEST=None", "check": "length <= 2"}
+    ]
+    pd.testing.assert_frame_equal(validate_frame(categorical, spec, "XX"), plain)
+
+
 def test_numeric_checks():
     spec = m.Spec(
         datasets=(m.Dataset("XX", "Test"),),
@@ -194,7 +244,7 @@ def test_schema_has_a_column_per_variable(spec):
 
 
 def test_text_already_factorised_gives_the_same_failures(spec):
-    """validate_frame(text=...) (the SDTM finishing passes its categoricals) reports what the plain frame does."""
+    """Text columns given as categoricals (the SDTM finishing passes them) report what the plain frame does."""
     from specs.schema import text_categorical
 
     dm = _valid_dm(spec)
@@ -206,7 +256,7 @@ def test_text_already_factorised_gives_the_same_failures(spec):
     text = {c: v for c, v in text.items() if v is not None}
     assert {"SEX", "SITEID", "RFSTDTC", "COUNTRY"} <= set(text)
     plain = validate_frame(dm, spec, "DM")
-    factorised = validate_frame(dm, spec, "DM", text=text)
+    factorised = validate_frame(dm.assign(**text), spec, "DM")
     assert not plain.empty
     pd.testing.assert_frame_equal(plain, factorised)
     assert {("SITEID", "not null"), ("COUNTRY", "length <= 3")} <= set(

@@ -1,6 +1,7 @@
-"""Write docs/conformance.md: the command, the report and the catalogue table from the code.
+"""Write docs/conformance.md (the command, the report and the rule catalogue) and
+docs/core-coverage.md (which CDISC CORE rules apply to what we produce and which we implement).
 
-python -m conformance.docs [PATH]
+    python -m scripts.conformance_docs [DIR]      # DIR: where to write them, docs/ by default
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from conformance.catalogue import RULES, core_ids
+from scripts import core_coverage
 from specs.fileio import atomic_write_text
 
-from .catalogue import catalogue_markdown, counts
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 INTRO = """# Conformance: `cdisc-build validate`
 
@@ -74,6 +77,7 @@ terminal summary (rich) lists the rules with findings.
 
 ```python
 from conformance import run_validation, write_report
+
 report = run_validation({"DM": dm, "AE": ae}, spec=spec, define="define.xml", config="strict.toml")
 report.errors, report.findings, report.rules_table()
 write_report(report, "out/")
@@ -90,6 +94,15 @@ reason = "single-arm study: ARMCD and ACTARMCD differ only for untreated subject
 Every change needs a reason; it is written into the Rules sheet and the Summary.
 
 ## The rule catalogue
+
+The rules are the rows of `conformance/rules.toml` (id, standard, severity, the
+datasets or classes a rule applies to and those it excludes, CORE and CDISC ids,
+message, and the check it runs with that check's arguments); the checks are named
+functions in `conformance/checks.py` (the generic ones) and `sdtm_checks.py`,
+`adam_checks.py`, `spec_checks.py`, `define.py`, `required.py`; the transport
+rules (CB-XPT-*) are in `conformance/transport.py`. Loading the table refuses an
+unknown check, an argument the check does not take or one it needs, an id used
+twice, or an unknown severity or standard.
 
 """
 
@@ -194,7 +207,33 @@ QNAM's own values (the pilot: 2,388 false CB-DEF-007 findings).
 """
 
 
-def render() -> str:
+def catalogue_markdown() -> str:
+    """The catalogue as a Markdown table (id, standard, severity, CORE id, message)."""
+    lines = [
+        "| id | standard | severity | CORE id | CDISC ids | applies to | message |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in RULES:
+        message = r.message.replace("|", "\\|")
+        lines.append(
+            f"| {r.id} | {r.standard} | {r.severity} | {r.core_id or ''} | {r.cdisc_rule_ids or ''} | "
+            f"{', '.join(r.applies_to)} | {message} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def counts() -> dict[str, int]:
+    """Rules per standard, and how many name a CORE rule."""
+    out: dict[str, int] = {}
+    for r in RULES:
+        out[r.standard] = out.get(r.standard, 0) + 1
+    out["total"] = len(RULES)
+    out["with CORE id"] = sum(1 for r in RULES if r.core_id)
+    out["CORE ids named"] = len({c for r in RULES for c in core_ids(r)})
+    return out
+
+
+def render_conformance() -> str:
     c = counts()
     by_standard = ", ".join(f"{k}: {v}" for k, v in c.items() if k not in ("total", "with CORE id", "CORE ids named"))
     head = (
@@ -205,11 +244,17 @@ def render() -> str:
     return INTRO + head + catalogue_markdown() + OUTRO
 
 
+def render() -> dict[str, str]:
+    """The generated docs: file name -> text."""
+    return {"conformance.md": render_conformance(), "core-coverage.md": core_coverage.render()}
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    path = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / "docs" / "conformance.md"
-    atomic_write_text(path, render())
-    print(f"written {path}")
+    folder = Path(argv[0]) if argv else DOCS
+    for name, text in render().items():
+        atomic_write_text(folder / name, text)
+        print(f"written {folder / name}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""ADaMIG 1.3 rules: subject-level, BDS, time-to-event and traceability.
-
-The CORE catalogue at hand covers SDTMIG only, so these rules carry no CORE id.
+"""The checks of the ADaMIG 1.3 rules (subject-level, BDS, time-to-event, traceability)
+that the generic checks of conformance.checks cannot express, registered by name for
+the rows of conformance/rules.toml. The CORE catalogue at hand covers SDTMIG only,
+so these rules carry no CORE id.
 """
 
 from __future__ import annotations
@@ -9,36 +10,21 @@ import numpy as np
 import pandas as pd
 
 from . import checks as c
-from .checks import Vars, hit, not_applicable
+from .checks import Vars, check, check_factory, hit, not_applicable
 from .context import as_date, blank, filled, number, text
 from .model import Hit, Outcome
-from .registry import Catalogue
-
-AD = "ADaMIG 1.3"
-RULES = Catalogue()
-add = RULES.add
-
-add(
-    "CB-ADAM-001",
-    "error",
-    "ADSL has one record per subject (USUBJID unique)",
-    AD,
-    ("ADSL",),
-    c.unique(("USUBJID",), by=()),
-)
 
 
-def _in_adsl(ctx, name, frame):
+@check
+def in_adsl(ctx, name, frame):
     adsl = ctx.adsl
     if adsl is None or name == "ADSL" or "USUBJID" not in frame.columns or "USUBJID" not in adsl.columns:
         return not_applicable(frame)
     return c.in_reference("USUBJID", "ADSL")(ctx, name, frame)
 
 
-add("CB-ADAM-002", "error", "Every USUBJID of an ADaM dataset is in ADSL", AD, ("ADAM",), _in_adsl)
-
-
-def _dm_in_adsl(ctx, name, frame):
+@check
+def dm_in_adsl(ctx, name, frame):
     dm = ctx.dm
     if dm is None or "USUBJID" not in dm.columns or "USUBJID" not in frame.columns:
         return not_applicable(frame)
@@ -48,35 +34,6 @@ def _dm_in_adsl(ctx, name, frame):
     for subject in missing:
         out.hits.append(Hit(name, None, "USUBJID", [subject], "in DM but not in ADSL"))
     return out
-
-
-add("CB-ADAM-003", "error", "ADSL has a record for every subject in DM", AD, ("ADSL",), _dm_in_adsl)
-add(
-    "CB-ADAM-004",
-    "error",
-    "PARAM and PARAMCD have a one-to-one relationship",
-    AD,
-    ("BDS",),
-    c.one_to_one("PARAMCD", "PARAM"),
-)
-add(
-    "CB-ADAM-005",
-    "error",
-    "PARAMN and PARAMCD have a one-to-one relationship",
-    AD,
-    ("BDS",),
-    c.one_to_one("PARAMCD", "PARAMN"),
-)
-add(
-    "CB-ADAM-006",
-    "error",
-    "PARAMCD is at most 8 letters, digits or underscores and does not start with a digit",
-    AD,
-    ("BDS",),
-    c.pattern("PARAMCD", r"^[A-Za-z_][A-Za-z0-9_]{0,7}$"),
-)
-add("CB-ADAM-007", "error", "PARAM is populated on every record", AD, ("BDS",), c.required_filled("PARAM"))
-add("CB-ADAM-008", "error", "PARAMCD is populated on every record", AD, ("BDS",), c.required_filled("PARAMCD"))
 
 
 def _tte(ctx, name, frame):
@@ -92,50 +49,37 @@ def _tte_rule(fn):
     return check
 
 
-add(
-    "CB-ADAM-009",
-    "error",
-    "CNSR is populated in a time-to-event dataset",
-    AD,
-    ("BDS",),
-    _tte_rule(c.record_rule(("CNSR",), lambda v: number(v["CNSR"]).isna(), "CNSR")),
-)
-add(
-    "CB-ADAM-010",
-    "error",
-    "CNSR is 0 (event) or a positive integer (censored)",
-    AD,
-    ("BDS",),
-    _tte_rule(
+@check_factory
+def cnsr_populated_in_time_event_dataset():
+    return _tte_rule(c.record_rule(("CNSR",), lambda v: number(v["CNSR"]).isna(), "CNSR"))
+
+
+@check_factory
+def cnsr_0_event_positive_integer_censored():
+    return _tte_rule(
         c.record_rule(
             ("CNSR",),
             lambda v: ~number(v["CNSR"]).map(lambda x: x >= 0 and float(x).is_integer()),
             "CNSR",
             applicable=lambda v: number(v["CNSR"]).notna(),
         )
-    ),
-)
-add(
-    "CB-ADAM-011",
-    "error",
-    "ADT is not before STARTDT",
-    AD,
-    ("BDS",),
-    c.record_rule(
+    )
+
+
+@check_factory
+def adt_not_before_startdt():
+    return c.record_rule(
         ("ADT", "STARTDT"),
         lambda v: as_date(v["ADT"]) < as_date(v["STARTDT"]),
         "ADT",
         applicable=lambda v: as_date(v["ADT"]).notna() & as_date(v["STARTDT"]).notna(),
         show=("ADT", "STARTDT"),
-    ),
-)
-add(
-    "CB-ADAM-012",
-    "warning",
-    "A day-count AVAL of a time-to-event parameter is ADT - STARTDT + 1",
-    AD,
-    ("BDS",),
-    _tte_rule(
+    )
+
+
+@check_factory
+def day_count_aval_time_event_parameter_adt():
+    return _tte_rule(
         c.record_rule(
             ("AVAL", "ADT", "STARTDT"),
             lambda v: number(v["AVAL"]) != ((as_date(v["ADT"]) - as_date(v["STARTDT"])).dt.days + 1),
@@ -148,61 +92,49 @@ add(
             ),
             show=("AVAL", "ADT", "STARTDT"),
         )
-    ),
-)
-add(
-    "CB-ADAM-013",
-    "warning",
-    "EVNTDESC is populated for an event (CNSR = 0)",
-    AD,
-    ("BDS",),
-    _tte_rule(
+    )
+
+
+@check_factory
+def evntdesc_populated_event_cnsr_0():
+    return _tte_rule(
         c.record_rule(
             ("CNSR", "EVNTDESC"),
             lambda v: blank(v["EVNTDESC"]),
             "EVNTDESC",
             applicable=lambda v: number(v["CNSR"]) == 0,
         )
-    ),
-)
-add(
-    "CB-ADAM-014",
-    "warning",
-    "CNSDTDSC is populated for a censored record (CNSR > 0)",
-    AD,
-    ("BDS",),
-    _tte_rule(
+    )
+
+
+@check_factory
+def cnsdtdsc_populated_censored_record_cnsr_0():
+    return _tte_rule(
         c.record_rule(
             ("CNSR", "CNSDTDSC"), lambda v: blank(v["CNSDTDSC"]), "CNSDTDSC", applicable=lambda v: number(v["CNSR"]) > 0
         )
-    ),
-)
-add(
-    "CB-ADAM-015",
-    "error",
-    "A time-to-event dataset has one record per subject and parameter",
-    AD,
-    ("BDS",),
-    _tte_rule(c.unique(("PARAMCD",), by=("USUBJID",))),
-)
-add(
-    "CB-ADAM-016",
-    "error",
-    "ADT and STARTDT are populated in a time-to-event dataset",
-    AD,
-    ("BDS",),
-    _tte_rule(
+    )
+
+
+@check_factory
+def time_event_dataset_has_one_record_per():
+    return _tte_rule(c.unique(("PARAMCD",), by=("USUBJID",)))
+
+
+@check_factory
+def adt_startdt_populated_in_time_event_dataset():
+    return _tte_rule(
         c.record_rule(
             ("ADT", "STARTDT"),
             lambda v: as_date(v["ADT"]).isna() | as_date(v["STARTDT"]).isna(),
             "ADT",
             show=("ADT", "STARTDT"),
         )
-    ),
-)
+    )
 
 
-def _baseline_once(ctx, name, frame):
+@check
+def baseline_once(ctx, name, frame):
     if not {"USUBJID", "PARAMCD", "ABLFL"} <= set(frame.columns):
         return not_applicable(frame)
     v = Vars(ctx, name, frame)
@@ -217,17 +149,8 @@ def _baseline_once(ctx, name, frame):
     return out
 
 
-add(
-    "CB-ADAM-017",
-    "error",
-    "At most one baseline record (ABLFL = 'Y') per subject, parameter and BASETYPE",
-    AD,
-    ("BDS",),
-    _baseline_once,
-)
-
-
-def _base_is_baseline_aval(ctx, name, frame):
+@check
+def base_is_baseline_aval(ctx, name, frame):
     if not {"USUBJID", "PARAMCD", "ABLFL", "AVAL", "BASE"} <= set(frame.columns):
         return not_applicable(frame)
     v = Vars(ctx, name, frame)
@@ -246,21 +169,9 @@ def _base_is_baseline_aval(ctx, name, frame):
     return out
 
 
-add(
-    "CB-ADAM-018",
-    "error",
-    "BASE equals AVAL of the subject's baseline record of the parameter",
-    AD,
-    ("BDS",),
-    _base_is_baseline_aval,
-)
-add(
-    "CB-ADAM-019",
-    "error",
-    "CHG is AVAL - BASE",
-    AD,
-    ("BDS",),
-    c.record_rule(
+@check_factory
+def chg_aval_base():
+    return c.record_rule(
         ("AVAL", "BASE", "CHG"),
         lambda v: pd.Series(
             ~np.isclose(number(v["CHG"]).fillna(np.inf), (number(v["AVAL"]) - number(v["BASE"])).fillna(-np.inf)),
@@ -269,15 +180,12 @@ add(
         "CHG",
         applicable=lambda v: number(v["AVAL"]).notna() & number(v["BASE"]).notna() & number(v["CHG"]).notna(),
         show=("AVAL", "BASE", "CHG"),
-    ),
-)
-add(
-    "CB-ADAM-020",
-    "error",
-    "PCHG is (AVAL - BASE) / BASE x 100",
-    AD,
-    ("BDS",),
-    c.record_rule(
+    )
+
+
+@check_factory
+def pchg_aval_base_base_x_100():
+    return c.record_rule(
         ("AVAL", "BASE", "PCHG"),
         lambda v: pd.Series(
             ~np.isclose(
@@ -292,27 +200,11 @@ add(
             number(v["AVAL"]).notna() & number(v["BASE"]).notna() & (number(v["BASE"]) != 0) & number(v["PCHG"]).notna()
         ),
         show=("AVAL", "BASE", "PCHG"),
-    ),
-)
-add(
-    "CB-ADAM-021",
-    "error",
-    "AVISITN and AVISIT have a one-to-one relationship",
-    AD,
-    ("BDS",),
-    c.one_to_one("AVISITN", "AVISIT"),
-)
-add(
-    "CB-ADAM-022",
-    "warning",
-    "Within a parameter, AVALC and AVAL have a one-to-one relationship",
-    AD,
-    ("BDS",),
-    c.one_to_one("AVALC", "AVAL", within=("PARAMCD",)),
-)
+    )
 
 
-def _flag_values(population: bool):
+@check_factory
+def flag_values(population: bool):
     """Population flags (SAFFL, FASFL ...) are Y or N; record flags (ANLzzFL, ABLFL ...) are Y or null.
     Subject-level flags copied from ADSL into other datasets are left to the ADSL rules."""
 
@@ -343,39 +235,21 @@ def _flag_values(population: bool):
 
 
 _POPULATION_FLAGS = {"ENRLFL", "SAFFL", "FASFL", "ITTFL", "PPROTFL", "RANDFL", "COMPLFL", "RSPEVLFL", "EFFFL", "SCRNFL"}
-add(
-    "CB-ADAM-023",
-    "error",
-    "Population flags (SAFFL, FASFL, ITTFL ...) are 'Y' or 'N', never null",
-    AD,
-    ("ADAM",),
-    _flag_values(True),
-)
-add(
-    "CB-ADAM-024",
-    "error",
-    "Record-level flags (ANLzzFL, ABLFL, TRTEMFL ...) are 'Y' or null",
-    AD,
-    ("BDS", "OCCDS"),
-    _flag_values(False),
-)
-add(
-    "CB-ADAM-025",
-    "error",
-    "TRTSDT is not after TRTEDT",
-    AD,
-    ("ADSL",),
-    c.record_rule(
+
+
+@check_factory
+def trtsdt_not_after_trtedt():
+    return c.record_rule(
         ("TRTSDT", "TRTEDT"),
         lambda v: as_date(v["TRTSDT"]) > as_date(v["TRTEDT"]),
         "TRTSDT",
         applicable=lambda v: as_date(v["TRTSDT"]).notna() & as_date(v["TRTEDT"]).notna(),
         show=("TRTSDT", "TRTEDT"),
-    ),
-)
+    )
 
 
-def _ady(ctx, name, frame):
+@check
+def ady(ctx, name, frame):
     if "ADY" not in frame.columns or "ADT" not in frame.columns:
         return not_applicable(frame)
     ref = frame["TRTSDT"] if "TRTSDT" in frame.columns else None
@@ -402,31 +276,14 @@ def _ady(ctx, name, frame):
     return out
 
 
-add("CB-ADAM-026", "error", "ADY is ADT - TRTSDT (+1 on or after TRTSDT): no day 0", AD, ("BDS", "OCCDS"), _ady)
-add(
-    "CB-ADAM-027",
-    "error",
-    "ASEQ is unique within a subject",
-    AD,
-    ("BDS", "OCCDS"),
-    c.unique(("ASEQ",), by=("USUBJID",)),
-)
-add(
-    "CB-ADAM-028",
-    "error",
-    "Date imputation flags (*DTF) are Y, M or D",
-    AD,
-    ("ADAM",),
-    lambda ctx, name, frame: _suffix_values(ctx, name, frame, "DTF", ("Y", "M", "D")),
-)
-add(
-    "CB-ADAM-029",
-    "error",
-    "Time imputation flags (*TMF) are H, M or S",
-    AD,
-    ("ADAM",),
-    lambda ctx, name, frame: _suffix_values(ctx, name, frame, "TMF", ("H", "M", "S")),
-)
+@check_factory
+def date_imputation_flags_dtf_y_m_d():
+    return lambda ctx, name, frame: _suffix_values(ctx, name, frame, "DTF", ("Y", "M", "D"))
+
+
+@check_factory
+def time_imputation_flags_tmf_h_m():
+    return lambda ctx, name, frame: _suffix_values(ctx, name, frame, "TMF", ("H", "M", "S"))
 
 
 def _suffix_values(ctx, name, frame, suffix, allowed):
@@ -445,14 +302,9 @@ def _suffix_values(ctx, name, frame, suffix, allowed):
     return out
 
 
-add(
-    "CB-ADAM-030",
-    "error",
-    "Numeric dates (*DT) and datetimes (*DTM) are numbers or dates, not text",
-    AD,
-    ("ADAM",),
-    lambda ctx, name, frame: _numeric_dates(ctx, name, frame),
-)
+@check_factory
+def numeric_dates_dt_datetimes_dtm_numbers_dates():
+    return lambda ctx, name, frame: _numeric_dates(ctx, name, frame)
 
 
 def _numeric_dates(ctx, name, frame):
@@ -471,7 +323,8 @@ def _numeric_dates(ctx, name, frame):
     return out
 
 
-def _srcdom_trace(ctx, name, frame):
+@check
+def srcdom_trace(ctx, name, frame):
     """SRCDOM/SRCVAR/SRCSEQ point at a real record and variable."""
     if not {"SRCDOM", "USUBJID"} <= set(frame.columns):
         return not_applicable(frame)
@@ -510,16 +363,6 @@ def _srcdom_trace(ctx, name, frame):
             )
         )
     return out
-
-
-add(
-    "CB-ADAM-031",
-    "error",
-    "SRCDOM, SRCVAR and SRCSEQ point at a record and variable that exist",
-    AD,
-    ("BDS", "OCCDS"),
-    _srcdom_trace,
-)
 
 
 # ---------------------------------------------------------------------------
@@ -581,18 +424,13 @@ def _copied_from(source_name_fn, keys_fn, columns_fn):
     return check
 
 
-add(
-    "CB-ADAM-032",
-    "error",
-    "ADSL variables copied from DM keep DM's values",
-    AD,
-    ("ADSL",),
-    _copied_from(
+@check_factory
+def adsl_variables_copied_from_dm_keep_dm():
+    return _copied_from(
         lambda ctx, n, f: "DM",
         lambda ctx, n, f, s: ["USUBJID"],
         lambda ctx, n, f, s, src: [col for col in f.columns if col in src.columns],
-    ),
-)
+    )
 
 
 def _sdtm_source(ctx, name, frame):
@@ -606,61 +444,33 @@ def _sdtm_source(ctx, name, frame):
     return None
 
 
-add(
-    "CB-ADAM-033",
-    "error",
-    "Variables copied from an SDTM domain (matched by USUBJID and --SEQ) keep the SDTM values",
-    AD,
-    ("BDS", "OCCDS"),
-    _copied_from(
+@check_factory
+def variables_copied_from_sdtm_domain_matched_usubjid():
+    return _copied_from(
         _sdtm_source,
         lambda ctx, n, f, s: ["USUBJID", f"{s}SEQ"],
         lambda ctx, n, f, s, src: [
             col for col in f.columns if str(col).startswith(s) or col in ("VISIT", "VISITNUM", "EPOCH")
         ],
-    ),
-)
-add(
-    "CB-ADAM-034",
-    "error",
-    "ADSL variables copied into another ADaM dataset keep ADSL's values",
-    AD,
-    ("BDS", "OCCDS"),
-    _copied_from(
+    )
+
+
+@check_factory
+def adsl_variables_copied_into_another_adam_dataset():
+    return _copied_from(
         lambda ctx, n, f: "ADSL",
         lambda ctx, n, f, s: ["USUBJID"],
         lambda ctx, n, f, s, src: [col for col in f.columns if col in src.columns],
-    ),
-)
-add(
-    "CB-ADAM-035",
-    "error",
-    "TRTxxP and TRTxxPN have a one-to-one relationship",
-    AD,
-    ("ADSL",),
-    c.one_to_one("TRT01P", "TRT01PN"),
-)
-add(
-    "CB-ADAM-036",
-    "error",
-    "AVAL or AVALC is populated on every BDS record",
-    AD,
-    ("BDS",),
-    c.record_rule(
+    )
+
+
+@check_factory
+def aval_avalc_populated_every_bds_record():
+    return c.record_rule(
         ("PARAMCD",),
         lambda v: (
             (number(v["AVAL"]).isna() if v.present("AVAL") else True)
             & (blank(v["AVALC"]) if v.present("AVALC") else True)
         ),
         "AVAL",
-    ),
-)
-
-
-def _required_present(ctx, name, frame):
-    from .required import required_present
-
-    return required_present(ctx, name, frame, standard="ADaM")
-
-
-add("CB-ADAM-037", "error", "Every Required variable of ADaMIG 1.3 is in the dataset", AD, ("ADAM",), _required_present)
+    )

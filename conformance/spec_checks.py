@@ -1,8 +1,9 @@
-"""The spec's pandera schemas (specs.schema.validate_frame) as catalogue rules.
+"""The spec's pandera schemas (specs.schema.validate_frame) as the check of the CB-SPEC rules.
 
-validate_frame runs once per dataset; each rule here reports one kind of its
-failures (a missing required variable, a null, a type, a codelist term ...), so
-the spec part of the report reads like the rest of the catalogue.
+validate_frame runs once per dataset; each rule (a row of conformance/rules.toml
+naming spec_rule with its kind) reports one kind of its failures (a missing
+required variable, a null, a type, a codelist term ...), so the spec part of the
+report reads like the rest of the catalogue.
 """
 
 from __future__ import annotations
@@ -10,13 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .checks import not_applicable
+from .checks import check, check_factory, not_applicable
 from .model import Hit, Outcome
-from .registry import Catalogue
-
-SP = "Spec"
-RULES = Catalogue()
-add = RULES.add
 
 
 def _failures(ctx, name, frame) -> pd.DataFrame | None:
@@ -30,10 +26,11 @@ def _failures(ctx, name, frame) -> pd.DataFrame | None:
     return ctx._cache[key]
 
 
-def _kind(row) -> str:
+def _kind(spec, dataset: str, row) -> str:
+    """The rule a failure of validate_frame belongs to."""
     check = str(row["check"])
     if check == "required column":
-        return "required" if "(Req)" in str(row["message"]) else "expected"
+        return "required" if spec.variable(dataset, row["variable"]).effective_core == "Req" else "expected"
     if check == "not null":
         return "null"
     if check == "unique keys":
@@ -45,11 +42,12 @@ def _kind(row) -> str:
     if check == "ISO 8601":
         return "iso"
     if check.startswith("codelist"):
-        return "codelist-ext" if check.endswith("(extensible)") else "codelist"
+        return "codelist-ext" if row["severity"] == "warning" else "codelist"
     return "other"
 
 
-def _spec_rule(kind: str):
+@check_factory
+def spec_rule(kind: str):
     def check(ctx, name, frame):
         failures = _failures(ctx, name, frame)
         if failures is None:
@@ -57,7 +55,7 @@ def _spec_rule(kind: str):
         out = Outcome(len(frame), 0)
         if failures.empty:
             return out
-        kinds = failures.apply(_kind, axis=1)
+        kinds = failures.apply(lambda row: _kind(ctx.spec, name, row), axis=1)
         mine = failures[kinds == kind]
         if mine.empty:
             return out
@@ -82,59 +80,8 @@ def _spec_rule(kind: str):
     return check
 
 
-add(
-    "CB-SPEC-001",
-    "error",
-    "A Required variable of the spec is in the dataset",
-    SP,
-    ("ALL",),
-    _spec_rule("required"),
-    core="CORE-000355",
-    ids="CG0014",
-)
-add(
-    "CB-SPEC-002",
-    "warning",
-    "An Expected variable of the spec is in the dataset",
-    SP,
-    ("ALL",),
-    _spec_rule("expected"),
-    core="CORE-000334",
-    ids="CG0016",
-)
-add(
-    "CB-SPEC-003",
-    "error",
-    "A Required variable is never null",
-    SP,
-    ("ALL",),
-    _spec_rule("null"),
-    core="CORE-000356",
-    ids="CG0014",
-)
-add("CB-SPEC-004", "error", "Values have the data type the spec gives", SP, ("ALL",), _spec_rule("type"))
-add(
-    "CB-SPEC-005",
-    "error",
-    "Values of a variable with a closed codelist are terms of that codelist",
-    SP,
-    ("ALL",),
-    _spec_rule("codelist"),
-)
-add(
-    "CB-SPEC-006",
-    "warning",
-    "Values of a variable with an extensible codelist are terms of it (a new term is reported)",
-    SP,
-    ("ALL",),
-    _spec_rule("codelist-ext"),
-)
-add("CB-SPEC-007", "error", "Text values are no longer than the spec's length", SP, ("ALL",), _spec_rule("length"))
-add("CB-SPEC-008", "error", "--DTC values are ISO 8601 dates or times", SP, ("ALL",), _spec_rule("iso"))
-add("CB-SPEC-009", "error", "The spec's keys identify each record", SP, ("ALL",), _spec_rule("keys"))
-
-
-def _in_spec(ctx, name, frame):
+@check
+def in_spec(ctx, name, frame):
     if ctx.spec is None:
         return not_applicable(frame)
     out = Outcome(1, 0)
@@ -143,10 +90,8 @@ def _in_spec(ctx, name, frame):
     return out
 
 
-add("CB-SPEC-010", "warning", "Every dataset is in the spec", SP, ("ALL",), _in_spec)
-
-
-def _variables_in_spec(ctx, name, frame):
+@check
+def variables_in_spec(ctx, name, frame):
     if ctx.spec is None or not ctx.spec.has_dataset(name):
         return Outcome(0, len(frame.columns))
     known = {v.name for v in ctx.spec.variables_of(name)}
@@ -157,10 +102,8 @@ def _variables_in_spec(ctx, name, frame):
     return out
 
 
-add("CB-SPEC-011", "warning", "Every variable is in the spec", SP, ("ALL",), _variables_in_spec)
-
-
-def _order(ctx, name, frame):
+@check
+def order(ctx, name, frame):
     if ctx.spec is None or not ctx.spec.has_dataset(name):
         return Outcome(0, 1)
     order = [v.name for v in ctx.spec.variables_of(name) if v.name in frame.columns]
@@ -170,18 +113,6 @@ def _order(ctx, name, frame):
         first = next(i for i, (a, b) in enumerate(zip(actual, order, strict=False)) if a != b)
         out.hits.append(Hit(name, None, actual[first], [", ".join(actual)], f"the spec's order is {', '.join(order)}"))
     return out
-
-
-add(
-    "CB-SPEC-012",
-    "warning",
-    "Variables are in the spec's order",
-    SP,
-    ("ALL",),
-    _order,
-    core="CORE-000852",
-    ids="CG0330;CG0664",
-)
 
 
 # ---------------------------------------------------------------------------
@@ -222,7 +153,8 @@ def _where_mask(ctx, name, frame, clause) -> np.ndarray | None:
     return mask
 
 
-def _value_level_codelist(extensible: bool):
+@check_factory
+def value_level_codelist(extensible: bool):
     def check(ctx, name, frame):
         spec = ctx.spec
         if spec is None or not spec.has_dataset(name):
@@ -271,22 +203,3 @@ def _value_level_codelist(extensible: bool):
         return out
 
     return check
-
-
-add(
-    "CB-SPEC-013",
-    "error",
-    "Values a where clause selects are terms of the closed codelist its value-level metadata gives",
-    SP,
-    ("ALL",),
-    _value_level_codelist(False),
-)
-add(
-    "CB-SPEC-014",
-    "warning",
-    "Values a where clause selects are terms of the extensible codelist its value-level metadata "
-    "gives (a new term is reported)",
-    SP,
-    ("ALL",),
-    _value_level_codelist(True),
-)
