@@ -1,9 +1,10 @@
 """What really happened: investigator disagreement and the truth files.
 
 The truth is computed from the simulator's own arrays, before any messiness is
-injected; no builder reads it. Best overall response and the time-to-event
-truth follow ../shared/RECIST.md (FDA 2018 censoring conventions) with the
-study's RecistSettings.
+injected; no builder reads it. Best overall response (the simulator's own
+RECIST rules, study_simulator.recist) and the time-to-event truth follow
+../shared/RECIST.md (FDA 2018 censoring conventions) with the study's
+thresholds (``SimulationSettings.recist``).
 """
 
 from __future__ import annotations
