@@ -93,7 +93,8 @@ def target_response(
     below the normal short axis; ``not_evaluable``: a target was not assessed.
 
     PD is judged first: when a target is missing but the others already add up
-    to progression, the assessment is PD (RECIST 1.1, section 4.3.3).
+    to progression, the assessment is PD (RECIST 1.1, "missing assessments and
+    inevaluable designation").
     """
     baseline = np.asarray(baseline, dtype=float)
     current = np.asarray(current, dtype=float)
@@ -185,7 +186,7 @@ def _codes(values, vocabulary: Sequence[str | None], what: str) -> np.ndarray:
     for position, word in enumerate(vocabulary):
         codes[missing if word is None else (~missing & (array == word))] = position
     if (codes < 0).any():
-        raise ValueError(f"unknown {what} response(s): {sorted(set(array[codes < 0].tolist()))}")
+        raise ValueError(f"unknown {what} response(s): {sorted(set(map(str, array[codes < 0].tolist())))}")
     return codes
 
 
