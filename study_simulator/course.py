@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adam_builder import recist_rules as rr
-
+from . import recist
 from .dates import day_number
 from .settings import SimulationSettings
 
@@ -288,38 +287,32 @@ def simulate_tumours(rng: np.random.Generator, course: Course, s: SimulationSett
     node_ok = t_nodal[:, None, :] & (t_diam < rs.node_normal_mm)
     lesion_gone = (~t_nodal[:, None, :] & (t_diam == 0)) | node_ok | ~t_valid[:, None, :]
     all_gone = lesion_gone.all(axis=2) & ~any_ne
-    valid_sum = np.where(done & ~any_ne, sums, np.nan)
-    running = np.fmin.accumulate(valid_sum, axis=1)
-    nadir = np.full_like(running, np.nan)
-    nadir[:, 1:] = running[:, :-1]
+    nadir = recist.prior_nadir(sums, done & ~any_ne)
     baseline = np.repeat(sums[:, :1], n_cols, axis=1)
 
     nt_any_prog = (nt_state == 2).any(axis=2)
     nt_any_ne = (nt_state == 3).any(axis=2)
     nt_all_absent = ((nt_state == 1) | (nt_state == -1)).all(axis=2)
     has_nt = np.repeat((n_nontarget > 0)[:, None], n_cols, axis=1)
-    new_code = np.where(new_state == 1, rr.NEW_YES, np.where(new_state == 2, rr.NEW_EQUIVOCAL, rr.NEW_NO))
+    new_code = np.where(
+        new_state == 1, recist.NEW_YES, np.where(new_state == 2, recist.NEW_EQUIVOCAL, recist.NEW_NO)
+    ).astype(object)
 
     assess = done & post
     target_resp = np.full((t, n_cols), None, dtype=object)
     nontarget_resp = np.full((t, n_cols), None, dtype=object)
     overall = np.full((t, n_cols), None, dtype=object)
     new_resp = np.full((t, n_cols), None, dtype=object)
-    tr = rr.compute_target_response(
-        baseline[assess], nadir[assess], sums[assess], all_gone[assess], any_ne[assess], settings=rs
-    ).to_numpy()
-    ntr = rr.compute_nontarget_response(
-        has_nt[assess], nt_any_prog[assess], nt_any_ne[assess], nt_all_absent[assess]
-    ).to_numpy()
-    ovr = rr.compute_overall_response(tr, ntr, new_code[assess]).to_numpy()
+    tr = recist.target_response(baseline[assess], nadir[assess], sums[assess], all_gone[assess], any_ne[assess], rs)
+    ntr = recist.nontarget_response(has_nt[assess], nt_any_prog[assess], nt_any_ne[assess], nt_all_absent[assess])
     target_resp[assess] = tr
     nontarget_resp[assess] = ntr
-    overall[assess] = ovr
+    overall[assess] = recist.overall_response(tr, ntr, new_code[assess])
     new_resp[assess] = new_code[assess]
 
     # --- which scans are in the export: done, observable, up to the first PD --------
     kept = done & in_window
-    is_pd = kept & (overall == rr.PD)
+    is_pd = kept & (overall == recist.PD)
     has_pd = is_pd.any(axis=1)
     first_pd_col = np.where(has_pd, is_pd.argmax(axis=1), -1)
     limit = np.where(has_pd, first_pd_col, n_cols - 1)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from adam_builder import recist_rules as rr
-
+from . import recist
 from . import settings as cl
 from .course import MAX_NONTARGETS, MAX_TARGETS, Course, Subjects, Tumours, _choice, _uniform_int
 from .dates import format_edc_date
@@ -48,15 +47,15 @@ FILES = {
 }
 
 _TO_CRF = {
-    rr.CR: "CR",
-    rr.PR: "PR",
-    rr.SD: "SD",
-    rr.PD: "PD",
-    rr.NE: "NE",
-    rr.NON_CR_NON_PD: "Non-CR/Non-PD",
-    rr.NEW_YES: "Yes",
-    rr.NEW_NO: "No",
-    rr.NEW_EQUIVOCAL: "Equivocal",
+    recist.CR: "CR",
+    recist.PR: "PR",
+    recist.SD: "SD",
+    recist.PD: "PD",
+    recist.NE: "NE",
+    recist.NON_CR_NON_PD: "Non-CR/Non-PD",
+    recist.NEW_YES: "Yes",
+    recist.NEW_NO: "No",
+    recist.NEW_EQUIVOCAL: "Equivocal",
 }
 
 
@@ -69,7 +68,7 @@ class Study:
     treatment: Treatment
     inv: dict  # investigator responses on the tumour grid (T, C) object arrays
     folders: np.ndarray  # (T, C) folder of each tumour assessment column
-    altered: np.ndarray | None = None  # (T, C) investigator call altered
+    altered: np.ndarray  # (T, C) investigator call altered
 
 
 # what a site writes in the comment box of a page, where it writes one

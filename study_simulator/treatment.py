@@ -333,8 +333,8 @@ def simulate_treatment(rng: np.random.Generator, course: Course, tumours: Tumour
 
     # --- survival follow-up contacts ------------------------------------------------------
     n_contacts = s.study_follow_up_days // s.survival_contact_days + 1
-    j = np.arange(1, n_contacts + 1)
-    c_day = eot_day[:, None] + j[None, :] * s.survival_contact_days + rng.integers(-7, 8, (t, n_contacts))
+    contact_no = np.arange(1, n_contacts + 1)
+    c_day = eot_day[:, None] + contact_no[None, :] * s.survival_contact_days + rng.integers(-7, 8, (t, n_contacts))
     alive_ok = (c_day < end_follow[:, None]) & (c_day <= h[:, None]) & ~np.isnan(c_day)
     sc, jc = np.nonzero(alive_ok)
     contacts = pd.DataFrame({"subj": sc, "seq": jc + 1, "day": c_day[sc, jc], "dead": False})

@@ -1,9 +1,10 @@
 """What really happened: investigator disagreement and the truth files.
 
 The truth is computed from the simulator's own arrays, before any messiness is
-injected; no builder reads it. Best overall response and the time-to-event
-truth follow ../shared/RECIST.md (FDA 2018 censoring conventions) with the
-study's RecistSettings.
+injected; no builder reads it. Best overall response (the simulator's own
+RECIST rules, study_simulator.recist) and the time-to-event truth follow
+../shared/RECIST.md (FDA 2018 censoring conventions) with the study's
+thresholds (``SimulationSettings.recist``).
 """
 
 from __future__ import annotations
@@ -11,20 +12,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from adam_builder import recist_rules as rr
-
+from . import recist
 from .course import Course, Subjects, Tumours
 from .dates import day_number, format_iso_date
 from .settings import SimulationSettings
 from .treatment import Treatment
 
 _ALTER = {  # the investigator's overall call when it differs from RECIST
-    rr.CR: (rr.PR, rr.PR),
-    rr.PR: (rr.SD, rr.CR),
-    rr.SD: (rr.PR, rr.PD),
-    rr.PD: (rr.SD, rr.SD),
-    rr.NE: (rr.SD, rr.SD),
-    rr.NON_CR_NON_PD: (rr.NE, rr.NE),
+    recist.CR: (recist.PR, recist.PR),
+    recist.PR: (recist.SD, recist.CR),
+    recist.SD: (recist.PR, recist.PD),
+    recist.PD: (recist.SD, recist.SD),
+    recist.NE: (recist.SD, recist.SD),
+    recist.NON_CR_NON_PD: (recist.NE, recist.NE),
 }
 
 
@@ -54,67 +54,35 @@ def investigator_responses(
         t_old, n_old, w_old = tr[si, ci], ntr[si, ci], new[si, ci]
         has_t = pd.notna(t_old)
         t_new = np.where(has_t, want, t_old)
-        t_new = np.where(has_t & (want == rr.NON_CR_NON_PD), rr.SD, t_new)
-        n_new = np.where((want != rr.PD) & (n_old == rr.PD), rr.NON_CR_NON_PD, n_old)
-        n_new = np.where((want == rr.CR) & pd.notna(n_old), rr.CR, n_new)
-        n_new = np.where(~has_t & pd.notna(n_old) & (want != rr.PD), np.where(want == rr.CR, rr.CR, rr.NE), n_new)
-        w_new = np.where((want != rr.PD) & (w_old == rr.NEW_YES), rr.NEW_NO, w_old)
-        o_new = rr.compute_overall_response(t_new, n_new, w_new).to_numpy()
+        t_new = np.where(has_t & (want == recist.NON_CR_NON_PD), recist.SD, t_new)
+        n_new = np.where((want != recist.PD) & (n_old == recist.PD), recist.NON_CR_NON_PD, n_old)
+        n_new = np.where((want == recist.CR) & pd.notna(n_old), recist.CR, n_new)
+        n_new = np.where(
+            ~has_t & pd.notna(n_old) & (want != recist.PD), np.where(want == recist.CR, recist.CR, recist.NE), n_new
+        )
+        w_new = np.where((want != recist.PD) & (w_old == recist.NEW_YES), recist.NEW_NO, w_old)
+        o_new = recist.overall_response(t_new, n_new, w_new)
         tr[si, ci], ntr[si, ci], new[si, ci], ovr[si, ci] = t_new, n_new, w_new, o_new
         changed = (o_new != old) | (t_new != t_old) | (n_new != n_old) | (w_new != w_old)
         altered[si, ci] = changed
     return {"target": tr, "nontarget": ntr, "new": new, "overall": ovr}, altered
 
 
-def best_overall_response(resp: np.ndarray, day: np.ndarray, s: SimulationSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Confirmed and unconfirmed BOR per row of a (subjects, assessments) grid.
+def best_responses(resp: np.ndarray, day: np.ndarray, s: SimulationSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Confirmed and unconfirmed best overall response per row of a (subjects, assessments) grid.
 
     ``resp`` holds overall responses in time order (None where no assessment
     counts); ``day`` days from the reference start.
     """
-    rs = s.recist
-    t, c = resp.shape
-    is_ = {k: resp == k for k in (rr.CR, rr.PR, rr.SD, rr.PD, rr.NE, rr.NON_CR_NON_PD)}
-    present = pd.notna(resp)
-    conf_cr = np.zeros(t, dtype=bool)
-    conf_pr = np.zeros(t, dtype=bool)
-    for i in range(c):
-        start_cr = is_[rr.CR][:, i]
-        start_pr = is_[rr.PR][:, i]
-        if not (start_cr.any() or start_pr.any()):
-            continue
-        ok_cr = start_cr.copy()
-        ok_pr = start_pr.copy()
-        ne_cr = np.zeros(t, dtype=int)
-        ne_pr = np.zeros(t, dtype=int)
-        seen_cr = np.zeros(t, dtype=bool)
-        for j in range(i + 1, c):
-            far = (day[:, j] - day[:, i]) >= rs.confirmation_days
-            conf_cr |= ok_cr & is_[rr.CR][:, j] & far
-            conf_pr |= ok_pr & (is_[rr.CR][:, j] | (is_[rr.PR][:, j] & ~seen_cr)) & far
-            ne = is_[rr.NE][:, j]
-            ne_cr += ne
-            ne_pr += ne
-            ok_cr &= ~(present[:, j] & ~ne & ~is_[rr.CR][:, j]) & (ne_cr <= rs.max_ne_between)
-            bad_pr = present[:, j] & ~ne & ~is_[rr.CR][:, j] & ~is_[rr.PR][:, j]
-            bad_pr |= is_[rr.PR][:, j] & seen_cr
-            ok_pr &= ~bad_pr & (ne_pr <= rs.max_ne_between)
-            seen_cr |= is_[rr.CR][:, j]
-    late = day >= rs.sd_min_days
-    sd = ((is_[rr.CR] | is_[rr.PR] | is_[rr.SD]) & late).any(axis=1)
-    noncr = (is_[rr.NON_CR_NON_PD] & late).any(axis=1)
-    anypd = is_[rr.PD].any(axis=1)
-    anyass = present.any(axis=1)
-    confirmed = np.select(
-        [conf_cr, conf_pr, sd, noncr, anypd, anyass],
-        [rr.CR, rr.PR, rr.SD, rr.NON_CR_NON_PD, rr.PD, rr.NE],
-        default="MISSING",
-    ).astype(object)
-    unconfirmed = np.select(
-        [is_[rr.CR].any(axis=1), is_[rr.PR].any(axis=1), sd, noncr, anypd, anyass],
-        [rr.CR, rr.PR, rr.SD, rr.NON_CR_NON_PD, rr.PD, rr.NE],
-        default="MISSING",
-    ).astype(object)
+    confirmed = np.full(resp.shape[0], recist.MISSING, dtype=object)
+    unconfirmed = confirmed.copy()
+    rows, cols = np.nonzero(pd.notna(resp))
+    bounds = np.searchsorted(rows, np.arange(resp.shape[0] + 1))
+    for row in np.unique(rows):
+        mine = cols[bounds[row] : bounds[row + 1]]
+        visits = list(zip(day[row, mine].tolist(), resp[row, mine].tolist(), strict=True))
+        confirmed[row] = recist.best_overall_response(visits, s.recist, confirm=True)
+        unconfirmed[row] = recist.best_overall_response(visits, s.recist, confirm=False)
     return confirmed, unconfirmed
 
 
@@ -146,8 +114,9 @@ def subject_truth(
     post[:, 0] = False
     nt_day = treatment.new_therapy_day
     before_new = tumours.day < np.where(np.isnan(nt_day), np.inf, nt_day)[:, None]
-    counted = np.where(post & before_new, tumours.overall, None)
-    conf, unconf = best_overall_response(counted, tumours.day, s)
+    counted = tumours.overall.copy()
+    counted[~(post & before_new)] = None
+    conf, unconf = best_responses(counted, tumours.day, s)
 
     # PFS (FDA 2018 conventions)
     rs = s.recist
@@ -155,7 +124,7 @@ def subject_truth(
     death = treatment.death_day
     event_day = np.fmin(pd_day, death)
     has_event = ~np.isnan(event_day)
-    adequate = post & pd.notna(tumours.overall) & (tumours.overall != rr.NE)
+    adequate = post & pd.notna(tumours.overall) & (tumours.overall != recist.NE)
     a_day = np.where(adequate, tumours.day, -1)
 
     def last_before(limit):

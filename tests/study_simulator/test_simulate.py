@@ -1,15 +1,13 @@
-"""Determinism, the manifest of injected problems, truth files, rates and the command."""
+"""Determinism, truth files, rates, settings and the command."""
 
 import dataclasses
 
-import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from study_simulator.api import simulate
 from study_simulator.cli import simulate_command
-from study_simulator.messy import MANIFEST_COLUMNS
 from study_simulator.settings import SimulationSettings
 
 from .conftest import read
@@ -32,56 +30,6 @@ def test_different_seed_gives_different_study(tmp_path):
     simulate(120, 4, tmp_path / "b")
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert a["edc/dm.csv"] != b["edc/dm.csv"] and a["edc/tr.csv"] != b["edc/tr.csv"]
-
-
-def test_clean_study_has_empty_manifest(clean_study):
-    manifest = read(clean_study / "truth", "messy_manifest.csv")
-    assert list(manifest.columns) == MANIFEST_COLUMNS and manifest.empty
-
-
-def test_manifest_lists_every_kind(messy_study):
-    manifest = read(messy_study / "truth", "messy_manifest.csv")
-    assert set(manifest["KIND"]) == {
-        "partial_date",
-        "non_ascii_text",
-        "long_text",
-        "out_of_codelist",
-        "duplicate_row",
-        "end_before_start",
-        "missing_measurement",
-        "subject_not_in_demographics",
-    }
-
-
-def test_every_manifest_entry_is_in_the_files(messy_study):
-    edc = messy_study / "edc"
-    manifest = read(messy_study / "truth", "messy_manifest.csv")
-    dm = read(edc, "dm.csv")
-    frames = {}
-    for _, e in manifest.iterrows():
-        frame = frames.setdefault(e["FILE"], read(edc, e["FILE"]))
-        row = frame.iloc[int(e["ROW"]) - 1]
-        assert row["SUBJECT"] == e["SUBJECT"], e.to_dict()
-        kind = e["KIND"]
-        if kind == "duplicate_row":
-            original = frame.iloc[int(e["ORIGINAL"]) - 1]
-            assert row.equals(original), e.to_dict()
-        elif kind == "subject_not_in_demographics":
-            assert e["SUBJECT"] not in set(dm["SUBJECT"])
-        else:
-            assert row[e["FIELD"]] == e["INJECTED"], e.to_dict()
-        if kind == "partial_date":
-            assert row[e["FIELD"]].startswith("UN ")
-        if kind == "long_text":
-            assert len(row[e["FIELD"]]) > 200
-        if kind == "non_ascii_text":
-            assert not row[e["FIELD"]].isascii()
-        if kind == "end_before_start":
-            start_field = e["FIELD"].replace("EN", "ST")
-            start = pd.to_datetime(row[start_field], format="%d %b %Y")
-            assert pd.to_datetime(row[e["FIELD"]], format="%d %b %Y") < start
-        if kind == "missing_measurement":
-            assert row["TUCAT"] == "Target" and row["TRTSM"] == "No" and row["TRNE"] == "No"
 
 
 def test_truth_files(clean_study):
