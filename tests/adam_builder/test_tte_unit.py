@@ -22,7 +22,7 @@ def dates(*values) -> np.ndarray:
 def text_nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
     """Missing text as None, however the derivation spelled it (NaN or None: both null in ADaM)."""
     out = frame.copy()
-    for column in out.columns[out.dtypes == object]:
+    for column in out.select_dtypes(include="object").columns:
         out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
 
