@@ -222,6 +222,24 @@ def test_derive_var_lstalvdt_is_the_death_date_for_subjects_who_died():
     assert_series_equal(out["LSTALVDT"], dates("2021-04-10", "2021-05-20").rename("LSTALVDT"))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="RECIST.md (OS): the last date known alive is the latest dated contact, survival follow-up "
+    "contacts included; SDTM holds them in SS (SSSTRESC ALIVE, SSDTC), which derive_var_lstalvdt does "
+    "not read (the built-in study also records them as SV visits, so its output is not affected)",
+)
+def test_derive_var_lstalvdt_counts_a_survival_follow_up_contact():
+    adsl = pd.DataFrame({"USUBJID": ["S1"], "DCUTDT": dates("2021-12-31")})
+    sources = {
+        "SV": pd.DataFrame({"USUBJID": ["S1"], "SVSTDTC": ["2021-06-10"]}),
+        "SS": pd.DataFrame(
+            {"USUBJID": ["S1"], "SSTESTCD": ["SURVSTAT"], "SSSTRESC": ["ALIVE"], "SSDTC": ["2021-08-01"]}
+        ),
+    }
+    out = derive_var_lstalvdt(adsl, sources=sources)
+    assert_series_equal(out["LSTALVDT"], dates("2021-08-01").rename("LSTALVDT"))
+
+
 def test_derive_vars_death_date_imputed_not_before_last_alive_and_the_cause():
     adsl = pd.DataFrame(
         {
