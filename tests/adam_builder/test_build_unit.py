@@ -1,0 +1,116 @@
+"""adam_builder.build: reading SDTM, loading the spec, running the recipes, writing, on literal inputs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from adam_builder.build import AdamResult, build_adam, load_adam_spec, read_sdtm, write_adam
+from adam_builder.common import AdamInputError
+from adam_builder.settings import AdamSettings
+from specs.findings import SpecLayoutError
+from specs.model import Codelist, CodelistTerm, Dataset, Spec, Variable
+
+
+def test_read_sdtm_csv_typed_by_the_sdtm_spec(tmp_path):
+    (tmp_path / "dm.csv").write_text("STUDYID,USUBJID,AGE\nX,S1,45\nX,S2,\n")
+    (tmp_path / "ae.csv").write_text("STUDYID,USUBJID,AESEQ\n")
+    (tmp_path / "xx.csv").write_text("A\n1\n")  # not an input of the recipes
+    spec = Spec(
+        datasets=(Dataset("DM"),),
+        variables=(
+            Variable("DM", "STUDYID", data_type="text"),
+            Variable("DM", "USUBJID", data_type="text"),
+            Variable("DM", "AGE", data_type="integer"),
+        ),
+    )
+    out = read_sdtm(tmp_path, sdtm_spec=spec)
+    assert sorted(out) == ["AE", "DM"]
+    assert_frame_equal(out["DM"], pd.DataFrame({"STUDYID": ["X", "X"], "USUBJID": ["S1", "S2"], "AGE": [45.0, np.nan]}))
+    assert out["AE"].empty and list(out["AE"].columns) == ["STUDYID", "USUBJID", "AESEQ"]
+    untyped = read_sdtm(tmp_path)
+    assert untyped["DM"]["AGE"].tolist() == ["45", None]  # without a spec CSV stays text
+
+
+def test_read_sdtm_without_dm_names_it(tmp_path):
+    (tmp_path / "ae.csv").write_text("STUDYID,USUBJID\n")
+    with pytest.raises(FileNotFoundError, match=r"no DM dataset \(dm.xpt, dm.csv"):
+        read_sdtm(tmp_path)
+
+
+def test_load_adam_spec(tmp_path):
+    spec = load_adam_spec("specs/workbooks/adam_spec.xlsx")
+    assert [d.name for d in spec.datasets] == ["ADSL", "ADRS", "ADTTE", "ADTR", "ADAE"]
+    (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(SpecLayoutError, match="cannot be opened as an xlsx workbook"):
+        load_adam_spec(tmp_path / "bad.xlsx")
+
+
+ADSL_SPEC = Spec(
+    datasets=(Dataset("ADSL", keys=("STUDYID", "USUBJID")),),
+    variables=(
+        Variable("ADSL", "STUDYID", order=1, data_type="text"),
+        Variable("ADSL", "USUBJID", order=2, data_type="text"),
+        Variable("ADSL", "AGE", order=3, data_type="float"),
+        Variable("ADSL", "AGEGR1", order=4, data_type="text", codelist="AGEGR1"),
+        Variable("ADSL", "SAFFL", order=5, data_type="text"),
+    ),
+    codelists=(Codelist("AGEGR1", terms=(CodelistTerm("<65"), CodelistTerm(">=65"))),),
+)
+SDTM = {
+    "dm": pd.DataFrame({"STUDYID": ["X", "X"], "USUBJID": ["S1", "S2"], "AGE": [45, 70], "DTHDTC": [None, None]}),
+    "EX": pd.DataFrame({"USUBJID": ["S1"], "EXDOSE": [12], "EXSTDTC": ["2021-01-05"], "EXENDTC": ["2021-03-01"]}),
+    "DS": pd.DataFrame({"USUBJID": ["S1"], "DSDECOD": ["RANDOMIZED"], "DSSTDTC": ["2021-01-04"]}),
+    "CM": pd.DataFrame(columns=["USUBJID", "CMCAT", "CMSTDTC"]),
+}
+
+
+def test_build_adam_runs_the_recipes_of_the_spec_and_reports_empty_inputs():
+    notes = []
+    result = build_adam(SDTM, spec=ADSL_SPEC, settings=AdamSettings(), progress=notes.append)
+    assert notes == ["deriving ADSL"]  # the spec has no other dataset
+    expected = pd.DataFrame(
+        {
+            "STUDYID": ["X", "X"],
+            "USUBJID": ["S1", "S2"],
+            "AGE": [45.0, 70.0],
+            "AGEGR1": ["<65", ">=65"],
+            "SAFFL": ["Y", "N"],
+        }
+    )
+    assert_frame_equal(result.datasets["ADSL"], expected)
+    assert result.failures.empty
+    assert result.issues.to_dict("records") == [
+        {
+            "dataset": "CM",
+            "USUBJID": None,
+            "kind": "empty input",
+            "message": "CM has no records: the derivations of ADSL that need its records produce none from it",
+        }
+    ]
+
+
+def test_build_adam_refuses_an_empty_dm():
+    with pytest.raises(AdamInputError, match="DM has no records"):
+        build_adam({**SDTM, "dm": SDTM["dm"].iloc[0:0]}, spec=ADSL_SPEC, settings=AdamSettings())
+
+
+def test_write_adam_writes_the_datasets_failures_and_issues(tmp_path):
+    adsl = pd.DataFrame({"STUDYID": ["X"], "USUBJID": ["S1"], "AGE": [45.0], "AGEGR1": ["<65"], "SAFFL": ["Y"]})
+    issues = pd.DataFrame(
+        [["CM", None, "empty input", "CM has no records"]], columns=["dataset", "USUBJID", "kind", "message"]
+    )
+    result = AdamResult(
+        spec=ADSL_SPEC, settings=AdamSettings(), datasets={"ADSL": adsl}, failures=pd.DataFrame(), issues=issues
+    )
+    write_adam(result, tmp_path / "out", formats=("csv",))
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert {"adsl.csv", "issues.csv", "schema_failures.csv"} <= set(names)
+    assert (tmp_path / "out" / "adsl.csv").read_text().splitlines() == [
+        "STUDYID,USUBJID,AGE,AGEGR1,SAFFL",
+        "X,S1,45.0,<65,Y",
+    ]
+    assert (tmp_path / "out" / "issues.csv").read_text().splitlines() == [
+        "dataset,USUBJID,kind,message",
+        "CM,,empty input,CM has no records",
+    ]
