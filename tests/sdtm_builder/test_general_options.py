@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sdtm_builder.algorithms import condition_mask, convert_units, normalise_number_text
-from sdtm_builder.build import RECIPES, recipe_plan
+from sdtm_builder.algorithms import convert_units, normalise_number_text
 from sdtm_builder.compare import compare_datasets
 from sdtm_builder.issues import IssueLog
-from sdtm_builder.mapping import map_dataset
+from sdtm_builder.mapping import condition_mask, map_dataset
 from sdtm_builder.raw import RawData, read_form
 from sdtm_builder.recipes.dm import derive_var_rfpendtc, derive_vars_actual_arm, derive_vars_exposure_dates
 from sdtm_builder.screen import screen_raw
@@ -166,18 +165,6 @@ def test_join_by_subject_accepts_further_rows_that_repeat_the_values(tmp_path):
     assert out["SEX"].tolist() == ["F", "M"]
     assert out["DTHDTC"].iloc[0] == "2013-01-14" and pd.isna(out["DTHDTC"].iloc[1])
     assert issues.frame().empty
-
-
-def test_recipe_plan_gives_datasets_without_a_recipe_the_mapped_recipe_before_dm():
-    spec = m.Spec(
-        datasets=tuple(m.Dataset(n, n) for n in ("AE", "DM", "VS", "SUPPDM")),
-        mapping=(R("VS", 1, "VSTESTCD", "hardcode_no_ct", "vs", value="HEIGHT"),),
-    )
-    assert [name for name, _ in recipe_plan(spec)] == ["AE", "VS", "DM"]
-    names = {name for name, _ in RECIPES}
-    builtin_like = m.Spec(datasets=tuple(m.Dataset(n, n) for n in ("TA", "EX", "DM", "SE")))
-    assert [name for name, _ in recipe_plan(builtin_like)] == ["TA", "EX", "DM", "SE"]
-    assert {"TA", "DM", "SE"} <= names
 
 
 def test_collected_actual_arm_is_kept_and_an_untreated_screen_failure_with_an_arm_code_is_a_screen_failure():

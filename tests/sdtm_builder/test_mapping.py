@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sdtm_builder.algorithms import ALGORITHMS, check_mapping, condition_mask, map_to_codelist
+from sdtm_builder.algorithms import map_to_codelist
 from sdtm_builder.issues import IssueLog
-from sdtm_builder.mapping import map_dataset, not_submitted_rows
+from sdtm_builder.mapping import ALGORITHMS, check_mapping, condition_mask, map_dataset, not_submitted_rows
 from sdtm_builder.raw import RawData, read_form
 from specs import model as m
 
@@ -244,20 +244,3 @@ def test_ae_single_action_and_any_relationship():
         "RELATED",
         None,
     ]
-
-
-def test_a_raw_fields_distinct_values_are_found_once_and_serve_any_rows():
-    from sdtm_builder.algorithms import _distinct_text
-
-    form = pd.DataFrame({"SUBJECT": ["1", "2", "3", "4"], "AESEV": [" Mild", "", "Moderate", "Mild"]})
-    raw = RawData("x", {"ae": form})
-    codes, values = raw.distinct_text("ae", "AESEV")
-    assert raw.distinct_text("ae", "AESEV")[0] is codes  # kept, not found again
-    assert values[codes].tolist() == ["Mild", None, "Moderate", "Mild"]
-    rows = form.index[[3, 1]]
-    sub_codes, sub_values = raw.distinct_of_rows("ae", "AESEV", rows)
-    expected_codes, expected_values = _distinct_text(form.loc[rows, "AESEV"])
-    assert sub_values[sub_codes].tolist() == expected_values[expected_codes].tolist() == ["Mild", None]
-    assert raw.distinct_of_rows("ae", "NOFIELD", rows) is None
-    shuffled = RawData("x", {"ae": form.set_axis([9, 8, 7, 6])})  # labels that are not positions: not used
-    assert shuffled.distinct_of_rows("ae", "AESEV", pd.Index([6, 8])) is None
