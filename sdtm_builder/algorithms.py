@@ -47,7 +47,7 @@ import pandas as pd
 from specs.model import Codelist
 
 from .dates import parse_dates
-from .raw import trimmed
+from .raw import NULL, trimmed
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _lookup(codelist: Codelist) -> dict[str, str]:
 def map_to_codelist(values: pd.Series, codelist: Codelist) -> tuple[pd.Series, pd.Series]:
     """(submission values, mask of values not in the codelist); unmatched values are kept as given."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)  # each distinct value looked up once
-    mapped, outside = _codelist_terms(np.append(np.asarray(uniques, dtype=object), None), codelist)
+    mapped, outside = _codelist_terms(np.append(np.asarray(uniques, dtype=object), NULL), codelist)
     return pd.Series(mapped[codes], index=values.index, dtype=object), pd.Series(outside[codes], index=values.index)
 
 
@@ -265,7 +265,7 @@ def read_numbers(texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     results: they are flagged `not finite` (and left NaN); other text that is no
     number is flagged `not a number`. A null is neither."""
     codes, uniques = pd.factorize(pd.Series(np.asarray(texts, dtype=object), dtype=object), use_na_sentinel=True)
-    texts = np.append(np.asarray(uniques, dtype=object), None)  # each distinct text read once; null last (code -1)
+    texts = np.append(np.asarray(uniques, dtype=object), NULL)  # each distinct text read once; null last (code -1)
     numbers = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").astype("float64").to_numpy()
     present = np.array([t is not None and not (isinstance(t, str) and not t.strip()) for t in texts], dtype=bool)
     finite = np.isfinite(numbers)
@@ -322,7 +322,7 @@ def concat(template: str, sources: Mapping[str, pd.Series]) -> pd.Series:
         out = out + template[pos : match.start()] + source.fillna("").astype(str).to_numpy()
         pos = match.end()
     out = out + template[pos:]
-    return pd.Series(np.where(missing, None, out), index=index, dtype=object)
+    return pd.Series(np.where(missing, NULL, out), index=index, dtype=object)
 
 
 # Units the conversions know: CDISC UNIT submission values (upper case) by dimension, each as
@@ -409,7 +409,7 @@ def convert_unit(
     if form == "text":
         return number_as_text(out), problems
     if form == "unit":
-        return pd.Series(np.where(out.notna(), target, None), index=out.index, dtype=object), problems
+        return pd.Series(np.where(out.notna(), target, NULL), index=out.index, dtype=object), problems
     return out, problems
 
 
@@ -463,7 +463,7 @@ def decode_ct(
         by_code = {t.nci_code: t.term for t in codelist.terms if t.nci_code}
         by_decode = {t.decoded_value: t.term for t in codelist.terms if t.decoded_value}
         table = {
-            t.term: by_code.get(t.nci_code) or by_decode.get(t.decoded_value) or by_decode.get(t.term)
+            t.term: by_code.get(t.nci_code or "") or by_decode.get(t.decoded_value or "") or by_decode.get(t.term)
             for t in paired.terms
         }
     else:

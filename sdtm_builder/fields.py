@@ -72,7 +72,7 @@ def field_readers(
         if field is not None and target not in table.setdefault((form, field), []):
             table[(form, field)].append(target)
 
-    record_sets: OrderedDict[tuple[str, str, str], list[MappingRule]] = OrderedDict()
+    record_sets: OrderedDict[tuple[str, str, str | None], list[MappingRule]] = OrderedDict()
     for rule in spec.mapping:
         if not rule.form or rule.form not in forms:
             continue

@@ -96,6 +96,13 @@ class _Rule:
             )
 
 
+def given(value: str | None, what: str, rule: MappingRule) -> str:
+    """A part of a rule that check_mapping makes sure is there (its field, codelist, value ...)."""
+    if value is None:
+        raise ValueError(f"{rule.dataset}.{rule.variable}: {rule.algorithm} needs {what}")
+    return value
+
+
 def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, the distinct values trimmed, blank as None): `cleaned[codes]` is the column;
     the last entry (code -1) is None for null."""
@@ -105,7 +112,7 @@ def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _per_value(ctx: _Rule, fn: Callable[[pd.Series], tuple[pd.Series, list[Problem]]]) -> pd.Series:
     """A value-wise algorithm run once per distinct value of the rule's field, then spread to the rows."""
-    codes, cleaned = ctx.field_values(ctx.rule.field)
+    codes, cleaned = ctx.field_values(given(ctx.rule.field, "a raw field", ctx.rule))
     values, problems = fn(pd.Series(cleaned, dtype=object))
     ctx.report(problems, {"values": ctx.rule.field}, codes)
     return pd.Series(values.to_numpy()[codes], index=ctx.rows.index, dtype=values.dtype)
@@ -128,7 +135,7 @@ def _run_assign_no_ct(ctx: _Rule) -> pd.Series:
 
 
 def _run_assign_ct(ctx: _Rule) -> pd.Series:
-    codelist = ctx.spec.codelist(ctx.rule.codelist)
+    codelist = ctx.spec.codelist(given(ctx.rule.codelist, "a codelist", ctx.rule))
     return _per_value(ctx, lambda values: assign_ct(values, codelist, crf_values=ctx.rule.parameter("crf_values")))
 
 
@@ -150,8 +157,8 @@ def _run_assign_datetime(ctx: _Rule) -> pd.Series:
     values, problems = assign_datetime(
         ctx.rows[rule.field],
         ctx.rows[time_field] if time_field else None,
-        format=rule.parameter("format", "DD MON YYYY"),
-        time_format=rule.parameter("time_format", "HH:MI"),
+        format=rule.parameter("format") or "DD MON YYYY",
+        time_format=rule.parameter("time_format") or "HH:MI",
     )
     ctx.report(problems, {"dates": rule.field, "times": time_field})
     return values
@@ -184,7 +191,11 @@ def _run_convert_unit(ctx: _Rule) -> pd.Series:
     else:
         units = pd.Series(rule.value, index=values.index, dtype=object)
     out, problems = convert_unit(
-        values, units, target=rule.value, digits=int(rule.parameter("digits", "2")), form=rule.parameter("as", "number")
+        values,
+        units,
+        target=given(rule.value, "a value", rule),
+        digits=int(rule.parameter("digits") or "2"),
+        form=rule.parameter("as") or "number",
     )
     if problems and _first_conversion_of(ctx.spec, rule):  # STRESC, STRESN, STRESU of one result: reported once
         value_field = _source_field(ctx, rule.parameter("from")) or rule.parameter("from")
@@ -230,14 +241,16 @@ def _source_field(ctx: _Rule, variable: str | None) -> str | None:
 
 def _run_decode_ct(ctx: _Rule) -> pd.Series:
     rule, spec = ctx.rule, ctx.spec
-    source_var = rule.parameter("from")
+    source_var = given(rule.parameter("from"), "from=VARIABLE", rule)
     own_id = (
         spec.variable(rule.dataset, source_var).codelist
         if any(v.name == source_var for v in spec.variables_of(rule.dataset))
         else None
     )
     paired = spec.codelist(own_id) if own_id and spec.has_codelist(own_id) else None
-    values, problems = decode_ct(ctx.mapped[source_var], spec.codelist(rule.codelist), paired=paired)
+    values, problems = decode_ct(
+        ctx.mapped[source_var], spec.codelist(given(rule.codelist, "a codelist", rule)), paired=paired
+    )
     ctx.report(problems, {})
     return values
 
@@ -386,9 +399,10 @@ def check_mapping(spec: Spec) -> list[Finding]:
                     "Parameters",
                     f"{name}: convert_unit digits={rule.parameter('digits')!r} is not a whole number",
                 )
-        if rule.algorithm == "assign_no_ct" and rule.parameter("extract"):
+        extract = rule.parameter("extract")
+        if rule.algorithm == "assign_no_ct" and extract:
             try:
-                re.compile(rule.parameter("extract"))
+                re.compile(extract)
             except re.error as exc:
                 error(
                     rule,
@@ -410,11 +424,13 @@ def check_mapping(spec: Spec) -> list[Finding]:
 
 
 def record_sets(spec: Spec, dataset: str) -> OrderedDict[tuple[str, str], list[MappingRule]]:
+    """The dataset's rules by record set: (form, record=) in Mapping-sheet order."""
     groups: OrderedDict[tuple[str, str], list[MappingRule]] = OrderedDict()
     for rule in spec.mapping_for(dataset):
         if rule.algorithm == "not_submitted":
             continue
-        key = (rule.form, rule.parameter("record", rule.form))
+        form = given(rule.form, "a raw form", rule)
+        key = (form, rule.parameter("record") or form)
         groups.setdefault(key, []).append(rule)
     return groups
 
@@ -568,7 +584,7 @@ def not_submitted_rows(raw: RawData, spec: Spec) -> pd.DataFrame:
     """
     frames = []
     for rule in spec.mapping:
-        if rule.algorithm != "not_submitted" or rule.field or not raw.has_form(rule.form):
+        if rule.algorithm != "not_submitted" or rule.field or not rule.form or not raw.has_form(rule.form):
             continue
         rows = raw.form(rule.form)
         selected = rows[condition_mask(rows, rule.condition, rule.form)]
@@ -600,8 +616,9 @@ def check_fields(raw: RawData, spec: Spec) -> list[str]:
             )
             continue
         columns = {c.upper(): c for c in raw.form(rule.form).columns}
+        time_field = rule.parameter("time_field")
         fields = [rule.field] if rule.field else []
-        fields += [rule.parameter("time_field")] if rule.parameter("time_field") else []
+        fields += [time_field] if time_field else []
         for text in (rule.condition,):
             for cond in (parse_where_text(text, rule.form) or ()) if text else ():
                 found = condition_field(raw.form(rule.form).columns, cond, rule.form)

@@ -111,6 +111,9 @@ class FieldValues:
         self._text.clear()
 
 
+NULL = np.array(None, dtype=object)  # null as an array element: np.where(mask, NULL, values)
+
+
 def trimmed(values) -> np.ndarray:
     """Distinct raw values trimmed, blank as None, with a None appended for the null code -1."""
     return np.array([(v.strip() or None) if isinstance(v, str) else v for v in values] + [None], dtype=object)
@@ -289,7 +292,7 @@ def _check_header(path: Path, data: bytes, subject_field: str) -> list[str]:
     by name regardless of case) is refused: the second would be read under another name and
     its values lost."""
     try:
-        header = next((cells for _, _, cells in _records(_lines(data))), [])
+        header: list[str] = next((cells for _, _, cells in _records(_lines(data))), [])
     except UnicodeDecodeError:
         _decoded(path, data, subject_field)  # raises, naming the place
         raise
