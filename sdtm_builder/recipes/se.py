@@ -49,13 +49,19 @@ def derive_se(
     start_rule = dict(zip(te["ETCD"], te["TESTRL"], strict=False))
     event = _events(dm=dm, ds=ds, ex=ex)
     starts = {etcd: _start_of(etcd, start_rule.get(etcd), event) for etcd in ta["ETCD"].unique()}
-    paths = _paths(ta, dm)  # per subject: its elements (rows of TA)
+    paths = _paths(ta)  # per arm: its elements (rows of TA) by TAETORD
+    arm = _arm(dm, paths)
     end_part = iso_date_part(dm["RFPENDTC"])
     failed = ds[ds["DSDECOD"] == "SCREEN FAILURE"].groupby("USUBJID")["DSSTDTC"].first()
     failure = dm["USUBJID"].map(failed)
     orders = sorted(ta["TAETORD"].unique())
-    # per element position: the subject's element there and whether it was entered
-    element = {k: paths.map(lambda path, k=k: path.get(k)) for k in orders}
+
+    def attribute(k: float, name: str) -> pd.Series:
+        """`name` of each subject's element at position k (NaN where its arm has none)."""
+        return arm.map({a: path[k][name] for a, path in paths.items() if k in path})
+
+    # per element position: the subject's element there, its start and whether the subject entered it
+    element = {k: attribute(k, "ETCD") for k in orders}
     start = {k: _at(element[k], starts, dm.index) for k in orders}
     entered = {
         k: start[k].notna() & (True if n == 0 else iso_date_part(start[k]) <= end_part) for n, k in enumerate(orders)
@@ -70,17 +76,16 @@ def derive_se(
             open_ &= ~take
         end = end.where(~open_, dm["RFPENDTC"] if n > 0 else failure)
         rows = entered[k]
-        ta_rows = element[k][rows]
         frames.append(
             pd.DataFrame(
                 {
                     "STUDYID": dm["STUDYID"][rows],
                     "DOMAIN": "SE",
                     "USUBJID": dm["USUBJID"][rows],
-                    "ETCD": ta_rows.map(lambda e: e["ETCD"]),
-                    "ELEMENT": ta_rows.map(lambda e: e["ELEMENT"]),
+                    "ETCD": element[k][rows],
+                    "ELEMENT": attribute(k, "ELEMENT")[rows],
                     "TAETORD": k,
-                    "EPOCH": ta_rows.map(lambda e: e["EPOCH"]),
+                    "EPOCH": attribute(k, "EPOCH")[rows],
                     "SESTDTC": start[k][rows],
                     "SEENDTC": end[rows].where(end[rows].notna(), None),
                 }
@@ -91,27 +96,36 @@ def derive_se(
     return se
 
 
-def _paths(ta: pd.DataFrame, dm: pd.DataFrame) -> pd.Series:
-    """Each subject's elements as {TAETORD: TA row}: its actual arm, else its planned arm, else the
-    elements every arm of TA begins with."""
-    arms: dict[str, dict[float, dict]] = {}
+SHARED = "\x00shared"  # the arm of a subject without one: the elements every arm begins with
+
+
+def _paths(ta: pd.DataFrame) -> dict[str, dict[float, dict]]:
+    """Each arm's elements as {TAETORD: TA row}; under SHARED, the elements every arm of TA
+    begins with."""
+    paths: dict[str, dict[float, dict]] = {}
     for row in ta.to_dict("records"):
-        arms.setdefault(row["ARMCD"], {})[row["TAETORD"]] = row
+        paths.setdefault(row["ARMCD"], {})[row["TAETORD"]] = row
     shared: dict[float, dict] = {}
     for order in sorted(ta["TAETORD"].unique()):
-        found = [arm[order] for arm in arms.values() if order in arm]
-        if len(found) < len(arms) or len({e["ETCD"] for e in found}) != 1:
+        found = [path[order] for path in paths.values() if order in path]
+        if len(found) < len(paths) or len({e["ETCD"] for e in found}) != 1:
             break
         shared[order] = found[0]
-    actual = dm["ACTARMCD"] if "ACTARMCD" in dm.columns else pd.Series(None, index=dm.index, dtype=object)
-    arm = actual.where(actual.isin(list(arms)), dm["ARMCD"] if "ARMCD" in dm.columns else None)
-    return arm.map(lambda a: arms.get(a, shared) if isinstance(a, str) else shared)
+    paths[SHARED] = shared
+    return paths
 
 
-def _at(element: pd.Series, starts: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+def _arm(dm: pd.DataFrame, paths: dict[str, dict[float, dict]]) -> pd.Series:
+    """Each subject's arm in `paths`: the actual arm, else the planned one, else SHARED."""
+    none = pd.Series(None, index=dm.index, dtype=object)
+    actual, planned = (dm[c] if c in dm.columns else none for c in ("ACTARMCD", "ARMCD"))
+    known = [a for a in paths if a != SHARED]
+    return actual.where(actual.isin(known), planned.where(planned.isin(known), SHARED))
+
+
+def _at(etcd: pd.Series, starts: dict[str, pd.Series], index: pd.Index) -> pd.Series:
     """The start date of each subject's element (None where it has none)."""
     out = pd.Series(None, index=index, dtype=object)
-    etcd = element.map(lambda e: e["ETCD"] if e is not None else None)
     for code, dates in starts.items():
         here = etcd == code
         out = out.where(~here, dates)
@@ -125,8 +139,8 @@ def _events(*, dm: pd.DataFrame, ds: pd.DataFrame, ex: pd.DataFrame | None) -> C
     def exposure(treatment: str | None) -> pd.DataFrame | None:
         if ex is None or not treatment or "EXTRT" not in ex.columns:
             return None
-        mine = ex[ex["EXTRT"].astype(str).str.upper() == treatment.strip().upper()]
-        return mine if len(mine) else None
+        spelled = [t for t in ex["EXTRT"].dropna().unique() if str(t).strip().upper() == treatment.strip().upper()]
+        return ex[ex["EXTRT"].isin(spelled)] if spelled else None  # each distinct EXTRT compared once
 
     def event(kind: str, treatment: str | None) -> pd.Series:
         if kind == "Informed consent":
