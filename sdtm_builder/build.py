@@ -62,7 +62,7 @@ class SdtmResult:
 
 
 # The datasets with a recipe of their own, in the order they run: a recipe may use the datasets
-# built before it (SV: TV; DM: EX, DS and every other dataset; SE: DM and DS; TS: DM).
+# built before it (SV: TV; DM: EX, DS and every other dataset; SE: TA, TE, DM, DS and EX; TS: DM).
 ORDER = ("TA", "TE", "TV", "TI", "EX", "DS", "AE", "CM", "MH", "PR", "SV", "TU", "TR", "RS", "DM", "SE", "TS")
 
 

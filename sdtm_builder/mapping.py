@@ -11,6 +11,15 @@ each other rule computes its variable for those rows (only where its own
 Condition holds; a later rule for the same variable overrides an earlier one
 where its condition holds). The result keeps the lineage columns (_FORM, _ROW,
 _SUBJECT) so every record can be traced to its raw row.
+
+The algorithms (algorithms.py) take plain values; this engine gives each rule
+its values: a value-wise algorithm (assign_no_ct, assign_ct, assign_number) runs
+once per distinct value of the raw field (FieldValues finds them once per field
+for every rule), concat once per distinct combination of its sources; the
+problems an algorithm returns are spread back to the raw rows and written to the
+issue log with the raw field each came from (`apply_rule`). The Mapping sheet's
+own checks (`check_mapping`) and conditions on raw fields (`condition_mask`)
+are here too.
 """
 
 from __future__ import annotations
@@ -51,7 +60,7 @@ Distinct = Callable[[str, pd.Index], tuple[np.ndarray, np.ndarray] | None]
 
 @dataclass(frozen=True)
 class _Rule:
-    """One Mapping rule run on the rows of its record set its condition selects."""
+    """One Mapping rule run on the rows of its record set that its condition selects."""
 
     rule: MappingRule
     rows: pd.DataFrame  # the raw rows (text, lineage kept) the rule runs on

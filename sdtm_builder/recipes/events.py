@@ -1,5 +1,5 @@
-"""AE, CM, DS, EX and SV: mapped by the spec's rules, then the few derivations SDTMIG
-asks for beyond a one-to-one mapping."""
+"""The collected datasets: mapped by the spec's rules; AE and SV then get the few
+derivations SDTMIG asks for beyond a one-to-one mapping."""
 
 from __future__ import annotations
 
