@@ -12,9 +12,9 @@ demographics, non-ASCII and long text); the spec's Mapping sheet is checked
 (an algorithm without implementation stops the run before anything is read);
 the recipes run (trial design, the collected domains, DM, SE, TS); every
 collected field is accounted for (fields.py: read by a rule, declared not
-submitted, or reported); then every dataset gets the same finishing: visits,
---SEQ, study days, EPOCH, checks of dates and results, SUPP--, the schema from
-the spec.
+submitted, or reported); then every dataset takes the common steps its spec
+variables call for (recipes/common.py: visits, study days, EPOCH, --SEQ,
+--STRESN, SUPP--) and the schema from the spec.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,30 +29,20 @@ import pandas as pd
 
 from specs import check_spec, read_workbook
 from specs.findings import SpecError
-from specs.integrity import supplemental_qualifiers
 from specs.model import Spec
 from specs.study import StudyConfig
 
-from .algorithms import ALGORITHMS, check_mapping
 from .context import SdtmRun
 from .fields import FIELD_COLUMNS, account_fields, report_unaccounted
-from .finish import derive_var_stresn, drop_lineage, finish_dataset, reconcile, text_columns
+from .finish import drop_lineage, finish_dataset, reconcile
 from .issues import IssueLog
-from .mapping import check_fields, not_submitted_rows
-from .raw import FORM, ROW, RawDataError, read_raw
+from .mapping import ALGORITHMS, check_fields, check_mapping, not_submitted_rows
+from .raw import FORM, ROW, FieldValues, RawDataError, read_raw
 from .recipes import dm as dm_recipe
 from .recipes import events, trial_design
 from .recipes import se as se_recipe
+from .recipes.common import DESIGN_DATASETS, derivation_plan, derive_common
 from .screen import scan_text, screen_raw
-from .suppqual import check_ascii, create_supp, long_text_mask, split_long_text
-from .timing import (
-    derive_var_dy,
-    derive_var_epoch,
-    derive_var_seq,
-    derive_var_taetord,
-    derive_vars_visit,
-    derive_vars_visit_from_sv,
-)
 
 
 @dataclass
@@ -72,52 +61,49 @@ class SdtmResult:
         return drop_lineage(self.datasets[dataset])
 
 
-# The recipes, in the order they run. A recipe may use the datasets built before it.
-RECIPES: list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]] = [
-    ("TA", lambda run: trial_design.build_design(run, "TA")),
-    ("TE", lambda run: trial_design.build_design(run, "TE")),
-    ("TV", lambda run: trial_design.build_design(run, "TV")),
-    ("TI", lambda run: trial_design.build_design(run, "TI")),
-    ("EX", lambda run: events.build_mapped(run, "EX")),
-    ("DS", lambda run: events.build_mapped(run, "DS")),
-    ("AE", events.build_ae),
-    ("CM", lambda run: events.build_mapped(run, "CM")),
-    ("MH", lambda run: events.build_mapped(run, "MH")),
-    ("PR", lambda run: events.build_mapped(run, "PR")),
-    ("SV", events.build_sv),
-    ("TU", lambda run: events.build_mapped(run, "TU")),
-    ("TR", lambda run: events.build_mapped(run, "TR")),
-    ("RS", lambda run: events.build_mapped(run, "RS")),
-    ("DM", dm_recipe.build_dm),
-    ("SE", se_recipe.build_se),
-    ("TS", trial_design.build_ts),
-]
-DESIGN_DATASETS = {"TA", "TE", "TV", "TI", "TS"}
+# The datasets with a recipe of their own, in the order they run: a recipe may use the datasets
+# built before it (SV: TV; DM: EX, DS and every other dataset; SE: TA, TE, DM, DS and EX; TS: DM).
+ORDER = ("TA", "TE", "TV", "TI", "EX", "DS", "AE", "CM", "MH", "PR", "SV", "TU", "TR", "RS", "DM", "SE", "TS")
 
 
-def recipe_plan(spec: Spec) -> list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]]:
-    """The recipes to run for this spec, in order.
+def build_dataset(run: SdtmRun, name: str) -> pd.DataFrame:
+    """The dataset made by its recipe: the trial design from the design workbook, the
+    collected datasets mapped by the spec's rules and given their domain's derivations."""
+    if name in ("TA", "TE", "TV", "TI"):
+        return trial_design.build_design(run, name)
+    if name == "TS":
+        return trial_design.build_ts(run)
+    if name == "AE":
+        return events.build_ae(run)
+    if name == "SV":
+        return events.build_sv(run)
+    if name == "DM":
+        return dm_recipe.build_dm(run)
+    if name == "SE":
+        return se_recipe.build_se(run)
+    return events.build_mapped(run, name)
 
-    The datasets with a dedicated recipe run in RECIPES order; every other
-    dataset of the spec that the Mapping sheet describes gets the plain mapped
-    recipe, in spec order, before DM (whose derivations may use any dataset).
-    SUPP-- datasets are made by the finishing step, not by a recipe.
+
+def recipe_plan(spec: Spec) -> list[str]:
+    """The datasets to build for this spec, in the order their recipes run.
+
+    The datasets of ORDER come in that order; every other dataset of the spec
+    that the Mapping sheet describes is mapped, in spec order, before DM (whose
+    derivations may use any dataset). SUPP-- datasets are made with their
+    parent (derive_vars_supp), not by a recipe.
     """
-    dedicated = {name for name, _ in RECIPES}
     mapped = {rule.dataset for rule in spec.mapping}
-    generic = [
-        (d.name, partial(events.build_mapped, dataset=d.name))
-        for d in spec.datasets
-        if d.name not in dedicated and d.name in mapped and not d.name.startswith("SUPP")
+    others = [
+        d.name for d in spec.datasets if d.name not in ORDER and d.name in mapped and not d.name.startswith("SUPP")
     ]
-    plan: list[tuple[str, Callable[[SdtmRun], pd.DataFrame]]] = []
-    for name, recipe in RECIPES:
+    plan: list[str] = []
+    for name in ORDER:
         if name == "DM":
-            plan.extend(generic)
-            generic = []
+            plan.extend(others)
+            others = []
         if spec.has_dataset(name):
-            plan.append((name, recipe))
-    return plan + generic
+            plan.append(name)
+    return plan + others
 
 
 def load_sdtm_spec(path: str | os.PathLike[str]) -> Spec:
@@ -154,7 +140,8 @@ def build_sdtm(
             f"{raw_dir}: the raw export does not have what the spec's Mapping sheet reads:\n"
             + "\n".join(f"  - {p}" for p in missing)
         )
-    scan_text(raw, issues=issues)
+    field_values = FieldValues(raw)  # each raw field's distinct values, found once for every reader
+    scan_text(raw, issues=issues, field_values=field_values)
     rejected = screen_raw(
         raw,
         demographics_form=config.raw.demographics_form,
@@ -162,6 +149,7 @@ def build_sdtm(
         issues=issues,
         ignore_fields=(config.raw.record_position_field,),
         keep_duplicates=config.raw.duplicate_rows == "keep",
+        field_values=field_values,
     )
     timings["read"] = time.perf_counter() - clock
     design = trial_design.read_design(config.study.trial_design) if config.study.trial_design else {}
@@ -174,11 +162,12 @@ def build_sdtm(
         data_cutoff=config.study.data_cutoff,
         transliterate=config.sdtm.transliterate,
         rejected=rejected,
+        field_values=field_values,
     )
-    for name, recipe in recipe_plan(spec):
+    for name in recipe_plan(spec):
         note(f"mapping {name}")
         start = time.perf_counter()
-        run.datasets[name] = recipe(run)
+        run.datasets[name] = build_dataset(run, name)
         timings[name] = time.perf_counter() - start
     not_submitted = not_submitted_rows(raw, spec)
     # every collected field accounted for (finishing adds or drops no record; the values are still factorised)
@@ -199,9 +188,10 @@ def build_sdtm(
         records=records,
         not_submitted=not_submitted,
         rejected=rejected,
+        field_values=field_values,
     )
     report_unaccounted(fields, issues)
-    raw.forget_distinct()  # the raw fields are not read again
+    field_values.clear()  # the raw fields are not read again
     note("finishing")
     start = time.perf_counter()
     finished, failures = finish_all(run)
@@ -232,98 +222,23 @@ def build_sdtm(
     )
 
 
-def _main_date(dataset: str, frame: pd.DataFrame) -> str | None:
-    """The date that places a record in time: --STDTC, else --DTC."""
-    for name in (f"{dataset}STDTC", f"{dataset}DTC"):
-        if name in frame.columns:
-            return name
-    return None
-
-
 def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The finishing every dataset gets, then SUPP-- and the schema checks."""
-    spec, issues = run.spec, run.issues
-    dm = run.datasets.get("DM")
-    se = run.datasets.get("SE")
-    tv = run.datasets.get("TV")
-    qnams = supplemental_qualifiers(spec)
+    """Every dataset given the common steps of its plan (recipes/common.py), its SUPP-- made,
+    then each put in spec order and checked against the spec's schema (finish_dataset).
+
+    SV is finished first: the other datasets take the numbers of unscheduled visits from it.
+    """
+    spec = run.spec
     out: dict[str, pd.DataFrame] = {}
     supp: dict[str, pd.DataFrame] = {}
     failures = []
-    # SV first: it numbers the unscheduled visits the other datasets refer to
-    order = sorted(run.datasets, key=lambda n: n != "SV")
     sv = None
-    for name in order:
+    for name in sorted(run.datasets, key=lambda n: n != "SV"):
         frame = run.datasets[name]
-        names = {v.name for v in spec.variables_of(name)}
         if name not in DESIGN_DATASETS:
-            frame = text_columns(frame)  # each text column factorised once for the steps below
-            date = _main_date(name, frame)
-            if "VISITNUM" in names and "VISIT" in frame.columns and tv is not None and date:
-                frame = derive_vars_visit(frame, tv=tv, visit_source="VISIT", dtc=date)
-                if sv is not None:
-                    frame = derive_vars_visit_from_sv(frame, sv=sv, dtc=date)
-                if "VISITDY" in names:
-                    frame["VISITDY"] = frame["VISITNUM"].map(tv.set_index("VISITNUM")["VISITDY"]).astype("float64")
-            if dm is not None:  # DM's own --DY (DMDY) counts from its RFSTDTC too
-                for var in names:
-                    if var.startswith(name) and var.endswith("DY") and not var.endswith("VISITDY"):
-                        dtc = var[:-2] + "DTC"
-                        if dtc in frame.columns:
-                            frame = derive_var_dy(frame, dm=dm, dtc=dtc, dy=var)
-            if se is not None and date and name != "SE":
-                if "EPOCH" in names:
-                    frame = derive_var_epoch(frame, se=se, dtc=date)
-                if "TAETORD" in names:
-                    frame = derive_var_taetord(frame, se=se, dtc=date)
-            if f"{name}SEQ" in names and f"{name}SEQ" not in frame.columns:  # a recipe may number its own
-                frame = derive_var_seq(frame, seq_var=f"{name}SEQ", keys=spec.dataset(name).keys)
-            if f"{name}STRESN" in names and f"{name}STRESC" in frame.columns:
-                frame = derive_var_stresn(frame, stresc=f"{name}STRESC", stresn=f"{name}STRESN")
-            frame = text_columns(frame)  # and the text columns derived above
-            frame = check_ascii(frame, dataset=name, issues=issues, transliterate=run.transliterate)
-            frame, overflow = split_text_variables(frame, spec=spec, dataset=name, issues=issues)
-            for qnam in [q for q in overflow if spec_has_variable(spec, name, q)]:  # CO's COVAL1..n: in the dataset
-                frame[qnam] = overflow.pop(qnam)
-            quals = {q: frame[q] for q in qnams.get(name, ()) if q in frame.columns}
-            for q in list(quals):  # a qualifier's value over 200 characters continues in QNAM1, QNAM2 ...
-                long = long_text_mask(quals[q])
-                if long.any():
-                    issues.add_rows(
-                        frame,
-                        long,
-                        severity="warning",
-                        kind="text over 200 characters",
-                        field=None,
-                        value=quals[q],
-                        dataset=f"SUPP{name}",
-                        variable=q,
-                        action=f"first 200 characters in QNAM {q}; the rest in the QNAMs that follow",
-                        message="SDTMIG 3.4 section 4.5.3.2",
-                    )
-                    split, extra = split_long_text(pd.DataFrame({q: quals[q]}), variable=q)
-                    quals[q] = split[q]
-                    overflow.update(extra)
-            quals.update(overflow)
-            supp_name = f"SUPP{name}"
-            if quals and spec.has_dataset(supp_name):
-                idvar = f"{name}SEQ" if f"{name}SEQ" in frame.columns else None
-                labels = {q: f"{q[:-1]} (continued)" for q in overflow}
-                supp[supp_name] = create_supp(
-                    frame, spec=spec, supp=supp_name, rdomain=name, idvar=idvar, qualifiers=quals, labels=labels
-                )
-            elif overflow:
-                cut = pd.concat(list(overflow.values()), axis=1).notna().any(axis=1)
-                issues.add_rows(
-                    frame,
-                    cut,
-                    severity="error",
-                    kind="text over 200 characters",
-                    field=None,
-                    dataset=name,
-                    action="cut to 200 characters",
-                    message=f"{supp_name} is not in the spec to hold the rest of the text",
-                )
+            frame, supp_frame = derive_common(run, frame, derivation_plan(spec, name), sv=sv)
+            if supp_frame is not None:
+                supp[f"SUPP{name}"] = supp_frame
         finished, fails = finish_dataset(frame, spec=spec, dataset=name)
         out[name] = finished
         failures.append(fails)
@@ -340,41 +255,6 @@ def finish_all(run: SdtmRun) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
         else pd.DataFrame(columns=["dataset", "variable", "row", "key", "value", "check", "severity", "message"])
     )
     return out, table
-
-
-def split_text_variables(frame: pd.DataFrame, *, spec: Spec, dataset: str, issues: IssueLog):
-    """Text over 200 characters: the first 200 stay, the rest goes to SUPP--, each reported.
-
-    A dataset whose spec has the continuation variables (CO: COVAL1, COVAL2 ...)
-    keeps the rest in them instead (SDTMIG 3.4 CO assumption).
-    """
-    overflow: dict[str, pd.Series] = {}
-    for var in spec.variables_of(dataset):
-        if var.data_type != "text" or var.name not in frame.columns:
-            continue
-        long = long_text_mask(frame[var.name])
-        if not long.any():
-            continue
-        own = spec_has_variable(spec, dataset, f"{var.name[:7] if len(var.name) >= 8 else var.name}1")
-        issues.add_rows(
-            frame,
-            long,
-            severity="warning",
-            kind="text over 200 characters",
-            field=None,
-            value=frame[var.name],
-            dataset=dataset,
-            variable=var.name,
-            action=f"first 200 characters kept; the rest in {f'{var.name}1, ...' if own else f'SUPP{dataset}'}",
-            message="SDTMIG 3.4 section 4.5.3.2",
-        )
-        frame, extra = split_long_text(frame, variable=var.name)
-        overflow.update(extra)
-    return frame, overflow
-
-
-def spec_has_variable(spec: Spec, dataset: str, name: str) -> bool:
-    return any(v.name == name for v in spec.variables_of(dataset))
 
 
 def lineage_table(result: SdtmResult) -> pd.DataFrame:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .algorithms import condition_mask
 from .dates import iso_date_part
 from .issues import IssueLog
+from .mapping import condition_mask
 from .raw import FORM, ROW, SUBJECT
 
 

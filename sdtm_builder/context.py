@@ -11,7 +11,7 @@ from specs.model import Spec
 
 from .issues import IssueLog
 from .mapping import map_dataset
-from .raw import FORM, ROW, RawData
+from .raw import FORM, ROW, FieldValues, RawData
 
 
 @dataclass
@@ -26,6 +26,11 @@ class SdtmRun:
     rejected: pd.DataFrame | None = None  # raw rows (_FORM, _ROW) that make no record
     datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
     joined: list[pd.DataFrame] = field(default_factory=list)
+    field_values: FieldValues | None = None  # the raw fields' distinct values, shared with the screening
+
+    def __post_init__(self) -> None:
+        if self.field_values is None:
+            self.field_values = FieldValues(self.raw)
 
     def map(self, dataset: str) -> pd.DataFrame:
         """The dataset's Mapping-sheet rules applied to the raw export, rejected rows left out.
@@ -35,7 +40,9 @@ class SdtmRun:
         """
         from .checks import check_dates, check_results, source_field
 
-        frame = map_dataset(self.raw, self.spec, dataset, self.issues, joined=self.joined)
+        frame = map_dataset(
+            self.raw, self.spec, dataset, self.issues, joined=self.joined, field_values=self.field_values
+        )
         fields = lambda var: source_field(self, frame, dataset, var)  # noqa: E731
         check_dates(frame, dataset=dataset, issues=self.issues, fields=fields)
         check_results(frame, dataset=dataset, issues=self.issues, fields=fields)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .raw import NULL
+
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 # What EDC systems write for an unknown part of a date.
 UNKNOWN_PARTS = frozenset(
@@ -193,9 +195,9 @@ def _combine(
     date is flagged too.
     """
     sources = {kind: (values, date_codes) for kind, values in date.parts.items()}
-    if time is not None:
+    if time is not None and time_codes is not None:
         for kind, values in time.parts.items():
-            sources[kind] = (np.where(time.bad, None, values), time_codes)
+            sources[kind] = (np.where(time.bad, NULL, values), time_codes)
     n = len(date_codes)
     unreadable = date.bad[date_codes]
     if all(kind in sources for kind in "YMD"):
@@ -215,7 +217,7 @@ def _combine(
     if time is not None:
         # a time without its date cannot be placed: flagged (left null), never dropped unseen
         unreadable = unreadable | time.bad[time_codes] | (date.blank[date_codes] & ~time.blank[time_codes])
-    return np.where(shown, iso, None), unreadable, shown & ~complete
+    return np.where(shown, iso, NULL), unreadable, shown & ~complete
 
 
 def _impossible_days(year: tuple, month: tuple, day: tuple) -> np.ndarray:
@@ -268,7 +270,7 @@ def _assemble(sources: dict[str, tuple[np.ndarray, np.ndarray]], last: np.ndarra
         pieces.append(_prefixes([values for values, _ in columns[start:stop]], start)[reach, codes])
         start = stop
     iso = functools.reduce(np.add, pieces) if pieces else np.full(n, None, dtype=object)
-    return np.where(last < 0, None, iso)
+    return np.where(last < 0, NULL, iso)
 
 
 def _prefixes(columns: list[np.ndarray], start: int) -> np.ndarray:

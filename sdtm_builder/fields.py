@@ -38,9 +38,9 @@ from specs.findings import Finding
 from specs.model import MappingRule, Spec
 from specs.workbook import parse_where_text
 
-from .algorithms import condition_field
 from .issues import IssueLog
-from .raw import FORM, LINEAGE, ROW, RawData
+from .mapping import condition_field
+from .raw import FORM, LINEAGE, ROW, FieldValues, RawData
 
 FIELD_COLUMNS = ["form", "field", "rows", "with_value", "mapped", "targets", "status", "reason"]
 MAPPED, NOT_SUBMITTED, NO_VALUES, UNACCOUNTED = "mapped", "not submitted", "no values", "unaccounted"
@@ -72,7 +72,7 @@ def field_readers(
         if field is not None and target not in table.setdefault((form, field), []):
             table[(form, field)].append(target)
 
-    record_sets: OrderedDict[tuple[str, str, str], list[MappingRule]] = OrderedDict()
+    record_sets: OrderedDict[tuple[str, str, str | None], list[MappingRule]] = OrderedDict()
     for rule in spec.mapping:
         if not rule.form or rule.form not in forms:
             continue
@@ -125,9 +125,9 @@ def field_declarations(spec: Spec, forms: dict[str, list[str]]) -> dict[tuple[st
     return out
 
 
-def _has_value(raw: RawData, form: str, field: str) -> np.ndarray:
+def _has_value(values: FieldValues, form: str, field: str) -> np.ndarray:
     """For each row of the form, whether the field holds a value (trimmed, not blank)."""
-    codes, cleaned = raw.distinct_text(form, field)  # shared with the screening and the mapping
+    codes, cleaned = values.distinct_text(form, field)  # shared with the screening and the mapping
     present = np.fromiter((v is not None for v in cleaned), dtype=bool, count=len(cleaned))
     return present[codes]
 
@@ -149,6 +149,7 @@ def account_fields(
     records: dict[str, pd.DataFrame] | None = None,
     not_submitted: pd.DataFrame | None = None,
     rejected: pd.DataFrame | None = None,
+    field_values: FieldValues | None = None,
 ) -> pd.DataFrame:
     """One row per raw form and field (FIELD_COLUMNS), forms and fields in export order.
 
@@ -157,7 +158,9 @@ def account_fields(
     spec check): `mapped` is then left empty.
     not_submitted: the rows the spec does not submit (_FORM, _ROW, reason).
     rejected: the rows the screening rejected (_FORM, _ROW).
+    field_values: the raw fields' distinct values, when already found.
     """
+    field_values = field_values or FieldValues(raw)
     forms = {name: [c for c in frame.columns if c not in LINEAGE] for name, frame in raw.forms.items()}
     targets, selects = field_readers(spec, forms, subject_field)
     declared = field_declarations(spec, forms)
@@ -180,7 +183,7 @@ def account_fields(
             dataset: _row_marks(frame, np.concatenate(parts)) for dataset, parts in by_form.get(name, {}).items()
         }
         for field in forms[name]:
-            has = _has_value(raw, name, field)
+            has = _has_value(field_values, name, field)
             read = targets.get((name, field), [])
             datasets = {t.split(".")[0] for t in read}
             mapped = None

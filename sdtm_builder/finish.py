@@ -16,7 +16,7 @@ from specs.model import Spec
 from specs.schema import FAILURE_COLUMNS, is_text, text_categorical, validate_frame
 
 from .issues import IssueLog
-from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
+from .raw import FORM, LINEAGE, NULL, ROW, SUBJECT, RawData
 from .timing import key_order
 
 NUMERIC = {"integer", "float"}
@@ -36,7 +36,7 @@ def finish_dataset(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd
                 if lost.any():
                     lost &= np.array([not (isinstance(v, str) and not v.strip()) for v in given], dtype=bool)
                 if lost.any():  # reported below as schema failures, never set to null unseen
-                    not_numbers[var.name] = np.where(lost, given, None)
+                    not_numbers[var.name] = np.where(lost, given, NULL)
                 columns[var.name] = numbers
             elif isinstance(column.dtype, pd.CategoricalDtype) and is_text(column.cat.categories):
                 columns[var.name] = column.array  # text_columns: sorted and validated as it is
@@ -131,7 +131,7 @@ def derive_var_stresn(frame: pd.DataFrame, *, stresc: str, stresn: str) -> pd.Da
 
 def _text_values(values: pd.Categorical) -> np.ndarray:
     """A text categorical as an object array of its strings, None for null."""
-    return np.append(values.categories.to_numpy(dtype=object), None)[values.codes]
+    return np.append(values.categories.to_numpy(dtype=object), NULL)[values.codes]
 
 
 def drop_lineage(frame: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:

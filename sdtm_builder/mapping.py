@@ -11,31 +11,435 @@ each other rule computes its variable for those rows (only where its own
 Condition holds; a later rule for the same variable overrides an earlier one
 where its condition holds). The result keeps the lineage columns (_FORM, _ROW,
 _SUBJECT) so every record can be traced to its raw row.
+
+The algorithms (algorithms.py) take plain values; this engine gives each rule
+its values: a value-wise algorithm (assign_no_ct, assign_ct, assign_number) runs
+once per distinct value of the raw field (FieldValues finds them once per field
+for every rule), concat once per distinct combination of its sources; the
+problems an algorithm returns are spread back to the raw rows and written to the
+issue log with the raw field each came from (`apply_rule`). The Mapping sheet's
+own checks (`check_mapping`) and conditions on raw fields (`condition_mask`)
+are here too.
 """
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
-from functools import partial
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from specs.findings import Finding
 from specs.model import MappingRule, Spec
+from specs.workbook import parse_where_text
 
-from .algorithms import ALGORITHMS, RuleInput, condition_field, condition_mask, rule_fields
+from .algorithms import (
+    CONVERT_AS,
+    TEMPLATE,
+    Problem,
+    assign_ct,
+    assign_datetime,
+    assign_no_ct,
+    assign_number,
+    concat,
+    convert_unit,
+    decode_ct,
+    hardcode_ct,
+    hardcode_no_ct,
+)
+from .dates import distinct_rows
 from .issues import IssueLog
-from .raw import FORM, LINEAGE, ROW, SUBJECT, RawData
+from .raw import FORM, LINEAGE, ROW, SUBJECT, FieldValues, RawData, trimmed
 
 SELECTORS = {"condition_add", "not_submitted"}
+Distinct = Callable[[str, pd.Index], tuple[np.ndarray, np.ndarray] | None]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One Mapping rule run on the rows of its record set that its condition selects."""
+
+    rule: MappingRule
+    rows: pd.DataFrame  # the raw rows (text, lineage kept) the rule runs on
+    spec: Spec
+    issues: IssueLog
+    record_set: pd.DataFrame  # the variables mapped so far for every row of the record set
+    where: np.ndarray | None  # the record set's rows that are `rows` (None: all of them)
+    distinct: Distinct | None  # the raw fields' distinct values, found once per field
+
+    @property
+    def mapped(self) -> pd.DataFrame:
+        """The variables mapped so far for these rows."""
+        return self.record_set if self.where is None else self.record_set[self.where]
+
+    def field_values(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, distinct values trimmed, blank as None, None last for code -1) of a raw field."""
+        found = self.distinct(name, self.rows.index) if self.distinct is not None else None
+        if found is not None:
+            return found
+        return _distinct_text(self.rows[name])
+
+    def report(self, problems: list[Problem], fields: dict[str, str | None], codes: np.ndarray | None = None) -> None:
+        """Each problem to the issue log, one issue per raw row; `fields` names the raw field of
+        each input; `codes` spreads problems found on distinct values to the rows."""
+        for problem in problems:
+            rows, value = problem.rows, problem.value
+            if codes is not None:
+                rows, value = rows[codes], pd.Series(value.to_numpy(dtype=object)[codes], dtype=object)
+            named = [fields.get(name) for name in problem.inputs]
+            field = "+".join(f for f in named if f) or None
+            self.issues.add_rows(
+                self.rows,
+                pd.Series(rows, index=self.rows.index),
+                severity=problem.severity,
+                kind=problem.kind,
+                field=field,
+                value=pd.Series(value.to_numpy(dtype=object), index=self.rows.index, dtype=object),
+                dataset=self.rule.dataset,
+                variable=self.rule.variable,
+                action=problem.action,
+                message=problem.message,
+            )
+
+
+def given(value: str | None, what: str, rule: MappingRule) -> str:
+    """A part of a rule that check_mapping makes sure is there (its field, codelist, value ...)."""
+    if value is None:
+        raise ValueError(f"{rule.dataset}.{rule.variable}: {rule.algorithm} needs {what}")
+    return value
+
+
+def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, the distinct values trimmed, blank as None): `cleaned[codes]` is the column;
+    the last entry (code -1) is None for null."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return codes, trimmed(uniques)
+
+
+def _per_value(ctx: _Rule, fn: Callable[[pd.Series], tuple[pd.Series, list[Problem]]]) -> pd.Series:
+    """A value-wise algorithm run once per distinct value of the rule's field, then spread to the rows."""
+    codes, cleaned = ctx.field_values(given(ctx.rule.field, "a raw field", ctx.rule))
+    values, problems = fn(pd.Series(cleaned, dtype=object))
+    ctx.report(problems, {"values": ctx.rule.field}, codes)
+    return pd.Series(values.to_numpy()[codes], index=ctx.rows.index, dtype=values.dtype)
+
+
+def _run_assign_no_ct(ctx: _Rule) -> pd.Series:
+    rule = ctx.rule
+    return _per_value(
+        ctx,
+        lambda values: (
+            assign_no_ct(
+                values,
+                extract=rule.parameter("extract"),
+                number_text=rule.parameter("number") == "text",
+                case=rule.parameter("case"),
+            ),
+            [],
+        ),
+    )
+
+
+def _run_assign_ct(ctx: _Rule) -> pd.Series:
+    codelist = ctx.spec.codelist(given(ctx.rule.codelist, "a codelist", ctx.rule))
+    return _per_value(ctx, lambda values: assign_ct(values, codelist, crf_values=ctx.rule.parameter("crf_values")))
+
+
+def _run_assign_number(ctx: _Rule) -> pd.Series:
+    return _per_value(ctx, assign_number)
+
+
+def _run_hardcode_no_ct(ctx: _Rule) -> pd.Series:
+    return hardcode_no_ct(ctx.rule.value, ctx.rows.index)
+
+
+def _run_hardcode_ct(ctx: _Rule) -> pd.Series:
+    return hardcode_ct(ctx.rule.value, ctx.rows.index)
+
+
+def _run_assign_datetime(ctx: _Rule) -> pd.Series:
+    rule = ctx.rule
+    time_field = rule.parameter("time_field")
+    values, problems = assign_datetime(
+        ctx.rows[rule.field],
+        ctx.rows[time_field] if time_field else None,
+        format=rule.parameter("format") or "DD MON YYYY",
+        time_format=rule.parameter("time_format") or "HH:MI",
+    )
+    ctx.report(problems, {"dates": rule.field, "times": time_field})
+    return values
+
+
+def _run_concat(ctx: _Rule) -> pd.Series:
+    """concat once per distinct combination of its sources' values (a raw field by the
+    numbers of its distinct values; a mapped variable as it is)."""
+    template = ctx.rule.value or ""
+    names = TEMPLATE.findall(template)
+    sources = {name: ctx.mapped[name] if name in ctx.mapped.columns else ctx.field_values(name) for name in names}
+    keys = {name: s[0] if isinstance(s, tuple) else s for name, s in sources.items()}
+    combination, first = distinct_rows(pd.DataFrame(keys, index=ctx.rows.index, copy=False))
+    firsts = {}
+    for name, source in sources.items():
+        if isinstance(source, tuple):
+            codes, cleaned = source
+            firsts[name] = pd.Series(cleaned[codes[first]], dtype=object)
+        else:
+            firsts[name] = source.iloc[first].reset_index(drop=True)
+    values = concat(template, firsts) if firsts else pd.Series([template] * len(first), dtype=object)
+    return pd.Series(values.to_numpy(dtype=object)[combination], index=ctx.rows.index, dtype=object)
+
+
+def _run_convert_unit(ctx: _Rule) -> pd.Series:
+    rule = ctx.rule
+    values = ctx.mapped[rule.parameter("from")]
+    if rule.parameter("unit"):
+        units = ctx.mapped[rule.parameter("unit")]
+    else:
+        units = pd.Series(rule.value, index=values.index, dtype=object)
+    out, problems = convert_unit(
+        values,
+        units,
+        target=given(rule.value, "a value", rule),
+        digits=int(rule.parameter("digits") or "2"),
+        form=rule.parameter("as") or "number",
+    )
+    if problems and _first_conversion_of(ctx.spec, rule):  # STRESC, STRESN, STRESU of one result: reported once
+        value_field = _source_field(ctx, rule.parameter("from")) or rule.parameter("from")
+        unit_field = _source_field(ctx, rule.parameter("unit")) or rule.parameter("unit") or value_field
+        ctx.report(problems, {"values": value_field, "units": unit_field})
+    return out
+
+
+def _conversion_key(rule: MappingRule) -> tuple:
+    return (
+        rule.dataset,
+        rule.form,
+        rule.parameter("record", rule.form),
+        rule.condition,
+        rule.parameter("from"),
+        rule.parameter("unit"),
+        rule.value,
+    )
+
+
+def _first_conversion_of(spec: Spec, rule: MappingRule) -> bool:
+    """Whether `rule` is the first convert_unit rule of the Mapping sheet that converts its result."""
+    key = _conversion_key(rule)
+    first = next(
+        (r for r in spec.mapping_for(rule.dataset) if r.algorithm == "convert_unit" and _conversion_key(r) == key), rule
+    )
+    return first == rule
+
+
+def _source_field(ctx: _Rule, variable: str | None) -> str | None:
+    """The raw field the Mapping rule of `variable` (same dataset, form and condition, else any condition) reads."""
+    if not variable:
+        return None
+    rules = [
+        r
+        for r in ctx.spec.mapping_for(ctx.rule.dataset)
+        if r.variable == variable and r.form == ctx.rule.form and r.field
+    ]
+    same = [r for r in rules if r.condition == ctx.rule.condition]
+    found = (same or rules)[:1]
+    return found[0].field if found else None
+
+
+def _run_decode_ct(ctx: _Rule) -> pd.Series:
+    rule, spec = ctx.rule, ctx.spec
+    source_var = given(rule.parameter("from"), "from=VARIABLE", rule)
+    own_id = (
+        spec.variable(rule.dataset, source_var).codelist
+        if any(v.name == source_var for v in spec.variables_of(rule.dataset))
+        else None
+    )
+    paired = spec.codelist(own_id) if own_id and spec.has_codelist(own_id) else None
+    values, problems = decode_ct(
+        ctx.mapped[source_var], spec.codelist(given(rule.codelist, "a codelist", rule)), paired=paired
+    )
+    ctx.report(problems, {})
+    return values
+
+
+def _run_selector(ctx: _Rule) -> pd.Series:
+    """condition_add selects the record set's rows (record_rows); not_submitted accounts for
+    rows (not_submitted_rows): neither gives a value."""
+    return pd.Series(None, index=ctx.rows.index, dtype=object)
+
+
+# The Mapping sheet's algorithm names and how a rule of each is run
+ALGORITHMS: dict[str, Callable[[_Rule], pd.Series]] = {
+    "assign_no_ct": _run_assign_no_ct,
+    "assign_ct": _run_assign_ct,
+    "hardcode_no_ct": _run_hardcode_no_ct,
+    "hardcode_ct": _run_hardcode_ct,
+    "assign_datetime": _run_assign_datetime,
+    "assign_number": _run_assign_number,
+    "concat": _run_concat,
+    "convert_unit": _run_convert_unit,
+    "decode_ct": _run_decode_ct,
+    "condition_add": _run_selector,
+    "not_submitted": _run_selector,
+}
+
+
+def apply_rule(
+    rule: MappingRule,
+    rows: pd.DataFrame,
+    *,
+    spec: Spec,
+    issues: IssueLog,
+    record_set: pd.DataFrame | None = None,
+    where: np.ndarray | None = None,
+    distinct: Distinct | None = None,
+) -> pd.Series:
+    """One Mapping rule's values for `rows` (raw text with lineage), its problems reported.
+
+    record_set: the variables mapped so far for every row of the record set, of
+    which `where` selects `rows` (None: all of them); distinct: the raw fields'
+    distinct values, when already found (FieldValues.of_rows).
+    """
+    if record_set is None:
+        record_set = pd.DataFrame(index=rows.index)
+    return ALGORITHMS[rule.algorithm](_Rule(rule, rows, spec, issues, record_set, where, distinct))
+
+
+def rule_fields(rule: MappingRule, columns) -> list[str]:
+    """The raw fields of `columns` a rule's value is computed from (its condition aside)."""
+    names = [rule.field, rule.parameter("time_field")]
+    if rule.algorithm == "concat":
+        names += TEMPLATE.findall(rule.value or "")
+    present = set(columns)
+    return [n for n in dict.fromkeys(names) if n and n in present]
+
+
+# Conditions on raw fields
+# ---------------------------------------------------------------------------
+def condition_field(columns, cond, form: str) -> str | None:
+    """The raw column a condition names (case-insensitive).
+
+    A raw field name may hold a dot (an EDC item prefix, as in `PFX.NAME`):
+    the condition reader takes `PFX` for a dataset, so `PFX.NAME` is looked up
+    whole when the prefix is not the form itself.
+    """
+    by_upper = {str(c).upper(): c for c in columns}
+    if cond.dataset and cond.dataset != form.upper():
+        dotted = by_upper.get(f"{cond.dataset}.{cond.variable}")
+        if dotted is not None:
+            return dotted
+    return by_upper.get(cond.variable)
+
+
+def condition_mask(rows: pd.DataFrame, text: str | None, form: str, distinct=None) -> pd.Series:
+    """Rows meeting `FIELD EQ value [AND ...]`; every row when there is no condition.
+
+    distinct(field, row labels): the raw field's distinct values for those rows, when
+    already found (FieldValues.of_rows), or None.
+    """
+    if not text:
+        return pd.Series(True, index=rows.index)
+    conditions = parse_where_text(text, form)
+    if conditions is None:
+        raise ValueError(f"condition {text!r} cannot be read")
+    mask = pd.Series(True, index=rows.index)
+    for cond in conditions:
+        field = condition_field(rows.columns, cond, form)
+        if field is None:
+            raise KeyError(f"form {form} has no field {cond.variable} (condition {text!r})")
+        found = distinct(field, rows.index) if distinct is not None else None
+        codes, cleaned = found if found is not None else _distinct_text(rows[field])  # tested once per value
+        holds = cond.holds(pd.Series(cleaned, dtype=object).fillna("")).to_numpy(dtype=bool)
+        mask &= holds[codes]
+    return mask
+
+
+# ---------------------------------------------------------------------------
+# What the Mapping sheet must satisfy before anything runs
+# ---------------------------------------------------------------------------
+NEEDS_FIELD = {"assign_no_ct", "assign_ct", "assign_datetime", "assign_number"}
+NEEDS_CODELIST = {"assign_ct", "hardcode_ct", "decode_ct"}
+NEEDS_VALUE = {"hardcode_no_ct", "hardcode_ct", "concat", "convert_unit"}
+
+
+def check_mapping(spec: Spec) -> list[Finding]:
+    """Errors in the Mapping sheet that no run could survive, all at once."""
+    out: list[Finding] = []
+
+    def error(rule: MappingRule, column: str, message: str) -> None:
+        loc = rule.loc
+        out.append(
+            Finding("error", "bad-mapping", message, loc.sheet if loc else "Mapping", loc.row if loc else None, column)
+        )
+
+    for rule in spec.mapping:
+        name = f"{rule.dataset}.{rule.variable}"
+        if rule.algorithm not in ALGORITHMS:
+            error(
+                rule,
+                "Algorithm",
+                f"{name}: algorithm {rule.algorithm!r} has no implementation (known: {', '.join(sorted(ALGORITHMS))})",
+            )
+            continue
+        if not rule.form:
+            error(rule, "Form", f"{name}: no raw form")
+        if rule.algorithm in NEEDS_FIELD and not rule.field:
+            error(rule, "Field", f"{name}: {rule.algorithm} needs a raw field")
+        if rule.algorithm in NEEDS_CODELIST and not rule.codelist:
+            error(rule, "Codelist", f"{name}: {rule.algorithm} needs a codelist")
+        if rule.algorithm in NEEDS_VALUE and rule.value is None:
+            error(rule, "Value", f"{name}: {rule.algorithm} needs a value")
+        if rule.algorithm == "decode_ct" and not rule.parameter("from"):
+            error(rule, "Parameters", f"{name}: decode_ct needs from=VARIABLE")
+        if rule.algorithm == "convert_unit":
+            if not rule.parameter("from"):
+                error(rule, "Parameters", f"{name}: convert_unit needs from=VARIABLE (and unit=VARIABLE)")
+            if rule.parameter("as", "number") not in CONVERT_AS:
+                error(
+                    rule,
+                    "Parameters",
+                    f"{name}: convert_unit as={rule.parameter('as')!r} is not one of {', '.join(CONVERT_AS)}",
+                )
+            if not re.fullmatch(r"\d+", rule.parameter("digits", "2") or ""):
+                error(
+                    rule,
+                    "Parameters",
+                    f"{name}: convert_unit digits={rule.parameter('digits')!r} is not a whole number",
+                )
+        extract = rule.parameter("extract")
+        if rule.algorithm == "assign_no_ct" and extract:
+            try:
+                re.compile(extract)
+            except re.error as exc:
+                error(
+                    rule,
+                    "Parameters",
+                    f"{name}: extract={rule.parameter('extract')!r} is not a regular expression ({exc})",
+                )
+        if rule.algorithm == "hardcode_ct" and rule.codelist and spec.has_codelist(rule.codelist):
+            codelist = spec.codelist(rule.codelist)
+            if rule.value not in codelist.submission_values and not codelist.extensible:
+                error(rule, "Value", f"{name}: {rule.value!r} is not a term of codelist {rule.codelist}")
+        if rule.condition and parse_where_text(rule.condition, rule.form or "") is None:
+            error(
+                rule,
+                "Condition",
+                f"{name}: condition {rule.condition!r} cannot be read "
+                "(write FIELD EQ value, FIELD IN (a, b), joined by AND)",
+            )
+    return out
 
 
 def record_sets(spec: Spec, dataset: str) -> OrderedDict[tuple[str, str], list[MappingRule]]:
+    """The dataset's rules by record set: (form, record=) in Mapping-sheet order."""
     groups: OrderedDict[tuple[str, str], list[MappingRule]] = OrderedDict()
     for rule in spec.mapping_for(dataset):
         if rule.algorithm == "not_submitted":
             continue
-        key = (rule.form, rule.parameter("record", rule.form))
+        form = given(rule.form, "a raw form", rule)
+        key = (form, rule.parameter("record") or form)
         groups.setdefault(key, []).append(rule)
     return groups
 
@@ -49,9 +453,14 @@ def record_rows(rows: pd.DataFrame, rules: list[MappingRule], form: str, distinc
     return mask
 
 
-def _map_record_set(raw: RawData, form: str, rules: list[MappingRule], spec: Spec, issues: IssueLog) -> pd.DataFrame:
-    rows = raw.form(form)
-    distinct = partial(raw.distinct_of_rows, form)  # each raw field's distinct values, found once for every rule
+def _map_record_set(
+    values: FieldValues, form: str, rules: list[MappingRule], spec: Spec, issues: IssueLog
+) -> pd.DataFrame:
+    rows = values.raw.form(form)
+
+    def distinct(name: str, labels: pd.Index) -> tuple[np.ndarray, np.ndarray] | None:
+        return values.of_rows(form, name, labels)  # each raw field's distinct values, found once for every rule
+
     keep = record_rows(rows, rules, form, distinct)
     selected = rows if keep.all() else rows[keep]
     mapped = pd.DataFrame(index=selected.index)
@@ -75,22 +484,28 @@ def _map_record_set(raw: RawData, form: str, rules: list[MappingRule], spec: Spe
                 subsets[rule.condition] = (where, subset[where.to_numpy()])
         where, rows = subsets[rule.condition]
         everywhere = rows is selected
-        values = ALGORITHMS[rule.algorithm](
-            RuleInput(rows, rule, spec, issues, mapped, None if everywhere else where.to_numpy(), distinct)
+        result = apply_rule(
+            rule,
+            rows,
+            spec=spec,
+            issues=issues,
+            record_set=mapped,
+            where=None if everywhere else where.to_numpy(),
+            distinct=distinct,
         )
         if everywhere:
             mapped[rule.variable] = (
-                values
+                result
                 if rule.variable in mapped.columns
-                else values.astype(values.dtype if values.dtype.kind == "f" else object, copy=False)
+                else result.astype(result.dtype if result.dtype.kind == "f" else object, copy=False)
             )
         else:
-            values = _spread(values, where)
+            result = _spread(result, where)
             if rule.variable in mapped.columns:
-                mapped[rule.variable] = values.where(where, mapped[rule.variable])
+                mapped[rule.variable] = result.where(where, mapped[rule.variable])
             else:
-                mapped[rule.variable] = values.where(where, None).astype(
-                    values.dtype if values.dtype.kind == "f" else object
+                mapped[rule.variable] = result.where(where, None).astype(
+                    result.dtype if result.dtype.kind == "f" else object
                 )
     for col in LINEAGE:
         mapped[col] = selected[col]
@@ -114,6 +529,7 @@ def map_dataset(
     issues: IssueLog,
     joined: list[pd.DataFrame] | None = None,
     exclude: pd.DataFrame | None = None,
+    field_values: FieldValues | None = None,
 ) -> pd.DataFrame:
     """Every record set of `dataset` mapped and stacked, lineage columns kept.
 
@@ -122,10 +538,13 @@ def map_dataset(
     and the field accounting.
     exclude: raw rows (_FORM, _ROW) that are mapped (their problems reported)
     but make no record and join nothing.
+    field_values: the raw fields' distinct values, shared by every rule (and
+    with whoever else reads the raw fields).
     """
+    field_values = field_values or FieldValues(raw)
     frames, joins = [], []
     for (form, _record), rules in record_sets(spec, dataset).items():
-        mapped = _map_record_set(raw, form, rules, spec, issues)
+        mapped = _map_record_set(field_values, form, rules, spec, issues)
         if exclude is not None and len(exclude):
             drop = mapped[ROW].isin(exclude.loc[exclude[FORM] == form, ROW])
             mapped = mapped[~drop]
@@ -174,7 +593,7 @@ def not_submitted_rows(raw: RawData, spec: Spec) -> pd.DataFrame:
     """
     frames = []
     for rule in spec.mapping:
-        if rule.algorithm != "not_submitted" or rule.field or not raw.has_form(rule.form):
+        if rule.algorithm != "not_submitted" or rule.field or not rule.form or not raw.has_form(rule.form):
             continue
         rows = raw.form(rule.form)
         selected = rows[condition_mask(rows, rule.condition, rule.form)]
@@ -194,8 +613,6 @@ def not_submitted_rows(raw: RawData, spec: Spec) -> pd.DataFrame:
 
 def check_fields(raw: RawData, spec: Spec) -> list[str]:
     """Every Mapping rule whose form or field is absent from the raw export (all at once)."""
-    from specs.workbook import parse_where_text
-
     problems = []
     for rule in spec.mapping:
         where = f"Mapping row {rule.loc.row}" if rule.loc else "Mapping"
@@ -208,15 +625,14 @@ def check_fields(raw: RawData, spec: Spec) -> list[str]:
             )
             continue
         columns = {c.upper(): c for c in raw.form(rule.form).columns}
+        time_field = rule.parameter("time_field")
         fields = [rule.field] if rule.field else []
-        fields += [rule.parameter("time_field")] if rule.parameter("time_field") else []
+        fields += [time_field] if time_field else []
         for text in (rule.condition,):
             for cond in (parse_where_text(text, rule.form) or ()) if text else ():
                 found = condition_field(raw.form(rule.form).columns, cond, rule.form)
                 fields.append(found if found is not None else cond.variable)
         if rule.algorithm == "concat" and rule.value:
-            import re
-
             fields += [
                 n
                 for n in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", rule.value)

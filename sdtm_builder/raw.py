@@ -17,8 +17,10 @@ import io
 import os
 import re
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -40,45 +42,10 @@ class RawData:
     """The forms of a raw export, by form name."""
 
     folder: str
-    forms: dict[str, pd.DataFrame]
-    _distinct: dict = field(default_factory=dict, compare=False, repr=False)
+    forms: Mapping[str, pd.DataFrame]
 
-    def factorised(self, form: str, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(codes, uniques): the field's distinct values as read and each row's number
-        of its value (-1 for null), found once per field and kept until
-        `forget_distinct`: the text scan, the duplicate screening and every
-        mapping rule that reads the field share them."""
-        key = (form, name, "values")
-        if key not in self._distinct:
-            codes, uniques = pd.factorize(self.form(form)[name].to_numpy(), use_na_sentinel=True)
-            self._distinct[key] = (codes.astype(np.int32), np.asarray(uniques, dtype=object))
-        return self._distinct[key]
-
-    def distinct_text(self, form: str, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(codes, values): the field's distinct values trimmed, blank as None, the
-        last entry None (code -1, null), and each row's code; `values[codes]` is the
-        field."""
-        codes, uniques = self.factorised(form, name)
-        key = (form, name, "text")
-        if key not in self._distinct:
-            self._distinct[key] = trimmed(uniques)
-        return codes, self._distinct[key]
-
-    def forget_distinct(self) -> None:
-        """Free the kept distinct values (once nothing reads the raw fields any more)."""
-        self._distinct.clear()
-
-    def distinct_of_rows(self, form: str, name: str, rows: pd.Index) -> tuple[np.ndarray, np.ndarray] | None:
-        """distinct_text for the rows of the form labelled `rows` (None when the form's
-        labels are not its row positions, or it has no such field)."""
-        frame = self.form(form)
-        index = frame.index
-        if name not in frame.columns or not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
-            return None
-        codes, cleaned = self.distinct_text(form, name)
-        if not (isinstance(rows, pd.RangeIndex) and rows.equals(index)):
-            codes = codes[rows.to_numpy()]
-        return codes, cleaned
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "forms", MappingProxyType(dict(self.forms)))  # read-only
 
     def form(self, name: str) -> pd.DataFrame:
         try:
@@ -91,6 +58,60 @@ class RawData:
 
     def has_form(self, name: str) -> bool:
         return name in self.forms
+
+
+class FieldValues:
+    """The distinct values of the raw fields of one export, each field's found once.
+
+    The text scan, the duplicate screening, every mapping rule and the field
+    accounting that read a field share its distinct values through one
+    FieldValues; the RawData itself is never changed. Drop the object (or call
+    `clear`) once nothing reads the raw fields any more.
+    """
+
+    def __init__(self, raw: RawData) -> None:
+        self.raw = raw
+        self._factorised: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._text: dict[tuple[str, str], np.ndarray] = {}
+
+    def factorised(self, form: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, uniques): the field's distinct values as read and each row's number
+        of its value (-1 for null)."""
+        key = (form, name)
+        if key not in self._factorised:
+            codes, uniques = pd.factorize(self.raw.form(form)[name].to_numpy(), use_na_sentinel=True)
+            self._factorised[key] = (codes.astype(np.int32), np.asarray(uniques, dtype=object))
+        return self._factorised[key]
+
+    def distinct_text(self, form: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, values): the field's distinct values trimmed, blank as None, the
+        last entry None (code -1, null), and each row's code; `values[codes]` is the
+        field."""
+        codes, uniques = self.factorised(form, name)
+        key = (form, name)
+        if key not in self._text:
+            self._text[key] = trimmed(uniques)
+        return codes, self._text[key]
+
+    def of_rows(self, form: str, name: str, rows: pd.Index) -> tuple[np.ndarray, np.ndarray] | None:
+        """distinct_text for the rows of the form labelled `rows` (None when the form's
+        labels are not its row positions, or it has no such field)."""
+        frame = self.raw.form(form)
+        index = frame.index
+        if name not in frame.columns or not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            return None
+        codes, cleaned = self.distinct_text(form, name)
+        if not (isinstance(rows, pd.RangeIndex) and rows.equals(index)):
+            codes = codes[rows.to_numpy()]
+        return codes, cleaned
+
+    def clear(self) -> None:
+        """Free the kept distinct values."""
+        self._factorised.clear()
+        self._text.clear()
+
+
+NULL = np.array(None, dtype=object)  # null as an array element: np.where(mask, NULL, values)
 
 
 def trimmed(values) -> np.ndarray:
@@ -271,7 +292,7 @@ def _check_header(path: Path, data: bytes, subject_field: str) -> list[str]:
     by name regardless of case) is refused: the second would be read under another name and
     its values lost."""
     try:
-        header = next((cells for _, _, cells in _records(_lines(data))), [])
+        header: list[str] = next((cells for _, _, cells in _records(_lines(data))), [])
     except UnicodeDecodeError:
         _decoded(path, data, subject_field)  # raises, naming the place
         raise

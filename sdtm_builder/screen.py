@@ -20,7 +20,7 @@ from specs.config import RawSettings
 from specs.schema import per_unique
 
 from .issues import IssueLog
-from .raw import FORM, ROW, SUBJECT, RawData
+from .raw import FORM, ROW, SUBJECT, FieldValues, RawData
 from .suppqual import split_loses_blanks
 
 
@@ -32,6 +32,7 @@ def screen_raw(
     issues: IssueLog,
     ignore_fields: tuple[str, ...] = (RawSettings.record_position_field,),
     keep_duplicates: bool = False,
+    field_values: FieldValues | None = None,
 ) -> pd.DataFrame:
     """The rejected rows (_FORM, _ROW): duplicates, rows of subjects not in demographics and
     further demographics rows of a subject.
@@ -44,12 +45,13 @@ def screen_raw(
     rows; each is still reported, with the action "kept" (but for the
     demographics form, which holds one row per subject).
     """
+    field_values = field_values or FieldValues(raw)
     dm = raw.form(demographics_form)
     known = set(dm[SUBJECT])
     rejected: list[pd.DataFrame] = []
     for name, frame in raw.forms.items():
         content = [c for c in frame.columns if c not in (FORM, ROW) and c not in ignore_fields]
-        duplicate = _duplicated(frame, content, codes=lambda col, form=name: _raw_codes(raw, form, col))
+        duplicate = _duplicated(frame, content, codes=lambda col, form=name: _raw_codes(field_values, form, col))
         keep = keep_duplicates and name != demographics_form  # DM holds one record per subject
         if duplicate.any():
             first = frame.drop_duplicates(subset=content, keep="first")
@@ -67,7 +69,7 @@ def screen_raw(
             )
         if keep:
             duplicate = pd.Series(False, index=frame.index)
-        codes, subjects = raw.factorised(name, SUBJECT)  # each distinct subject looked up once
+        codes, subjects = field_values.factorised(name, SUBJECT)  # each distinct subject looked up once
         # null (the last entry): known if DM has one; bool even for a form without rows
         in_dm = np.array([u in known for u in subjects] + [any(pd.isna(k) for k in known)], dtype=bool)
         unknown = pd.Series(~in_dm[codes], index=frame.index) & ~duplicate
@@ -114,11 +116,11 @@ def _repeated_subject(frame: pd.DataFrame, considered: pd.Series, issues: IssueL
     return repeated
 
 
-def _raw_codes(raw: RawData, form: str, col: str) -> np.ndarray | None:
-    """The column's value numbers (RawData.factorised) for a text column; None for others."""
-    if raw.form(form)[col].dtype != object:
+def _raw_codes(values: FieldValues, form: str, col: str) -> np.ndarray | None:
+    """The column's value numbers (FieldValues.factorised) for a text column; None for others."""
+    if values.raw.form(form)[col].dtype != object:
         return None
-    return raw.factorised(form, col)[0]
+    return values.factorised(form, col)[0]
 
 
 def _duplicated(frame: pd.DataFrame, columns: list[str], codes=None) -> pd.Series:
@@ -146,19 +148,20 @@ def _duplicated(frame: pd.DataFrame, columns: list[str], codes=None) -> pd.Serie
     return duplicate
 
 
-def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
+def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200, field_values: FieldValues | None = None) -> None:
     """List every raw value with non-ASCII characters or over `limit` characters.
 
     This is a report of the raw export; what happens to a value that reaches
     SDTM (split into SUPP--, transliterated or refused by the transport file)
     is reported again where it happens.
     """
+    field_values = field_values or FieldValues(raw)
     for name, frame in raw.forms.items():
         for col in frame.columns:
             if col in (FORM, ROW, SUBJECT) or frame[col].dtype != object:
                 continue
             values = frame[col]
-            codes, uniques = raw.factorised(name, col)  # both tests look at each distinct value once
+            codes, uniques = field_values.factorised(name, col)  # both tests look at each distinct value once
             if _plain(uniques, limit):  # the usual column: nothing to report
                 continue
             distinct = pd.Series(

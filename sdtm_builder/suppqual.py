@@ -9,6 +9,8 @@
   between words give the text back.
 - `check_ascii` lists every non-ASCII value by record; transliteration happens
   only when the caller asks for it.
+- `derive_vars_supp` gives a dataset its SUPP--: the spec's qualifiers and the
+  text over 200 characters, each long text reported.
 """
 
 from __future__ import annotations
@@ -249,3 +251,104 @@ def check_ascii(frame: pd.DataFrame, *, dataset: str, issues: IssueLog, translit
                 **kwargs,
             )
     return out
+
+
+def split_text_variables(
+    frame: pd.DataFrame, *, spec: Spec, dataset: str, issues: IssueLog
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Text over 200 characters: the first 200 stay, the rest goes to SUPP--, each reported.
+
+    A dataset whose spec has the continuation variables (CO: COVAL1, COVAL2 ...)
+    keeps the rest in them instead (SDTMIG 3.4 CO assumption).
+    """
+    overflow: dict[str, pd.Series] = {}
+    for var in spec.variables_of(dataset):
+        if var.data_type != "text" or var.name not in frame.columns:
+            continue
+        long = long_text_mask(frame[var.name])
+        if not long.any():
+            continue
+        own = _declares(spec, dataset, f"{var.name[:7] if len(var.name) >= 8 else var.name}1")
+        issues.add_rows(
+            frame,
+            long,
+            severity="warning",
+            kind="text over 200 characters",
+            field=None,
+            value=frame[var.name],
+            dataset=dataset,
+            variable=var.name,
+            action=f"first 200 characters kept; the rest in {f'{var.name}1, ...' if own else f'SUPP{dataset}'}",
+            message="SDTMIG 3.4 section 4.5.3.2",
+        )
+        frame, extra = split_long_text(frame, variable=var.name)
+        overflow.update(extra)
+    return frame, overflow
+
+
+def derive_vars_supp(
+    frame: pd.DataFrame, *, spec: Spec, dataset: str, qualifiers: tuple[str, ...], issues: IssueLog
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(the parent dataset, its SUPP-- dataset or None): the supplemental qualifiers
+    `qualifiers` (QNAMs, columns of the parent) and the text the parent cannot hold.
+
+    A text variable over 200 characters keeps its first 200 in the parent and the
+    rest goes to QNAMs <VAR>1, <VAR>2 ... (or to the parent's own continuation
+    variables: CO's COVAL1 ...); a qualifier over 200 characters continues in the
+    QNAMs that follow it the same way. Each is reported. Without SUPP-- in the spec
+    the text cut off is an error. IDVAR is --SEQ when the parent has it.
+    """
+    frame, overflow = split_text_variables(frame, spec=spec, dataset=dataset, issues=issues)
+    for qnam in [q for q in overflow if _declares(spec, dataset, q)]:  # CO's COVAL1..n: in the dataset
+        frame[qnam] = overflow.pop(qnam)
+    quals = {q: frame[q] for q in qualifiers if q in frame.columns}
+    for q in list(quals):  # a qualifier's value over 200 characters continues in QNAM1, QNAM2 ...
+        long = long_text_mask(quals[q])
+        if long.any():
+            issues.add_rows(
+                frame,
+                long,
+                severity="warning",
+                kind="text over 200 characters",
+                field=None,
+                value=quals[q],
+                dataset=f"SUPP{dataset}",
+                variable=q,
+                action=f"first 200 characters in QNAM {q}; the rest in the QNAMs that follow",
+                message="SDTMIG 3.4 section 4.5.3.2",
+            )
+            split, extra = split_long_text(pd.DataFrame({q: quals[q]}), variable=q)
+            quals[q] = split[q]
+            overflow.update(extra)
+    quals.update(overflow)
+    supp_name = f"SUPP{dataset}"
+    if quals and spec.has_dataset(supp_name):
+        seq = f"{dataset}SEQ"
+        labels = {q: f"{q[:-1]} (continued)" for q in overflow}
+        supp = create_supp(
+            frame,
+            spec=spec,
+            supp=supp_name,
+            rdomain=dataset,
+            idvar=seq if seq in frame.columns else None,
+            qualifiers=quals,
+            labels=labels,
+        )
+        return frame, supp
+    if overflow:
+        cut = pd.concat(list(overflow.values()), axis=1).notna().any(axis=1)
+        issues.add_rows(
+            frame,
+            cut,
+            severity="error",
+            kind="text over 200 characters",
+            field=None,
+            dataset=dataset,
+            action="cut to 200 characters",
+            message=f"{supp_name} is not in the spec to hold the rest of the text",
+        )
+    return frame, None
+
+
+def _declares(spec: Spec, dataset: str, name: str) -> bool:
+    return any(v.name == name for v in spec.variables_of(dataset))

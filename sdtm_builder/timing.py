@@ -1,4 +1,4 @@
-"""Identifiers and timing: --SEQ, --DY, VISIT/VISITNUM, EPOCH, TAETORD.
+"""Identifiers and timing: --SEQ, --DY, VISIT/VISITNUM, VISITDY, EPOCH, TAETORD.
 
 Derivations take the dataset first and the rest by keyword, return a new frame
 and never change their input. The new frame shares the input's columns (a
@@ -156,6 +156,15 @@ def derive_vars_visit(
         labels = out["VISIT"].to_numpy(dtype=object, copy=True)
         labels[positions] = [f"UNSCHEDULED {v:.2f}" for v in merged["visitnum"]]
         out["VISIT"] = labels
+    return out
+
+
+def derive_var_visitdy(frame: pd.DataFrame, *, tv: pd.DataFrame) -> pd.DataFrame:
+    """VISITDY: the planned study day of the record's visit (TV.VISITDY by VISITNUM); null
+    for an unscheduled visit or one TV does not plan a day for."""
+    assert_columns(frame, ["VISITNUM"], "derive_var_visitdy")
+    out = frame.copy(deep=False)
+    out["VISITDY"] = frame["VISITNUM"].map(tv.set_index("VISITNUM")["VISITDY"]).astype("float64")
     return out
 
 

@@ -38,12 +38,12 @@ def build_dm(run: SdtmRun) -> pd.DataFrame:
     return dm
 
 
-def _first(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+def first_date(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Earliest date (complete dates only) per USUBJID across columns, as ISO text."""
     return _extreme(frame["USUBJID"], [frame[c] for c in columns if c in frame.columns], last=False)
 
 
-def _last(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+def last_date(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Latest date (complete dates only) per USUBJID across columns, as ISO text."""
     return _extreme(frame["USUBJID"], [frame[c] for c in columns if c in frame.columns], last=True)
 
@@ -81,8 +81,8 @@ def _extreme(usubjid: pd.Series, dates: list[pd.Series], last: bool) -> pd.Serie
 
 def derive_vars_exposure_dates(dm: pd.DataFrame, *, ex: pd.DataFrame) -> pd.DataFrame:
     out = dm.copy()
-    first = _first(ex, ["EXSTDTC"])
-    last = _last(ex, ["EXSTDTC", "EXENDTC"])
+    first = first_date(ex, ["EXSTDTC"])
+    last = last_date(ex, ["EXSTDTC", "EXENDTC"])
     out["RFXSTDTC"] = out["USUBJID"].map(first)
     out["RFXENDTC"] = out["USUBJID"].map(last)
     # a study may define its reference period otherwise (the Mapping sheet gives it): kept where given
@@ -95,7 +95,7 @@ def derive_vars_exposure_dates(dm: pd.DataFrame, *, ex: pd.DataFrame) -> pd.Data
 def derive_var_consent(dm: pd.DataFrame, *, ds: pd.DataFrame) -> pd.DataFrame:
     out = dm.copy()
     consent = ds[ds["DSDECOD"] == "INFORMED CONSENT OBTAINED"]
-    first = _first(consent, ["DSSTDTC"])
+    first = first_date(consent, ["DSSTDTC"])
     mapped = out["RFICDTC"] if "RFICDTC" in out.columns else pd.Series(None, index=out.index, dtype=object)
     out["RFICDTC"] = mapped.where(mapped.notna(), out["USUBJID"].map(first))
     return out
@@ -110,7 +110,7 @@ def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame]) -> pd
         dtc = [c for c in frame.columns if c.endswith("DTC") and c not in ("RFPENDTC",)]
         if "USUBJID" in frame.columns and dtc:
             columns.append((frame, dtc))
-    lasts = [_last(frame, dtc) for frame, dtc in columns]
+    lasts = [last_date(frame, dtc) for frame, dtc in columns]
     stacked = pd.concat(lasts) if lasts else pd.Series(dtype=object)
     latest = _extreme(pd.Series(stacked.index, dtype=object), [pd.Series(stacked.to_numpy(), dtype=object)], last=True)
     out["RFPENDTC"] = out["USUBJID"].map(latest).map(lambda v: v if isinstance(v, str) else None)

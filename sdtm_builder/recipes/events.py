@@ -1,5 +1,5 @@
-"""AE, CM, DS, EX and SV: mapped by the spec's rules, then the few derivations SDTMIG
-asks for beyond a one-to-one mapping."""
+"""The collected datasets: mapped by the spec's rules; AE and SV then get the few
+derivations SDTMIG asks for beyond a one-to-one mapping."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pandas as pd
 from specs.integrity import supplemental_qualifiers
 
 from ..context import SdtmRun
+from ..raw import NULL
+from .trial_design import codelist_id
 
 
 def build_mapped(run: SdtmRun, dataset: str) -> pd.DataFrame:
@@ -33,7 +35,7 @@ def build_sv(run: SdtmRun) -> pd.DataFrame:
         else pd.Series(False, index=sv.index)
     )
     if any(v.name == "SVPRESP" for v in run.spec.variables_of("SV")):
-        sv["SVPRESP"] = np.where(planned, "Y", None).astype(object)
+        sv["SVPRESP"] = np.where(planned, "Y", NULL)
     if "SVOCCUR" in sv.columns:
         sv["SVOCCUR"] = sv["SVOCCUR"].where(planned, None)
     return sv
@@ -44,7 +46,7 @@ def build_ae(run: SdtmRun) -> pd.DataFrame:
     # AEREL: related to any study treatment (the per-drug causality goes to SUPPAE)
     rel = [q for q in supplemental_qualifiers(run.spec).get("AE", ()) if q.startswith("AEREL")]
     acn = [q for q in supplemental_qualifiers(run.spec).get("AE", ()) if q.startswith("AEACN")]
-    ae = derive_var_any_related(ae, per_drug=rel, codelist=run.spec.codelist(run.spec.variable("AE", "AEREL").codelist))
+    ae = derive_var_any_related(ae, per_drug=rel, codelist=run.spec.codelist(codelist_id(run.spec, "AE", "AEREL")))
     ae = derive_var_single_action(ae, per_drug=acn)
     return ae
 

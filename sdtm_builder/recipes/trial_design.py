@@ -77,10 +77,17 @@ def build_ts(run: SdtmRun) -> pd.DataFrame:
     return ts
 
 
-def paired_terms(spec: Spec, dataset: str, code_var: str, name_var: str) -> dict[str, str]:
+def paired_terms(spec: Spec, dataset: str, code_var: str, name_var: str) -> dict[str, str | None]:
     """{code term: name term} of two paired codelists (TSPARMCD / TSPARM), by NCI code, else by decode."""
-    codes = spec.codelist(spec.variable(dataset, code_var).codelist)
-    names = spec.codelist(spec.variable(dataset, name_var).codelist)
+    codes, names = (spec.codelist(codelist_id(spec, dataset, var)) for var in (code_var, name_var))
     by_code = {t.nci_code: t.term for t in names.terms if t.nci_code}
     by_decode = {t.decoded_value: t.term for t in names.terms if t.decoded_value}
-    return {t.term: by_code.get(t.nci_code) or by_decode.get(t.decoded_value) for t in codes.terms}
+    return {t.term: by_code.get(t.nci_code or "") or by_decode.get(t.decoded_value or "") for t in codes.terms}
+
+
+def codelist_id(spec: Spec, dataset: str, variable: str) -> str:
+    """The codelist of a variable of the spec; a KeyError when it has none."""
+    found = spec.variable(dataset, variable).codelist
+    if found is None:
+        raise KeyError(f"{dataset}.{variable} has no codelist in the spec")
+    return found

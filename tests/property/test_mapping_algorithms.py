@@ -1,4 +1,4 @@
-"""Properties of the Mapping algorithms (sdtm_builder.algorithms), called as the mapping calls them.
+"""Properties of the Mapping algorithms (sdtm_builder.algorithms), run as the mapping runs them (apply_rule).
 
 The rules are the built-in study's own Mapping rules (assign_ct with its
 codelists and CRF answers, assign_number, assign_datetime, concat,
@@ -31,9 +31,9 @@ from generated_exports import BLANKISH, CHINESE_TEXT, ODD_NUMBERS, OUTSIDE_CODEL
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from sdtm_builder.algorithms import ALGORITHMS, RuleInput
 from sdtm_builder.issues import IssueLog
-from sdtm_builder.raw import FORM, ROW, SUBJECT, RawData
+from sdtm_builder.mapping import apply_rule
+from sdtm_builder.raw import FORM, ROW, SUBJECT, FieldValues, RawData
 
 
 @functools.cache
@@ -64,7 +64,7 @@ def run_rule(rule, columns: dict[str, list[str]], subset: list[bool] | None):
     frame[ROW] = np.arange(1, n + 1, dtype=np.int64)
     frame[SUBJECT] = frame["SUBJECT"].str.strip() if "SUBJECT" in frame else ""
     raw = RawData("generated", {rule.form: frame})
-    distinct = partial(raw.distinct_of_rows, rule.form)
+    distinct = partial(FieldValues(raw).of_rows, rule.form)
     issues = IssueLog()
     if subset is None or all(subset):
         rows, where = frame, None
@@ -72,7 +72,9 @@ def run_rule(rule, columns: dict[str, list[str]], subset: list[bool] | None):
         where = np.array(subset, dtype=bool)
         rows = frame[where]
     record_set = pd.DataFrame(index=frame.index)
-    result = ALGORITHMS[rule.algorithm](RuleInput(rows, rule, study_spec(), issues, record_set, where, distinct))
+    result = apply_rule(
+        rule, rows, spec=study_spec(), issues=issues, record_set=record_set, where=where, distinct=distinct
+    )
     assert len(result) == len(rows) and result.index.equals(rows.index), (
         f"[algorithm-rows] {rule.algorithm} gave {len(result)} values for {len(rows)} rows"
     )

@@ -140,3 +140,14 @@ def test_the_ledger_marks_exactly_the_rows_found(ids):
     found = [np.array([3, 5, 10**9]), np.array([], dtype=np.int64), np.array([5, 99, -1])]
     assert _marked(ids, found).tolist() == pd.Series(ids).isin([3, 5, 10**9, 99, -1]).tolist()
     assert not _marked(ids, []).any()
+
+
+def test_recipe_plan_maps_datasets_without_a_recipe_of_their_own_before_dm():
+    from sdtm_builder.build import recipe_plan
+    from specs import model as m
+
+    rule = m.MappingRule(dataset="VS", order=1, variable="VSTESTCD", algorithm="hardcode_no_ct", form="vs")
+    spec = m.Spec(datasets=tuple(m.Dataset(n, n) for n in ("AE", "DM", "VS", "SUPPDM")), mapping=(rule,))
+    assert recipe_plan(spec) == ["AE", "VS", "DM"]
+    design = m.Spec(datasets=tuple(m.Dataset(n, n) for n in ("SE", "DM", "EX", "TA", "TS")))
+    assert recipe_plan(design) == ["TA", "EX", "DM", "SE", "TS"]

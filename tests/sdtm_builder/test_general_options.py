@@ -5,13 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sdtm_builder.algorithms import condition_mask, convert_units, normalise_number_text
-from sdtm_builder.build import RECIPES, recipe_plan
-from sdtm_builder.compare import compare_datasets
+from sdtm_builder.algorithms import convert_units, normalise_number_text
 from sdtm_builder.issues import IssueLog
-from sdtm_builder.mapping import map_dataset
+from sdtm_builder.mapping import condition_mask, map_dataset
 from sdtm_builder.raw import RawData, read_form
-from sdtm_builder.recipes.dm import derive_var_rfpendtc, derive_vars_actual_arm, derive_vars_exposure_dates
 from sdtm_builder.screen import screen_raw
 from specs import model as m
 from specs.config import StudyConfigError
@@ -169,50 +166,6 @@ def test_join_by_subject_accepts_further_rows_that_repeat_the_values(tmp_path):
     assert issues.frame().empty
 
 
-def test_recipe_plan_gives_datasets_without_a_recipe_the_mapped_recipe_before_dm():
-    spec = m.Spec(
-        datasets=tuple(m.Dataset(n, n) for n in ("AE", "DM", "VS", "SUPPDM")),
-        mapping=(R("VS", 1, "VSTESTCD", "hardcode_no_ct", "vs", value="HEIGHT"),),
-    )
-    assert [name for name, _ in recipe_plan(spec)] == ["AE", "VS", "DM"]
-    names = {name for name, _ in RECIPES}
-    builtin_like = m.Spec(datasets=tuple(m.Dataset(n, n) for n in ("TA", "EX", "DM", "SE")))
-    assert [name for name, _ in recipe_plan(builtin_like)] == ["TA", "EX", "DM", "SE"]
-    assert {"TA", "DM", "SE"} <= names
-
-
-def test_collected_actual_arm_is_kept_and_an_untreated_screen_failure_with_an_arm_code_is_a_screen_failure():
-    dm = pd.DataFrame(
-        {
-            "USUBJID": ["A", "B", "C"],
-            "ARMCD": ["Pbo", "Scrnfail", "Pbo"],
-            "ARM": ["Placebo", "Screen Failure", "Placebo"],
-            "ACTARMCD": ["Xan", "Scrnfail", "Pbo"],
-            "ACTARM": ["Xanomeline", "Screen Failure", "Placebo"],
-            "RFXSTDTC": ["2014-01-02", None, None],
-        }
-    )
-    ds = pd.DataFrame({"USUBJID": ["B"], "DSDECOD": ["SCREEN FAILURE"]})
-    out = derive_vars_actual_arm(dm, ds=ds)
-    assert out["ACTARMCD"].tolist() == ["Xan", "Scrnfail", "Pbo"]
-    assert out["ARMNRS"].where(out["ARMNRS"].notna(), None).tolist() == [
-        None,
-        "SCREEN FAILURE",
-        "ASSIGNED, NOT TREATED",
-    ]
-
-
-def test_mapped_reference_end_is_kept_and_rfpendtc_keeps_its_time():
-    dm = pd.DataFrame({"USUBJID": ["A", "B"], "RFENDTC": ["2014-07-02", None]})
-    ex = pd.DataFrame(
-        {"USUBJID": ["A", "B"], "EXSTDTC": ["2014-01-02", "2014-01-05"], "EXENDTC": ["2014-06-30", "2014-02-01"]}
-    )
-    out = derive_vars_exposure_dates(dm, ex=ex)
-    assert out["RFENDTC"].tolist() == ["2014-07-02", "2014-02-01"]
-    ds = pd.DataFrame({"USUBJID": ["A", "A"], "DSDTC": ["2014-07-02T11:45", "2014-07-01"]})
-    assert derive_var_rfpendtc(out, datasets=[ds, ex])["RFPENDTC"].tolist() == ["2014-07-02T11:45", "2014-02-01"]
-
-
 def test_screen_can_keep_duplicate_rows_and_still_reports_them(tmp_path):
     dm = _raw(tmp_path, "dm", "PATNUM\n1\n")
     ae = _raw(tmp_path, "ae", "PATNUM,T\n1,x\n1,x\n")
@@ -238,38 +191,3 @@ def test_study_settings_read_duplicate_rows(tmp_path):
     path.write_text(path.read_text().replace('"keep"', '"drop"'), encoding="utf-8")
     with pytest.raises(StudyConfigError, match="duplicate_rows"):
         StudyConfig.load(path)
-
-
-def test_compare_datasets_pairs_records_by_keys_and_counts_cells():
-    ours = pd.DataFrame(
-        {
-            "USUBJID": ["A", "A", "B"],
-            "AETERM": ["X", "X", "Y"],
-            "AESEQ": [1.0, 2.0, 1.0],
-            "AESEV": ["MILD", "SEVERE", "MILD"],
-            "AELLTCD": ["1", "2", "3"],
-            "NEW": ["n", "n", "n"],
-        }
-    )
-    ref = pd.DataFrame(
-        {
-            "USUBJID": ["A", "A", "C"],
-            "AETERM": ["X", "X", "Z"],
-            "AESEQ": ["1", "2", "1"],
-            "AESEV": ["MILD", "MILD", "MILD"],
-            "AELLTCD": ["", "", ""],
-            "OLD": ["o", "o", "o"],
-        }
-    )
-    rep = compare_datasets(ours, ref, ["USUBJID", "AETERM"])
-    assert (rep.records_matched, len(rep.only_ours), len(rep.only_reference)) == (2, 1, 1)
-    assert rep.variables_compared == ["AESEQ", "AESEV"]
-    assert (rep.variables_only_ours, rep.variables_only_reference, rep.reference_empty) == (
-        ["NEW"],
-        ["OLD"],
-        ["AELLTCD"],
-    )
-    assert (rep.cells, rep.cells_equal, rep.pct_equal) == (4, 3, 75.0)
-    assert rep.differences[["USUBJID", "variable", "ours", "reference"]].to_dict("records") == [
-        {"USUBJID": "A", "variable": "AESEV", "ours": "SEVERE", "reference": "MILD"}
-    ]

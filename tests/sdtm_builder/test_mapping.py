@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sdtm_builder.algorithms import ALGORITHMS, check_mapping, condition_mask, map_to_codelist
+from sdtm_builder.algorithms import map_to_codelist
 from sdtm_builder.issues import IssueLog
-from sdtm_builder.mapping import map_dataset, not_submitted_rows
+from sdtm_builder.mapping import ALGORITHMS, check_mapping, condition_mask, map_dataset, not_submitted_rows
 from sdtm_builder.raw import RawData, read_form
 from specs import model as m
 
@@ -217,47 +217,19 @@ def test_assign_ct_reports_values_outside_the_crf_answers(tmp_path):
     ]
 
 
-def test_ae_single_action_and_any_relationship():
-    from sdtm_builder.recipes.events import derive_var_any_related, derive_var_single_action
+def test_apply_rule_runs_an_algorithm_once_per_distinct_value_and_reports_by_raw_row():
+    from sdtm_builder.mapping import apply_rule
 
-    ae = pd.DataFrame(
-        {
-            "A": ["DOSE REDUCED", "DRUG WITHDRAWN", "NOT APPLICABLE", "NOT APPLICABLE", None],
-            "B": ["DOSE REDUCED", "DOSE NOT CHANGED", "DRUG INTERRUPTED", "NOT APPLICABLE", None],
-        }
+    codelist = m.Codelist("SEV", "Severity", terms=(m.CodelistTerm("MILD"), m.CodelistTerm("MODERATE")))
+    spec = m.Spec(codelists=(codelist,))
+    rule = m.MappingRule("AE", "AESEV", "assign_ct", order=1, form="ae", field="SEV", codelist="SEV")
+    rows = pd.DataFrame(
+        {"SEV": ["mild", "Bad", "mild", "Bad"], "_FORM": "ae", "_ROW": [1, 2, 3, 4], "_SUBJECT": ["1", "1", "2", "2"]}
     )
-    assert derive_var_single_action(ae, per_drug=["A", "B"])["AEACN"].tolist() == [
-        "DOSE REDUCED",
-        None,
-        "DRUG INTERRUPTED",
-        "NOT APPLICABLE",
-        None,
+    issues = IssueLog()
+    values = apply_rule(rule, rows, spec=spec, issues=issues)
+    assert values.tolist() == ["MILD", "Bad", "MILD", "Bad"]
+    assert issues.frame()[["kind", "field", "subject", "row", "value", "dataset", "variable"]].values.tolist() == [
+        ["value outside codelist", "SEV", "1", 2, "Bad", "AE", "AESEV"],
+        ["value outside codelist", "SEV", "2", 4, "Bad", "AE", "AESEV"],
     ]
-    rel = m.Codelist(
-        "REL",
-        "Rel",
-        terms=(m.CodelistTerm("NOT RELATED"), m.CodelistTerm("POSSIBLY RELATED"), m.CodelistTerm("RELATED")),
-    )
-    rels = pd.DataFrame({"A": ["NOT RELATED", "RELATED", None], "B": ["POSSIBLY RELATED", "NOT RELATED", None]})
-    assert derive_var_any_related(rels, per_drug=["A", "B"], codelist=rel)["AEREL"].tolist() == [
-        "POSSIBLY RELATED",
-        "RELATED",
-        None,
-    ]
-
-
-def test_a_raw_fields_distinct_values_are_found_once_and_serve_any_rows():
-    from sdtm_builder.algorithms import _distinct_text
-
-    form = pd.DataFrame({"SUBJECT": ["1", "2", "3", "4"], "AESEV": [" Mild", "", "Moderate", "Mild"]})
-    raw = RawData("x", {"ae": form})
-    codes, values = raw.distinct_text("ae", "AESEV")
-    assert raw.distinct_text("ae", "AESEV")[0] is codes  # kept, not found again
-    assert values[codes].tolist() == ["Mild", None, "Moderate", "Mild"]
-    rows = form.index[[3, 1]]
-    sub_codes, sub_values = raw.distinct_of_rows("ae", "AESEV", rows)
-    expected_codes, expected_values = _distinct_text(form.loc[rows, "AESEV"])
-    assert sub_values[sub_codes].tolist() == expected_values[expected_codes].tolist() == ["Mild", None]
-    assert raw.distinct_of_rows("ae", "NOFIELD", rows) is None
-    shuffled = RawData("x", {"ae": form.set_axis([9, 8, 7, 6])})  # labels that are not positions: not used
-    assert shuffled.distinct_of_rows("ae", "AESEV", pd.Index([6, 8])) is None

@@ -17,10 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sdtm_builder.algorithms import check_mapping
 from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
 from sdtm_builder.issues import IssueLog
-from sdtm_builder.mapping import map_dataset
+from sdtm_builder.mapping import check_mapping, map_dataset
 from sdtm_builder.raw import RawDataError, read_form, read_raw
 from sdtm_builder.screen import screen_raw
 from sdtm_builder.suppqual import split_loses_blanks, split_text

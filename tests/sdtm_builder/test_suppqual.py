@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sdtm_builder.issues import IssueLog
-from sdtm_builder.suppqual import check_ascii, create_supp, split_long_text, split_text
+from sdtm_builder.suppqual import check_ascii, create_supp, derive_vars_supp, split_long_text, split_text
 from specs import model as m
 
 
@@ -108,3 +108,48 @@ def test_non_ascii_is_transliterated_only_when_asked():
     out = check_ascii(_ae(), dataset="AE", issues=issues, transliterate=True)
     assert out["AETERM"].tolist() == ["TouTong", "Rash"]
     assert issues.frame()["action"].tolist() == ["transliterated to ASCII"]
+
+
+def test_derive_vars_supp_makes_supp_from_the_qualifiers_and_long_text():
+    spec = m.Spec(
+        datasets=(*SPEC.datasets, m.Dataset("AE", "Adverse Events")),
+        variables=(*SPEC.variables, m.Variable("AE", "AETERM", 1, "Reported Term", "text")),
+        value_level=SPEC.value_level,
+        where_clauses=SPEC.where_clauses,
+    )
+    ae = pd.DataFrame(
+        {
+            "STUDYID": ["S", "S"],
+            "USUBJID": ["S-1", "S-2"],
+            "AESEQ": [1.0, 1.0],
+            "AETERM": ["Rash", ("a " * 150).strip()],
+            "AERELA": ["RELATED", None],
+            "_FORM": ["ae", "ae"],
+            "_ROW": [1, 2],
+            "_SUBJECT": ["1", "2"],
+        }
+    )
+    issues = IssueLog()
+    out, supp = derive_vars_supp(ae, spec=spec, dataset="AE", qualifiers=("AERELA",), issues=issues)
+    assert out["AETERM"].tolist() == ["Rash", ("a " * 100).strip()]
+    assert supp is not None
+    assert supp[["USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL"]].values.tolist() == [
+        ["S-1", "AESEQ", "1", "AERELA", "Relationship to Drug A", "RELATED"],
+        ["S-2", "AESEQ", "1", "AETERM1", "AETERM (continued)", ("a " * 50).strip()],
+    ]
+    assert issues.frame()[["kind", "row", "variable"]].values.tolist() == [["text over 200 characters", 2, "AETERM"]]
+
+
+def test_long_text_without_supp_in_the_spec_is_cut_and_an_error():
+    spec = m.Spec(
+        datasets=(m.Dataset("AE", "Adverse Events"),),
+        variables=(m.Variable("AE", "AETERM", 1, "Reported Term", "text"),),
+    )
+    ae = pd.DataFrame({"USUBJID": ["S-1"], "AETERM": ["x" * 250], "_FORM": ["ae"], "_ROW": [1], "_SUBJECT": ["1"]})
+    issues = IssueLog()
+    out, supp = derive_vars_supp(ae, spec=spec, dataset="AE", qualifiers=(), issues=issues)
+    assert supp is None and out["AETERM"].tolist() == ["x" * 200]
+    assert issues.frame()[["severity", "action"]].values.tolist() == [
+        ["error", "cut to 200 characters"],
+        ["warning", "first 200 characters kept; the rest in SUPPAE"],
+    ]

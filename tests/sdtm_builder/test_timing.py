@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sdtm_builder.timing import derive_var_dy, derive_var_epoch, derive_var_seq, derive_var_taetord, derive_vars_visit
+from sdtm_builder.timing import (
+    derive_var_dy,
+    derive_var_epoch,
+    derive_var_seq,
+    derive_var_taetord,
+    derive_var_visitdy,
+    derive_vars_visit,
+)
 
 
 def test_seq_follows_the_keys_and_is_stable():
@@ -189,3 +196,9 @@ def test_key_order_of_factorised_text_is_the_stable_sort():
     expected = frame.sort_values(["A", "B"], kind="stable", na_position="first").index.to_numpy()
     assert key_order(frame, ["A", "B"]).tolist() == expected.tolist()
     assert key_order(_factorised(frame), ["A", "B"]).tolist() == expected.tolist()
+
+
+def test_visitdy_is_the_planned_day_of_the_visit():
+    tv = pd.DataFrame({"VISITNUM": [1.0, 2.0], "VISIT": ["SCREENING", "WEEK 2"], "VISITDY": [None, 15.0]})
+    frame = pd.DataFrame({"VISITNUM": [2.0, 1.0, 2.01]})
+    assert derive_var_visitdy(frame, tv=tv)["VISITDY"].fillna(-1).tolist() == [15.0, -1, -1]
