@@ -11,22 +11,6 @@ from .dates import compute_ady, impute_dtc_dt
 RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "RELATED")
 
 
-def derive_vars_supp(ae: pd.DataFrame, *, supp: pd.DataFrame | None, names: list[str]) -> pd.DataFrame:
-    """Each of ``names`` that is a QNAM of SUPPAE as a variable, joined by USUBJID and AESEQ (IDVARVAL)."""
-    out = ae.copy()
-    if supp is None or supp.empty:
-        return out
-    assert_columns(supp, ["USUBJID", "IDVARVAL", "QNAM", "QVAL"], dataset="SUPPAE")
-    rows = supp[supp["QNAM"].isin(names)].copy()
-    rows["AESEQ"] = number(rows["IDVARVAL"])
-    wide = rows.pivot_table(index=["USUBJID", "AESEQ"], columns="QNAM", values="QVAL", aggfunc="first")
-    keys = pd.MultiIndex.from_arrays([out["USUBJID"], number(out["AESEQ"])])
-    for name in wide.columns:
-        values = wide[name].reindex(keys).to_numpy(dtype=object)
-        out[name] = np.where(pd.isna(values), None, values)
-    return out
-
-
 def derive_vars_analysis_dates(ae: pd.DataFrame) -> pd.DataFrame:
     """ASTDT/ASTDTF and AENDT/AENDTF (ADSL TRTSDT, DTHDT and DCUTDT merged beforehand).
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .common import assert_columns, first_per_subject, text
 from .dates import impute_dtc_dt
-from .recist_rules import CR, NE, NON_CR_NON_PD, PD, PR, SD
+from .recist_rules import CR, NE, NON_CR_NON_PD, PD, PR, SD, RecistSettings
 from .settings import AdamSettings
 
 MISSING = "MISSING"
@@ -378,12 +378,16 @@ def derive_param_mdis(
     evaluator: str,
     reference_start: str,
     paramcd: str = "MDIS",
+    target_category: str = RecistSettings.target_category,
 ) -> pd.DataFrame:
-    """Add MDIS per subject: 'Y' when a TARGET lesion was identified at baseline by ``evaluator``."""
+    """Add MDIS per subject: 'Y' when a target lesion (``target_category``, the RECIST setting) was
+    identified at baseline by ``evaluator``."""
     from .adsl import compute_measurable_disease
 
     reference = adsl.set_index("USUBJID")[reference_start]
-    measurable = compute_measurable_disease(tu, reference=reference, evaluator=evaluator)
+    measurable = compute_measurable_disease(
+        tu, reference=reference, evaluator=evaluator, target_category=target_category
+    )
     hit = adsl["USUBJID"].isin(measurable.index).to_numpy()
     new = pd.DataFrame(
         {

@@ -15,6 +15,8 @@ from specs.model import Spec
 
 from .common import AdamInputError, assert_columns, decode_map, encode_map, number, text, yes_no
 from .dates import compute_duration, impute_dtc_dt, impute_dtc_dtm
+from .recist_rules import RecistSettings
+from .settings import AdamSettings
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -167,21 +169,6 @@ def derive_vars_age_group(
     return out
 
 
-def derive_vars_supp(adsl: pd.DataFrame, *, supp: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Each of ``names`` that is a QNAM of ``supp`` (SUPPDM) as a variable (QVAL)."""
-    out = adsl.copy()
-    if supp is None or supp.empty:
-        return out
-    assert_columns(supp, ["USUBJID", "QNAM", "QVAL"], dataset="SUPPDM")
-    for name in names:
-        rows = supp[supp["QNAM"] == name]
-        if rows.empty:
-            continue
-        out[name] = out["USUBJID"].map(rows.drop_duplicates("USUBJID").set_index("USUBJID")["QVAL"]).astype(object)
-        out[name] = out[name].where(out[name].notna(), None)
-    return out
-
-
 def derive_var_lstalvdt(
     adsl: pd.DataFrame,
     *,
@@ -254,11 +241,12 @@ def derive_vars_death(
     ae: pd.DataFrame,
     dd: pd.DataFrame | None = None,
     min_date: str | None = "LSTALVDT",
+    fatal_outcomes: tuple[str, ...] = AdamSettings.fatal_outcomes,
 ) -> pd.DataFrame:
     """DTHDT/DTHDTF from DM.DTHDTC (missing day: first of the month; missing month: 01 January;
     never before ``min_date``), DTHFL, and DTHCAUS: the collected primary cause of death (DD
     DDSTRESC, else DDORRES, of DDTESTCD 'PRCDTH'); for a subject without one, the AEDECOD of a
-    fatal AE, else the DSTERM of the DS death record. LSTALVDT, when present, becomes DTHDT for
+    fatal AE (AEOUT one of ``fatal_outcomes``, the study setting), else the DSTERM of the DS death record. LSTALVDT, when present, becomes DTHDT for
     subjects who died."""
     assert_columns(adsl, ["USUBJID", "DTHDTC"], dataset="ADSL")
     out = adsl.copy()
@@ -273,7 +261,7 @@ def derive_vars_death(
         death = ds[text(ds["DSDECOD"]) == "DEATH"].drop_duplicates("USUBJID").set_index("USUBJID")
         cause = out["USUBJID"].map(text(death["DSTERM"]).str.upper()) if "DSTERM" in death.columns else cause
     if ae is not None and not ae.empty and "AEOUT" in ae.columns:
-        fatal = ae[text(ae["AEOUT"]) == "FATAL"].drop_duplicates("USUBJID").set_index("USUBJID")
+        fatal = ae[text(ae["AEOUT"]).isin(list(fatal_outcomes))].drop_duplicates("USUBJID").set_index("USUBJID")
         fatal_cause = out["USUBJID"].map(fatal["AEDECOD"])
         cause = fatal_cause.where(fatal_cause.notna(), cause)
     if dd is not None and not dd.empty and {"DDTESTCD", "DDORRES"} <= set(dd.columns):
@@ -366,15 +354,22 @@ def derive_var_nactdt(
     return out
 
 
-def compute_measurable_disease(tu: pd.DataFrame, *, reference: pd.Series, evaluator: str) -> pd.Series:
-    """Per USUBJID: True when a TARGET lesion was identified by ``evaluator`` on or before the reference date.
+def compute_measurable_disease(
+    tu: pd.DataFrame,
+    *,
+    reference: pd.Series,
+    evaluator: str,
+    target_category: str = RecistSettings.target_category,
+) -> pd.Series:
+    """Per USUBJID: True when a target lesion (TUSTRESC, else TUORRES, ``target_category``: the
+    RECIST setting) was identified by ``evaluator`` on or before the reference date.
 
     ``reference`` is indexed by USUBJID. TU records without a date count as baseline.
     """
     if tu is None or tu.empty:
         return pd.Series(dtype=bool)
     assert_columns(tu, ["USUBJID", "TUORRES"], dataset="TU")
-    rows = tu[text(tu["TUSTRESC"] if "TUSTRESC" in tu.columns else tu["TUORRES"]) == "TARGET"]
+    rows = tu[text(tu["TUSTRESC"] if "TUSTRESC" in tu.columns else tu["TUORRES"]) == target_category]
     if "TUEVAL" in rows.columns:
         rows = rows[text(rows["TUEVAL"]).fillna(evaluator) == evaluator]
     if "TUDTC" in rows.columns:
@@ -385,15 +380,20 @@ def compute_measurable_disease(tu: pd.DataFrame, *, reference: pd.Series, evalua
 
 
 def derive_vars_populations(
-    adsl: pd.DataFrame, *, tu: pd.DataFrame | None, evaluator: str, reference_start: str = "TRTSDT"
+    adsl: pd.DataFrame,
+    *,
+    tu: pd.DataFrame | None,
+    evaluator: str,
+    reference_start: str = "TRTSDT",
+    target_category: str = RecistSettings.target_category,
 ) -> pd.DataFrame:
     """ENRLFL, SAFFL, FASFL and RSPEVLFL.
 
     - ENRLFL: consented (RFICDTC) and assigned an arm (ARMCD), not a screen failure;
     - SAFFL: dosed (TRTSDT);
     - FASFL: enrolled and dosed (a single-arm study: the safety population);
-    - RSPEVLFL: FASFL and measurable disease at baseline (a TARGET lesion by
-      ``evaluator`` on or before ``reference_start``).
+    - RSPEVLFL: FASFL and measurable disease at baseline (a ``target_category``
+      lesion by ``evaluator`` on or before ``reference_start``).
     """
     assert_columns(adsl, ["USUBJID", "TRTSDT"], dataset="ADSL")
     out = adsl.copy()
@@ -407,7 +407,9 @@ def derive_vars_populations(
         if reference_start in out.columns
         else pd.Series(dtype="datetime64[ns]")
     )
-    measurable = out["USUBJID"].isin(compute_measurable_disease(tu, reference=reference, evaluator=evaluator).index)
+    measurable = out["USUBJID"].isin(
+        compute_measurable_disease(tu, reference=reference, evaluator=evaluator, target_category=target_category).index
+    )
     out["ENRLFL"] = yes_no(enrolled)
     out["SAFFL"] = yes_no(dosed)
     out["FASFL"] = yes_no(enrolled & dosed)

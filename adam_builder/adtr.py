@@ -4,6 +4,7 @@ adtr = create_lesion_params(tr, tu=tu, evaluator="INVESTIGATOR", settings=settin
 adtr = derive_param_sdiam(adtr)                                                      # SDIAM
 adtr = derive_vars_baseline(adtr, adsl=adsl, reference_start="TRTSDT")               # AVISIT, ABLFL, BASE
 adtr = derive_vars_change(adtr)                                                      # CHG, PCHG, NADIR, CHGNAD, PCHGNAD
+adtr = derive_var_anl01fl_tr(adtr, adsl=adsl, first_pd=first_pd)                    # ANL01FL
 adtr = derive_param_best(adtr)                                                       # DTYPE MINIMUM (best % change)
 """
 
@@ -147,11 +148,12 @@ def derive_vars_change(adtr: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def derive_var_anl01fl(
+def derive_var_anl01fl_tr(
     adtr: pd.DataFrame, *, adsl: pd.DataFrame, first_pd: pd.Series, new_therapy: str = "NACTDT"
 ) -> pd.DataFrame:
-    """ANL01FL 'Y' for baseline and post-baseline records up to the first PD (``first_pd`` per
-    USUBJID) and before the first subsequent anti-cancer therapy."""
+    """ANL01FL of ADTR (the spec's MT.ANL01FL_TR; ADRS's ANL01FL, the worst response of a date, is
+    adrs.derive_var_anl01fl): 'Y' for baseline and post-baseline records up to the first PD
+    (``first_pd`` per USUBJID) and before the first subsequent anti-cancer therapy."""
     out = adtr.copy()
     limit_pd = out["USUBJID"].map(first_pd)
     keep = limit_pd.isna() | (out["ADT"] <= limit_pd)

@@ -57,6 +57,69 @@ def derive_vars_merged(
     return merged
 
 
+def adsl_variables(spec: Spec, dataset: str, *, adsl_columns) -> list[str]:
+    """The ADSL variables ``dataset`` takes by its spec, in spec order: those whose predecessor
+    is ADSL.X, and those whose predecessor is DM.X (DM reaches the analysis datasets through
+    ADSL, one record per subject of DM), the merge key USUBJID aside.
+
+    A declared variable that ADSL (``adsl_columns``) lacks is an error naming the dataset and
+    the variable."""
+    names, missing = [], []
+    for var in spec.variables_of(dataset):
+        source, _, name = (var.predecessor or "").partition(".")
+        if source not in ("ADSL", "DM") or not name or name == "USUBJID":
+            continue
+        if name not in adsl_columns:
+            missing.append(f"{dataset}.{var.name} (predecessor {var.predecessor})")
+        names.append(name)
+    if missing:
+        raise AdamInputError(f"{dataset}: ADSL has no variable for {', '.join(missing)}")
+    return names
+
+
+def derive_vars_supp(frame: pd.DataFrame, *, supp: pd.DataFrame | None, names: list[str]) -> pd.DataFrame:
+    """Each of ``names`` that is a QNAM of ``supp`` (a SUPP-- dataset) as a variable holding QVAL.
+
+    A qualifier with a blank IDVAR joins by USUBJID (subject level, e.g. SUPPDM); one with
+    IDVAR (e.g. AESEQ) joins by USUBJID and that variable of ``frame`` equal to IDVARVAL
+    (compared as numbers when the variable is numeric). The first record per key counts.
+    """
+    out = frame.copy()
+    if supp is None or supp.empty:
+        return out
+    name = (
+        f"SUPP{supp['RDOMAIN'].dropna().iloc[0]}" if "RDOMAIN" in supp and supp["RDOMAIN"].notna().any() else "SUPP--"
+    )
+    assert_columns(supp, ["USUBJID", "QNAM", "QVAL"], dataset=name)
+    rows = supp[supp["QNAM"].isin(names)]
+    idvar = text(rows["IDVAR"]).fillna("") if "IDVAR" in rows.columns else pd.Series("", index=rows.index)
+    for key_var, group in rows.groupby(idvar, sort=False):
+        if key_var:
+            assert_columns(group, ["IDVARVAL"], dataset=name)
+            assert_columns(out, [key_var], dataset=f"the dataset {name} qualifies")
+            numeric = pd.api.types.is_numeric_dtype(out[key_var])
+            supp_key = number(group["IDVARVAL"]) if numeric else text(group["IDVARVAL"])
+            frame_key = number(out[key_var]) if numeric else text(out[key_var])
+            keys = pd.MultiIndex.from_arrays([group["USUBJID"], supp_key])
+            targets = pd.MultiIndex.from_arrays([out["USUBJID"], frame_key])
+        else:
+            keys, targets = pd.Index(group["USUBJID"]), pd.Index(out["USUBJID"])
+        for qnam in dict.fromkeys(group["QNAM"]):
+            values = pd.Series(group["QVAL"].to_numpy(dtype=object), index=keys)[(group["QNAM"] == qnam).to_numpy()]
+            values = values[~values.index.duplicated()]
+            mapped = values.reindex(targets).to_numpy(dtype=object)
+            out[qnam] = np.where(pd.isna(mapped), None, mapped)
+    return out
+
+
+def single_term(spec: Spec, dataset: str, variable: str) -> str | None:
+    """The one term of the variable's codelist (e.g. ADTTE.AVALU 'DAYS'); None when the
+    codelist has more terms, none, or is not in the spec."""
+    codelist = spec.variable(dataset, variable).codelist
+    terms = spec.codelist(codelist).terms if codelist and spec.has_codelist(codelist) else ()
+    return terms[0].term if len(terms) == 1 else None
+
+
 def decode_map(spec: Spec, codelist: str) -> dict[str, str]:
     """Term -> decoded value of a codelist of the spec."""
     return {t.term: t.decoded_value for t in spec.codelist(codelist).terms if t.decoded_value is not None}

@@ -8,6 +8,7 @@ import pandas as pd
 
 from specs.model import Spec
 
+from .common import adsl_variables, derive_vars_merged
 from .finish import finish_adam
 from .settings import AdamSettings
 
@@ -45,6 +46,15 @@ class AdamRun:
 
     def add_issue(self, dataset: str, usubjid: str | None, kind: str, message: str) -> None:
         self.issues.append({"dataset": dataset, "USUBJID": usubjid, "kind": kind, "message": message})
+
+    def merge_adsl(self, frame: pd.DataFrame, dataset: str, *, needs: tuple[str, ...] = ()) -> pd.DataFrame:
+        """``frame`` with the ADSL variables the spec declares for ``dataset`` (common.adsl_variables)
+        and the ADSL variables ``needs`` that its derivations read (the finishing call keeps
+        only the spec's variables), joined by USUBJID."""
+        adsl = self.datasets["ADSL"]
+        names = adsl_variables(self.spec, dataset, adsl_columns=adsl.columns)
+        names += [n for n in needs if n not in names]
+        return derive_vars_merged(frame, dataset_add=adsl, by=["USUBJID"], new_vars=names, dataset="ADSL")
 
     def spec_names(self, dataset: str) -> list[str]:
         return [v.name for v in self.spec.variables_of(dataset)]

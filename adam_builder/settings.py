@@ -9,7 +9,7 @@ typed into a derivation:
               adam_builder.recist_rules.RecistSettings)
     [adam]    reference_start, evaluator, new_therapy_censoring,
               missed_assessment_censoring, confirmation_accepts_sd,
-              ae_emergent_days, response_day_imputation
+              ae_emergent_days, response_day_imputation, fatal_outcomes
 
     settings = AdamSettings.from_study(builtin_study())
 """
@@ -50,6 +50,7 @@ class AdamSettings:
     confirmation_accepts_sd: bool = False  # an SD between a PR and its confirmation is allowed
     ae_emergent_days: int = 30  # treatment-emergent window after the last dose
     response_day_imputation: str = "last"  # a missing day of RSDTC / TRDTC
+    fatal_outcomes: tuple[str, ...] = ("FATAL",)  # AEOUT values of a fatal adverse event
     data_cutoff: str | None = None  # ISO date; DCUTDT when TS gives none
 
     def __post_init__(self) -> None:
