@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import assert_columns, derive_var_extreme_flag, number, text
+from .common import NONE, assert_columns, derive_var_extreme_flag, number, text
 from .dates import compute_ady, impute_dtc_dt
 
 RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "RELATED")
@@ -46,7 +46,7 @@ def derive_var_trtemfl(ae: pd.DataFrame, *, emergent_days: int) -> pd.DataFrame:
     dosed = out["TRTSDT"].notna()
     within = dosed & (out["ASTDT"] >= out["TRTSDT"]) & (end.isna() | (out["ASTDT"] <= end))
     unknown = dosed & out["ASTDT"].isna() & (out["AENDT"].isna() | (out["AENDT"] >= out["TRTSDT"]))
-    out["TRTEMFL"] = np.where(within | unknown, "Y", None).astype(object)
+    out["TRTEMFL"] = np.where(within | unknown, "Y", NONE).astype(object)
     return out
 
 
@@ -58,7 +58,7 @@ def derive_vars_grade_relation(
     out["ATOXGRN"] = number(out["AETOXGR"]) if "AETOXGR" in out.columns else np.nan
     for flag, source in relations.items():
         values = text(out[source]) if source in out.columns else pd.Series(None, index=out.index, dtype=object)
-        out[flag] = np.where(values.isin(related), "Y", None).astype(object)
+        out[flag] = np.where(values.isin(related), "Y", NONE).astype(object)
     return out
 
 

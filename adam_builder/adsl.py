@@ -13,7 +13,7 @@ import pandas as pd
 
 from specs.model import Spec
 
-from .common import AdamInputError, assert_columns, decode_map, encode_map, number, text, yes_no
+from .common import NONE, AdamInputError, assert_columns, codelist_of, decode_map, encode_map, number, text, yes_no
 from .dates import compute_duration, impute_dtc_dt, impute_dtc_dtm
 from .recist_rules import RecistSettings
 from .settings import AdamSettings
@@ -161,7 +161,7 @@ def derive_vars_age_group(
     """AGEGR1 (and AGEGR1N) from AGE by the terms of the spec's AGEGR1 codelist."""
     assert_columns(adsl, ["AGE"], dataset="ADSL")
     out = adsl.copy()
-    codelist = spec.variable(dataset, group).codelist
+    codelist = codelist_of(spec, dataset, group)
     out[group] = compute_group(out["AGE"], [t.term for t in spec.codelist(codelist).terms])
     numbered = next((v for v in spec.variables_of(dataset) if v.name == f"{group}N"), None)
     if numbered is not None and numbered.codelist:
@@ -255,7 +255,7 @@ def derive_vars_death(
         out["DTHDTC"], highest_imputation="M", date_imputation="first", min_dates=bounds
     )
     if "DTHFL" not in out.columns:
-        out["DTHFL"] = np.where(out["DTHDT"].notna(), "Y", None).astype(object)
+        out["DTHFL"] = np.where(out["DTHDT"].notna(), "Y", NONE).astype(object)
     cause = pd.Series(None, index=out.index, dtype=object)
     if ds is not None and not ds.empty and "DSDECOD" in ds.columns:
         death = ds[text(ds["DSDECOD"]) == "DEATH"].drop_duplicates("USUBJID").set_index("USUBJID")
@@ -310,7 +310,7 @@ def derive_vars_disposition(
         object
     )
     if treated_only and "TRTSDT" in out.columns:
-        state = np.where(decod.isna() & out["TRTSDT"].isna(), None, state)
+        state = np.where(decod.isna() & out["TRTSDT"].isna(), NONE, state)
     out[status] = state
     out[reason] = decod.where(decod.notna(), None).astype(object)
     if date:

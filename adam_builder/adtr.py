@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import assert_columns, text
+from .common import NONE, assert_columns, text
 from .dates import impute_dtc_dt
 from .recist_rules import compute_lesion_size
 from .settings import AdamSettings
@@ -161,7 +161,7 @@ def derive_var_anl01fl_tr(
         nact = out["USUBJID"].map(adsl.set_index("USUBJID")[new_therapy])
         keep &= nact.isna() | (out["ADT"] < nact)
     keep &= out["AVISITN"].notna()
-    out["ANL01FL"] = np.where(keep, "Y", None).astype(object)
+    out["ANL01FL"] = np.where(keep, "Y", NONE).astype(object)
     return out
 
 

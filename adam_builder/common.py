@@ -7,6 +7,9 @@ import pandas as pd
 
 from specs.model import Spec
 
+# a missing value as an array, for np.where and np.select (their results then hold objects)
+NONE = np.array(None, dtype=object)
+
 
 class AdamInputError(ValueError):
     """An input dataset lacks what a derivation needs."""
@@ -108,7 +111,7 @@ def derive_vars_supp(frame: pd.DataFrame, *, supp: pd.DataFrame | None, names: l
             values = pd.Series(group["QVAL"].to_numpy(dtype=object), index=keys)[(group["QNAM"] == qnam).to_numpy()]
             values = values[~values.index.duplicated()]
             mapped = values.reindex(targets).to_numpy(dtype=object)
-            out[qnam] = np.where(pd.isna(mapped), None, mapped)
+            out[qnam] = np.where(pd.isna(mapped), NONE, mapped)
     return out
 
 
@@ -131,7 +134,11 @@ def encode_map(spec: Spec, codelist: str) -> dict[str, float]:
 
 
 def codelist_of(spec: Spec, dataset: str, variable: str) -> str:
-    return spec.variable(dataset, variable).codelist
+    """The codelist the spec gives the variable; a variable without one is an error naming it."""
+    codelist = spec.variable(dataset, variable).codelist
+    if not codelist:
+        raise AdamInputError(f"{dataset}.{variable}: the spec gives it no codelist")
+    return codelist
 
 
 def derive_vars_param(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> pd.DataFrame:
@@ -165,12 +172,12 @@ def derive_var_extreme_flag(
         if mode == "first"
         else sub.groupby(by, sort=False, dropna=False).tail(1)
     )
-    out[new_var] = np.where(out.index.isin(pick.index), "Y", None).astype(object)
+    out[new_var] = np.where(out.index.isin(pick.index), "Y", NONE).astype(object)
     return out
 
 
 def yes_no(condition, *, no: str | None = "N") -> np.ndarray:
-    return np.where(np.asarray(condition, dtype=bool), "Y", no).astype(object)
+    return np.where(np.asarray(condition, dtype=bool), "Y", NONE if no is None else no).astype(object)
 
 
 def first_per_subject(frame: pd.DataFrame, mask: pd.Series, *, order: list[str], by: str = "USUBJID") -> pd.DataFrame:

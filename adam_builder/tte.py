@@ -22,7 +22,7 @@ import pandas as pd
 
 from specs.model import Spec
 
-from .common import AdamInputError, assert_columns
+from .common import NONE, AdamInputError, assert_columns
 from .recist_rules import PD
 from .settings import AdamSettings
 
@@ -319,8 +319,8 @@ def derive_param_os(
     out["ADT"] = death.where(dead, alive.where(~early, start))
     out["CNSR"] = np.where(dead, 0.0, 1.0)
     out["EVNTDESC"] = np.where(dead, ev_death, ev_alive).astype(object)
-    cd_start = descriptions.censor_date(start_var) if early.any() else None
-    out["CNSDTDSC"] = np.where(dead, None, np.where(early, cd_start, cd_alive)).astype(object)
+    cd_start = descriptions.censor_date(start_var) if early.any() else NONE
+    out["CNSDTDSC"] = np.where(dead, NONE, np.where(early, cd_start, cd_alive)).astype(object)
     out["SRCDOM"] = "ADSL"
     out["SRCVAR"] = np.where(dead, "DTHDT", np.where(early, start_var, "LSTALVDT")).astype(object)
     out["SRCSEQ"] = np.nan
