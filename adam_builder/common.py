@@ -60,21 +60,22 @@ def derive_vars_merged(
     return merged
 
 
-def adsl_variables(spec: Spec, dataset: str, *, adsl_columns) -> list[str]:
-    """The ADSL variables ``dataset`` takes by its spec, in spec order: those whose predecessor
-    is ADSL.X, and those whose predecessor is DM.X (DM reaches the analysis datasets through
-    ADSL, one record per subject of DM), the merge key USUBJID aside.
+def adsl_variables(spec: Spec, dataset: str, *, adsl_columns) -> dict[str, str]:
+    """The ADSL variables ``dataset`` takes by its spec, in spec order, as {variable: ADSL
+    variable}: those whose predecessor is ADSL.X, and those whose predecessor is DM.X (DM
+    reaches the analysis datasets through ADSL, one record per subject of DM), the merge key
+    USUBJID aside.
 
     A declared variable that ADSL (``adsl_columns``) lacks is an error naming the dataset and
     the variable."""
-    names, missing = [], []
+    names, missing = {}, []
     for var in spec.variables_of(dataset):
-        source, _, name = (var.predecessor or "").partition(".")
-        if source not in ("ADSL", "DM") or not name or name == "USUBJID":
+        source, _, column = (var.predecessor or "").partition(".")
+        if source not in ("ADSL", "DM") or not column or var.name == "USUBJID":
             continue
-        if name not in adsl_columns:
+        if column not in adsl_columns:
             missing.append(f"{dataset}.{var.name} (predecessor {var.predecessor})")
-        names.append(name)
+        names[var.name] = column
     if missing:
         raise AdamInputError(f"{dataset}: ADSL has no variable for {', '.join(missing)}")
     return names

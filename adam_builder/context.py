@@ -8,7 +8,7 @@ import pandas as pd
 
 from specs.model import Spec
 
-from .common import adsl_variables, derive_vars_merged
+from .common import adsl_variables, assert_columns, derive_vars_merged
 from .finish import finish_adam
 from .settings import AdamSettings
 
@@ -53,8 +53,10 @@ class AdamRun:
         only the spec's variables), joined by USUBJID."""
         adsl = self.datasets["ADSL"]
         names = adsl_variables(self.spec, dataset, adsl_columns=adsl.columns)
-        names += [n for n in needs if n not in names]
-        return derive_vars_merged(frame, dataset_add=adsl, by=["USUBJID"], new_vars=names, dataset="ADSL")
+        names.update((n, n) for n in needs if n not in names)
+        assert_columns(adsl, ["USUBJID", *names.values()], dataset="ADSL")
+        add = pd.DataFrame({"USUBJID": adsl["USUBJID"], **{name: adsl[column] for name, column in names.items()}})
+        return derive_vars_merged(frame, dataset_add=add, by=["USUBJID"], new_vars=list(names), dataset="ADSL")
 
     def spec_names(self, dataset: str) -> list[str]:
         return [v.name for v in self.spec.variables_of(dataset)]

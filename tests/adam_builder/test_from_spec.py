@@ -22,11 +22,16 @@ def test_adsl_variables_are_those_with_an_adsl_or_dm_predecessor_in_spec_order()
         ("RSSEQ", "RS.RSSEQ"),
         ("AGE", "ADSL.AGE"),
     )
-    assert adsl_variables(spec, "ADXX", adsl_columns=["USUBJID", "STUDYID", "AGE", "TRT01A"]) == [
-        "STUDYID",
-        "TRT01A",
-        "AGE",
-    ]
+    assert adsl_variables(spec, "ADXX", adsl_columns=["USUBJID", "STUDYID", "AGE", "TRT01A"]) == {
+        "STUDYID": "STUDYID",
+        "TRT01A": "TRT01A",
+        "AGE": "AGE",
+    }
+
+
+def test_an_adsl_variable_is_taken_under_the_name_the_spec_gives_it():
+    spec = spec_of(("TRTP", "ADSL.TRT01P"))
+    assert adsl_variables(spec, "ADXX", adsl_columns=["USUBJID", "TRT01P"]) == {"TRTP": "TRT01P"}
 
 
 def test_an_adsl_predecessor_adsl_lacks_is_an_error_naming_dataset_and_variable():
@@ -70,3 +75,25 @@ def test_single_term_of_a_codelist():
     )
     assert single_term(spec, "ADXX", "AVALU") == "DAYS"
     assert single_term(spec, "ADXX", "PARCAT1") is None
+
+
+def test_merge_adsl_adds_the_declared_variables_and_those_the_derivations_need():
+    from adam_builder.context import AdamRun
+    from adam_builder.settings import AdamSettings
+
+    spec = spec_of(("STUDYID", "DM.STUDYID"), ("TRTP", "ADSL.TRT01P"), ("AVAL", None))
+    adsl = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S2"],
+            "STUDYID": ["ST", "ST"],
+            "TRT01P": ["A", "B"],
+            "DTHDT": [pd.NaT, pd.Timestamp("2021-05-01")],
+        }
+    )
+    run = AdamRun(sdtm={}, spec=spec, settings=AdamSettings(), datasets={"ADSL": adsl})
+    frame = pd.DataFrame({"USUBJID": ["S2", "S1", "S3"], "AVAL": [1.0, 2.0, 3.0]})
+    out = run.merge_adsl(frame, "ADXX", needs=("DTHDT",))
+    assert list(out.columns) == ["USUBJID", "AVAL", "STUDYID", "TRTP", "DTHDT"]
+    assert out["TRTP"].tolist()[:2] == ["B", "A"]
+    assert out["TRTP"].isna().tolist() == [False, False, True]
+    assert out["DTHDT"].tolist()[0] == pd.Timestamp("2021-05-01")
