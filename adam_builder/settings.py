@@ -104,7 +104,7 @@ class AdamSettings:
             )
         from_dict = getattr(RecistSettings, "from_dict", None)
         rules_obj = from_dict(recist) if callable(from_dict) else RecistSettings(**recist)
-        kwargs.update(adam)
+        kwargs.update((k, tuple(v) if isinstance(v, list) else v) for k, v in adam.items())  # TOML lists
         return cls(recist=rules_obj, data_cutoff=data_cutoff, **kwargs)
 
     @classmethod

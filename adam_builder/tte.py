@@ -32,7 +32,7 @@ ADEQUATE = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD")  # a response other than NE
 # Why a record ends where it does: the synonym of the EVNTDESC term (and, for a censoring at an
 # assessment or the last date known alive, of the CNSDTDSC term) that describes it. A censoring
 # at the start date is described by the CNSDTDSC term whose synonym is the start variable
-# (TRTSDT, RANDDT; ADT for DOR).
+# (TRTSDT, RANDDT; ADT for DOR), looked up only when a record is censored there.
 KEY_PD, KEY_DEATH = "PD", "DEATH"  # events
 KEY_NO_ASSESSMENT, KEY_NO_ADEQUATE = "NO_ASSESSMENT", "NO_ADEQUATE_ASSESSMENT"  # censored at the start
 KEY_LAST_ADEQUATE = "LAST_ADEQUATE_ASSESSMENT"  # censored at the last adequate assessment ...
