@@ -5,26 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import assert_columns, derive_var_extreme_flag, number, text
+from .common import NONE, assert_columns, derive_var_extreme_flag, number, text
 from .dates import compute_ady, impute_dtc_dt
 
 RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "RELATED")
-
-
-def derive_vars_supp(ae: pd.DataFrame, *, supp: pd.DataFrame | None, names: list[str]) -> pd.DataFrame:
-    """Each of ``names`` that is a QNAM of SUPPAE as a variable, joined by USUBJID and AESEQ (IDVARVAL)."""
-    out = ae.copy()
-    if supp is None or supp.empty:
-        return out
-    assert_columns(supp, ["USUBJID", "IDVARVAL", "QNAM", "QVAL"], dataset="SUPPAE")
-    rows = supp[supp["QNAM"].isin(names)].copy()
-    rows["AESEQ"] = number(rows["IDVARVAL"])
-    wide = rows.pivot_table(index=["USUBJID", "AESEQ"], columns="QNAM", values="QVAL", aggfunc="first")
-    keys = pd.MultiIndex.from_arrays([out["USUBJID"], number(out["AESEQ"])])
-    for name in wide.columns:
-        values = wide[name].reindex(keys).to_numpy(dtype=object)
-        out[name] = np.where(pd.isna(values), None, values)
-    return out
 
 
 def derive_vars_analysis_dates(ae: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +46,7 @@ def derive_var_trtemfl(ae: pd.DataFrame, *, emergent_days: int) -> pd.DataFrame:
     dosed = out["TRTSDT"].notna()
     within = dosed & (out["ASTDT"] >= out["TRTSDT"]) & (end.isna() | (out["ASTDT"] <= end))
     unknown = dosed & out["ASTDT"].isna() & (out["AENDT"].isna() | (out["AENDT"] >= out["TRTSDT"]))
-    out["TRTEMFL"] = np.where(within | unknown, "Y", None).astype(object)
+    out["TRTEMFL"] = np.where(within | unknown, "Y", NONE).astype(object)
     return out
 
 
@@ -74,7 +58,7 @@ def derive_vars_grade_relation(
     out["ATOXGRN"] = number(out["AETOXGR"]) if "AETOXGR" in out.columns else np.nan
     for flag, source in relations.items():
         values = text(out[source]) if source in out.columns else pd.Series(None, index=out.index, dtype=object)
-        out[flag] = np.where(values.isin(related), "Y", None).astype(object)
+        out[flag] = np.where(values.isin(related), "Y", NONE).astype(object)
     return out
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from specs.config import AdamSettings
+from specs.config import AdamSettings, RecistSettings
 
-from .common import assert_columns, first_per_subject, text
+from .common import NONE, assert_columns, first_per_subject, text
 from .dates import impute_dtc_dt
 from .recist_rules import CR, NE, NON_CR_NON_PD, PD, PR, SD
 
@@ -131,7 +131,7 @@ def derive_var_anl01fl(adrs: pd.DataFrame, *, params: tuple[str, ...] = ASSESSME
     )[ok]
     sub = sub.sort_values(["USUBJID", "PARAMCD", "ADT", "rank", "seq"], kind="mergesort")
     pick = sub.drop_duplicates(["USUBJID", "PARAMCD", "ADT"], keep="first").index
-    out["ANL01FL"] = np.where(out.index.isin(pick), "Y", None).astype(object)
+    out["ANL01FL"] = np.where(out.index.isin(pick), "Y", NONE).astype(object)
     return out
 
 
@@ -158,7 +158,7 @@ def derive_var_anl02fl(
     pds = out[keep & (out["AVALC"] == PD)].groupby(["USUBJID", "PARAMCD"])["ADT"].min()
     first_pd = pd.Series(list(zip(out["USUBJID"], out["PARAMCD"], strict=False)), index=out.index).map(pds)
     keep &= first_pd.isna() | (out["ADT"] <= first_pd)
-    out["ANL02FL"] = np.where(keep, "Y", None).astype(object)
+    out["ANL02FL"] = np.where(keep, "Y", NONE).astype(object)
     return out
 
 
@@ -290,8 +290,8 @@ def derive_param_bor(
         }
     )
     has = new["ADT"].notna()
-    new["SRCDOM"] = np.where(has, "RS", None).astype(object)
-    new["SRCVAR"] = np.where(has, "RSSTRESC", None).astype(object)
+    new["SRCDOM"] = np.where(has, "RS", NONE).astype(object)
+    new["SRCVAR"] = np.where(has, "RSSTRESC", NONE).astype(object)
     return pd.concat([adrs, new], ignore_index=True)
 
 
@@ -313,8 +313,8 @@ def derive_param_response(
             "PARAMCD": paramcd,
             "AVALC": np.where(hit, "Y", "N").astype(object),
             "ADT": np.where(hit, source["ADT"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")),
-            "SRCDOM": np.where(hit, source["SRCDOM"].to_numpy(dtype=object), None),
-            "SRCVAR": np.where(hit, source["SRCVAR"].to_numpy(dtype=object), None),
+            "SRCDOM": np.where(hit, source["SRCDOM"].to_numpy(dtype=object), NONE),
+            "SRCVAR": np.where(hit, source["SRCVAR"].to_numpy(dtype=object), NONE),
             "SRCSEQ": np.where(hit, source["SRCSEQ"].to_numpy(dtype="float64"), np.nan),
         }
     )
@@ -335,8 +335,8 @@ def derive_param_pd(
             "PARAMCD": paramcd,
             "AVALC": np.where(hit, "Y", "N").astype(object),
             "ADT": subjects.map(first["ADT"]).to_numpy(dtype="datetime64[ns]"),
-            "SRCDOM": np.where(hit, "RS", None).astype(object),
-            "SRCVAR": np.where(hit, "RSSTRESC", None).astype(object),
+            "SRCDOM": np.where(hit, "RS", NONE).astype(object),
+            "SRCVAR": np.where(hit, "RSSTRESC", NONE).astype(object),
             "SRCSEQ": subjects.map(first["SRCSEQ"]).to_numpy(dtype="float64"),
         }
     )
@@ -353,8 +353,8 @@ def derive_param_death(adrs: pd.DataFrame, *, adsl: pd.DataFrame, paramcd: str =
             "PARAMCD": paramcd,
             "AVALC": np.where(died, "Y", "N").astype(object),
             "ADT": adsl["DTHDT"].to_numpy(dtype="datetime64[ns]"),
-            "SRCDOM": np.where(died, "ADSL", None).astype(object),
-            "SRCVAR": np.where(died, "DTHDT", None).astype(object),
+            "SRCDOM": np.where(died, "ADSL", NONE).astype(object),
+            "SRCVAR": np.where(died, "DTHDT", NONE).astype(object),
             "SRCSEQ": np.nan,
         }
     )
@@ -379,12 +379,16 @@ def derive_param_mdis(
     evaluator: str,
     reference_start: str,
     paramcd: str = "MDIS",
+    target_category: str = RecistSettings.target_category,
 ) -> pd.DataFrame:
-    """Add MDIS per subject: 'Y' when a TARGET lesion was identified at baseline by ``evaluator``."""
+    """Add MDIS per subject: 'Y' when a target lesion (``target_category``, the RECIST setting) was
+    identified at baseline by ``evaluator``."""
     from .adsl import compute_measurable_disease
 
     reference = adsl.set_index("USUBJID")[reference_start]
-    measurable = compute_measurable_disease(tu, reference=reference, evaluator=evaluator)
+    measurable = compute_measurable_disease(
+        tu, reference=reference, evaluator=evaluator, target_category=target_category
+    )
     hit = adsl["USUBJID"].isin(measurable.index).to_numpy()
     new = pd.DataFrame(
         {
@@ -392,8 +396,8 @@ def derive_param_mdis(
             "PARAMCD": paramcd,
             "AVALC": np.where(hit, "Y", "N").astype(object),
             "ADT": pd.NaT,
-            "SRCDOM": np.where(hit, "TU", None).astype(object),
-            "SRCVAR": np.where(hit, "TUORRES", None).astype(object),
+            "SRCDOM": np.where(hit, "TU", NONE).astype(object),
+            "SRCVAR": np.where(hit, "TUORRES", NONE).astype(object),
             "SRCSEQ": np.nan,
         }
     )

@@ -11,9 +11,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from specs.config import AdamSettings, RecistSettings
 from specs.model import Spec
 
-from .common import AdamInputError, assert_columns, decode_map, encode_map, number, text, yes_no
+from .common import NONE, AdamInputError, assert_columns, codelist_of, decode_map, encode_map, number, text, yes_no
 from .dates import compute_duration, impute_dtc_dt, impute_dtc_dtm
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -159,26 +160,11 @@ def derive_vars_age_group(
     """AGEGR1 (and AGEGR1N) from AGE by the terms of the spec's AGEGR1 codelist."""
     assert_columns(adsl, ["AGE"], dataset="ADSL")
     out = adsl.copy()
-    codelist = spec.variable(dataset, group).codelist
+    codelist = codelist_of(spec, dataset, group)
     out[group] = compute_group(out["AGE"], [t.term for t in spec.codelist(codelist).terms])
     numbered = next((v for v in spec.variables_of(dataset) if v.name == f"{group}N"), None)
     if numbered is not None and numbered.codelist:
         out[f"{group}N"] = out[group].map(encode_map(spec, numbered.codelist)).astype("float64")
-    return out
-
-
-def derive_vars_supp(adsl: pd.DataFrame, *, supp: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Each of ``names`` that is a QNAM of ``supp`` (SUPPDM) as a variable (QVAL)."""
-    out = adsl.copy()
-    if supp is None or supp.empty:
-        return out
-    assert_columns(supp, ["USUBJID", "QNAM", "QVAL"], dataset="SUPPDM")
-    for name in names:
-        rows = supp[supp["QNAM"] == name]
-        if rows.empty:
-            continue
-        out[name] = out["USUBJID"].map(rows.drop_duplicates("USUBJID").set_index("USUBJID")["QVAL"]).astype(object)
-        out[name] = out[name].where(out[name].notna(), None)
     return out
 
 
@@ -254,11 +240,12 @@ def derive_vars_death(
     ae: pd.DataFrame,
     dd: pd.DataFrame | None = None,
     min_date: str | None = "LSTALVDT",
+    fatal_outcomes: tuple[str, ...] = AdamSettings.fatal_outcomes,
 ) -> pd.DataFrame:
     """DTHDT/DTHDTF from DM.DTHDTC (missing day: first of the month; missing month: 01 January;
     never before ``min_date``), DTHFL, and DTHCAUS: the collected primary cause of death (DD
     DDSTRESC, else DDORRES, of DDTESTCD 'PRCDTH'); for a subject without one, the AEDECOD of a
-    fatal AE, else the DSTERM of the DS death record. LSTALVDT, when present, becomes DTHDT for
+    fatal AE (AEOUT one of ``fatal_outcomes``, the study setting), else the DSTERM of the DS death record. LSTALVDT, when present, becomes DTHDT for
     subjects who died."""
     assert_columns(adsl, ["USUBJID", "DTHDTC"], dataset="ADSL")
     out = adsl.copy()
@@ -267,13 +254,13 @@ def derive_vars_death(
         out["DTHDTC"], highest_imputation="M", date_imputation="first", min_dates=bounds
     )
     if "DTHFL" not in out.columns:
-        out["DTHFL"] = np.where(out["DTHDT"].notna(), "Y", None).astype(object)
+        out["DTHFL"] = np.where(out["DTHDT"].notna(), "Y", NONE).astype(object)
     cause = pd.Series(None, index=out.index, dtype=object)
     if ds is not None and not ds.empty and "DSDECOD" in ds.columns:
         death = ds[text(ds["DSDECOD"]) == "DEATH"].drop_duplicates("USUBJID").set_index("USUBJID")
         cause = out["USUBJID"].map(text(death["DSTERM"]).str.upper()) if "DSTERM" in death.columns else cause
     if ae is not None and not ae.empty and "AEOUT" in ae.columns:
-        fatal = ae[text(ae["AEOUT"]) == "FATAL"].drop_duplicates("USUBJID").set_index("USUBJID")
+        fatal = ae[text(ae["AEOUT"]).isin(list(fatal_outcomes))].drop_duplicates("USUBJID").set_index("USUBJID")
         fatal_cause = out["USUBJID"].map(fatal["AEDECOD"])
         cause = fatal_cause.where(fatal_cause.notna(), cause)
     if dd is not None and not dd.empty and {"DDTESTCD", "DDORRES"} <= set(dd.columns):
@@ -322,7 +309,7 @@ def derive_vars_disposition(
         object
     )
     if treated_only and "TRTSDT" in out.columns:
-        state = np.where(decod.isna() & out["TRTSDT"].isna(), None, state)
+        state = np.where(decod.isna() & out["TRTSDT"].isna(), NONE, state)
     out[status] = state
     out[reason] = decod.where(decod.notna(), None).astype(object)
     if date:
@@ -366,15 +353,22 @@ def derive_var_nactdt(
     return out
 
 
-def compute_measurable_disease(tu: pd.DataFrame, *, reference: pd.Series, evaluator: str) -> pd.Series:
-    """Per USUBJID: True when a TARGET lesion was identified by ``evaluator`` on or before the reference date.
+def compute_measurable_disease(
+    tu: pd.DataFrame,
+    *,
+    reference: pd.Series,
+    evaluator: str,
+    target_category: str = RecistSettings.target_category,
+) -> pd.Series:
+    """Per USUBJID: True when a target lesion (TUSTRESC, else TUORRES, ``target_category``: the
+    RECIST setting) was identified by ``evaluator`` on or before the reference date.
 
     ``reference`` is indexed by USUBJID. TU records without a date count as baseline.
     """
     if tu is None or tu.empty:
         return pd.Series(dtype=bool)
     assert_columns(tu, ["USUBJID", "TUORRES"], dataset="TU")
-    rows = tu[text(tu["TUSTRESC"] if "TUSTRESC" in tu.columns else tu["TUORRES"]) == "TARGET"]
+    rows = tu[text(tu["TUSTRESC"] if "TUSTRESC" in tu.columns else tu["TUORRES"]) == target_category]
     if "TUEVAL" in rows.columns:
         rows = rows[text(rows["TUEVAL"]).fillna(evaluator) == evaluator]
     if "TUDTC" in rows.columns:
@@ -385,15 +379,20 @@ def compute_measurable_disease(tu: pd.DataFrame, *, reference: pd.Series, evalua
 
 
 def derive_vars_populations(
-    adsl: pd.DataFrame, *, tu: pd.DataFrame | None, evaluator: str, reference_start: str = "TRTSDT"
+    adsl: pd.DataFrame,
+    *,
+    tu: pd.DataFrame | None,
+    evaluator: str,
+    reference_start: str = "TRTSDT",
+    target_category: str = RecistSettings.target_category,
 ) -> pd.DataFrame:
     """ENRLFL, SAFFL, FASFL and RSPEVLFL.
 
     - ENRLFL: consented (RFICDTC) and assigned an arm (ARMCD), not a screen failure;
     - SAFFL: dosed (TRTSDT);
     - FASFL: enrolled and dosed (a single-arm study: the safety population);
-    - RSPEVLFL: FASFL and measurable disease at baseline (a TARGET lesion by
-      ``evaluator`` on or before ``reference_start``).
+    - RSPEVLFL: FASFL and measurable disease at baseline (a ``target_category``
+      lesion by ``evaluator`` on or before ``reference_start``).
     """
     assert_columns(adsl, ["USUBJID", "TRTSDT"], dataset="ADSL")
     out = adsl.copy()
@@ -407,7 +406,9 @@ def derive_vars_populations(
         if reference_start in out.columns
         else pd.Series(dtype="datetime64[ns]")
     )
-    measurable = out["USUBJID"].isin(compute_measurable_disease(tu, reference=reference, evaluator=evaluator).index)
+    measurable = out["USUBJID"].isin(
+        compute_measurable_disease(tu, reference=reference, evaluator=evaluator, target_category=target_category).index
+    )
     out["ENRLFL"] = yes_no(enrolled)
     out["SAFFL"] = yes_no(dosed)
     out["FASFL"] = yes_no(enrolled & dosed)

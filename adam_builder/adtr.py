@@ -4,6 +4,7 @@ adtr = create_lesion_params(tr, tu=tu, evaluator="INVESTIGATOR", settings=settin
 adtr = derive_param_sdiam(adtr)                                                      # SDIAM
 adtr = derive_vars_baseline(adtr, adsl=adsl, reference_start="TRTSDT")               # AVISIT, ABLFL, BASE
 adtr = derive_vars_change(adtr)                                                      # CHG, PCHG, NADIR, CHGNAD, PCHGNAD
+adtr = derive_var_anl01fl_tr(adtr, adsl=adsl, first_pd=first_pd)                    # ANL01FL
 adtr = derive_param_best(adtr)                                                       # DTYPE MINIMUM (best % change)
 """
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from specs.config import AdamSettings
 
-from .common import assert_columns, text
+from .common import NONE, assert_columns, text
 from .dates import impute_dtc_dt
 from .recist_rules import compute_lesion_size
 
@@ -148,11 +149,12 @@ def derive_vars_change(adtr: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def derive_var_anl01fl(
+def derive_var_anl01fl_tr(
     adtr: pd.DataFrame, *, adsl: pd.DataFrame, first_pd: pd.Series, new_therapy: str = "NACTDT"
 ) -> pd.DataFrame:
-    """ANL01FL 'Y' for baseline and post-baseline records up to the first PD (``first_pd`` per
-    USUBJID) and before the first subsequent anti-cancer therapy."""
+    """ANL01FL of ADTR (the spec's MT.ANL01FL_TR; ADRS's ANL01FL, the worst response of a date, is
+    adrs.derive_var_anl01fl): 'Y' for baseline and post-baseline records up to the first PD
+    (``first_pd`` per USUBJID) and before the first subsequent anti-cancer therapy."""
     out = adtr.copy()
     limit_pd = out["USUBJID"].map(first_pd)
     keep = limit_pd.isna() | (out["ADT"] <= limit_pd)
@@ -160,7 +162,7 @@ def derive_var_anl01fl(
         nact = out["USUBJID"].map(adsl.set_index("USUBJID")[new_therapy])
         keep &= nact.isna() | (out["ADT"] < nact)
     keep &= out["AVISITN"].notna()
-    out["ANL01FL"] = np.where(keep, "Y", None).astype(object)
+    out["ANL01FL"] = np.where(keep, "Y", NONE).astype(object)
     return out
 
 

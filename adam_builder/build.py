@@ -129,7 +129,8 @@ def _empty_sources(run: AdamRun, name: str) -> list[str]:
     """The empty SDTM datasets an ADaM dataset is derived from, each once: read directly ('TR'),
     else through another ADaM dataset ('EX (through ADSL)')."""
     found: dict[str, str | None] = {}
-    todo, seen = [(name, None)], {name}
+    todo: list[tuple[str, str | None]] = [(name, None)]
+    seen = {name}
     while todo:
         current, via = todo.pop(0)
         for source in READS.get(current, ()):

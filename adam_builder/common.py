@@ -7,6 +7,9 @@ import pandas as pd
 
 from specs.model import Spec
 
+# a missing value as an array, for np.where and np.select (their results then hold objects)
+NONE = np.array(None, dtype=object)
+
 
 class AdamInputError(ValueError):
     """An input dataset lacks what a derivation needs."""
@@ -57,6 +60,70 @@ def derive_vars_merged(
     return merged
 
 
+def adsl_variables(spec: Spec, dataset: str, *, adsl_columns) -> dict[str, str]:
+    """The ADSL variables ``dataset`` takes by its spec, in spec order, as {variable: ADSL
+    variable}: those whose predecessor is ADSL.X, and those whose predecessor is DM.X (DM
+    reaches the analysis datasets through ADSL, one record per subject of DM), the merge key
+    USUBJID aside.
+
+    A declared variable that ADSL (``adsl_columns``) lacks is an error naming the dataset and
+    the variable."""
+    names, missing = {}, []
+    for var in spec.variables_of(dataset):
+        source, _, column = (var.predecessor or "").partition(".")
+        if source not in ("ADSL", "DM") or not column or var.name == "USUBJID":
+            continue
+        if column not in adsl_columns:
+            missing.append(f"{dataset}.{var.name} (predecessor {var.predecessor})")
+        names[var.name] = column
+    if missing:
+        raise AdamInputError(f"{dataset}: ADSL has no variable for {', '.join(missing)}")
+    return names
+
+
+def derive_vars_supp(frame: pd.DataFrame, *, supp: pd.DataFrame | None, names: list[str]) -> pd.DataFrame:
+    """Each of ``names`` that is a QNAM of ``supp`` (a SUPP-- dataset) as a variable holding QVAL.
+
+    A qualifier with a blank IDVAR joins by USUBJID (subject level, e.g. SUPPDM); one with
+    IDVAR (e.g. AESEQ) joins by USUBJID and that variable of ``frame`` equal to IDVARVAL
+    (compared as numbers when the variable is numeric). The first record per key counts.
+    """
+    out = frame.copy()
+    if supp is None or supp.empty:
+        return out
+    name = (
+        f"SUPP{supp['RDOMAIN'].dropna().iloc[0]}" if "RDOMAIN" in supp and supp["RDOMAIN"].notna().any() else "SUPP--"
+    )
+    assert_columns(supp, ["USUBJID", "QNAM", "QVAL"], dataset=name)
+    rows = supp[supp["QNAM"].isin(names)]
+    idvar = text(rows["IDVAR"]).fillna("") if "IDVAR" in rows.columns else pd.Series("", index=rows.index)
+    for key_var, group in rows.groupby(idvar, sort=False):
+        if key_var:
+            assert_columns(group, ["IDVARVAL"], dataset=name)
+            assert_columns(out, [key_var], dataset=f"the dataset {name} qualifies")
+            numeric = pd.api.types.is_numeric_dtype(out[key_var])
+            supp_key = number(group["IDVARVAL"]) if numeric else text(group["IDVARVAL"])
+            frame_key = number(out[key_var]) if numeric else text(out[key_var])
+            keys = pd.MultiIndex.from_arrays([group["USUBJID"], supp_key])
+            targets = pd.MultiIndex.from_arrays([out["USUBJID"], frame_key])
+        else:
+            keys, targets = pd.Index(group["USUBJID"]), pd.Index(out["USUBJID"])
+        for qnam in dict.fromkeys(group["QNAM"]):
+            values = pd.Series(group["QVAL"].to_numpy(dtype=object), index=keys)[(group["QNAM"] == qnam).to_numpy()]
+            values = values[~values.index.duplicated()]
+            mapped = values.reindex(targets).to_numpy(dtype=object)
+            out[qnam] = np.where(pd.isna(mapped), NONE, mapped)
+    return out
+
+
+def single_term(spec: Spec, dataset: str, variable: str) -> str | None:
+    """The one term of the variable's codelist (e.g. ADTTE.AVALU 'DAYS'); None when the
+    codelist has more terms, none, or is not in the spec."""
+    codelist = spec.variable(dataset, variable).codelist
+    terms = spec.codelist(codelist).terms if codelist and spec.has_codelist(codelist) else ()
+    return terms[0].term if len(terms) == 1 else None
+
+
 def decode_map(spec: Spec, codelist: str) -> dict[str, str]:
     """Term -> decoded value of a codelist of the spec."""
     return {t.term: t.decoded_value for t in spec.codelist(codelist).terms if t.decoded_value is not None}
@@ -68,7 +135,11 @@ def encode_map(spec: Spec, codelist: str) -> dict[str, float]:
 
 
 def codelist_of(spec: Spec, dataset: str, variable: str) -> str:
-    return spec.variable(dataset, variable).codelist
+    """The codelist the spec gives the variable; a variable without one is an error naming it."""
+    codelist = spec.variable(dataset, variable).codelist
+    if not codelist:
+        raise AdamInputError(f"{dataset}.{variable}: the spec gives it no codelist")
+    return codelist
 
 
 def derive_vars_param(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> pd.DataFrame:
@@ -102,12 +173,12 @@ def derive_var_extreme_flag(
         if mode == "first"
         else sub.groupby(by, sort=False, dropna=False).tail(1)
     )
-    out[new_var] = np.where(out.index.isin(pick.index), "Y", None).astype(object)
+    out[new_var] = np.where(out.index.isin(pick.index), "Y", NONE).astype(object)
     return out
 
 
 def yes_no(condition, *, no: str | None = "N") -> np.ndarray:
-    return np.where(np.asarray(condition, dtype=bool), "Y", no).astype(object)
+    return np.where(np.asarray(condition, dtype=bool), "Y", NONE if no is None else no).astype(object)
 
 
 def first_per_subject(frame: pd.DataFrame, mask: pd.Series, *, order: list[str], by: str = "USUBJID") -> pd.DataFrame:

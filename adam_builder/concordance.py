@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .common import NONE
 from .recist_engine import RecistInputError, _text, select_evaluator
 from .recist_rules import CR, NE, NEW_EQUIVOCAL, NEW_NO, NEW_YES, NON_CR_NON_PD, PD, PR, SD
 
@@ -248,7 +249,7 @@ def compare_responses(computed: pd.DataFrame, investigator: pd.DataFrame) -> pd.
             continue
         both_missing = c.isna() & i.isna()
         agree = c.fillna("\0") == i.fillna("\0")
-        out[f"{test}_AGREE"] = np.where(both_missing, None, np.where(agree, "Y", "N"))
+        out[f"{test}_AGREE"] = np.where(both_missing, NONE, np.where(agree, "Y", "N"))
     out = out.sort_values(["USUBJID", "VISITNUM"], kind="stable", na_position="last").reset_index(drop=True)
     for col in out.columns:
         if out[col].dtype == object:

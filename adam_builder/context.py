@@ -9,6 +9,7 @@ import pandas as pd
 from specs.config import AdamSettings
 from specs.model import Spec
 
+from .common import adsl_variables, assert_columns, derive_vars_merged
 from .finish import finish_adam
 
 ISSUE_COLUMNS = ["dataset", "USUBJID", "kind", "message"]
@@ -45,6 +46,17 @@ class AdamRun:
 
     def add_issue(self, dataset: str, usubjid: str | None, kind: str, message: str) -> None:
         self.issues.append({"dataset": dataset, "USUBJID": usubjid, "kind": kind, "message": message})
+
+    def merge_adsl(self, frame: pd.DataFrame, dataset: str, *, needs: tuple[str, ...] = ()) -> pd.DataFrame:
+        """``frame`` with the ADSL variables the spec declares for ``dataset`` (common.adsl_variables)
+        and the ADSL variables ``needs`` that its derivations read (the finishing call keeps
+        only the spec's variables), joined by USUBJID."""
+        adsl = self.datasets["ADSL"]
+        names = adsl_variables(self.spec, dataset, adsl_columns=adsl.columns)
+        names.update((n, n) for n in needs if n not in names)
+        assert_columns(adsl, ["USUBJID", *names.values()], dataset="ADSL")
+        add = pd.DataFrame({"USUBJID": adsl["USUBJID"], **{name: adsl[column] for name, column in names.items()}})
+        return derive_vars_merged(frame, dataset_add=add, by=["USUBJID"], new_vars=list(names), dataset="ADSL")
 
     def spec_names(self, dataset: str) -> list[str]:
         return [v.name for v in self.spec.variables_of(dataset)]

@@ -25,6 +25,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .common import NONE
+
 _DTC = re.compile(r"^(\d{4}|-)?(?:-(\d{2}|-))?(?:-(\d{2}|-))?(?:T(\d{2}|-)?(?::(\d{2}|-))?(?::(\d{2})(?:\.\d+)?)?)?$")
 _LEVELS = {"n": 0, "D": 1, "M": 2, "Y": 3}
 DATE_IMPUTATIONS = ("first", "mid", "last")
@@ -105,7 +107,7 @@ def impute_dtc_dt(
     level = _LEVELS[highest_imputation]
     miss_y, miss_m, miss_d = np.isnan(year), np.isnan(month), np.isnan(day)
     present = series.notna().to_numpy() & series.astype(str).str.strip().ne("").to_numpy()
-    flag = np.select([miss_y, miss_m, miss_d], ["Y", "M", "D"], default=None).astype(object)
+    flag = np.select([miss_y, miss_m, miss_d], ["Y", "M", "D"], default=NONE).astype(object)
     flag[~present] = None
     allowed = present & (np.select([miss_y, miss_m, miss_d], [3, 2, 1], default=0) <= level)
 
@@ -134,7 +136,7 @@ def impute_dtc_dt(
         move = partial & ~np.isnat(bound) & (bound >= low) & (bound <= high) & (imputed > bound)
         imputed = np.where(move, bound, imputed)
     dates = np.where(allowed, imputed, np.datetime64("NaT"))
-    out_flag = np.where(allowed & partial, flag, None).astype(object)
+    out_flag = np.where(allowed & partial, flag, NONE).astype(object)
     return (pd.Series(dates, index=index, dtype="datetime64[ns]"), pd.Series(out_flag, index=index, dtype=object))
 
 
@@ -162,7 +164,7 @@ def impute_dtc_dtm(
     parts = compute_dtc_parts(series)
     hour, minute, second = (parts[c].to_numpy() for c in ("hour", "minute", "second"))
     fill = (0.0, 0.0, 0.0) if time_imputation == "first" else (23.0, 59.0, 59.0)
-    tflag = np.select([np.isnan(hour), np.isnan(minute), np.isnan(second)], ["H", "M", "S"], default=None).astype(
+    tflag = np.select([np.isnan(hour), np.isnan(minute), np.isnan(second)], ["H", "M", "S"], default=NONE).astype(
         object
     )
     # a date imputed by a bound keeps the bound's time of day (midnight)
@@ -172,7 +174,7 @@ def impute_dtc_dtm(
         + np.where(np.isnan(second), fill[2], second)
     )
     dtm = dates + pd.to_timedelta(seconds, unit="s")
-    tflag = np.where(dates.notna().to_numpy(), tflag, None).astype(object)
+    tflag = np.where(dates.notna().to_numpy(), tflag, NONE).astype(object)
     return dtm, dflag, pd.Series(tflag, index=series.index, dtype=object)
 
 

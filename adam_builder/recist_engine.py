@@ -33,6 +33,7 @@ import pandas as pd
 
 from specs.config import RecistSettings
 
+from .common import NONE
 from .recist_rules import (
     NE,
     NEW_EQUIVOCAL,
@@ -385,7 +386,7 @@ def create_assessments(records: pd.DataFrame) -> pd.DataFrame:
     visits = visits.sort_values(["USUBJID", "_ORDDT", "VISITNUM", "_AKEY"], na_position="last", kind="stable")
     visits = visits.reset_index(drop=True)
     visits["_SEQ"] = visits.groupby("USUBJID", sort=False).cumcount()
-    visits["ABLFL"] = np.where(visits["_SEQ"] == 0, "Y", None)
+    visits["ABLFL"] = np.where(visits["_SEQ"] == 0, "Y", NONE)
     issues = pd.Series([None] * len(visits), index=visits.index, dtype=object)
     issues = _append(
         issues, pd.Series("records of this assessment have different dates", index=visits.index), visits["_NDATES"] > 1
@@ -491,7 +492,7 @@ def derive_vars_target_sum(
     out["TRGASSN"] = agg["TRGASSN"].fillna(0).to_numpy(dtype=int)
     out["_GONE"] = agg["_GONE"].eq(True).to_numpy()
     out["_TRGNA"] = _lookup(out, not_assessed)
-    out["SUMCOMPL"] = np.where(out["TRGBASEN"] == 0, None, np.where(out["TRGASSN"] == out["TRGBASEN"], "Y", "N"))
+    out["SUMCOMPL"] = np.where(out["TRGBASEN"] == 0, NONE, np.where(out["TRGASSN"] == out["TRGBASEN"], "Y", "N"))
     for texts in issue_texts:
         if not texts.empty:
             out["ISSUES"] = _append(out["ISSUES"], _lookup(out, texts), _lookup(out, texts).notna())

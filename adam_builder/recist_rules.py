@@ -20,6 +20,8 @@ import pandas as pd
 
 from specs.config import RecistSettings
 
+from .common import NONE
+
 CR, PR, SD, PD, NE = "CR", "PR", "SD", "PD", "NE"
 NON_CR_NON_PD = "NON-CR/NON-PD"
 NEW_YES, NEW_NO, NEW_EQUIVOCAL = "Y", "N", "EQUIVOCAL"
@@ -54,7 +56,7 @@ def _as_bool(values) -> np.ndarray:
 
 def _as_text(values) -> np.ndarray:
     array = np.asarray(values, dtype=object)
-    return np.where(pd.isna(array), None, array)
+    return np.where(pd.isna(array), NONE, array)
 
 
 def _out(result: np.ndarray, index: pd.Index | None, name: str) -> pd.Series:
@@ -146,7 +148,7 @@ def compute_target_response(
 
     result = np.select(
         [~has_target, pd_hit, not_assessed, gone, pr_hit],
-        [None, PD, NE, CR, PR],
+        [NONE, PD, NE, CR, PR],
         default=SD,
     )
     return _out(result, index, "target_response")
@@ -170,7 +172,7 @@ def compute_nontarget_response(
     prog = _as_bool(any_unequivocal_progression)
     missing = _as_bool(any_not_assessed)
     absent = _as_bool(all_absent)
-    result = np.select([~has, prog, missing, absent], [None, PD, NE, CR], default=NON_CR_NON_PD)
+    result = np.select([~has, prog, missing, absent], [NONE, PD, NE, CR], default=NON_CR_NON_PD)
     return _out(result, index, "nontarget_response")
 
 

@@ -2,43 +2,82 @@
 censoring conventions of ../shared/RECIST.md, each a setting (AdamSettings).
 
     adtte = create_tte_frame()
-    adtte = derive_param_pfs(adtte, adsl=adsl, adrs=adrs, settings=settings)
-    adtte = derive_param_os(adtte, adsl=adsl, settings=settings)
-    adtte = derive_param_dor(adtte, adsl=adsl, adrs=adrs, settings=settings)
+    adtte = derive_param_pfs(adtte, adsl=adsl, adrs=adrs, settings=settings, spec=spec)
+    adtte = derive_param_os(adtte, adsl=adsl, settings=settings, spec=spec)
+    adtte = derive_param_dor(adtte, adsl=adsl, adrs=adrs, settings=settings, spec=spec)
 
 AVAL = ADT - STARTDT + 1 (days). Each record says why it ended where it did
 (EVNTDESC, CNSDTDSC) and where ADT came from (SRCDOM, SRCVAR, SRCSEQ).
-The description texts are terms of the spec's EVNTDESC / CNSDTDSC codelists.
+The description texts are terms of the codelists the spec gives ADTTE.EVNTDESC
+and ADTTE.CNSDTDSC, each found by the key it carries as a synonym (below).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from specs.config import AdamSettings
+from specs.model import Spec
 
-from .common import assert_columns
+from .common import NONE, AdamInputError, assert_columns
 from .recist_rules import PD
 
 COLUMNS = ["USUBJID", "PARAMCD", "STARTDT", "ADT", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ"]
 ADEQUATE = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD")  # a response other than NE
 
-EV_PD, EV_DEATH = "Disease progression", "Death"
-EV_NO_ASSESSMENT, EV_NO_ADEQUATE = "No post-baseline assessment", "No adequate post-baseline assessment"
-EV_LAST, EV_NEW_THERAPY, EV_MISSED = (
-    "Last adequate assessment",
-    "Last adequate assessment before new anti-cancer therapy",
-    "Last adequate assessment before missed assessments",
-)
-EV_ALIVE = "Last known alive"
-CD_LAST, CD_NEW_THERAPY, CD_MISSED = (
-    "Last adequate tumor assessment",
-    "Last adequate tumor assessment before new anti-cancer therapy",
-    "Last adequate tumor assessment before missed assessments",
-)
-CD_ALIVE = "Last known alive date"
-START_DESCRIPTION = {"TRTSDT": "Treatment start", "RANDDT": "Randomization"}
+# Why a record ends where it does: the synonym of the EVNTDESC term (and, for a censoring at an
+# assessment or the last date known alive, of the CNSDTDSC term) that describes it. A censoring
+# at the start date is described by the CNSDTDSC term whose synonym is the start variable
+# (TRTSDT, RANDDT; ADT for DOR), looked up only when a record is censored there.
+KEY_PD, KEY_DEATH = "PD", "DEATH"  # events
+KEY_NO_ASSESSMENT, KEY_NO_ADEQUATE = "NO_ASSESSMENT", "NO_ADEQUATE_ASSESSMENT"  # censored at the start
+KEY_LAST_ADEQUATE = "LAST_ADEQUATE_ASSESSMENT"  # censored at the last adequate assessment ...
+KEY_NEW_THERAPY = "NEW_THERAPY"  # ... before new anti-cancer therapy
+KEY_MISSED = "MISSED_ASSESSMENTS"  # ... before two or more missed assessments
+KEY_ALIVE = "LSTALVDT"  # OS censored at the last date known alive
+
+
+@dataclass(frozen=True)
+class EventDescriptions:
+    """The EVNTDESC and CNSDTDSC texts: the terms of their codelists by the key of each (its synonyms)."""
+
+    event_codelist: str
+    censor_codelist: str
+    events: Mapping[str, str]
+    censor_dates: Mapping[str, str]
+
+    @classmethod
+    def from_spec(cls, spec: Spec, dataset: str = "ADTTE") -> EventDescriptions:
+        """From the codelists the spec gives ``dataset``.EVNTDESC and .CNSDTDSC."""
+        ids, maps = [], []
+        for variable in ("EVNTDESC", "CNSDTDSC"):
+            codelist = spec.variable(dataset, variable).codelist
+            if not codelist or not spec.has_codelist(codelist):
+                raise AdamInputError(f"{dataset}.{variable}: the spec gives it no codelist of description texts")
+            ids.append(codelist)
+            maps.append({key: t.term for t in spec.codelist(codelist).terms for key in t.synonyms})
+        return cls(ids[0], ids[1], maps[0], maps[1])
+
+    def event(self, key: str) -> str:
+        """The EVNTDESC text of ``key``; a codelist without it is an error naming the codelist."""
+        return self._text(self.events, self.event_codelist, key)
+
+    def censor_date(self, key: str) -> str:
+        """The CNSDTDSC text of ``key``; a codelist without it is an error naming the codelist."""
+        return self._text(self.censor_dates, self.censor_codelist, key)
+
+    @staticmethod
+    def _text(terms: Mapping[str, str], codelist: str, key: str) -> str:
+        if key not in terms:
+            raise AdamInputError(
+                f"codelist {codelist} has no term for {key} (a term with the synonym {key}), "
+                "which the time-to-event derivation needs"
+            )
+        return terms[key]
 
 
 def create_tte_frame() -> pd.DataFrame:
@@ -70,6 +109,7 @@ def compute_progression_event(
     new_therapy: pd.Series,
     settings: AdamSettings,
     start_var: str,
+    descriptions: EventDescriptions,
 ) -> pd.DataFrame:
     """PFS-like event or censoring per subject of ``start`` (USUBJID -> start date).
 
@@ -78,8 +118,15 @@ def compute_progression_event(
     assessments (when on: the event comes more than 2 x interval + window days
     after the last adequate assessment, or the start) -> that assessment;
     event (the earlier of the first PD and death; PD on a tie); no event ->
-    last adequate assessment; none -> the start date.
+    last adequate assessment; none -> the start date. EVNTDESC and CNSDTDSC are
+    the texts of ``descriptions``.
     """
+    ev_pd, ev_death = descriptions.event(KEY_PD), descriptions.event(KEY_DEATH)
+    ev_no_assessment, ev_no_adequate = descriptions.event(KEY_NO_ASSESSMENT), descriptions.event(KEY_NO_ADEQUATE)
+    censorings = [KEY_LAST_ADEQUATE]
+    censorings += [KEY_NEW_THERAPY] if settings.new_therapy_censoring else []
+    censorings += [KEY_MISSED] if settings.missed_assessment_censoring else []
+    censor_texts = {k: (descriptions.event(k), descriptions.censor_date(k)) for k in censorings}
     subjects = start.dropna()
     idx = subjects.index
     a = assess[assess["USUBJID"].isin(idx)]
@@ -98,9 +145,9 @@ def compute_progression_event(
 
     out = pd.DataFrame(index=idx)
     out["STARTDT"] = subjects
-    start_desc = START_DESCRIPTION.get(start_var, start_var)
 
-    def censor_at(found: pd.DataFrame, mask: pd.Series, evntdesc: str, cnsdesc: str) -> None:
+    def censor_at(found: pd.DataFrame, mask: pd.Series, evntdesc: str, cnsdesc: str | None) -> None:
+        """Censor the ``mask`` subjects at their record of ``found``, else at the start date."""
         dates = found["ADT"].reindex(idx)
         seq = found["ASEQ"].reindex(idx)
         known = mask & dates.notna()
@@ -112,10 +159,12 @@ def compute_progression_event(
         out.loc[known, "SRCVAR"] = "ADT"
         out.loc[known, "SRCSEQ"] = seq[known]
         at_start = mask & dates.isna()
+        if not at_start.any():
+            return
         out.loc[at_start, "ADT"] = subjects[at_start]
         out.loc[at_start, "CNSR"] = 1
         out.loc[at_start, "EVNTDESC"] = evntdesc
-        out.loc[at_start, "CNSDTDSC"] = start_desc
+        out.loc[at_start, "CNSDTDSC"] = descriptions.censor_date(start_var)
         out.loc[at_start, "SRCDOM"] = "ADSL"
         out.loc[at_start, "SRCVAR"] = start_var
 
@@ -129,29 +178,29 @@ def compute_progression_event(
     decided = pd.Series(False, index=idx)
     if settings.new_therapy_censoring:
         new_first = nact.notna() & (event.isna() | (nact < event))
-        censor_at(before_nact, new_first, EV_NEW_THERAPY, CD_NEW_THERAPY)
+        censor_at(before_nact, new_first, *censor_texts[KEY_NEW_THERAPY])
         decided |= new_first
     if settings.missed_assessment_censoring:
         prev = before_event["ADT"].reindex(idx).fillna(subjects)
         gap = (event - prev).dt.days
         missed = ~decided & event.notna() & (gap > settings.missed_gap_days)
-        censor_at(before_event, missed, EV_MISSED, CD_MISSED)
+        censor_at(before_event, missed, *censor_texts[KEY_MISSED])
         decided |= missed
     evt = ~decided & event.notna()
     out.loc[evt, "ADT"] = event[evt]
     out.loc[evt, "CNSR"] = 0
     pd_evt, death_evt = evt & is_pd, evt & ~is_pd
-    out.loc[pd_evt, "EVNTDESC"] = EV_PD
+    out.loc[pd_evt, "EVNTDESC"] = ev_pd
     out.loc[pd_evt, "SRCDOM"], out.loc[pd_evt, "SRCVAR"] = "ADRS", "ADT"
     out.loc[pd_evt, "SRCSEQ"] = first_pd["ASEQ"].reindex(idx)[pd_evt]
-    out.loc[death_evt, "EVNTDESC"] = EV_DEATH
+    out.loc[death_evt, "EVNTDESC"] = ev_death
     out.loc[death_evt, "SRCDOM"], out.loc[death_evt, "SRCVAR"] = "ADSL", "DTHDT"
     decided |= evt
     rest = ~decided
-    censor_at(last_any, rest & has_any, EV_LAST, CD_LAST)
+    censor_at(last_any, rest & has_any, *censor_texts[KEY_LAST_ADEQUATE])
     no_adequate = rest & has_any & ~pd.Series(idx.isin(last_any.index), index=idx)
-    out.loc[no_adequate, "EVNTDESC"] = EV_NO_ADEQUATE
-    censor_at(last_any, rest & ~has_any, EV_NO_ASSESSMENT, start_desc)
+    out.loc[no_adequate, "EVNTDESC"] = ev_no_adequate
+    censor_at(last_any, rest & ~has_any, ev_no_assessment, None)
     return out
 
 
@@ -172,9 +221,16 @@ def _cut(series: pd.Series, cutoff) -> pd.Series:
 
 
 def derive_param_pfs(
-    adtte: pd.DataFrame, *, adsl: pd.DataFrame, adrs: pd.DataFrame, settings: AdamSettings, paramcd: str = "PFS"
+    adtte: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    adrs: pd.DataFrame,
+    settings: AdamSettings,
+    spec: Spec,
+    paramcd: str = "PFS",
 ) -> pd.DataFrame:
-    """Add PFS for each subject with a reference start (settings.reference_start)."""
+    """Add PFS for each subject with a reference start (settings.reference_start); the
+    description texts from the spec's codelists (EventDescriptions)."""
     start_var = settings.reference_start
     assert_columns(adsl, ["USUBJID", start_var, "DTHDT"], dataset="ADSL")
     subjects = adsl.set_index("USUBJID")
@@ -191,6 +247,7 @@ def derive_param_pfs(
         new_therapy=_cut(subjects["NACTDT"], cutoff) if "NACTDT" in subjects.columns else None,
         settings=settings,
         start_var=start_var,
+        descriptions=EventDescriptions.from_spec(spec),
     )
     return _append(adtte, _records(result, paramcd))
 
@@ -201,6 +258,7 @@ def derive_param_dor(
     adsl: pd.DataFrame,
     adrs: pd.DataFrame,
     settings: AdamSettings,
+    spec: Spec,
     paramcd: str = "DOR",
     response_param: str = "CBOR",
     responder_param: str = "CRSP",
@@ -223,6 +281,7 @@ def derive_param_dor(
         new_therapy=_cut(subjects["NACTDT"], cutoff) if "NACTDT" in subjects.columns else None,
         settings=settings,
         start_var="ADT",
+        descriptions=EventDescriptions.from_spec(spec),
     )
     at_start = result["SRCVAR"] == "ADT"
     result.loc[at_start & (result["SRCDOM"] == "ADSL"), "SRCDOM"] = "ADRS"
@@ -230,12 +289,18 @@ def derive_param_dor(
 
 
 def derive_param_os(
-    adtte: pd.DataFrame, *, adsl: pd.DataFrame, settings: AdamSettings, paramcd: str = "OS"
+    adtte: pd.DataFrame, *, adsl: pd.DataFrame, settings: AdamSettings, spec: Spec, paramcd: str = "OS"
 ) -> pd.DataFrame:
     """Add OS for each subject with a reference start: death (on or before the cut-off) is the
     event; otherwise censored at LSTALVDT, never after DCUTDT nor before the start date."""
     start_var = settings.reference_start
     assert_columns(adsl, ["USUBJID", start_var, "DTHDT", "LSTALVDT"], dataset="ADSL")
+    descriptions = EventDescriptions.from_spec(spec)
+    ev_death, ev_alive, cd_alive = (
+        descriptions.event(KEY_DEATH),
+        descriptions.event(KEY_ALIVE),
+        descriptions.censor_date(KEY_ALIVE),
+    )
     subjects = adsl.set_index("USUBJID")
     start = subjects[start_var].dropna()
     cutoff = (
@@ -253,10 +318,9 @@ def derive_param_os(
     early = ~dead & (alive.isna() | (alive < start))
     out["ADT"] = death.where(dead, alive.where(~early, start))
     out["CNSR"] = np.where(dead, 0.0, 1.0)
-    out["EVNTDESC"] = np.where(dead, EV_DEATH, EV_ALIVE).astype(object)
-    out["CNSDTDSC"] = np.where(
-        dead, None, np.where(early, START_DESCRIPTION.get(start_var, start_var), CD_ALIVE)
-    ).astype(object)
+    out["EVNTDESC"] = np.where(dead, ev_death, ev_alive).astype(object)
+    cd_start = descriptions.censor_date(start_var) if early.any() else NONE
+    out["CNSDTDSC"] = np.where(dead, NONE, np.where(early, cd_start, cd_alive)).astype(object)
     out["SRCDOM"] = "ADSL"
     out["SRCVAR"] = np.where(dead, "DTHDT", np.where(early, start_var, "LSTALVDT")).astype(object)
     out["SRCSEQ"] = np.nan

@@ -8,23 +8,20 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import adae as d
-from ..common import assert_columns, derive_vars_merged
+from ..common import assert_columns, derive_vars_supp
 from ..context import AdamRun
-
-ADSL_VARS = ["SUBJID", "SITEID", "AGE", "SEX", "RACE", "SAFFL", "TRT01A", "TRTSDT", "TRTEDT", "DTHDT", "DCUTDT"]
 
 
 def build_adae(run: AdamRun) -> pd.DataFrame:
     s = run.settings
-    adsl = run.datasets["ADSL"]
     ae = run.get("AE")
     assert_columns(ae, ["USUBJID", "AESEQ", "AESTDTC", "AEENDTC"], dataset="AE")
     adae = (
         ae
         # AERELAN, AERELTR, AEACNAN, AEACNTR: per-drug qualifiers from SUPPAE
-        .pipe(d.derive_vars_supp, supp=run.get("SUPPAE"), names=run.spec_names("ADAE"))
-        # subject-level variables from ADSL
-        .pipe(derive_vars_merged, dataset_add=adsl, by=["USUBJID"], new_vars=ADSL_VARS, dataset="ADSL")
+        .pipe(derive_vars_supp, supp=run.get("SUPPAE"), names=run.spec_names("ADAE"))
+        # the ADSL variables of the spec, and the death and cut-off dates the analysis dates are bounded by
+        .pipe(run.merge_adsl, "ADAE", needs=("DTHDT", "DCUTDT"))
         .assign(TRTA=lambda f: f["TRT01A"])
         # ASTDT/ASTDTF, AENDT/AENDTF with imputation bounded by first dose, death and cut-off; ASTDY, AENDY
         .pipe(d.derive_vars_analysis_dates)

@@ -10,12 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import adrs as d
-from ..common import derive_vars_merged, derive_vars_param
+from ..common import derive_vars_param, single_term
 from ..context import AdamRun
 from ..dates import derive_var_ady
 from ..recist_rules import CR, NON_CR_NON_PD, PR, SD
-
-ADSL_VARS = ["STUDYID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", "SAFFL", "FASFL", "RSPEVLFL"]
 
 
 def build_adrs(run: AdamRun) -> pd.DataFrame:
@@ -67,25 +65,24 @@ def build_adrs(run: AdamRun) -> pd.DataFrame:
         .pipe(d.derive_param_death, adsl=adsl)
         .pipe(d.derive_param_lsta)
         .pipe(
-            d.derive_param_mdis, adsl=adsl, tu=run.get("TU"), evaluator=s.evaluator, reference_start=s.reference_start
+            d.derive_param_mdis,
+            adsl=adsl,
+            tu=run.get("TU"),
+            evaluator=s.evaluator,
+            reference_start=s.reference_start,
+            target_category=s.recist.target_category,
         )
     )
     subject_level = ~adrs["PARAMCD"].isin(["OVR", "OVRC"])
     adrs.loc[subject_level & adrs["PARCAT2"].isna() & (adrs["PARAMCD"] != "DEATH"), "PARCAT2"] = s.evaluator
-    adrs["PARCAT1"] = _single_term(run, "PARCAT1")
+    adrs["PARCAT1"] = single_term(run.spec, "ADRS", "PARCAT1")
     adrs = (
         adrs
         # PARAM, PARAMN from PARAMCD; AVAL from AVALC by the value-level codelists
         .pipe(derive_vars_param, spec=run.spec, dataset="ADRS")
         .pipe(d.derive_var_aval_by_param, spec=run.spec)
         # subject-level variables from ADSL; ADY
-        .pipe(derive_vars_merged, dataset_add=adsl, by=["USUBJID"], new_vars=ADSL_VARS, dataset="ADSL")
+        .pipe(run.merge_adsl, "ADRS")
         .pipe(derive_var_ady, date="ADT", reference="TRTSDT")
     )
     return run.finish(adrs, "ADRS")
-
-
-def _single_term(run: AdamRun, variable: str):
-    codelist = run.spec.variable("ADRS", variable).codelist
-    terms = run.spec.codelist(codelist).terms if codelist and run.spec.has_codelist(codelist) else ()
-    return terms[0].term if len(terms) == 1 else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import adsl as d
+from ..common import derive_vars_supp
 from ..context import AdamRun
 
 
@@ -25,9 +26,15 @@ def build_adsl(run: AdamRun) -> pd.DataFrame:
         # AGEGR1(N): by the terms of the AGEGR1 codelist
         .pipe(d.derive_vars_age_group, spec=run.spec)
         # HISTOL, ECOGBL ...: ADSL variables that are SUPPDM qualifiers
-        .pipe(d.derive_vars_supp, supp=run.get("SUPPDM"), names=run.spec_names("ADSL"))
+        .pipe(derive_vars_supp, supp=run.get("SUPPDM"), names=run.spec_names("ADSL"))
         # ENRLFL, SAFFL, FASFL, RSPEVLFL
-        .pipe(d.derive_vars_populations, tu=run.get("TU"), evaluator=s.evaluator, reference_start=s.reference_start)
+        .pipe(
+            d.derive_vars_populations,
+            tu=run.get("TU"),
+            evaluator=s.evaluator,
+            reference_start=s.reference_start,
+            target_category=s.recist.target_category,
+        )
         # EOTSTT/DCTREAS and EOSSTT/DCSREAS/EOSDT from DS disposition events
         .pipe(
             d.derive_vars_disposition,
@@ -50,7 +57,9 @@ def build_adsl(run: AdamRun) -> pd.DataFrame:
         # LSTALVDT from every dated contact, never after the cut-off
         .pipe(d.derive_var_lstalvdt, sources=run.sdtm)
         # DTHDT/DTHDTF (never before LSTALVDT), DTHFL, DTHCAUS (the collected cause, DD); LSTALVDT = DTHDT for deaths
-        .pipe(d.derive_vars_death, ds=run.get("DS"), ae=run.get("AE"), dd=run.get("DD"))
+        .pipe(
+            d.derive_vars_death, ds=run.get("DS"), ae=run.get("AE"), dd=run.get("DD"), fatal_outcomes=s.fatal_outcomes
+        )
         # RFICDT: informed consent date
         .assign(RFICDT=lambda f: d.impute_dtc_dt(f["RFICDTC"])[0] if "RFICDTC" in f.columns else pd.NaT)
         # NACTDT: first subsequent anti-cancer therapy

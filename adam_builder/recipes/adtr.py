@@ -10,11 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import adtr as d
-from ..common import derive_vars_merged, derive_vars_param
+from ..common import derive_vars_param
 from ..context import AdamRun
 from ..dates import derive_var_ady
-
-ADSL_VARS = ["STUDYID", "SUBJID", "SITEID", "TRT01P", "TRT01A", "TRTSDT", "SAFFL", "FASFL", "RSPEVLFL"]
 
 
 def build_adtr(run: AdamRun) -> pd.DataFrame:
@@ -31,7 +29,7 @@ def build_adtr(run: AdamRun) -> pd.DataFrame:
         # CHG, PCHG, NADIR, CHGNAD, PCHGNAD
         .pipe(d.derive_vars_change)
         # ANL01FL: baseline and post-baseline up to the first PD, before new anti-cancer therapy
-        .pipe(d.derive_var_anl01fl, adsl=adsl, first_pd=first_pd)
+        .pipe(d.derive_var_anl01fl_tr, adsl=adsl, first_pd=first_pd)
         # DTYPE MINIMUM: best percent change of the sum per subject
         .pipe(d.derive_param_best)
     )
@@ -48,7 +46,7 @@ def build_adtr(run: AdamRun) -> pd.DataFrame:
         )
     adtr = (
         adtr.pipe(derive_vars_param, spec=run.spec, dataset="ADTR")
-        .pipe(derive_vars_merged, dataset_add=adsl, by=["USUBJID"], new_vars=ADSL_VARS, dataset="ADSL")
+        .pipe(run.merge_adsl, "ADTR")
         .pipe(derive_var_ady, date="ADT", reference="TRTSDT")
     )
     return run.finish(adtr, "ADTR")

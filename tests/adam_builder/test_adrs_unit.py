@@ -27,7 +27,7 @@ from adam_builder.adrs import (
     derive_var_anl02fl,
     derive_var_aval_by_param,
 )
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings
 from specs.model import Codelist, CodelistTerm, Dataset, Spec, ValueLevel, Variable, WhereClause, WhereCondition
 
 T = pd.Timestamp

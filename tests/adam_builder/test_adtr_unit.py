@@ -18,7 +18,7 @@ from adam_builder.adtr import (
     derive_vars_change,
     split_unevaluable,
 )
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings
 
 DT = "datetime64[ns]"
 

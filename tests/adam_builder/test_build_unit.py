@@ -7,7 +7,7 @@ from pandas.testing import assert_frame_equal
 
 from adam_builder.build import AdamResult, build_adam, load_adam_spec, read_sdtm, write_adam
 from adam_builder.common import AdamInputError
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings
 from specs.findings import SpecLayoutError
 from specs.model import Codelist, CodelistTerm, Dataset, Spec, Variable
 

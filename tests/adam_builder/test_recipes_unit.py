@@ -17,7 +17,7 @@ from adam_builder.recipes.adrs import build_adrs
 from adam_builder.recipes.adsl import build_adsl
 from adam_builder.recipes.adtr import build_adtr
 from adam_builder.recipes.adtte import build_adtte
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings
 from specs.model import (
     Codelist,
     CodelistTerm,

@@ -111,7 +111,7 @@ def test_os_agrees_given_the_reference_last_known_alive_date(reference):
     ref_alive = pd.to_datetime(ref["adsl"].set_index("USUBJID")["LSTALVDT"])
     adsl["LSTALVDT"] = adsl["USUBJID"].map(ref_alive)
     settings = REFERENCE_SETTINGS
-    os_ = derive_param_os(create_tte_frame(), adsl=adsl, settings=settings)
+    os_ = derive_param_os(create_tte_frame(), adsl=adsl, settings=settings, spec=result.spec)
     differ = _disagree(_tte_pairs(os_, ref["adtte_onco"], "OS"))
     assert differ.empty, differ.to_string()
 

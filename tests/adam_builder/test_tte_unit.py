@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings
 from adam_builder.tte import compute_assessments, compute_progression_event, create_tte_frame, derive_param_dor
 
 DT = "datetime64[ns]"

@@ -9,7 +9,7 @@ import pytest
 
 from adam_builder import adrs as adrs_rules
 from adam_builder.build import build_adam
-from adam_builder.settings import AdamSettings
+from specs.config import AdamSettings
 from sdtm_builder.build import build_sdtm
 from specs import load_spec, study_workbook
 from specs.study import builtin_study
@@ -49,7 +49,7 @@ def engine_and_truth(tmp_path_factory):
     study = builtin_study()
     sdtm = build_sdtm(root / "raw" / "edc", config=study)
     frames = {name: sdtm.final(name) for name in sdtm.datasets}
-    settings = AdamSettings.from_study(study)
+    settings = study.adam
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         adam = build_adam(frames, spec=load_spec(study_workbook("adam")).spec, settings=settings)
