@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
+from adam_builder.common import derive_vars_supp
 from adam_builder.adsl import (
     compute_group,
     compute_measurable_disease,
@@ -23,7 +24,6 @@ from adam_builder.adsl import (
     derive_vars_death,
     derive_vars_disposition,
     derive_vars_populations,
-    derive_vars_supp,
     derive_vars_trt,
     derive_vars_trt_dates,
 )

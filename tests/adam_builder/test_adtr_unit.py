@@ -13,7 +13,7 @@ from adam_builder.adtr import (
     create_lesion_params,
     derive_param_best,
     derive_param_sdiam,
-    derive_var_anl01fl,
+    derive_var_anl01fl_tr,
     derive_vars_baseline,
     derive_vars_change,
     split_unevaluable,
@@ -172,7 +172,7 @@ def test_derive_var_anl01fl_up_to_first_pd_and_before_new_therapy():
         }
     )
     first_pd = pd.Series(dates("2021-05-11"), index=["S1"])
-    out = derive_var_anl01fl(adtr, adsl=adsl, first_pd=first_pd)
+    out = derive_var_anl01fl_tr(adtr, adsl=adsl, first_pd=first_pd)
     assert out["ANL01FL"].tolist() == ["Y", "Y", "Y", None, "Y", None, None]
 
 

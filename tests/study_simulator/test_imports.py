@@ -6,7 +6,7 @@ from pathlib import Path
 
 import study_simulator
 
-ALLOWED = {"__future__", "collections", "dataclasses", "decimal", "fractions", "pathlib", "typing"}
+ALLOWED = {"__future__", "collections", "dataclasses", "decimal", "fractions", "os", "pathlib", "typing"}
 ALLOWED |= {"numpy", "pandas", "specs", "dataset_io"}
 # cli.py is the command's front end (cdisc_build's messages); settings.py still takes RecistSettings
 # from adam_builder
