@@ -1,10 +1,12 @@
 """The analysis report's settings, read from the study settings' ``[report]`` table.
 
-[report]  efficacy_population, safety_population, rate_months, confidence,
-          swimmer_max_subjects, related_terms, withdrawal_actions, fatal_outcomes,
+[report]  rate_months, confidence, swimmer_max_subjects, related_terms, withdrawal_actions, fatal_outcomes,
           tumour_sum_param, best_change_dtype
 
 settings = ReportSettings.from_study(builtin_study())
+
+The populations of the analyses are not settings: they come with each result from the ADaM
+spec's Analysis Results Metadata (analysis_report.arm).
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ class ReportSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class ReportSettings:
-    efficacy_population: str = "FASFL"  # ADSL flag of ORR, DCR and the time-to-event analyses
-    safety_population: str = "SAFFL"  # ADSL flag of the adverse event summary
     rate_months: tuple[float, ...] = (6, 12, 24)  # Kaplan-Meier rates at these months
     confidence: float = 0.95
     swimmer_max_subjects: int = 60  # responders shown in the swimmer plot (the longest on treatment)
@@ -46,9 +46,6 @@ class ReportSettings:
             problems.append(("confidence", "must be at least 0.5 and below 1 (the level of the intervals)"))
         if any(m <= 0 for m in self.rate_months):
             problems.append(("rate_months", "must all be positive"))
-        for name in ("efficacy_population", "safety_population"):
-            if not str(getattr(self, name)).endswith("FL"):
-                problems.append((name, "is not an ADSL flag variable (…FL)"))
         if self.swimmer_max_subjects < 1:
             problems.append(("swimmer_max_subjects", "must be at least 1"))
         if problems:
