@@ -7,7 +7,8 @@ import pandas as pd
 from analysis_report import ReportSettings
 from analysis_report.arm import read_analyses
 from analysis_report.figures import km_figure, spider_figure, swimmer_figure, waterfall_figure
-from analysis_report.tables import fit_time_to_event
+from analysis_report.stats import kaplan_meier
+from analysis_report.tables import Fit, fit_time_to_event
 
 from . import literal
 
@@ -45,3 +46,12 @@ def test_figures_are_drawn_without_responders_or_measurements():
     adtr = pd.DataFrame(columns=["USUBJID", "PARAMCD", "PCHG", "DTYPE"])
     assert swimmer_figure(literal.adsl(), adrs, ANALYSES, SETTINGS).png.startswith(PNG)
     assert waterfall_figure(literal.adsl(), adtr, adrs, ANALYSES, SETTINGS).png.startswith(PNG)
+
+
+def test_no_event_curve_is_drawn_flat_with_its_censoring_marks():
+    """A sample without events (nobody died: OS) still gets its figure: the curve at 1 throughout."""
+    km = kaplan_meier([3, 5, 8], [0, 0, 0])
+    table = km.table()
+    assert table.empty and all(table[c].dtype.kind == "f" for c in ("time", "survival", "lower", "upper"))
+    figure = km_figure(Fit(ANALYSES["overall survival"], "Overall Survival", km, pd.DataFrame()), SETTINGS)
+    assert figure.png.startswith(PNG) and figure.name == "km_os"
