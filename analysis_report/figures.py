@@ -274,7 +274,7 @@ def swimmer_figure(adsl, adrs, analyses: Analyses, settings: ReportSettings) -> 
     )
     caption = (
         f"Time on treatment (first to last dose, ADSL TRTSDT-TRTEDT) of the confirmed responders "
-        f"(ADRS CRSP = Y; {shown}); markers: overall response CR/PR/PD at each assessment (ADRS OVR), "
+        f"({orr.dataset} {orr.paramcd} = Y; {shown}); markers: overall response CR/PR/PD at each assessment (ADRS OVR), "
         f"death; arrow: still on treatment at the data cut-off."
     )
     return Figure("swimmer", "Swimmer plot", caption, _png(fig))
