@@ -156,6 +156,7 @@ def read_analyses(spec: Spec) -> Analyses:
     report needs that the ARM lacks or states in a way the report cannot follow."""
     adsl_flags = {v.name: v for v in spec.variables_of("ADSL") if v.name.endswith("FL")}
     problems: list[str] = []
+    troubled: set[str] = set()  # the needs whose entry has a problem (not also reported as missing)
     found: dict[str, Analysis] = {}
     not_computed: list[tuple[str, str]] = []
     for r in spec.analysis_results:
@@ -171,6 +172,7 @@ def read_analyses(spec: Spec) -> Analyses:
             not_computed.append((r.id, f"{what}: the report has no table for it"))
             continue
         where = f"Analysis Results {r.id} ({need.name})"
+        before = len(problems)
         if need.name in found:
             problems.append(f"{where}: {found[need.name].result} already defines it")
             continue
@@ -202,6 +204,8 @@ def read_analyses(spec: Spec) -> Analyses:
                 f"{where}: {len(names)} analysis variable(s) {', '.join(r.variables) or '(none)'}; "
                 f"{need.method} reads {len(need.variables)} of {dataset} ({', '.join(need.variables)})"
             )
+        if len(problems) > before:
+            troubled.add(need.name)
         if len(flags) != 1 or methods != {need.method} or len(names) != len(need.variables):
             continue
         flag = flags[0].variable
@@ -210,7 +214,7 @@ def read_analyses(spec: Spec) -> Analyses:
             need, r.id, r.display, dataset, paramcd, flag, label, tuple(conditions), names, need.method
         )
     for need in REPORT_RESULTS:
-        if need.name not in found and not any(need.name in p for p in problems):
+        if need.name not in found and need.name not in troubled:
             where = f"{need.dataset} PARAMCD {need.paramcd}" if need.paramcd else need.dataset
             problems.append(f"no Analysis Result for {need.name} ({where}), which the report computes")
     if problems:
