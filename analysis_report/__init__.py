@@ -4,10 +4,12 @@ ORR and DCR with exact intervals, the best-response table, Kaplan-Meier
 summaries of PFS, OS and duration of response (medians with the
 Brookmeyer-Crowley interval, rates at fixed months), an adverse event summary,
 and the figures (Kaplan-Meier curves with numbers at risk, waterfall, spider,
-swimmer), written as one self-contained HTML page with the tables as CSV and xlsx.
+swimmer), written as one self-contained HTML page with the tables as CSV and xlsx. Each result's
+dataset, parameter, population and method come from the ADaM spec's Analysis Results
+Metadata (analysis_report.arm).
 
     from analysis_report import build_report, write_report
-    report = build_report(adam_frames, settings=config.report)
+    report = build_report(adam_frames, spec=adam_spec, settings=config.report)
     write_report(report, "out/report")
 """
 

@@ -1,9 +1,15 @@
 """The analysis report from the ADaM datasets: tables, figures, the HTML page and the topline.
 
-report = build_report(adam_frames, settings=config.report)
+report = build_report(adam_frames, spec=adam_spec, settings=config.report)
 write_report(report, "out/report")      # analysis_report.html, analysis_tables.xlsx,
                                         # tables/*.csv, figures/*.png (all or nothing)
 report.topline_lines()                  # ORR, DCR and the medians, as printed on the terminal
+report.not_computed                     # the spec's Analysis Results the report has no table for
+
+Every result comes from the ADaM spec's Analysis Results Metadata (analysis_report.arm): its
+dataset, parameter, population, record conditions, analysis variables and method. After the
+tables are computed, the selection each applied is checked against its ARM entry
+(arm.check_selection); any departure is a ReportArmError.
 """
 
 from __future__ import annotations
@@ -16,11 +22,16 @@ import pandas as pd
 
 from specs.config import ReportSettings
 from specs.fileio import atomic_write_bytes, write_table, write_tables
+from specs.model import Spec
 from specs.outputs import output_folder
 
+from .arm import Analyses, Applied, ReportArmError, check_selection, read_analyses
 from .figures import Figure, km_figure, spider_figure, swimmer_figure, waterfall_figure
 from .html import render_html
 from .tables import (
+    RATES,
+    TIME_TO_EVENT,
+    Fit,
     ReportInputError,
     ae_by_term_table,
     ae_overview_table,
@@ -50,7 +61,9 @@ class AnalysisReport:
     settings: ReportSettings
     tables: dict[str, Table] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
-    fits: dict = field(default_factory=dict)  # PARAMCD -> (PARAM, KaplanMeier)
+    analyses: Analyses | None = None
+    fits: dict[str, Fit] = field(default_factory=dict)  # by PARAMCD
+    not_computed: tuple[tuple[str, str], ...] = ()  # ARM results without a table here: (result ID, why)
 
     def layout(self) -> list[tuple[str, list]]:
         """The report's sections in order, each with its tables and figures."""
@@ -98,17 +111,41 @@ class AnalysisReport:
         return lines
 
 
-def build_report(adam: dict[str, pd.DataFrame], *, settings: ReportSettings, progress=None) -> AnalysisReport:
-    """Every table and figure of the report from the ADaM datasets (by name: ADSL, ADRS, ADTTE, ADTR, ADAE)."""
+def check_selections(applied: list[tuple[Applied, str]], analyses: Analyses, frames: dict[str, pd.DataFrame]) -> None:
+    """ReportArmError when a selection a table applied (with the name of its analysis) departs from the ARM's."""
+    problems = []
+    for used, name in applied:
+        analysis = analyses[name]
+        problems.extend(check_selection(used, analysis, frames[analysis.dataset]))
+    if problems:
+        raise ReportArmError(problems)
+
+
+def build_report(
+    adam: dict[str, pd.DataFrame], *, spec: Spec | None, settings: ReportSettings, progress=None
+) -> AnalysisReport:
+    """Every table and figure of the report from the ADaM datasets (by name: ADSL, ADRS, ADTTE, ADTR, ADAE),
+    each result as the ADaM spec's Analysis Results define it."""
     say = progress or (lambda message: None)
+    if spec is None or not spec.analysis_results:
+        raise ReportInputError(
+            "the report needs the ADaM spec's Analysis Results (the populations, parameters and methods of its "
+            "results); the study has no ADaM spec or the spec has none"
+        )
+    analyses = read_analyses(spec)
     frames = {name.upper(): frame for name, frame in adam.items()}
     missing = [name for name in ADAM_INPUTS if name not in frames]
     if missing:
         raise ReportInputError(f"the report needs the ADaM dataset(s) {', '.join(missing)}")
     adsl, adrs, adtte, adtr, adae = (frames[n] for n in ADAM_INPUTS)
-    report = AnalysisReport(settings)
+    report = AnalysisReport(settings, analyses=analyses, not_computed=analyses.not_computed)
     level = settings.level
-    eff, saf = settings.efficacy_population, settings.safety_population
+    applied: list[tuple[Applied, str]] = []
+    orr, cbor = analyses["ORR, confirmed"], analyses["best overall response, confirmed"]
+    teae = analyses["treatment-emergent adverse events"]
+
+    def over(analysis) -> str:
+        return f"the {analysis.population_label.lower()} ({analysis.population} = Y)"
 
     def add(name, title, caption, frame, group_column=None):
         report.tables[name] = Table(name, title, caption, frame, group_column)
@@ -117,30 +154,38 @@ def build_report(adam: dict[str, pd.DataFrame], *, settings: ReportSettings, pro
     add(
         "populations",
         "Analysis populations",
-        "Subjects in ADSL and in each analysis population.",
-        population_table(adsl, settings),
+        "Subjects in ADSL and in each analysis population, with the analysis results (Analysis Results Metadata) "
+        "over it.",
+        population_table(adsl, analyses),
     )
+    rates, used = response_rates_table(adsl, adrs, analyses, settings.confidence)
+    applied += zip(used, (name for _, _, name in RATES), strict=True)
     add(
         "response_rates",
         "Objective response rate and disease control rate",
-        f"Subjects with a response over the efficacy population ({eff} = Y) with the exact (Clopper-Pearson) "
+        f"Subjects with a response over {over(orr)} with the exact (Clopper-Pearson) "
         f"{level} interval. ORR: best overall response CR or PR (confirmed: ADRS CRSP; unconfirmed: RSP); "
         "DCR: CR, PR, SD or NON-CR/NON-PD (CDCR; DCR). Subjects without an assessment count as non-responders.",
-        response_rates_table(adsl, adrs, settings),
+        rates,
     )
+    unconfirmed = analyses["best overall response, unconfirmed"]
+    best, used = best_response_table(adsl, adrs, cbor, unconfirmed)
+    applied += zip(used, (cbor.need.name, unconfirmed.need.name), strict=True)
     add(
         "best_response",
         "Best overall response",
         f"Subjects by best overall response per RECIST 1.1, confirmed (ADRS CBOR) and without confirmation (BOR), "
-        f"over the efficacy population ({eff} = Y); no post-baseline assessment: MISSING.",
-        best_response_table(adsl, adrs, settings),
+        f"over {over(cbor)}; no post-baseline assessment: MISSING.",
+        best,
     )
-    report.fits = fit_time_to_event(adsl, adtte, settings)
-    summary, rates, censoring = time_to_event_tables(report.fits, adtte, settings)
+    report.fits, used = fit_time_to_event(adsl, adtte, analyses, settings.confidence)
+    applied += zip(used, TIME_TO_EVENT, strict=True)
+    summary, km_rates, censoring = time_to_event_tables(report.fits, settings)
+    populations = "; ".join(f"{fit.analysis.paramcd} over {over(fit.analysis)}" for fit in report.fits.values())
     add(
         "time_to_event",
         "Time to event: Kaplan-Meier medians (months)",
-        f"Events and censored subjects (ADTTE CNSR) over the efficacy population; DOR over the confirmed responders. "
+        f"Events and censored subjects (ADTTE CNSR): {populations}; DOR: the confirmed responders. "
         f"Median with the Brookmeyer-Crowley {level} interval on the log-log scale; NE: not estimable.",
         summary,
     )
@@ -149,7 +194,7 @@ def build_report(adam: dict[str, pd.DataFrame], *, settings: ReportSettings, pro
         "Time to event: Kaplan-Meier rates at fixed times",
         f"Probability of being without the event at each month with its {level} log-log pointwise interval and "
         "the subjects still at risk; NE beyond the longest follow-up.",
-        rates,
+        km_rates,
     )
     add(
         "censoring",
@@ -157,29 +202,38 @@ def build_report(adam: dict[str, pd.DataFrame], *, settings: ReportSettings, pro
         "Why each record ended where it did (ADTTE EVNTDESC for events, CNSDTDSC for censored records).",
         censoring,
     )
+    conditions = " AND ".join(
+        f"{c.dataset} {c.variable} = {c.values[0]}" if c.comparator == "EQ" else f"{c.dataset} {c.text()}"
+        for c in teae.filters
+    )
+    overview, ae_used = ae_overview_table(adsl, adae, teae, settings)
+    applied.append((ae_used, teae.need.name))
     add(
         "ae_overview",
         "Treatment-emergent adverse events: overview",
-        f"Subjects with at least one treatment-emergent adverse event (ADAE TRTEMFL = Y) of each kind over the safety "
-        f"population ({saf} = Y); grade: CTCAE (ATOXGRN); related: AEREL one of {', '.join(settings.related_terms)}.",
-        ae_overview_table(adsl, adae, settings),
+        f"Subjects with at least one treatment-emergent adverse event ({conditions}) of each kind over {over(teae)}; "
+        f"grade: CTCAE ({teae.variable('grade')}); related: AEREL one of {', '.join(settings.related_terms)}.",
+        overview,
     )
+    by_term, ae_used = ae_by_term_table(adsl, adae, teae, settings)
+    applied.append((ae_used, teae.need.name))
     add(
         "ae_by_term",
         "Treatment-emergent adverse events by system organ class and preferred term",
         "Each subject counted once per class and per term at its worst grade; classes and terms by descending "
         "frequency; rows with a blank preferred term are the class totals.",
-        ae_by_term_table(adsl, adae, settings),
+        by_term,
         group_column="Preferred term",
     )
+    check_selections(applied, analyses, frames)
     say("figures")
-    for paramcd, (param, km) in report.fits.items():
-        figure = km_figure(paramcd, param, km, settings)
+    for fit in report.fits.values():
+        figure = km_figure(fit, settings)
         report.figures[figure.name] = figure
     for figure in (
-        waterfall_figure(adsl, adtr, adrs, settings),
-        spider_figure(adsl, adtr, adrs, settings),
-        swimmer_figure(adsl, adrs, settings),
+        waterfall_figure(adsl, adtr, adrs, analyses, settings),
+        spider_figure(adsl, adtr, adrs, analyses, settings),
+        swimmer_figure(adsl, adrs, analyses, settings),
     ):
         report.figures[figure.name] = figure
     return report
@@ -220,4 +274,13 @@ def read_adam(folder: str | os.PathLike[str], *, adam_spec=None) -> dict[str, pd
     return out
 
 
-__all__ = ["AnalysisReport", "HTML_NAME", "Table", "XLSX_NAME", "build_report", "read_adam", "write_report"]
+__all__ = [
+    "AnalysisReport",
+    "HTML_NAME",
+    "Table",
+    "XLSX_NAME",
+    "build_report",
+    "check_selections",
+    "read_adam",
+    "write_report",
+]

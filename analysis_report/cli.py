@@ -59,7 +59,9 @@ def run_report(adam: Path, out: Path, *, study: Path | None = None, force: bool 
         adam_spec = read_workbook(config.study.adam_spec)[0]
     with console.status("report: reading ADaM") as status:
         frames = read_adam(adam, adam_spec=adam_spec)
-        report = build_report(frames, settings=settings, progress=lambda m: status.update(f"report: {m}"))
+        report = build_report(
+            frames, spec=adam_spec, settings=settings, progress=lambda m: status.update(f"report: {m}")
+        )
         status.update("report: writing")
         written = write_report(report, out, inputs=inputs, force=force)
     print_topline(report, console)

@@ -1,9 +1,12 @@
 """The report's figures, drawn with matplotlib and returned as PNG bytes.
 
-    km_figure(param, km)                           Kaplan-Meier curve with censoring marks and numbers at risk
-    waterfall_figure(adsl, adtr, adrs, settings)   best % change in the sum of diameters by best response
-    spider_figure(adsl, adtr, adrs, settings)      % change in the sum of diameters over time
-    swimmer_figure(adsl, adrs, settings)           time on treatment of the responders with their responses
+    km_figure(fit, settings)                                 Kaplan-Meier curve with censoring marks and numbers at risk
+    waterfall_figure(adsl, adtr, adrs, analyses, settings)   best % change in the sum of diameters by best response
+    spider_figure(adsl, adtr, adrs, analyses, settings)      % change in the sum of diameters over time
+    swimmer_figure(adsl, adrs, analyses, settings)           time on treatment of the responders with their responses
+
+The tumour figures show the population of the confirmed best overall response and the
+confirmed responders as the Analysis Results define them (analysis_report.arm).
 
 Each returns a Figure (bytes plus its caption). Figures are drawn on their own
 matplotlib Figure (no pyplot state), so drawing is reproducible: the same data
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.lines import Line2D
@@ -24,9 +28,9 @@ from matplotlib.patches import Patch
 
 from specs.config import ReportSettings
 
+from .arm import Analyses
 from .settings import DAYS_PER_MONTH
-from .stats import KaplanMeier
-from .tables import RESPONSE_ORDER, _need, population, subject_values
+from .tables import RESPONSE_ORDER, Fit, _need, best_responses, select, subject_values
 
 # one colour per best overall response (colour-blind safe)
 RESPONSE_COLOURS = {
@@ -80,9 +84,10 @@ def _tick_step(max_months: float) -> float:
     return 24
 
 
-def km_figure(paramcd: str, param: str, km: KaplanMeier, settings: ReportSettings) -> Figure:
+def km_figure(fit: Fit, settings: ReportSettings) -> Figure:
     """The Kaplan-Meier curve (months) with its pointwise interval, censoring marks, the median and
     the numbers at risk under the axis."""
+    paramcd, param, km = str(fit.analysis.paramcd), fit.param, fit.km
     fig = MplFigure(figsize=(8, 5.2), layout="constrained")
     grid = fig.add_gridspec(2, 1, height_ratios=(6, 1))
     ax, risk = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
@@ -127,32 +132,32 @@ def km_figure(paramcd: str, param: str, km: KaplanMeier, settings: ReportSetting
     risk.set_ylim(0, 1)
     risk.axis("off")
     caption = (
-        f"Kaplan-Meier estimate of {param.lower()} over the efficacy population "
-        f"({settings.efficacy_population}), months = days / {DAYS_PER_MONTH}; shaded: {settings.level} "
+        f"Kaplan-Meier estimate of {param.lower()} over the {fit.analysis.population_label.lower()} "
+        f"({fit.analysis.population}), months = days / {DAYS_PER_MONTH}; shaded: {settings.level} "
         f"pointwise interval on the log-log scale; ticks: censored subjects."
     )
     return Figure(f"km_{paramcd.lower()}", f"Kaplan-Meier curve: {paramcd}", caption, _png(fig))
 
 
-def _best_change(adsl, adtr, adrs, settings) -> pd.DataFrame:
+def _best_change(adtr, responses: pd.Series, settings: ReportSettings) -> pd.DataFrame:
     _need(adtr, "ADTR", ["USUBJID", "PARAMCD", "PCHG", "DTYPE"])
-    subjects = population(adsl, settings.efficacy_population)
     best = adtr[
         (adtr["PARAMCD"] == settings.tumour_sum_param)
         & (adtr["DTYPE"] == settings.best_change_dtype)
-        & adtr["USUBJID"].isin(subjects)
+        & adtr["USUBJID"].isin(responses.index)
     ]
     out = best[["USUBJID", "PCHG"]].dropna().drop_duplicates("USUBJID")
-    out["CBOR"] = subject_values(adrs, "CBOR", pd.Index(out["USUBJID"])).fillna("MISSING").to_numpy()
+    out["CBOR"] = responses.reindex(pd.Index(out["USUBJID"])).to_numpy()
     return out
 
 
-def waterfall_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
+def waterfall_figure(adsl, adtr, adrs, analyses: Analyses, settings: ReportSettings) -> Figure:
     """One bar per subject: the best (smallest) % change from baseline in the sum of target diameters."""
-    data = _best_change(adsl, adtr, adrs, settings).sort_values(
+    responses, _ = best_responses(adsl, adrs, analyses["best overall response, confirmed"])
+    data = _best_change(adtr, responses, settings).sort_values(
         ["PCHG", "USUBJID"], ascending=[False, True], kind="mergesort"
     )
-    n = len(population(adsl, settings.efficacy_population))
+    n = len(responses)
     fig = MplFigure(figsize=(9, 4.8), layout="constrained")
     ax = fig.add_subplot()
     x = np.arange(len(data))
@@ -174,13 +179,13 @@ def waterfall_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     return Figure("waterfall", "Waterfall plot", caption, _png(fig))
 
 
-def spider_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
+def spider_figure(adsl, adtr, adrs, analyses: Analyses, settings: ReportSettings) -> Figure:
     """% change from baseline in the sum of diameters over time, one line per subject."""
     _need(adtr, "ADTR", ["USUBJID", "PARAMCD", "PCHG", "ADY", "ABLFL", "DTYPE", "ANL01FL"])
-    subjects = population(adsl, settings.efficacy_population)
+    responses, _ = best_responses(adsl, adrs, analyses["best overall response, confirmed"])
     rows = adtr[
         (adtr["PARAMCD"] == settings.tumour_sum_param)
-        & adtr["USUBJID"].isin(subjects)
+        & adtr["USUBJID"].isin(responses.index)
         & (adtr["ANL01FL"] == "Y")
         & adtr["DTYPE"].fillna("").eq("")
         & adtr["ABLFL"].fillna("").ne("Y")
@@ -188,7 +193,7 @@ def spider_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
         & adtr["ADY"].notna()
     ]
     rows = rows.sort_values(["USUBJID", "ADY"], kind="mergesort")
-    best = subject_values(adrs, "CBOR", pd.Index(rows["USUBJID"].unique())).fillna("MISSING")
+    best = responses.reindex(pd.Index(rows["USUBJID"].unique()))
     fig = MplFigure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
     for usubjid, frame in rows.groupby("USUBJID", sort=True):
@@ -208,17 +213,19 @@ def spider_figure(adsl, adtr, adrs, settings: ReportSettings) -> Figure:
     return Figure("spider", "Spider plot", caption, _png(fig))
 
 
-def swimmer_figure(adsl, adrs, settings: ReportSettings) -> Figure:
+def swimmer_figure(adsl, adrs, analyses: Analyses, settings: ReportSettings) -> Figure:
     """Time on treatment of the confirmed responders, with each response, progression and death."""
     _need(adsl, "ADSL", ["USUBJID", "TRTSDT", "TRTEDT"])
     _need(adrs, "ADRS", ["USUBJID", "PARAMCD", "AVALC", "ADY"])
-    subjects = population(adsl, settings.efficacy_population)
-    responders = subject_values(adrs, "CRSP", subjects)
+    orr = analyses["ORR, confirmed"]
+    subjects, records, _ = select(adsl, adrs, orr)
+    responders = subject_values(records, orr, orr.variable("response flag"), subjects)
     responders = responders[responders == "Y"].index
     subject = adsl[adsl["USUBJID"].isin(responders)].set_index("USUBJID")
     duration = ((subject["TRTEDT"] - subject["TRTSDT"]).dt.days + 1) / DAYS_PER_MONTH
     order = duration.sort_values(ascending=False, kind="mergesort").index[: settings.swimmer_max_subjects][::-1]
-    best = subject_values(adrs, "CBOR", pd.Index(order)).fillna("MISSING")
+    responses, _ = best_responses(adsl, adrs, analyses["best overall response, confirmed"])
+    best = responses.reindex(pd.Index(order)).fillna("MISSING")
     visits = adrs[(adrs["PARAMCD"] == "OVR") & adrs["USUBJID"].isin(order)]
     if "ANL01FL" in visits.columns:
         visits = visits[visits["ANL01FL"] == "Y"]
@@ -254,7 +261,7 @@ def swimmer_figure(adsl, adrs, settings: ReportSettings) -> Figure:
     ax.set_ylim(-1, max(len(order), 1))
     ax.set_xlabel("Months since first dose")
     ax.set_ylabel(f"Confirmed responders ({len(order)} of {len(responders)})")
-    handles = [Line2D([], [], marker=m, color=c, ls="", label=r) for r, (m, c) in markers.items()]
+    handles: list[Artist] = [Line2D([], [], marker=m, color=c, ls="", label=r) for r, (m, c) in markers.items()]
     handles += [
         Line2D([], [], marker="s", color="black", ls="", label="death"),
         Line2D([], [], marker=r"$\rightarrow$", color="black", ls="", ms=10, label="on treatment"),
@@ -269,7 +276,7 @@ def swimmer_figure(adsl, adrs, settings: ReportSettings) -> Figure:
     )
     caption = (
         f"Time on treatment (first to last dose, ADSL TRTSDT-TRTEDT) of the confirmed responders "
-        f"(ADRS CRSP = Y; {shown}); markers: overall response CR/PR/PD at each assessment (ADRS OVR), "
+        f"({orr.dataset} {orr.paramcd} = Y; {shown}); markers: overall response CR/PR/PD at each assessment (ADRS OVR), "
         f"death; arrow: still on treatment at the data cut-off."
     )
     return Figure("swimmer", "Swimmer plot", caption, _png(fig))

@@ -96,6 +96,16 @@ def render_html(report) -> str:
         sections.append("".join(parts))
     topline = "".join(f"<li>{html.escape(line)}</li>" for line in report.topline_lines())
     cutoff = f", data cut-off {html.escape(s.data_cutoff)}" if s.data_cutoff else ""
+    populations = "; ".join(
+        f"{label.lower()}: ADSL {flag} = Y ({', '.join(results)})"
+        for flag, label, results in report.analyses.populations()
+    )
+    not_computed = ""
+    if report.not_computed:
+        listed = "; ".join(f"{result}: {why}" for result, why in report.not_computed)
+        not_computed = (
+            f'\n<p class="note" id="not-computed">Analysis Results not computed here: {html.escape(listed)}.</p>'
+        )
     methods = (
         f"Rates: exact (Clopper-Pearson) {s.level} intervals (scipy.stats.binomtest). Time to event: Kaplan-Meier "
         f"estimates with Greenwood standard errors (statsmodels SurvfuncRight); the median's {s.level} interval is "
@@ -109,8 +119,8 @@ def render_html(report) -> str:
 <style>{STYLE}</style></head>
 <body>
 <h1>{html.escape(s.study_id)}: efficacy and safety analysis</h1>
-<p>From the ADaM datasets (ADSL, ADRS, ADTTE, ADTR, ADAE){cutoff}. Efficacy population: ADSL {html.escape(s.efficacy_population)} = Y;
-safety population: ADSL {html.escape(s.safety_population)} = Y; responses per RECIST 1.1 by the investigator.</p>
+<p>From the ADaM datasets (ADSL, ADRS, ADTTE, ADTR, ADAE){cutoff}, as the Analysis Results Metadata of the ADaM spec
+define them. Populations: {html.escape(populations)}; responses per RECIST 1.1 by the investigator.</p>{not_computed}
 <div class="topline" id="topline"><b>Topline</b><ul>{topline}</ul></div>
 <nav><ul>{"".join(contents)}</ul></nav>
 {"".join(sections)}

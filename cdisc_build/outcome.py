@@ -89,6 +89,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         ("adam_builder.common", "AdamInputError"),
         ("adam_builder.recist_engine", "RecistInputError"),
         ("analysis_report.tables", "ReportInputError"),
+        ("analysis_report.arm", "ReportArmError"),
         ("conformance.config", "ConfigError"),
         ("define_xml.check", "DefineCheckError"),
         ("submission_export.xpt", "XptRuleError"),

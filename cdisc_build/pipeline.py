@@ -203,7 +203,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
         from analysis_report import write_report as write_analysis
 
         with display.stage("report", "tables and figures") as say:
-            analysis = build_report(adam.datasets, settings=config.report, progress=say)
+            analysis = build_report(adam.datasets, spec=adam.spec, settings=config.report, progress=say)
             say("writing")
             written = write_analysis(analysis, out / "report")
         result.outputs["report"] = written["html"]

@@ -270,8 +270,6 @@ class AdamSettings:
 class ReportSettings:
     """[report]: the analysis report."""
 
-    efficacy_population: str = setting("FASFL", "ADSL flag of the efficacy analyses (ORR, DCR, PFS, OS, DOR)")
-    safety_population: str = setting("SAFFL", "ADSL flag of the adverse event summary")
     rate_months: tuple[float, ...] = setting((6, 12, 24), "Kaplan-Meier rates reported at these months")
     confidence: float = setting(0.95, "level of every confidence interval")
     swimmer_max_subjects: int = setting(
@@ -294,9 +292,6 @@ class ReportSettings:
             found.append(("confidence", "must be at least 0.5 and below 1 (the level of the intervals)"))
         if any(m <= 0 for m in self.rate_months):
             found.append(("rate_months", "must all be positive"))
-        for name in ("efficacy_population", "safety_population"):
-            if not str(getattr(self, name)).endswith("FL"):
-                found.append((name, "is not an ADSL flag variable (…FL)"))
         if self.swimmer_max_subjects < 1:
             found.append(("swimmer_max_subjects", "must be at least 1"))
         return found

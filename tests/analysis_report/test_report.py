@@ -29,7 +29,11 @@ FIGURES = {"km_pfs", "km_os", "km_dor", "waterfall", "spider", "swimmer"}
 
 @pytest.fixture(scope="module")
 def report(simulated_adam):
-    return build_report(simulated_adam.adam, settings=simulated_adam.config.report)
+    return build_report(
+        simulated_adam.adam,
+        spec=simulated_adam.adam_result.spec,
+        settings=simulated_adam.config.report,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +49,9 @@ def test_every_table_and_figure_is_built(report):
         assert figure.png.startswith(b"\x89PNG\r\n\x1a\n") and len(figure.png) > 5000, figure.name
 
 
-def test_rates_count_every_efficacy_subject(report, simulated_adam):
+def test_rates_count_every_response_evaluable_subject(report, simulated_adam):
     adsl = simulated_adam.adam["ADSL"]
-    n = int((adsl["FASFL"] == "Y").sum())
+    n = int((adsl["RSPEVLFL"] == "Y").sum())
     rates = report.tables["response_rates"].frame
     assert (rates["N"] == n).all()
     best = report.tables["best_response"].frame.set_index("Best overall response")
@@ -139,11 +143,11 @@ def test_a_missing_dataset_or_variable_is_named(simulated_adam):
     frames = dict(simulated_adam.adam)
     frames.pop("ADTR")
     with pytest.raises(ReportInputError, match="ADTR"):
-        build_report(frames, settings=settings)
+        build_report(frames, spec=simulated_adam.adam_result.spec, settings=settings)
     frames = dict(simulated_adam.adam)
     frames["ADTTE"] = frames["ADTTE"].drop(columns=["CNSR"])
     with pytest.raises(ReportInputError, match=r"ADTTE: variable\(s\) CNSR missing"):
-        build_report(frames, settings=settings)
+        build_report(frames, spec=simulated_adam.adam_result.spec, settings=settings)
 
 
 def test_command_line_reads_the_adam_folder(simulated_adam, tmp_path):

@@ -48,7 +48,11 @@ window.addEventListener("load", () => {
 def rendered(simulated_adam, tmp_path_factory):
     need_chromium()
     work = tmp_path_factory.mktemp("report_browser")
-    report = build_report(simulated_adam.adam, settings=simulated_adam.config.report)
+    report = build_report(
+        simulated_adam.adam,
+        spec=simulated_adam.adam_result.spec,
+        settings=simulated_adam.config.report,
+    )
     write_report(report, work / "report")
     page = work / "report" / HTML_NAME
     probed = work / "probed.html"

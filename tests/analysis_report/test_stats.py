@@ -39,10 +39,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis_report.arm import read_analyses
 from analysis_report.settings import DAYS_PER_MONTH
 from analysis_report.stats import clopper_pearson, kaplan_meier
 from analysis_report.tables import fit_time_to_event, response_rates_table, time_to_event_tables
 from specs.config import ReportSettings
+
+from .literal import arm_spec
+
+ANALYSES = read_analyses(arm_spec())
 
 MP6 = (
     [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35],
@@ -140,17 +145,6 @@ def test_no_event_gives_no_median_and_full_survival():
     assert km.rate(4).survival == 1.0 and km.events == 0 and km.censored == 3
 
 
-def test_no_event_curve_is_drawn_flat_with_its_censoring_marks():
-    """A sample without events (nobody died: OS) still gets its figure: the curve at 1 throughout."""
-    from analysis_report.figures import km_figure
-
-    km = kaplan_meier([3, 5, 8], [0, 0, 0])
-    table = km.table()
-    assert table.empty and all(table[c].dtype.kind == "f" for c in ("time", "survival", "lower", "upper"))
-    figure = km_figure("OS", "Overall Survival", km, ReportSettings())
-    assert figure.png.startswith(b"\x89PNG")
-
-
 def test_bad_input_is_refused_with_the_reason():
     with pytest.raises(ValueError, match="event flag"):
         kaplan_meier([1, 2], [1, 2])
@@ -163,7 +157,7 @@ def test_bad_input_is_refused_with_the_reason():
 
 def _adsl(n: int) -> pd.DataFrame:
     ids = [f"S-{i:03d}" for i in range(n)]
-    return pd.DataFrame({"USUBJID": ids, "FASFL": "Y", "SAFFL": "Y"})
+    return pd.DataFrame({"USUBJID": ids, "FASFL": "Y", "RSPEVLFL": "Y", "SAFFL": "Y"})
 
 
 def test_report_tables_show_the_worked_examples_to_their_decimals():
@@ -190,7 +184,8 @@ def test_report_tables_show_the_worked_examples_to_their_decimals():
     )
     adtte = pd.concat([adtte, placebo], ignore_index=True)
     settings = ReportSettings(rate_months=(6, 12))
-    summary, rates, _ = time_to_event_tables(fit_time_to_event(adsl, adtte, settings), adtte, settings)
+    fits, _ = fit_time_to_event(adsl, adtte, ANALYSES, settings.confidence)
+    summary, rates, _ = time_to_event_tables(fits, settings)
     pfs = summary.set_index("PARAMCD").loc["PFS"]
     assert (pfs["Median (months)"], pfs["CI lower"]) == (23.0, 13.0) and math.isnan(pfs["CI upper"])
     assert (pfs["Events"], pfs["Censored"], pfs["N"]) == (9, 12, 21)
@@ -211,7 +206,7 @@ def test_response_rate_table_shows_the_exact_interval_to_its_decimals():
             "AVALC": ["Y"] * 5 + ["N"] * 5 + ["Y"] * 1 + ["N"] * 9 + ["N"] * 10 + ["Y"] * 10,
         }
     )
-    table = response_rates_table(adsl, adrs, ReportSettings()).set_index("PARAMCD")
+    table = response_rates_table(adsl, adrs, ANALYSES, 0.95)[0].set_index("PARAMCD")
     assert tuple(table.loc["CRSP", ["Subjects", "N", "%", "CI lower %", "CI upper %"]]) == (5, 10, 50.0, 18.7, 81.3)
     assert tuple(table.loc["RSP", ["%", "CI lower %", "CI upper %"]]) == (10.0, 0.3, 44.5)
     assert tuple(table.loc["CDCR", ["%", "CI lower %", "CI upper %"]]) == (0.0, 0.0, 30.8)

@@ -370,14 +370,13 @@ def test_values_the_settings_classes_refuse_are_named_by_table_and_key(tmp_path)
     path = write(
         tmp_path,
         BASE + '[recist]\nwindow_days = -7\n[adam]\nresponse_day_imputation = "middle"\n'
-        'reference_start = "TRTSDTM"\n[report]\nconfidence = 1.5\nsafety_population = "SAF"\n',
+        'reference_start = "TRTSDTM"\n[report]\nconfidence = 1.5\n',
     )
     assert problems(path) == [
         f'{path}: [adam] response_day_imputation = "middle": must be "first", "mid" or "last"',
         f"{path}: [recist] window_days = -7: must not be negative",
         f'{path}: [adam] reference_start = "TRTSDTM": must be an ADSL date variable (e.g. TRTSDT, RANDDT)',
         f"{path}: [report] confidence = 1.5: must be at least 0.5 and below 1 (the level of the intervals)",
-        f'{path}: [report] safety_population = "SAF": is not an ADSL flag variable (…FL)',
     ]
 
 
