@@ -64,7 +64,7 @@ def run_adam(
     force: bool = False,
 ):
     """The adam stage with its terminal display. Raises the stage's errors (the command prints them)."""
-    from specs.outputs import check_output_folder
+    from dataset_io.outputs import check_output_folder
     from specs.study import StudyConfig, StudyConfigError, builtin_study
 
     from .build import build_adam, load_adam_spec, read_sdtm, write_adam

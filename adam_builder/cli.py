@@ -70,9 +70,9 @@ def recist_command(
     ),
 ) -> None:
     """Recompute RECIST 1.1 from TU/TR and compare it with the investigator's RS."""
-    from specs.outputs import check_output_folder
+    from dataset_io.outputs import check_output_folder
+    from dataset_io.readers import DatasetReadError
     from specs.study import StudyConfig, StudyConfigError, builtin_study
-    from submission_export.readers import DatasetReadError
 
     from .concordance import run_concordance
     from .recist_engine import RecistInputError
@@ -119,7 +119,7 @@ def parse_settings(items: list[str]) -> dict:
 
 def read_domain(folder: Path, name: str, given: str | None) -> pd.DataFrame:
     """DIR/<given>, or DIR/<name>.<xpt|csv|json|ndjson|parquet> (the first found)."""
-    from submission_export.readers import FORMATS, read_dataset
+    from dataset_io.readers import FORMATS, read_dataset
 
     if given:
         path = folder / given
@@ -135,8 +135,8 @@ def read_domain(folder: Path, name: str, given: str | None) -> pd.DataFrame:
 
 
 def write_outputs(result: dict[str, pd.DataFrame], out: Path, *, inputs=(), force: bool = False) -> list[Path]:
+    from dataset_io.outputs import output_folder
     from specs.fileio import write_table
-    from specs.outputs import output_folder
 
     written = []
     with output_folder(out, command="recist", inputs=inputs, force=force) as tmp:

@@ -43,7 +43,7 @@ def report_command(
 
 def run_report(adam: Path, out: Path, *, study: Path | None = None, force: bool = False):
     """The report stage with its terminal display. Raises the stage's errors (the command prints them)."""
-    from specs.outputs import check_output_folder
+    from dataset_io.outputs import check_output_folder
     from specs.study import StudyConfig, builtin_study
 
     from .build import build_report, read_adam, write_report

@@ -12,8 +12,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from dataset_io.outputs import refuse_existing_file
 from specs.fileio import write_table
-from specs.outputs import refuse_existing_file
 
 from .outcome import FAIL_ON_HELP, FailOn, finish, guarded, print_error, print_text
 

@@ -14,7 +14,7 @@ Output folder:
     checksums.md5   the MD5 of every file (each stage folder has its own too); .cdisc-build.json says what made it
 
 A run is one generation: every stage is built in a folder beside the output
-(specs.outputs.output_folder) and the whole output is put in place in one step
+(dataset_io.outputs.output_folder) and the whole output is put in place in one step
 at the end, so the datasets, the submission, the validation and the report
 always come from one run; a run that stops (an error, a kill) leaves the
 previous output whole.
@@ -103,7 +103,7 @@ def run_pipeline(
 ) -> PipelineResult:
     """SDTM and ADaM from the raw export, then the submission folder, its validation report and the
     analysis report, put in place as one generation (see the module text)."""
-    from specs.outputs import output_folder
+    from dataset_io.outputs import output_folder
     from specs.study import builtin_study
 
     console = console or Console(soft_wrap=True)
@@ -221,7 +221,7 @@ def run_demo(
     fail_on: str | FailOn = FailOn.error,
 ) -> PipelineResult:
     """The main job on the built-in simulated study, put in place as one generation."""
-    from specs.outputs import output_folder
+    from dataset_io.outputs import output_folder
     from specs.study import builtin_study
     from study_simulator.api import simulate
 

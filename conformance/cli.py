@@ -57,7 +57,7 @@ def validate_command(
 ) -> None:
     """Validate SDTM/ADaM datasets: spec schemas, transport rules, the rule catalogue, define.xml."""
     from cdisc_build.outcome import print_error, print_text
-    from specs.outputs import check_output_folder
+    from dataset_io.outputs import check_output_folder
 
     from .config import ConfigError, load_config
     from .engine import run_validation

@@ -11,7 +11,7 @@ significant digits of float variables and the length of each value-level item).
 
 Only what the included datasets use is written (a codelist, method, comment or
 where clause that nothing in them refers to is left out), so the OID check of
-the result finds nothing unused. OIDs follow define_xml.oids; no clock time is
+the result finds nothing unused. OIDs follow specs.oids; no clock time is
 read: the creation date-time is a setting with a fixed default.
 """
 
@@ -24,11 +24,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from dataset_io.xpt import is_numeric_variable, temporal_kind
+from specs import oids
 from specs.fileio import atomic_write_bytes
 from specs.model import AnalysisResult, Codelist, Dataset, Spec, ValueLevel, Variable, WhereClause, WhereCondition
 from specs.workbook import parse_where_text
-
-from . import oids
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -255,8 +255,6 @@ def _page_ref(parent, pages: str | None) -> None:
 
 
 def numeric_storage(variable: Variable | ValueLevel) -> bool:
-    from submission_export.xpt import is_numeric_variable, temporal_kind
-
     if isinstance(variable, Variable):
         return is_numeric_variable(variable)
     if variable.data_type in ("integer", "float"):

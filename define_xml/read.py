@@ -15,9 +15,9 @@ import os
 from lxml import etree
 
 from specs import model as m
+from specs import oids
 from specs.xmlsafe import parse_xml
 
-from . import oids
 from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS, XLINK_NS
 
 _ORIGIN_20 = {"CRF": ("Collected", "Investigator"), "eDT": ("Collected", "Vendor")}

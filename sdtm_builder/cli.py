@@ -68,7 +68,7 @@ def run_sdtm(
     """The sdtm stage with its terminal display. Raises the stage's errors (the command prints them)."""
     import dataclasses
 
-    from specs.outputs import check_output_folder
+    from dataset_io.outputs import check_output_folder
     from specs.study import StudyConfig, builtin_study
 
     from .build import build_sdtm, load_sdtm_spec, write_sdtm

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cdisc_build.outcome import print_error
-from specs.outputs import OutputFolderError
+from dataset_io.outputs import OutputFolderError
 
 from .api import EDC_DIR, TRUTH_DIR, simulate
 

@@ -52,8 +52,8 @@ def export_command(
 ) -> None:
     """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml and define.html."""
     from cdisc_build.outcome import print_error, print_text
+    from dataset_io.outputs import check_output_folder
     from specs import load_spec
-    from specs.outputs import check_output_folder
 
     from .package import ExportError, export_submission
 

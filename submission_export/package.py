@@ -217,11 +217,11 @@ def export_submission(
     cutoff: the data cut-off (ISO 8601 date or date-time) stamped as the creation
     date-time of define.xml and Dataset-JSON; without it a fixed date-time is used,
     so the same input always gives the same bytes. out_dir is written through
-    specs.outputs.output_folder (refused when that could destroy something;
+    dataset_io.outputs.output_folder (refused when that could destroy something;
     `inputs`: the paths it must not touch) and put in place whole. Raises
     ExportError listing every problem; then nothing under out_dir changes.
     """
-    from specs.outputs import check_output_folder, output_folder
+    from dataset_io.outputs import check_output_folder, output_folder
 
     # permissible variables a dataset does not carry are left out of the files and define.xml
     sdtm = (restrict_to_data(sdtm[0], {n: list(f.columns) for n, f in sdtm[1].items()}), sdtm[1])

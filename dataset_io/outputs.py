@@ -256,7 +256,7 @@ def output_folder(
     Yields the folder to write into. Raises OutputFolderError (nothing changed) when
     `out` may not be written; when the block raises, `out` is left as it was.
     """
-    from .fileio import ordinary_mode
+    from specs.fileio import ordinary_mode
 
     out = Path(out)
     inputs = list(inputs)

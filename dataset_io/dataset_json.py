@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from define_xml import oids
+from specs import oids
 from specs.fileio import atomic_write_bytes
 from specs.model import Spec
 
