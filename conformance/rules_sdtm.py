@@ -12,6 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from specs.limits import MAX_LABEL, MAX_NAME
+
 from . import checks as c
 from .checks import Vars, hit, not_applicable
 from .context import (
@@ -1866,7 +1868,7 @@ add(
     "ETCD is at most 8 characters",
     SD,
     ("TA", "TE", "SE"),
-    c.max_length("ETCD", 8),
+    c.max_length("ETCD", MAX_NAME),
     core="CORE-000143",
     ids="CG0246",
 )
@@ -2081,7 +2083,7 @@ add(
     "TSPARMCD is at most 8 characters",
     SD,
     ("TS",),
-    c.max_length("TSPARMCD", 8),
+    c.max_length("TSPARMCD", MAX_NAME),
     core="CORE-000147",
     ids="CG0257",
 )
@@ -2091,7 +2093,7 @@ add(
     "TSPARM is at most 40 characters",
     SD,
     ("TS",),
-    c.max_length("TSPARM", 40),
+    c.max_length("TSPARM", MAX_LABEL),
     core="CORE-000148",
     ids="CG0258",
 )
@@ -2210,7 +2212,7 @@ add(
     "--TEST is at most 40 characters",
     SD,
     ("FINDINGS",),
-    c.max_length("--TEST", 40),
+    c.max_length("--TEST", MAX_LABEL),
     core="CORE-000199",
     ids="CG0406",
     excludes=("IE",),
@@ -2620,7 +2622,7 @@ add(
     "QLABEL is at most 40 characters",
     SD,
     ("SUPP--",),
-    c.max_length("QLABEL", 40),
+    c.max_length("QLABEL", MAX_LABEL),
     core="CORE-000222",
     ids="CG0416",
 )

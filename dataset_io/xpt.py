@@ -35,12 +35,20 @@ import numpy as np
 import pandas as pd
 
 from specs.fileio import ordinary_mode
+from specs.limits import MAX_LABEL, MAX_NAME, MAX_VALUE_BYTES
 from specs.model import Spec, Variable
 
+from .transport_rules import (
+    ends_in_blank,
+    label_too_long,
+    length_too_long,
+    name_ok,
+    outside_number_range,
+    value_bytes,
+    value_too_long,
+)
 from .xpt_native import (
     BLANK,
-    MAX_EXPONENT,
-    MIN_EXPONENT,
     RECORD,
     Field,
     XptFormatError,
@@ -53,11 +61,7 @@ from .xpt_native import (
     text_table,
 )
 
-MAX_NAME = 8
-MAX_LABEL = 40
-MAX_VALUE_BYTES = 200
 NUMERIC_TYPES = ("integer", "float")
-_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SAS_EPOCH = np.datetime64("1960-01-01T00:00:00", "ns")
 
 
@@ -211,7 +215,7 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
         add(None, None, dataset, "dataset-not-in-spec", f"dataset {dataset} is not in the spec")
         return out, texts
     ds = spec.dataset(dataset)
-    if len(dataset) > MAX_NAME or not _NAME.match(dataset):
+    if not name_ok(dataset):
         add(
             None,
             None,
@@ -222,7 +226,7 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
     label = ds.label or ""
     if not label:
         add(None, None, None, "dataset-label-missing", "the dataset has no label in the spec")
-    if len(label) > MAX_LABEL:
+    if label_too_long(label):
         add(
             None,
             None,
@@ -248,7 +252,7 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
         return out, texts
 
     for v in variables:
-        if len(v.name) > MAX_NAME or not _NAME.match(v.name):
+        if not name_ok(v.name):
             add(
                 v.name,
                 None,
@@ -259,7 +263,7 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
         vlabel = v.label or ""
         if not vlabel:
             add(v.name, None, None, "variable-label-missing", "the variable has no label in the spec")
-        if len(vlabel) > MAX_LABEL:
+        if label_too_long(vlabel):
             add(
                 v.name,
                 None,
@@ -346,8 +350,7 @@ def _check_numeric(series: pd.Series, v: Variable, dataset: str) -> list[Breach]
                     f"value {arr[row]!r} is not a whole number; the spec says integer",
                 )
             )
-    magnitude = np.abs(arr)
-    out_of_range = np.isfinite(arr) & ((magnitude >= _TOO_BIG) | ((magnitude < _TOO_SMALL) & (magnitude > 0)))
+    out_of_range = outside_number_range(arr)
     for row in np.flatnonzero(out_of_range)[:50]:
         found.append(
             Breach(
@@ -360,10 +363,6 @@ def _check_numeric(series: pd.Series, v: Variable, dataset: str) -> list[Breach]
             )
         )
     return found
-
-
-_TOO_BIG = 2.0 ** (MAX_EXPONENT + 1)
-_TOO_SMALL = 2.0**MIN_EXPONENT
 
 
 def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
@@ -380,7 +379,7 @@ def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
         some = lengths > 0
         last[some] = data[(np.cumsum(lengths) - 1)[some]]
         not_str = non_ascii = np.zeros(k, dtype=bool)
-        too_long = lengths > MAX_VALUE_BYTES
+        too_long = length_too_long(lengths)
         trailing = (last == 0x20) | (last == 0x09)
     else:
 
@@ -389,8 +388,8 @@ def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
 
         not_str = flags(lambda x: not isinstance(x, str))
         non_ascii = flags(lambda x: isinstance(x, str) and not x.isascii())
-        too_long = flags(lambda x: isinstance(x, str) and len(x.encode("utf-8")) > MAX_VALUE_BYTES)
-        trailing = flags(lambda x: isinstance(x, str) and x.endswith((" ", "\t")))
+        too_long = flags(lambda x: isinstance(x, str) and value_too_long(x))
+        trailing = flags(lambda x: isinstance(x, str) and ends_in_blank(x))
 
     def rows_of(bad: np.ndarray) -> np.ndarray:
         if not bad.any():
@@ -421,7 +420,7 @@ def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
                 int(pos) + 1,
                 value,
                 "value-length",
-                f"value of {len(value.encode('utf-8'))} bytes ({value[:20]!r}...) is over {MAX_VALUE_BYTES} bytes",
+                f"value of {value_bytes(value)} bytes ({value[:20]!r}...) is over {MAX_VALUE_BYTES} bytes",
             )
         )
     for pos in rows_of(trailing)[:50]:

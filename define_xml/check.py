@@ -21,6 +21,8 @@ from specs.xmlsafe import XmlInputError, parse_xml
 
 from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS
 
+SHOWN_ISSUES = 200  # issues listed in the error message; the rest are counted
+
 
 @dataclass(frozen=True)
 class DefineIssue:
@@ -43,8 +45,8 @@ class DefineCheckError(ValueError):
     def __init__(self, path, issues: list[DefineIssue]):
         self.path = path
         self.issues = tuple(issues)
-        lines = "\n".join(f"  - {i}" for i in self.issues[:200])
-        more = f"\n  ... and {len(self.issues) - 200} more" if len(self.issues) > 200 else ""
+        lines = "\n".join(f"  - {i}" for i in self.issues[:SHOWN_ISSUES])
+        more = f"\n  ... and {len(self.issues) - SHOWN_ISSUES} more" if len(self.issues) > SHOWN_ISSUES else ""
         super().__init__(f"{path}: {len(self.issues)} define.xml issue(s):\n{lines}{more}")
 
 

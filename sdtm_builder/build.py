@@ -31,6 +31,7 @@ import pandas as pd
 from specs import check_spec, read_workbook
 from specs.findings import SpecError
 from specs.integrity import supplemental_qualifiers
+from specs.limits import MAX_NAME
 from specs.model import Spec
 from specs.study import StudyConfig
 
@@ -349,7 +350,9 @@ def split_text_variables(frame: pd.DataFrame, *, spec: Spec, dataset: str, issue
         long = long_text_mask(frame[var.name])
         if not long.any():
             continue
-        own = spec_has_variable(spec, dataset, f"{var.name[:7] if len(var.name) >= 8 else var.name}1")
+        own = spec_has_variable(
+            spec, dataset, f"{var.name[: MAX_NAME - 1] if len(var.name) >= MAX_NAME else var.name}1"
+        )
         issues.add_rows(
             frame,
             long,

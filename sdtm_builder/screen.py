@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.limits import MAX_VALUE_BYTES
 from specs.schema import per_unique
 
 from .issues import IssueLog
@@ -145,7 +146,7 @@ def _duplicated(frame: pd.DataFrame, columns: list[str], codes=None) -> pd.Serie
     return duplicate
 
 
-def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200) -> None:
+def scan_text(raw: RawData, *, issues: IssueLog, limit: int = MAX_VALUE_BYTES) -> None:
     """List every raw value with non-ASCII characters or over `limit` characters.
 
     This is a report of the raw export; what happens to a value that reaches
