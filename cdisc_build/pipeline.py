@@ -32,6 +32,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .commands.adam import adam_count
+from .commands.report import print_topline
+from .commands.sdtm import sdtm_count
 from .outcome import FailOn, StageCount, print_text
 
 DEMO_SUBJECTS = 300
@@ -124,10 +127,8 @@ def _moved(result: PipelineResult, staging: Path, out: Path) -> None:
 
 
 def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display) -> PipelineResult:
-    from adam_builder.adam_cli import adam_count
     from conformance import run_validation, write_report
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
-    from sdtm_builder.cli import sdtm_count
     from sdtm_builder.finish import drop_lineage
     from submission_export.package import export_submission
 
@@ -265,8 +266,6 @@ def summary(result: PipelineResult, console: Console, *, fail_on: str | FailOn =
             print_text(console, f"  {label:<19} {result.outputs[key]}")
     failing = result.failing(fail_on)
     if result.report is not None:
-        from analysis_report.cli import print_topline
-
         caution = None
         if failing:
             caution = (

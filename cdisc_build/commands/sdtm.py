@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
+from ..display import datasets_table
+from ..outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
 
 console = Console(soft_wrap=True)
 
@@ -69,9 +70,8 @@ def run_sdtm(
     import dataclasses
 
     from dataset_io.outputs import check_output_folder
+    from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from specs.study import StudyConfig, builtin_study
-
-    from .build import build_sdtm, load_sdtm_spec, write_sdtm
 
     config = StudyConfig.load(study) if study else builtin_study()
     if spec:
@@ -102,8 +102,6 @@ def run_sdtm(
 
 
 def summarise(result, out: Path) -> None:
-    from cdisc_build.display import datasets_table
-
     console.print(datasets_table("SDTM datasets", result.datasets, result.failures))
     ledger = result.ledger
     balanced = bool(ledger["balanced"].all())

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, finish, print_error
+from ..outcome import FAIL_ON_HELP, FailOn, StageCount, finish, print_error
 
 console = Console(soft_wrap=True)
 
@@ -70,13 +70,12 @@ def recist_command(
     ),
 ) -> None:
     """Recompute RECIST 1.1 from TU/TR and compare it with the investigator's RS."""
+    from adam_builder.concordance import run_concordance
+    from adam_builder.recist_engine import RecistInputError
+    from adam_builder.recist_rules import RecistSettings, RecistSettingsError
     from dataset_io.outputs import check_output_folder
     from dataset_io.readers import DatasetReadError
     from specs.study import StudyConfig, StudyConfigError, builtin_study
-
-    from .concordance import run_concordance
-    from .recist_engine import RecistInputError
-    from .recist_rules import RecistSettings, RecistSettingsError
 
     inputs = [p for p in (sdtm, study) if p is not None]
     check_output_folder(out, command="recist", inputs=inputs, force=force)  # before the work, not after

@@ -7,12 +7,14 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ..outcome import print_error, print_text
+
 console = Console(soft_wrap=True)
 
 
 def load_frames(folder: Path, spec) -> tuple[dict, list[str]]:
     """Every <dataset>.xpt or <dataset>.csv of a folder that the spec names, conformed to the spec."""
-    from .readers import DatasetReadError, conform_to_spec, read_dataset
+    from dataset_io.readers import DatasetReadError, conform_to_spec, read_dataset
 
     frames, problems = {}, []
     for ds in spec.datasets:
@@ -51,11 +53,9 @@ def export_command(
     ),
 ) -> None:
     """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml and define.html."""
-    from cdisc_build.outcome import print_error, print_text
     from dataset_io.outputs import check_output_folder
     from specs import load_spec
-
-    from .package import ExportError, export_submission
+    from submission_export.package import ExportError, export_submission
 
     if (adam is None) != (adam_spec is None):
         print_error(console, "--adam and --adam-spec go together")
