@@ -94,7 +94,8 @@ def write_tables(tables: dict, path: str | os.PathLike[str]) -> Path:
     import pandas as pd
 
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    for sheet in list(wb.worksheets):  # the default sheet
+        wb.remove(sheet)
     for sheet, table in tables.items():
         ws = wb.create_sheet(str(sheet)[:31])
         ws.append(list(table.columns))
