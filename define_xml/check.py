@@ -24,6 +24,11 @@ from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS
 SHOWN_ISSUES = 200  # issues listed in the error message; the rest are counted
 
 
+def _line(el: etree._Element) -> int | None:
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
+
 @dataclass(frozen=True)
 class DefineIssue:
     """One problem of a define.xml: kind, OID, the element and its line, a message."""
@@ -156,9 +161,7 @@ def check_oids(source) -> list[DefineIssue]:
         if oid is None:
             continue
         if (kind, oid) in defined:
-            issues.append(
-                DefineIssue("duplicate-oid", oid, kind, el.sourceline, f"{kind} {oid} is defined more than once")
-            )
+            issues.append(DefineIssue("duplicate-oid", oid, kind, _line(el), f"{kind} {oid} is defined more than once"))
         defined.setdefault((kind, oid), el)
 
     refs = [  # (element, attribute, kind referred to)
@@ -194,7 +197,7 @@ def check_oids(source) -> list[DefineIssue]:
                         "broken-reference",
                         value,
                         name,
-                        el.sourceline,
+                        _line(el),
                         f"{name} refers to {kind} {value}, which is not defined",
                     )
                 )
@@ -204,7 +207,7 @@ def check_oids(source) -> list[DefineIssue]:
         if (kind, oid) not in used:
             issues.append(
                 DefineIssue(
-                    "unused-definition", oid, kind, el.sourceline, f"{kind} {oid} is defined but nothing refers to it"
+                    "unused-definition", oid, kind, _line(el), f"{kind} {oid} is defined but nothing refers to it"
                 )
             )
     issues.sort(key=lambda i: (i.line or 0, i.kind))
