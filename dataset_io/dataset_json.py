@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from specs import oids
+from dataset_io import oids
 from specs.fileio import atomic_write_bytes
 from specs.model import Spec
 

@@ -11,7 +11,7 @@ significant digits of float variables and the length of each value-level item).
 
 Only what the included datasets use is written (a codelist, method, comment or
 where clause that nothing in them refers to is left out), so the OID check of
-the result finds nothing unused. OIDs follow specs.oids; no clock time is
+the result finds nothing unused. OIDs follow dataset_io.oids; no clock time is
 read: the creation date-time is a setting with a fixed default.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from dataset_io import oids
 from dataset_io.xpt import is_numeric_variable, temporal_kind
-from specs import oids
 from specs.fileio import atomic_write_bytes
 from specs.model import AnalysisResult, Codelist, Dataset, Spec, ValueLevel, Variable, WhereClause, WhereCondition
 from specs.workbook import parse_where_text

@@ -14,8 +14,8 @@ import os
 
 from lxml import etree
 
+from dataset_io import oids
 from specs import model as m
-from specs import oids
 from specs.xmlsafe import parse_xml
 
 from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS, XLINK_NS

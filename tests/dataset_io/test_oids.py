@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from specs import oids
+from dataset_io import oids
 
 
 def test_oids_of_spec_items():
