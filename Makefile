@@ -19,7 +19,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cdisc-build demo --out $(OUT)
 
-# Static checks first (ruff lint and format, mypy), then the test suite.
+# Static checks first (ruff lint and format, mypy, the import layers of pyproject.toml), then the test suite.
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
@@ -27,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The property tests over generated raw exports (tests/property) with many more examples
 # (the "long" Hypothesis profile), with Hypothesis' statistics; benchmarks/fuzz_raw.py

@@ -81,7 +81,7 @@ def read_sdtm(
     One file per dataset, preferring XPT, parquet, Dataset-JSON, then CSV; CSV
     text is given the SDTM spec's types (conform_to_spec) when a spec is given.
     """
-    from submission_export.readers import conform_to_spec, read_datasets
+    from dataset_io.readers import conform_to_spec, read_datasets
 
     out = {}
     for name, (frame, metadata) in read_datasets(folder, names).items():
@@ -177,8 +177,8 @@ def write_adam(
     result: AdamResult, out_dir: str | os.PathLike[str], *, formats=("xpt",), inputs=(), force: bool = False
 ) -> dict[str, Path]:
     """Write each dataset (XPT v5; or CSV), the schema failures and the issues, all or nothing
-    (specs.outputs.output_folder: `inputs` are the paths it must not touch)."""
-    from submission_export.folder import write_dataset_folder
+    (dataset_io.outputs.output_folder: `inputs` are the paths it must not touch)."""
+    from dataset_io.folder import write_dataset_folder
 
     return write_dataset_folder(
         out_dir,

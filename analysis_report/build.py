@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from dataset_io.outputs import output_folder
 from specs.config import ReportSettings
 from specs.fileio import atomic_write_bytes, write_table, write_tables
 from specs.model import Spec
-from specs.outputs import output_folder
 
 from .arm import Analyses, Applied, ReportArmError, check_selection, read_analyses
 from .figures import Figure, km_figure, spider_figure, swimmer_figure, waterfall_figure
@@ -244,7 +244,7 @@ def write_report(
 ) -> dict[str, Path]:
     """Write the report folder whole or not at all: the HTML page, the tables (one xlsx, one CSV each)
     and the figures (PNG). Returns {"html": ..., "xlsx": ..., "tables": folder, "figures": folder}.
-    The folder is written through specs.outputs.output_folder (`inputs`: the paths it must not touch)."""
+    The folder is written through dataset_io.outputs.output_folder (`inputs`: the paths it must not touch)."""
     out = Path(out_dir)
     with output_folder(out, command="report", inputs=inputs, force=force) as tmp:
         atomic_write_bytes(tmp / HTML_NAME, render_html(report).encode("utf-8"))
@@ -259,7 +259,7 @@ def write_report(
 def read_adam(folder: str | os.PathLike[str], *, adam_spec=None) -> dict[str, pd.DataFrame]:
     """The ADaM datasets the report needs from a folder (XPT, parquet, Dataset-JSON or CSV, one file each);
     CSV text is given the ADaM spec's types when a spec is given."""
-    from submission_export.readers import conform_to_spec, read_datasets
+    from dataset_io.readers import conform_to_spec, read_datasets
 
     out = {}
     for name, (frame, metadata) in read_datasets(folder, ADAM_INPUTS).items():

@@ -53,9 +53,9 @@ def _child_derive(sdtm: str, out: str) -> dict:
 
 def _child_floor(sdtm: str, out: str) -> dict:
     from adam_builder.build import load_adam_spec, read_sdtm
+    from dataset_io.xpt import write_xpt
     from specs.model import restrict_to_data
     from specs.study import builtin_study
-    from submission_export.xpt import write_xpt
 
     spec = load_adam_spec(builtin_study().workbook("adam_spec"))
     with open(Path(out).parent / "adam_frames.pkl", "rb") as handle:

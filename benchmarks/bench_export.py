@@ -1,4 +1,4 @@
-"""XPT export rate: our writer (submission_export.xpt.write_xpt) next to pyreadstat's own.
+"""XPT export rate: our writer (dataset_io.xpt.write_xpt) next to pyreadstat's own.
 
 The frames are read from a built study's SDTM folder (not timed) and given the spec's
 types. For each dataset, on the same frames:
@@ -38,10 +38,10 @@ def main() -> None:
 
     import pyreadstat
 
+    from dataset_io.readers import conform_to_spec, read_dataset
+    from dataset_io.xpt import _fix_header_stamps, sas_timestamp, transport_frame, write_xpt
     from sdtm_builder.build import load_sdtm_spec
     from specs.model import restrict_to_data
-    from submission_export.readers import conform_to_spec, read_dataset
-    from submission_export.xpt import _fix_header_stamps, sas_timestamp, transport_frame, write_xpt
 
     full_spec = load_sdtm_spec(args.spec)
     paths = [

@@ -44,11 +44,11 @@ def _child_build(raw: str, out: str) -> dict:
 
 
 def _child_floor(raw: str, out: str) -> dict:
+    from dataset_io.xpt import write_xpt
     from sdtm_builder.build import load_sdtm_spec
     from sdtm_builder.raw import read_raw
     from specs.model import restrict_to_data
     from specs.study import builtin_study
-    from submission_export.xpt import write_xpt
 
     config = builtin_study()
     spec = load_sdtm_spec(config.workbook("sdtm_spec"))
@@ -66,11 +66,11 @@ def _child_floor_pyreadstat(raw: str, out: str) -> dict:
     """The same floor with pyreadstat's own writer (the usual tool) instead of ours."""
     import pyreadstat
 
+    from dataset_io.xpt import transport_frame
     from sdtm_builder.build import load_sdtm_spec
     from sdtm_builder.raw import read_raw
     from specs.model import restrict_to_data
     from specs.study import builtin_study
-    from submission_export.xpt import transport_frame
 
     config = builtin_study()
     spec = load_sdtm_spec(config.workbook("sdtm_spec"))

@@ -76,15 +76,15 @@ def print_text(console: Console, message: str, style: str = "") -> None:
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     """The errors the stages raise to say an input cannot be used (their messages name the place)."""
+    from dataset_io.outputs import OutputFolderError
     from specs.config import StudyConfigError
     from specs.findings import SpecError
-    from specs.outputs import OutputFolderError
 
     known: list[type[BaseException]] = [SpecError, StudyConfigError, OutputFolderError]
     for module, name in (
         ("specs", "SpecLayoutError"),
         ("sdtm_builder.raw", "RawDataError"),
-        ("submission_export.readers", "DatasetReadError"),
+        ("dataset_io.readers", "DatasetReadError"),
         ("submission_export.package", "ExportError"),
         ("adam_builder.common", "AdamInputError"),
         ("adam_builder.recist_engine", "RecistInputError"),
@@ -92,8 +92,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         ("analysis_report.arm", "ReportArmError"),
         ("conformance.config", "ConfigError"),
         ("define_xml.check", "DefineCheckError"),
-        ("submission_export.xpt", "XptRuleError"),
-        ("submission_export.xpt_native", "XptFormatError"),
+        ("dataset_io.xpt", "XptRuleError"),
+        ("dataset_io.xpt_native", "XptFormatError"),
         ("adam_builder.dates", "DateError"),
         ("specs.xmlsafe", "XmlInputError"),
         ("define_xml.html", "DefineHtmlError"),
@@ -119,7 +119,7 @@ def guarded(command, console: Console | None = None):
 
     @functools.wraps(command)
     def run(*args, **kwargs):
-        from specs.outputs import OutputFolderError
+        from dataset_io.outputs import OutputFolderError
 
         out = console or Console(stderr=True, soft_wrap=True)
         try:

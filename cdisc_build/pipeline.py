@@ -14,7 +14,7 @@ Output folder:
     checksums.md5   the MD5 of every file (each stage folder has its own too); .cdisc-build.json says what made it
 
 A run is one generation: every stage is built in a folder beside the output
-(specs.outputs.output_folder) and the whole output is put in place in one step
+(dataset_io.outputs.output_folder) and the whole output is put in place in one step
 at the end, so the datasets, the submission, the validation and the report
 always come from one run; a run that stops (an error, a kill) leaves the
 previous output whole.
@@ -32,6 +32,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .commands.adam import adam_count
+from .commands.report import print_topline
+from .commands.sdtm import sdtm_count
 from .outcome import FailOn, StageCount, print_text
 
 DEMO_SUBJECTS = 300
@@ -103,7 +106,7 @@ def run_pipeline(
 ) -> PipelineResult:
     """SDTM and ADaM from the raw export, then the submission folder, its validation report and the
     analysis report, put in place as one generation (see the module text)."""
-    from specs.outputs import output_folder
+    from dataset_io.outputs import output_folder
     from specs.study import builtin_study
 
     console = console or Console(soft_wrap=True)
@@ -127,10 +130,8 @@ def _moved(result: PipelineResult, staging: Path, out: Path) -> None:
 
 
 def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display) -> PipelineResult:
-    from adam_builder.adam_cli import adam_count
     from conformance import run_validation, write_report
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
-    from sdtm_builder.cli import sdtm_count
     from sdtm_builder.finish import drop_lineage
     from submission_export.package import export_submission
 
@@ -223,7 +224,7 @@ def run_demo(
     fail_on: str | FailOn = FailOn.error,
 ) -> PipelineResult:
     """The main job on the built-in simulated study, put in place as one generation."""
-    from specs.outputs import output_folder
+    from dataset_io.outputs import output_folder
     from specs.study import builtin_study
     from study_simulator.api import simulate
 
@@ -267,8 +268,6 @@ def summary(result: PipelineResult, console: Console, *, fail_on: str | FailOn =
             print_text(console, f"  {label:<19} {result.outputs[key]}")
     failing = result.failing(fail_on)
     if result.report is not None:
-        from analysis_report.cli import print_topline
-
         caution = None
         if failing:
             caution = (

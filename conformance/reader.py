@@ -1,7 +1,7 @@
 """Reading a folder of datasets for `validate`: XPT, Dataset-JSON (.json/.ndjson),
 CSV and parquet, each with what its file says (labels, lengths, size).
 
-XPT, Dataset-JSON and parquet go through `submission_export.readers.read_dataset`
+XPT, Dataset-JSON and parquet go through `dataset_io.readers.read_dataset`
 when it is installed (a private fallback reads them otherwise); CSV is read here,
 typed by the spec where it has the dataset and by the values elsewhere (ADaM
 *DT/*DTM ISO dates become datetime64). Each file's metadata is kept for the
@@ -114,7 +114,7 @@ def read_file(path, spec=None, name: str | None = None) -> tuple[pd.DataFrame, D
 def _check_manifest(path: Path) -> None:
     """A file the checksums.md5 of a folder above it lists with another MD5 is refused, naming it
     (the shared reader checks the files it reads itself)."""
-    from specs.outputs import manifest_problem
+    from dataset_io.outputs import manifest_problem
 
     problem = manifest_problem(path)
     if problem is not None:
@@ -122,9 +122,9 @@ def _check_manifest(path: Path) -> None:
 
 
 def _shared_reader():
-    """submission_export.readers.read_dataset when that package is there."""
+    """dataset_io.readers.read_dataset when that package is there."""
     try:
-        from submission_export.readers import read_dataset
+        from dataset_io.readers import read_dataset
     except ImportError:
         return None
     return read_dataset

@@ -84,8 +84,8 @@ def write_report(
     force: bool = False,
 ) -> dict[str, Path]:
     """Write conformance_report.xlsx and conformance_report.json into out_dir, through
-    specs.outputs.output_folder (`inputs`: the paths it must not touch)."""
-    from specs.outputs import output_folder
+    dataset_io.outputs.output_folder (`inputs`: the paths it must not touch)."""
+    from dataset_io.outputs import output_folder
 
     out = Path(out_dir)
     data = report_dict(report, fail_on)

@@ -1,6 +1,7 @@
 """Transport-file rules: what SAS transport v5 and the FDA Study Data Technical
 Conformance Guide (TCG) ask of every submitted dataset, checked on the data as
 read (names, labels, lengths, ASCII, 200-byte values, numeric types, file size).
+The tests themselves are dataset_io.transport_rules, which the XPT writer applies too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,20 @@ import re
 import numpy as np
 import pandas as pd
 
+from dataset_io.transport_rules import (
+    MAX_FILE_BYTES,
+    dataset_name_ok,
+    file_too_large,
+    label_too_long,
+    length_too_long,
+    name_chars_ok,
+    name_too_long,
+    printable_ascii,
+    value_bytes,
+    value_too_long,
+)
+from specs.limits import MAX_LABEL, MAX_NAME, MAX_VALUE_BYTES
+
 from .context import filled, text_profile
 from .model import Hit, Outcome, positions
 from .registry import Catalogue
@@ -18,16 +33,15 @@ TR = "Transport"
 RULES = Catalogue()
 add = RULES.add
 
-MAX_FILE_BYTES = 5 * 1024**3  # TCG: a dataset file is at most 5 GB
-_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_DATASET_NAME = re.compile(r"^[A-Z][A-Z0-9]*$")
 _XPT_ROW_OVERHEAD = 0
 
 
 def _dataset_name(ctx, name, frame):
     out = Outcome(1, 0)
-    if len(name) > 8 or not _DATASET_NAME.match(name):
-        out.hits.append(Hit(name, None, None, [name], "1 to 8 upper-case letters or digits, starting with a letter"))
+    if not dataset_name_ok(name):
+        out.hits.append(
+            Hit(name, None, None, [name], f"1 to {MAX_NAME} upper-case letters or digits, starting with a letter")
+        )
     return out
 
 
@@ -60,9 +74,11 @@ add("CB-XPT-002", "warning", "The file is named as the dataset, in lower case (d
 
 def _variable_names(ctx, name, frame):
     out = Outcome(len(frame.columns), 0)
-    bad = [str(c) for c in frame.columns if len(str(c)) > 8]
+    bad = [str(c) for c in frame.columns if name_too_long(str(c))]
     if bad:
-        out.hits.append(Hit(name, None, bad[0], [", ".join(bad)], f"{len(bad)} variable(s) longer than 8 characters"))
+        out.hits.append(
+            Hit(name, None, bad[0], [", ".join(bad)], f"{len(bad)} variable(s) longer than {MAX_NAME} characters")
+        )
     return out
 
 
@@ -81,7 +97,7 @@ add(
 def _variable_name_chars(ctx, name, frame):
     out = Outcome(len(frame.columns), 0)
     for col in frame.columns:
-        if not _NAME.match(str(col)):
+        if not name_chars_ok(str(col)):
             out.hits.append(
                 Hit(
                     name,
@@ -140,7 +156,7 @@ add(
     "Variable labels are at most 40 characters",
     TR,
     ("ALL",),
-    _variable_labels(lambda s: f"{len(s)} characters" if len(s) > 40 else None, "length"),
+    _variable_labels(lambda s: f"{len(s)} characters" if label_too_long(s) else None, "length"),
     core="CORE-000019",
     ids="CG0311",
 )
@@ -203,8 +219,8 @@ def _dataset_label(ctx, name, frame):
     out = Outcome(1, 0)
     if not label.strip():
         out.hits.append(Hit(name, None, None, [label], "the dataset has no label"))
-    elif len(label) > 40:
-        out.hits.append(Hit(name, None, None, [label], f"{len(label)} characters; at most 40"))
+    elif label_too_long(label):
+        out.hits.append(Hit(name, None, None, [label], f"{len(label)} characters; at most {MAX_LABEL}"))
     elif not label.isascii():
         out.hits.append(Hit(name, None, None, [label], "non-ASCII characters"))
     return out
@@ -232,17 +248,13 @@ def _value_rule(predicate, detail):
     return check
 
 
-def _nbytes(s: str) -> int:
-    return len(s.encode("utf-8"))
-
-
 add(
     "CB-XPT-009",
     "error",
     "Character values are at most 200 bytes",
     TR,
     ("ALL",),
-    _value_rule(lambda s: _nbytes(s) > 200, lambda s: f"{_nbytes(s)} bytes; split the text as SDTMIG 4.5.3 says"),
+    _value_rule(value_too_long, lambda s: f"{value_bytes(s)} bytes; split the text as SDTMIG 4.5.3 says"),
 )
 add(
     "CB-XPT-010",
@@ -251,7 +263,7 @@ add(
     TR,
     ("ALL",),
     _value_rule(
-        lambda s: not s.isascii() or any(ord(ch) < 32 for ch in s),
+        lambda s: not printable_ascii(s),
         lambda s: "characters " + ", ".join(sorted({repr(ch) for ch in s if not ch.isascii() or ord(ch) < 32})),
     ),
 )
@@ -346,8 +358,8 @@ def _declared_lengths(ctx, name, frame):
             continue
         out.checked += 1
         longest = _max_bytes(ctx, name, col)
-        if width > 200:
-            out.hits.append(Hit(name, None, str(col), [width], f"declared length {width} > 200"))
+        if length_too_long(width):
+            out.hits.append(Hit(name, None, str(col), [width], f"declared length {width} > {MAX_VALUE_BYTES}"))
         elif width > max(longest, 1):
             out.hits.append(
                 Hit(name, None, str(col), [width], f"declared length {width}, longest value {longest} bytes")
@@ -382,7 +394,7 @@ def _estimated_bytes(ctx, name, frame) -> int:
 def _file_size(ctx, name, frame):
     size = _estimated_bytes(ctx, name, frame)
     out = Outcome(1, 0)
-    if size > MAX_FILE_BYTES:
+    if file_too_large(size):
         parts = int(np.ceil(size / MAX_FILE_BYTES))
         out.hits.append(
             Hit(

@@ -11,7 +11,7 @@ significant digits of float variables and the length of each value-level item).
 
 Only what the included datasets use is written (a codelist, method, comment or
 where clause that nothing in them refers to is left out), so the OID check of
-the result finds nothing unused. OIDs follow define_xml.oids; no clock time is
+the result finds nothing unused. OIDs follow dataset_io.oids; no clock time is
 read: the creation date-time is a setting with a fixed default.
 """
 
@@ -24,11 +24,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from dataset_io import oids
+from dataset_io.xpt import is_numeric_variable, temporal_kind
 from specs.fileio import atomic_write_bytes
 from specs.model import AnalysisResult, Codelist, Dataset, Spec, ValueLevel, Variable, WhereClause, WhereCondition
 from specs.workbook import parse_where_text
-
-from . import oids
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -217,8 +217,8 @@ def dataset_standard(text: str | None) -> Standard | None:
     """A Datasets-sheet Standard such as 'SDTMIG 3.4' or 'ADaM-IG 1.1' as an IG Standard."""
     if not text or " " not in text.strip():
         return None
-    name, version = text.strip().rsplit(" ", 1)
-    name = ig_name(name)
+    raw, version = text.strip().rsplit(" ", 1)
+    name = ig_name(raw)
     return Standard(name, "IG", version) if name else None
 
 
@@ -255,8 +255,6 @@ def _page_ref(parent, pages: str | None) -> None:
 
 
 def numeric_storage(variable: Variable | ValueLevel) -> bool:
-    from submission_export.xpt import is_numeric_variable, temporal_kind
-
     if isinstance(variable, Variable):
         return is_numeric_variable(variable)
     if variable.data_type in ("integer", "float"):
@@ -355,7 +353,8 @@ class _Builder:
         s = self.settings
         study = self.spec.study
         study_name = study.study_name or "STUDY"
-        root = etree.Element(O("ODM"), nsmap=NSMAP_ARM if self.arm else NSMAP)
+        # the default namespace's prefix is None, which lxml takes and its stubs do not say
+        root = etree.Element(O("ODM"), nsmap=NSMAP_ARM if self.arm else NSMAP)  # type: ignore[arg-type]
         root.set("ODMVersion", "1.3.2")
         root.set("FileType", "Snapshot")
         root.set("FileOID", s.file_oid or f"{study_name}.{'ADaM' if self.adam else 'SDTM'}.define")
@@ -470,9 +469,9 @@ class _Builder:
         if has_file:
             el.set(D("ArchiveLocationID"), oids.leaf_id(d.name))
         own = dataset_standard(d.standard)
-        std = self.std_oids.get(own) if own is not None else None
-        if std or self.ig_std:
-            el.set(D("StandardOID"), std or self.ig_std)
+        std = (self.std_oids.get(own) if own is not None else None) or self.ig_std
+        if std:
+            el.set(D("StandardOID"), std)
         if d.has_no_data:
             el.set(D("HasNoData"), "Yes")
         com = self.use_comment(d.comment)
@@ -576,6 +575,7 @@ class _Builder:
             if clause is not None:
                 etree.SubElement(ref, D("WhereClauseRef"), WhereClauseOID=oids.where_oid(wc))
             item = etree.Element(O("ItemDef"), OID=item_oid)
+            length: int | None
             if numeric_storage(row):
                 length = row.length or 8
             else:
@@ -710,7 +710,7 @@ class _Builder:
             if any(w.id == part for w in self.spec.where_clauses):
                 clause = self.spec.where_clause(part)
                 ds = clause.conditions[0].dataset if clause.conditions else default_dataset
-                out[ds] = part
+                out[ds or ""] = part
                 self.where[part] = clause
                 continue
             parsed = parse_where_text(part, default_dataset or "")
@@ -750,8 +750,10 @@ class _Builder:
         self.desc(el, r.description or r.id)
         ads = etree.SubElement(el, A("AnalysisDatasets"))
         if r.join_comment:
-            if any(c.id == r.join_comment for c in self.spec.comments):
-                ads.set(D("CommentOID"), self.use_comment(r.join_comment))
+            known = any(c.id == r.join_comment for c in self.spec.comments)
+            comment = self.use_comment(r.join_comment) if known else None
+            if comment:
+                ads.set(D("CommentOID"), comment)
             else:
                 oid = oids.comment_oid(f"{ident}.JOIN")
                 self.synth_comments[oid] = r.join_comment

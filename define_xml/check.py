@@ -21,6 +21,13 @@ from specs.xmlsafe import XmlInputError, parse_xml
 
 from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS
 
+SHOWN_ISSUES = 200  # issues listed in the error message; the rest are counted
+
+
+def _line(el: etree._Element) -> int | None:
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
 
 @dataclass(frozen=True)
 class DefineIssue:
@@ -43,8 +50,8 @@ class DefineCheckError(ValueError):
     def __init__(self, path, issues: list[DefineIssue]):
         self.path = path
         self.issues = tuple(issues)
-        lines = "\n".join(f"  - {i}" for i in self.issues[:200])
-        more = f"\n  ... and {len(self.issues) - 200} more" if len(self.issues) > 200 else ""
+        lines = "\n".join(f"  - {i}" for i in self.issues[:SHOWN_ISSUES])
+        more = f"\n  ... and {len(self.issues) - SHOWN_ISSUES} more" if len(self.issues) > SHOWN_ISSUES else ""
         super().__init__(f"{path}: {len(self.issues)} define.xml issue(s):\n{lines}{more}")
 
 
@@ -154,9 +161,7 @@ def check_oids(source) -> list[DefineIssue]:
         if oid is None:
             continue
         if (kind, oid) in defined:
-            issues.append(
-                DefineIssue("duplicate-oid", oid, kind, el.sourceline, f"{kind} {oid} is defined more than once")
-            )
+            issues.append(DefineIssue("duplicate-oid", oid, kind, _line(el), f"{kind} {oid} is defined more than once"))
         defined.setdefault((kind, oid), el)
 
     refs = [  # (element, attribute, kind referred to)
@@ -192,7 +197,7 @@ def check_oids(source) -> list[DefineIssue]:
                         "broken-reference",
                         value,
                         name,
-                        el.sourceline,
+                        _line(el),
                         f"{name} refers to {kind} {value}, which is not defined",
                     )
                 )
@@ -202,7 +207,7 @@ def check_oids(source) -> list[DefineIssue]:
         if (kind, oid) not in used:
             issues.append(
                 DefineIssue(
-                    "unused-definition", oid, kind, el.sourceline, f"{kind} {oid} is defined but nothing refers to it"
+                    "unused-definition", oid, kind, _line(el), f"{kind} {oid} is defined but nothing refers to it"
                 )
             )
     issues.sort(key=lambda i: (i.line or 0, i.kind))

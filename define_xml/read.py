@@ -14,10 +14,10 @@ import os
 
 from lxml import etree
 
+from dataset_io import oids
 from specs import model as m
 from specs.xmlsafe import parse_xml
 
-from . import oids
 from .build import ARM_NS, DEF20_NS, DEF_NS, ODM_NS, XLINK_NS
 
 _ORIGIN_20 = {"CRF": ("Collected", "Investigator"), "eDT": ("Collected", "Vendor")}
@@ -38,6 +38,14 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _req(el, attr: str) -> str:
+    """An attribute the Define-XML schema requires; a define.xml without it cannot be read."""
+    value = el.get(attr)
+    if value is None:
+        raise ValueError(f"{etree.QName(el).localname} at line {el.sourceline}: no {attr} attribute")
+    return value
+
+
 class _Reader:
     def __init__(self, tree: etree._ElementTree, source: str):
         self.root = tree.getroot()
@@ -45,10 +53,11 @@ class _Reader:
         self.notes: list[str] = []
         self.defns = DEF20_NS if DEF20_NS in self.root.nsmap.values() else DEF_NS
         self.version = "2.0" if self.defns == DEF20_NS else "2.1"
-        self.mdv = self.root.find(f"{{{ODM_NS}}}Study/{{{ODM_NS}}}MetaDataVersion")
-        if self.mdv is None:
+        mdv = self.root.find(f"{{{ODM_NS}}}Study/{{{ODM_NS}}}MetaDataVersion")
+        if mdv is None:
             raise ValueError(f"{source}: no Study/MetaDataVersion element; not a define.xml")
-        self.items = {el.get("OID"): el for el in self.mdv.findall(self.O("ItemDef"))}
+        self.mdv: etree._Element = mdv
+        self.items = {_req(el, "OID"): el for el in self.mdv.findall(self.O("ItemDef"))}
         self.groups = self.mdv.findall(self.O("ItemGroupDef"))
         self.leaves = {el.get("ID"): el for el in self.mdv.iter(self.D("leaf"))}
         self.standards = {el.get("OID"): el for el in self.mdv.iter(self.D("Standard"))}
@@ -56,7 +65,7 @@ class _Reader:
         self.owners: dict[str, list[str]] = {}
         for g in self.groups:
             for ref in g.findall(self.O("ItemRef")):
-                self.owners.setdefault(ref.get("ItemOID"), []).append(g.get("Name"))
+                self.owners.setdefault(_req(ref, "ItemOID"), []).append(_req(g, "Name"))
 
     def O(self, tag: str) -> str:  # noqa: E743, N802
         return f"{{{ODM_NS}}}{tag}"
@@ -118,9 +127,9 @@ class _Reader:
     def datasets_and_variables(self) -> tuple[list[m.Dataset], list[m.Variable]]:
         datasets, variables = [], []
         for g in self.groups:
-            name = g.get("Name")
+            name = _req(g, "Name")
             refs = g.findall(self.O("ItemRef"))
-            keys = sorted(((int(r.get("KeySequence")), r) for r in refs if r.get("KeySequence")), key=lambda x: x[0])
+            keys = sorted(((int(_req(r, "KeySequence")), r) for r in refs if r.get("KeySequence")), key=lambda x: x[0])
             cls_el = g.find(self.D("Class"))
             cls = cls_el.get("Name") if cls_el is not None else g.get(self.D("Class"))
             sub_el = cls_el.find(self.D("SubClass")) if cls_el is not None else None
@@ -136,7 +145,7 @@ class _Reader:
                     subclass=sub_el.get("Name") if sub_el is not None else None,
                     structure=g.get(self.D("Structure")),
                     purpose=g.get("Purpose"),
-                    keys=tuple(self._item_name(r.get("ItemOID")) for _, r in keys),
+                    keys=tuple(self._item_name(_req(r, "ItemOID")) for _, r in keys),
                     repeating=_yes(g.get("Repeating")),
                     reference_data=_yes(g.get("IsReferenceData")),
                     comment=oids.strip_prefix(g.get(self.D("CommentOID")), "COM."),
@@ -146,7 +155,7 @@ class _Reader:
                 )
             )
             for n, ref in enumerate(refs, start=1):
-                item = self.items.get(ref.get("ItemOID"))
+                item = self.items.get(_req(ref, "ItemOID"))
                 if item is None:
                     self.notes.append(f"{name}: ItemRef {ref.get('ItemOID')} has no ItemDef; skipped")
                     continue
@@ -154,7 +163,7 @@ class _Reader:
                 variables.append(
                     m.Variable(
                         dataset=name,
-                        name=item.get("Name"),
+                        name=_req(item, "Name"),
                         order=_int(ref.get("OrderNumber")) or n,
                         mandatory=_yes(ref.get("Mandatory")),
                         method=oids.strip_prefix(ref.get("MethodOID"), "MT."),
@@ -165,9 +174,9 @@ class _Reader:
                 )
         return datasets, variables
 
-    def _item_name(self, oid: str | None) -> str:
+    def _item_name(self, oid: str) -> str:
         item = self.items.get(oid)
-        return item.get("Name") if item is not None else oids.strip_prefix(oid, "IT.").split(".")[-1]
+        return _req(item, "Name") if item is not None else oids.strip_prefix(oid, "IT.").split(".")[-1]
 
     def _item_fields(self, item) -> dict:
         origin = item.find(self.D("Origin"))
@@ -201,17 +210,17 @@ class _Reader:
             ref = item.find(self.D("ValueListRef"))
             if ref is not None:
                 for ds in self.owners.get(oid, []):
-                    owners.setdefault(ref.get("ValueListOID"), []).append((ds, item.get("Name")))
+                    owners.setdefault(_req(ref, "ValueListOID"), []).append((ds, _req(item, "Name")))
         out = []
         for vld in self.mdv.findall(self.D("ValueListDef")):
-            targets = owners.get(vld.get("OID"))
+            targets = owners.get(_req(vld, "OID"))
             if not targets:
                 self.notes.append(f"ValueListDef {vld.get('OID')} is not referenced by any variable; skipped")
                 continue
             for ds, var in targets:
                 for n, ref in enumerate(vld.findall(self.O("ItemRef")), start=1):
-                    item = self.items.get(ref.get("ItemOID"))
-                    if item is None:
+                    value_item = self.items.get(_req(ref, "ItemOID"))
+                    if value_item is None:
                         self.notes.append(f"{vld.get('OID')}: ItemRef {ref.get('ItemOID')} has no ItemDef; skipped")
                         continue
                     wcs = ref.findall(self.D("WhereClauseRef"))
@@ -219,8 +228,8 @@ class _Reader:
                         self.notes.append(
                             f"{vld.get('OID')}: item {ref.get('ItemOID')} has {len(wcs)} where clauses; the first is kept"
                         )
-                    wc = oids.strip_prefix(wcs[0].get("WhereClauseOID"), "WC.") if wcs else ""
-                    fields = self._item_fields(item)
+                    wc = oids.strip_prefix(_req(wcs[0], "WhereClauseOID"), "WC.") if wcs else ""
+                    fields = self._item_fields(value_item)
                     out.append(
                         m.ValueLevel(
                             dataset=ds,
@@ -238,23 +247,23 @@ class _Reader:
         vl_dataset = {v.where_clause: v.dataset for v in value_level}
         out = []
         for wcd in self.mdv.findall(self.D("WhereClauseDef")):
-            clause_id = oids.strip_prefix(wcd.get("OID"), "WC.")
+            clause_id = oids.strip_prefix(_req(wcd, "OID"), "WC.")
             conditions = []
             for rc in wcd.findall(self.O("RangeCheck")):
-                item_oid = rc.get(self.D("ItemOID"))
+                item_oid = _req(rc, self.D("ItemOID"))
                 owners = self.owners.get(item_oid, [])
                 ds = vl_dataset.get(clause_id)
                 if ds not in owners:
-                    ds = owners[0] if owners else (oids.strip_prefix(item_oid, "IT.") or "").split(".")[0]
+                    ds = owners[0] if owners else oids.strip_prefix(item_oid, "IT.").split(".")[0]
                 values = tuple((cv.text or "") for cv in rc.findall(self.O("CheckValue")))
-                conditions.append(m.WhereCondition(ds, self._item_name(item_oid), rc.get("Comparator"), values))
+                conditions.append(m.WhereCondition(ds, self._item_name(item_oid), _req(rc, "Comparator"), values))
             out.append(m.WhereClause(clause_id, tuple(conditions)))
         return out
 
     def codelists(self) -> tuple[list[m.Codelist], list[m.Dictionary]]:
         codelists, dictionaries = [], []
         for cl in self.mdv.findall(self.O("CodeList")):
-            cid = oids.strip_prefix(cl.get("OID"), "CL.")
+            cid = oids.strip_prefix(_req(cl, "OID"), "CL.")
             ext = cl.find(self.O("ExternalCodeList"))
             if ext is not None:
                 dictionaries.append(
@@ -271,7 +280,7 @@ class _Reader:
                 extended = extended or it.get(self.D("ExtendedValue")) == "Yes"
                 terms.append(
                     m.CodelistTerm(
-                        term=it.get("CodedValue"),
+                        term=_req(it, "CodedValue"),
                         order=_int(it.get("OrderNumber")),
                         nci_code=term_alias.get("Name") if term_alias is not None else None,
                         decoded_value=self.text(it, "Decode") if it.tag == self.O("CodeListItem") else None,
@@ -297,7 +306,7 @@ class _Reader:
             doc, pages = self.doc_and_pages(el)
             out.append(
                 m.Method(
-                    id=oids.strip_prefix(el.get("OID"), "MT."),
+                    id=oids.strip_prefix(_req(el, "OID"), "MT."),
                     name=el.get("Name"),
                     type=el.get("Type"),
                     description=self.text(el),
@@ -313,7 +322,7 @@ class _Reader:
         out = []
         for el in self.mdv.findall(self.D("CommentDef")):
             doc, pages = self.doc_and_pages(el)
-            out.append(m.Comment(oids.strip_prefix(el.get("OID"), "COM."), self.text(el), doc, pages))
+            out.append(m.Comment(oids.strip_prefix(_req(el, "OID"), "COM."), self.text(el), doc, pages))
         return out
 
     def documents(self) -> list[m.Document]:
@@ -326,20 +335,23 @@ class _Reader:
             title = el.findtext(self.D("title"))
             out.append(
                 m.Document(
-                    oids.strip_prefix(el.get("ID"), "LF."), (title or "").strip() or None, el.get(f"{{{XLINK_NS}}}href")
+                    oids.strip_prefix(_req(el, "ID"), "LF."),
+                    (title or "").strip() or None,
+                    el.get(f"{{{XLINK_NS}}}href"),
                 )
             )
         return out
 
     def analysis(self) -> tuple[list[m.AnalysisDisplay], list[m.AnalysisResult]]:
         A = lambda t: f"{{{ARM_NS}}}{t}"  # noqa: E731
-        displays, results = [], []
+        displays: list[m.AnalysisDisplay] = []
+        results: list[m.AnalysisResult] = []
         top = self.mdv.find(A("AnalysisResultDisplays"))
         if top is None:
             return displays, results
         groups = {g.get("OID"): g.get("Name") for g in self.groups}
         for rd in top.findall(A("ResultDisplay")):
-            did = oids.strip_prefix(rd.get("OID"), "RD.")
+            did = oids.strip_prefix(_req(rd, "OID"), "RD.")
             doc, pages = self.doc_and_pages(rd)
             displays.append(m.AnalysisDisplay(did, self.text(rd), doc, pages))
             for ar in rd.findall(A("AnalysisResult")):
@@ -348,12 +360,12 @@ class _Reader:
                 for ad in ads.findall(A("AnalysisDataset")) if ads is not None else []:
                     ds = groups.get(ad.get("ItemGroupOID"), oids.strip_prefix(ad.get("ItemGroupOID"), "IG."))
                     for wc in ad.findall(self.D("WhereClauseRef")):
-                        criteria.append(oids.strip_prefix(wc.get("WhereClauseOID"), "WC."))
+                        criteria.append(oids.strip_prefix(_req(wc, "WhereClauseOID"), "WC."))
                     for av in ad.findall(A("AnalysisVariable")):
-                        variables.append(f"{ds}.{self._item_name(av.get('ItemOID'))}")
+                        variables.append(f"{ds}.{self._item_name(_req(av, 'ItemOID'))}")
                 doc_el = ar.find(A("Documentation"))
                 doc_refs = (
-                    [oids.strip_prefix(r.get("leafID"), "LF.") for r in doc_el.findall(self.D("DocumentRef"))]
+                    [oids.strip_prefix(_req(r, "leafID"), "LF.") for r in doc_el.findall(self.D("DocumentRef"))]
                     if doc_el is not None
                     else []
                 )
@@ -364,7 +376,7 @@ class _Reader:
                 results.append(
                     m.AnalysisResult(
                         display=did,
-                        id=oids.strip_prefix(ar.get("OID"), "AR."),
+                        id=oids.strip_prefix(_req(ar, "OID"), "AR."),
                         description=self.text(ar),
                         variables=tuple(variables),
                         reason=ar.get("AnalysisReason"),

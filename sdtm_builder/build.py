@@ -288,11 +288,11 @@ def write_sdtm(
     """Write each dataset (XPT v5; or CSV), the issue report and the ledger, all or nothing.
 
     The folder is refused when writing it could destroy something (see
-    specs.outputs.output_folder: `inputs` are the paths it must not touch;
+    dataset_io.outputs.output_folder: `inputs` are the paths it must not touch;
     `force` replaces an output of another command), built beside `out_dir` and
     put in place whole at the end, so a failure leaves no half-written output.
     """
-    from submission_export.folder import write_dataset_folder
+    from dataset_io.folder import write_dataset_folder
 
     frames = {name: drop_lineage(frame, copy=False) for name, frame in result.datasets.items()}  # written, not changed
     return write_dataset_folder(

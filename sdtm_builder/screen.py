@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from specs.config import RawSettings
+from specs.limits import MAX_VALUE_BYTES
 from specs.schema import per_unique
 
 from .issues import IssueLog
@@ -148,7 +149,9 @@ def _duplicated(frame: pd.DataFrame, columns: list[str], codes=None) -> pd.Serie
     return duplicate
 
 
-def scan_text(raw: RawData, *, issues: IssueLog, limit: int = 200, field_values: FieldValues | None = None) -> None:
+def scan_text(
+    raw: RawData, *, issues: IssueLog, limit: int = MAX_VALUE_BYTES, field_values: FieldValues | None = None
+) -> None:
     """List every raw value with non-ASCII characters or over `limit` characters.
 
     This is a report of the raw export; what happens to a value that reaches

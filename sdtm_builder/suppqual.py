@@ -18,16 +18,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.limits import MAX_NAME, MAX_VALUE_BYTES
 from specs.model import Spec
 from specs.schema import as_categorical, per_unique
 
 from .issues import IssueLog
 from .raw import FORM, ROW, SUBJECT
 
-MAX_TEXT = 200
 
-
-def split_pieces(text: str, limit: int = MAX_TEXT) -> list[tuple[str, str]]:
+def split_pieces(text: str, limit: int = MAX_VALUE_BYTES) -> list[tuple[str, str]]:
     """The text in pieces of at most `limit` characters, each with what stood before it
     in the text: "" (the first piece, or a cut inside a word) or " " (a split between
     words: the blank is in neither piece).
@@ -71,20 +70,20 @@ def _cut(rest: str, limit: int) -> tuple[int, int]:
     return end, len(rest) - len(rest[end:].lstrip())
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+def split_text(text: str, limit: int = MAX_VALUE_BYTES) -> list[str]:
     """The pieces of `split_pieces` (at most `limit` characters, none beginning or ending
     in a blank, split between words where a blank allows)."""
     return [piece for piece, _ in split_pieces(text, limit)]
 
 
-def split_loses_blanks(text: str, limit: int = MAX_TEXT) -> bool:
+def split_loses_blanks(text: str, limit: int = MAX_VALUE_BYTES) -> bool:
     """Whether joining the pieces of `text` with a blank where it was split between words
     misses blanks: a run of blanks too long for any piece (see split_pieces)."""
     return "".join(("" if before == "" else " ") + piece for piece, before in split_pieces(text, limit)) != text
 
 
 def split_long_text(
-    frame: pd.DataFrame, *, variable: str, limit: int = MAX_TEXT
+    frame: pd.DataFrame, *, variable: str, limit: int = MAX_VALUE_BYTES
 ) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """(frame with `variable` cut to its first piece, {QNAM: overflow pieces}) for SUPP--."""
     values = frame[variable].astype(object)  # a text categorical (finish.text_columns) as plain text
@@ -98,7 +97,7 @@ def split_long_text(
     out.loc[long, variable] = pieces.map(lambda p: p[0])
     most = int(pieces.map(len).max())
     for k in range(1, most):
-        qnam = f"{variable[:7]}{k}" if len(variable) >= 8 else f"{variable}{k}"
+        qnam = f"{variable[: MAX_NAME - 1]}{k}" if len(variable) >= MAX_NAME else f"{variable}{k}"
         column = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         column[long] = pieces.map(lambda p, k=k: p[k] if len(p) > k else None)
         extra[qnam] = column
@@ -200,7 +199,7 @@ def non_ascii_mask(values: pd.Series) -> pd.Series:
     )  # nulls pass per_unique: never flagged
 
 
-def long_text_mask(values: pd.Series, limit: int = MAX_TEXT) -> pd.Series:
+def long_text_mask(values: pd.Series, limit: int = MAX_VALUE_BYTES) -> pd.Series:
     """True where a text value is over `limit` characters; each distinct value is tested once."""
     distinct = as_categorical(values)
     if max(map(len, map(str, distinct.cat.categories)), default=0) <= limit:  # the usual column: tested at once
@@ -268,7 +267,7 @@ def split_text_variables(
         long = long_text_mask(frame[var.name])
         if not long.any():
             continue
-        own = _declares(spec, dataset, f"{var.name[:7] if len(var.name) >= 8 else var.name}1")
+        own = _declares(spec, dataset, f"{var.name[: MAX_NAME - 1] if len(var.name) >= MAX_NAME else var.name}1")
         issues.add_rows(
             frame,
             long,

@@ -3,7 +3,7 @@
 Every file the toolkit writes is written through these helpers: a file appears
 whole or not at all (written beside its target, then renamed), and an xlsx
 workbook carries no clock time, so the same input gives byte-identical files.
-Folders are written through specs.outputs.output_folder.
+Folders are written through dataset_io.outputs.output_folder.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def write_tables(tables: dict, path: str | os.PathLike[str]) -> Path:
     import pandas as pd
 
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    for sheet in list(wb.worksheets):  # the default sheet
+        wb.remove(sheet)
     for sheet, table in tables.items():
         ws = wb.create_sheet(str(sheet)[:31])
         ws.append(list(table.columns))

@@ -11,9 +11,8 @@ from collections.abc import Iterable
 
 from . import model as m
 from .findings import Finding
+from .limits import MAX_LABEL, MAX_NAME
 
-MAX_NAME = 8
-MAX_LABEL = 40
 # The P21 convention: CRF page numbers refer to the document with one of these IDs.
 CRF_DOCUMENT_IDS = ("blankcrf", "acrf")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dataset_io.outputs import output_folder
 from specs.fileio import atomic_write_bytes
-from specs.outputs import output_folder
 
 from .course import simulate_course, simulate_subjects, simulate_tumours
 from .forms import FILES, Study, _numbered, build_disposition, build_screening, build_treatment, build_tumour
@@ -105,7 +105,7 @@ def simulate(
     """Simulate the study and write ``out/edc/*.csv`` and ``out/truth/*.csv``.
 
     Forms are built, made messy and written one at a time, so memory holds one
-    group of forms at once. `out` is written through specs.outputs.output_folder:
+    group of forms at once. `out` is written through dataset_io.outputs.output_folder:
     refused when it holds anything but a previous simulation (`force`: a previous
     output of another command), and put in place whole at the end.
 

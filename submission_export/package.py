@@ -23,13 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dataset_io.dataset_json import JsonSettings, write_dataset_json
+from dataset_io.xpt import XptRuleError, write_xpt
 from define_xml.build import BuildNotes, DefineSettings, build_define, numeric_storage, write_define
 from define_xml.check import DefineCheckError, check_define
 from define_xml.html import copy_stylesheet, write_html
 from specs.model import Spec, restrict_to_data
-
-from .dataset_json import JsonSettings, write_dataset_json
-from .xpt import XptRuleError, write_xpt
 
 DEFAULT_DATETIME = "2000-01-01T00:00:00"
 
@@ -217,11 +216,11 @@ def export_submission(
     cutoff: the data cut-off (ISO 8601 date or date-time) stamped as the creation
     date-time of define.xml and Dataset-JSON; without it a fixed date-time is used,
     so the same input always gives the same bytes. out_dir is written through
-    specs.outputs.output_folder (refused when that could destroy something;
+    dataset_io.outputs.output_folder (refused when that could destroy something;
     `inputs`: the paths it must not touch) and put in place whole. Raises
     ExportError listing every problem; then nothing under out_dir changes.
     """
-    from specs.outputs import check_output_folder, output_folder
+    from dataset_io.outputs import check_output_folder, output_folder
 
     # permissible variables a dataset does not carry are left out of the files and define.xml
     sdtm = (restrict_to_data(sdtm[0], {n: list(f.columns) for n, f in sdtm[1].items()}), sdtm[1])

@@ -1,1 +1,1 @@
-"""The commands of the `cdisc-build` command line, one module per command group."""
+"""One module per `cdisc-build` command: its options, the stage it calls, and what it prints."""

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from adam_builder.common import derive_vars_supp
 from adam_builder.adae import (
     derive_var_trtemfl,
     derive_vars_analysis_dates,
     derive_vars_grade_relation,
     derive_vars_worst,
 )
+from adam_builder.common import derive_vars_supp
 
 T = pd.Timestamp
 NAT = pd.NaT

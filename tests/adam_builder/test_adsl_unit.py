@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from adam_builder.common import derive_vars_supp
 from adam_builder.adsl import (
     compute_group,
     compute_measurable_disease,
@@ -27,7 +26,7 @@ from adam_builder.adsl import (
     derive_vars_trt,
     derive_vars_trt_dates,
 )
-from adam_builder.common import AdamInputError
+from adam_builder.common import AdamInputError, derive_vars_supp
 from specs.model import Codelist, CodelistTerm, Dataset, Spec, Variable
 
 T = pd.Timestamp

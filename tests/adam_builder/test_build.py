@@ -91,7 +91,7 @@ def test_write_adam_gives_transport_files(study, tmp_path):
     _, result, _ = study
     written = write_adam(result, tmp_path / "adam", formats=("xpt", "csv"))
     assert {p.name for p in written.values()} == {"adsl.xpt", "adrs.xpt", "adtte.xpt", "adtr.xpt", "adae.xpt"}
-    from submission_export.readers import read_dataset
+    from dataset_io.readers import read_dataset
 
     frame, meta = read_dataset(tmp_path / "adam" / "adsl.xpt")
     assert meta.formats["TRTSDT"].startswith("DATE")

@@ -199,7 +199,7 @@ def test_engine_table_is_what_the_adam_engineer_builds_on(clean):
 
 
 def read_reference(name):
-    from submission_export.readers import read_dataset
+    from dataset_io.readers import read_dataset
 
     return read_dataset(shared_path("reference", "pharmaverse", "sdtm", f"{name}.csv"))[0]
 

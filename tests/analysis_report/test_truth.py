@@ -17,9 +17,7 @@ SUBJECTS, SEED = 2000, 11
 @pytest.fixture(scope="module")
 def study_and_report(tmp_path_factory):
     study = simulate_to_adam(tmp_path_factory.mktemp("truth_2000"), SUBJECTS, SEED)
-    return study, build_report(
-        study.adam, spec=study.adam_result.spec, settings=study.config.report
-    )
+    return study, build_report(study.adam, spec=study.adam_result.spec, settings=study.config.report)
 
 
 def test_orr_is_the_share_of_confirmed_responders_in_the_truth(study_and_report):

@@ -93,9 +93,9 @@ def test_validate_fails_on_a_csv_ae_without_usubjid(tmp_path):
 @pytest.mark.parametrize("cut", ["inside an observation", "on an observation boundary"])
 def test_validate_fails_on_a_dataset_file_that_does_not_read_whole(tmp_path, cut):
     """An XPT cut short in a folder the toolkit wrote: CB-XPT-018 names the file, exit 1."""
+    from dataset_io.outputs import output_folder
+    from dataset_io.xpt import write_xpt
     from specs.model import Dataset, Spec, Study, Variable
-    from specs.outputs import output_folder
-    from submission_export.xpt import write_xpt
 
     spec = Spec(
         study=Study((("StudyName", "S1"),)),

@@ -9,10 +9,10 @@ import importlib.util
 
 import pytest
 
+from dataset_io.readers import read_dataset
+from dataset_io.xpt import is_numeric_variable
 from define_xml.check import check_define
 from define_xml.read import read_define
-from submission_export.readers import read_dataset
-from submission_export.xpt import is_numeric_variable
 
 _ISO_TYPES = (
     "date",

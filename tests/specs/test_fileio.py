@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dataset_io.outputs import output_folder
 from specs.fileio import atomic_write_bytes, csv_text, write_table, write_tables
-from specs.outputs import output_folder
 
 
 def _frames():

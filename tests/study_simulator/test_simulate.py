@@ -1,13 +1,10 @@
-"""Determinism, truth files, rates, settings and the command."""
+"""Determinism, truth files, rates and settings."""
 
 import dataclasses
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from study_simulator.api import simulate
-from study_simulator.cli import simulate_command
 from study_simulator.settings import SimulationSettings
 
 from .conftest import read
@@ -83,12 +80,3 @@ def test_settings_are_frozen_and_used(tmp_path):
 def test_bad_rates_are_refused(tmp_path):
     with pytest.raises(ValueError, match="messy rate must be between 0 and 1, got 1.5"):
         simulate(10, 1, tmp_path, messy_rate=1.5)
-
-
-def test_command_writes_files_and_summary(tmp_path):
-    app = typer.Typer()
-    app.command()(simulate_command)
-    result = CliRunner().invoke(app, ["--subjects", "40", "--seed", "9", "--messy", "0.05", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    assert "40 subjects screened" in result.output and "20 forms" in result.output
-    assert (tmp_path / "edc" / "ae.csv").exists() and (tmp_path / "truth" / "messy_manifest.csv").exists()

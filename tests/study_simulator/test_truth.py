@@ -9,7 +9,6 @@ import pytest
 
 from adam_builder import adrs as adrs_rules
 from adam_builder.build import build_adam
-from specs.config import AdamSettings
 from sdtm_builder.build import build_sdtm
 from specs import load_spec, study_workbook
 from specs.study import builtin_study

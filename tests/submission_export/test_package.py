@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 from shared_data import shared_path
 
+from dataset_io.dataset_json import validate_dataset_json
+from dataset_io.readers import conform_to_spec, read_dataset
+from dataset_io.xpt import is_numeric_variable
 from define_xml.check import check_define
 from define_xml.read import read_define
 from specs import load_spec
-from submission_export.dataset_json import validate_dataset_json
 from submission_export.package import ExportError, export_submission
-from submission_export.readers import conform_to_spec, read_dataset
-from submission_export.xpt import is_numeric_variable
 
 _TEXT = (
     "text",

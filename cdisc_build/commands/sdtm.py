@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
+from ..display import datasets_table
+from ..outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
 
 console = Console(soft_wrap=True)
 
@@ -68,11 +69,10 @@ def run_sdtm(
     """The sdtm stage with its terminal display. Raises the stage's errors (the command prints them)."""
     import dataclasses
 
+    from dataset_io.outputs import check_output_folder
+    from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from specs.config import required_keys
-    from specs.outputs import check_output_folder
     from specs.study import StudyConfig, builtin_study
-
-    from .build import build_sdtm, load_sdtm_spec, write_sdtm
 
     required = [key for key in required_keys() if not (spec and key == ("study", "sdtm_spec"))]
     config = StudyConfig.load(study, require=required) if study else builtin_study()
@@ -104,8 +104,6 @@ def run_sdtm(
 
 
 def summarise(result, out: Path) -> None:
-    from cdisc_build.display import datasets_table
-
     console.print(datasets_table("SDTM datasets", result.datasets, result.failures))
     ledger = result.ledger
     balanced = bool(ledger["balanced"].all())

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from dataset_io.outputs import output_folder
 from specs.fileio import write_table
 from specs.model import Spec, restrict_to_data
-from specs.outputs import output_folder
 
 from .xpt import write_xpt
 
@@ -27,7 +27,7 @@ def write_dataset_folder(
 ) -> dict[str, Path]:
     """Write each dataset (XPT v5, and CSV when asked) and each report table into `out_dir`.
 
-    The folder is written through specs.outputs.output_folder: refused when it
+    The folder is written through dataset_io.outputs.output_folder: refused when it
     could destroy something (`command`, `inputs` and `force` say what may be
     replaced), built beside `out_dir` and put in place whole at the end, so a
     failure leaves no half-written output. Permissible variables a dataset does not carry are

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cdisc_build.outcome import print_text
+from ..outcome import print_text
 
 console = Console(soft_wrap=True)
 
@@ -43,10 +43,9 @@ def report_command(
 
 def run_report(adam: Path, out: Path, *, study: Path | None = None, force: bool = False):
     """The report stage with its terminal display. Raises the stage's errors (the command prints them)."""
-    from specs.outputs import check_output_folder
+    from analysis_report.build import build_report, read_adam, write_report
+    from dataset_io.outputs import check_output_folder
     from specs.study import StudyConfig, builtin_study
-
-    from .build import build_report, read_adam, write_report
 
     config = StudyConfig.load(study, require=()) if study else builtin_study()
     settings = config.report

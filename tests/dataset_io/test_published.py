@@ -23,10 +23,10 @@ import pytest
 from lxml import etree
 from shared_data import shared_path
 
+from dataset_io.readers import read_dataset, spec_from_metadata
+from dataset_io.xpt import XptRuleError, write_xpt
 from define_xml.read import read_define
 from specs.model import restrict_to_data
-from submission_export.readers import read_dataset, spec_from_metadata
-from submission_export.xpt import XptRuleError, write_xpt
 
 PILOT = ("standards", "submissions", "cdiscpilot01", "sdtm")
 MSG = ("standards", "submissions", "msg-sdtm-v2")

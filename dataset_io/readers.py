@@ -202,9 +202,9 @@ def read_parquet(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, DatasetMet
 
 def check_manifest(path: str | os.PathLike[str]) -> None:
     """Raise DatasetReadError when the file differs from what the toolkit wrote: the
-    checksums.md5 of a folder above it lists another MD5 (specs.outputs.manifest_problem).
+    checksums.md5 of a folder above it lists another MD5 (dataset_io.outputs.manifest_problem).
     A file no checksums.md5 lists passes."""
-    from specs.outputs import manifest_problem
+    from dataset_io.outputs import manifest_problem
 
     problem = manifest_problem(path)
     if problem is not None:

@@ -6,18 +6,14 @@ Exit status: 0 when nothing at the --fail-on severity (or worse) was found,
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from ..outcome import FailOn, print_error, print_text
+
 console = Console(soft_wrap=True)
-
-
-class FailOn(str, Enum):
-    error = "error"
-    warning = "warning"
 
 
 def validate_command(
@@ -56,13 +52,11 @@ def validate_command(
     ),
 ) -> None:
     """Validate SDTM/ADaM datasets: spec schemas, transport rules, the rule catalogue, define.xml."""
-    from cdisc_build.outcome import print_error, print_text
-    from specs.outputs import check_output_folder
-
-    from .config import ConfigError, load_config
-    from .engine import run_validation
-    from .reader import read_folder
-    from .report import print_summary, write_report
+    from conformance.config import ConfigError, load_config
+    from conformance.engine import run_validation
+    from conformance.reader import read_folder
+    from conformance.report import print_summary, write_report
+    from dataset_io.outputs import check_output_folder
 
     inputs = [p for p in (folder, spec, define, config) if p is not None]
     check_output_folder(out, command="validate", inputs=inputs, force=force)  # before the work, not after

@@ -35,12 +35,20 @@ import numpy as np
 import pandas as pd
 
 from specs.fileio import ordinary_mode
+from specs.limits import MAX_LABEL, MAX_NAME, MAX_VALUE_BYTES
 from specs.model import Spec, Variable
 
+from .transport_rules import (
+    ends_in_blank,
+    label_too_long,
+    length_too_long,
+    name_ok,
+    outside_number_range,
+    value_bytes,
+    value_too_long,
+)
 from .xpt_native import (
     BLANK,
-    MAX_EXPONENT,
-    MIN_EXPONENT,
     RECORD,
     Field,
     XptFormatError,
@@ -53,11 +61,7 @@ from .xpt_native import (
     text_table,
 )
 
-MAX_NAME = 8
-MAX_LABEL = 40
-MAX_VALUE_BYTES = 200
 NUMERIC_TYPES = ("integer", "float")
-_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SAS_EPOCH = np.datetime64("1960-01-01T00:00:00", "ns")
 
 
@@ -211,7 +215,7 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
         add(None, None, dataset, "dataset-not-in-spec", f"dataset {dataset} is not in the spec")
         return out, texts
     ds = spec.dataset(dataset)
-    if len(dataset) > MAX_NAME or not _NAME.match(dataset):
+    if not name_ok(dataset):
         add(
             None,
             None,
@@ -222,7 +226,7 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
     label = ds.label or ""
     if not label:
         add(None, None, None, "dataset-label-missing", "the dataset has no label in the spec")
-    if len(label) > MAX_LABEL:
+    if label_too_long(label):
         add(
             None,
             None,
@@ -248,7 +252,7 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
         return out, texts
 
     for v in variables:
-        if len(v.name) > MAX_NAME or not _NAME.match(v.name):
+        if not name_ok(v.name):
             add(
                 v.name,
                 None,
@@ -259,7 +263,7 @@ def _analyse(frame: pd.DataFrame, spec: Spec, dataset: str) -> tuple[list[Breach
         vlabel = v.label or ""
         if not vlabel:
             add(v.name, None, None, "variable-label-missing", "the variable has no label in the spec")
-        if len(vlabel) > MAX_LABEL:
+        if label_too_long(vlabel):
             add(
                 v.name,
                 None,
@@ -346,8 +350,7 @@ def _check_numeric(series: pd.Series, v: Variable, dataset: str) -> list[Breach]
                     f"value {arr[row]!r} is not a whole number; the spec says integer",
                 )
             )
-    magnitude = np.abs(arr)
-    out_of_range = np.isfinite(arr) & ((magnitude >= _TOO_BIG) | ((magnitude < _TOO_SMALL) & (magnitude > 0)))
+    out_of_range = outside_number_range(arr)
     for row in np.flatnonzero(out_of_range)[:50]:
         found.append(
             Breach(
@@ -362,10 +365,6 @@ def _check_numeric(series: pd.Series, v: Variable, dataset: str) -> list[Breach]
     return found
 
 
-_TOO_BIG = 2.0 ** (MAX_EXPONENT + 1)
-_TOO_SMALL = 2.0**MIN_EXPONENT
-
-
 def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
     """Text rules, tested once per distinct value and reported for every row that holds it."""
     found: list[Breach] = []
@@ -373,14 +372,14 @@ def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
     k = len(uniq)
     if k == 0:
         return found
-    if text.joined is not None:  # all ASCII text: the tests are array operations on the lengths and bytes
+    if text.joined is not None and text.lengths is not None:  # all ASCII text: array operations on lengths and bytes
         lengths = text.lengths
         data = np.frombuffer(text.joined, dtype=np.uint8)
         last = np.zeros(k, dtype=np.uint8)
         some = lengths > 0
         last[some] = data[(np.cumsum(lengths) - 1)[some]]
         not_str = non_ascii = np.zeros(k, dtype=bool)
-        too_long = lengths > MAX_VALUE_BYTES
+        too_long = length_too_long(lengths)
         trailing = (last == 0x20) | (last == 0x09)
     else:
 
@@ -389,8 +388,8 @@ def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
 
         not_str = flags(lambda x: not isinstance(x, str))
         non_ascii = flags(lambda x: isinstance(x, str) and not x.isascii())
-        too_long = flags(lambda x: isinstance(x, str) and len(x.encode("utf-8")) > MAX_VALUE_BYTES)
-        trailing = flags(lambda x: isinstance(x, str) and x.endswith((" ", "\t")))
+        too_long = flags(lambda x: isinstance(x, str) and value_too_long(x))
+        trailing = flags(lambda x: isinstance(x, str) and ends_in_blank(x))
 
     def rows_of(bad: np.ndarray) -> np.ndarray:
         if not bad.any():
@@ -421,7 +420,7 @@ def _check_text(text: _Text, v: Variable, dataset: str) -> list[Breach]:
                 int(pos) + 1,
                 value,
                 "value-length",
-                f"value of {len(value.encode('utf-8'))} bytes ({value[:20]!r}...) is over {MAX_VALUE_BYTES} bytes",
+                f"value of {value_bytes(value)} bytes ({value[:20]!r}...) is over {MAX_VALUE_BYTES} bytes",
             )
         )
     for pos in rows_of(trailing)[:50]:
@@ -507,6 +506,24 @@ class _Column:
     text: _Text | None = None  # text: the factorization
     table: np.ndarray | None = None  # text: (k + 1, length) uint8 rows, the last one blank
 
+    @property
+    def numbers(self) -> np.ndarray:
+        """A numeric column's SAS numbers."""
+        assert self.values is not None, self.field.name
+        return self.values
+
+    @property
+    def factors(self) -> _Text:
+        """A text column's factorization."""
+        assert self.text is not None, self.field.name
+        return self.text
+
+    @property
+    def encoded(self) -> np.ndarray:
+        """A text column's encoded rows."""
+        assert self.table is not None, self.field.name
+        return self.table
+
 
 @dataclass
 class _Plan:
@@ -532,7 +549,7 @@ class _Plan:
             if c.field.numeric:
                 data[c.field.name] = c.values
             else:
-                data[c.field.name] = np.array(c.text.uniques + [""], dtype=object)[c.text.codes]
+                data[c.field.name] = np.array(c.factors.uniques + [""], dtype=object)[c.factors.codes]
         return pd.DataFrame(data, index=pd.RangeIndex(self.rows))
 
 
@@ -552,6 +569,8 @@ def _plan(frame: pd.DataFrame, spec: Spec, dataset: str, texts: dict[str, _Text]
             columns.append(_Column(field, values=values))
         else:
             text = texts[v.name]
+            # planned only once the checks passed: every value is ASCII text, so joined and lengths are set
+            assert text.joined is not None and text.lengths is not None, v.name
             length = max(int(text.lengths.max(initial=0)), 1)
             field = Field(v.name, v.label or "", False, length, position)
             columns.append(_Column(field, text=text, table=text_table(text.joined, text.lengths, length)))
@@ -576,10 +595,10 @@ def _write_rows(handle, plan: _Plan) -> None:
         for c in plan.columns:
             f = c.field
             if f.numeric:
-                records[:, f.position : f.position + 8] = ibm_bytes(c.values[start:stop])
+                records[:, f.position : f.position + 8] = ibm_bytes(c.numbers[start:stop])
             else:
-                records[:, f.position : f.position + f.length] = c.table[c.text.codes[start:stop]]
-        handle.write(memoryview(records).cast("B"))
+                records[:, f.position : f.position + f.length] = c.encoded[c.factors.codes[start:stop]]
+        handle.write(records.data.cast("B"))
     handle.write(b" " * (-(n * width) % RECORD))
 
 
@@ -677,9 +696,9 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
         if layout.label != plan.label.rstrip():
             problems.append(f"dataset label reads back as {layout.label!r}, expected {plan.label!r}")
         if layout.fields != plan.fields:
-            for got, meant in zip(layout.fields, plan.fields, strict=False):
-                if got != meant:
-                    problems.append(f"namestr reads back as {got}, written {meant}")
+            for read_field, written_field in zip(layout.fields, plan.fields, strict=False):
+                if read_field != written_field:
+                    problems.append(f"namestr reads back as {read_field}, written {written_field}")
             if len(layout.fields) != len(plan.fields):
                 problems.append(f"{len(layout.fields)} variables read back, {len(plan.fields)} written")
             return problems
@@ -693,8 +712,8 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
         states = {}
         for c in plan.columns:
             if not c.field.numeric:
-                k = len(c.text.uniques)
-                first = _first_occurrences(c.text.codes)
+                k = len(c.factors.uniques)
+                first = _first_occurrences(c.factors.codes)
                 if int(first.sum()) != k:
                     problems.append(f"{c.field.name}: the values are not numbered in order of appearance")
                     return problems
@@ -703,14 +722,14 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
         for start in range(0, n, step):
             stop = min(n, start + step)
             records = np.empty((stop - start, width), dtype=np.uint8)
-            if handle.readinto(memoryview(records).cast("B")) != records.size:
+            if handle.readinto(records.data.cast("B")) != records.size:
                 return problems + ["the file ends inside the observations"]
             for c in plan.columns:
                 f = c.field
                 block = records[:, f.position : f.position + f.length]
                 if f.numeric:
                     got = ieee_from_ibm_bytes(block)
-                    meant = c.values[start:stop]
+                    meant = c.numbers[start:stop]
                     differ = ~((got == meant) | (np.isnan(got) & np.isnan(meant)))
                     for row in np.flatnonzero(differ)[:10]:
                         problems.append(
@@ -719,16 +738,16 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
                         )
                 else:
                     first, reps, shown = states[f.name]
-                    codes = c.text.codes[start:stop]
+                    codes = c.factors.codes[start:stop]
                     new = first[start:stop]
                     if new.any():  # each distinct value's bytes: as its first row holds them
                         reps[codes[new]] = block[new]
                     differ = (block != reps[codes]).any(axis=1)
                     for row in np.flatnonzero(differ)[: max(0, 10 - shown[0])]:
                         shown[0] += 1
-                        meant = "" if codes[row] < 0 else c.text.uniques[codes[row]]
+                        written = "" if codes[row] < 0 else c.factors.uniques[codes[row]]
                         problems.append(
-                            f"{f.name} row {start + row + 1}: reads back as {_show(block[row])}, written {meant!r}"
+                            f"{f.name} row {start + row + 1}: reads back as {_show(block[row])}, written {written!r}"
                         )
         padding = handle.read()
         if padding.strip(b" "):
@@ -741,12 +760,12 @@ def _verify_native(path: str, plan: _Plan) -> list[str]:
             decoded = decode_text(reps[:-1])
         except UnicodeDecodeError:
             decoded = [bytes(r).decode("ascii", "replace").rstrip(" ") for r in reps[:-1]]
-        if decoded != c.text.uniques:
+        if decoded != c.factors.uniques:
             rows = np.flatnonzero(first)
-            bad = [i for i, (a, b) in enumerate(zip(decoded, c.text.uniques, strict=False)) if a != b]
+            bad = [i for i, (a, b) in enumerate(zip(decoded, c.factors.uniques, strict=False)) if a != b]
             for i in bad[:10]:
                 problems.append(
-                    f"{c.field.name} row {rows[i] + 1}: reads back as {decoded[i]!r}, written {c.text.uniques[i]!r}"
+                    f"{c.field.name} row {rows[i] + 1}: reads back as {decoded[i]!r}, written {c.factors.uniques[i]!r}"
                 )
     return problems
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from specs.outputs import (
+from dataset_io.outputs import (
     CHECKSUMS,
     MARKER,
     OutputFolderError,
@@ -177,7 +177,7 @@ def test_checksums_find_a_file_cut_on_a_record_boundary(tmp_path):
 CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from specs.outputs import output_folder
+    from dataset_io.outputs import output_folder
     out, label, files, pause = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     with output_folder(out, command="run") as tmp:
         print("started", flush=True)

@@ -19,12 +19,12 @@ import pyreadstat
 import pytest
 from shared_data import shared_path
 
+from dataset_io.dataset_json import write_dataset_json
+from dataset_io.outputs import CHECKSUMS, output_folder
+from dataset_io.readers import DatasetReadError, read_dataset, read_datasets
+from dataset_io.xpt import write_xpt
+from dataset_io.xpt_native import XptFormatError, check_complete, read_observations
 from specs.model import Dataset, Spec, Study, Variable
-from specs.outputs import CHECKSUMS, output_folder
-from submission_export.dataset_json import write_dataset_json
-from submission_export.readers import DatasetReadError, read_dataset, read_datasets
-from submission_export.xpt import write_xpt
-from submission_export.xpt_native import XptFormatError, check_complete, read_observations
 
 RECORD = 80
 

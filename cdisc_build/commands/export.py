@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+
+from ..outcome import print_error, print_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from specs.model import Spec
 
 console = Console(soft_wrap=True)
 
 
 def load_frames(folder: Path, spec) -> tuple[dict, list[str]]:
     """Every <dataset>.xpt or <dataset>.csv of a folder that the spec names, conformed to the spec."""
-    from .readers import DatasetReadError, conform_to_spec, read_dataset
+    from dataset_io.readers import DatasetReadError, conform_to_spec, read_dataset
 
     frames, problems = {}, []
     for ds in spec.datasets:
@@ -51,21 +59,19 @@ def export_command(
     ),
 ) -> None:
     """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml and define.html."""
-    from cdisc_build.outcome import print_error, print_text
+    from dataset_io.outputs import check_output_folder
     from specs import load_spec
-    from specs.outputs import check_output_folder
-
-    from .package import ExportError, export_submission
+    from submission_export.package import ExportError, export_submission
 
     if (adam is None) != (adam_spec is None):
         print_error(console, "--adam and --adam-spec go together")
         raise typer.Exit(2)
     inputs = [p for p in (sdtm, sdtm_spec, adam, adam_spec) if p is not None]
     check_output_folder(out, command="export", inputs=inputs, force=force)
-    stages = []
+    stages: list[tuple[Spec, dict[str, pd.DataFrame]] | None] = []
     problems: list[str] = []
     for folder, workbook in ((sdtm, sdtm_spec), (adam, adam_spec)):
-        if folder is None:
+        if folder is None or workbook is None:
             stages.append(None)
             continue
         report = load_spec(workbook)
@@ -81,8 +87,10 @@ def export_command(
             print_text(console, p, style="red")
         print_text(console, f"{len(problems)} problem(s); nothing was written")
         raise typer.Exit(1)
+    sdtm_stage, adam_stage = stages
+    assert sdtm_stage is not None  # --sdtm and --sdtm-spec are required
     try:
-        result = export_submission(out, sdtm=stages[0], adam=stages[1], cutoff=cutoff, inputs=inputs, force=force)
+        result = export_submission(out, sdtm=sdtm_stage, adam=adam_stage, cutoff=cutoff, inputs=inputs, force=force)
     except ExportError as exc:
         for p in exc.problems:
             print_text(console, p, style="red")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shared_data import shared_path
 
-from submission_export.readers import DatasetReadError, conform_to_spec, read_dataset
+from dataset_io.readers import DatasetReadError, conform_to_spec, read_dataset
 
 
 def test_csv_conformed_to_the_spec_equals_the_frame(tmp_path, make_spec, make_frame):

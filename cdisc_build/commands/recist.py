@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, finish, print_error
+from ..outcome import FAIL_ON_HELP, FailOn, StageCount, finish, print_error
 
 console = Console(soft_wrap=True)
 
@@ -68,13 +68,12 @@ def recist_command(
     ),
 ) -> None:
     """Recompute RECIST 1.1 from TU/TR and compare it with the investigator's RS."""
+    from adam_builder.concordance import run_concordance
+    from adam_builder.recist_engine import RecistInputError
+    from dataset_io.outputs import check_output_folder
+    from dataset_io.readers import DatasetReadError
     from specs.config import StudyConfigError, with_values
-    from specs.outputs import check_output_folder
     from specs.study import StudyConfig, builtin_study
-    from submission_export.readers import DatasetReadError
-
-    from .concordance import run_concordance
-    from .recist_engine import RecistInputError
 
     inputs = [p for p in (sdtm, study) if p is not None]
     check_output_folder(out, command="recist", inputs=inputs, force=force)  # before the work, not after
@@ -111,7 +110,7 @@ def parse_settings(items: list[str]) -> dict:
 
 def read_domain(folder: Path, name: str, given: str | None) -> pd.DataFrame:
     """DIR/<given>, or DIR/<name>.<xpt|csv|json|ndjson|parquet> (the first found)."""
-    from submission_export.readers import FORMATS, read_dataset
+    from dataset_io.readers import FORMATS, read_dataset
 
     if given:
         path = folder / given
@@ -127,8 +126,8 @@ def read_domain(folder: Path, name: str, given: str | None) -> pd.DataFrame:
 
 
 def write_outputs(result: dict[str, pd.DataFrame], out: Path, *, inputs=(), force: bool = False) -> list[Path]:
+    from dataset_io.outputs import output_folder
     from specs.fileio import write_table
-    from specs.outputs import output_folder
 
     written = []
     with output_folder(out, command="recist", inputs=inputs, force=force) as tmp:

@@ -374,7 +374,7 @@ def check_complete(source) -> None:
     last whole observation is more than the blank padding of the final record, or not blank).
 
     A version 5 file carries no record count, so a file cut on an observation boundary fits
-    its layout; only its checksum can tell (specs.outputs.manifest_problem). Of a version 8
+    its layout; only its checksum can tell (dataset_io.outputs.manifest_problem). Of a version 8
     file only the whole records are checked. Bytes that are not a transport file at all are
     left to the reader to refuse.
     """

@@ -9,6 +9,7 @@ Dataset-JSON files carry the same ItemGroupDef and ItemDef OIDs.
 from __future__ import annotations
 
 import re
+from typing import overload
 
 PREFIXES = ("IG.", "IT.", "VL.", "WC.", "CL.", "MT.", "COM.", "LF.", "RD.", "AR.", "STD.")
 
@@ -58,6 +59,12 @@ def result_oid(result_id: str) -> str:
     return f"AR.{result_id}"
 
 
+@overload
+def strip_prefix(oid: str, prefix: str) -> str: ...
+@overload
+def strip_prefix(oid: None, prefix: str) -> None: ...
+@overload
+def strip_prefix(oid: str | None, prefix: str) -> str | None: ...
 def strip_prefix(oid: str | None, prefix: str) -> str | None:
     """The spec ID of an OID: the OID without its conventional prefix (once)."""
     if oid is None:

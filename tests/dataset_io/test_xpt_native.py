@@ -10,10 +10,9 @@ import pyreadstat
 import pytest
 from shared_data import shared_path
 
-import submission_export.xpt as xpt
-from specs.model import Dataset, Spec, Study, Variable
-from submission_export.readers import read_dataset
-from submission_export.xpt import (
+import dataset_io.xpt as xpt
+from dataset_io.readers import read_dataset
+from dataset_io.xpt import (
     XptRoundTripError,
     XptRuleError,
     _fix_header_stamps,
@@ -21,7 +20,8 @@ from submission_export.xpt import (
     transport_frame,
     write_xpt,
 )
-from submission_export.xpt_native import ibm_words, ieee_from_ibm, parse_format, read_layout, read_observations
+from dataset_io.xpt_native import ibm_words, ieee_from_ibm, parse_format, read_layout, read_observations
+from specs.model import Dataset, Spec, Study, Variable
 
 # value -> the 8 bytes of its IBM System/360 hexadecimal float (as SAS and ReadStat write it)
 KNOWN = [

@@ -6,9 +6,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from dataset_io.readers import read_dataset
+from dataset_io.xpt import XptRuleError, write_xpt
 from specs.model import Variable
-from submission_export.readers import read_dataset
-from submission_export.xpt import XptRuleError, write_xpt
 
 
 def test_round_trip_keeps_every_value_and_attribute(tmp_path, make_spec, make_frame):

@@ -24,11 +24,12 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from define_xml import oids
+from dataset_io import oids
 from specs.fileio import atomic_write_bytes
 from specs.model import Spec
 
@@ -56,7 +57,7 @@ def column_types(spec: Spec, dataset: str) -> list[dict]:
     """The Dataset-JSON column metadata of a dataset (without lengths)."""
     out = []
     for v in spec.variables_of(dataset):
-        col = {"itemOID": oids.item_oid(dataset, v.name), "name": v.name, "label": v.label or v.name}
+        col: dict[str, Any] = {"itemOID": oids.item_oid(dataset, v.name), "name": v.name, "label": v.label or v.name}
         kind = temporal_kind(v.display_format) if is_numeric_variable(v) else None
         if kind:
             col["dataType"] = kind
@@ -134,7 +135,7 @@ def dataset_metadata(
     for col in columns:
         if col["name"] in actual and col["dataType"] not in ("integer", "double") and "targetDataType" not in col:
             col["length"] = int(actual[col["name"]])
-    meta = {
+    meta: dict[str, Any] = {
         "datasetJSONCreationDateTime": settings.creation_datetime,
         "datasetJSONVersion": VERSION,
         "fileOID": f"{spec.study.study_name or 'STUDY'}.{dataset}",

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cdisc_build.outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
+from ..display import datasets_table
+from ..outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
 
 console = Console(soft_wrap=True)
 
@@ -64,11 +65,10 @@ def run_adam(
     force: bool = False,
 ):
     """The adam stage with its terminal display. Raises the stage's errors (the command prints them)."""
+    from adam_builder.build import build_adam, load_adam_spec, read_sdtm, write_adam
+    from dataset_io.outputs import check_output_folder
     from specs.config import Problem, StudyConfigError
-    from specs.outputs import check_output_folder
     from specs.study import StudyConfig, builtin_study
-
-    from .build import build_adam, load_adam_spec, read_sdtm, write_adam
 
     config = StudyConfig.load(study, require=()) if study else builtin_study()
     settings = config.adam
@@ -88,8 +88,6 @@ def run_adam(
         result = build_adam(frames, spec=model, settings=settings, progress=lambda m: status.update(f"ADaM: {m}"))
         status.update("ADaM: writing")
         write_adam(result, out, formats=("xpt", "csv") if csv else ("xpt",), inputs=inputs, force=force)
-    from cdisc_build.display import datasets_table
-
     console.print(datasets_table("ADaM datasets", result.datasets, result.failures))
     print_text(
         console,

@@ -42,6 +42,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MARKER = ".cdisc-build.json"
 CHECKSUMS = "checksums.md5"
@@ -187,7 +188,7 @@ def _lock(path: Path) -> int | None:
 
 
 _RENAME_EXCHANGE = 2
-_renameat2 = None
+_renameat2: Any = None  # libc's renameat2, False where there is none
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -256,7 +257,7 @@ def output_folder(
     Yields the folder to write into. Raises OutputFolderError (nothing changed) when
     `out` may not be written; when the block raises, `out` is left as it was.
     """
-    from .fileio import ordinary_mode
+    from specs.fileio import ordinary_mode
 
     out = Path(out)
     inputs = list(inputs)

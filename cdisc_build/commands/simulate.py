@@ -8,11 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cdisc_build.outcome import print_error
+from dataset_io.outputs import OutputFolderError
 from specs.config import StudyConfigError
-from specs.outputs import OutputFolderError
+from study_simulator.api import EDC_DIR, TRUTH_DIR, simulate
 
-from .api import EDC_DIR, TRUTH_DIR, simulate
+from ..outcome import print_error
 
 
 def simulate_command(

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shared_data import shared_path
 
-from submission_export.dataset_json import read_dataset_json, validate_dataset_json, write_dataset_json
-from submission_export.readers import read_dataset
+from dataset_io.dataset_json import read_dataset_json, validate_dataset_json, write_dataset_json
+from dataset_io.readers import read_dataset
 
 
 @pytest.mark.parametrize("suffix", ["json", "ndjson"])
@@ -21,7 +21,7 @@ def test_valid_against_the_official_schema_and_read_back_equal(tmp_path, suffix,
         make_spec(),
         "ADSL",
         path,
-        settings=__import__("submission_export.dataset_json", fromlist=["JsonSettings"]).JsonSettings(
+        settings=__import__("dataset_io.dataset_json", fromlist=["JsonSettings"]).JsonSettings(
             creation_datetime="2024-06-30T00:00:00"
         ),
     )
