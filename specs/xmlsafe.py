@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -107,7 +108,7 @@ def parse_xml(
     if root is None:
         raise XmlInputError(name, "not readable as XML: no root element")
     tree = root.getroottree()
-    info = tree.docinfo
+    info: Any = tree.docinfo  # lxml-stubs' DocInfo lacks doctype
     if info.internalDTD is not None or info.externalDTD is not None or info.doctype or info.system_url:
         raise XmlInputError(name, _refusal(info.doctype or "a DOCTYPE"))  # one the byte scan could not see (UTF-16)
     return tree
