@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
+from adam_builder.common import single_term
 from adam_builder.context import AdamRun
-from adam_builder.recipes import adrs as adrs_recipe
-from adam_builder.recipes import adtte as adtte_recipe
 from adam_builder.recipes.adae import build_adae
 from adam_builder.recipes.adrs import build_adrs
 from adam_builder.recipes.adsl import build_adsl
@@ -39,10 +38,11 @@ def dates(*values) -> np.ndarray:
 
 
 def spec_of(dataset: str, keys: tuple[str, ...], variables: list, **parts) -> Spec:
-    """``variables``: (name, kind) or (name, kind, codelist); kind text, float or date (DATE9.)."""
+    """``variables``: (name, kind), (name, kind, codelist) or (name, kind, codelist, predecessor);
+    kind text, float or date (DATE9.)."""
     made = []
     for order, item in enumerate(variables, start=1):
-        name, kind, codelist = (*item, None) if len(item) == 2 else item
+        name, kind, codelist, predecessor = (*item, None, None)[:4]
         made.append(
             Variable(
                 dataset,
@@ -51,9 +51,20 @@ def spec_of(dataset: str, keys: tuple[str, ...], variables: list, **parts) -> Sp
                 data_type="integer" if kind == DATE else kind,
                 display_format="DATE9." if kind == DATE else None,
                 codelist=codelist,
+                predecessor=predecessor,
             )
         )
     return Spec(datasets=(Dataset(dataset, keys=keys),), variables=tuple(made), **parts)
+
+
+def from_adsl(name: str, kind: str, codelist: str | None = None, *, source: str = "ADSL") -> tuple:
+    """A variable the dataset takes from ADSL, declared as a real spec does: predecessor ADSL.name
+    (or DM.name: DM reaches the analysis datasets through ADSL)."""
+    return (name, kind, codelist, f"{source}.{name}")
+
+
+# the dataset's identifiers, with the predecessors a real spec gives them
+IDS = [from_adsl("STUDYID", TEXT, source="DM"), from_adsl("USUBJID", TEXT, source="DM")]
 
 
 def decodes(codelist: str, pairs: dict) -> Codelist:
@@ -202,6 +213,7 @@ def test_build_adae():
     supp = pd.DataFrame(
         {
             "USUBJID": ["S1", "S1", "S1"],
+            "IDVAR": ["AESEQ"] * 3,  # record-level qualifiers: joined by AESEQ
             "IDVARVAL": ["1", "1", "2"],
             "QNAM": ["AERELAN", "AERELTR", "AERELAN"],
             "QVAL": ["RELATED", "NOT RELATED", "NOT RELATED"],
@@ -211,13 +223,15 @@ def test_build_adae():
         "ADAE",
         ("STUDYID", "USUBJID", "AESEQ"),
         [
-            ("STUDYID", TEXT),
-            ("USUBJID", TEXT),
+            *IDS,
             ("AESEQ", NUM),
             ("AEDECOD", TEXT),
             ("AERELAN", TEXT),
             ("AERELTR", TEXT),
+            from_adsl("TRT01A", TEXT),
             ("TRTA", TEXT),
+            from_adsl("TRTSDT", DATE),
+            from_adsl("TRTEDT", DATE),
             ("ASTDT", DATE),
             ("ASTDTF", TEXT),
             ("ASTDY", NUM),
@@ -240,7 +254,10 @@ def test_build_adae():
             "AEDECOD": ["HYPERTENSION", "DIARRHOEA", "RASH", "FATIGUE"],
             "AERELAN": ["RELATED", "NOT RELATED", None, None],
             "AERELTR": ["NOT RELATED", None, None, None],
+            "TRT01A": ["ANLO+TORI", "ANLO+TORI", "ANLO+TORI", None],
             "TRTA": ["ANLO+TORI", "ANLO+TORI", "ANLO+TORI", None],
+            "TRTSDT": dates("2021-01-05", "2021-01-05", "2021-01-05", None),
+            "TRTEDT": dates("2021-03-01", "2021-03-01", "2021-03-01", None),
             "ASTDT": dates("2021-01-05", "2021-04-15", "2020-12-20", "2021-02-01"),
             "ASTDTF": ["D", None, None, None],
             "ASTDY": [1.0, 101.0, -16.0, nan],
@@ -323,8 +340,8 @@ def test_build_adrs():
         "ADRS",
         ("STUDYID", "USUBJID", "PARAMCD", "PARCAT2", "ADT"),
         [
-            ("STUDYID", TEXT),
-            ("USUBJID", TEXT),
+            *IDS,
+            from_adsl("TRTSDT", DATE),
             ("PARAMCD", TEXT, "PARAMCD"),
             ("PARAM", TEXT),
             ("PARCAT1", TEXT, "PARCAT1"),
@@ -401,7 +418,13 @@ def test_build_adrs_lists_a_pr_after_a_cr():
     spec = spec_of(
         "ADRS",
         ("USUBJID", "PARAMCD", "ADT"),
-        [("USUBJID", TEXT), ("PARAMCD", TEXT, "PARAMCD"), ("PARCAT1", TEXT), ("AVALC", TEXT)],
+        [
+            ("USUBJID", TEXT),
+            from_adsl("TRTSDT", DATE),
+            ("PARAMCD", TEXT, "PARAMCD"),
+            ("PARCAT1", TEXT),
+            ("AVALC", TEXT),
+        ],
         codelists=(decodes("PARAMCD", ADRS_CODES),),
     )
     run = AdamRun(sdtm={"RS": rs}, spec=spec, settings=AdamSettings(), datasets={"ADSL": adsl_frame().iloc[[0]]})
@@ -418,7 +441,7 @@ def test_build_adrs_lists_a_pr_after_a_cr():
     assert out["PARCAT1"].isna().all()  # no codelist: no single term
 
 
-def test_single_term_of_the_adrs_and_adtte_recipes():
+def test_single_term_of_a_variable_codelist():
     spec = Spec(
         datasets=(Dataset("ADRS"), Dataset("ADTTE")),
         variables=(
@@ -433,12 +456,11 @@ def test_single_term_of_the_adrs_and_adtte_recipes():
             Codelist("TWO", terms=(CodelistTerm("A"), CodelistTerm("B"))),
         ),
     )
-    run = AdamRun(sdtm={}, spec=spec, settings=AdamSettings())
-    assert adrs_recipe._single_term(run, "PARCAT1") == "DAYS"
-    assert adrs_recipe._single_term(run, "PARCAT2") is None  # two terms
-    assert adrs_recipe._single_term(run, "PARCAT3") is None  # no codelist
-    assert adtte_recipe._single_term(run, "AVALU") == "DAYS"
-    assert adtte_recipe._single_term(run, "PARCAT1") is None  # a codelist the spec lacks
+    assert single_term(spec, "ADRS", "PARCAT1") == "DAYS"
+    assert single_term(spec, "ADRS", "PARCAT2") is None  # two terms
+    assert single_term(spec, "ADRS", "PARCAT3") is None  # no codelist
+    assert single_term(spec, "ADTTE", "AVALU") == "DAYS"
+    assert single_term(spec, "ADTTE", "PARCAT1") is None  # a codelist the spec lacks
 
 
 def test_build_adtr():
@@ -448,8 +470,8 @@ def test_build_adtr():
         "ADTR",
         ("STUDYID", "USUBJID", "PARAMCD", "ADT", "DTYPE"),
         [
-            ("STUDYID", TEXT),
-            ("USUBJID", TEXT),
+            *IDS,
+            from_adsl("TRTSDT", DATE),
             ("PARAMCD", TEXT, "PARAMCD"),
             ("PARAM", TEXT),
             ("AVAL", NUM),
@@ -498,6 +520,30 @@ def test_build_adtr():
     ]
 
 
+# the EVNTDESC and CNSDTDSC texts, each a term whose synonym is the key the derivation looks up
+TTE_EVENTS = {
+    "PD": "Disease progression",
+    "DEATH": "Death",
+    "NO_ASSESSMENT": "No post-baseline assessment",
+    "NO_ADEQUATE_ASSESSMENT": "No adequate post-baseline assessment",
+    "LAST_ADEQUATE_ASSESSMENT": "Last adequate assessment",
+    "NEW_THERAPY": "Last adequate assessment before new anti-cancer therapy",
+    "MISSED_ASSESSMENTS": "Last adequate assessment before missed assessments",
+    "LSTALVDT": "Last known alive",
+}
+TTE_CENSOR_DATES = {
+    "TRTSDT": "Treatment start",
+    "LAST_ADEQUATE_ASSESSMENT": "Last adequate tumor assessment",
+    "NEW_THERAPY": "Last adequate tumor assessment before new anti-cancer therapy",
+    "MISSED_ASSESSMENTS": "Last adequate tumor assessment before missed assessments",
+    "LSTALVDT": "Last known alive date",
+}
+
+
+def described(codelist: str, texts: dict) -> Codelist:
+    return Codelist(codelist, terms=tuple(CodelistTerm(t, synonyms=(key,)) for key, t in texts.items()))
+
+
 def test_build_adtte():
     adrs = pd.DataFrame(
         {
@@ -515,8 +561,7 @@ def test_build_adtte():
         "ADTTE",
         ("STUDYID", "USUBJID", "PARAMCD"),
         [
-            ("STUDYID", TEXT),
-            ("USUBJID", TEXT),
+            *IDS,
             ("PARAMCD", TEXT, "PARAMCD"),
             ("PARAM", TEXT),
             ("AVAL", NUM),
@@ -524,14 +569,17 @@ def test_build_adtte():
             ("CNSR", NUM),
             ("STARTDT", DATE),
             ("ADT", DATE),
-            ("EVNTDESC", TEXT),
-            ("SEX", TEXT),
+            ("EVNTDESC", TEXT, "EVNTDESC"),
+            ("CNSDTDSC", TEXT, "CNSDTDSC"),
+            from_adsl("SEX", TEXT),
         ],
         codelists=(
             decodes(
                 "PARAMCD", {"PFS": "Progression-Free Survival", "OS": "Overall Survival", "DOR": "Duration of Response"}
             ),
             Codelist("UNIT", terms=(CodelistTerm("DAYS"),)),
+            described("EVNTDESC", TTE_EVENTS),
+            described("CNSDTDSC", TTE_CENSOR_DATES),
         ),
     )
     run = AdamRun(sdtm={}, spec=spec, settings=AdamSettings(), datasets={"ADSL": adsl_frame(), "ADRS": adrs})

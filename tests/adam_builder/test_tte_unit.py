@@ -9,14 +9,54 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
+from adam_builder.tte import (
+    EventDescriptions,
+    compute_assessments,
+    compute_progression_event,
+    create_tte_frame,
+    derive_param_dor,
+)
 from specs.config import AdamSettings
-from adam_builder.tte import compute_assessments, compute_progression_event, create_tte_frame, derive_param_dor
+from specs.model import Codelist, CodelistTerm, Spec, Variable
 
 DT = "datetime64[ns]"
 
 
 def dates(*values) -> np.ndarray:
     return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype=DT)
+
+
+def descriptions_spec() -> Spec:
+    """ADTTE.EVNTDESC and CNSDTDSC with the description texts of the study's spec: each term
+    carries as its synonym the key the derivation looks it up by."""
+    events = {
+        "PD": "Disease progression",
+        "DEATH": "Death",
+        "NO_ASSESSMENT": "No post-baseline assessment",
+        "NO_ADEQUATE_ASSESSMENT": "No adequate post-baseline assessment",
+        "LAST_ADEQUATE_ASSESSMENT": "Last adequate assessment",
+        "NEW_THERAPY": "Last adequate assessment before new anti-cancer therapy",
+        "MISSED_ASSESSMENTS": "Last adequate assessment before missed assessments",
+        "LSTALVDT": "Last known alive",
+    }
+    censor_dates = {
+        "TRTSDT": "Treatment start",
+        "LAST_ADEQUATE_ASSESSMENT": "Last adequate tumor assessment",
+        "NEW_THERAPY": "Last adequate tumor assessment before new anti-cancer therapy",
+        "MISSED_ASSESSMENTS": "Last adequate tumor assessment before missed assessments",
+        "LSTALVDT": "Last known alive date",
+    }
+
+    def codelist(cid: str, texts: dict) -> Codelist:
+        return Codelist(cid, terms=tuple(CodelistTerm(t, synonyms=(key,)) for key, t in texts.items()))
+
+    return Spec(
+        variables=(
+            Variable("ADTTE", "EVNTDESC", codelist="EVNTDESC"),
+            Variable("ADTTE", "CNSDTDSC", codelist="CNSDTDSC"),
+        ),
+        codelists=(codelist("EVNTDESC", events), codelist("CNSDTDSC", censor_dates)),
+    )
 
 
 def text_nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +120,13 @@ def test_compute_progression_event_each_fda_convention():
     )
     new_therapy = pd.Series(dates(None, None, None, None, None, "2021-03-01", None, None, None, None), index=subjects)
     out = compute_progression_event(
-        start, assess=assess, death=death, new_therapy=new_therapy, settings=AdamSettings(), start_var="TRTSDT"
+        start,
+        assess=assess,
+        death=death,
+        new_therapy=new_therapy,
+        settings=AdamSettings(),
+        start_var="TRTSDT",
+        descriptions=EventDescriptions.from_spec(descriptions_spec()),
     )
     expected = pd.DataFrame(
         {
@@ -141,6 +187,7 @@ def test_compute_progression_event_censoring_switched_off():
         new_therapy=pd.Series(dates("2021-03-01"), index=["P5"]),
         settings=settings,
         start_var="TRTSDT",
+        descriptions=EventDescriptions.from_spec(descriptions_spec()),
     )
     assert out.loc["P5", "ADT"] == pd.Timestamp("2021-06-01")
     assert out.loc["P5", "CNSR"] == 0
@@ -178,7 +225,7 @@ def test_derive_param_dor_confirmed_responders_from_the_first_response():
             "ASEQ": [1.0, 2.0, 3.0, 1.0, 2.0, 1.0, 4.0, 3.0, 2.0, 5.0, 4.0, 3.0],
         }
     )
-    out = derive_param_dor(create_tte_frame(), adsl=adsl, adrs=adrs, settings=AdamSettings())
+    out = derive_param_dor(create_tte_frame(), adsl=adsl, adrs=adrs, settings=AdamSettings(), spec=descriptions_spec())
     expected = pd.DataFrame(
         {
             "USUBJID": ["R1", "R2"],  # R3 is no confirmed responder
