@@ -83,6 +83,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     known: list[type[BaseException]] = [SpecError, StudyConfigError, OutputFolderError]
     for module, name in (
         ("specs", "SpecLayoutError"),
+        ("specs.ct", "TerminologyError"),
         ("sdtm_builder.raw", "RawDataError"),
         ("dataset_io.readers", "DatasetReadError"),
         ("submission_export.package", "ExportError"),

@@ -29,6 +29,10 @@ CT_COLUMNS = [
 ]
 
 
+class TerminologyError(ValueError):
+    """A controlled terminology file that cannot be read: names the file and what is wrong."""
+
+
 @dataclass(frozen=True)
 class Terminology:
     """One or more CT packages, indexed by NCI code."""
@@ -39,10 +43,13 @@ class Terminology:
     def read(cls, paths: Iterable[str | os.PathLike[str]]) -> Terminology:
         frames = []
         for path in paths:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            try:
+                frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise TerminologyError(f"{path}: not readable as a controlled terminology CSV: {exc}") from None
             missing = [c for c in CT_COLUMNS if c not in frame.columns]
             if missing:
-                raise ValueError(
+                raise TerminologyError(
                     f"{path}: not a controlled terminology CSV; it lacks the column(s) {', '.join(missing)}"
                 )
             frame["package"] = os.path.basename(str(path))
