@@ -53,7 +53,11 @@ def parse_config(data: dict, source: str = "config") -> Config:
             by_core.setdefault(c, []).append(r.id)
     known = {r.id for r in RULES}
     changes: dict[str, Strictness] = {}
-    for key, table in (data.get("rules") or {}).items():
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        problems.append(f'rules must be a table of [rules."ID"] tables, got {type(rules).__name__} {rules!r}')
+        rules = {}
+    for key, table in rules.items():
         if not isinstance(table, dict):
             problems.append(f"rules.{key} must be a table with severity and reason")
             continue

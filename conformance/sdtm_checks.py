@@ -650,8 +650,13 @@ def seq_chronological(ctx, name, frame):
     v = Vars(ctx, name, frame)
     data = pd.DataFrame({"u": text(frame["USUBJID"]), "q": number(frame[seq]), "s": text(frame[start])})
     data = data.sort_values(["u", "q"], kind="stable")
-    prev = data.groupby("u")["s"].shift(1)
-    bad_sorted = prev.notna() & (data["s"] != "") & (prev != "") & (data["s"] < prev.fillna(""))
+    prev = data.groupby("u")["s"].shift(1).fillna("")
+    # compared at the precision both dates carry: 2020-02 is not before 2020-02-15
+    earlier = [
+        len(a) > 0 and len(b) > 0 and a[: min(len(a), len(b))] < b[: min(len(a), len(b))]
+        for a, b in zip(data["s"], prev, strict=True)
+    ]
+    bad_sorted = pd.Series(earlier, index=data.index, dtype=bool)
     bad = pd.Series(False, index=frame.index)
     bad[data.index[bad_sorted.to_numpy()]] = True
     out = Outcome(len(frame), 0)
