@@ -35,6 +35,13 @@ class FailOn(str, Enum):
 
 
 FAIL_ON_HELP = "Exit 1 when something of this severity or worse was found (error: the default; warning)."
+# the options every command that writes a folder, or counts findings, declares the same way
+FAIL_ON_OPTION = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP)
+FORCE_OPTION = typer.Option(
+    False,
+    "--force",
+    help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
+)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from ..display import datasets_table
-from ..outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
+from ..outcome import FAIL_ON_OPTION, FORCE_OPTION, FailOn, StageCount, count_severity, finish, print_text
 
 console = Console(soft_wrap=True)
 
@@ -39,12 +39,8 @@ def adam_command(
         help="The study settings (.toml) with the [recist] and [adam] tables; default: the built-in study.",
     ),
     csv: bool = typer.Option(False, "--csv", help="Also write each dataset as CSV."),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
-    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
+    force: bool = FORCE_OPTION,
+    fail_on: FailOn = FAIL_ON_OPTION,
 ) -> None:
     """Derive ADSL, ADRS, ADTTE, ADTR and ADAE from SDTM, driven by the ADaM spec and the study settings."""
     result = run_adam(sdtm, out, spec=spec, study=study, csv=csv, force=force)

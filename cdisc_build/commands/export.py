@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from ..outcome import print_error, print_text
+from ..outcome import FORCE_OPTION, print_error, print_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,11 +52,7 @@ def export_command(
     cutoff: str | None = typer.Option(
         None, "--cutoff", help="Data cut-off (ISO 8601), stamped as the files' creation date-time."
     ),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml and define.html."""
     from dataset_io.outputs import check_output_folder

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..outcome import FAIL_ON_HELP, FailOn, StageCount, finish, print_error
+from ..outcome import FAIL_ON_HELP, FORCE_OPTION, FailOn, StageCount, finish, print_error
 
 console = Console(soft_wrap=True)
 
@@ -55,11 +55,7 @@ def recist_command(
     ),
     tr: str | None = typer.Option(None, "--tr", help="TR file name inside --sdtm when it is not tr.<format>."),
     rs: str | None = typer.Option(None, "--rs", help="RS file name inside --sdtm when it is not rs.<format>."),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
+    force: bool = FORCE_OPTION,
     fail_on: FailOn = typer.Option(
         FailOn.error,
         "--fail-on",

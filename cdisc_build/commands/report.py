@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ..outcome import print_text
+from ..outcome import FORCE_OPTION, print_text
 
 console = Console(soft_wrap=True)
 
@@ -30,11 +30,7 @@ def report_command(
         dir_okay=False,
         help="The study settings (.toml) with the [report] table; default: the built-in study.",
     ),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """ORR, DCR, PFS, OS and DOR with their intervals, the adverse event summary and the figures:
     analysis_report.html (self-contained), analysis_tables.xlsx, tables/*.csv, figures/*.png."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ..outcome import FAIL_ON_HELP, FailOn, finish
+from ..outcome import FAIL_ON_OPTION, FORCE_OPTION, FailOn, finish
 
 console = Console(soft_wrap=True)
 
@@ -18,12 +18,8 @@ def run_command(
     study: Path | None = typer.Option(
         None, "--study", exists=True, dir_okay=False, help="The study settings (.toml); default: the built-in study."
     ),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
-    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
+    force: bool = FORCE_OPTION,
+    fail_on: FailOn = FAIL_ON_OPTION,
 ) -> None:
     """The main job on a raw export: SDTM, ADaM, the submission folder, the validation report, the analysis report.
     Exit 1 when a stage found errors (the stages are named); the outputs are written all the same."""
@@ -41,12 +37,8 @@ def demo_command(
     subjects: int = typer.Option(300, "--subjects", min=1, help="Subjects to simulate."),
     seed: int = typer.Option(20191202, "--seed", help="Seed of the simulation."),
     messy: float = typer.Option(0.0, "--messy", min=0.0, max=1.0, help="Rate of injected raw-data problems."),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
-    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
+    force: bool = FORCE_OPTION,
+    fail_on: FailOn = FAIL_ON_OPTION,
 ) -> None:
     """The main job on the built-in simulated study (simulate, then run). Exit 1 when a stage found errors."""
     from ..pipeline import run_demo

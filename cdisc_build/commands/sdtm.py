@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..display import datasets_table
-from ..outcome import FAIL_ON_HELP, FailOn, StageCount, count_severity, finish, print_text
+from ..outcome import FAIL_ON_OPTION, FORCE_OPTION, FailOn, StageCount, count_severity, finish, print_text
 
 console = Console(soft_wrap=True)
 
@@ -37,12 +37,8 @@ def sdtm_command(
         None, "--transliterate/--no-transliterate", help="Spell non-ASCII text in ASCII instead of writing '?'."
     ),
     csv: bool = typer.Option(False, "--csv", help="Also write each dataset as CSV."),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
-    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help=FAIL_ON_HELP),
+    force: bool = FORCE_OPTION,
+    fail_on: FailOn = FAIL_ON_OPTION,
 ) -> None:
     """Map a raw EDC export to SDTM, driven by the spec's Mapping sheet."""
     result = run_sdtm(raw, out, study=study, spec=spec, transliterate=transliterate, csv=csv, force=force)

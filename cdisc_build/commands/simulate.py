@@ -12,7 +12,7 @@ from dataset_io.outputs import OutputFolderError
 from specs.config import StudyConfigError
 from study_simulator.api import EDC_DIR, TRUTH_DIR, simulate
 
-from ..outcome import print_error
+from ..outcome import FORCE_OPTION, print_error
 
 
 def simulate_command(
@@ -38,11 +38,7 @@ def simulate_command(
         help="The study settings (.toml): its identifier, data cut-off and RECIST parameters; "
         "default: the built-in study.",
     ),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Simulate the anlotinib + toripalimab sarcoma study's raw EDC export."""
     console = Console()

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ..outcome import FailOn, print_error, print_text
+from ..outcome import FORCE_OPTION, FailOn, print_error, print_text
 
 console = Console(soft_wrap=True)
 
@@ -45,11 +45,7 @@ def validate_command(
         help="Folder for conformance_report.xlsx and .json: new, empty, or a previous "
         "validation report (replaced whole).",
     ),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Replace a previous output of another cdisc-build command (never files cdisc-build did not write).",
-    ),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Validate SDTM/ADaM datasets: spec schemas, transport rules, the rule catalogue, define.xml."""
     from conformance.config import ConfigError, load_config

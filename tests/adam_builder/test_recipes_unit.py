@@ -28,6 +28,8 @@ from specs.model import (
     WhereCondition,
 )
 
+from .adtte_texts import TTE_CENSOR_DATES, TTE_EVENTS, described
+
 DT = "datetime64[ns]"
 nan = np.nan
 TEXT, NUM, DATE = "text", "float", "date"
@@ -518,30 +520,6 @@ def test_build_adtr():
         ("S1", "not evaluable", "LDIAM2 on 2021-03-30 has no value (a target lesion not assessed); record left out"),
         ("S1", "not evaluable", "SDIAM on 2021-03-30 has no value (a target lesion not assessed); record left out"),
     ]
-
-
-# the EVNTDESC and CNSDTDSC texts, each a term whose synonym is the key the derivation looks up
-TTE_EVENTS = {
-    "PD": "Disease progression",
-    "DEATH": "Death",
-    "NO_ASSESSMENT": "No post-baseline assessment",
-    "NO_ADEQUATE_ASSESSMENT": "No adequate post-baseline assessment",
-    "LAST_ADEQUATE_ASSESSMENT": "Last adequate assessment",
-    "NEW_THERAPY": "Last adequate assessment before new anti-cancer therapy",
-    "MISSED_ASSESSMENTS": "Last adequate assessment before missed assessments",
-    "LSTALVDT": "Last known alive",
-}
-TTE_CENSOR_DATES = {
-    "TRTSDT": "Treatment start",
-    "LAST_ADEQUATE_ASSESSMENT": "Last adequate tumor assessment",
-    "NEW_THERAPY": "Last adequate tumor assessment before new anti-cancer therapy",
-    "MISSED_ASSESSMENTS": "Last adequate tumor assessment before missed assessments",
-    "LSTALVDT": "Last known alive date",
-}
-
-
-def described(codelist: str, texts: dict) -> Codelist:
-    return Codelist(codelist, terms=tuple(CodelistTerm(t, synonyms=(key,)) for key, t in texts.items()))
 
 
 def test_build_adtte():

@@ -17,46 +17,14 @@ from adam_builder.tte import (
     derive_param_dor,
 )
 from specs.config import AdamSettings
-from specs.model import Codelist, CodelistTerm, Spec, Variable
+
+from .adtte_texts import descriptions_spec
 
 DT = "datetime64[ns]"
 
 
 def dates(*values) -> np.ndarray:
     return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype=DT)
-
-
-def descriptions_spec() -> Spec:
-    """ADTTE.EVNTDESC and CNSDTDSC with the description texts of the study's spec: each term
-    carries as its synonym the key the derivation looks it up by."""
-    events = {
-        "PD": "Disease progression",
-        "DEATH": "Death",
-        "NO_ASSESSMENT": "No post-baseline assessment",
-        "NO_ADEQUATE_ASSESSMENT": "No adequate post-baseline assessment",
-        "LAST_ADEQUATE_ASSESSMENT": "Last adequate assessment",
-        "NEW_THERAPY": "Last adequate assessment before new anti-cancer therapy",
-        "MISSED_ASSESSMENTS": "Last adequate assessment before missed assessments",
-        "LSTALVDT": "Last known alive",
-    }
-    censor_dates = {
-        "TRTSDT": "Treatment start",
-        "LAST_ADEQUATE_ASSESSMENT": "Last adequate tumor assessment",
-        "NEW_THERAPY": "Last adequate tumor assessment before new anti-cancer therapy",
-        "MISSED_ASSESSMENTS": "Last adequate tumor assessment before missed assessments",
-        "LSTALVDT": "Last known alive date",
-    }
-
-    def codelist(cid: str, texts: dict) -> Codelist:
-        return Codelist(cid, terms=tuple(CodelistTerm(t, synonyms=(key,)) for key, t in texts.items()))
-
-    return Spec(
-        variables=(
-            Variable("ADTTE", "EVNTDESC", codelist="EVNTDESC"),
-            Variable("ADTTE", "CNSDTDSC", codelist="CNSDTDSC"),
-        ),
-        codelists=(codelist("EVNTDESC", events), codelist("CNSDTDSC", censor_dates)),
-    )
 
 
 def text_nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
