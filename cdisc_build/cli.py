@@ -12,6 +12,7 @@ import typer
 
 from .commands import adam, export, recist, report, run, sdtm, simulate, spec, validate
 from .commands.config import config_app
+from .commands.standards import standards_app
 from .outcome import guarded
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
 spec_app = typer.Typer(help="Check a spec workbook or write an empty one.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(spec_app, name="spec")
 app.add_typer(config_app, name="config")
+app.add_typer(standards_app, name="standards")
 
 
 def main() -> None:  # console-script entry point

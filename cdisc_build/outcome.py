@@ -91,6 +91,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     for module, name in (
         ("specs", "SpecLayoutError"),
         ("specs.ct", "TerminologyError"),
+        ("specs.standards", "StandardsError"),
         ("sdtm_builder.raw", "RawDataError"),
         ("dataset_io.readers", "DatasetReadError"),
         ("submission_export.package", "ExportError"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -34,6 +35,22 @@ class TerminologyError(ValueError):
 
 
 @dataclass(frozen=True)
+class CtCodelist:
+    """One codelist of a package: its NCI code, submission value, name, whether a sponsor may
+    extend it, and its terms {term NCI code: submission value}."""
+
+    code: str
+    submission_value: str
+    name: str
+    extensible: bool
+    terms: dict[str, str]
+
+    @cached_property
+    def values(self) -> frozenset[str]:
+        return frozenset(self.terms.values())
+
+
+@dataclass(frozen=True)
 class Terminology:
     """One or more CT packages, indexed by NCI code."""
 
@@ -55,6 +72,34 @@ class Terminology:
             frame["package"] = os.path.basename(str(path))
             frames.append(frame[CT_COLUMNS + ["package"]])
         return cls(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CT_COLUMNS + ["package"]))
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """The packages the terms come from (file names, or name-version from the standards library)."""
+        return tuple(dict.fromkeys(self.terms["package"]))
+
+    @cached_property
+    def codelists(self) -> dict[str, CtCodelist]:
+        """Every codelist by its NCI code (the first package that has it wins)."""
+        first_package = self.terms.drop_duplicates("codelist_code")[["codelist_code", "package"]]
+        rows = self.terms.merge(first_package, on=["codelist_code", "package"])
+        terms: dict[str, dict[str, str]] = {}
+        for code, term, value in zip(rows["codelist_code"], rows["term_code"], rows["submission_value"], strict=True):
+            terms.setdefault(code, {})[term] = value
+        heads = rows.drop_duplicates("codelist_code")
+        return {
+            code: CtCodelist(code, value, name, str(ext).strip().lower() == "true", terms[code])
+            for code, value, name, ext in zip(
+                heads["codelist_code"],
+                heads["codelist_submission_value"],
+                heads["codelist_name"],
+                heads["extensible"],
+                strict=True,
+            )
+        }
+
+    def codelist(self, code: str) -> CtCodelist | None:
+        return self.codelists.get(code)
 
     def codelist_codes(self) -> set[str]:
         return set(self.terms["codelist_code"])
