@@ -131,6 +131,8 @@ def _moved(result: PipelineResult, staging: Path, out: Path) -> None:
 
 def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display) -> PipelineResult:
     from conformance import run_validation, write_report
+    from conformance.define import read_define_metadata
+    from conformance.ig import standards_for
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from sdtm_builder.finish import drop_lineage
     from submission_export.package import export_submission
@@ -188,7 +190,8 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
             stages.append(("adam", adam.datasets, adam.spec, exported.root / "analysis" / "adam" / "define.xml"))
         for name, data, spec_, define in stages:
             say(f"{name}: conformance rules")
-            reports[name] = run_validation(data, spec=spec_, define=define if define.exists() else None)
+            defined = read_define_metadata(define) if define.exists() else None
+            reports[name] = run_validation(data, spec=spec_, define=defined, standards=standards_for(defined))
             write_report(reports[name], out / "validation" / name)
     result.outputs["validation"] = out / "validation"
     result.validation = reports

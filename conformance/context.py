@@ -57,11 +57,17 @@ class Context:
     """The datasets of one study with the spec, define metadata and file metadata."""
 
     def __init__(
-        self, datasets: dict[str, pd.DataFrame], spec=None, define=None, meta: dict[str, DatasetMeta] | None = None
+        self,
+        datasets: dict[str, pd.DataFrame],
+        spec=None,
+        define=None,
+        meta: dict[str, DatasetMeta] | None = None,
+        standards=None,
     ):
         self.datasets = {str(k).upper(): v for k, v in datasets.items()}
         self.spec = spec
         self.define = define
+        self.standards = standards  # conformance.ig.StudyStandards, or None: no guide, no terminology
         self.meta = {str(k).upper(): v for k, v in (meta or {}).items()}
         self._cache: dict = {}
 

@@ -28,6 +28,9 @@ class DefineItem:
     data_type: str | None = None
     length: int | None = None
     terms: frozenset[str] | None = None  # codelist terms allowed (None: no codelist, or an external dictionary)
+    role: str | None = None  # ItemRef Role (Define-XML 2.x)
+    codelist_code: str | None = None  # the NCI code of the variable's codelist (its nci:ExtCodeID Alias)
+    codelist_terms: frozenset[str] | None = None  # the terms of the variable's own codelist
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class DefineDataset:
 class DefineMetadata:
     datasets: dict  # name -> DefineDataset
     source: str | None = None
+    standards: tuple = ()  # (type, publishing set or name, version) of each def:Standard (Define-XML 2.1)
 
     def dataset(self, name: str) -> DefineDataset | None:
         return self.datasets.get(name)
@@ -85,7 +89,11 @@ def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
     if mdv is None:
         raise ValueError(f"{path}: no MetaDataVersion element; not a define.xml")
     codelists: dict[str, frozenset[str] | None] = {}
+    nci_codes: dict[str, str] = {}
     for cl in _children(mdv, "CodeList"):
+        for alias in _children(cl, "Alias"):
+            if alias.get("Context") == "nci:ExtCodeID" and alias.get("Name"):
+                nci_codes[cl.get("OID")] = alias.get("Name")
         terms = [
             (_attr(i, "CodedValue") or "") for i in _children(cl, "CodeListItem") + _children(cl, "EnumeratedItem")
         ]
@@ -120,9 +128,24 @@ def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
             if item is None:
                 continue
             allowed = _terms(item, items, value_lists, codelists)
-            members[item["name"]] = DefineItem(item["name"], item["label"], item["data_type"], item["length"], allowed)
+            own = item["codelist"]
+            members[item["name"]] = DefineItem(
+                item["name"],
+                item["label"],
+                item["data_type"],
+                item["length"],
+                allowed,
+                role=ref.get("Role") or None,
+                codelist_code=nci_codes.get(own) if own else None,
+                codelist_terms=codelists.get(own) if own else None,
+            )
         datasets[name] = DefineDataset(name, label, members)
-    return DefineMetadata(datasets, str(path))
+    standards = tuple(
+        (el.get("Type") or "", el.get("PublishingSet") or el.get("Name") or "", el.get("Version") or "")
+        for el in mdv.iter()
+        if isinstance(el.tag, str) and _local(el) == "Standard"
+    )
+    return DefineMetadata(datasets, str(path), standards)
 
 
 def _terms(item, items, value_lists, codelists) -> frozenset[str] | None:

@@ -11,6 +11,7 @@ from .catalogue import RULES
 from .config import Config, as_config
 from .context import Context, DatasetMeta, text
 from .define import DefineMetadata, from_spec, read_define_metadata
+from .ig import StudyStandards
 from .model import FINDING_COLUMNS, SEVERITY_RANK, Hit, Outcome, Rule, RuleResult, ValidationReport, empty_findings
 
 # Keys that name a record where a dataset has no --SEQ (and no spec says).
@@ -57,20 +58,23 @@ def run_validation(
     config=None,
     meta: dict[str, DatasetMeta] | None = None,
     rules: tuple[Rule, ...] | None = None,
+    standards: StudyStandards | None = None,
 ) -> ValidationReport:
     """Run every rule of the catalogue (as the config sets it) over the datasets.
 
     datasets: name -> DataFrame (names are upper-cased). spec: a Spec, SpecReport
     or workbook path (enables the spec's schemas). define: a define.xml path,
     DefineMetadata or spec model (enables the define checks). config: a Config,
-    a dict as the TOML reads, or a TOML path. A rule that raises is reported
+    a dict as the TOML reads, or a TOML path. standards: the guides and controlled
+    terminology to check against (conformance.ig.resolve_standards); without them the
+    rules that need them are not applicable. A rule that raises is reported
     ('crashed', with the error) and never stops the run.
     """
     cfg: Config = as_config(config)
-    ctx = Context(datasets, spec=_as_spec(spec), define=_as_define(define), meta=meta)
+    ctx = Context(datasets, spec=_as_spec(spec), define=_as_define(define), meta=meta, standards=standards)
     results: list[RuleResult] = []
     pieces: list[pd.DataFrame] = []
-    notes: list[str] = []
+    notes: list[str] = list(standards.notes) if standards is not None else []
     records = _RecordKeys(ctx)
     for rule in rules if rules is not None else RULES:
         strict = cfg.strictness(rule.id)
@@ -115,7 +119,10 @@ def run_validation(
         findings = findings.sort_values(["_rank", "rule", "dataset", "_row"], kind="stable", na_position="first")
         findings = findings.drop(columns=["_rank", "_row"]).reset_index(drop=True)
     sources = {n: m.path for n, m in ctx.meta.items() if m.path}
-    return ValidationReport(findings, results, {n: len(f) for n, f in sorted(ctx.datasets.items())}, sources, notes)
+    used = standards.describe() if standards is not None else []
+    return ValidationReport(
+        findings, results, {n: len(f) for n, f in sorted(ctx.datasets.items())}, sources, notes, used
+    )
 
 
 def _could_not_run(ctx: Context, rule: Rule, name: str | None, exc: Exception) -> tuple[Hit, str]:

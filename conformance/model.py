@@ -160,6 +160,7 @@ class ValidationReport:
     datasets: dict[str, int]  # name -> records
     sources: dict[str, str] = field(default_factory=dict)  # name -> file read
     notes: list[str] = field(default_factory=list)
+    standards: list[str] = field(default_factory=list)  # the guides and CT versions checked against
 
     def count(self, severity: str) -> int:
         if self.findings.empty:

@@ -72,6 +72,7 @@ def report_dict(report: ValidationReport, fail_on: str | None = None) -> dict:
         "rules": _records(report.rules_table()),
         "findings": _records(report.findings[FINDING_COLUMNS]),
         "notes": list(report.notes),
+        "standards": list(report.standards),
     }
 
 
@@ -108,6 +109,10 @@ def _workbook(report: ValidationReport, data: dict):
     ws.append(["item", "value"])
     for key, value in data["summary"].items():
         ws.append([key.replace("_", " "), value])
+    ws.append([])
+    ws.append(["standard checked against"])
+    for line in report.standards or ["none: no standards library package (see the notes)"]:
+        ws.append([line])
     ws.append([])
     ws.append(["dataset", "records", "file"])
     for d in data["datasets"]:
@@ -195,6 +200,8 @@ def print_summary(report: ValidationReport, console=None, fail_on: str | None = 
             console.print(f"[dim]{r.rule.id}: {r.rule.severity} -> {r.severity} ({r.strictness.reason})[/dim]")
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+    if report.standards:
+        console.print("checked against: " + "; ".join(report.standards))
     line = f"{s['errors']} errors, {s['warnings']} warnings, {s['notices']} notices"
     if fail_on:
         colour = "red" if s["result"] == "FAIL" else "green"

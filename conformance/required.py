@@ -13,12 +13,11 @@ CB-ADAM-037), not a rule left "not applicable".
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from .checks import Check, check_factory
 from .context import Context
+from .ig import adam_pattern
 from .model import Hit, Outcome
 
 SDTMIG_REQUIRED = {
@@ -102,11 +101,14 @@ ADAMIG_REQUIRED = {
     "OCCDS": "STUDYID USUBJID",
     "ADAM OTHER": "STUDYID",
 }
-_TRTXXP = re.compile(r"^TRT\d\dP$")
 
 
 def sdtm_required(ctx, name: str) -> tuple[str, ...]:
-    """The Required variables of an SDTM dataset, with the domain prefix resolved."""
+    """The Required variables of an SDTM dataset, with the domain prefix resolved: from the SDTMIG
+    of the standards library when it is installed and defines the dataset, else the table above."""
+    model = ctx.standards.sdtm if ctx.standards is not None else None
+    if model is not None and model.dataset_of(name) is not None:
+        return model.core(name, ctx.domain(name), "Req")
     if ctx.is_supp(name):
         names = SDTMIG_REQUIRED["SUPPQUAL"]
     elif name in ("RELREC", "RELSUB", "RELSPEC"):
@@ -117,18 +119,51 @@ def sdtm_required(ctx, name: str) -> tuple[str, ...]:
     return tuple(ctx.var(name, v) for v in names.split())
 
 
-def adam_required(ctx, name: str) -> tuple[str, ...]:
-    """The Required variables of an ADaM dataset by its class ('TRTxxP': at least one TRTnnP)."""
+def adam_structure(ctx, name: str, columns) -> str | None:
+    """The ADaMIG structure of an ADaM dataset: ADSL, TTE (a BDS with CNSR), BDS, else None."""
+    cls = ctx.dataset_class(name)
+    if cls == "ADSL":
+        return "ADSL"
+    if cls == "BDS":
+        return "TTE" if "CNSR" in set(map(str, columns)) else "BDS"
+    return None
+
+
+def adam_required(ctx, name: str, columns=()) -> tuple[str, ...]:
+    """The Required variables of an ADaM dataset by its class, as the ADaMIG of the standards
+    library writes them when it is installed (TRTxxP: at least one TRTnnP), else the table above."""
+    guide = ctx.standards.adamig if ctx.standards is not None else None
+    structure = adam_structure(ctx, name, columns)
+    if guide is not None and structure is not None:
+        variables = guide.variables(structure) + (guide.variables("BDS") if structure == "TTE" else ())
+        return tuple(dict.fromkeys(v.name for v in variables if v.core == "Req"))
     return tuple(ADAMIG_REQUIRED.get(ctx.dataset_class(name) or "", ADAMIG_REQUIRED["ADAM OTHER"]).split())
 
 
+def ig_required(ctx, name: str, frame: pd.DataFrame) -> tuple[str, ...] | None:
+    """The dataset's columns the guide of the standards library requires (an ADaM pattern such
+    as TRTxxP gives every column it matches); None when that guide is not installed."""
+    if ctx.standards is None:
+        return None
+    if ctx.is_adam(name):
+        if ctx.standards.adamig is None:
+            return None
+        patterns = [adam_pattern(v) for v in adam_required(ctx, name, frame.columns)]
+        return tuple(str(c) for c in frame.columns if any(p.match(str(c)) for p in patterns))
+    if ctx.standards.sdtm is None:
+        return None
+    return sdtm_required(ctx, name)
+
+
 def missing_required(columns, required: tuple[str, ...]) -> list[str]:
-    """The required variables not among the columns, in the guide's order."""
+    """The required variables not among the columns, in the guide's order (a name with the
+    guide's lower-case placeholders, TRTxxP, needs one column it matches)."""
     have = {str(c) for c in columns}
     out = []
     for variable in required:
-        if variable == "TRTxxP":
-            if not any(_TRTXXP.match(c) for c in have):
+        if variable != variable.upper():
+            pattern = adam_pattern(variable)
+            if not any(pattern.match(c) for c in have):
                 out.append(variable)
         elif variable not in have:
             out.append(variable)
@@ -143,7 +178,7 @@ def required_present(standard: str) -> Check:
         if standard == "SDTM":
             required, guide = sdtm_required(ctx, name), "SDTMIG 3.4"
         else:
-            required, guide = adam_required(ctx, name), f"ADaMIG 1.3, {ctx.dataset_class(name)}"
+            required, guide = adam_required(ctx, name, frame.columns), f"ADaMIG 1.3, {ctx.dataset_class(name)}"
         out = Outcome(len(required), 0)
         for variable in missing_required(frame.columns, required):
             detail = (

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 # The modules of named checks register them in CHECKS when imported.
-from . import adam_checks, define, required, sdtm_checks, spec_checks  # noqa: F401
+from . import adam_checks, define, ig_checks, required, sdtm_checks, spec_checks  # noqa: F401
 from .checks import CHECKS, Check
 from .model import SEVERITIES, STANDARDS, Rule
 

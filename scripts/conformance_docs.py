@@ -18,8 +18,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 INTRO = """# Conformance: `cdisc-build validate`
 
 ```
-cdisc-build validate DIR [--spec WORKBOOK] [--define define.xml] [--config FILE]
-                         [--fail-on error|warning] [--out REPORT_DIR]
+cdisc-build validate DIR [--spec WORKBOOK] [--define define.xml] [--ct VERSION ...]
+                         [--config FILE] [--fail-on error|warning] [--out REPORT_DIR]
 ```
 
 Reads every dataset in DIR (SAS transport `.xpt`, Dataset-JSON `.json`/`.ndjson`,
@@ -34,6 +34,18 @@ the others are named in the report's notes) and runs, over all of them together:
   numeric types, 5 GB per file with split advice);
 - the rule catalogue: SDTMIG 3.4 (CB-SDTM-*, named by their CDISC CORE ids), the
   FDA business rules (standard "FDA"), ADaMIG 1.3 (CB-ADAM-*);
+- with no spec needed, the implementation guides and controlled terminology of
+  the standards library (`cdisc-build standards add`, see the README): the
+  variables SDTMIG allows in each domain (its own, or those of its observation
+  class), Required variables present and populated, Expected variables present,
+  the guide's order and types, the roles define.xml gives, and every value of a
+  variable SDTMIG or ADaMIG gives a CDISC codelist (non-extensible: error;
+  extensible: warning; results, whose codelist depends on the test, are left to
+  the value level). The CT version is the one the define.xml declares
+  (def:Standard), else `--ct` (`2025-03-28` for SDTM CT, `adamct-2026-03-27` for
+  another package), else the newest installed; the report's Summary names the
+  guides and versions used and why, and its notes say what the library lacks
+  (those rules are then not applicable);
 - the define.xml checks (CB-DEF-*) when `--define` is given (any Define-XML
   version: every dataset and variable defined and the reverse, labels and
   lengths equal, codelist terms used in the data defined). The define.xml is

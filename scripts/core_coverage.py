@@ -34,7 +34,8 @@ tree can be true:
   (from its name and the rule's description); metadata ones (dataset_name,
   variable_label, $records_in_dataset ...) are always available; library ones
   ($required_variables, $allowed_variables, library_variable_role ...) need the
-  SDTMIG library, which our spec stands in for where it can (see NOT_EVALUABLE).
+  SDTMIG and CT of the standards library (conformance/ig.py; the spec stands in for
+  the guide where a rule checks against the spec).
 
 A rule is implemented when a rule of our catalogue names its CORE id. An
 applicable rule not implemented must be listed in NOT_EVALUABLE with the reason
@@ -84,7 +85,7 @@ METADATA = {
     "$VARIABLE_COUNT",
     "$record_count_per_subject_test_timing",
 }
-# Library metadata (SDTMIG / SDTM model / CT versions): not data; our spec stands in for the IG where it can.
+# Library metadata (SDTMIG / SDTM model / CT versions): from the standards library (conformance/ig.py).
 LIBRARY = {
     "$required_variables",
     "$expected_variables",
@@ -151,20 +152,9 @@ _NAME = re.compile(r"^(--[A-Z0-9]{1,8}|[A-Z][A-Z0-9]{0,7})$")
 # Applicable CORE rules that our catalogue does not implement, and why they cannot be
 # evaluated from the datasets, the spec and the define.xml.
 NOT_EVALUABLE: dict[str, str] = {
-    "CORE-000550": "needs the SDTM v2.0 model's list of the variables allowed in each observation class; "
-    "validate reads datasets, spec and define.xml, none of which holds the model (our spec is what we "
-    "chose, so checking against it would always pass)",
-    "CORE-000761": "needs the list of published CDISC CT versions (dates) to check TSVCDVER against; we hold one CT "
-    "package, not the list, and validate takes no CT input",
-    "CORE-000783": "needs the SDTM model's variable names to check that QNAM is not one of them; not among the "
-    "inputs (datasets, spec, define.xml)",
-    "CORE-000929": "compares define.xml's codelist for DOMAIN (NCI code C66734) with the CDISC CT library's coded "
-    "values; our define reader keeps no NCI codes and validate takes no CT package (a DOMAIN codelist "
-    "in the spec is checked by CB-SPEC-005)",
-    "CORE-001080": "needs the CDISC CT package of the version TSVCDVER names, to look TSVALCD up; validate takes no CT "
-    "package and the version may be any published one",
-    "CORE-001081": "compares define.xml's variable roles with the SDTMIG library's roles; the IG library metadata is "
-    "not among the inputs (the spec records no IG role to compare with)",
+    "CORE-000761": "needs the list of every published CDISC CT version (date) to check TSVCDVER against; the "
+    "standards library holds the versions a user installed, not that list (CB-SDTM-310 checks TSVALCD "
+    "wherever the version TSVCDVER names is installed)",
 }
 
 
@@ -582,7 +572,7 @@ def assess_rule(row, studies_: list[Produced], implemented: dict[str, tuple[str,
         if guard:
             reason = "guard: forbids a variable or dataset our spec does not have"
         elif library:
-            reason = "needs SDTMIG library metadata (our spec stands in)"
+            reason = "reads the standards library (SDTMIG model metadata, CT) or the spec"
         else:
             reason = "every variable it needs is in our spec"
         return Assessment(applicable=True, reason=reason, datasets=tuple(sorted(good)), library=library, **common)

@@ -88,7 +88,7 @@ class Terminology:
             terms.setdefault(code, {})[term] = value
         heads = rows.drop_duplicates("codelist_code")
         return {
-            code: CtCodelist(code, value, name, str(ext).strip().lower() == "true", terms[code])
+            code: CtCodelist(code, value, name, str(ext).strip().lower() in ("true", "yes"), terms[code])
             for code, value, name, ext in zip(
                 heads["codelist_code"],
                 heads["codelist_submission_value"],

@@ -37,6 +37,12 @@ def validate_command(
         dir_okay=False,
         help="TOML strictness settings (raise, lower or switch off rules, with reasons).",
     ),
+    ct: list[str] = typer.Option(
+        [],
+        "--ct",
+        help="Controlled terminology version from the standards library when define.xml declares none: "
+        "2025-03-28 (SDTM CT) or a package such as adamct-2026-03-27 (repeatable). Default: the newest installed.",
+    ),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 on findings of this severity or worse."),
     out: Path = typer.Option(
         Path("conformance-report"),
@@ -47,12 +53,16 @@ def validate_command(
     ),
     force: bool = FORCE_OPTION,
 ) -> None:
-    """Validate SDTM/ADaM datasets: spec schemas, transport rules, the rule catalogue, define.xml."""
+    """Validate SDTM/ADaM datasets: the implementation guides and controlled terminology of the
+    standards library, transport rules, the rule catalogue, and the spec's schemas and define.xml when given."""
     from conformance.config import ConfigError, load_config
+    from conformance.define import read_define_metadata
     from conformance.engine import run_validation
+    from conformance.ig import standards_for
     from conformance.reader import read_folder
     from conformance.report import print_summary, write_report
     from dataset_io.outputs import check_output_folder
+    from specs.standards import StandardsError
 
     inputs = [p for p in (folder, spec, define, config) if p is not None]
     check_output_folder(out, command="validate", inputs=inputs, force=force)  # before the work, not after
@@ -78,6 +88,12 @@ def validate_command(
     except ConfigError as exc:
         print_error(console, str(exc))
         raise typer.Exit(2) from None
+    try:
+        define_meta = read_define_metadata(define) if define is not None else None
+        standards = standards_for(define_meta, tuple(ct))
+    except (StandardsError, ValueError) as exc:
+        print_error(console, str(exc))
+        raise typer.Exit(2) from None
     datasets, meta, notes = read_folder(folder, spec=spec_model)
     if not datasets:  # otherwise the notes are printed with the summary
         for note in notes:
@@ -88,7 +104,9 @@ def validate_command(
         print_error(console, f"no dataset files (.xpt, .json, .ndjson, .csv, .parquet) in {folder}")
         raise typer.Exit(2)
     try:
-        report = run_validation(datasets, spec=spec_model, define=define, config=cfg, meta=meta)
+        report = run_validation(
+            datasets, spec=spec_model, define=define_meta, config=cfg, meta=meta, standards=standards
+        )
     except (OSError, ValueError) as exc:
         print_error(console, str(exc))
         raise typer.Exit(2) from None

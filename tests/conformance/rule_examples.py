@@ -1063,7 +1063,7 @@ def run_kwargs(example) -> dict:
     if isinstance(example, str):
         return {"datasets": study(example)}
     out = {"datasets": study(example["study"])}
-    for key in ("spec", "define", "meta"):
+    for key in ("spec", "define", "meta", "standards"):
         if key in example:
             out[key] = example[key]()
     return out
@@ -1098,3 +1098,164 @@ def assert_fails(rule_id: str) -> None:
     assert result.failed > 0, f"{rule_id} found nothing in its failing example"
     assert set(report.findings["rule"]) == {rule_id}
     assert (report.findings["severity"] == BY_ID[rule_id].severity).all()
+
+
+# -- the implementation guides and CT of a standards library ----------------------
+# A small guide and terminology written here, in the published layout, so that the
+# examples need no library: DM, AE (Events), VS (Findings), SUPPQUAL; ADSL and BDS.
+_IG_ROWS = """
+DM|Special-Purpose|STUDYID,Identifier,Char,Req,|DOMAIN,Identifier,Char,Req,|USUBJID,Identifier,Char,Req,|SUBJID,Topic,Char,Req,|RFSTDTC,Record Qualifier,Char,Exp,|SEX,Record Qualifier,Char,Req,C66731|ARMCD,Record Qualifier,Char,Exp,
+AE|Events|STUDYID,Identifier,Char,Req,|DOMAIN,Identifier,Char,Req,|USUBJID,Identifier,Char,Req,|AESEQ,Identifier,Num,Req,|AETERM,Topic,Char,Req,|AEDECOD,Synonym Qualifier,Char,Req,|AESER,Record Qualifier,Char,Exp,C66742|AESTDTC,Timing,Char,Exp,
+VS|Findings|STUDYID,Identifier,Char,Req,|DOMAIN,Identifier,Char,Req,|USUBJID,Identifier,Char,Req,|VSSEQ,Identifier,Num,Req,|VSTESTCD,Topic,Char,Req,|VSORRESU,Variable Qualifier,Char,Perm,C71620|VSPOS,Record Qualifier,Char,Perm,|VSDTC,Timing,Char,Exp,|VISITNUM,Timing,Num,Exp,
+SUPPQUAL|Relationship|STUDYID,Identifier,Char,Req,|RDOMAIN,Identifier,Char,Req,|USUBJID,Identifier,Char,Req,|IDVAR,Identifier,Char,Exp,|IDVARVAL,Identifier,Char,Exp,|QNAM,Topic,Char,Req,|QLABEL,Synonym Qualifier,Char,Req,|QVAL,Result Qualifier,Char,Req,|QORIG,Record Qualifier,Char,Req,|QEVAL,Record Qualifier,Char,Exp,
+ADSL|SUBJECT LEVEL ANALYSIS DATASET|STUDYID,,Char,Req,|USUBJID,,Char,Req,|AGE,,Num,Req,|SEX,,Char,Req,C66731|TRTxxP,,Char,Req,
+BDS|BASIC DATA STRUCTURE|STUDYID,,Char,Req,|USUBJID,,Char,Req,|PARAMCD,,Char,Req,|AVAL,,Num,Cond,|DTYPE,,Char,Perm,C81223
+"""
+# codelist code, extensible, name, terms
+_CT_ROWS = """
+C66731|No|Sex|F M U UNDIFFERENTIATED
+C66742|No|No Yes Response|N NA U Y
+C71620|Yes|Unit|cm kg mmHg
+C66734|Yes|SDTM Domain Abbreviation|AE DM SUPPQUAL VS
+C81223|Yes|Derivation Type|AVERAGE LOCF
+"""
+
+
+def mini_standards():
+    """StudyStandards from the literal guide and terminology above."""
+    from conformance.ig import StudyStandards
+    from specs.ct import CT_COLUMNS, Terminology
+    from specs.standards import ImplementationGuide
+
+    datasets, variables = {"sdtmig": [], "adamig": []}, {"sdtmig": [], "adamig": []}
+    for line in _IG_ROWS.strip().splitlines():
+        name, cls, *rows = line.split("|")
+        guide = "adamig" if name in ("ADSL", "BDS") else "sdtmig"
+        datasets[guide].append({"dataset": name, "label": name, "observation_class": cls, "structure": ""})
+        for order, row in enumerate(rows, 1):
+            var, role, dtype, core, codelist = row.split(",")
+            variables[guide].append(
+                {
+                    "dataset": name,
+                    "variable": var,
+                    "order": order,
+                    "label": var,
+                    "data_type": dtype,
+                    "codelists": codelist,
+                    "role": role,
+                    "core": core,
+                    "value_list": name if var == "DOMAIN" else "",
+                    "value_domain": "",
+                    "variable_set": "",
+                    "notes": "",
+                }
+            )
+    guides = {
+        g: ImplementationGuide(
+            g, "3.4" if g == "sdtmig" else "1.3", pd.DataFrame(datasets[g]), pd.DataFrame(variables[g])
+        )
+        for g in datasets
+    }
+    terms = []
+    for line in _CT_ROWS.strip().splitlines():
+        code, extensible, cl_name, values = line.split("|")
+        for i, value in enumerate(values.split()):
+            terms.append(
+                dict.fromkeys(CT_COLUMNS, "")
+                | {
+                    "codelist_code": code,
+                    "codelist_name": cl_name,
+                    "extensible": extensible,
+                    "term_code": f"{code}-{i}",
+                    "submission_value": value,
+                }
+            )
+    frame = pd.DataFrame(terms, columns=CT_COLUMNS)
+    frame["package"] = "sdtmct-2025-03-28"
+    return StudyStandards(
+        sdtmig=guides["sdtmig"],
+        adamig=guides["adamig"],
+        terminologies={"sdtmct": Terminology(frame)},
+        ct_versions={"sdtmct": ("2025-03-28", "written in the test")},
+    )
+
+
+def _std(text: str, **more) -> dict:
+    return {"study": text, "standards": mini_standards, **more}
+
+
+IG_DM = "DM: STUDYID|DOMAIN|USUBJID|SUBJID|RFSTDTC|SEX|ARMCD\nS1|DM|P-1|1|2020-01-10|F|A"
+IG_AE = "AE: STUDYID|DOMAIN|USUBJID|AESEQ:n|AETERM|AEDECOD|AESER|AESTDTC\nS1|AE|P-1|1|Head ache|Headache|N|2020-01-11"
+IG_VS = "VS: STUDYID|DOMAIN|USUBJID|VSSEQ:n|VSTESTCD|VSORRESU|VSDTC|VISITNUM:n\nS1|VS|P-1|1|WEIGHT|kg|2020-01-10|1"
+IG_SUPP = "SUPPAE: STUDYID|RDOMAIN|USUBJID|IDVAR|IDVARVAL|QNAM|QLABEL|QVAL|QORIG|QEVAL\nS1|AE|P-1|AESEQ|1|AETRTEM|Treatment Emergent|Y|Derived|"
+IG_ADSL = "ADSL: STUDYID|USUBJID|AGE:n|SEX|TRT01P\nS1|P-1|54|F|Drug"
+
+
+def _role_define(role: str):
+    def make():
+        items = {"AETERM": DefineItem("AETERM", role=role)}
+        return DefineMetadata({"AE": DefineDataset("AE", None, items)})
+
+    return make
+
+
+def _domain_define(terms):
+    def make():
+        item = DefineItem("DOMAIN", codelist_code="C66734", codelist_terms=frozenset(terms))
+        return DefineMetadata({"AE": DefineDataset("AE", None, {"DOMAIN": item})})
+
+    return make
+
+
+EXAMPLES.update(
+    {
+        # a Findings variable another domain of the class defines (VSPOS) is allowed in VS; a made-up one is not
+        "CB-SDTM-300": (
+            _std(IG_AE.replace("|AESTDTC\n", "|AESTDTC|VISITNUM:n\n") + "|1"),
+            _std(IG_AE.replace("|AESTDTC\n", "|AESTDTC|AEXYZ\n") + "|1"),
+        ),
+        "CB-SDTM-301": (_std(IG_DM), _std(IG_DM.replace("|ARMCD", "").replace("|A", ""))),
+        "CB-SDTM-302": (_std(IG_DM), _std(IG_DM.replace("|F|", "||"))),
+        "CB-SDTM-303": (_std(IG_DM), _std(IG_DM.replace("SUBJID|RFSTDTC", "RFSTDTC|SUBJID"))),
+        "CB-SDTM-304": (_std(IG_AE), _std(IG_AE.replace("AESEQ:n", "AESEQ"))),
+        "CB-SDTM-305": (
+            _std(IG_AE, define=_role_define("Topic")),
+            _std(IG_AE, define=_role_define("Record Qualifier")),
+        ),
+        "CB-SDTM-306": (_std(IG_DM), _std(IG_DM.replace("|F|", "|X|"))),
+        "CB-SDTM-307": (_std(IG_VS), _std(IG_VS.replace("|kg|", "|kilos|"))),
+        "CB-SDTM-308": (
+            _std(IG_AE, define=_domain_define(["AE", "DM"])),
+            {
+                "study": IG_AE,
+                "define": _domain_define(["AE"]),
+                "standards": lambda: _without_domain_term(mini_standards(), "AE"),
+            },
+        ),
+        "CB-SDTM-309": (_std(IG_SUPP), _std(IG_SUPP.replace("|AETRTEM|", "|AESER|"))),
+        "CB-SDTM-310": (
+            _std(
+                "TS: TSPARMCD|TSVAL|TSVALCD|TSVCDREF|TSVCDVER\nSEX|F|C66731-0|CDISC|2025-03-28\nX|Y|C1|CDISC|1999-01-01"
+            ),
+            _std("TS: TSPARMCD|TSVAL|TSVALCD|TSVCDREF|TSVCDVER\nSEX|F|C99999|CDISC|2025-03-28"),
+        ),
+        "CB-ADAM-038": (_std(IG_ADSL), _std(IG_ADSL.replace("|F|", "||"))),
+        "CB-ADAM-039": (_std(IG_ADSL), _std(IG_ADSL.replace("AGE:n", "AGE"))),
+        "CB-ADAM-040": (_std(IG_ADSL), _std(IG_ADSL.replace("|F|", "|Female|"))),
+        "CB-ADAM-041": (
+            _std("ADVS: STUDYID|USUBJID|PARAMCD|AVAL:n|DTYPE\nS1|P-1|WEIGHT|70|LOCF"),
+            _std("ADVS: STUDYID|USUBJID|PARAMCD|AVAL:n|DTYPE\nS1|P-1|WEIGHT|70|MEAN"),
+        ),
+    }
+)
+
+
+def _without_domain_term(standards, term: str):
+    """The standards with a term taken out of the SDTM Domain Abbreviation codelist (a CT
+    version that predates the domain)."""
+    from specs.ct import Terminology
+
+    frame = standards.terminologies["sdtmct"].terms
+    keep = ~((frame["codelist_code"] == "C66734") & (frame["submission_value"] == term))
+    standards.terminologies["sdtmct"] = Terminology(frame[keep].reset_index(drop=True))
+    return standards

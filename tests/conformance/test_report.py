@@ -55,7 +55,7 @@ def test_json_holds_the_same_as_the_workbook(tmp_path):
     report = _report()
     paths = write_report(report, tmp_path)
     data = json.loads(paths["json"].read_text())
-    assert set(data) == {"summary", "datasets", "rules", "findings", "notes"}
+    assert set(data) == {"summary", "datasets", "rules", "findings", "notes", "standards"}
     assert len(data["findings"]) == len(report.findings)
     assert {r["rule"] for r in data["rules"]} == {r.rule.id for r in report.results}
     seq = next(r for r in data["rules"] if r["rule"] == "CB-SDTM-001")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rule_examples import BY_ID, EXAMPLES, assert_fails, assert_passes, rules_of
 
-MODULES = ("checks", "sdtm_checks", "adam_checks", "spec_checks", "define", "required", "transport")
+MODULES = ("checks", "sdtm_checks", "adam_checks", "spec_checks", "define", "required", "transport", "ig_checks")
 
 
 def test_every_rule_has_a_passing_and_a_failing_example():
