@@ -67,13 +67,11 @@ def check_command(
     if standard is not None or releases:
         library = StandardsLibrary()
         guide = library.guide_named(standard) if standard is not None else None
-        # explicit CSV files replace the library's default releases; named releases join them
-        in_library = library.terminology_for(
-            guide.name if guide is not None and not ct_files else None,
-            releases,
-            cited_releases(result.spec),
-        )
-        terminology = in_library if terminology is None else Terminology.combine(terminology, in_library)
+        if releases or terminology is None:  # CSV files stand instead of the library's default releases
+            in_library = library.terminology_for(
+                guide.name if guide is not None else None, releases, cited_releases(result.spec)
+            )
+            terminology = in_library if terminology is None else Terminology.combine(terminology, in_library)
         if guide is not None:
             result = SpecReport(result.spec, result.findings + tuple(check_against_guide(result.spec, guide)))
             print_text(console, f"compared with {guide.title}")

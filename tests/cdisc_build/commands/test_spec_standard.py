@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from shared_data import shared_path
 from typer.testing import CliRunner
 
 from cdisc_build.cli import app
@@ -38,6 +39,17 @@ def test_the_standard_name_alone_is_the_newest_and_ct_picks_a_release(template, 
     assert "controlled terminology: sdtmct-2015-12-18" in result.output
     assert result.exit_code == 1  # INTERSEX, ARMNRS and more are newer than 2015-12-18
     assert "not 'INTERSEX'" in result.output
+
+
+def test_ct_files_stand_instead_of_the_library_release(template, use_standards, tmp_path):
+    csv_file = shared_path("standards", "ct", "sdtmct-2015-12-18.csv")
+    result = runner.invoke(app, ["spec", "check", str(template), "--standard", "sdtmig-3.4", "--ct", str(csv_file)])
+    assert "controlled terminology: sdtmct-2015-12-18.csv" in result.output
+    assert "not 'INTERSEX'" in result.output
+    result = runner.invoke(app, ["spec", "check", str(template), "--ct", "sdtmct-2025-03-28"])  # no --standard
+    assert result.exit_code == 0, result.output
+    assert "controlled terminology: sdtmct-2025-03-28" in result.output
+    assert "compared with" not in result.output
 
 
 def test_a_deleted_req_variable_fails_the_check(template, use_standards, tmp_path):
