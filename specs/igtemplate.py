@@ -40,9 +40,11 @@ _CHAR_BY_DOMAIN = {
     "ISO 8601 datetime or interval": "datetime",
     "ISO 8601 duration": "durationDatetime",
 }
-# integer-valued Num variables by the end of their names: sequence numbers, study days, numeric
-# dates and times (ADaM), counts; every other Num variable is float
-_INTEGER_ENDINGS = ("SEQ", "DY", "DT", "DTM", "TM", "NUM", "ORD", "DUR", "CNSR")
+# integer-valued Num variables by the end of their names: sequence numbers, study days, orders
+# (TAETORD); in ADaM also numeric dates and times, the censor flag and the numeric codes (...N).
+# Every other Num variable is float.
+_INTEGER_ENDINGS = ("SEQ", "DY", "ORD")
+_ADAM_INTEGER_ENDINGS = (*_INTEGER_ENDINGS, "DT", "DTM", "TM", "CNSR", "N")
 
 
 class TemplateError(ValueError):
@@ -93,10 +95,8 @@ def define_data_type(variable: IgVariable) -> str:
     values) for Char; integer or float for Num (see _INTEGER_ENDINGS)."""
     if variable.data_type.lower().startswith("char"):
         return _CHAR_BY_DOMAIN.get(variable.value_domain or "", "text")
-    name = variable.name.upper()
-    if name.endswith(_INTEGER_ENDINGS) or (variable.dataset != "SUPPQUAL" and name.endswith("N") and len(name) > 4):
-        return "integer"
-    return "float"
+    adam = variable.dataset in _ADAM_STRUCTURES
+    return "integer" if variable.name.endswith(_ADAM_INTEGER_ENDINGS if adam else _INTEGER_ENDINGS) else "float"
 
 
 def guide_template(
@@ -112,10 +112,13 @@ def guide_template(
         structure = guide.datasets.get(model)
         source = guide.datasets.get(_ADAM_STRUCTURES.get(model, model)) if adam else structure
         assert source is not None, model  # parse_domains named only the guide's datasets
+        label = (structure or source).label
+        if model == "SUPPQUAL":  # the guide's 'Supplemental Qualifiers for [domain name]'
+            label = f"Supplemental Qualifiers for {name[4:]}"
         spec_datasets.append(
             Dataset(
                 name=name,
-                label=(structure or source).label,
+                label=label,
                 dataset_class=_define_class((structure or source).observation_class),
                 subclass=(structure.structure if adam and structure else None),
                 structure=None if adam else source.structure,

@@ -21,6 +21,7 @@ by the environment variable CDISC_BUILD_STANDARDS, else `$XDG_DATA_HOME/cdisc-bu
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -165,6 +166,7 @@ def _placeholder_pattern(token: str) -> str:
     return {"xx": r"\d\d", "zz": r"\d\d", "y": r"[1-9]", "w": r"[1-9]", "*": r"[A-Z][A-Z0-9]{0,5}"}[token]
 
 
+@functools.lru_cache(maxsize=4096)
 def name_pattern(name: str) -> re.Pattern[str]:
     """The variable names a guide's name stands for: TRTxxP is TRT01P ... TRT99P, AGEGRy is AGEGR1 ...
     AGEGR9, *DT is ADT, ASTDT ... (ADaMIG placeholders; an SDTMIG name stands for itself)."""
@@ -176,6 +178,7 @@ def name_pattern(name: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
+@functools.lru_cache(maxsize=4096)
 def label_pattern(label: str) -> re.Pattern[str]:
     """The labels a guide's label stands for: 'Planned Treatment for Period xx' is '... Period 01';
     '{Date}' (the label of *DT) is any label."""

@@ -176,3 +176,12 @@ def test_a_domains_list_the_guide_cannot_fill_is_refused(standards_library, stan
 def test_a_split_dataset_takes_its_domain(standards_library):
     guide = StandardsLibrary(standards_library).guide("sdtmig", "3.4")
     assert parse_domains(guide, "QSPH:QS,QSSL") == [("QSPH", "QS"), ("QSSL", "QS")]
+
+
+def test_a_supp_dataset_takes_the_suppqual_variables_and_names_its_parent(standards_library):
+    library = StandardsLibrary(standards_library)
+    guide = library.guide("sdtmig", "3.4")
+    spec, _ = guide_template(guide, library.terminology_for("sdtmig"), parse_domains(guide, "SUPPAE"))
+    suppqual = [r["Variable Name"] for r in _ig_rows("sdtmig-3.4", "Variables.csv") if r["Dataset Name"] == "SUPPQUAL"]
+    assert [v.name for v in spec.variables] == suppqual
+    assert spec.datasets[0].label == "Supplemental Qualifiers for AE"
