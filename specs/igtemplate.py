@@ -153,7 +153,8 @@ def guide_template(
                     data_type=define_data_type(v),
                     mandatory=v.core == "Req",
                     core=v.core,
-                    assigned_value=v.value_list[0] if len(v.value_list) == 1 else None,
+                    # SDTMIG's one value (DOMAIN); ADaMIG's one value is what a flag may hold (Y or null)
+                    assigned_value=v.value_list[0] if len(v.value_list) == 1 and not adam else None,
                     codelist=codelist_id,
                     role=v.role,
                     developer_notes=developer_notes,

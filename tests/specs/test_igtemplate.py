@@ -149,6 +149,8 @@ def test_adam_structures_are_named_with_the_dataset(standards_library):
     assert "CNSR" in names["ADTTE"] and "CNSR" not in names["ADRS"]  # the time-to-event set: TTE only
     assert not any("*" in n or n != n.upper() for ns in names.values() for n in ns)
     assert any("*DT" in note for note in notes)
+    # ADaMIG's value list of a flag (ABLFL: Y) is what it may hold, not a value to assign
+    assert all(v.assigned_value is None for v in spec.variables)
     adtte = next(d for d in spec.datasets if d.name == "ADTTE")
     assert (adtte.dataset_class, adtte.subclass) == ("BASIC DATA STRUCTURE", "TIME-TO-EVENT")
     assert spec.study.get("ADaM CT") == "2026-03-27" and spec.study.get("SDTM CT") == "2025-03-28"
