@@ -109,19 +109,18 @@ def guide_template(
     notes: list[str] = []
     adam = guide.name == "adamig"
     for name, model in datasets:
-        structure = guide.datasets.get(model)
-        source = guide.datasets.get(_ADAM_STRUCTURES.get(model, model)) if adam else structure
-        assert source is not None, model  # parse_domains named only the guide's datasets
-        label = (structure or source).label
+        ig_dataset = guide.datasets[model]  # parse_domains named only the guide's datasets and structures
+        label = ig_dataset.label
         if model == "SUPPQUAL":  # the guide's 'Supplemental Qualifiers for [domain name]'
             label = f"Supplemental Qualifiers for {name[4:]}"
         spec_datasets.append(
             Dataset(
                 name=name,
                 label=label,
-                dataset_class=_define_class((structure or source).observation_class),
-                subclass=(structure.structure if adam and structure else None),
-                structure=None if adam else source.structure,
+                dataset_class=_define_class(ig_dataset.observation_class),
+                # ADaMIG gives a subclass (TIME-TO-EVENT) where SDTMIG gives the structure
+                subclass=ig_dataset.structure if adam else None,
+                structure=None if adam else ig_dataset.structure,
                 purpose="Analysis" if adam else "Tabulation",
                 standard=guide.title,
             )
