@@ -73,6 +73,11 @@ class Terminology:
             frames.append(frame[CT_COLUMNS + ["package"]])
         return cls(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CT_COLUMNS + ["package"]))
 
+    @classmethod
+    def combine(cls, *parts: Terminology) -> Terminology:
+        """The packages of several terminologies as one (the first that has a codelist wins)."""
+        return cls(pd.concat([p.terms for p in parts], ignore_index=True))
+
     @property
     def packages(self) -> tuple[str, ...]:
         """The packages the terms come from (file names, or name-version from the standards library)."""
@@ -175,11 +180,17 @@ def check_against_ct(spec: Spec, ct: Terminology) -> list[Finding]:
             t_sheet, t_row = (term.loc.sheet, term.loc.row) if term.loc else (sheet, row)
             if term.nci_code is None:
                 if extensible is False:
+                    same_value = [code for code, value in terms.items() if value == term.term]
+                    why = (
+                        f"term {term.term!r} has no NCI code (it is {same_value[0]} in the terminology)"
+                        if same_value
+                        else f"term {term.term!r} is not one of its terms: a sponsor may not extend it"
+                    )
                     out.append(
                         Finding(
                             "error",
                             "term-not-in-closed-codelist",
-                            f"codelist {cl.id} ({cl.nci_code}) is not extensible, but term {term.term!r} has no NCI code",
+                            f"codelist {cl.id} ({cl.nci_code}) is not extensible, and {why}",
                             t_sheet,
                             t_row,
                             "NCI Term Code",

@@ -21,6 +21,7 @@ by the environment variable CDISC_BUILD_STANDARDS, else `$XDG_DATA_HOME/cdisc-bu
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -53,11 +54,21 @@ CT_PACKAGES = {
 IG_PACKAGES = {"sdtmig": "SDTMIG", "adamig": "ADaMIG"}
 # which CT package a standard's datasets draw their terms from
 CT_OF_STANDARD = {"sdtmig": "sdtmct", "adamig": "adamct"}
+# every CT package a standard's variables name codelists of (ADaMIG variables such as SEX and
+# AGEU take SDTM codelists), the standard's own first
+CT_DRAWN_ON = {"sdtmig": ("sdtmct",), "adamig": ("adamct", "sdtmct")}
+# the Study sheet attribute a spec names its release of a CT package with (SDTM CT: 2025-03-28)
+CT_STUDY_ATTRIBUTE = {"sdtmct": "SDTM CT", "adamct": "ADaM CT"}
 
 _DATE = r"(\d{4}-\d{2}-\d{2})"
 _CT_FILE_NAME = re.compile(rf"^({'|'.join(map(re.escape, CT_PACKAGES))})[-_ ]?{_DATE}", re.IGNORECASE)
 _EVS_FILE_NAME = re.compile(rf"^(SDTM|ADaM|Define-XML|Protocol|SEND|CDASH) Terminology[ _-]*{_DATE}?", re.IGNORECASE)
 _IG_VERSION = re.compile(r"^(SDTMIG|ADaMIG)\s+v?(\d+(?:\.\d+)*)$", re.IGNORECASE)
+_STANDARD = re.compile(r"^\s*(sdtmig|adamig)(?:[\s_-]*v?(\d+(?:\.\d+)*))?\s*$", re.IGNORECASE)
+_CT_RELEASE = re.compile(rf"^(?:({'|'.join(map(re.escape, CT_PACKAGES))})[-_ ]?)?{_DATE}$", re.IGNORECASE)
+# the placeholders of ADaMIG variable names and labels: xx, zz (01-99), y, w (1-9), * (any prefix)
+_PLACEHOLDER = re.compile(r"xx|zz|y|w|\*")
+_LABEL_PLACEHOLDER = re.compile(r"\b(?:xx|zz|y|w)\b|\{[^}]*\}")  # {Date}: any text
 
 # the NCI EVS tab-delimited layout, and the CT_COLUMNS each of its columns becomes
 _EVS_COLUMNS = {
@@ -151,6 +162,62 @@ class IgDataset:
     structure: str | None = None
 
 
+def _placeholder_pattern(token: str) -> str:
+    return {"xx": r"\d\d", "zz": r"\d\d", "y": r"[1-9]", "w": r"[1-9]", "*": r"[A-Z][A-Z0-9]{0,5}"}[token]
+
+
+@functools.lru_cache(maxsize=4096)
+def name_pattern(name: str) -> re.Pattern[str]:
+    """The variable names a guide's name stands for: TRTxxP is TRT01P ... TRT99P, AGEGRy is AGEGR1 ...
+    AGEGR9, *DT is ADT, ASTDT ... (ADaMIG placeholders; an SDTMIG name stands for itself)."""
+    parts, at = [], 0
+    for m in _PLACEHOLDER.finditer(name):
+        parts += [re.escape(name[at : m.start()]), _placeholder_pattern(m.group())]
+        at = m.end()
+    parts.append(re.escape(name[at:]))
+    return re.compile("".join(parts))
+
+
+@functools.lru_cache(maxsize=4096)
+def label_pattern(label: str) -> re.Pattern[str]:
+    """The labels a guide's label stands for: 'Planned Treatment for Period xx' is '... Period 01';
+    '{Date}' (the label of *DT) is any label."""
+    parts, at = [], 0
+    for m in _LABEL_PLACEHOLDER.finditer(label):
+        parts += [re.escape(label[at : m.start()]), r"\d{1,2}" if m.group()[0] != "{" else ".+"]
+        at = m.end()
+    parts.append(re.escape(label[at:]))
+    return re.compile("".join(parts))
+
+
+def first_instance(text: str, label: bool = False) -> str | None:
+    """A guide's name or label with its placeholders as the first of the series (TRTxxP: TRT01P,
+    AGEGRy: AGEGR1); None for a name with a '*' prefix, which has no first instance."""
+    if not label and "*" in text:
+        return None
+    pattern = _LABEL_PLACEHOLDER if label else _PLACEHOLDER
+    return pattern.sub(lambda m: "01" if m.group() in ("xx", "zz") else "1" if m.group()[0] != "{" else m.group(), text)
+
+
+def parse_standard(text: str) -> tuple[str, str | None]:
+    """('sdtmig', '3.4') of 'sdtmig-3.4', 'SDTMIG 3.4' or 'SDTMIGv3.4'; ('sdtmig', None) of 'sdtmig'."""
+    match = _STANDARD.match(text)
+    if not match:
+        raise StandardsError(
+            f"unknown standard {text!r}: give an implementation guide and version, such as "
+            f"sdtmig-3.4 or adamig-1.3 (or the name alone for the newest installed)"
+        )
+    return match.group(1).lower(), match.group(2)
+
+
+def parse_ct_release(text: str) -> tuple[str | None, str] | None:
+    """(package or None, release date) of '2025-03-28' or 'sdtmct-2025-03-28'; None for other text."""
+    match = _CT_RELEASE.match(text.strip())
+    if not match:
+        return None
+    return (match.group(1).lower() if match.group(1) else None), match.group(2)
+
+
 class ImplementationGuide:
     """The model metadata of one guide: its datasets (domains or ADaM structures) and variables."""
 
@@ -200,6 +267,17 @@ class ImplementationGuide:
     def variable(self, dataset: str, name: str) -> IgVariable | None:
         for v in self.variables(dataset):
             if v.name == name:
+                return v
+        return None
+
+    def match(self, dataset: str, name: str) -> IgVariable | None:
+        """The guide's variable a submitted variable is: by name, else by a placeholder name
+        (ADaMIG: TRT01P is TRTxxP); None when the guide's dataset has no such variable."""
+        exact = self.variable(dataset, name)
+        if exact is not None:
+            return exact
+        for v in self.variables(dataset):
+            if (v.name != v.name.upper() or "*" in v.name) and name_pattern(v.name).fullmatch(name):
                 return v
         return None
 
@@ -465,13 +543,49 @@ class StandardsLibrary:
         have = [p for p in self.packages() if p.name == name.lower()]
         return have[-1] if have else None
 
-    def terminology(self, name: str = "sdtmct", version: str | None = None) -> Terminology:
+    def _terms(self, name: str, version: str | None) -> pd.DataFrame:
         info = self.find(name, version)
         if info.kind != "ct":
             raise StandardsError(f"{info.key} is an implementation guide, not a terminology package")
         frame = pd.read_parquet(info.path / "terms.parquet")  # type: ignore[operator]
         frame["package"] = info.key
-        return Terminology(frame)
+        return frame
+
+    def terminology(self, name: str = "sdtmct", version: str | None = None) -> Terminology:
+        return Terminology(self._terms(name, version))
+
+    def terminology_for(
+        self, standard: str | None, releases: Iterable[str] = (), cited: dict[str, str] | None = None
+    ) -> Terminology:
+        """The CT packages a standard's variables draw on (CT_DRAWN_ON), in one Terminology.
+
+        releases: '2025-03-28' (a release of the standard's own CT package) or 'sdtmct-2025-03-28';
+        a package not named there is the release `cited` names when it is installed, else the
+        newest installed. Without a standard: the named releases only."""
+        drawn_on = CT_DRAWN_ON.get(standard, ()) if standard else ()
+        chosen: dict[str, str | None] = {}
+        for text in releases:
+            parsed = parse_ct_release(text)
+            if parsed is None or (parsed[0] is None and not drawn_on):
+                raise StandardsError(
+                    f"--ct {text!r} is not a terminology release: give YYYY-MM-DD (with a standard) or a "
+                    f"package and release such as sdtmct-2025-03-28"
+                )
+            chosen[parsed[0] or drawn_on[0]] = parsed[1]
+        if not chosen and not drawn_on:
+            raise StandardsError("no terminology package named")
+        for name in drawn_on:
+            if name not in chosen:
+                version = (cited or {}).get(name)
+                installed = version is not None and any(
+                    p.name == name and p.version == version for p in self.packages()
+                )
+                chosen[name] = version if installed else None
+        return Terminology(pd.concat([self._terms(n, v) for n, v in chosen.items()], ignore_index=True))
+
+    def guide_named(self, text: str) -> ImplementationGuide:
+        """The guide of 'sdtmig-3.4' (or 'sdtmig': the newest installed)."""
+        return self.guide(*parse_standard(text))
 
     def guide(self, name: str = "sdtmig", version: str | None = None) -> ImplementationGuide:
         info = self.find(name, version)
@@ -573,7 +687,9 @@ def ct_package_of(publishing_set: str) -> str | None:
 
 
 __all__ = [
+    "CT_DRAWN_ON",
     "CT_OF_STANDARD",
+    "CT_STUDY_ATTRIBUTE",
     "CT_PACKAGES",
     "IG_PACKAGES",
     "LIBRARY_ENV",
@@ -585,5 +701,10 @@ __all__ = [
     "StandardsLibrary",
     "TerminologyError",
     "ct_package_of",
+    "first_instance",
+    "label_pattern",
     "library_path",
+    "name_pattern",
+    "parse_ct_release",
+    "parse_standard",
 ]

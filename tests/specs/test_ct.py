@@ -45,7 +45,8 @@ def test_codes_are_checked(tmp_path):
     )
     assert [str(f) for f in check_against_ct(spec, _ct(tmp_path))] == [
         "ERROR [nci-code-mismatch] column Term: codelist SEX: NCI code C20197 is 'M' in the terminology, not 'F'",
-        "ERROR [term-not-in-closed-codelist] column NCI Term Code: codelist SEX (C66731) is not extensible, but term 'U' has no NCI code",
+        "ERROR [term-not-in-closed-codelist] column NCI Term Code: codelist SEX (C66731) is not extensible, "
+        "and term 'U' is not one of its terms: a sponsor may not extend it",
         "ERROR [unknown-nci-code] column NCI Codelist Code: codelist XX: NCI codelist code C99999999 is in no terminology package",
     ]
 
