@@ -17,7 +17,6 @@ general observation classes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -31,6 +30,7 @@ from specs.standards import (
     StandardsError,
     StandardsLibrary,
     ct_package_of,
+    parse_ct_release,
 )
 
 GENERAL_CLASSES = ("INTERVENTIONS", "EVENTS", "FINDINGS", "FINDINGS ABOUT")
@@ -191,17 +191,14 @@ def declared_ct(standards: tuple[tuple[str, str, str], ...]) -> dict[str, str]:
     return out
 
 
-_CT_ASKED = re.compile(r"^(?:([A-Za-z-]+?)-)?(\d{4}-\d{2}-\d{2})$")
-
-
 def _asked(ct: tuple[str, ...]) -> dict[str, str]:
     """--ct values: '2025-03-28' (SDTM CT) or 'adamct-2026-03-27' (a package by name)."""
     out: dict[str, str] = {}
     for value in ct:
-        m = _CT_ASKED.match(value.strip())
-        if m is None:
+        release = parse_ct_release(value)
+        if release is None:
             raise StandardsError(f"--ct {value}: give a version (2025-03-28) or a package (adamct-2026-03-27)")
-        out[(m.group(1) or "sdtmct").lower()] = m.group(2)
+        out[release[0] or "sdtmct"] = release[1]
     return out
 
 
@@ -295,15 +292,6 @@ def codelist_values(codelists: dict[str, CtCodelist], codes: tuple[str, ...]) ->
         values |= cl.values
         extensible = extensible or cl.extensible
     return frozenset(values), extensible, missing
-
-
-def adam_pattern(name: str) -> re.Pattern[str]:
-    """An ADaMIG variable name as a pattern: TRTxxP matches TRT01P, SITEGRy SITEGR1, ANLzzFL ANL01FL,
-    *DT any date variable (ADT, TRTSDT)."""
-    out = re.escape(name).replace(r"\*", "[A-Z0-9]*")
-    out = re.sub(r"xx|zz", r"\\d\\d", out)
-    out = re.sub(r"(?<=[A-Z0-9])[yw](?=[A-Z0-9]|$)", r"\\d+", out)
-    return re.compile(f"^{out}$")
 
 
 def is_numeric_column(series: pd.Series, stored: str | None) -> bool:

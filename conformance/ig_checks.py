@@ -11,11 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from specs.standards import IgVariable
-
 from .checks import check, check_factory, not_applicable
 from .context import Context, filled, text
-from .ig import SANCTIONED, SdtmModel, adam_pattern, codelist_values, is_numeric_column
+from .ig import SANCTIONED, SdtmModel, codelist_values, is_numeric_column
 from .model import Hit, Outcome
 from .required import adam_structure, ig_required
 
@@ -32,13 +30,11 @@ def _guide_variables(ctx: Context, name: str, frame: pd.DataFrame):
         structure = adam_structure(ctx, name, frame.columns)
         if guide is None or structure is None:
             return {}, None
-        variables = guide.variables(structure) + (guide.variables("BDS") if structure == "TTE" else ())
-        out: dict[str, IgVariable] = {}
-        for v in variables:
-            pattern = adam_pattern(v.name)
-            for col in frame.columns:
-                if pattern.match(str(col)):
-                    out.setdefault(str(col), v)
+        out = {}
+        for col in map(str, frame.columns):
+            v = guide.match(structure, col) or (guide.match("BDS", col) if structure == "TTE" else None)
+            if v is not None:
+                out[col] = v
         return out, f"{guide.title} {structure}"
     model = _sdtm(ctx)
     if model is None or model.dataset_of(name) is None:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from specs.standards import name_pattern
+
 from .checks import Check, check_factory
 from .context import Context
-from .ig import adam_pattern
 from .model import Hit, Outcome
 
 SDTMIG_REQUIRED = {
@@ -148,8 +149,8 @@ def ig_required(ctx, name: str, frame: pd.DataFrame) -> tuple[str, ...] | None:
     if ctx.is_adam(name):
         if ctx.standards.adamig is None:
             return None
-        patterns = [adam_pattern(v) for v in adam_required(ctx, name, frame.columns)]
-        return tuple(str(c) for c in frame.columns if any(p.match(str(c)) for p in patterns))
+        patterns = [name_pattern(v) for v in adam_required(ctx, name, frame.columns)]
+        return tuple(str(c) for c in frame.columns if any(p.fullmatch(str(c)) for p in patterns))
     if ctx.standards.sdtm is None:
         return None
     return sdtm_required(ctx, name)
@@ -162,8 +163,8 @@ def missing_required(columns, required: tuple[str, ...]) -> list[str]:
     out = []
     for variable in required:
         if variable != variable.upper():
-            pattern = adam_pattern(variable)
-            if not any(pattern.match(c) for c in have):
+            pattern = name_pattern(variable)
+            if not any(pattern.fullmatch(c) for c in have):
                 out.append(variable)
         elif variable not in have:
             out.append(variable)

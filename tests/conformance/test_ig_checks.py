@@ -168,12 +168,3 @@ def test_allowed_variables_of_a_domain_and_of_its_class(standards_library):
     # a custom Findings domain: the class's variables with its prefix
     xp = model.allowed("XP", "XP", "FINDINGS")
     assert {"XPTESTCD", "XPORRES", "XPSTRESN", "USUBJID"} <= set(xp) and "XPTERM" not in xp
-
-
-def test_adam_names_with_placeholders():
-    from conformance.ig import adam_pattern
-
-    assert adam_pattern("TRTxxP").match("TRT01P") and not adam_pattern("TRTxxP").match("TRT1P")
-    assert adam_pattern("SITEGRy").match("SITEGR12")
-    assert adam_pattern("*DT").match("TRTSDT") and not adam_pattern("*DT").match("TRTSDTM")
-    assert adam_pattern("ANLzzFL").match("ANL01FL")

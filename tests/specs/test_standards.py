@@ -158,3 +158,13 @@ def test_installed_package_records_its_source(standards_library):
     manifest = json.loads((info.path / "package.json").read_text(encoding="utf-8"))  # type: ignore[operator]
     assert manifest["source"] == "sdtmct-2025-03-28.csv.gz"
     assert len(manifest["sha256"]) == 64
+
+
+def test_adamig_names_with_placeholders():
+    """ADaMIG 1.3 section 3.1.1: xx and zz are 01-99, y and w 1-9, '*' any prefix."""
+    from specs.standards import name_pattern
+
+    assert name_pattern("TRTxxP").fullmatch("TRT01P") and not name_pattern("TRTxxP").fullmatch("TRT1P")
+    assert name_pattern("SITEGRy").fullmatch("SITEGR2") and not name_pattern("SITEGRy").fullmatch("SITEGR")
+    assert name_pattern("*DT").fullmatch("TRTSDT") and not name_pattern("*DT").fullmatch("TRTSDTM")
+    assert name_pattern("ANLzzFL").fullmatch("ANL01FL")
