@@ -41,6 +41,12 @@ CT_FOR = ("sdtmct", "adamct")
 # values a guide sanctions beside its codelist: SDTMIG 3.4 DM assumption 6 and ADaMIG 1.3 ADSL RACE
 # ("MULTIPLE" when more than one race is collected), though Race (C74457) is non-extensible
 SANCTIONED = {"RACE": frozenset({"MULTIPLE"})}
+# codelists a guide variable also takes terms from, by the codelist's name: SDTMIG 3.4 section 6.3.13
+# puts clinical classifications (ECOG, Karnofsky ...) in RS, each with its own test code and name codelists
+ALSO_FROM = {
+    ("RS", "RSTESTCD"): "Clinical Classification Test Code",
+    ("RS", "RSTEST"): "Clinical Classification Test Name",
+}
 
 
 def _general(name: str, prefix: str) -> str:
@@ -137,6 +143,7 @@ class StudyStandards:
     notes: list[str] = field(default_factory=list)
     library: StandardsLibrary | None = None  # for a CT version the data cite (TS.TSVCDVER)
     _other: dict[tuple[str, str], Terminology | None] = field(default_factory=dict, repr=False)
+    _other_terms: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict, repr=False)
 
     def terminology_of(self, name: str, version: str) -> Terminology | None:
         """The CT package of that name and version: the one in use, else the library's, else None."""
@@ -153,6 +160,18 @@ class StudyStandards:
     @cached_property
     def sdtm(self) -> SdtmModel | None:
         return SdtmModel(self.sdtmig) if self.sdtmig is not None else None
+
+    def also_from(self, domain: str | None, variable: str) -> frozenset[str]:
+        """The terms a variable takes beside its codelist's (ALSO_FROM), over the CT in use."""
+        suffix = ALSO_FROM.get((domain or "", variable))
+        if suffix is None:
+            return frozenset()
+        key = ("also", suffix)
+        if key not in self._other_terms:
+            self._other_terms[key] = frozenset(
+                v for cl in self.codelists.values() if cl.name.endswith(suffix) for v in cl.values
+            )
+        return self._other_terms[key]
 
     @cached_property
     def codelists(self) -> dict[str, CtCodelist]:

@@ -167,7 +167,8 @@ def ct_terms(extensible: bool):
     """Every value of a variable the guide gives a CDISC codelist is a term of that codelist in the
     CT version used: of the non-extensible codelists (extensible=False) or the extensible ones.
     Results (--ORRES, --STRESC: role Result Qualifier) are left out, their codelist depending on
-    the test; RACE may be "MULTIPLE" as the guides direct."""
+    the test; RACE may be "MULTIPLE" as the guides direct, and RS takes the clinical
+    classifications' own test codelists (conformance.ig.ALSO_FROM)."""
 
     def run(ctx: Context, name: str, frame: pd.DataFrame) -> Outcome:
         standards = ctx.standards
@@ -181,7 +182,7 @@ def ct_terms(extensible: bool):
             if not v.codelists or v.role == "Result Qualifier":
                 continue  # a result's codelist depends on the test (value level), not the variable
             terms, is_extensible, _ = codelist_values(codelists, v.codelists)
-            terms |= SANCTIONED.get(col, frozenset())
+            terms |= SANCTIONED.get(col, frozenset()) | standards.also_from(v.dataset, col)
             if not terms or is_extensible != extensible:
                 continue
             series = frame[col]
@@ -220,8 +221,10 @@ def domain_code_in_ct(ctx: Context, name: str, frame: pd.DataFrame) -> Outcome:
         out.hits.append(Hit(name, rows, "DOMAIN", list(values.to_numpy()[rows]), detail))
     item = ctx.define.variable(name, "DOMAIN") if ctx.define is not None else None
     if item is not None and item.codelist_code == "C66734" and item.codelist_terms:
-        listed = sorted(t for t in item.codelist_terms if t in standard_domains and t not in codelist.values)
-        out.checked += len(item.codelist_terms)
+        # each dataset answers for its own code (a codelist shared by every DOMAIN is reported once a term)
+        own = ctx.domain(name)
+        listed = [t for t in item.codelist_terms if t == own and t in standard_domains and t not in codelist.values]
+        out.checked += 1
         for term in listed:
             out.hits.append(Hit(name, None, "DOMAIN", [term], f"define.xml's DOMAIN codelist: {detail}"))
     return out

@@ -168,3 +168,20 @@ def test_allowed_variables_of_a_domain_and_of_its_class(standards_library):
     # a custom Findings domain: the class's variables with its prefix
     xp = model.allowed("XP", "XP", "FINDINGS")
     assert {"XPTESTCD", "XPORRES", "XPSTRESN", "USUBJID"} <= set(xp) and "XPTERM" not in xp
+
+
+def test_rs_takes_the_clinical_classification_test_codes(standards_library):
+    # ECOG101 is a term of ECOG1TC (C101815) in the published CT, not of RSTESTCD's C96782
+    with gzip.open(shared_path("standards", "ct", "sdtmct-2025-03-28.csv.gz"), "rt", encoding="utf-8") as f:
+        codelists = {r["codelist_code"] for r in csv.DictReader(f) if r["submission_value"] == "ECOG101"}
+    assert codelists == {"C101815"}
+    standards = resolve_standards(library=StandardsLibrary(standards_library))
+    rs = (
+        "RS: STUDYID|DOMAIN|USUBJID|RSSEQ:n|RSTESTCD|RSTEST\n"
+        "S1|RS|P-1|1|ECOG101|ECOG1-Performance Status\n"
+        "S1|RS|P-1|2|OVRLRESP|Overall Response\n"
+        "S1|RS|P-1|3|MYSCORE|My Score"
+    )
+    report = run_validation(study(rs), standards=standards)
+    found = report.findings[report.findings["rule"] == "CB-SDTM-307"]
+    assert sorted(found["value"]) == ["MYSCORE", "My Score"]
