@@ -314,7 +314,10 @@ def codelist_values(codelists: dict[str, CtCodelist], codes: tuple[str, ...]) ->
 
 
 def is_numeric_column(series: pd.Series, stored: str | None) -> bool:
-    """Whether a column is numeric: as the file stored it when known, else by its dtype."""
+    """Whether a column is numeric: as the file stored it when known, else by its dtype (a date or
+    datetime column is numeric: SAS dates are numbers)."""
     if stored:
         return stored == "numeric"
+    if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
+        return True
     return bool(pd.api.types.is_numeric_dtype(series)) and not pd.api.types.is_bool_dtype(series)

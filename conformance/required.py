@@ -142,16 +142,10 @@ def adam_required(ctx, name: str, columns=()) -> tuple[str, ...]:
 
 
 def ig_required(ctx, name: str, frame: pd.DataFrame) -> tuple[str, ...] | None:
-    """The dataset's columns the guide of the standards library requires (an ADaM pattern such
-    as TRTxxP gives every column it matches); None when that guide is not installed."""
-    if ctx.standards is None:
-        return None
-    if ctx.is_adam(name):
-        if ctx.standards.adamig is None:
-            return None
-        patterns = [name_pattern(v) for v in adam_required(ctx, name, frame.columns)]
-        return tuple(str(c) for c in frame.columns if any(p.fullmatch(str(c)) for p in patterns))
-    if ctx.standards.sdtm is None:
+    """The Required variables of an SDTM dataset by the SDTMIG of the standards library (SDTMIG's
+    Req: present and never null); None for an ADaM dataset (ADaMIG's Req asks presence only, the
+    check of required_present) or when the guide is not installed."""
+    if ctx.standards is None or ctx.standards.sdtm is None or ctx.is_adam(name):
         return None
     return sdtm_required(ctx, name)
 

@@ -1239,10 +1239,9 @@ EXAMPLES.update(
             ),
             _std("TS: TSPARMCD|TSVAL|TSVALCD|TSVCDREF|TSVCDVER\nSEX|F|C99999|CDISC|2025-03-28"),
         ),
-        "CB-ADAM-038": (_std(IG_ADSL), _std(IG_ADSL.replace("|F|", "||"))),
-        "CB-ADAM-039": (_std(IG_ADSL), _std(IG_ADSL.replace("AGE:n", "AGE"))),
-        "CB-ADAM-040": (_std(IG_ADSL), _std(IG_ADSL.replace("|F|", "|Female|"))),
-        "CB-ADAM-041": (
+        "CB-ADAM-038": (_std(IG_ADSL), _std(IG_ADSL.replace("AGE:n", "AGE"))),
+        "CB-ADAM-039": (_std(IG_ADSL), _std(IG_ADSL.replace("|F|", "|Female|"))),
+        "CB-ADAM-040": (
             _std("ADVS: STUDYID|USUBJID|PARAMCD|AVAL:n|DTYPE\nS1|P-1|WEIGHT|70|LOCF"),
             _std("ADVS: STUDYID|USUBJID|PARAMCD|AVAL:n|DTYPE\nS1|P-1|WEIGHT|70|MEAN"),
         ),
