@@ -1600,6 +1600,22 @@ def _planned(v: Vars) -> pd.Series:
 
 
 @check_factory
+def lobxfl_collected_result():
+    """--ORRES is populated on a --LOBXFL = 'Y' record unless the record is derived (--DRVFL 'Y')."""
+
+    def derived(v: Vars) -> pd.Series:
+        return text(v["--DRVFL"]) == "Y" if v.present("--DRVFL") else pd.Series(False, index=v.frame.index)
+
+    return c.record_rule(
+        ("--LOBXFL", "--ORRES"),
+        lambda v: blank(v["--ORRES"]),
+        "--ORRES",
+        applicable=lambda v: (text(v["--LOBXFL"]) == "Y") & ~derived(v),
+        show=("--LOBXFL", "--ORRES"),
+    )
+
+
+@check_factory
 def svoccur_null_unless_svpresp_y_planned_visit():
     return c.record_rule(
         ("SVOCCUR", "SVPRESP"),

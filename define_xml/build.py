@@ -161,7 +161,7 @@ def standards_from_spec(spec: Spec, adam: bool) -> tuple[Standard, ...]:
     """The IG from StandardName/StandardVersion and CT packages from the Study sheet.
 
     CT attributes: `CT`, `SDTM CT`, `ADaM CT`, `Controlled Terminology`, `CTVersion` ...
-    with a value such as `2015-12-18` or `SDTM 2015-12-18; ADaM 2026-03-27`.
+    with a value such as `2025-03-28` or `SDTM 2025-03-28; ADaM 2026-03-27`.
     """
     name = ig_name(spec.study.standard_name) or ("ADaMIG" if adam else "SDTMIG")
     version = (spec.study.standard_version or "").strip() or "unknown"

@@ -1,4 +1,4 @@
-"""Identifiers and timing: --SEQ, --DY, VISIT/VISITNUM, VISITDY, EPOCH, TAETORD.
+"""Identifiers and timing: --SEQ, --DY, VISIT/VISITNUM, VISITDY, EPOCH, TAETORD, --LOBXFL.
 
 Derivations take the dataset first and the rest by keyword, return a new frame
 and never change their input. The new frame shares the input's columns (a
@@ -6,6 +6,8 @@ shallow copy): a derivation sets whole columns, never writes into one.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -100,6 +102,92 @@ def derive_var_dy(frame: pd.DataFrame, *, dm: pd.DataFrame, dtc: str, dy: str) -
     reference = np.append(iso_date_part(dm["RFSTDTC"]).to_numpy(), np.datetime64("NaT", "ns"))[position]
     out = frame.copy(deep=False)
     out[dy] = study_day(iso_date_part(frame[dtc]).to_numpy(), reference)
+    return out
+
+
+# the longest prefix of an ISO 8601 date/time that is a whole date or time component
+_ISO_PREFIX = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?)?)?)?")
+_FULL_DATE = len("YYYY-MM-DD")
+
+
+def derive_var_lobxfl(
+    frame: pd.DataFrame,
+    *,
+    dm: pd.DataFrame,
+    flag: str,
+    by: tuple[str, ...] | list[str],
+    dtc: str,
+    results: tuple[str, ...] | list[str],
+    stat: str | None = None,
+    seq: str | None = None,
+) -> pd.DataFrame:
+    """--LOBXFL: "Y" on the last record with a result on or before the subject's first
+    exposure (DM.RFXSTDTC), per USUBJID and the variables `by` (--TESTCD and what else
+    tells a test, or a lesion, apart); null on every other record.
+
+    - A record takes part when each of `results` (--ORRES, --STRESC) has a value and `stat`
+      (--STAT) is null: a test not done, or done without a result, is never flagged.
+    - On or before exposure is decided at the precision both dates carry: a date-only
+      --DTC on the day of a dated-and-timed RFXSTDTC counts (pre-dose on the day of the
+      first dose), as does a time up to the time of the first dose. A partial --DTC
+      (year, or year and month) counts only when it is earlier than the exposure at its
+      precision: 2023-05 is not surely before 2023-05-10.
+    - The last is the latest --DTC (a partial date sorts before the complete dates it may
+      stand for), then the highest `seq`, then the later record.
+    - A subject without RFXSTDTC (never exposed) has no flag; nor has a record without --DTC.
+    """
+    assert_columns(frame, ["USUBJID", dtc, *results, *by], f"derive_var_lobxfl({flag})")
+    position = subject_positions(frame["USUBJID"], pd.Index(dm["USUBJID"]))
+    exposure = np.append(_iso_prefixes(dm["RFXSTDTC"]), "")[position]
+    date = _iso_prefixes(frame[dtc])
+    has_result = np.ones(len(frame), dtype=bool)
+    for result in results:
+        values = frame[result]
+        has_result &= values.notna().to_numpy() & (values.astype(object).astype(str).str.strip() != "").to_numpy()
+    if stat is not None and stat in frame.columns:
+        has_result &= frame[stat].isna().to_numpy()
+    eligible = has_result & _on_or_before(date, exposure)
+    out = frame.copy(deep=False)
+    flags = np.full(len(frame), None, dtype=object)
+    rows = np.flatnonzero(eligible)
+    if len(rows):
+        candidates = pd.DataFrame(
+            {
+                "_subject": frame["USUBJID"].to_numpy()[rows],
+                **{f"_by{i}": frame[c].astype(object).to_numpy()[rows] for i, c in enumerate(by)},
+                "_date": date[rows],
+                "_seq": frame[seq].to_numpy(dtype="float64")[rows] if seq and seq in frame.columns else 0.0,
+                "_row": rows,
+            }
+        )
+        keys = ["_subject", *(f"_by{i}" for i in range(len(by)))]
+        candidates = candidates.sort_values(["_date", "_seq", "_row"], kind="stable")
+        last = candidates.drop_duplicates(keys, keep="last")["_row"].to_numpy()
+        flags[last] = "Y"
+    out[flag] = flags
+    return out
+
+
+def _iso_prefixes(dtc: pd.Series) -> np.ndarray:
+    """Each value's longest well-formed ISO 8601 prefix ("" for none); each distinct value read once."""
+    codes, uniques = pd.factorize(dtc, use_na_sentinel=True)
+    found = [_ISO_PREFIX.match(u.strip()) if isinstance(u, str) else None for u in uniques]
+    texts = np.array([m.group(0) if m else "" for m in found] + [""], dtype=object)
+    return texts[codes]
+
+
+def _on_or_before(date: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """`date` is on or before `reference` at the precision both carry (ISO 8601 prefixes);
+    equal counts when that precision is a whole date or finer, never when coarser."""
+    out = np.zeros(len(date), dtype=bool)
+    for i, (a, b) in enumerate(zip(date, reference, strict=True)):
+        if not a or not b:
+            continue
+        n = min(len(a), len(b))
+        if a[:n] < b[:n]:
+            out[i] = True
+        elif a[:n] == b[:n]:
+            out[i] = n >= _FULL_DATE
     return out
 
 

@@ -11,7 +11,9 @@ every other dataset), so they come here, in this order:
 3. EPOCH and TAETORD from the subject's elements (SE);
 4. --SEQ, unless the recipe numbered its records itself;
 5. --STRESN from --STRESC where no rule gave it;
-6. the non-ASCII check, then SUPP-- (derive_vars_supp).
+6. --LOBXFL, the last observation before exposure (DM.RFXSTDTC), in a findings
+   dataset that declares it (derive_var_lobxfl);
+7. the non-ASCII check, then SUPP-- (derive_vars_supp).
 
 Which of these a dataset gets is read from its variables in the spec
 (`derivation_plan`): each step names the variables, and their role, that call
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from specs.integrity import supplemental_qualifiers
-from specs.model import Spec
+from specs.model import Spec, Variable
 
 from ..context import SdtmRun
 from ..finish import derive_var_stresn, text_columns
@@ -34,6 +36,7 @@ from ..suppqual import check_ascii, derive_vars_supp
 from ..timing import (
     derive_var_dy,
     derive_var_epoch,
+    derive_var_lobxfl,
     derive_var_seq,
     derive_var_taetord,
     derive_var_visitdy,
@@ -42,6 +45,23 @@ from ..timing import (
 )
 
 DESIGN_DATASETS = ("TA", "TE", "TV", "TI", "TS")
+# the qualifiers (without the domain prefix) that tell one test of a findings dataset from
+# another beside --TESTCD, when declared: --LOBXFL is one record per subject and test
+TEST_QUALIFIERS = ("CAT", "SCAT", "TSTDTL", "SPEC", "LOC", "LAT", "DIR", "METHOD", "EVAL", "EVALID")
+LESION_DATASETS = ("TU", "TR")  # --LNKID names the lesion: --LOBXFL is per lesion too
+
+
+@dataclass(frozen=True)
+class LobxflPlan:
+    """What derive_var_lobxfl needs: the flag, the variables that tell a test apart, the date,
+    the results (--ORRES, --STRESC as declared), --STAT and --SEQ where declared."""
+
+    flag: str
+    by: tuple[str, ...]
+    dtc: str
+    results: tuple[str, ...]
+    stat: str | None = None
+    seq: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,7 @@ class DerivationPlan:
     seq: str | None = None  # --SEQ declared as an Identifier
     stresn: tuple[str, str] | None = None  # (--STRESC, --STRESN) both declared
     qualifiers: tuple[str, ...] = ()  # the QNAMs of SUPP-- (its value-level metadata)
+    lobxfl: LobxflPlan | None = None  # --LOBXFL declared in a findings dataset with --TESTCD, --DTC and a result
 
 
 def derivation_plan(spec: Spec, dataset: str) -> DerivationPlan:
@@ -70,6 +91,9 @@ def derivation_plan(spec: Spec, dataset: str) -> DerivationPlan:
     - EPOCH, TAETORD: declared as Timing variables (SE derives its own);
     - --SEQ: declared as the Identifier --SEQ;
     - --STRESN: declared with its --STRESC;
+    - --LOBXFL: declared in a Findings (or Findings About) dataset that declares --TESTCD,
+      --DTC and --ORRES or --STRESC (a result is both, as declared); a test is --TESTCD with the declared qualifiers of
+      TEST_QUALIFIERS, and the lesion (--LNKID) in TU and TR;
     - SUPP--: the QNAMs of the spec's SUPP-- (derive_vars_supp makes SUPP-- when
       the spec has it).
     Trial design datasets get an empty plan.
@@ -100,6 +124,27 @@ def derivation_plan(spec: Spec, dataset: str) -> DerivationPlan:
         seq=seq if seq in variables and variables[seq].role == "Identifier" else None,
         stresn=(stresc, stresn) if stresc in variables and stresn in variables else None,
         qualifiers=supplemental_qualifiers(spec).get(dataset, ()),
+        lobxfl=lobxfl_plan(spec, dataset, variables),
+    )
+
+
+def lobxfl_plan(spec: Spec, dataset: str, variables: dict[str, Variable]) -> LobxflPlan | None:
+    """--LOBXFL's plan, or None when the dataset is not a findings one or lacks what it needs."""
+    flag, testcd, dtc = f"{dataset}LOBXFL", f"{dataset}TESTCD", f"{dataset}DTC"
+    results = tuple(r for r in (f"{dataset}ORRES", f"{dataset}STRESC") if r in variables)
+    findings = "FINDINGS" in (spec.dataset(dataset).dataset_class or "").upper()
+    if not findings or flag not in variables or testcd not in variables or dtc not in variables or not results:
+        return None
+    qualifiers = [f"{dataset}{q}" for q in TEST_QUALIFIERS]
+    if dataset in LESION_DATASETS:
+        qualifiers.append(f"{dataset}LNKID")
+    return LobxflPlan(
+        flag=flag,
+        by=(testcd, *(q for q in qualifiers if q in variables)),
+        dtc=dtc,
+        results=results,
+        stat=f"{dataset}STAT" if f"{dataset}STAT" in variables else None,
+        seq=f"{dataset}SEQ" if f"{dataset}SEQ" in variables else None,
     )
 
 
@@ -132,6 +177,21 @@ def derive_common(
         frame = derive_var_seq(frame, seq_var=plan.seq, keys=run.spec.dataset(plan.dataset).keys)
     if plan.stresn and plan.stresn[0] in frame.columns:
         frame = derive_var_stresn(frame, stresc=plan.stresn[0], stresn=plan.stresn[1])
+    if plan.lobxfl and dm is not None:
+        lob = plan.lobxfl
+        present = [c for c in lob.by if c in frame.columns]  # a declared qualifier no rule filled is null alike
+        results = tuple(r for r in lob.results if r in frame.columns)
+        if lob.dtc in frame.columns and results and lob.by[0] in frame.columns:
+            frame = derive_var_lobxfl(
+                frame,
+                dm=dm,
+                flag=lob.flag,
+                by=present,
+                dtc=lob.dtc,
+                results=results,
+                stat=lob.stat,
+                seq=lob.seq,
+            )
     frame = text_columns(frame)  # and the text columns derived above
     frame = check_ascii(frame, dataset=plan.dataset, issues=run.issues, transliterate=run.transliterate)
     return derive_vars_supp(frame, spec=run.spec, dataset=plan.dataset, qualifiers=plan.qualifiers, issues=run.issues)

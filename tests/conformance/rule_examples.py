@@ -1054,6 +1054,15 @@ EXAMPLES.update(
             "DM: USUBJID|DTHDTC\nP-1|2020-05-01\nSS: USUBJID|SSSTRESC|SSDTC\nP-1|DEAD|2020-06-01",
             "DM: USUBJID|DTHDTC\nP-1|2020-05-01\nSS: USUBJID|SSSTRESC|SSDTC\nP-1|DEAD|2020-04-01",
         ),
+        "CB-SDTM-311": ("TR: USUBJID|TRLOBXFL\nP-1|Y\nP-1|", "TR: USUBJID|TRLOBXFL\nP-1|N"),
+        "CB-SDTM-312": (
+            "TR: USUBJID|TRLOBXFL|TRSTRESC\nP-1|Y|20\nP-1||",
+            "TR: USUBJID|TRLOBXFL|TRSTRESC\nP-1|Y|",
+        ),
+        "CB-SDTM-313": (
+            "TR: USUBJID|TRLOBXFL|TRORRES|TRDRVFL\nP-1|Y|20|\nP-1|Y||Y\nP-1|||",
+            "TR: USUBJID|TRLOBXFL|TRORRES|TRDRVFL\nP-1|Y||",
+        ),
     }
 )
 

@@ -78,7 +78,9 @@ def test_a_codelist_uniting_several_is_checked_term_by_term(tmp_path):
 
 @pytest.mark.parametrize("name", ["sdtm", "adam"])
 def test_study_workbook_codes_are_real(name):
+    """The built-in study cites SDTM CT 2025-03-28 (and ADaM CT 2026-03-27 for its ADaM codelists):
+    every code of its workbooks is checked against those packages only, extensible flags included."""
     ct_dir = shared_path("standards", "ct")
-    ct = Terminology.read(sorted(ct_dir.glob("*.csv")))
+    ct = Terminology.read([ct_dir / "sdtmct-2025-03-28.csv.gz", ct_dir / "adamct-2026-03-27.csv"])
     findings = check_against_ct(load_spec(study_workbook(name)).spec, ct)
-    assert [str(f) for f in findings if f.severity == "error"] == []
+    assert [str(f) for f in findings] == []
