@@ -221,6 +221,13 @@ def _asked(ct: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _absent(library: StandardsLibrary, name: str, rules: str) -> str:
+    return (
+        f"no {name} package in the standards library {library.root}: {rules} are not applicable "
+        f"(install it with `cdisc-build standards add FILE`)"
+    )
+
+
 def resolve_standards(
     declared: tuple[tuple[str, str, str], ...] = (),
     ct: tuple[str, ...] = (),
@@ -236,10 +243,7 @@ def resolve_standards(
     for ig in ("sdtmig", "adamig"):
         info = library.newest(ig)
         if info is None:
-            out.notes.append(
-                f"no {ig} package in the standards library {library.root}: the {ig.upper()} model rules are not "
-                f"applicable (install it with `cdisc-build standards add FOLDER`)"
-            )
+            out.notes.append(_absent(library, ig, f"the {ig.upper()} model rules"))
             continue
         setattr(out, ig, library.guide(ig, info.version))
         for kind, std_name, std_version in declared:
@@ -274,10 +278,7 @@ def resolve_standards(
         if version is None:
             info = library.newest(name)
             if info is None:
-                out.notes.append(
-                    f"no {name} package in the standards library {library.root}: the {CT_PACKAGES[name]} "
-                    f"controlled terminology rules are not applicable"
-                )
+                out.notes.append(_absent(library, name, f"the {CT_PACKAGES[name]} controlled terminology rules"))
                 continue
             version, why = info.version, "the newest in the standards library"
         out.terminologies[name] = library.terminology(name, version)
