@@ -288,7 +288,8 @@ def derive_vars_disposition(
     """End-of-treatment or end-of-study status from DS disposition events of ``subcategory``.
 
     ``status`` 'COMPLETED' when DSDECOD is COMPLETED, 'DISCONTINUED' for any
-    other DSDECOD (``reason`` = DSDECOD), 'ONGOING' when there is none (for
+    other DSDECOD (``reason`` = DSDECOD: the reason for discontinuation, so null for a
+    subject who completed, as ADaMIG 1.3 has DCSREAS), 'ONGOING' when there is none (for
     treated subjects only when ``treated_only``). Without DSSCAT in DS, every
     disposition event counts as end of study.
     """
@@ -311,7 +312,7 @@ def derive_vars_disposition(
     if treated_only and "TRTSDT" in out.columns:
         state = np.where(decod.isna() & out["TRTSDT"].isna(), NONE, state)
     out[status] = state
-    out[reason] = decod.where(decod.notna(), None).astype(object)
+    out[reason] = decod.where(decod.notna() & (decod != "COMPLETED"), None).astype(object)
     if date:
         out[date] = impute_dtc_dt(out["USUBJID"].map(last["DSSTDTC"]))[0].to_numpy()
     return out

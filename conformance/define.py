@@ -45,6 +45,7 @@ class DefineMetadata:
     datasets: dict  # name -> DefineDataset
     source: str | None = None
     standards: tuple = ()  # (type, publishing set or name, version) of each def:Standard (Define-XML 2.1)
+    study_name: str | None = None  # GlobalVariables/StudyName
 
     def dataset(self, name: str) -> DefineDataset | None:
         return self.datasets.get(name)
@@ -145,7 +146,9 @@ def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
         for el in mdv.iter()
         if isinstance(el.tag, str) and _local(el) == "Standard"
     )
-    return DefineMetadata(datasets, str(path), standards)
+    study = next((el for el in root.iter() if isinstance(el.tag, str) and _local(el) == "StudyName"), None)
+    study_name = (study.text or "").strip() or None if study is not None else None
+    return DefineMetadata(datasets, str(path), standards, study_name)
 
 
 def _terms(item, items, value_lists, codelists) -> frozenset[str] | None:
@@ -307,6 +310,22 @@ def lengths_equal(ctx, name, frame):
                         name, None, str(col), [longest], f"longest value {longest} bytes; define.xml says {item.length}"
                     )
                 )
+    return out
+
+
+@check
+@_with_define
+def studyid_is_study_name(ctx, name, frame):
+    """Every STUDYID is the study define.xml names (GlobalVariables StudyName)."""
+    study = ctx.define.study_name
+    if study is None or "STUDYID" not in frame.columns:
+        return not_applicable(frame)
+    values = text(frame["STUDYID"])
+    present = filled(frame["STUDYID"])
+    out = Outcome(int(present.sum()), int(len(frame) - present.sum()))
+    bad = present & (values != study)
+    if bad.any():
+        out.hits.append(hit(Vars(ctx, name, frame), bad, "STUDYID", detail=f"define.xml's StudyName is {study}"))
     return out
 
 

@@ -789,6 +789,34 @@ def ts_has(parameter: str):
     return check
 
 
+@check_factory
+def ts_blank_when(parameter: str, when: str, values: list[str]):
+    """TS: `parameter` has no value (TSVAL null) when the `when` parameter's TSVAL is one of `values`
+    (COMPTRT when TCNTRL is NONE: a trial without a control has no comparator)."""
+
+    def check(ctx, name, frame):
+        if not {"TSPARMCD", "TSVAL"} <= set(frame.columns):
+            return not_applicable(frame)
+        code, value = text(frame["TSPARMCD"]), text(frame["TSVAL"])
+        if not (code.eq(when) & value.isin(values)).any():
+            return not_applicable(frame)
+        rows = code.eq(parameter)
+        out = Outcome(int(rows.sum()), int(len(frame) - rows.sum()))
+        bad = rows & filled(frame["TSVAL"])
+        if bad.any():
+            out.hits.append(
+                hit(
+                    Vars(ctx, name, frame),
+                    bad,
+                    "TSVAL",
+                    detail=f"TS {when} is {'/'.join(values)}: {parameter} has no value",
+                )
+            )
+        return out
+
+    return check
+
+
 # ---------------------------------------------------------------------------
 # Findings: tests, results, tumours
 # ---------------------------------------------------------------------------

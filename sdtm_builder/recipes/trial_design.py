@@ -40,7 +40,8 @@ def read_design(path) -> dict[str, pd.DataFrame]:
     ]
     if problems:
         raise SpecError(str(path), problems)
-    sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+    # text such as "NA" (a TSVALNF null flavour) is a value, not a missing cell
+    sheets = pd.read_excel(path, sheet_name=None, dtype=object, keep_default_na=False, na_values=[""])
     return {name.strip().upper(): frame.astype(object).where(frame.notna(), None) for name, frame in sheets.items()}
 
 

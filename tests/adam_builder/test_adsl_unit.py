@@ -318,11 +318,6 @@ def test_derive_vars_disposition_end_of_study_status_and_date():
     assert out["DCSREAS"].tolist()[1:] == ["DEATH", None, None]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DCSREAS is the reason for discontinuation from study (ADaMIG 1.3; admiral format_reason_default "
-    "gives NA for COMPLETED): a subject who completed has none, but the code sets DCSREAS 'COMPLETED'",
-)
 def test_derive_vars_disposition_no_discontinuation_reason_for_a_completer():
     out = derive_vars_disposition(
         SUBJECTS, ds=DISPOSITION, subcategory="END OF STUDY", status="EOSSTT", reason="DCSREAS", date="EOSDT"

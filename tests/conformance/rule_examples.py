@@ -1242,6 +1242,22 @@ EXAMPLES.update(
             },
         ),
         "CB-SDTM-309": (_std(IG_SUPP), _std(IG_SUPP.replace("|AETRTEM|", "|AESER|"))),
+        "CB-ADAM-041": (
+            "ADSL: USUBJID|EOSSTT|DCSREAS\nP-1|COMPLETED|\nP-2|DISCONTINUED|DEATH",
+            "ADSL: USUBJID|EOSSTT|DCSREAS\nP-1|COMPLETED|COMPLETED",
+        ),
+        "CB-ADAM-042": (
+            "ADSL: USUBJID|EOTSTT|DCTREAS\nP-1|COMPLETED|\nP-2|DISCONTINUED|ADVERSE EVENT",
+            "ADSL: USUBJID|EOTSTT|DCTREAS\nP-1|COMPLETED|COMPLETED",
+        ),
+        "CB-SDTM-314": (
+            "TS: TSPARMCD|TSVAL|TSVALNF\nTCNTRL|NONE|\nCOMPTRT||NA",
+            "TS: TSPARMCD|TSVAL|TSVALNF\nTCNTRL|NONE|\nCOMPTRT|TORIPALIMAB|",
+        ),
+        "CB-DEF-008": (
+            {"study": "DM: STUDYID|USUBJID\nS1|P-1", "define": lambda: DefineMetadata({}, study_name="S1")},
+            {"study": "DM: STUDYID|USUBJID\nS2|P-1", "define": lambda: DefineMetadata({}, study_name="S1")},
+        ),
         "CB-SDTM-310": (
             _std(
                 "TS: TSPARMCD|TSVAL|TSVALCD|TSVCDREF|TSVCDVER\nSEX|F|C66731-0|CDISC|2025-03-28\nX|Y|C1|CDISC|1999-01-01"
