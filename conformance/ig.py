@@ -38,9 +38,6 @@ GENERAL_CLASSES = ("INTERVENTIONS", "EVENTS", "FINDINGS", "FINDINGS ABOUT")
 _CLOSED_CLASSES = ("SPECIAL-PURPOSE", "TRIAL DESIGN", "RELATIONSHIP", "STUDY REFERENCE")
 # the CT packages a validation uses, by the kind of dataset
 CT_FOR = ("sdtmct", "adamct")
-# values a guide sanctions beside its codelist: SDTMIG 3.4 DM assumption 6 and ADaMIG 1.3 ADSL RACE
-# ("MULTIPLE" when more than one race is collected), though Race (C74457) is non-extensible
-SANCTIONED = {"RACE": frozenset({"MULTIPLE"})}
 # codelists a guide variable also takes terms from, by the codelist's name: SDTMIG 3.4 section 6.3.13
 # puts clinical classifications (ECOG, Karnofsky ...) in RS, each with its own test code and name codelists
 ALSO_FROM = {

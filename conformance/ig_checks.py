@@ -11,9 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from specs.ct import SANCTIONED_TERMS
+
 from .checks import check, check_factory, not_applicable
 from .context import Context, filled, text
-from .ig import SANCTIONED, SdtmModel, codelist_values, is_numeric_column
+from .ig import SdtmModel, codelist_values, is_numeric_column
 from .model import Hit, Outcome
 from .required import adam_structure, ig_required
 
@@ -167,7 +169,7 @@ def ct_terms(extensible: bool):
     """Every value of a variable the guide gives a CDISC codelist is a term of that codelist in the
     CT version used: of the non-extensible codelists (extensible=False) or the extensible ones.
     Results (--ORRES, --STRESC: role Result Qualifier) are left out, their codelist depending on
-    the test; RACE may be "MULTIPLE" as the guides direct, and RS takes the clinical
+    the test; RACE and AEACN may be "MULTIPLE" as the guides direct (specs.ct.SANCTIONED_TERMS), and RS takes the clinical
     classifications' own test codelists (conformance.ig.ALSO_FROM)."""
 
     def run(ctx: Context, name: str, frame: pd.DataFrame) -> Outcome:
@@ -182,7 +184,9 @@ def ct_terms(extensible: bool):
             if not v.codelists or v.role == "Result Qualifier":
                 continue  # a result's codelist depends on the test (value level), not the variable
             terms, is_extensible, _ = codelist_values(codelists, v.codelists)
-            terms |= SANCTIONED.get(col, frozenset()) | standards.also_from(v.dataset, col)
+            terms |= standards.also_from(v.dataset, col)
+            for code in v.codelists:
+                terms |= SANCTIONED_TERMS.get(code, frozenset())
             if not terms or is_extensible != extensible:
                 continue
             series = frame[col]

@@ -789,6 +789,33 @@ def ts_has(parameter: str):
     return check
 
 
+@check
+def aeacn_populated_when_supp_has_actions(ctx, name, frame):
+    """AEACN is populated on an AE record whose per-treatment actions SUPPAE holds (QNAM AEACN...,
+    IDVAR AESEQ): "MULTIPLE" when they differ, never null."""
+    supp = ctx.frame("SUPPAE")
+    needed = {"USUBJID", "AESEQ", "AEACN"}
+    if (
+        supp is None
+        or not needed <= set(frame.columns)
+        or not {"USUBJID", "QNAM", "IDVAR", "IDVARVAL"} <= set(supp.columns)
+    ):
+        return not_applicable(frame)
+    rows = supp[text(supp["QNAM"]).str.startswith("AEACN") & (text(supp["IDVAR"]) == "AESEQ")]
+    keys = set(zip(text(rows["USUBJID"]), number(rows["IDVARVAL"]), strict=True))
+    record = pd.Series(list(zip(text(frame["USUBJID"]), number(frame["AESEQ"]), strict=True)), index=frame.index)
+    applicable = record.isin(keys)
+    out = Outcome(int(applicable.sum()), int(len(frame) - applicable.sum()))
+    bad = applicable & blank(frame["AEACN"])
+    if bad.any():
+        out.hits.append(
+            hit(
+                Vars(ctx, name, frame), bad, "AEACN", detail="SUPPAE holds the actions per treatment: AEACN is MULTIPLE"
+            )
+        )
+    return out
+
+
 @check_factory
 def ts_blank_when(parameter: str, when: str, values: list[str]):
     """TS: `parameter` has no value (TSVAL null) when the `when` parameter's TSVAL is one of `values`

@@ -119,6 +119,13 @@ class Terminology:
         return None if rows.empty else rows.iloc[0].lower() == "true"
 
 
+# Terms the implementation guide directs beside a non-extensible codelist, by the codelist's NCI code:
+# RACE = "MULTIPLE" when more than one race is collected (SDTMIG 3.4 DM assumptions; ADaMIG 1.3
+# ADSL RACE) and AEACN = "MULTIPLE" when a study has several treatments whose actions differ, the
+# per-treatment actions in SUPPAE (SDTMIG 3.4 AE assumptions).
+SANCTIONED_TERMS = {"C74457": frozenset({"MULTIPLE"}), "C66767": frozenset({"MULTIPLE"})}
+
+
 def check_against_ct(spec: Spec, ct: Terminology) -> list[Finding]:
     """Every NCI code of the spec's codelists must exist in the terminology.
 
@@ -179,7 +186,7 @@ def check_against_ct(spec: Spec, ct: Terminology) -> list[Finding]:
         for term in cl.terms:
             t_sheet, t_row = (term.loc.sheet, term.loc.row) if term.loc else (sheet, row)
             if term.nci_code is None:
-                if extensible is False:
+                if extensible is False and term.term not in SANCTIONED_TERMS.get(cl.nci_code, ()):
                     same_value = [code for code, value in terms.items() if value == term.term]
                     why = (
                         f"term {term.term!r} has no NCI code (it is {same_value[0]} in the terminology)"

@@ -70,7 +70,8 @@ def derive_var_any_related(ae: pd.DataFrame, *, per_drug: list[str], codelist) -
 
 def derive_var_single_action(ae: pd.DataFrame, *, per_drug: list[str]) -> pd.DataFrame:
     """AEACN: the action when it is the same for every study treatment (ignoring
-    NOT APPLICABLE); null when the actions differ (each is in SUPPAE)."""
+    NOT APPLICABLE); "MULTIPLE" when the actions differ, each in SUPPAE (SDTMIG 3.4's
+    convention for several study treatments)."""
     out = ae.copy()
     present = [c for c in per_drug if c in ae.columns]
     if not present:
@@ -79,7 +80,7 @@ def derive_var_single_action(ae: pd.DataFrame, *, per_drug: list[str]) -> pd.Dat
     values = raw.where(raw != "NOT APPLICABLE")
     first = values.bfill(axis=1).iloc[:, 0]
     same = (values.eq(first, axis=0) | values.isna()).all(axis=1)
-    action = first.where(same & first.notna(), None)
+    action = first.where(same | first.isna(), "MULTIPLE").where(lambda a: a.notna(), None)
     only_na = values.isna().all(axis=1) & raw.notna().any(axis=1)
     out["AEACN"] = action.where(~only_na, "NOT APPLICABLE").astype(object).where(lambda a: a.notna(), None)
     return out

@@ -17,7 +17,7 @@ def test_ae_single_action_and_any_relationship():
     )
     assert derive_var_single_action(ae, per_drug=["A", "B"])["AEACN"].tolist() == [
         "DOSE REDUCED",
-        None,
+        "MULTIPLE",
         "DRUG INTERRUPTED",
         "NOT APPLICABLE",
         None,
