@@ -5,6 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= build/demo
+# the creation date-time the files carry: the last commit's time, so a rerun of the
+# same checkout is byte-identical (unset outside a git checkout: the clock)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+export SOURCE_DATE_EPOCH
 
 .PHONY: demo test lint fuzz venv clean lock
 

@@ -7,7 +7,8 @@ Exit status of every command:
        settings file, a disk that refused a write): the message says which, and
        names the file, subject, row and field where they exist
     2  bad usage: an unknown option, a missing argument, an output folder refused
-       (it is the working folder, holds an input or files the toolkit did not write)
+       (it is the working folder, holds an input or files the toolkit did not write),
+       a SOURCE_DATE_EPOCH that is not a number of seconds
 
 No traceback reaches a user: an error nobody foresaw is printed as one line
 naming its kind (CDISC_BUILD_TRACEBACK=1 prints the traceback too).
@@ -129,8 +130,14 @@ def guarded(command, console: Console | None = None):
     @functools.wraps(command)
     def run(*args, **kwargs):
         from dataset_io.outputs import OutputFolderError
+        from specs.clock import ClockError, creation_datetime
 
         out = console or Console(stderr=True, soft_wrap=True)
+        try:
+            creation_datetime()  # a malformed SOURCE_DATE_EPOCH stops a command before it writes anything
+        except ClockError as exc:
+            print_error(out, str(exc))
+            raise typer.Exit(USAGE) from None
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, TyperException, SystemExit):

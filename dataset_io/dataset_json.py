@@ -6,8 +6,9 @@
 
 Column metadata comes from the spec; itemGroupOID and itemOID are the OIDs of
 define.xml (IG.DM, IT.DM.USUBJID). Text lengths are the actual ones (as in the
-transport file and define.xml). No clock time is read: the creation date-time is
-a setting with a fixed default (the export passes the data cut-off).
+transport file and define.xml). datasetJSONCreationDateTime is a setting, by
+default specs.clock (SOURCE_DATE_EPOCH when set, else the clock); the export
+passes the data cut-off as dbLastModifiedDateTime.
 
 Types: text -> string; integer -> integer; float -> double; ISO 8601 text dates
 (date/datetime/time) -> date/datetime/time; other ISO 8601 text (partial dates,
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from dataset_io import oids
+from specs.clock import creation_datetime
 from specs.fileio import atomic_write_bytes
 from specs.model import Spec
 
@@ -37,13 +39,12 @@ from .readers import DatasetReadError
 from .xpt import character_lengths, is_numeric_variable, temporal_kind, to_sas_numbers
 
 VERSION = "1.1.0"
-DEFAULT_DATETIME = "2000-01-01T00:00:00"
 _ISO_TEXT = {"date": "date", "datetime": "datetime", "time": "time"}
 
 
 @dataclass(frozen=True)
 class JsonSettings:
-    creation_datetime: str = DEFAULT_DATETIME
+    creation_datetime: str = field(default_factory=creation_datetime)
     db_last_modified: str | None = None
     originator: str | None = "cdisc-build"
     source_system: str | None = "cdisc-build"

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from specs.clock import creation_datetime
 from specs.fileio import ordinary_mode
 from specs.limits import MAX_LABEL, MAX_NAME, MAX_VALUE_BYTES
 from specs.model import Spec, Variable
@@ -607,15 +608,16 @@ def write_xpt(
     spec: Spec,
     dataset: str,
     path: str | os.PathLike[str],
-    timestamp: str = "2000-01-01T00:00:00",
+    timestamp: str | None = None,
     verify: str = "fast",
     timings: dict[str, float] | None = None,
 ) -> dict[str, int]:
     """Write one dataset as SAS transport v5; returns the length of every variable.
 
     Text variables: the longest value in bytes; numeric variables: 8. The header's
-    created/modified stamps are `timestamp` (no clock time), so the same input gives
-    the same bytes. After writing, the file is verified (`verify`):
+    created/modified stamps are `timestamp` (ISO 8601), by default
+    dataset_io.clock.creation_datetime(): the clock, or SOURCE_DATE_EPOCH when set,
+    so the same input then gives the same bytes. After writing, the file is verified (`verify`):
     - "fast" (default): the observations are read back from the file and decoded
       here (every number and every text value compared with what was meant), the
       header is parsed here, and pyreadstat reads the metadata (names, labels,
@@ -632,7 +634,7 @@ def write_xpt(
         raise XptRuleError(dataset, breaches)
     steps = {"checks": time.perf_counter() - clock}
     clock = time.perf_counter()
-    plan = _plan(frame, spec, dataset, texts, sas_timestamp(timestamp))
+    plan = _plan(frame, spec, dataset, texts, sas_timestamp(timestamp or creation_datetime()))
     steps["prepare"] = time.perf_counter() - clock
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -11,8 +11,9 @@ significant digits of float variables and the length of each value-level item).
 
 Only what the included datasets use is written (a codelist, method, comment or
 where clause that nothing in them refers to is left out), so the OID check of
-the result finds nothing unused. OIDs follow dataset_io.oids; no clock time is
-read: the creation date-time is a setting with a fixed default.
+the result finds nothing unused. OIDs follow dataset_io.oids; CreationDateTime is
+a setting, by default specs.clock (SOURCE_DATE_EPOCH when set, else the clock);
+AsOfDateTime, the data cut-off, is written when given.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from lxml import etree
 
 from dataset_io import oids
 from dataset_io.xpt import is_numeric_variable, temporal_kind
+from specs.clock import creation_datetime
 from specs.fileio import atomic_write_bytes
 from specs.model import AnalysisResult, Codelist, Dataset, Spec, ValueLevel, Variable, WhereClause, WhereCondition
 from specs.workbook import parse_where_text
@@ -39,7 +41,6 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 NSMAP = {None: ODM_NS, "def": DEF_NS, "xlink": XLINK_NS}
 NSMAP_ARM = {**NSMAP, "arm": ARM_NS}
 STYLESHEET = "define2-1.xsl"
-DEFAULT_DATETIME = "2000-01-01T00:00:00"
 
 ADAM_CLASSES = (
     "SUBJECT LEVEL ANALYSIS DATASET",
@@ -115,7 +116,7 @@ class Standard:
 class DefineSettings:
     """What the spec does not say: dates, originator, context, standards."""
 
-    creation_datetime: str = DEFAULT_DATETIME
+    creation_datetime: str = field(default_factory=creation_datetime)
     as_of_datetime: str | None = None
     file_oid: str | None = None
     originator: str | None = "cdisc-build"

@@ -2,7 +2,8 @@
 
 Every file the toolkit writes is written through these helpers: a file appears
 whole or not at all (written beside its target, then renamed), and an xlsx
-workbook carries no clock time, so the same input gives byte-identical files.
+workbook is dated by specs.clock (SOURCE_DATE_EPOCH when set), so the same input
+then gives byte-identical files.
 Folders are written through dataset_io.outputs.output_folder.
 """
 
@@ -18,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-# The timestamp stamped into every xlsx (document properties and zip entries).
-FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
-_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+from .clock import creation_datetime
+
+# a zip entry cannot be dated before 1980 (reproducible-builds clamps to it)
+_ZIP_EARLIEST = (1980, 1, 1, 0, 0, 0)
 
 
 def ordinary_mode(path: str | os.PathLike[str]) -> None:
@@ -52,7 +54,9 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
 
 
 def workbook_bytes(workbook) -> bytes:
-    """An openpyxl workbook as xlsx bytes with no clock time in them."""
+    """An openpyxl workbook as xlsx bytes dated by specs.clock (SOURCE_DATE_EPOCH when set: byte-identical)."""
+    stamp = creation_datetime()
+    zip_time = max(_ZIP_EARLIEST, tuple(int(p) for p in re.split(r"[-T:]", stamp)))
     buffer = io.BytesIO()
     workbook.save(buffer)
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
@@ -63,10 +67,10 @@ def workbook_bytes(workbook) -> bytes:
             if info.filename == "docProps/core.xml":
                 data = re.sub(
                     rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                    rb"\g<1>" + FIXED_TIMESTAMP.encode() + rb"\g<2>",
+                    rb"\g<1>" + f"{stamp}Z".encode() + rb"\g<2>",
                     data,
                 )
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            entry = zipfile.ZipInfo(info.filename, date_time=zip_time)  # type: ignore[arg-type]
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
             target.writestr(entry, data)

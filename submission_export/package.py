@@ -28,9 +28,8 @@ from dataset_io.xpt import XptRuleError, write_xpt
 from define_xml.build import BuildNotes, DefineSettings, build_define, numeric_storage, write_define
 from define_xml.check import DefineCheckError, check_define
 from define_xml.html import copy_stylesheet, write_html
+from specs.clock import creation_datetime, iso_datetime
 from specs.model import Spec, restrict_to_data
-
-DEFAULT_DATETIME = "2000-01-01T00:00:00"
 
 
 @dataclass
@@ -62,13 +61,6 @@ class ExportError(ValueError):
 def study_folder_name(spec: Spec) -> str:
     name = (spec.study.study_name or "study").strip().lower()
     return re.sub(r"[^a-z0-9-]+", "-", name).strip("-") or "study"
-
-
-def creation_datetime(cutoff: str | None) -> str:
-    """The data cut-off as an ISO 8601 date-time (a fixed default without one)."""
-    if not cutoff:
-        return DEFAULT_DATETIME
-    return cutoff if "T" in cutoff else f"{cutoff}T00:00:00"
 
 
 def significant_digits(frame: pd.DataFrame, spec: Spec, dataset: str, limit: int = 8) -> dict[str, int]:
@@ -139,6 +131,7 @@ def _write_stage(
     frames: dict[str, pd.DataFrame],
     stage: str,
     when: str,
+    as_of: str | None,
     json_formats: tuple[str, ...],
     problems: list[str],
 ) -> StageResult:
@@ -152,7 +145,10 @@ def _write_stage(
     sig: dict[str, dict[str, int]] = {}
     vl_lengths: dict = {}
     settings = JsonSettings(
-        creation_datetime=when, metadata_ref="../define.xml", study_oid=f"STDY.{spec.study.study_name or 'STUDY'}"
+        creation_datetime=when,
+        db_last_modified=as_of,
+        metadata_ref="../define.xml",
+        study_oid=f"STDY.{spec.study.study_name or 'STUDY'}",
     )
     for name in names:
         frame = frames[name]
@@ -186,7 +182,7 @@ def _write_stage(
         lengths=result.lengths,
         significant_digits=sig,
         value_lengths=vl_lengths,
-        settings=DefineSettings(creation_datetime=when, as_of_datetime=when),
+        settings=DefineSettings(creation_datetime=when, as_of_datetime=as_of),
         notes=notes,
     )
     define_path = write_define(root, folder / "define.xml")
@@ -213,9 +209,11 @@ def export_submission(
 ) -> ExportResult:
     """Write the eCTD module 5 folder under out_dir (out_dir/m5/...).
 
-    cutoff: the data cut-off (ISO 8601 date or date-time) stamped as the creation
-    date-time of define.xml and Dataset-JSON; without it a fixed date-time is used,
-    so the same input always gives the same bytes. out_dir is written through
+    cutoff: the data cut-off (ISO 8601 date or date-time): define.xml's AsOfDateTime
+    and Dataset-JSON's dbLastModifiedDateTime. The creation date-time of every file
+    (define.xml, Dataset-JSON, the transport headers) is the clock, or
+    SOURCE_DATE_EPOCH when set (dataset_io.clock), so a build with it set is
+    byte-identical when repeated. out_dir is written through
     dataset_io.outputs.output_folder (refused when that could destroy something;
     `inputs`: the paths it must not touch) and put in place whole. Raises
     ExportError listing every problem; then nothing under out_dir changes.
@@ -228,19 +226,20 @@ def export_submission(
         adam = (restrict_to_data(adam[0], {n: list(f.columns) for n, f in adam[1].items()}), adam[1])
     out = Path(out_dir)
     check_output_folder(out, command="export", inputs=inputs, force=force)
-    when = creation_datetime(cutoff)
+    when = creation_datetime()
+    as_of = iso_datetime(cutoff) if cutoff else None
     study = study_folder_name(sdtm[0])
     problems: list[str] = []
     result = ExportResult(out / "m5" / "datasets" / study)
     with output_folder(out, command="export", inputs=inputs, force=force) as staging:
         base = staging / "m5" / "datasets" / study
         sdtm_result = _write_stage(
-            base / "tabulations" / "sdtm", sdtm[0], sdtm[1], "SDTM", when, json_formats, problems
+            base / "tabulations" / "sdtm", sdtm[0], sdtm[1], "SDTM", when, as_of, json_formats, problems
         )
         adam_result = None
         if adam is not None:
             adam_result = _write_stage(
-                base / "analysis" / "adam", adam[0], adam[1], "ADaM", when, json_formats, problems
+                base / "analysis" / "adam", adam[0], adam[1], "ADaM", when, as_of, json_formats, problems
             )
         if problems:
             raise ExportError(problems)

@@ -1,10 +1,11 @@
-"""What every test shares: a standards library of its own.
+"""What every test shares: a standards library of its own, and a fixed creation time.
 
 No test reads the user's library (~/.local/share/cdisc-build/standards): the session's
 CDISC_BUILD_STANDARDS is an empty folder unless a test installs packages. `standards_library`
 is a library with the packages of ../shared/standards installed once per session (skipping,
 saying why, when that folder is absent); `use_standards` makes it the library of the commands
-a test runs.
+a test runs. SOURCE_DATE_EPOCH is fixed for the session (REPRODUCIBLE_EPOCH), so the
+creation date-times the files carry are the same on every run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,21 @@ SHARED_PACKAGES = (
     "ig/sdtmig-3.4",
     "ig/adamig-1.3",
 )
+
+
+# 2026-01-01T00:00:00Z
+REPRODUCIBLE_EPOCH = "1767225600"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reproducible_creation_time():
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = REPRODUCIBLE_EPOCH
+    yield
+    if before is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -50,7 +50,9 @@ def export_command(
         None, "--adam-spec", exists=True, dir_okay=False, help="The ADaM spec workbook."
     ),
     cutoff: str | None = typer.Option(
-        None, "--cutoff", help="Data cut-off (ISO 8601), stamped as the files' creation date-time."
+        None,
+        "--cutoff",
+        help="Data cut-off (ISO 8601): define.xml's AsOfDateTime, Dataset-JSON's dbLastModifiedDateTime.",
     ),
     force: bool = FORCE_OPTION,
 ) -> None:

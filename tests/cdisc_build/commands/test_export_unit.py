@@ -82,13 +82,18 @@ def test_one_summary_line_per_stage(built):
     )
 
 
-def test_the_cutoff_is_the_creation_date_time(built):
+def test_the_files_carry_the_creation_time_and_the_cutoff(built):
+    # tests/conftest.py sets SOURCE_DATE_EPOCH=1767225600: 2026-01-01T00:00:00Z
     _, out, _ = built
     for stage in ("tabulations/sdtm", "analysis/adam"):
         define = (out / STUDY / stage / "define.xml").read_text(encoding="utf-8")
-        assert 'CreationDateTime="2024-01-15T00:00:00"' in define, stage
+        assert 'CreationDateTime="2026-01-01T00:00:00"' in define, stage
+        assert 'AsOfDateTime="2024-01-15T00:00:00"' in define, stage
+        header = (out / STUDY / stage / ("dm.xpt" if stage.endswith("sdtm") else "adsl.xpt")).read_bytes()[: 80 * 8]
+        assert header.count(b"01JAN26:00:00:00") == 4, stage  # created and modified, library and member headers
     dm = json.loads((out / STUDY / "tabulations" / "sdtm" / "dataset-json" / "dm.json").read_text(encoding="utf-8"))
-    assert dm["datasetJSONCreationDateTime"] == "2024-01-15T00:00:00"
+    assert dm["datasetJSONCreationDateTime"] == "2026-01-01T00:00:00"
+    assert dm["dbLastModifiedDateTime"] == "2024-01-15T00:00:00"
     assert dm["records"] == 20
 
 
