@@ -269,7 +269,7 @@ def lineage_table(result: SdtmResult) -> pd.DataFrame:
                 {
                     "DATASET": name,
                     "USUBJID": frame["USUBJID"],
-                    "SEQ": seq.astype("float64"),
+                    "SEQ": pd.to_numeric(seq, errors="coerce").astype("Int64"),  # written 1, not 1.0
                     "FORM": frame[FORM],
                     "ROW": frame[ROW],
                 }

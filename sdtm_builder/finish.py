@@ -16,7 +16,7 @@ from specs.model import Spec
 from specs.schema import FAILURE_COLUMNS, is_text, text_categorical, validate_frame
 
 from .issues import IssueLog
-from .raw import FORM, LINEAGE, NULL, ROW, SUBJECT, RawData
+from .raw import FORM, LINEAGE, NULL, ROW, SUBJECT, RawData, is_lineage
 from .timing import key_order
 
 NUMERIC = {"integer", "float"}
@@ -137,8 +137,8 @@ def _text_values(values: pd.Categorical) -> np.ndarray:
 def drop_lineage(frame: pd.DataFrame, *, copy: bool = True) -> pd.DataFrame:
     """The frame without its lineage columns (copy=False: the columns are shared, for reading only)."""
     if copy:
-        return frame.drop(columns=[c for c in LINEAGE if c in frame.columns])
-    return pd.DataFrame({c: frame[c] for c in frame.columns if c not in LINEAGE}, index=frame.index, copy=False)
+        return frame.drop(columns=[c for c in frame.columns if is_lineage(c)])
+    return pd.DataFrame({c: frame[c] for c in frame.columns if not is_lineage(c)}, index=frame.index, copy=False)
 
 
 LEDGER_COLUMNS = ["form", "read", "mapped", "not_submitted", "rejected", "unaccounted", "balanced"]

@@ -52,7 +52,7 @@ from .algorithms import (
 )
 from .dates import distinct_rows
 from .issues import IssueLog
-from .raw import FORM, LINEAGE, ROW, SUBJECT, FieldValues, RawData, trimmed
+from .raw import FORM, LINEAGE, ROW, SUBJECT, FieldValues, RawData, joined_lineage, trimmed
 
 SELECTORS = {"condition_add", "not_submitted"}
 Distinct = Callable[[str, pd.Index], tuple[np.ndarray, np.ndarray] | None]
@@ -579,10 +579,16 @@ def map_dataset(
             joined.append(
                 mapped.loc[~repeat & mapped[SUBJECT].isin(out[SUBJECT]), [FORM, ROW]].assign(_DATASET=dataset)
             )
-        values = mapped[~mapped.duplicated(SUBJECT, keep="first")].drop(columns=[FORM, ROW]).set_index(SUBJECT)
+        first = mapped[~mapped.duplicated(SUBJECT, keep="first")].set_index(SUBJECT)
+        values = first.drop(columns=[FORM, ROW])
         for col in values.columns:
             looked_up = out[SUBJECT].map(values[col])
-            out[col] = looked_up.where(looked_up.notna(), out[col]) if col in out.columns else looked_up
+            taken = looked_up.notna()
+            out[col] = looked_up.where(taken, out[col]) if col in out.columns else looked_up
+            # the raw row each joined value came from (a SUPP-- record of it points there)
+            form_col, row_col = joined_lineage(col)
+            out[form_col] = out[SUBJECT].map(first[FORM]).where(taken, out.get(form_col))
+            out[row_col] = out[SUBJECT].map(first[ROW]).where(taken, out.get(row_col))
     return out
 
 

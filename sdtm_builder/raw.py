@@ -33,6 +33,16 @@ SUBJECT = "_SUBJECT"
 LINEAGE = (FORM, ROW, SUBJECT)
 
 
+def joined_lineage(column: str) -> tuple[str, str]:
+    """The lineage columns (form, row) of a value joined onto a dataset's records by subject."""
+    return f"{FORM}:{column}", f"{ROW}:{column}"
+
+
+def is_lineage(column: str) -> bool:
+    """A lineage column: the record's own (LINEAGE) or a joined value's (joined_lineage)."""
+    return column in LINEAGE or column.startswith((f"{FORM}:", f"{ROW}:"))
+
+
 class RawDataError(ValueError):
     """A raw file cannot be used: names the file and what is wrong."""
 

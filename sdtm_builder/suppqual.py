@@ -23,7 +23,7 @@ from specs.model import Spec
 from specs.schema import as_categorical, per_unique
 
 from .issues import IssueLog
-from .raw import FORM, ROW, SUBJECT
+from .raw import FORM, ROW, SUBJECT, joined_lineage
 
 
 def split_pieces(text: str, limit: int = MAX_VALUE_BYTES) -> list[tuple[str, str]]:
@@ -167,6 +167,11 @@ def create_supp(
         for col in (FORM, ROW, SUBJECT):
             if col in rows.columns:
                 frame[col] = rows[col].to_numpy()
+        form_col, row_col = joined_lineage(qnam)  # a value joined from another form points to its own row
+        if form_col in rows.columns:
+            own = rows[form_col].notna().to_numpy()
+            frame.loc[own, FORM] = rows[form_col].to_numpy()[own]
+            frame.loc[own, ROW] = rows[row_col].to_numpy()[own]
         frames.append(frame)
     if not frames:
         columns = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]

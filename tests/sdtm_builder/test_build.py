@@ -96,6 +96,23 @@ def test_records_trace_back_to_their_raw_rows(clean):
     assert (ae["AETERM"].to_numpy() == raw_ae["AETERM"].iloc[ae["_ROW"].to_numpy() - 1].to_numpy()).all()
 
 
+def test_a_qualifier_joined_from_another_form_traces_back_to_that_form(clean, tmp_path):
+    root, result = clean
+    supp = result.datasets["SUPPDM"]
+    # the Mapping sheet takes ECOGBL from form ecog (field ECOGPS) and HISTOL from form dx (field HISTOL)
+    for qnam, form, field in (("ECOGBL", "ecog", "ECOGPS"), ("HISTOL", "dx", "HISTOL")):
+        rows = supp[supp["QNAM"] == qnam]
+        assert len(rows) == 150 and set(rows["_FORM"]) == {form}, qnam
+        raw = pd.read_csv(root / "edc" / f"{form}.csv", dtype=str, keep_default_na=False)
+        source = raw.iloc[rows["_ROW"].astype(int).to_numpy() - 1]
+        assert ((source["STUDY"] + "-" + source["SUBJECT"]).to_numpy() == rows["USUBJID"].to_numpy()).all()
+        assert (source[field].str[0].str.upper().to_numpy() == rows["QVAL"].str[0].to_numpy()).all(), qnam
+    write_sdtm(result, tmp_path / "out")
+    text = (tmp_path / "out" / "lineage.csv").read_text(encoding="utf-8")
+    assert "\nAE,SYSU-ANTOR-STS-101-0001,1,ae," in text  # --SEQ as an integer
+    assert ".0," not in text
+
+
 def test_written_files_are_complete_and_reproducible(clean, tmp_path):
     _, result = clean
     write_sdtm(result, tmp_path / "a")
