@@ -424,9 +424,8 @@ def when_aeser_y_least_one_seriousness_criterion():
         ("AESER",),
         lambda v: ~_any_criterion(v),
         "AESER",
-        applicable=lambda v: (
-            (text(v["AESER"]) == "Y") & pd.Series(any(v.present(s) for s in _SERIOUS), index=v.frame.index)
-        ),
+        # a serious event in an AE without any criterion variable is found too: their absence is the finding
+        applicable=lambda v: text(v["AESER"]) == "Y",
     )
 
 

@@ -443,6 +443,18 @@ def build_treatment(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
     fatal = ae["fatal"].to_numpy()
     outcome = ae["outcome"].to_numpy()
     ongoing = np.isnan(end)
+    # the seriousness criteria, asked of a serious event only: a fatal one results in death, a
+    # grade 4 one is life-threatening, every other serious one requires or prolongs hospitalisation
+    serious = ae["serious"].to_numpy()
+    grade = ae["grade"].to_numpy()
+    criteria = {
+        "AESCONG": np.zeros(len(ae), dtype=bool),
+        "AESDISAB": np.zeros(len(ae), dtype=bool),
+        "AESDTH": fatal,
+        "AESHOSP": serious & ~fatal,
+        "AESLIFE": serious & (grade == 4),
+        "AESMIE": np.zeros(len(ae), dtype=bool),
+    }
     alive_ae = np.where(fatal, np.nan, np.fmax(onset, np.where(np.isin(outcome, [0, 1, 3]), end, np.nan)))
     forms["AE"] = _frame(
         study,
@@ -459,7 +471,8 @@ def build_treatment(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
             "AEENDAT": format_edc_date(end),
             "AEONGO": _yes_no(ongoing),
             "AETOXGR": _num_text(ae["grade"].to_numpy()),
-            "AESER": _yes_no(ae["serious"].to_numpy()),
+            "AESER": _yes_no(serious),
+            **{name: np.where(serious, _yes_no(flag), "") for name, flag in criteria.items()},
             "AERELANL": _text(ae["rel_a"].to_numpy(), cl.RELATEDNESS[0], cl.RELATEDNESS[1]),
             "AERELTOR": _text(ae["rel_t"].to_numpy(), cl.RELATEDNESS[0], cl.RELATEDNESS[1]),
             "AEACNANL": _pick(cl.ACTION_ANLOTINIB, act_a),

@@ -67,9 +67,11 @@ def test_aeser_and_the_seriousness_criteria_agree():
     assert (counts(serious_without_criterion), rows(serious_without_criterion)) == ((2, 2, 1), [2])
 
 
-def test_aeser_y_needs_a_criterion_only_when_the_criteria_are_collected():
-    ae = df(USUBJID=["P-1"], AESER=["Y"])
-    assert counts(run(sd.when_aeser_y_least_one_seriousness_criterion(), "AE", {"AE": ae})) == (0, 1, 0)
+def test_a_serious_event_without_the_criteria_variables_is_found():
+    # the criteria not collected at all is the finding, not a reason to stay silent
+    ae = df(USUBJID=["P-1", "P-1"], AESER=["N", "Y"])
+    out = run(sd.when_aeser_y_least_one_seriousness_criterion(), "AE", {"AE": ae})
+    assert (counts(out), rows(out)) == ((1, 1, 1), [1])  # the second record (rows count from 0)
 
 
 def test_stresn_is_null_when_stresc_is_not_a_number():

@@ -122,3 +122,19 @@ def test_helpers_on_literal_values():
 def test_responses_written_in_the_crf_codelist():
     assert {_TO_CRF[code] for code in ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")} == set(OVERALL_RESPONSE)
     assert [_TO_CRF[code] for code in ("Y", "N", "EQUIVOCAL")] == ["Yes", "No", "Equivocal"]
+
+
+def test_every_serious_event_says_why_it_is_serious(clean_study):
+    ae = read(clean_study / "edc", "ae.csv")
+    criteria = ["AESCONG", "AESDISAB", "AESDTH", "AESHOSP", "AESLIFE", "AESMIE"]
+    serious = ae["AESER"] == "Yes"
+    assert serious.any() and (~serious).any()
+    # asked of serious events only, each Yes or No; at least one Yes
+    assert (ae.loc[~serious, criteria] == "").all().all()
+    assert ae.loc[serious, criteria].isin(["Yes", "No"]).all().all()
+    assert (ae.loc[serious, criteria] == "Yes").any(axis=1).all()
+    # a fatal outcome is the death criterion, and only it
+    fatal = ae["AEOUT"] == "Fatal"
+    assert fatal.any()
+    assert ((ae["AESDTH"] == "Yes") == fatal).all()
+    assert (ae.loc[serious & (ae["AETOXGR"] == "4"), "AESLIFE"] == "Yes").all()
