@@ -534,7 +534,13 @@ def visitdy_planned(ctx, name, frame):
 
 @check_factory
 def epoch_matches_se(date_var: str | None = None):
-    """A record's EPOCH is the epoch of the subject's element (SE) that holds its date."""
+    """A record's EPOCH is the epoch of the subject's element (SE) that holds its date.
+
+    A DS disposition event (DSCAT DISPOSITION EVENT) is associated with the epoch
+    it concludes (SDTMIG DS; an end of treatment dated after the last dose, in the
+    follow-up element, concludes TREATMENT): its EPOCH is one the subject had
+    entered by the event's date.
+    """
 
     def check(ctx, name, frame):
         se = ctx.frame("SE")
@@ -575,11 +581,17 @@ def epoch_matches_se(date_var: str | None = None):
                 "u": text(frame["USUBJID"]).to_numpy(),
                 "d": dates.to_numpy(),
                 "epoch": text(frame["EPOCH"]).to_numpy(),
+                "concludes": (
+                    (text(frame["DSCAT"]) == "DISPOSITION EVENT").to_numpy()
+                    if name == "DS" and "DSCAT" in frame.columns
+                    else np.zeros(len(frame), dtype=bool)
+                ),
             }
         )[app.to_numpy()]
         joined = records.merge(elements, on="u", how="left", suffixes=("", "_se"))
-        inside = (joined["start"] <= joined["d"]) & (joined["end"].isna() | (joined["d"] <= joined["end"]))
-        joined["match"] = inside & (joined["epoch"] == joined["epoch_se"])
+        entered = joined["start"] <= joined["d"]
+        inside = entered & (joined["end"].isna() | (joined["d"] <= joined["end"]))
+        joined["match"] = (inside | (joined["concludes"] & entered)) & (joined["epoch"] == joined["epoch_se"])
         has_element = joined.assign(inside=inside).groupby("pos")["inside"].any()
         matched = joined.groupby("pos")["match"].any()
         bad_pos = matched.index[(~matched) & has_element.reindex(matched.index, fill_value=False)]
@@ -812,6 +824,69 @@ def aeacn_populated_when_supp_has_actions(ctx, name, frame):
                 Vars(ctx, name, frame), bad, "AEACN", detail="SUPPAE holds the actions per treatment: AEACN is MULTIPLE"
             )
         )
+    return out
+
+
+@check
+def end_of_treatment_epoch_is_a_treatment_epoch(ctx, name, frame):
+    """The EPOCH of an end-of-treatment disposition event (DSCAT DISPOSITION EVENT, DSSCAT naming
+    treatment: STUDY TREATMENT, END OF TREATMENT) is an epoch in which the subject was exposed to
+    study treatment (an EPOCH of the subject's EX records): the epoch the event concludes."""
+    ex = ctx.frame("EX")
+    if ex is None or not {"USUBJID", "EPOCH"} <= set(ex.columns):
+        return not_applicable(frame)
+    if not {"USUBJID", "DSCAT", "DSSCAT", "EPOCH"} <= set(frame.columns):
+        return not_applicable(frame)
+    ends_treatment = (text(frame["DSCAT"]) == "DISPOSITION EVENT") & text(frame["DSSCAT"]).str.contains(
+        "TREATMENT", na=False
+    )
+    exposed = set(zip(text(ex["USUBJID"]), text(ex["EPOCH"]), strict=True))
+    subjects = set(text(ex["USUBJID"]))
+    pairs = pd.Series(list(zip(text(frame["USUBJID"]), text(frame["EPOCH"]), strict=True)), index=frame.index)
+    applicable = ends_treatment & filled(frame["EPOCH"]) & text(frame["USUBJID"]).isin(subjects)
+    out = Outcome(int(applicable.sum()), int(len(frame) - applicable.sum()))
+    bad = applicable & ~pairs.isin(exposed)
+    if bad.any():
+        epochs = (
+            ex.assign(u=text(ex["USUBJID"]), e=text(ex["EPOCH"]))
+            .groupby("u")["e"]
+            .agg(lambda s: "/".join(sorted(set(s.dropna()))))
+        )
+        detail = text(frame["USUBJID"]).map(epochs).fillna("").map(lambda e: f"EX epochs: {e}").to_numpy()
+        out.hits.append(hit(Vars(ctx, name, frame), bad, "EPOCH", detail=detail))
+    return out
+
+
+@check
+def rfpendtc_not_after_death(ctx, name, frame):
+    """DM.RFPENDTC (end of participation) is not after DTHDTC: participation ends at death at the latest."""
+    if not {"RFPENDTC", "DTHDTC"} <= set(frame.columns):
+        return not_applicable(frame)
+    end, death = dtc_date(frame["RFPENDTC"]), dtc_date(frame["DTHDTC"])
+    applicable = end.notna() & death.notna()
+    out = Outcome(int(applicable.sum()), int(len(frame) - applicable.sum()))
+    bad = applicable & (end > death)
+    if bad.any():
+        out.hits.append(hit(Vars(ctx, name, frame), bad, "RFPENDTC", show=("RFPENDTC", "DTHDTC")))
+    return out
+
+
+@check
+def no_visit_after_death(ctx, name, frame):
+    """No SV visit starts after the subject's death (DM.DTHDTC): a contact that learns of a death is not a visit."""
+    dm = ctx.frame("DM")
+    if dm is None or not {"USUBJID", "DTHDTC"} <= set(dm.columns) or not {"USUBJID", "SVSTDTC"} <= set(frame.columns):
+        return not_applicable(frame)
+    death = pd.Series(dtc_date(dm["DTHDTC"]).to_numpy(), index=text(dm["USUBJID"]).to_numpy())
+    death = death[death.notna() & ~death.index.duplicated()]
+    died = text(frame["USUBJID"]).map(death)
+    start = dtc_date(frame["SVSTDTC"])
+    applicable = died.notna() & start.notna()
+    out = Outcome(int(applicable.sum()), int(len(frame) - applicable.sum()))
+    bad = applicable & (start > died)
+    if bad.any():
+        detail = text(frame["USUBJID"]).map(text(dm.set_index(text(dm["USUBJID"]))["DTHDTC"]))
+        out.hits.append(hit(Vars(ctx, name, frame), bad, "SVSTDTC", detail=("DTHDTC=" + detail.fillna("")).to_numpy()))
     return out
 
 

@@ -161,6 +161,7 @@ def build_sdtm(
         study_id=config.study.id,
         data_cutoff=config.study.data_cutoff,
         transliterate=config.sdtm.transliterate,
+        participation_end=config.sdtm.participation_end,
         rejected=rejected,
         field_values=field_values,
     )

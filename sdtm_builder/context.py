@@ -23,6 +23,7 @@ class SdtmRun:
     study_id: str
     data_cutoff: str | None = None
     transliterate: bool = False
+    participation_end: str = "death"  # [sdtm] participation_end: RFPENDTC of a subject who died
     rejected: pd.DataFrame | None = None  # raw rows (_FORM, _ROW) that make no record
     datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
     joined: list[pd.DataFrame] = field(default_factory=list)

@@ -260,11 +260,19 @@ def derive_var_epoch(frame: pd.DataFrame, *, se: pd.DataFrame, dtc: str) -> pd.D
     """EPOCH: the subject element (SE) whose start <= the record's date < its end.
 
     A date on the last element's end date belongs to that element. Partial or
-    missing dates give a null EPOCH.
+    missing dates give a null EPOCH. A record whose EPOCH the Mapping sheet
+    gives keeps it: a disposition event is associated with the epoch it
+    concludes (an end of treatment with TREATMENT), whatever element its date
+    falls in.
     """
     assert_columns(frame, ["USUBJID", dtc], "derive_var_epoch")
     out = frame.copy(deep=False)
-    out["EPOCH"] = _element_attr(frame, se, dtc, "EPOCH")
+    derived = _element_attr(frame, se, dtc, "EPOCH")
+    if "EPOCH" in frame.columns:
+        given = frame["EPOCH"].astype(object)
+        kept = (given.notna() & (given.astype(str).str.strip() != "")).to_numpy()
+        derived = np.where(kept, given.to_numpy(), derived)
+    out["EPOCH"] = derived
     return out
 
 

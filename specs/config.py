@@ -171,6 +171,12 @@ class SdtmSettings:
     """[sdtm]: the SDTM mapping's choices."""
 
     transliterate: bool = setting(False, "spell non-ASCII text in ASCII (pinyin) instead of writing '?'")
+    participation_end: str = setting(
+        "death",
+        "DM.RFPENDTC of a subject who died: the death date (a record dated later, such as the contact "
+        "that learned of the death, follows it), or the latest date of any record",
+        choices=("death", "last date"),
+    )
 
     def problems(self) -> list[tuple[str, str]]:
         return []

@@ -64,7 +64,8 @@ def build_study(n_subjects: int, seed: int, settings: SimulationSettings | None 
     rngs = [np.random.default_rng(child) for child in root.spawn(8)]
     subjects = simulate_subjects(rngs[0], n_subjects, s)
     course = simulate_course(rngs[1], subjects, s)
-    tumours = simulate_tumours(rngs[2], course, s)
+    treated = subjects.treated
+    tumours = simulate_tumours(rngs[2], course, s, consent_day=subjects.consent[treated] - subjects.first_dose[treated])
     treatment = simulate_treatment(rngs[3], course, tumours, s)
     inv, altered = investigator_responses(rngs[4], tumours, s)
     study = Study(s, subjects, course, tumours, treatment, inv, _folders(tumours), altered)

@@ -181,7 +181,12 @@ class Tumours:
     pd_day: np.ndarray  # (T,) NaN if none
 
 
-def simulate_tumours(rng: np.random.Generator, course: Course, s: SimulationSettings) -> Tumours:
+def simulate_tumours(
+    rng: np.random.Generator, course: Course, s: SimulationSettings, consent_day: np.ndarray | None = None
+) -> Tumours:
+    """The tumour assessments of the treated subjects. consent_day: each one's informed consent, in
+    days from first dose (<= 0); the baseline scan is not before it (the protocol's screening scans
+    follow consent)."""
     t = course.t
     rs = s.recist
     k_max = max(1, s.study_follow_up_days // s.assessment_interval_days)
@@ -194,6 +199,8 @@ def simulate_tumours(rng: np.random.Generator, course: Course, s: SimulationSett
     w = s.assessment_window_days
     day = np.zeros((t, n_cols), dtype=np.int64)
     day[:, 0] = -_uniform_int(rng, s.baseline_scan_before_dose_days, t)
+    if consent_day is not None:
+        day[:, 0] = np.maximum(day[:, 0], np.asarray(consent_day, dtype=np.int64))
     planned = visit_no * s.assessment_interval_days
     offset = np.clip(np.rint(rng.normal(0.0, w / 2.5, (t, k_max))), -w, w).astype(np.int64)
     day[:, 2::2] = planned[2::2] + offset

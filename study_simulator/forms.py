@@ -547,6 +547,9 @@ def build_treatment(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
         )
     )
     cm = pd.concat(parts, ignore_index=True).sort_values(["subj", "start"], kind="stable")
+    # no medication is taken after death: one still running then ends on the day of death
+    died_on = tr.death_day[cm["subj"].to_numpy()]
+    cm["end"] = np.where(cm["end"].to_numpy() > died_on, died_on, cm["end"].to_numpy())
     cs = cm["subj"].to_numpy()
     c_start = fd[cs] + cm["start"].to_numpy()
     c_end = fd[cs] + cm["end"].to_numpy()
@@ -830,7 +833,9 @@ def build_disposition(study: Study, rng: np.random.Generator) -> dict[str, pd.Da
         alive=np.where(dead, np.nan, c_date),
     )
 
-    # SV: every visit: screening, cycles, assessments (missed ones too), EOT, follow-up
+    # SV: every visit: screening, cycles, assessments (missed ones too), EOT, the survival follow-up
+    # contacts with the subject; the contact that learns of a death (after it) is no visit: SFU only
+    seen = ~dead
     all_subj = np.arange(sub.n)
     cy = tr.cycles
     ct = cy["subj"].to_numpy()
@@ -880,11 +885,11 @@ def build_disposition(study: Study, rng: np.random.Generator) -> dict[str, pd.Da
         ),
         pd.DataFrame(
             {
-                "subj": treated[cs],
-                "day": c_date,
-                "folder": _numbered("FU", c["seq"].to_numpy()),
+                "subj": treated[cs[seen]],
+                "day": c_date[seen],
+                "folder": _numbered("FU", c["seq"].to_numpy()[seen]),
                 "yn": True,
-                "alive": ~dead,
+                "alive": True,
                 "order": 4,
             }
         ),

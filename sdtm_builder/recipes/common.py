@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from specs.integrity import supplemental_qualifiers
@@ -102,6 +103,7 @@ def derivation_plan(spec: Spec, dataset: str) -> DerivationPlan:
         return DerivationPlan(dataset)
     variables = {v.name: v for v in spec.variables_of(dataset)}
     timing = {name for name, v in variables.items() if v.role == "Timing"}
+    # a --DY whose --DTC no rule fills is null, and written when the --DTC is (Req or Exp: always)
     study_days = tuple(
         (f"{name[:-2]}DTC", name)
         for name in variables
@@ -168,6 +170,8 @@ def derive_common(
         for dtc, dy in plan.study_days:
             if dtc in frame.columns:
                 frame = derive_var_dy(frame, dm=dm, dtc=dtc, dy=dy)
+            elif run.spec.variable(plan.dataset, dtc).effective_core in ("Req", "Exp"):
+                frame[dy] = np.nan
     if se is not None and date:
         if plan.epoch:
             frame = derive_var_epoch(frame, se=se, dtc=date)

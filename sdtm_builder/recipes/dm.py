@@ -6,7 +6,10 @@ names); then, from the other domains:
 - RFSTDTC / RFENDTC: the study reference period, first to last exposure
   (unless the Mapping sheet gives them);
 - RFICDTC: informed consent, where the mapping did not give it (DS milestone);
-- RFPENDTC: the subject's last date in any domain (end of participation);
+- RFPENDTC: the subject's last date in any domain (end of participation), the
+  death date at the latest (a later record, such as the contact that learned of
+  the death, is about the subject, not a day of participation), unless the study
+  setting [sdtm] participation_end is "last date";
 - DTHFL: "Y" when DTHDTC is known;
 - ACTARMCD / ACTARM: the planned arm for treated subjects (unless mapped from
   the CRF);
@@ -32,7 +35,9 @@ def build_dm(run: SdtmRun) -> pd.DataFrame:
     ds = run.get("DS")
     dm = derive_vars_exposure_dates(dm, ex=ex)
     dm = derive_var_consent(dm, ds=ds)
-    dm = derive_var_rfpendtc(dm, datasets=[d for name, d in run.datasets.items() if name != "DM"])
+    dm = derive_var_rfpendtc(
+        dm, datasets=[d for name, d in run.datasets.items() if name != "DM"], at_death=run.participation_end == "death"
+    )
     dm = derive_var_dthfl(dm)
     dm = derive_vars_actual_arm(dm, ds=ds)
     return dm
@@ -101,9 +106,11 @@ def derive_var_consent(dm: pd.DataFrame, *, ds: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame]) -> pd.DataFrame:
+def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame], at_death: bool = True) -> pd.DataFrame:
     """RFPENDTC: the latest complete date of the subject in any domain, death included,
-    as that record gives it (with its time, when it has one)."""
+    as that record gives it (with its time, when it has one); with `at_death`, for a subject
+    whose death date (DTHDTC) is complete and earlier, the death date: participation ends at
+    death (study setting [sdtm] participation_end)."""
     out = dm.copy()
     columns = []
     for frame in datasets + [dm]:
@@ -113,7 +120,12 @@ def derive_var_rfpendtc(dm: pd.DataFrame, *, datasets: list[pd.DataFrame]) -> pd
     lasts = [last_date(frame, dtc) for frame, dtc in columns]
     stacked = pd.concat(lasts) if lasts else pd.Series(dtype=object)
     latest = _extreme(pd.Series(stacked.index, dtype=object), [pd.Series(stacked.to_numpy(), dtype=object)], last=True)
-    out["RFPENDTC"] = out["USUBJID"].map(latest).map(lambda v: v if isinstance(v, str) else None)
+    end = out["USUBJID"].map(latest).map(lambda v: v if isinstance(v, str) else None)
+    if at_death and "DTHDTC" in out.columns:
+        death = iso_date_part(out["DTHDTC"])
+        later = (iso_date_part(end) > death).fillna(False)  # NaT compares False: a partial date never caps
+        end = end.where(~later, out["DTHDTC"])
+    out["RFPENDTC"] = end
     return out
 
 

@@ -271,3 +271,22 @@ def test_seq_follows_the_order_of_the_start_dates():
 def test_seq_order_compares_start_dates_at_the_precision_both_carry(first, second):
     se = df(USUBJID=["P-1", "P-1"], SESEQ=[1.0, 2.0], SESTDTC=[first, second])
     assert run(sd.seq_chronological, "SE", {"SE": se}).failed == 0
+
+
+def test_a_disposition_event_may_carry_the_epoch_it_concludes():
+    se = df(
+        USUBJID=["P-1", "P-1"],
+        SESTDTC=["2020-01-01", "2020-03-02"],
+        SEENDTC=["2020-03-02", "2020-06-01"],
+        EPOCH=["TREATMENT", "FOLLOW-UP"],
+    )
+    ds = df(
+        USUBJID=["P-1"] * 3,
+        DSCAT=["DISPOSITION EVENT", "PROTOCOL MILESTONE", "DISPOSITION EVENT"],
+        DSSTDTC=["2020-03-10", "2020-03-10", "2020-01-15"],
+        EPOCH=["TREATMENT", "TREATMENT", "FOLLOW-UP"],
+    )
+    out = run(sd.epoch_matches_se(), "DS", {"DS": ds, "SE": se})
+    # the end of treatment after the last dose concludes TREATMENT; a milestone is dated; an epoch
+    # not yet entered on the event's date is never the one it concludes
+    assert (counts(out), rows(out)) == ((3, 0, 2), [1, 2])

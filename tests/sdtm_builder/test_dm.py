@@ -77,3 +77,16 @@ def test_exposure_dates_are_the_first_and_last_complete_dates_of_ex():
         ["2014-01-05", "2014-02-01", "2014-01-05", "2014-02-01"],
         ["2014-03-01T10:00", "2014-03-01T10:00", "2014-03-01T10:00", "2014-03-01T10:00"],
     ]
+
+
+def test_participation_ends_at_death_unless_the_study_says_last_date():
+    dm = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"], "DTHDTC": ["2020-09-15", None, "2020-10", "2020-11-01T08:00"]})
+    ss = pd.DataFrame(  # the contacts that learned of a death (A, C, D) come after it
+        {"USUBJID": ["A", "B", "C", "D"], "SSDTC": ["2020-10-14", "2021-01-05", "2020-12-01", "2020-11-01"]}
+    )
+    at_death = derive_var_rfpendtc(dm, datasets=[ss])["RFPENDTC"].tolist()
+    # A: the death date; B: alive; C: a partial death date caps nothing; D: the death, with its time,
+    # is the latest record (DM's own dates count)
+    assert at_death == ["2020-09-15", "2021-01-05", "2020-12-01", "2020-11-01T08:00"]
+    last = derive_var_rfpendtc(dm, datasets=[ss], at_death=False)["RFPENDTC"].tolist()
+    assert last == ["2020-10-14", "2021-01-05", "2020-12-01", "2020-11-01T08:00"]

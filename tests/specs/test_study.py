@@ -163,7 +163,7 @@ def test_a_key_of_another_table_is_refused_naming_its_table(tmp_path):
 
 def test_an_unknown_key_far_from_any_lists_the_known_keys(tmp_path):
     path = write(tmp_path, BASE + "[sdtm]\nzzz = 1\n")
-    assert only_problem(path) == f"{path}: [sdtm] zzz: unknown setting; known: transliterate"
+    assert only_problem(path) == f"{path}: [sdtm] zzz: unknown setting; known: transliterate, participation_end"
 
 
 def test_a_misspelt_table_is_refused_with_the_closest_name(tmp_path):
