@@ -292,3 +292,4 @@ def test_a_file_that_is_not_utf8_or_not_there_is_refused(tmp_path):
         read_explanations(path)
     with pytest.raises(ExplanationsError, match="no such file"):
         read_explanations(tmp_path / "none.csv")
+

@@ -356,6 +356,20 @@ def test_a_missing_workbook_and_a_folder_are_refused(tmp_path):
     ]
 
 
+def test_the_explanations_file_of_validation_is_a_file_of_the_folder(tmp_path):
+    path = write(
+        tmp_path,
+        BASE + '[validation]\nexplanations = "checks/explained.csv"\n',
+        workbooks=("sdtm.xlsx", "checks/explained.csv"),
+    )
+    assert StudyConfig.load(path).validation.explanations == (tmp_path / "checks" / "explained.csv").resolve()
+    path = write(tmp_path, BASE + '[validation]\nexplanations = "none.csv"\n')
+    assert problems(path) == [
+        f'{path}: [validation] explanations = "none.csv": no such file ({(tmp_path / "none.csv").resolve()})'
+    ]
+    assert StudyConfig.load(write(tmp_path, BASE)).validation.explanations is None
+
+
 def test_an_empty_workbook_path_is_refused(tmp_path):
     path = write(tmp_path, BASE.replace("[raw]", 'trial_design = ""\n[raw]'))
     assert only_problem(path) == (
