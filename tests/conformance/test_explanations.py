@@ -293,3 +293,16 @@ def test_a_file_that_is_not_utf8_or_not_there_is_refused(tmp_path):
     with pytest.raises(ExplanationsError, match="no such file"):
         read_explanations(tmp_path / "none.csv")
 
+
+def test_the_built_in_studys_explanations_name_rules_of_the_catalogue_and_datasets_of_the_study():
+    from specs import load_spec
+    from specs.study import builtin_study
+
+    config = builtin_study()
+    datasets = {d.name for key in ("sdtm_spec", "adam_spec") for d in load_spec(config.workbook(key)).spec.datasets}
+    explanations = read_explanations(config.validation.explanations, datasets=datasets)
+    assert [(e.rules, e.dataset, e.variable) for e in explanations.entries] == [
+        (("CB-SDTM-133",), "CM", "EPOCH"),
+        (("CB-SDTM-133",), "PR", "EPOCH"),
+        (("CB-SDTM-036",), "DM", "DTHFL"),
+    ]

@@ -67,6 +67,7 @@ def test_the_built_in_study_and_the_second_study_load():
     assert config.adam.data_cutoff == config.report.data_cutoff == "2023-06-30"
     assert config.report.study_id == "SYSU-ANTOR-STS"
     assert config.raw.record_position_field == "RECORDPOSITION"
+    assert config.validation.explanations == folder / "validation_explanations.csv"
     pilot = StudyConfig.load(ROOT / "examples" / "cdiscpilot01" / "study.toml")
     assert (pilot.study.id, pilot.study.adam_spec, pilot.study.trial_design, pilot.study.data_cutoff) == (
         "CDISCPILOT01",
