@@ -101,6 +101,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         ("analysis_report.tables", "ReportInputError"),
         ("analysis_report.arm", "ReportArmError"),
         ("conformance.config", "ConfigError"),
+        ("conformance.explanations", "ExplanationsError"),
         ("define_xml.check", "DefineCheckError"),
         ("dataset_io.xpt", "XptRuleError"),
         ("dataset_io.xpt_native", "XptFormatError"),

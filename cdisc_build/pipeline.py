@@ -9,7 +9,8 @@ Output folder:
     adam/           one XPT per ADaM dataset, issues.csv, schema_failures.csv
     submission/m5/  the eCTD module 5 folder: XPT, Dataset-JSON, define.xml, define.html
                     (tabulations/sdtm and analysis/adam)
-    validation/     sdtm/ and adam/: conformance_report.xlsx and .json
+    validation/     sdtm/ and adam/: conformance_report.xlsx and .json (each finding the study's
+                    [validation] explanations file explains marked with its text)
     report/         analysis_report.html (self-contained), analysis_tables.xlsx, tables/*.csv, figures/*.png
     checksums.md5   the MD5 of every file (each stage folder has its own too); .cdisc-build.json says what made it
 
@@ -115,7 +116,17 @@ def run_pipeline(
     config = study or builtin_study()
     inputs = [
         raw,
-        *(p for p in (config.path, config.study.sdtm_spec, config.study.adam_spec, config.study.trial_design) if p),
+        *(
+            p
+            for p in (
+                config.path,
+                config.study.sdtm_spec,
+                config.study.adam_spec,
+                config.study.trial_design,
+                config.validation.explanations,
+            )
+            if p
+        ),
     ]
     with output_folder(out, command="run", inputs=inputs, force=force) as staging:
         with Display(console, _stages(config), result) as display:
@@ -132,11 +143,14 @@ def _moved(result: PipelineResult, staging: Path, out: Path) -> None:
 def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display) -> PipelineResult:
     from conformance import run_validation, write_report
     from conformance.define import read_define_metadata
+    from conformance.explanations import read_explanations
     from conformance.ig import standards_for
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from sdtm_builder.finish import drop_lineage
     from submission_export.package import export_submission
 
+    # the study's explanations of its findings: a broken file stops the run before the first stage
+    explanations = read_explanations(config.validation.explanations) if config.validation.explanations else None
     with display.stage("sdtm", "mapping the raw export") as say:
         spec = load_sdtm_spec(config.workbook("sdtm_spec"))
         sdtm = build_sdtm(raw, config=config, spec=spec, progress=say)
@@ -188,19 +202,23 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
         stages = [("sdtm", frames, sdtm.spec, exported.root / "tabulations" / "sdtm" / "define.xml")]
         if adam is not None:
             stages.append(("adam", adam.datasets, adam.spec, exported.root / "analysis" / "adam" / "define.xml"))
+        if explanations is not None:  # one file for the study: its datasets are those of both specs
+            explanations.check_datasets(
+                {d.name for _, data, spec_, _ in stages for d in spec_.datasets}
+                | {n for _, data, _, _ in stages for n in data}
+            )
         for name, data, spec_, define in stages:
             say(f"{name}: conformance rules")
             defined = read_define_metadata(define) if define.exists() else None
-            reports[name] = run_validation(data, spec=spec_, define=defined, standards=standards_for(defined))
+            reports[name] = run_validation(
+                data, spec=spec_, define=defined, standards=standards_for(defined), explanations=explanations
+            )
             write_report(reports[name], out / "validation" / name)
     result.outputs["validation"] = out / "validation"
     result.validation = reports
     for name, report in reports.items():
         result.counts.append(StageCount(f"validate {name}", report.errors, report.warnings))
-        display.done(
-            f"[green]validate {name}[/green] {report.errors:,} errors, {report.warnings:,} warnings, "
-            f"{report.notices:,} notices"
-        )
+        display.done(f"[green]validate {name}[/green] {_validation_counts(report)}")
 
     if adam is not None:
         from analysis_report import build_report
@@ -214,6 +232,16 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
         result.report = analysis
         display.done(f"[green]report[/green] {len(analysis.tables)} tables, {len(analysis.figures)} figures")
     return result
+
+
+def _validation_counts(report) -> str:
+    """'0 errors, 1,761 warnings (1,219 explained), 6 notices'."""
+    parts = []
+    for severity, count in (("error", report.errors), ("warning", report.warnings), ("notice", report.notices)):
+        explained = report.explained(severity)
+        parts.append(f"{count:,} {severity}s" + (f" ({explained:,} explained)" if explained else ""))
+    stale = sum(1 for e in report.explanations or () if e.status == "stale")
+    return ", ".join(parts) + (f"; {stale} stale explanations (see the report's notes)" if stale else "")
 
 
 def run_demo(

@@ -11,6 +11,7 @@ from .catalogue import RULES
 from .config import Config, as_config
 from .context import Context, DatasetMeta, text
 from .define import DefineMetadata, from_spec, read_define_metadata
+from .explanations import Explanations, apply_explanations, read_explanations
 from .ig import StudyStandards
 from .model import FINDING_COLUMNS, SEVERITY_RANK, Hit, Outcome, Rule, RuleResult, ValidationReport, empty_findings
 
@@ -59,6 +60,7 @@ def run_validation(
     meta: dict[str, DatasetMeta] | None = None,
     rules: tuple[Rule, ...] | None = None,
     standards: StudyStandards | None = None,
+    explanations=None,
 ) -> ValidationReport:
     """Run every rule of the catalogue (as the config sets it) over the datasets.
 
@@ -68,7 +70,9 @@ def run_validation(
     a dict as the TOML reads, or a TOML path. standards: the guides and controlled
     terminology to check against (conformance.ig.resolve_standards); without them the
     rules that need them are not applicable. A rule that raises is reported
-    ('crashed', with the error) and never stops the run.
+    ('crashed', with the error) and never stops the run. explanations: the study's
+    explanations of its findings (conformance.explanations.Explanations, or a CSV path),
+    each finding they match marked with its text; no severity changes.
     """
     cfg: Config = as_config(config)
     ctx = Context(datasets, spec=_as_spec(spec), define=_as_define(define), meta=meta, standards=standards)
@@ -120,9 +124,14 @@ def run_validation(
         findings = findings.drop(columns=["_rank", "_row"]).reset_index(drop=True)
     sources = {n: m.path for n, m in ctx.meta.items() if m.path}
     used = standards.describe() if standards is not None else []
-    return ValidationReport(
+    report = ValidationReport(
         findings, results, {n: len(f) for n, f in sorted(ctx.datasets.items())}, sources, notes, used
     )
+    if explanations is None:
+        return report
+    if not isinstance(explanations, Explanations):
+        explanations = read_explanations(explanations)
+    return apply_explanations(report, explanations)
 
 
 def _could_not_run(ctx: Context, rule: Rule, name: str | None, exc: Exception) -> tuple[Hit, str]:
@@ -225,6 +234,7 @@ def _findings(rule: Rule, severity: str, hits: list[Hit], records: _RecordKeys) 
         data["core_id"] = [rule.core_id] * n
         data["severity"] = [severity] * n
         data["message"] = [rule.message] * n
+        data["explanation"] = [None] * n
         frames.append(pd.DataFrame(data, columns=FINDING_COLUMNS, dtype=object))
     return pd.concat(frames, ignore_index=True)
 

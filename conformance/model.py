@@ -34,6 +34,19 @@ FINDING_COLUMNS = [
     "severity",
     "message",
     "detail",
+    "explanation",
+]
+# The columns of the table of findings by rule and dataset, in order.
+BY_DATASET_COLUMNS = [
+    "rule",
+    "core_id",
+    "severity",
+    "dataset",
+    "findings",
+    "explained",
+    "explained_findings",
+    "explanation",
+    "message",
 ]
 RULE_COLUMNS = [
     "rule",
@@ -151,9 +164,31 @@ class RuleResult:
         return "failed" if self.failed else "passed"
 
 
+@dataclass(frozen=True)
+class ExplanationUse:
+    """One row of a study's explanations file and what it explained in a validation run.
+
+    status: "applied" (it matches findings), "stale" (in scope of the run, it matches
+    none) or "not validated here" (its dataset, or its rule, is not part of the run).
+    """
+
+    row: int
+    rule: str
+    dataset: str | None  # None: every dataset
+    variable: str | None
+    text: str
+    findings: int
+    status: str
+
+
 @dataclass
 class ValidationReport:
-    """Everything a validation run found."""
+    """Everything a validation run found.
+
+    The findings' `explanation` column holds the study's explanation of each finding
+    (conformance.explanations), None where there is none; `explanations` lists every
+    row of the explanations file and what it explained (None: no file was given).
+    """
 
     findings: pd.DataFrame
     results: list[RuleResult]
@@ -161,6 +196,8 @@ class ValidationReport:
     sources: dict[str, str] = field(default_factory=dict)  # name -> file read
     notes: list[str] = field(default_factory=list)
     standards: list[str] = field(default_factory=list)  # the guides and CT versions checked against
+    explanations: list[ExplanationUse] | None = None
+    explanations_source: str | None = None
 
     def count(self, severity: str) -> int:
         if self.findings.empty:
@@ -178,6 +215,46 @@ class ValidationReport:
     @property
     def notices(self) -> int:
         return self.count("notice")
+
+    def explained(self, severity: str) -> int:
+        """Findings of this severity that the study's explanations explain."""
+        if self.findings.empty or "explanation" not in self.findings.columns:
+            return 0
+        return int(((self.findings["severity"] == severity) & self.findings["explanation"].notna()).sum())
+
+    def by_dataset(self) -> pd.DataFrame:
+        """One row per rule, severity and dataset with findings: how many, how many explained
+        ("yes", "no" or "partly"; the count) and the explanation (several joined by " | ")."""
+        if self.findings.empty:
+            return pd.DataFrame(columns=BY_DATASET_COLUMNS)
+        table = self.findings.copy()
+        if "explanation" not in table.columns:
+            table["explanation"] = None
+        table["dataset"] = table["dataset"].fillna("")
+        table["core_id"] = table["core_id"].fillna("")
+        rows = []
+        for (rule, core, severity, dataset), group in table.groupby(
+            ["rule", "core_id", "severity", "dataset"], sort=False, dropna=False
+        ):
+            texts = list(dict.fromkeys(t for t in group["explanation"] if isinstance(t, str) and t))
+            explained = int(group["explanation"].notna().sum())
+            rows.append(
+                {
+                    "rule": rule,
+                    "core_id": core or None,
+                    "severity": severity,
+                    "dataset": dataset or None,
+                    "findings": len(group),
+                    "explained": "yes" if explained == len(group) else ("partly" if explained else "no"),
+                    "explained_findings": explained,
+                    "explanation": " | ".join(texts) or None,
+                    "message": group["message"].iloc[0],
+                }
+            )
+        out = pd.DataFrame(rows, columns=BY_DATASET_COLUMNS)
+        out["_rank"] = out["severity"].map(SEVERITY_RANK)
+        out = out.sort_values(["_rank", "rule", "dataset"], kind="stable", na_position="first")
+        return out.drop(columns="_rank").reset_index(drop=True)
 
     def rules_table(self) -> pd.DataFrame:
         rows = []

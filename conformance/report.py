@@ -1,5 +1,6 @@
-"""The validation report: an xlsx workbook (Summary, Findings, Rules), the same
-as JSON, and a terminal summary. Files are written atomically and carry no
+"""The validation report: an xlsx workbook (Summary, By rule and dataset, Findings,
+Rules and, with a study's explanations file, Explanations), the same as JSON, and a
+terminal summary. Files are written atomically and carry no
 clock time, so the same data give byte-identical reports."""
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import pandas as pd
 
 from specs.fileio import atomic_write_bytes, save_workbook
 
-from .model import FINDING_COLUMNS, RULE_COLUMNS, SEVERITIES, ValidationReport
+from .model import BY_DATASET_COLUMNS, FINDING_COLUMNS, RULE_COLUMNS, SEVERITIES, ValidationReport
 
+EXPLANATION_COLUMNS = ["row", "rule", "dataset", "variable", "findings", "status", "explanation"]
 XLSX_NAME = "conformance_report.xlsx"
 JSON_NAME = "conformance_report.json"
 MAX_XLSX_ROWS = 1_048_575  # a sheet's limit, less its header
@@ -29,6 +31,15 @@ def summary(report: ValidationReport, fail_on: str | None = None) -> dict:
         "errors": report.errors,
         "warnings": report.warnings,
         "notices": report.notices,
+    }
+    if report.explanations is not None:
+        for severity in SEVERITIES:
+            explained = report.explained(severity)
+            out[f"{severity}s_explained"] = explained
+            out[f"{severity}s_unexplained"] = report.count(severity) - explained
+        out["explanations"] = report.explanations_source
+        out["explanations_stale"] = sum(1 for e in report.explanations if e.status == "stale")
+    out |= {
         "rules": len(results),
         "rules_passed": status_counts.get("passed", 0),
         "rules_failed": status_counts.get("failed", 0),
@@ -65,12 +76,35 @@ def _plain(v):
     return v
 
 
+def explanations_table(report: ValidationReport) -> pd.DataFrame:
+    """Every row of the study's explanations file: what it explains and how many findings it matched."""
+    rows = [
+        {
+            "row": e.row,
+            "rule": e.rule,
+            "dataset": e.dataset or "*",
+            "variable": e.variable,
+            "findings": e.findings,
+            "status": e.status,
+            "explanation": e.text,
+        }
+        for e in report.explanations or ()
+    ]
+    return pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
+
+
 def report_dict(report: ValidationReport, fail_on: str | None = None) -> dict:
+    explanations = None
+    if report.explanations is not None:
+        explanations = {"file": report.explanations_source, "rows": _records(explanations_table(report))}
+    findings = report.findings.reindex(columns=FINDING_COLUMNS)
     return {
         "summary": summary(report, fail_on),
         "datasets": [{"dataset": n, "records": r, "file": report.sources.get(n)} for n, r in report.datasets.items()],
+        "by_dataset": _records(report.by_dataset()),
         "rules": _records(report.rules_table()),
-        "findings": _records(report.findings[FINDING_COLUMNS]),
+        "findings": _records(findings),
+        "explanations": explanations,
         "notes": list(report.notes),
         "standards": list(report.standards),
     }
@@ -138,6 +172,10 @@ def _workbook(report: ValidationReport, data: dict):
     for cell in ws[1]:
         cell.font = bold
 
+    by_dataset = wb.create_sheet("By rule and dataset")
+    by_dataset.append(BY_DATASET_COLUMNS)
+    for rec in data["by_dataset"]:
+        by_dataset.append([_cell(rec[c]) for c in BY_DATASET_COLUMNS])
     findings = wb.create_sheet("Findings")
     findings.append(FINDING_COLUMNS)
     for rec in data["findings"][:MAX_XLSX_ROWS]:
@@ -146,7 +184,14 @@ def _workbook(report: ValidationReport, data: dict):
     rules.append(RULE_COLUMNS)
     for rec in data["rules"]:
         rules.append([_cell(rec[c]) for c in RULE_COLUMNS])
-    for sheet in (findings, rules):
+    sheets = [by_dataset, findings, rules]
+    if data["explanations"] is not None:
+        explained = wb.create_sheet("Explanations")
+        explained.append(EXPLANATION_COLUMNS)
+        for rec in data["explanations"]["rows"]:
+            explained.append([_cell(rec[c]) for c in EXPLANATION_COLUMNS])
+        sheets.append(explained)
+    for sheet in sheets:
         for cell in sheet[1]:
             cell.font = bold
         sheet.freeze_panes = "A2"
@@ -177,12 +222,20 @@ def print_summary(report: ValidationReport, console=None, fail_on: str | None = 
         f"{s['rules_off']} off, {s['rules_crashed']} crashed"
     )
     table = Table(title="Findings by rule", show_lines=False)
-    for col in ("rule", "CORE id", "severity", "datasets", "failed", "checked", "message"):
+    columns = ["rule", "CORE id", "severity", "datasets", "failed", "checked", "message"]
+    if report.explanations is not None:
+        columns.insert(5, "explained")
+    for col in columns:
         table.add_column(col, overflow="fold")
+    explained = (
+        report.findings.loc[report.findings["explanation"].notna(), "rule"].value_counts()
+        if report.explanations is not None and not report.findings.empty
+        else pd.Series(dtype=int)
+    )
     failed = sorted((r for r in report.results if r.failed), key=lambda r: (SEVERITIES.index(r.severity), r.rule.id))
     for r in failed[:top]:
         colour = {"error": "red", "warning": "yellow"}.get(r.severity, "cyan")
-        table.add_row(
+        cells = [
             r.rule.id,
             r.rule.core_id or "",
             f"[{colour}]{r.severity}[/{colour}]",
@@ -190,7 +243,10 @@ def print_summary(report: ValidationReport, console=None, fail_on: str | None = 
             str(r.failed),
             str(r.checked),
             r.rule.message,
-        )
+        ]
+        if report.explanations is not None:
+            cells.insert(5, str(int(explained.get(r.rule.id, 0))))
+        table.add_row(*cells)
     if failed:
         console.print(table)
         if len(failed) > top:
@@ -202,8 +258,26 @@ def print_summary(report: ValidationReport, console=None, fail_on: str | None = 
         console.print(f"[yellow]note:[/yellow] {note}")
     if report.standards:
         console.print("checked against: " + "; ".join(report.standards))
-    line = f"{s['errors']} errors, {s['warnings']} warnings, {s['notices']} notices"
+    if report.explanations is not None:
+        uses = report.explanations
+        applied = sum(1 for e in uses if e.status == "applied")
+        stale = sum(1 for e in uses if e.status == "stale")
+        elsewhere = len(uses) - applied - stale
+        console.print(
+            f"explanations ({report.explanations_source}): {len(uses)} rows, {applied} applied, {stale} stale"
+            + (f", {elsewhere} for datasets or rules not validated here" if elsewhere else "")
+        )
+    line = ", ".join(_count(s, severity) for severity in SEVERITIES)
     if fail_on:
         colour = "red" if s["result"] == "FAIL" else "green"
         line += f" -> [{colour}]{s['result']}[/{colour}] (--fail-on {fail_on})"
     console.print(line)
+
+
+def _count(summary_: dict, severity: str) -> str:
+    """'1,761 warnings' or, with explanations, '1,761 warnings (1,219 explained, 542 unexplained)'."""
+    text = f"{summary_[severity + 's']:,} {severity}s"
+    explained = summary_.get(f"{severity}s_explained")
+    if explained:
+        text += f" ({explained:,} explained, {summary_[severity + 's_unexplained']:,} unexplained)"
+    return text

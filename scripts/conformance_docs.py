@@ -19,7 +19,8 @@ INTRO = """# Conformance: `cdisc-build validate`
 
 ```
 cdisc-build validate DIR [--spec WORKBOOK] [--define define.xml] [--ct VERSION ...]
-                         [--config FILE] [--fail-on error|warning] [--out REPORT_DIR]
+                         [--config FILE] [--explanations FILE] [--fail-on error|warning]
+                         [--out REPORT_DIR]
 ```
 
 Reads every dataset in DIR (SAS transport `.xpt`, Dataset-JSON `.json`/`.ndjson`,
@@ -54,22 +55,33 @@ the others are named in the report's notes) and runs, over all of them together:
   refused unread, with a message naming it (exit 2).
 
 Exit status: 0 when nothing at the `--fail-on` severity (default `error`) or worse
-was found, 1 when something was, 2 on bad usage (no dataset files, a bad config).
+was found, 1 when something was, 2 on bad usage (no dataset files, a bad config or
+explanations file). An explained finding counts as any other (see "Explanations"
+below).
 
 ## The report
 
 `REPORT_DIR/conformance_report.xlsx` and `conformance_report.json` hold the same:
 
-- **Summary**: counts of findings by severity, of rules passed / failed / not
+- **Summary**: counts of findings by severity (with an explanations file, how
+  many of each are explained and unexplained), of rules passed / failed / not
   applicable / off / crashed, the datasets read (records, file), every
   strictness change with its reason, and notes (files skipped, a rule that could
-  not run: a broken rule is reported, never stops the run).
+  not run: a broken rule is reported, never stops the run; a stale explanation).
+- **By rule and dataset** (`by_dataset` in the JSON): one row per rule,
+  severity and dataset with findings: the count, explained (`yes`, `no` or
+  `partly`), how many are explained, the explanation and the rule's message.
 - **Findings**: one row per failing record: dataset, usubjid, record (--SEQ, or
   the dataset's keys), row (1-based, in the file), variable, value, rule, core_id,
-  severity, message, detail (for example the expected study day).
+  severity, message, detail (for example the expected study day), explanation
+  (the study's, or empty).
 - **Rules**: every rule with its CORE id and CDISC ids, standard, severity (and
   default), the count of records checked, failed and not applicable, the
   datasets it ran on, its status and the reason of any strictness change.
+- **Explanations** (with an explanations file; `explanations` in the JSON, null
+  without one): every row of the file with the findings it matched and its
+  status: `applied`, `stale`, or `not validated here` (its dataset is not in
+  this validation, or it names every dataset and its rule did not run here).
 
 Validation that cannot run is an error, never a note: a dataset file that
 cannot be read whole (a transport file cut short, a file that differs from the
@@ -104,6 +116,48 @@ reason = "single-arm study: ARMCD and ACTARMCD differ only for untreated subject
 ```
 
 Every change needs a reason; it is written into the Rules sheet and the Summary.
+
+## Explanations
+
+The findings that remain in a submission are explained to the reviewer (the
+reviewer's guide's "Data Conformance Summary", cSDRG and ADRG). A study keeps its
+explanations in one CSV file that travels with it: `--explanations FILE` here,
+`[validation] explanations` in study.toml for `run` and `demo` (the built-in
+study's: `specs/workbooks/validation_explanations.csv`).
+
+```
+rule,dataset,variable,explanation
+CB-SDTM-133,CM,EPOCH,"Prior medications started before informed consent: ..."
+CORE-001078,DM,,"Deaths from disease progression are not adverse events: ..."
+CB-FDA-002,*,,"..."
+```
+
+| column | required | what |
+| --- | --- | --- |
+| rule | yes | a rule id of the catalogue, or a CDISC CORE id (every rule carrying it) |
+| dataset | no | one dataset; empty or `*`: every dataset |
+| variable | no | only the findings on this variable |
+| explanation | yes | the text the report shows beside each finding it explains |
+
+The first row names the columns (any order; dataset and variable may be left
+out); UTF-8, a byte-order mark allowed. Every problem is reported at once, each
+naming the file, the row (the header is row 1) and the column: an unknown
+column, a missing rule or explanation column, a rule that is not in the
+catalogue, an empty explanation, a malformed dataset or variable name, a row
+that repeats another (the same rule, dataset and variable, a CORE id counting as
+its rules), a row with more cells than the header. `run` and `demo` also refuse
+a dataset that is not in the study (the SDTM and ADaM specs); `validate`, which
+sees one folder, lists such a row as `not validated here`.
+
+A finding is explained when an explanation names its rule, and its dataset
+(or every dataset), and its variable when one is given; when several match, the
+most specific gives the text (dataset and variable, then dataset, then
+variable). **An explanation changes no severity and no exit status**: an
+explained error is still an error, counted by `--fail-on` and by `run`'s stage
+summary, so a pipeline still sees it. An explanation that matches no finding
+where it applies (its dataset was validated, or, for every dataset, its rule
+ran) is stale: a note in the report says so, not an error, so the file can be
+kept true.
 
 ## The rule catalogue
 

@@ -11,6 +11,7 @@ of the messages and of the generated table of the README (``settings_markdown``)
     [recist]  RecistSettings   the RECIST 1.1 parameters of the study
     [adam]    AdamSettings     the ADaM derivations: reference start, evaluator, censoring
     [report]  ReportSettings   the analysis report
+    [validation] ValidationSettings  the validation report: the study's explanations of its findings
 
 Fields declared with ``derived(...)`` are not keys of the file: the loader
 (specs.study.StudyConfig) fills them from another table (AdamSettings.recist is
@@ -308,6 +309,21 @@ class ReportSettings:
         return f"{self.confidence * 100:g}%"
 
 
+@dataclass(frozen=True)
+class ValidationSettings:
+    """[validation]: the validation report."""
+
+    explanations: Path | None = setting(
+        None,
+        "the study's explanations of its validation findings (CSV: rule, dataset, variable, explanation): "
+        "the validation report shows each finding's; severities and the exit status unchanged",
+        kind=FILE,
+    )
+
+    def problems(self) -> list[tuple[str, str]]:
+        return []
+
+
 # The tables of the file, in the order the README lists them.
 TABLES: dict[str, type] = {
     "study": StudySettings,
@@ -316,6 +332,7 @@ TABLES: dict[str, type] = {
     "recist": RecistSettings,
     "adam": AdamSettings,
     "report": ReportSettings,
+    "validation": ValidationSettings,
 }
 
 

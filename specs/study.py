@@ -32,6 +32,7 @@ from .config import (
     SdtmSettings,
     StudyConfigError,
     StudySettings,
+    ValidationSettings,
     build,
     check_table,
     keys,
@@ -52,6 +53,7 @@ class StudyConfig:
     sdtm: SdtmSettings = field(default_factory=SdtmSettings)
     adam: AdamSettings = field(default_factory=AdamSettings)  # its recist: the [recist] table
     report: ReportSettings = field(default_factory=ReportSettings)
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, require: Iterable[tuple[str, str]] | None = None) -> StudyConfig:
@@ -147,11 +149,14 @@ def _build(path: Path, checked: dict[str, dict[str, object]]) -> tuple[StudyConf
         fatal_outcomes=fatal,
     )
     found += more
+    validation, more = build(ValidationSettings, "validation", checked["validation"])
+    found += more
     if found:
         return None, found
     assert isinstance(study, StudySettings) and isinstance(raw, RawSettings) and isinstance(sdtm, SdtmSettings)
     assert isinstance(adam, AdamSettings) and isinstance(report, ReportSettings)
-    return StudyConfig(path=path, study=study, raw=raw, sdtm=sdtm, adam=adam, report=report), []
+    assert isinstance(validation, ValidationSettings)
+    return StudyConfig(path=path, study=study, raw=raw, sdtm=sdtm, adam=adam, report=report, validation=validation), []
 
 
 def _in_file(problem: Problem, path: Path) -> Problem:

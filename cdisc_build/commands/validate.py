@@ -1,7 +1,9 @@
 """`cdisc-build validate DIR`: check a folder of SDTM or ADaM datasets and write the report.
 
 Exit status: 0 when nothing at the --fail-on severity (or worse) was found,
-1 when something was, 2 on bad usage (no datasets, a broken spec or config).
+1 when something was, 2 on bad usage (no datasets, a broken spec, config or
+explanations file). An explained finding counts as any other: explanations
+change no severity and no exit status.
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ def validate_command(
         dir_okay=False,
         help="TOML strictness settings (raise, lower or switch off rules, with reasons).",
     ),
+    explanations: Path | None = typer.Option(
+        None,
+        "--explanations",
+        exists=True,
+        dir_okay=False,
+        help="The study's explanations of its findings (CSV: rule, dataset, variable, explanation): "
+        "each finding one matches is marked explained in the report; severities and the exit status are unchanged.",
+    ),
     ct: list[str] = typer.Option(
         [],
         "--ct",
@@ -58,13 +68,14 @@ def validate_command(
     from conformance.config import ConfigError, load_config
     from conformance.define import read_define_metadata
     from conformance.engine import run_validation
+    from conformance.explanations import ExplanationsError, read_explanations
     from conformance.ig import standards_for
     from conformance.reader import read_folder
     from conformance.report import print_summary, write_report
     from dataset_io.outputs import check_output_folder
     from specs.standards import StandardsError
 
-    inputs = [p for p in (folder, spec, define, config) if p is not None]
+    inputs = [p for p in (folder, spec, define, config, explanations) if p is not None]
     check_output_folder(out, command="validate", inputs=inputs, force=force)  # before the work, not after
     spec_model = None
     if spec is not None:
@@ -85,7 +96,8 @@ def validate_command(
         spec_model = loaded.spec
     try:
         cfg = load_config(config) if config is not None else None
-    except ConfigError as exc:
+        explained = read_explanations(explanations) if explanations is not None else None
+    except (ConfigError, ExplanationsError) as exc:
         print_error(console, str(exc))
         raise typer.Exit(2) from None
     try:
@@ -105,7 +117,13 @@ def validate_command(
         raise typer.Exit(2)
     try:
         report = run_validation(
-            datasets, spec=spec_model, define=define_meta, config=cfg, meta=meta, standards=standards
+            datasets,
+            spec=spec_model,
+            define=define_meta,
+            config=cfg,
+            meta=meta,
+            standards=standards,
+            explanations=explained,
         )
     except (OSError, ValueError) as exc:
         print_error(console, str(exc))

@@ -77,7 +77,7 @@ def test_run_refuses_a_report_typo_before_writing_anything(tmp_path):
     text = study.read_text(encoding="utf-8").replace("[report]\n", "[report]\nconfidense = 0.9\n")
     folder = tmp_path / "study"
     folder.mkdir()
-    for name in ("sdtm_spec.xlsx", "adam_spec.xlsx", "trial_design.xlsx"):
+    for name in ("sdtm_spec.xlsx", "adam_spec.xlsx", "trial_design.xlsx", "validation_explanations.csv"):
         (folder / name).write_bytes((study.parent / name).read_bytes())
     (folder / "study.toml").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
@@ -111,3 +111,22 @@ def test_recist_reads_the_evaluator_from_adam(tmp_path):
     path.write_text('[recist]\nshort_axis_testcd = "LPERP"\n[adam]\nevaluator = "INVESTIGATOR"\n')
     result = run("recist", "--sdtm", folder, *files, "--study", path, "--out", tmp_path / "out2")
     assert result.exit_code == 0, result.output
+
+
+def test_run_refuses_a_broken_explanations_file_before_writing_anything(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    study = ROOT / "specs" / "workbooks" / "study.toml"
+    folder = tmp_path / "study"
+    folder.mkdir()
+    for name in ("sdtm_spec.xlsx", "adam_spec.xlsx", "trial_design.xlsx"):
+        (folder / name).write_bytes((study.parent / name).read_bytes())
+    (folder / "validation_explanations.csv").write_text("rule,dataset,explanation\nCB-SDTM-133,CM,\n")
+    (folder / "study.toml").write_text(study.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("run", "--raw", raw, "--out", out, "--study", folder / "study.toml")
+    assert result.exit_code == 1
+    assert "validation_explanations.csv: row 2, column explanation: empty; every row explains its findings" in (
+        result.output
+    )
+    assert not out.exists()

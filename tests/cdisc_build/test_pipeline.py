@@ -3,12 +3,15 @@ export. Every output is where the summary says, and the same seed gives byte-ide
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from cdisc_build.cli import app
+from dataset_io.readers import read_dataset
 
 SUBJECTS = "60"
 
@@ -69,3 +72,39 @@ def test_run_on_a_raw_export_gives_the_same_outputs_as_the_demo(demo, tmp_path):
     demo_files = {k: v for k, v in _files(out).items() if not k.startswith("raw/") and k not in seal}
     assert ours == demo_files
     assert "ORR (confirmed):" in done.output
+
+
+def test_the_demos_validation_explains_the_findings_the_study_explains_and_they_hold(demo):
+    out, _ = demo
+    report = json.loads((out / "validation" / "sdtm" / "conformance_report.json").read_text(encoding="utf-8"))
+    assert report["notes"] == [n for n in report["notes"] if not n.startswith("stale explanation")]
+    assert [(e["rule"], e["dataset"], e["status"]) for e in report["explanations"]["rows"]] == [
+        ("CB-SDTM-133", "CM", "applied"),
+        ("CB-SDTM-133", "PR", "applied"),
+        ("CB-SDTM-036", "DM", "applied"),
+    ]
+    findings = pd.DataFrame(report["findings"])
+    explained = findings[findings["explanation"].notna()]
+    assert set(zip(explained["rule"], explained["dataset"], strict=True)) == {
+        ("CB-SDTM-133", "CM"),
+        ("CB-SDTM-133", "PR"),
+        ("CB-SDTM-036", "DM"),
+    }
+    # the tumour assessments' null EPOCH is not explained
+    tumours = findings[findings["dataset"].isin(["TU", "TR"])]
+    assert tumours["explanation"].isna().all()
+    assert report["summary"]["warnings_explained"] == len(explained)
+
+    # what the explanations say is true of the data
+    sdtm = out / "sdtm"
+    dm = read_dataset(sdtm / "dm.xpt")[0].set_index("USUBJID")
+    for domain in ("CM", "PR"):
+        frame = read_dataset(sdtm / f"{domain.lower()}.xpt")[0]
+        null = frame[frame["EPOCH"].fillna("") == ""]
+        consent = null["USUBJID"].map(dm["RFICDTC"])
+        assert (null[f"{domain}STDTC"].str[:10] < consent.str[:10]).all(), f"{domain}: a null EPOCH after consent"
+    dd = read_dataset(sdtm / "dd.xpt")[0]
+    causes = dd[dd["DDTESTCD"] == "PRCDTH"].set_index("USUBJID")["DDORRES"]
+    deaths = findings[findings["rule"] == "CB-SDTM-036"]["usubjid"]
+    assert "Adverse event" not in set(deaths.map(causes)), "a death attributed to an AE has no fatal AE"
+    assert (deaths.map(causes) == "Disease progression").mean() > 0.5

@@ -8,7 +8,7 @@ import openpyxl
 from rule_examples import study
 
 from conformance import run_validation, write_report
-from conformance.model import FINDING_COLUMNS, RULE_COLUMNS
+from conformance.model import BY_DATASET_COLUMNS, FINDING_COLUMNS, RULE_COLUMNS
 
 DATA = (
     "DM: STUDYID|DOMAIN|USUBJID|DTHDTC|DTHFL\nS1|DM|P-1|2020-05-01|\n"
@@ -38,11 +38,12 @@ def test_findings_name_dataset_subject_record_variable_value_rule_and_core_id():
     )
 
 
-def test_xlsx_has_summary_findings_and_rules_sheets(tmp_path):
+def test_xlsx_has_summary_by_dataset_findings_and_rules_sheets(tmp_path):
     report = _report()
     paths = write_report(report, tmp_path, fail_on="error")
     wb = openpyxl.load_workbook(paths["xlsx"])
-    assert wb.sheetnames == ["Summary", "Findings", "Rules"]
+    assert wb.sheetnames == ["Summary", "By rule and dataset", "Findings", "Rules"]
+    assert [c.value for c in wb["By rule and dataset"][1]] == BY_DATASET_COLUMNS
     assert [c.value for c in wb["Findings"][1]] == FINDING_COLUMNS
     assert [c.value for c in wb["Rules"][1]] == RULE_COLUMNS
     assert wb["Findings"].max_row == len(report.findings) + 1
@@ -55,7 +56,17 @@ def test_json_holds_the_same_as_the_workbook(tmp_path):
     report = _report()
     paths = write_report(report, tmp_path)
     data = json.loads(paths["json"].read_text())
-    assert set(data) == {"summary", "datasets", "rules", "findings", "notes", "standards"}
+    assert set(data) == {
+        "summary",
+        "datasets",
+        "by_dataset",
+        "rules",
+        "findings",
+        "explanations",
+        "notes",
+        "standards",
+    }
+    assert data["explanations"] is None  # no explanations file
     assert len(data["findings"]) == len(report.findings)
     assert {r["rule"] for r in data["rules"]} == {r.rule.id for r in report.results}
     seq = next(r for r in data["rules"] if r["rule"] == "CB-SDTM-001")

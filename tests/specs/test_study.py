@@ -67,6 +67,7 @@ def test_the_built_in_study_and_the_second_study_load():
     assert config.adam.data_cutoff == config.report.data_cutoff == "2023-06-30"
     assert config.report.study_id == "SYSU-ANTOR-STS"
     assert config.raw.record_position_field == "RECORDPOSITION"
+    assert config.validation.explanations == folder / "validation_explanations.csv"
     pilot = StudyConfig.load(ROOT / "examples" / "cdiscpilot01" / "study.toml")
     assert (pilot.study.id, pilot.study.adam_spec, pilot.study.trial_design, pilot.study.data_cutoff) == (
         "CDISCPILOT01",
@@ -354,6 +355,20 @@ def test_a_missing_workbook_and_a_folder_are_refused(tmp_path):
         f'{path}: [study] adam_spec = "adam": is a folder, not a file ({(tmp_path / "adam").resolve()})',
         f'{path}: [study] trial_design = "td.xlsx": no such file ({(tmp_path / "td.xlsx").resolve()})',
     ]
+
+
+def test_the_explanations_file_of_validation_is_a_file_of_the_folder(tmp_path):
+    path = write(
+        tmp_path,
+        BASE + '[validation]\nexplanations = "checks/explained.csv"\n',
+        workbooks=("sdtm.xlsx", "checks/explained.csv"),
+    )
+    assert StudyConfig.load(path).validation.explanations == (tmp_path / "checks" / "explained.csv").resolve()
+    path = write(tmp_path, BASE + '[validation]\nexplanations = "none.csv"\n')
+    assert problems(path) == [
+        f'{path}: [validation] explanations = "none.csv": no such file ({(tmp_path / "none.csv").resolve()})'
+    ]
+    assert StudyConfig.load(write(tmp_path, BASE)).validation.explanations is None
 
 
 def test_an_empty_workbook_path_is_refused(tmp_path):

@@ -81,3 +81,47 @@ def test_bad_usage_exits_2(tmp_path):
         app, ["validate", str(_folder(tmp_path)), "--config", str(config), "--out", str(tmp_path / "rep")]
     )
     assert result.exit_code == 2
+
+
+def test_an_explained_error_still_fails(tmp_path):
+    ae = AE + "S1,AE,P-9,1,Rash,Rash,RECOVERED/RESOLVED,2020-01-03,\n"  # P-9 is not in DM: CB-SDTM-002
+    explanations = tmp_path / "explanations.csv"
+    explanations.write_text(
+        "rule,dataset,variable,explanation\n"
+        "CB-SDTM-002,AE,USUBJID,a subject enrolled at a site closed before the cut-off\n"
+        "CB-SDTM-079,AE,,end dates kept as collected\n"
+    )
+    out = tmp_path / "rep"
+    args = ["validate", str(_folder(tmp_path, ae)), "--explanations", str(explanations), "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "1 errors (1 explained, 0 unexplained), 1 warnings (1 explained, 0 unexplained)" in result.output
+    data = json.loads((out / "conformance_report.json").read_text())
+    assert (data["summary"]["errors"], data["summary"]["errors_explained"], data["summary"]["result"]) == (
+        1,
+        1,
+        "FAIL",
+    )
+    assert [(f["rule"], f["severity"], f["explanation"]) for f in data["findings"]] == [
+        ("CB-SDTM-002", "error", "a subject enrolled at a site closed before the cut-off"),
+        ("CB-SDTM-079", "warning", "end dates kept as collected"),
+    ]
+    # an explained warning fails --fail-on warning all the same
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    args = ["validate", str(_folder(clean)), "--explanations", str(explanations), "--fail-on", "warning"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "rep2")])
+    assert result.exit_code == 1, result.output
+    assert "stale" in result.output  # CB-SDTM-002 in AE: nothing found there now
+
+
+def test_a_broken_explanations_file_is_bad_usage_naming_row_and_column(tmp_path):
+    explanations = tmp_path / "explanations.csv"
+    explanations.write_text("rule,dataset,explanation\nCB-SDTM-079,AE,\n")
+    result = runner.invoke(
+        app,
+        ["validate", str(_folder(tmp_path)), "--explanations", str(explanations), "--out", str(tmp_path / "rep")],
+    )
+    assert result.exit_code == 2
+    assert f"{explanations}: row 2, column explanation: empty; every row explains its findings" in result.output
+    assert not (tmp_path / "rep").exists()
