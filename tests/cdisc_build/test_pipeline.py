@@ -82,6 +82,9 @@ def test_the_demos_validation_explains_the_findings_the_study_explains_and_they_
         ("CB-SDTM-133", "CM", "applied"),
         ("CB-SDTM-133", "PR", "applied"),
         ("CB-SDTM-036", "DM", "applied"),
+        ("CB-SDTM-025", "SS", "applied"),
+        ("CB-SDTM-133", "SS", "applied"),
+        ("CB-SDTM-027", "AE", "applied"),
     ]
     findings = pd.DataFrame(report["findings"])
     explained = findings[findings["explanation"].notna()]
@@ -89,10 +92,13 @@ def test_the_demos_validation_explains_the_findings_the_study_explains_and_they_
         ("CB-SDTM-133", "CM"),
         ("CB-SDTM-133", "PR"),
         ("CB-SDTM-036", "DM"),
+        ("CB-SDTM-025", "SS"),
+        ("CB-SDTM-133", "SS"),
+        ("CB-SDTM-027", "AE"),
     }
-    # the tumour assessments' null EPOCH is not explained
-    tumours = findings[findings["dataset"].isin(["TU", "TR"])]
-    assert tumours["explanation"].isna().all()
+    # every warning of the demo is explained, and nothing else is found
+    assert set(findings["severity"]) <= {"warning", "notice"}
+    assert findings.loc[findings["severity"] == "warning", "explanation"].notna().all()
     assert report["summary"]["warnings_explained"] == len(explained)
 
     # what the explanations say is true of the data
@@ -108,3 +114,14 @@ def test_the_demos_validation_explains_the_findings_the_study_explains_and_they_
     deaths = findings[findings["rule"] == "CB-SDTM-036"]["usubjid"]
     assert "Adverse event" not in set(deaths.map(causes)), "a death attributed to an AE has no fatal AE"
     assert (deaths.map(causes) == "Disease progression").mean() > 0.5
+    # the SS records after RFPENDTC are the DEAD status contacts, after the death; ALIVE ones are not after it
+    ss = read_dataset(sdtm / "ss.xpt")[0]
+    after = ss["SSDTC"].str[:10] > ss["USUBJID"].map(dm["RFPENDTC"]).str[:10]
+    assert after.any() and (ss.loc[after, "SSSTRESC"] == "DEAD").all()
+    assert (ss.loc[after, "SSDTC"].str[:10] > ss.loc[after, "USUBJID"].map(dm["DTHDTC"]).str[:10]).all()
+    assert ss.loc[after, "VISIT"].fillna("").eq("").all()
+    # the AEs after the latest DS record belong to subjects without an END OF STUDY record
+    ds = read_dataset(sdtm / "ds.xpt")[0]
+    ended = set(ds.loc[ds["DSSCAT"] == "END OF STUDY", "USUBJID"])
+    late = findings[findings["rule"] == "CB-SDTM-027"]["usubjid"]
+    assert len(late) and not set(late) & ended
