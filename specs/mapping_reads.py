@@ -63,6 +63,7 @@ class Declaration:
     reason: str
     field: str | None = None
     selecting: tuple[tuple[str, ...], ...] = ()  # the Condition's fields, each as FieldRead.names
+    condition: str | None = None  # the Condition selecting the rows not submitted
 
 
 def is_field_declaration(rule: MappingRule) -> bool:
@@ -140,7 +141,8 @@ def declarations(spec: Spec) -> list[Declaration]:
         if rule.field:
             out.append(Declaration(rule.form, rule.comment or "", field=rule.field))
         else:
-            out.append(Declaration(rule.form, rule.comment or "", selecting=tuple(condition_fields(rule, rule.form))))
+            selecting = tuple(condition_fields(rule, rule.form))
+            out.append(Declaration(rule.form, rule.comment or "", selecting=selecting, condition=rule.condition))
     return out
 
 

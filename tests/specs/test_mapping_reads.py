@@ -52,7 +52,7 @@ def test_every_read_with_its_target_and_how_in_sheet_order():
 
 def test_declarations_of_fields_and_of_rows():
     assert declarations(m.Spec(mapping=RULES)) == [
-        Declaration("ae", "no event", selecting=(("AEYN",),)),
+        Declaration("ae", "no event", selecting=(("AEYN",),), condition="AEYN EQ No"),
         Declaration("ae", "free text", field="NOTE"),
     ]
 
