@@ -8,7 +8,7 @@ Output folder:
     sdtm/           one XPT per SDTM dataset, issues.csv, ledger.csv, lineage.csv, schema_failures.csv
     adam/           one XPT per ADaM dataset, issues.csv, schema_failures.csv
     submission/m5/  the eCTD module 5 folder: XPT, Dataset-JSON, define.xml, define.html
-                    (tabulations/sdtm and analysis/adam)
+                    (tabulations/sdtm, with the annotated CRF acrf.pdf, and analysis/adam)
     validation/     sdtm/ and adam/: conformance_report.xlsx and .json
     report/         analysis_report.html (self-contained), analysis_tables.xlsx, tables/*.csv, figures/*.png
     checksums.md5   the MD5 of every file (each stage folder has its own too); .cdisc-build.json says what made it
@@ -116,6 +116,7 @@ def run_pipeline(
     inputs = [
         raw,
         *(p for p in (config.path, config.study.sdtm_spec, config.study.adam_spec, config.study.trial_design) if p),
+        *(p for p in (config.study.acrf, *config.study.documents) if p),
     ]
     with output_folder(out, command="run", inputs=inputs, force=force) as staging:
         with Display(console, _stages(config), result) as display:
@@ -135,7 +136,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
     from conformance.ig import standards_for
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from sdtm_builder.finish import drop_lineage
-    from submission_export.package import export_submission
+    from submission_export.package import CrfSource, export_submission
 
     with display.stage("sdtm", "mapping the raw export") as say:
         spec = load_sdtm_spec(config.workbook("sdtm_spec"))
@@ -179,9 +180,16 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
             (sdtm.spec, frames),
             adam=(adam.spec, adam.datasets) if adam is not None else None,
             cutoff=config.study.data_cutoff,
+            # the study's own aCRF, else one generated from the raw fields found and the Mapping sheet
+            crf=CrfSource(file=config.study.acrf, fields=sdtm.fields, subject_field=config.raw.subject_field),
+            documents=config.study.documents,
         )
     result.outputs["submission"] = exported.root
-    display.done(f"[green]export[/green] {escape(exported.root.relative_to(out).as_posix())}")
+    acrf = exported.sdtm.acrf if exported.sdtm is not None else None
+    display.done(
+        f"[green]export[/green] {escape(exported.root.relative_to(out).as_posix())}"
+        + (f", annotated CRF {acrf.page_count} pages" if acrf is not None else "")
+    )
 
     reports = {}
     with display.stage("validate", "schemas from the spec and the conformance rules") as say:
