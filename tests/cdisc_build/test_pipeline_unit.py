@@ -139,7 +139,11 @@ def test_each_stage_says_what_it_made(run):
     sdtm = next(line for line in lines if line.startswith("SDTM "))
     assert sdtm.startswith("SDTM 28 datasets, ") and sdtm.endswith("ledger balances")
     assert next(line for line in lines if line.startswith("ADaM ")).startswith("ADaM 5 datasets, ")
-    assert "export submission/m5/datasets/sysu-antor-sts" in lines
+    from pypdf import PdfReader
+
+    acrf = run.out / "submission" / "m5" / "datasets" / "sysu-antor-sts" / "tabulations" / "sdtm" / "acrf.pdf"
+    pages = len(PdfReader(str(acrf)).pages)
+    assert f"export submission/m5/datasets/sysu-antor-sts, annotated CRF {pages} pages" in lines
     for stage in ("sdtm", "adam"):
         report = run.result.validation[stage]
         assert (

@@ -46,9 +46,7 @@ def small_spec() -> m.Spec:
 
 
 def _annotations(forms):
-    return {
-        form.form: [(f.field, f.label, [a.text for a in f.annotations]) for f in form.fields] for form in forms
-    }
+    return {form.form: [(f.field, f.label, [a.text for a in f.annotations]) for f in form.fields] for form in forms}
 
 
 def test_every_form_and_field_of_the_mapping_sheet_with_its_targets():
