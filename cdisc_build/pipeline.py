@@ -8,7 +8,7 @@ Output folder:
     sdtm/           one XPT per SDTM dataset, issues.csv, ledger.csv, lineage.csv, schema_failures.csv
     adam/           one XPT per ADaM dataset, issues.csv, schema_failures.csv
     submission/m5/  the eCTD module 5 folder: XPT, Dataset-JSON, define.xml, define.html
-                    (tabulations/sdtm and analysis/adam)
+                    (tabulations/sdtm, with the annotated CRF acrf.pdf, and analysis/adam)
     validation/     sdtm/ and adam/: conformance_report.xlsx and .json (each finding the study's
                     [validation] explanations file explains marked with its text)
     report/         analysis_report.html (self-contained), analysis_tables.xlsx, tables/*.csv, figures/*.png
@@ -127,6 +127,7 @@ def run_pipeline(
             )
             if p
         ),
+        *(p for p in (config.study.acrf, *config.study.documents) if p),
     ]
     with output_folder(out, command="run", inputs=inputs, force=force) as staging:
         with Display(console, _stages(config), result) as display:
@@ -147,7 +148,7 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
     from conformance.ig import standards_for
     from sdtm_builder.build import build_sdtm, load_sdtm_spec, write_sdtm
     from sdtm_builder.finish import drop_lineage
-    from submission_export.package import export_submission
+    from submission_export.package import CrfSource, export_submission
 
     # the study's explanations of its findings: a broken file stops the run before the first stage
     explanations = read_explanations(config.validation.explanations) if config.validation.explanations else None
@@ -193,9 +194,16 @@ def _run(raw: Path, out: Path, config, result: PipelineResult, display: Display)
             (sdtm.spec, frames),
             adam=(adam.spec, adam.datasets) if adam is not None else None,
             cutoff=config.study.data_cutoff,
+            # the study's own aCRF, else one generated from the raw fields found and the Mapping sheet
+            crf=CrfSource(file=config.study.acrf, fields=sdtm.fields, subject_field=config.raw.subject_field),
+            documents=config.study.documents,
         )
     result.outputs["submission"] = exported.root
-    display.done(f"[green]export[/green] {escape(exported.root.relative_to(out).as_posix())}")
+    acrf = exported.sdtm.acrf if exported.sdtm is not None else None
+    display.done(
+        f"[green]export[/green] {escape(exported.root.relative_to(out).as_posix())}"
+        + (f", annotated CRF {acrf.page_count} pages" if acrf is not None else "")
+    )
 
     reports = {}
     with display.stage("validate", "schemas from the spec and the conformance rules") as say:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
@@ -46,6 +48,7 @@ class DefineMetadata:
     source: str | None = None
     standards: tuple = ()  # (type, publishing set or name, version) of each def:Standard (Define-XML 2.1)
     study_name: str | None = None  # GlobalVariables/StudyName
+    leaves: tuple[tuple[str, str], ...] = ()  # (ID, xlink:href) of each def:leaf: the files define.xml names
 
     def dataset(self, name: str) -> DefineDataset | None:
         return self.datasets.get(name)
@@ -148,7 +151,12 @@ def read_define_metadata(path: str | os.PathLike[str]) -> DefineMetadata:
     )
     study = next((el for el in root.iter() if isinstance(el.tag, str) and _local(el) == "StudyName"), None)
     study_name = (study.text or "").strip() or None if study is not None else None
-    return DefineMetadata(datasets, str(path), standards, study_name)
+    leaves = tuple(
+        (el.get("ID") or "", _attr(el, "href") or "")
+        for el in mdv.iter()
+        if isinstance(el.tag, str) and _local(el) == "leaf"
+    )
+    return DefineMetadata(datasets, str(path), standards, study_name, leaves)
 
 
 def _terms(item, items, value_lists, codelists) -> frozenset[str] | None:
@@ -349,4 +357,24 @@ def terms_defined(ctx, name, frame):
         bad = present & ~values.isin(item.terms)
         if bad.any():
             out.hits.append(hit(v, bad, str(col), detail="term not in the define.xml codelist"))
+    return out
+
+
+@check
+def leaves_present(ctx, name, frame):
+    """Every def:leaf of define.xml (a dataset, the annotated CRF, a document) names a file that is
+    there, relative to define.xml's folder. A leaf naming a URL is not checked."""
+    if ctx.define is None or not ctx.define.leaves or ctx.define.source is None:
+        return Outcome(0, 0)
+    folder = Path(ctx.define.source).parent
+    out = Outcome(0, 0)
+    for leaf_id, href in ctx.define.leaves:
+        if urlparse(href).scheme not in ("", "file"):
+            out.not_applicable += 1
+            continue
+        out.checked += 1
+        if not href.strip() or not (folder / unquote(urlparse(href).path)).is_file():
+            out.hits.append(
+                Hit("define.xml", None, None, [href], f"def:leaf {leaf_id}: no such file beside define.xml ({folder})")
+            )
     return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,17 @@ from dataset_io import oids
 from dataset_io.xpt import is_numeric_variable, temporal_kind
 from specs.clock import creation_datetime
 from specs.fileio import atomic_write_bytes
-from specs.model import AnalysisResult, Codelist, Dataset, Spec, ValueLevel, Variable, WhereClause, WhereCondition
+from specs.model import (
+    AnalysisResult,
+    Codelist,
+    Dataset,
+    Document,
+    Spec,
+    ValueLevel,
+    Variable,
+    WhereClause,
+    WhereCondition,
+)
 from specs.workbook import parse_where_text
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
@@ -135,7 +146,39 @@ class BuildNotes:
     notes: list[str] = field(default_factory=list)
 
     def add(self, text: str) -> None:
-        self.notes.append(text)
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+CrfItem = tuple[str, str, str | None]  # (dataset, variable, where clause id or None)
+
+
+@dataclass(frozen=True)
+class CrfDocument:
+    """The annotated CRF beside define.xml.
+
+    href: its file, relative to define.xml. title: its leaf title (None: the Documents sheet's).
+    pages: for a generated aCRF, the physical pages on which each item is annotated; the origin of
+    every collected item then refers to those pages, and the spec's Pages (which refer to some other
+    CRF) are not used. None for a study's own aCRF: the spec's Pages are written as they are.
+    """
+
+    href: str = "acrf.pdf"
+    title: str | None = None
+    pages: Mapping[CrfItem, tuple[int, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class Documents:
+    """The documents in the package beside define.xml: define.xml refers to these only.
+
+    present: the files (hrefs relative to define.xml) that are there; a document of the spec whose
+    file is not among them is left out of define.xml (def:AnnotatedCRF, def:SupplementalDoc,
+    def:leaf and every DocumentRef), with a note. crf: the annotated CRF, when there is one.
+    """
+
+    present: frozenset[str] = frozenset()
+    crf: CrfDocument | None = None
 
 
 def is_adam(spec: Spec, datasets: tuple[Dataset, ...] | None = None) -> bool:
@@ -255,6 +298,15 @@ def _page_ref(parent, pages: str | None) -> None:
     ref.set("Type", "PhysicalRef" if all(t.isdigit() for t in tokens) else "NamedDestination")
 
 
+def find_crf_document(spec: Spec) -> Document | None:
+    """The Documents sheet's (annotated or blank) CRF: the first whose ID, title or file says so."""
+    for doc in spec.documents:
+        words = " ".join(x for x in (doc.id, doc.title or "", doc.href or "") if x).lower()
+        if any(w in words for w in _CRF_WORDS):
+            return doc
+    return None
+
+
 def numeric_storage(variable: Variable | ValueLevel) -> bool:
     if isinstance(variable, Variable):
         return is_numeric_variable(variable)
@@ -273,6 +325,7 @@ class _Builder:
         value_lengths,
         settings: DefineSettings,
         notes: BuildNotes,
+        documents: Documents | None = None,
     ):
         self.spec = spec
         self.datasets = datasets
@@ -292,6 +345,11 @@ class _Builder:
         self.docs: dict[str, None] = {}
         self.synth_comments: dict[str, str] = {}
         self.crf_doc = self._find_crf()
+        self.crf = documents.crf if documents is not None else None
+        if self.crf is not None and self.crf_doc is None:
+            self.crf_doc = "ACRF"
+        self.documents = self._documents(documents)
+        self.unannotated: list[str] = []  # collected items the generated aCRF does not annotate
         self.standards = settings.standards if settings.standards is not None else standards_from_spec(spec, self.adam)
         self.std_oids = {s: f"STD.{i}" for i, s in enumerate(self.standards, start=1)}
         self.ig_std = next((self.std_oids[s] for s in self.standards if s.type == "IG"), None)
@@ -299,23 +357,41 @@ class _Builder:
 
     # -- helpers ----------------------------------------------------------
     def _find_crf(self) -> str | None:
-        for doc in self.spec.documents:
-            words = " ".join(x for x in (doc.id, doc.title or "", doc.href or "") if x).lower()
-            if any(w in words for w in _CRF_WORDS):
-                return doc.id
-        return None
+        doc = find_crf_document(self.spec)
+        return doc.id if doc is not None else None
 
     def desc(self, parent, text: str | None, tag: str = "Description"):
         if text:
             return _text_el(parent, O(tag), text, self.lang)
         return None
 
+    def _documents(self, documents: Documents | None) -> dict[str, Document]:
+        """{id: the document as define.xml names it}: those of the spec whose file is in the package
+        (all of them when the package is not known), and the annotated CRF there is."""
+        out: dict[str, Document] = {}
+        for doc in self.spec.documents:
+            if doc.id == self.crf_doc and self.crf is not None:
+                continue
+            if documents is not None and (doc.href or doc.id) not in documents.present:
+                self.notes.add(
+                    f"document {doc.id} ({doc.href or doc.id}) is not in the package; define.xml does not refer to it"
+                )
+                continue
+            out[doc.id] = doc
+        if self.crf is not None and self.crf_doc is not None:
+            spec_crf = next((d for d in self.spec.documents if d.id == self.crf_doc), None)
+            title = self.crf.title or (spec_crf.title if spec_crf is not None else None) or "Annotated CRF"
+            out[self.crf_doc] = Document(self.crf_doc, title, self.crf.href)
+        return out
+
     def doc_ref(self, parent, document: str | None, pages: str | None):
         if not document:
             return
-        if not any(d.id == document for d in self.spec.documents):
+        if not any(d.id == document for d in self.spec.documents) and document != self.crf_doc:
             self.notes.add(f"document {document!r} is not in the Documents sheet; reference left out")
             return
+        if document not in self.documents:
+            return  # not in the package (noted once, in _documents)
         self.docs[document] = None
         ref = etree.SubElement(parent, D("DocumentRef"), leafID=oids.leaf_id(document))
         _page_ref(ref, pages)
@@ -412,11 +488,11 @@ class _Builder:
                 el.set("PublishingSet", st.publishing_set)
             el.set("Version", st.version)
             el.set("Status", st.status)
-        if self.crf_doc and (self.crf_doc in self.docs or not self.adam):
+        if self.crf_doc in self.documents and (self.crf_doc in self.docs or not self.adam):
             self.docs[self.crf_doc] = None
             acrf = etree.SubElement(mdv, D("AnnotatedCRF"))
             etree.SubElement(acrf, D("DocumentRef"), leafID=oids.leaf_id(self.crf_doc))
-        supplemental = [doc.id for doc in self.spec.documents if doc.id != self.crf_doc]
+        supplemental = [doc_id for doc_id in self.documents if doc_id != self.crf_doc]
         if supplemental:
             sup = etree.SubElement(mdv, D("SupplementalDoc"))
             for doc_id in supplemental:
@@ -424,13 +500,18 @@ class _Builder:
                 etree.SubElement(sup, D("DocumentRef"), leafID=oids.leaf_id(doc_id))
         for el in value_lists + where_defs + item_groups + item_defs + codelists + methods + comments:
             mdv.append(el)
-        for doc in self.spec.documents:
+        for doc in self.documents.values():
             if doc.id in self.docs:
                 leaf = etree.SubElement(mdv, D("leaf"), ID=oids.leaf_id(doc.id))
                 leaf.set(q(XLINK_NS, "href"), doc.href or doc.id)
                 etree.SubElement(leaf, D("title")).text = doc.title or doc.id
         if arm_el is not None:
             mdv.append(arm_el)
+        if self.unannotated:
+            self.notes.add(
+                f"{len(self.unannotated)} collected item(s) not annotated on the generated aCRF (no Mapping rule "
+                f"reads a raw field into them), their origin without CRF pages: {', '.join(self.unannotated)}"
+            )
         return root
 
     def spec_order(self, used: dict[str, None], kind: str) -> list[str]:
@@ -527,13 +608,37 @@ class _Builder:
             origin.set("Source", item.source)
         if item.origin == "Predecessor" and item.predecessor:
             self.desc(origin, item.predecessor)
-        if item.pages:
+        pages = self._crf_pages(item)
+        if pages:
             if self.crf_doc:
-                self.doc_ref(origin, self.crf_doc, item.pages)
+                self.doc_ref(origin, self.crf_doc, pages)
             else:
                 self.notes.add(
-                    f"{getattr(item, 'dataset', '')}: CRF pages {item.pages!r} given but no annotated CRF in Documents"
+                    f"{getattr(item, 'dataset', '')}: CRF pages {pages!r} given but no annotated CRF in Documents"
                 )
+
+    def _crf_pages(self, item) -> str | None:
+        """The CRF pages of an item's origin: the spec's Pages, or, with a generated aCRF, the pages on
+        which it annotates a collected item (the spec's Pages refer to another CRF, not in the package)."""
+        generated = self.crf.pages if self.crf is not None else None
+        if generated is None:
+            return item.pages
+        if item.pages:
+            self.notes.add(
+                "the spec's CRF Pages refer to a CRF that is not in the package: the origins refer to the "
+                "pages of the generated annotated CRF instead"
+            )
+        if item.origin != "Collected":
+            return None
+        if isinstance(item, ValueLevel):
+            key: CrfItem = (item.dataset, item.variable, item.where_clause)
+        else:
+            key = (item.dataset, item.name, None)
+        found = generated.get(key)
+        if not found:
+            self.unannotated.append(f"{key[0]}.{key[1]}" + (f" ({key[2]})" if key[2] else ""))
+            return None
+        return " ".join(str(p) for p in found)
 
     def item_def(self, d: Dataset, v: Variable):
         el = etree.Element(O("ItemDef"), OID=oids.item_oid(d.name, v.name))
@@ -795,15 +900,20 @@ def build_define(
     value_lengths=None,
     settings: DefineSettings = DefineSettings(),
     notes: BuildNotes | None = None,
+    documents: Documents | None = None,
 ) -> etree._Element:
     """The define.xml document of the spec (or of the named datasets) as an lxml element.
 
     lengths: {dataset: {variable: actual length}} from the written transport files;
     significant_digits: {dataset: {variable: digits}} for float variables;
-    value_lengths: {(dataset, variable, where clause id): length} for value-level items.
+    value_lengths: {(dataset, variable, where clause id): length} for value-level items;
+    documents: the documents beside define.xml in the package (see Documents), which alone it
+    refers to; None when define.xml is built on its own: every document of the spec is named.
     """
     chosen = tuple(spec.dataset(n) for n in datasets) if datasets is not None else spec.datasets
-    builder = _Builder(spec, chosen, lengths, significant_digits, value_lengths, settings, notes or BuildNotes())
+    builder = _Builder(
+        spec, chosen, lengths, significant_digits, value_lengths, settings, notes or BuildNotes(), documents
+    )
     return builder.build()
 
 

@@ -27,33 +27,20 @@ mapped, not submitted, unaccounted.
 from __future__ import annotations
 
 import os
-import re
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from specs.findings import Finding
-from specs.model import MappingRule, Spec
-from specs.workbook import parse_where_text
+from specs.mapping_reads import by_field, declarations, is_field_declaration, mapping_reads, resolve
+from specs.model import Spec
 
 from .issues import IssueLog
-from .mapping import condition_field
 from .raw import FORM, LINEAGE, ROW, FieldValues, RawData
 
 FIELD_COLUMNS = ["form", "field", "rows", "with_value", "mapped", "targets", "status", "reason"]
 MAPPED, NOT_SUBMITTED, NO_VALUES, UNACCOUNTED = "mapped", "not submitted", "no values", "unaccounted"
-_TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
-
-
-def is_field_declaration(rule: MappingRule) -> bool:
-    """A `not_submitted` row naming a Field: that field of the form is not submitted (the reason in Comment)."""
-    return rule.algorithm == "not_submitted" and bool(rule.field)
-
-
-def _column(columns: dict[str, str], name: str | None) -> str | None:
-    return columns.get(name.upper()) if name else None
 
 
 def field_readers(
@@ -62,66 +49,31 @@ def field_readers(
     """({(form, field): the targets of the rules that read it},
         {(form, field): the reasons of the row declarations whose Condition reads it}).
 
-    forms: {form: its columns}. Field names are matched as check_fields matches
-    them (case-insensitive; a dotted EDC name whole).
+    forms: {form: its columns}. Which rule reads which field is specs.mapping_reads'; a
+    field name is matched as check_fields matches it (case-insensitive; a dotted EDC name whole).
     """
-    targets: dict[tuple[str, str], list[str]] = {}
+    targets = {
+        key: list(dict.fromkeys(read.target for read in reads))
+        for key, reads in by_field(mapping_reads(spec, subject_field=subject_field), forms).items()
+    }
     selects: dict[tuple[str, str], list[str]] = {}
-
-    def add(table, form: str, field: str | None, target: str) -> None:
-        if field is not None and target not in table.setdefault((form, field), []):
-            table[(form, field)].append(target)
-
-    record_sets: OrderedDict[tuple[str, str, str | None], list[MappingRule]] = OrderedDict()
-    for rule in spec.mapping:
-        if not rule.form or rule.form not in forms:
-            continue
-        conditions = (
-            [
-                condition_field(forms[rule.form], cond, rule.form)
-                for cond in (parse_where_text(rule.condition, rule.form) or ())
-            ]
-            if rule.condition
-            else []
-        )
-        if rule.algorithm == "not_submitted":
-            if not rule.field:  # a row declaration: its Condition decides which rows are not submitted
-                for field in conditions:
-                    add(selects, rule.form, field, rule.comment or "")
-            continue
-        record_sets.setdefault((rule.dataset, rule.form, rule.parameter("record", rule.form)), []).append(rule)
-    for (dataset, form, _record), rules in record_sets.items():
-        columns = {str(c).upper(): c for c in forms[form]}
-        add(targets, form, _column(columns, subject_field), f"{dataset}.USUBJID")  # the subject of every record
-        defined: set[str] = set()  # variables set so far in the record set: a template name takes them first
-        for rule in rules:
-            target = f"{dataset}.{rule.variable}" if rule.variable else dataset
-            conditions = (
-                [condition_field(forms[form], cond, form) for cond in (parse_where_text(rule.condition, form) or ())]
-                if rule.condition
-                else []
-            )
-            for field in conditions:
-                add(targets, form, field, target)
-            add(targets, form, _column(columns, rule.field), target)
-            add(targets, form, _column(columns, rule.parameter("time_field")), target)
-            if rule.algorithm == "concat":
-                for name in _TEMPLATE.findall(rule.value or ""):
-                    if name not in defined:
-                        add(targets, form, _column(columns, name), target)
-            if rule.variable:
-                defined.add(rule.variable)
+    for declared in declarations(spec):
+        if declared.field is None and declared.form in forms:
+            for names in declared.selecting:
+                field = resolve(forms[declared.form], names)
+                if field is not None and declared.reason not in selects.setdefault((declared.form, field), []):
+                    selects[(declared.form, field)].append(declared.reason)
     return targets, selects
 
 
 def field_declarations(spec: Spec, forms: dict[str, list[str]]) -> dict[tuple[str, str], list[str]]:
     """{(form, field): the reasons the spec gives for not submitting it}."""
     out: dict[tuple[str, str], list[str]] = {}
-    for rule in spec.mapping:
-        if is_field_declaration(rule) and rule.form in forms:
-            field = _column({str(c).upper(): c for c in forms[rule.form]}, rule.field)
+    for declared in declarations(spec):
+        if declared.field is not None and declared.form in forms:
+            field = resolve(forms[declared.form], [declared.field])
             if field is not None:
-                out.setdefault((rule.form, field), []).append(rule.comment or "")
+                out.setdefault((declared.form, field), []).append(declared.reason)
     return out
 
 

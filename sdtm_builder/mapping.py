@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from specs.findings import Finding
+from specs.mapping_reads import condition_names, resolve
 from specs.model import MappingRule, Spec
 from specs.workbook import parse_where_text
 
@@ -323,14 +324,9 @@ def condition_field(columns, cond, form: str) -> str | None:
 
     A raw field name may hold a dot (an EDC item prefix, as in `PFX.NAME`):
     the condition reader takes `PFX` for a dataset, so `PFX.NAME` is looked up
-    whole when the prefix is not the form itself.
+    whole when the prefix is not the form itself (specs.mapping_reads.condition_names).
     """
-    by_upper = {str(c).upper(): c for c in columns}
-    if cond.dataset and cond.dataset != form.upper():
-        dotted = by_upper.get(f"{cond.dataset}.{cond.variable}")
-        if dotted is not None:
-            return dotted
-    return by_upper.get(cond.variable)
+    return resolve(columns, condition_names(cond, form))
 
 
 def condition_mask(rows: pd.DataFrame, text: str | None, form: str, distinct=None) -> pd.Series:

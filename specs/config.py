@@ -138,6 +138,18 @@ class StudySettings:
     adam_spec: Path | None = setting(None, "the ADaM spec workbook (none: the study stops at SDTM)", kind=FILE)
     trial_design: Path | None = setting(None, "the trial design workbook (TA, TE, TV, TI, TS)", kind=FILE)
     data_cutoff: str | None = setting(None, "the data cut-off date (DCUTDT when TS gives none)", kind=DATE)
+    acrf: Path | None = setting(
+        None,
+        "the study's own annotated CRF (PDF), put in the SDTM package; define.xml refers to the spec's Pages "
+        "in it (none: an aCRF is generated from the raw forms and the Mapping sheet, and its pages are used)",
+        kind=FILE,
+    )
+    documents: tuple[Path, ...] = setting(
+        (),
+        "documents define.xml refers to (protocol, SAP ...): each is put in the package of the stage whose "
+        "Documents sheet names its file; a document the sheet names that is not here is left out of define.xml",
+        kind=FILE,
+    )
 
     def problems(self) -> list[tuple[str, str]]:
         return []
@@ -414,6 +426,8 @@ def _value(spec: dataclasses.Field, kind: object, value: object, folder: Path | 
     meta = spec.metadata
     if meta["kind"] == DATE:
         return _date(value)
+    if meta["kind"] == FILE and typing.get_origin(kind) is tuple:
+        return _files(value, folder or Path.cwd())
     why = _type_problem(value, str if meta["kind"] == FILE else kind)
     if why:
         return None, why
@@ -434,6 +448,22 @@ def _value(spec: dataclasses.Field, kind: object, value: object, folder: Path | 
     return value, None
 
 
+def _files(value: object, folder: Path) -> tuple[tuple[Path, ...] | None, str | None]:
+    """A list of files, each as _file takes it."""
+    why = _type_problem(value, tuple[str, ...])
+    if why:
+        return None, why
+    assert isinstance(value, list)
+    paths = []
+    for number, each in enumerate(value, start=1):
+        path, why = _file(each, folder)
+        if why:
+            return None, f"item {number} ({toml_text(each)}) {why}"
+        assert path is not None
+        paths.append(path)
+    return tuple(paths), None
+
+
 def _file(value: str, folder: Path) -> tuple[Path | None, str | None]:
     if not value.strip():
         return None, "names no file (leave the setting out when the study has none)"
@@ -442,7 +472,7 @@ def _file(value: str, folder: Path) -> tuple[Path | None, str | None]:
     if target != folder and folder not in target.parents:
         return None, (
             f"resolves to {target}, outside the folder of the settings file ({folder}); "
-            "a study's workbooks must be in that folder or below it"
+            "a study's workbooks and documents must be in that folder or below it"
         )
     if target.is_dir():
         return None, f"is a folder, not a file ({target})"
@@ -556,7 +586,7 @@ def _suggest(name: str, known: typing.Iterable[str], form: str) -> str:
 # ---------------------------------------------------------------------------
 def _type_words(spec: dataclasses.Field, kind: object) -> str:
     if spec.metadata["kind"] == FILE:
-        return "path"
+        return "list of paths" if typing.get_origin(kind) is tuple else "path"
     if spec.metadata["kind"] == DATE:
         return "date"
     if typing.get_origin(kind) is tuple:

@@ -37,6 +37,17 @@ def load_frames(folder: Path, spec) -> tuple[dict, list[str]]:
     return frames, problems
 
 
+def raw_fields(folder: Path) -> pd.DataFrame | None:
+    """The field accounting an `sdtm` run wrote beside its datasets (fields.csv), when there is one:
+    the generated aCRF then lists every raw field, those no Mapping rule names too."""
+    import pandas as pd
+
+    path = folder / "fields.csv"
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
 def export_command(
     sdtm: Path = typer.Option(
         ..., "--sdtm", exists=True, file_okay=False, help="Folder of SDTM datasets (<dataset>.csv or .xpt)."
@@ -54,17 +65,32 @@ def export_command(
         "--cutoff",
         help="Data cut-off (ISO 8601): define.xml's AsOfDateTime, Dataset-JSON's dbLastModifiedDateTime.",
     ),
+    acrf: Path | None = typer.Option(
+        None,
+        "--acrf",
+        exists=True,
+        dir_okay=False,
+        help="The study's own annotated CRF (PDF); without it one is generated from the spec's Mapping sheet.",
+    ),
+    document: list[Path] = typer.Option(
+        [],
+        "--document",
+        exists=True,
+        dir_okay=False,
+        help="A document define.xml refers to (protocol, SAP): copied where a Documents sheet names its file. Repeatable.",
+    ),
     force: bool = FORCE_OPTION,
 ) -> None:
-    """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml and define.html."""
+    """Write the submission folder: SAS transport v5, Dataset-JSON 1.1, define.xml, define.html and the
+    annotated CRF."""
     from dataset_io.outputs import check_output_folder
     from specs import load_spec
-    from submission_export.package import ExportError, export_submission
+    from submission_export.package import CrfSource, ExportError, export_submission
 
     if (adam is None) != (adam_spec is None):
         print_error(console, "--adam and --adam-spec go together")
         raise typer.Exit(2)
-    inputs = [p for p in (sdtm, sdtm_spec, adam, adam_spec) if p is not None]
+    inputs = [p for p in (sdtm, sdtm_spec, adam, adam_spec, acrf, *document) if p is not None]
     check_output_folder(out, command="export", inputs=inputs, force=force)
     stages: list[tuple[Spec, dict[str, pd.DataFrame]] | None] = []
     problems: list[str] = []
@@ -87,8 +113,18 @@ def export_command(
         raise typer.Exit(1)
     sdtm_stage, adam_stage = stages
     assert sdtm_stage is not None  # --sdtm and --sdtm-spec are required
+    crf = CrfSource(file=acrf, fields=raw_fields(sdtm))
     try:
-        result = export_submission(out, sdtm=sdtm_stage, adam=adam_stage, cutoff=cutoff, inputs=inputs, force=force)
+        result = export_submission(
+            out,
+            sdtm=sdtm_stage,
+            adam=adam_stage,
+            cutoff=cutoff,
+            inputs=inputs,
+            force=force,
+            crf=crf,
+            documents=tuple(document),
+        )
     except ExportError as exc:
         for p in exc.problems:
             print_text(console, p, style="red")
@@ -100,7 +136,8 @@ def export_command(
         print_text(
             console,
             f"{stage.folder}: {len(stage.datasets)} datasets ({', '.join(stage.datasets)}), "
-            f"define.xml valid (Define-XML 2.1 schema, OIDs), define.html",
+            f"define.xml valid (Define-XML 2.1 schema, OIDs), define.html"
+            + (f", acrf.pdf ({stage.acrf.page_count} pages, generated)" if stage.acrf is not None else ""),
         )
         for note in stage.notes:
             print_text(console, f"note: {note}", style="yellow")

@@ -35,6 +35,8 @@ def test_demo_writes_every_stage(demo):
     study = out / "submission" / "m5" / "datasets" / "sysu-antor-sts"
     for stage in ("tabulations/sdtm", "analysis/adam"):
         assert (study / stage / "define.xml").is_file() and list((study / stage).glob("*.xpt")), stage
+    assert (study / "tabulations" / "sdtm" / "acrf.pdf").read_bytes().startswith(b"%PDF-")
+    assert "annotated CRF" in output
     assert (out / "report" / "analysis_report.html").is_file()
     assert (out / "report" / "analysis_tables.xlsx").is_file()
     hidden = [p for p in out.rglob(".*") if p.name != ".cdisc-build.json"]

@@ -139,7 +139,11 @@ def test_each_stage_says_what_it_made(run):
     sdtm = next(line for line in lines if line.startswith("SDTM "))
     assert sdtm.startswith("SDTM 28 datasets, ") and sdtm.endswith("ledger balances")
     assert next(line for line in lines if line.startswith("ADaM ")).startswith("ADaM 5 datasets, ")
-    assert "export submission/m5/datasets/sysu-antor-sts" in lines
+    from pypdf import PdfReader
+
+    acrf = run.out / "submission" / "m5" / "datasets" / "sysu-antor-sts" / "tabulations" / "sdtm" / "acrf.pdf"
+    pages = len(PdfReader(str(acrf)).pages)
+    assert f"export submission/m5/datasets/sysu-antor-sts, annotated CRF {pages} pages" in lines
     sdtm_report, adam_report = run.result.validation["sdtm"], run.result.validation["adam"]
     # the study's explanations explain some SDTM warnings (tests/cdisc_build/test_pipeline.py: which)
     explained = sdtm_report.explained("warning")

@@ -9,6 +9,8 @@ Datasets are separated by a blank line or by the next "NAME:" header.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from conformance import RULES, run_validation
@@ -910,6 +912,13 @@ def _meta(
     return make
 
 
+def _define_beside_rules(*leaves: tuple[str, str]) -> DefineMetadata:
+    """A define.xml read from the folder of conformance/rules.toml, naming the files `leaves`."""
+    import conformance
+
+    return DefineMetadata({}, source=str(Path(conformance.__file__).with_name("define.xml")), leaves=leaves)
+
+
 DEF_OK = "AE: USUBJID|AESEV\nP-1|MILD"
 EXAMPLES.update(
     {
@@ -1278,6 +1287,11 @@ EXAMPLES.update(
         "CB-DEF-008": (
             {"study": "DM: STUDYID|USUBJID\nS1|P-1", "define": lambda: DefineMetadata({}, study_name="S1")},
             {"study": "DM: STUDYID|USUBJID\nS2|P-1", "define": lambda: DefineMetadata({}, study_name="S1")},
+        ),
+        # define.xml "in" the conformance package's folder, where rules.toml is and acrf.pdf is not
+        "CB-DEF-009": (
+            {"study": DM, "define": lambda: _define_beside_rules(("LF.RULES", "rules.toml"))},
+            {"study": DM, "define": lambda: _define_beside_rules(("LF.RULES", "rules.toml"), ("LF.ACRF", "acrf.pdf"))},
         ),
         "CB-SDTM-310": (
             _std(

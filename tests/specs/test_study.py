@@ -332,7 +332,7 @@ def test_a_workbook_outside_the_folder_is_refused(tmp_path):
     assert only_problem(path) == (
         f'{path}: [study] sdtm_spec = "../elsewhere.xlsx": resolves to {(tmp_path / "elsewhere.xlsx").resolve()}, '
         f"outside the folder of the settings file ({folder.resolve()}); "
-        "a study's workbooks must be in that folder or below it"
+        "a study's workbooks and documents must be in that folder or below it"
     )
     path = write(folder, BASE.replace('"sdtm.xlsx"', json.dumps(str(tmp_path / "elsewhere.xlsx"))))
     assert "outside the folder of the settings file" in only_problem(path)
@@ -433,3 +433,29 @@ def test_a_file_that_cannot_be_read(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[study\n", encoding="utf-8")
     assert only_problem(bad).startswith(f"{bad}: not valid TOML (")
+
+
+def test_the_study_s_own_acrf_and_its_documents_are_files_beside_the_settings(tmp_path):
+    text = BASE.replace(
+        'sdtm_spec = "sdtm.xlsx"', 'sdtm_spec = "sdtm.xlsx"\nacrf = "docs/acrf.pdf"\ndocuments = ["protocol.pdf"]'
+    )
+    path = write(tmp_path, text, workbooks=("sdtm.xlsx", "docs/acrf.pdf", "protocol.pdf"))
+    config = StudyConfig.load(path)
+    assert config.study.acrf == (tmp_path / "docs" / "acrf.pdf").resolve()
+    assert config.study.documents == ((tmp_path / "protocol.pdf").resolve(),)
+    assert StudyConfig.load(write(tmp_path / "none", BASE)).study.documents == ()
+
+
+def test_a_document_that_is_not_there_is_refused_naming_the_item(tmp_path):
+    text = BASE.replace('sdtm_spec = "sdtm.xlsx"', 'sdtm_spec = "sdtm.xlsx"\ndocuments = ["protocol.pdf", "sap.pdf"]')
+    path = write(tmp_path, text, workbooks=("sdtm.xlsx", "protocol.pdf"))
+    assert only_problem(path) == (
+        f'{path}: [study] documents = ["protocol.pdf", "sap.pdf"]: item 2 ("sap.pdf") no such file '
+        f"({(tmp_path / 'sap.pdf').resolve()})"
+    )
+    path = write(
+        tmp_path, BASE.replace('sdtm_spec = "sdtm.xlsx"', 'sdtm_spec = "sdtm.xlsx"\ndocuments = "protocol.pdf"')
+    )
+    assert only_problem(path) == (
+        f'{path}: [study] documents = "protocol.pdf": must be a list (write ["protocol.pdf"]), not text'
+    )

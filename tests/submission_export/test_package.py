@@ -156,3 +156,168 @@ def test_study_workbooks_give_a_valid_define_that_agrees_with_the_files(tmp_path
         folder = result.adam.folder
     assert check_define(folder / "define.xml") == []
     assert assert_define_agrees_with_files(folder, spec) == len(spec.variables)
+
+
+# ---------------------------------------------------------------------------
+# the annotated CRF and the documents define.xml names
+# ---------------------------------------------------------------------------
+NS = {
+    "odm": "http://www.cdisc.org/ns/odm/v1.3",
+    "def": "http://www.cdisc.org/ns/def/v2.1",
+    "xlink": "http://www.w3.org/1999/xlink",
+}
+HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def _define(folder: Path):
+    from lxml import etree
+
+    return etree.parse(str(folder / "define.xml")).getroot()
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join(page.extract_text().split()) for page in PdfReader(str(path)).pages]
+
+
+def _page_refs(root) -> dict[str, str]:
+    """{ItemDef OID: the PageRefs of its origin's CRF reference} of every item whose origin has one."""
+    out = {}
+    for item in root.iterfind(".//odm:ItemDef", NS):
+        ref = item.find("def:Origin/def:DocumentRef/def:PDFPageRef", NS)
+        if ref is not None:
+            out[item.get("OID")] = ref.get("PageRefs")
+    return out
+
+
+def _builtin_sdtm(tmp_path, **kwargs):
+    from specs import study_workbook
+
+    spec = load_spec(study_workbook("sdtm")).spec
+    return spec, export_submission(tmp_path, sdtm=(spec, _empty_frames(spec)), **kwargs)
+
+
+def test_the_generated_acrf_is_in_the_package_and_each_collected_origin_refers_to_its_pages(tmp_path):
+    spec, result = _builtin_sdtm(tmp_path)
+    folder = result.sdtm.folder
+    assert (folder / "acrf.pdf").read_bytes() == result.sdtm.acrf.pdf
+    assert result.sdtm.folder / "acrf.pdf" in result.sdtm.files
+    root = _define(folder)
+    acrf = root.find(".//def:AnnotatedCRF/def:DocumentRef", NS).get("leafID")
+    leaf = root.find(f".//def:leaf[@ID='{acrf}']", NS)
+    assert leaf.get(HREF) == "acrf.pdf"
+    assert leaf.find("def:title", NS).text.startswith("Annotated CRF (generated")
+    refs = _page_refs(root)
+    assert refs["IT.DM.SEX"] == "2"  # the demographics form comes first, after the legend page
+    pages = _pdf_pages(folder / "acrf.pdf")
+    assert "Form dm" in pages[1] and "SEX Sex DM.SEX" in pages[1]
+    checked = 0
+    for item in root.iterfind(".//odm:ItemDef", NS):
+        if item.get("OID") not in refs:
+            continue
+        dataset = item.get("OID").split(".")[1]
+        # a supplemental qualifier's value is annotated as SUPPxx.QNAM=..., any other item as DATASET.VARIABLE
+        said = f"{dataset}.QNAM=" if dataset.startswith("SUPP") else f"{dataset}.{item.get('Name')}"
+        for page in refs[item.get("OID")].split():
+            assert said in pages[int(page) - 1], (item.get("OID"), page)
+            checked += 1
+    assert len(refs) > 80 and checked >= len(refs)
+    collected = root.findall(".//def:Origin[@Type='Collected']", NS)
+    assert len(refs) == len([o for o in collected if o.find("def:DocumentRef", NS) is not None])
+
+
+def test_define_names_only_the_files_in_its_folder_and_notes_the_documents_left_out(tmp_path):
+    from specs import study_workbook
+
+    sdtm_spec = load_spec(study_workbook("sdtm")).spec
+    adam_spec = load_spec(study_workbook("adam")).spec
+    result = export_submission(
+        tmp_path, sdtm=(sdtm_spec, _empty_frames(sdtm_spec)), adam=(adam_spec, _empty_frames(adam_spec))
+    )
+    for stage in (result.sdtm, result.adam):
+        root = _define(stage.folder)
+        hrefs = [leaf.get(HREF) for leaf in root.iterfind(".//def:leaf", NS)]
+        assert hrefs and all((stage.folder / href).is_file() for href in hrefs), hrefs
+        assert root.find(".//def:SupplementalDoc", NS) is None
+        leaves = {leaf.get("ID") for leaf in root.iterfind(".//def:leaf", NS)}
+        assert {ref.get("leafID") for ref in root.iterfind(".//def:DocumentRef", NS)} <= leaves
+    assert "document PROTOCOL (protocol.pdf) is not in the package; define.xml does not refer to it" in (
+        result.sdtm.notes
+    )
+    assert "document SAP (sap.pdf) is not in the package; define.xml does not refer to it" in result.adam.notes
+    assert result.adam.acrf is None and not (result.adam.folder / "acrf.pdf").exists()
+
+
+def test_cb_def_009_passes_on_the_package_and_fails_on_a_define_naming_files_not_there(tmp_path):
+
+    from conformance import RULES, run_validation
+    from conformance.define import read_define_metadata
+    from define_xml.build import build_define, write_define
+
+    spec, result = _builtin_sdtm(tmp_path)
+    folder = result.sdtm.folder
+    rules = tuple(r for r in RULES if r.id == "CB-DEF-009")
+    report = run_validation({}, define=read_define_metadata(folder / "define.xml"), rules=rules)
+    assert report.findings.empty
+    # the package as it was before: define.xml naming the spec's documents, neither of them there
+    (folder / "acrf.pdf").unlink()
+    write_define(build_define(spec, datasets=result.sdtm.datasets), folder / "define.xml")
+    report = run_validation({}, define=read_define_metadata(folder / "define.xml"), rules=rules)
+    assert sorted(report.findings["value"]) == ["acrf.pdf", "protocol.pdf"]
+
+
+def test_a_study_s_own_acrf_and_documents_are_copied_and_the_spec_pages_used(tmp_path):
+    from specs import study_workbook
+
+    spec = load_spec(study_workbook("sdtm")).spec
+    spec = dataclasses.replace(
+        spec,
+        variables=tuple(dataclasses.replace(v, pages="12 13") if v.name == "SEX" else v for v in spec.variables),
+    )
+    own = tmp_path / "given" / "our-acrf.pdf"
+    own.parent.mkdir()
+    own.write_bytes(b"%PDF-1.4 the study's own aCRF")
+    (tmp_path / "given" / "protocol.pdf").write_bytes(b"%PDF-1.4 protocol")
+    (tmp_path / "given" / "other.pdf").write_bytes(b"%PDF-1.4 named by no spec")
+    from submission_export.package import CrfSource
+
+    result = export_submission(
+        tmp_path / "out",
+        sdtm=(spec, _empty_frames(spec)),
+        crf=CrfSource(file=own),
+        documents=(tmp_path / "given" / "protocol.pdf", tmp_path / "given" / "other.pdf"),
+    )
+    folder = result.sdtm.folder
+    assert (folder / "acrf.pdf").read_bytes() == b"%PDF-1.4 the study's own aCRF"
+    assert (folder / "protocol.pdf").read_bytes() == b"%PDF-1.4 protocol"
+    assert not (folder / "other.pdf").exists()
+    assert f"{tmp_path / 'given' / 'other.pdf'}: no Documents sheet names other.pdf; not copied" in result.sdtm.notes
+    assert result.sdtm.acrf is None
+    root = _define(folder)
+    assert _page_refs(root) == {"IT.DM.SEX": "12 13"}  # the spec's Pages, and only those
+    assert [r.get("leafID") for r in root.iterfind(".//def:SupplementalDoc/def:DocumentRef", NS)] == ["LF.PROTOCOL"]
+    assert {
+        leaf.get(HREF) for leaf in root.iterfind(".//def:leaf", NS) if leaf.get("ID") in ("LF.ACRF", "LF.PROTOCOL")
+    } == {
+        "acrf.pdf",
+        "protocol.pdf",
+    }
+    assert check_define(folder / "define.xml") == []
+
+
+def test_the_second_study_s_pages_come_from_the_generated_acrf_not_from_its_spec(tmp_path):
+    root_dir = Path(__file__).resolve().parents[2]
+    spec = load_spec(root_dir / "examples" / "cdiscpilot01" / "sdtm_spec.xlsx").spec
+    assert spec.variable("DM", "SEX").pages  # pages of the pharmaverse aCRF, which is not in the package
+    result = export_submission(tmp_path, sdtm=(spec, _empty_frames(spec)))
+    folder = result.sdtm.folder
+    refs = _page_refs(_define(folder))
+    pages = _pdf_pages(folder / "acrf.pdf")
+    assert refs["IT.DM.SEX"] == " ".join(str(p) for p in result.sdtm.acrf.pages[("DM", "SEX", None)])
+    assert all("DM.SEX" in pages[int(p) - 1] for p in refs["IT.DM.SEX"].split())
+    # every collected variable the spec gives pages, less the units the Mapping sheet writes (no field holds them)
+    paged = {f"IT.{v.dataset}.{v.name}" for v in spec.variables if v.origin == "Collected" and v.pages}
+    assert set(refs) == paged - {"IT.VS.VSORRESU"}
+    assert any("the spec's CRF Pages refer to a CRF that is not in the package" in n for n in result.sdtm.notes)
+    assert any("not annotated on the generated aCRF" in n and "VS.VSORRESU" in n for n in result.sdtm.notes)
