@@ -305,4 +305,7 @@ def test_the_built_in_studys_explanations_name_rules_of_the_catalogue_and_datase
         (("CB-SDTM-133",), "CM", "EPOCH"),
         (("CB-SDTM-133",), "PR", "EPOCH"),
         (("CB-SDTM-036",), "DM", "DTHFL"),
+        (("CB-SDTM-025",), "SS", "SSDTC"),
+        (("CB-SDTM-133",), "SS", "EPOCH"),
+        (("CB-SDTM-027",), "AE", "AESTDTC"),
     ]

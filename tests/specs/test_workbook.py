@@ -221,35 +221,35 @@ def test_a_formula_saved_without_its_value_is_an_error_naming_the_cell(tmp_path)
 
     wb = openpyxl.load_workbook(study_workbook("sdtm"))
     ws = wb["Mapping"]
-    assert [ws.cell(1, 7).value, ws.cell(66, 3).value, ws.cell(66, 7).value] == [
+    assert [ws.cell(1, 7).value, ws.cell(72, 3).value, ws.cell(72, 7).value] == [
         "Condition",
         "AEENRTPT",
         "AEONGO EQ Yes",
     ]
-    ws.cell(66, 7).value = '=IF(TRUE,"AEONGO EQ Yes","")'
+    ws.cell(72, 7).value = '=IF(TRUE,"AEONGO EQ Yes","")'
     path = tmp_path / "sdtm_spec.xlsx"
     wb.save(path)  # a program writes formulas, never their values
 
     spec, findings = read_workbook(path)
-    rule = next(r for r in spec.mapping if r.loc.row == 66)
+    rule = next(r for r in spec.mapping if r.loc.row == 72)
     assert rule.condition is None  # what openpyxl reads: the rule would hold for every AE
     message = (
-        'cell G66 holds a formula (=IF(TRUE,"AEONGO EQ Yes","")) saved without its value, so it reads as '
+        'cell G72 holds a formula (=IF(TRUE,"AEONGO EQ Yes","")) saved without its value, so it reads as '
         "empty: save the workbook from a spreadsheet application (Excel, LibreOffice), which computes and "
         "stores the values, or write values instead of formulas"
     )
     assert [f for f in findings if f.severity != "note"] == [
-        Finding("error", "formula-without-value", message, "Mapping", 66, "Condition")
+        Finding("error", "formula-without-value", message, "Mapping", 72, "Condition")
     ]
     assert not load_spec(path).ok
     with pytest.raises(SpecError) as info:
         load_sdtm_spec(path)
-    assert "sheet Mapping, row 66, column Condition: cell G66 holds a formula" in str(info.value)
+    assert "sheet Mapping, row 72, column Condition: cell G72 holds a formula" in str(info.value)
 
     done = CliRunner().invoke(app, ["spec", "check", str(path)])
     assert done.exit_code == 1, done.output
     text = " ".join(done.output.split())
-    assert "ERROR [formula-without-value] sheet Mapping, row 66, column Condition: cell G66" in text
+    assert "ERROR [formula-without-value] sheet Mapping, row 72, column Condition: cell G72" in text
     assert "1 errors" in text
 
 
