@@ -42,6 +42,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from specs.limits import MAX_NAME
+
 from .catalogue import RULES, core_ids
 from .model import ExplanationUse, ValidationReport
 
@@ -49,8 +51,8 @@ COLUMNS = ("rule", "dataset", "variable", "explanation")
 REQUIRED_COLUMNS = ("rule", "explanation")
 EVERY_DATASET = "*"
 
-_DATASET = re.compile(r"[A-Z][A-Z0-9]{0,7}")
-_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]{0,7}")
+_DATASET = re.compile(rf"[A-Z][A-Z0-9]{{0,{MAX_NAME - 1}}}")
+_VARIABLE = re.compile(rf"[A-Z][A-Z0-9_]{{0,{MAX_NAME - 1}}}")
 
 
 class ExplanationsError(ValueError):

@@ -533,13 +533,13 @@ def visitdy_planned(ctx, name, frame):
 
 
 @check_factory
-def epoch_matches_se(date_var: str | None = None):
+def epoch_matches_se(date_var: str | None = None, concluding_category: str | None = None):
     """A record's EPOCH is the epoch of the subject's element (SE) that holds its date.
 
-    A DS disposition event (DSCAT DISPOSITION EVENT) is associated with the epoch
-    it concludes (SDTMIG DS; an end of treatment dated after the last dose, in the
-    follow-up element, concludes TREATMENT): its EPOCH is one the subject had
-    entered by the event's date.
+    A DS record of DSCAT `concluding_category` (the rule's argument: DISPOSITION
+    EVENT) is associated with the epoch it concludes (SDTMIG DS; an end of
+    treatment dated after the last dose, in the follow-up element, concludes
+    TREATMENT): its EPOCH is one the subject had entered by the event's date.
     """
 
     def check(ctx, name, frame):
@@ -582,8 +582,8 @@ def epoch_matches_se(date_var: str | None = None):
                 "d": dates.to_numpy(),
                 "epoch": text(frame["EPOCH"]).to_numpy(),
                 "concludes": (
-                    (text(frame["DSCAT"]) == "DISPOSITION EVENT").to_numpy()
-                    if name == "DS" and "DSCAT" in frame.columns
+                    (text(frame["DSCAT"]) == concluding_category).to_numpy()
+                    if name == "DS" and concluding_category and "DSCAT" in frame.columns
                     else np.zeros(len(frame), dtype=bool)
                 ),
             }
@@ -827,34 +827,38 @@ def aeacn_populated_when_supp_has_actions(ctx, name, frame):
     return out
 
 
-@check
-def end_of_treatment_epoch_is_a_treatment_epoch(ctx, name, frame):
-    """The EPOCH of an end-of-treatment disposition event (DSCAT DISPOSITION EVENT, DSSCAT naming
-    treatment: STUDY TREATMENT, END OF TREATMENT) is an epoch in which the subject was exposed to
-    study treatment (an EPOCH of the subject's EX records): the epoch the event concludes."""
-    ex = ctx.frame("EX")
-    if ex is None or not {"USUBJID", "EPOCH"} <= set(ex.columns):
-        return not_applicable(frame)
-    if not {"USUBJID", "DSCAT", "DSSCAT", "EPOCH"} <= set(frame.columns):
-        return not_applicable(frame)
-    ends_treatment = (text(frame["DSCAT"]) == "DISPOSITION EVENT") & text(frame["DSSCAT"]).str.contains(
-        "TREATMENT", na=False
-    )
-    exposed = set(zip(text(ex["USUBJID"]), text(ex["EPOCH"]), strict=True))
-    subjects = set(text(ex["USUBJID"]))
-    pairs = pd.Series(list(zip(text(frame["USUBJID"]), text(frame["EPOCH"]), strict=True)), index=frame.index)
-    applicable = ends_treatment & filled(frame["EPOCH"]) & text(frame["USUBJID"]).isin(subjects)
-    out = Outcome(int(applicable.sum()), int(len(frame) - applicable.sum()))
-    bad = applicable & ~pairs.isin(exposed)
-    if bad.any():
-        epochs = (
-            ex.assign(u=text(ex["USUBJID"]), e=text(ex["EPOCH"]))
-            .groupby("u")["e"]
-            .agg(lambda s: "/".join(sorted(set(s.dropna()))))
+@check_factory
+def end_of_treatment_epoch_is_a_treatment_epoch(category: str, subcategory_word: str):
+    """The EPOCH of an end-of-treatment disposition event (DSCAT `category`, a DSSCAT holding
+    `subcategory_word`: STUDY TREATMENT, END OF TREATMENT) is an epoch in which the subject was
+    exposed to study treatment (an EPOCH of the subject's EX records): the epoch the event concludes."""
+
+    def check(ctx, name, frame):
+        ex = ctx.frame("EX")
+        if ex is None or not {"USUBJID", "EPOCH"} <= set(ex.columns):
+            return not_applicable(frame)
+        if not {"USUBJID", "DSCAT", "DSSCAT", "EPOCH"} <= set(frame.columns):
+            return not_applicable(frame)
+        ends_treatment = (text(frame["DSCAT"]) == category) & text(frame["DSSCAT"]).str.contains(
+            subcategory_word, regex=False, na=False
         )
-        detail = text(frame["USUBJID"]).map(epochs).fillna("").map(lambda e: f"EX epochs: {e}").to_numpy()
-        out.hits.append(hit(Vars(ctx, name, frame), bad, "EPOCH", detail=detail))
-    return out
+        exposed = set(zip(text(ex["USUBJID"]), text(ex["EPOCH"]), strict=True))
+        subjects = set(text(ex["USUBJID"]))
+        pairs = pd.Series(list(zip(text(frame["USUBJID"]), text(frame["EPOCH"]), strict=True)), index=frame.index)
+        applicable = ends_treatment & filled(frame["EPOCH"]) & text(frame["USUBJID"]).isin(subjects)
+        out = Outcome(int(applicable.sum()), int(len(frame) - applicable.sum()))
+        bad = applicable & ~pairs.isin(exposed)
+        if bad.any():
+            epochs = (
+                ex.assign(u=text(ex["USUBJID"]), e=text(ex["EPOCH"]))
+                .groupby("u")["e"]
+                .agg(lambda s: "/".join(sorted(set(s.dropna()))))
+            )
+            detail = text(frame["USUBJID"]).map(epochs).fillna("").map(lambda e: f"EX epochs: {e}").to_numpy()
+            out.hits.append(hit(Vars(ctx, name, frame), bad, "EPOCH", detail=detail))
+        return out
+
+    return check
 
 
 @check

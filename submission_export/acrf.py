@@ -119,11 +119,6 @@ class AnnotatedCrf:
     form_pages: dict[str, tuple[int, ...]] = field(default_factory=dict)
     page_count: int = 0
 
-    def page_refs(self, dataset: str, variable: str, where_clause: str | None = None) -> str | None:
-        """The pages of one item as define.xml's PageRefs ("3 4"), or None when it is not annotated."""
-        pages = self.pages.get((dataset, variable, where_clause))
-        return " ".join(str(p) for p in pages) if pages else None
-
 
 # ---------------------------------------------------------------------------
 # What each field is annotated with

@@ -170,6 +170,10 @@ def _write_crf(folder: Path, spec: Spec, source: CrfSource, result: StageResult)
     if source.file is not None:
         named = find_crf_document(spec)
         href = named.href if named is not None and named.href else ACRF_FILE
+        if Path(href).name != href:  # written beside define.xml, never elsewhere
+            raise ExportError(
+                [f"the Documents sheet names the annotated CRF {href!r}: write a file name, without a folder"]
+            )
         result.files.append(atomic_write_bytes(folder / href, source.file.read_bytes()))
         return CrfDocument(href)
     acrf = build_acrf(spec, fields=source.fields, subject_field=source.subject_field)
@@ -290,7 +294,7 @@ def export_submission(
     cutoff: the data cut-off (ISO 8601 date or date-time): define.xml's AsOfDateTime
     and Dataset-JSON's dbLastModifiedDateTime. The creation date-time of every file
     (define.xml, Dataset-JSON, the transport headers) is the clock, or
-    SOURCE_DATE_EPOCH when set (dataset_io.clock), so a build with it set is
+    SOURCE_DATE_EPOCH when set (specs.clock), so a build with it set is
     byte-identical when repeated. out_dir is written through
     dataset_io.outputs.output_folder (refused when that could destroy something;
     `inputs`: the paths it must not touch) and put in place whole. Raises

@@ -286,7 +286,7 @@ def test_a_disposition_event_may_carry_the_epoch_it_concludes():
         DSSTDTC=["2020-03-10", "2020-03-10", "2020-01-15"],
         EPOCH=["TREATMENT", "TREATMENT", "FOLLOW-UP"],
     )
-    out = run(sd.epoch_matches_se(), "DS", {"DS": ds, "SE": se})
+    out = run(sd.epoch_matches_se(concluding_category="DISPOSITION EVENT"), "DS", {"DS": ds, "SE": se})
     # the end of treatment after the last dose concludes TREATMENT; a milestone is dated; an epoch
     # not yet entered on the event's date is never the one it concludes
     assert (counts(out), rows(out)) == ((3, 0, 2), [1, 2])

@@ -129,8 +129,8 @@ def test_the_pages_of_each_item_are_where_its_field_is_annotated():
     assert acrf.pages[("DM", "SEX", None)] == (2,)
     assert acrf.pages[("SUPPDM", "QVAL", "WC.SUPPDM.QNAM.HISTOL")] == (2,)
     assert acrf.pages[("AE", "AETERM", None)] == (3,)
-    assert acrf.page_refs("AE", "AEENRTPT") == "3"
-    assert acrf.page_refs("AE", "AESEV") is None
+    assert acrf.pages[("AE", "AEENRTPT", None)] == (3,)
+    assert ("AE", "AESEV", None) not in acrf.pages
     assert "DM.SEX" in pages[1] and "SUPPDM.QNAM=HISTOL" in pages[1]
     assert "AE.AETERM" in pages[2] and "DM.SEX" not in pages[2]
 

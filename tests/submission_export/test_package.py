@@ -321,3 +321,18 @@ def test_the_second_study_s_pages_come_from_the_generated_acrf_not_from_its_spec
     assert set(refs) == paged - {"IT.VS.VSORRESU"}
     assert any("the spec's CRF Pages refer to a CRF that is not in the package" in n for n in result.sdtm.notes)
     assert any("not annotated on the generated aCRF" in n and "VS.VSORRESU" in n for n in result.sdtm.notes)
+
+
+def test_a_crf_document_href_with_a_folder_is_refused_and_nothing_is_written(tmp_path):
+    from specs import model as m
+    from specs import study_workbook
+    from submission_export.package import CrfSource
+
+    spec = load_spec(study_workbook("sdtm")).spec
+    documents = tuple(m.Document(d.id, d.title, "../../outside.pdf") if d.id == "ACRF" else d for d in spec.documents)
+    spec = dataclasses.replace(spec, documents=documents)
+    own = tmp_path / "own.pdf"
+    own.write_bytes(b"%PDF-1.4 own")
+    with pytest.raises(ExportError, match="'../../outside.pdf': write a file name, without a folder"):
+        export_submission(tmp_path / "out", sdtm=(spec, _empty_frames(spec)), crf=CrfSource(file=own))
+    assert not (tmp_path / "out").exists() and not (tmp_path / "outside.pdf").exists()
