@@ -24,8 +24,10 @@ demo: $(STAMP)
 	$(BIN)/cdisc-build demo --out $(OUT)
 
 # Static checks first (ruff lint and format, mypy, the import layers of pyproject.toml), then the test suite.
+# The suite runs on every core (pytest-xdist), each test module in one worker so that its
+# module fixtures (a simulated study, a build) are made once.
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
