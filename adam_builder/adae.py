@@ -7,6 +7,7 @@ import pandas as pd
 
 from .common import NONE, assert_columns, derive_var_extreme_flag, number, text
 from .dates import compute_ady, impute_dtc_dt
+from .registry import Derivation
 
 RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "RELATED")
 
@@ -77,3 +78,23 @@ def derive_vars_worst(ae: pd.DataFrame) -> pd.DataFrame:
     ):
         out = derive_var_extreme_flag(out, by=by, order=order, new_var=flag, filter=emergent)
     return out.drop(columns=["_GR", "_SEQ"])
+
+
+DERIVATIONS = {
+    "derive_vars_analysis_dates": Derivation(
+        derive_vars_analysis_dates,
+        needs=("TRTSDT", "DTHDT", "DCUTDT"),
+        adds=("ASTDT", "ASTDTF", "AENDT", "AENDTF", "ASTDY", "AENDY"),
+    ),
+    "derive_var_trtemfl": Derivation(
+        derive_var_trtemfl, needs=("ASTDT", "AENDT", "TRTSDT", "TRTEDT"), adds=("TRTEMFL",)
+    ),
+    "derive_vars_grade_relation": Derivation(
+        derive_vars_grade_relation,
+        needs=lambda k: ("AETOXGR", *k.get("relations", {}).values()),
+        adds=lambda k: ("ATOXGRN", *k.get("relations", {})),
+    ),
+    "derive_vars_worst": Derivation(
+        derive_vars_worst, needs=("TRTEMFL", "ATOXGRN", "ASTDT"), adds=("AOCC01FL", "AOCC02FL", "AOCC03FL")
+    ),
+}

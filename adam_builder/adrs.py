@@ -21,6 +21,7 @@ from specs.config import AdamSettings, RecistSettings
 from .common import NONE, assert_columns, first_per_subject, text
 from .dates import impute_dtc_dt
 from .recist_rules import CR, NE, NON_CR_NON_PD, PD, PR, SD
+from .registry import Derivation, param_token
 
 MISSING = "MISSING"
 RESPONSES = (CR, PR, SD, NON_CR_NON_PD, PD, NE)
@@ -36,11 +37,13 @@ def create_ovr_records(
     testcd: str = "OVRLRESP",
     paramcd: str = "OVR",
     day_imputation: str = "last",
+    parcat2: str | None = None,
 ) -> pd.DataFrame:
     """One OVR record per RS overall response of ``evaluator`` (all evaluators when None).
 
     ADT: the date of RSDTC, a missing day imputed (``day_imputation``) but never
     after the death date (ADSL.DTHDT); ADTF 'D' when imputed. AVALC: RSSTRESC.
+    PARCAT2: ``parcat2`` when given.
     """
     assert_columns(rs, ["USUBJID", "RSTESTCD", "RSSTRESC", "RSDTC"], dataset="RS")
     rows = rs[text(rs["RSTESTCD"]) == testcd]
@@ -91,6 +94,8 @@ def create_ovr_records(
         }
     )
     out["ADTF"] = out["ADTF"].where(out["ADTF"].notna(), None)
+    if parcat2 is not None:
+        out["PARCAT2"] = parcat2
     return out
 
 
@@ -114,6 +119,27 @@ def create_ovrc_records(assessments: pd.DataFrame, *, adsl: pd.DataFrame, paramc
             "VISIT": rows["VISIT"].to_numpy(dtype=object) if "VISIT" in rows.columns else None,
         }
     )
+
+
+def create_computed_records(
+    tu: pd.DataFrame,
+    tr: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    settings: AdamSettings,
+    paramcd: str = "OVRC",
+    parcat2: str | None = "COMPUTED",
+) -> pd.DataFrame:
+    """The overall response recomputed per RECIST 1.1 from TU and TR by the engine
+    (recist_engine.derive_assessments, the evaluator and RECIST settings of ``settings``): one
+    ``paramcd`` record per assessment (create_ovrc_records), PARCAT2 ``parcat2``."""
+    from .recist_engine import derive_assessments
+
+    assessments = derive_assessments(tu, tr, settings=settings.recist, evaluator=settings.evaluator)
+    out = create_ovrc_records(assessments, adsl=adsl, paramcd=paramcd)
+    if parcat2 is not None:
+        out["PARCAT2"] = parcat2
+    return out
 
 
 def derive_var_anl01fl(adrs: pd.DataFrame, *, params: tuple[str, ...] = ASSESSMENT_PARAMS) -> pd.DataFrame:
@@ -434,3 +460,55 @@ def derive_var_aval_by_param(adrs: pd.DataFrame, *, spec, dataset: str = "ADRS")
         aval[mask] = out.loc[mask, "AVALC"].map(encode_map(spec, row.codelist)).astype("float64")
     out["AVAL"] = aval
     return out
+
+
+_RECORD_VARS = ("USUBJID", "PARAMCD", "AVALC", "ADT", "SRCDOM", "SRCVAR", "SRCSEQ")
+
+
+def _param(default: str, *more: str):
+    return lambda k: (param_token(k.get("paramcd", default)), *_RECORD_VARS, *more)
+
+
+def _report_cr_then_pr(found: pd.DataFrame, _kwargs) -> list[tuple[str | None, str, str]]:
+    return [
+        (
+            row["USUBJID"],
+            "PR after CR",
+            f"overall response PR on {row['PR_DATE']:%Y-%m-%d} after CR on {row['CR_DATE']:%Y-%m-%d} "
+            "without progression: check the assessments (BOR derived as recorded)",
+        )
+        for _, row in found.iterrows()
+    ]
+
+
+_ASSESSMENT_VARS = ("ADTF", "AVISIT", "AVISITN", "VISIT", "VISITNUM", "PARCAT2")
+DERIVATIONS = {
+    "create_ovr_records": Derivation(
+        create_ovr_records,
+        kind="create",
+        adds=_param("OVR", *_ASSESSMENT_VARS, "RSSEQ", "RSEVAL", "RSDTC"),
+    ),
+    "create_computed_records": Derivation(
+        create_computed_records,
+        kind="create",
+        adds=_param("OVRC", *_ASSESSMENT_VARS),
+        optional={"tu": "skip", "tr": "skip"},
+    ),
+    "derive_var_anl01fl": Derivation(derive_var_anl01fl, needs=("AVALC", "ADT"), adds=("ANL01FL",)),
+    "derive_var_anl02fl": Derivation(derive_var_anl02fl, needs=("ANL01FL",), adds=("ANL02FL",)),
+    "compute_cr_then_pr": Derivation(compute_cr_then_pr, kind="check", needs=("ANL02FL",), report=_report_cr_then_pr),
+    "derive_param_bor": Derivation(derive_param_bor, kind="records", needs=("ANL02FL",), adds=_param("BOR")),
+    "derive_param_response": Derivation(
+        derive_param_response,
+        kind="records",
+        needs=lambda k: (param_token(k.get("source_param", "BOR")),),
+        adds=_param("RSP"),
+    ),
+    "derive_param_pd": Derivation(derive_param_pd, kind="records", needs=("ANL02FL",), adds=_param("PD")),
+    "derive_param_death": Derivation(derive_param_death, kind="records", needs=(), adds=_param("DEATH")),
+    "derive_param_lsta": Derivation(derive_param_lsta, kind="records", needs=("ANL02FL",), adds=_param("LSTA")),
+    "derive_param_mdis": Derivation(
+        derive_param_mdis, kind="records", needs=(), adds=_param("MDIS"), optional={"tu": "skip"}
+    ),
+    "derive_var_aval_by_param": Derivation(derive_var_aval_by_param, adds=("AVAL",)),
+}

@@ -16,6 +16,7 @@ from specs.model import Spec
 
 from .common import NONE, AdamInputError, assert_columns, codelist_of, decode_map, encode_map, number, text, yes_no
 from .dates import compute_duration, impute_dtc_dt, impute_dtc_dtm
+from .registry import Derivation, columns_of
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -91,10 +92,10 @@ def derive_vars_trt_dates(adsl: pd.DataFrame, *, ex: pd.DataFrame) -> pd.DataFra
     return out
 
 
-def derive_var_randdt(adsl: pd.DataFrame, *, ds: pd.DataFrame, decod: str = "RANDOMIZED") -> pd.DataFrame:
+def derive_var_randdt(adsl: pd.DataFrame, *, ds: pd.DataFrame | None, decod: str = "RANDOMIZED") -> pd.DataFrame:
     """RANDDT: the date of the DS record with DSDECOD ``decod`` (null in a study without randomisation)."""
     out = adsl.copy()
-    if ds.empty or "DSDECOD" not in ds.columns:
+    if ds is None or ds.empty or "DSDECOD" not in ds.columns:
         out["RANDDT"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
         return out
     assert_columns(ds, ["USUBJID", "DSDECOD", "DSSTDTC"], dataset="DS")
@@ -247,8 +248,10 @@ def derive_vars_death(
     DDSTRESC, else DDORRES, of DDTESTCD 'PRCDTH'); for a subject without one, the AEDECOD of a
     fatal AE (AEOUT one of ``fatal_outcomes``, the study setting), else the DSTERM of the DS death record. LSTALVDT, when present, becomes DTHDT for
     subjects who died."""
-    assert_columns(adsl, ["USUBJID", "DTHDTC"], dataset="ADSL")
+    assert_columns(adsl, ["USUBJID"], dataset="ADSL")
     out = adsl.copy()
+    if "DTHDTC" not in out.columns:  # Perm in DM: a study without deaths may leave it out
+        out["DTHDTC"] = None
     bounds = [out[min_date]] if min_date and min_date in out.columns else None
     out["DTHDT"], out["DTHDTF"] = impute_dtc_dt(
         out["DTHDTC"], highest_imputation="M", date_imputation="first", min_dates=bounds
@@ -415,3 +418,50 @@ def derive_vars_populations(
     out["FASFL"] = yes_no(enrolled & dosed)
     out["RSPEVLFL"] = yes_no(enrolled & dosed & measurable)
     return out
+
+
+def _trt_vars(kwargs) -> tuple[str, ...]:
+    return ("TRT01P", "TRT01PN", "TRT01A", "TRT01AN")
+
+
+DERIVATIONS = {
+    "create_adsl": Derivation(create_adsl, kind="create", adds=("STUDYID", "USUBJID")),
+    "derive_vars_trt_dates": Derivation(
+        derive_vars_trt_dates,
+        needs=(),
+        adds=("TRTSDTM", "TRTSTMF", "TRTSDT", "TRTEDTM", "TRTETMF", "TRTEDT", "TRTDURD"),
+        optional={"ex": "skip"},
+    ),
+    "derive_var_randdt": Derivation(derive_var_randdt, needs=(), adds=("RANDDT",), optional={"ds": "none"}),
+    "derive_vars_trt": Derivation(derive_vars_trt, needs=(), adds=_trt_vars),
+    "derive_vars_age_group": Derivation(
+        derive_vars_age_group,
+        needs=("AGE",),
+        adds=lambda k: (k.get("group", "AGEGR1"), f"{k.get('group', 'AGEGR1')}N"),
+    ),
+    "derive_vars_populations": Derivation(
+        derive_vars_populations,
+        needs=columns_of("TRTSDT", reference_start="TRTSDT"),
+        adds=("ENRLFL", "SAFFL", "FASFL", "RSPEVLFL"),
+        optional={"tu": "none"},
+    ),
+    "derive_vars_disposition": Derivation(
+        derive_vars_disposition,
+        needs=("TRTSDT",),
+        adds=columns_of(status=None, reason=None, date=None),
+        optional={"ds": "skip"},
+    ),
+    "derive_vars_cutoff": Derivation(
+        derive_vars_cutoff, needs=(), adds=("DCUTDT", "DCUTDESC"), optional={"ts": "none"}
+    ),
+    "derive_var_lstalvdt": Derivation(derive_var_lstalvdt, needs=columns_of(cutoff="DCUTDT"), adds=("LSTALVDT",)),
+    "derive_vars_death": Derivation(
+        derive_vars_death,
+        needs=columns_of(min_date="LSTALVDT"),
+        adds=("DTHDT", "DTHDTF", "DTHFL", "DTHCAUS", "LSTALVDT"),
+        optional={"ds": "none", "ae": "none", "dd": "none"},
+    ),
+    "derive_var_nactdt": Derivation(
+        derive_var_nactdt, needs=columns_of(start="TRTSDT"), adds=("NACTDT",), optional={"cm": "none"}
+    ),
+}

@@ -18,6 +18,7 @@ from specs.config import AdamSettings
 from .common import NONE, assert_columns, text
 from .dates import impute_dtc_dt
 from .recist_rules import compute_lesion_size
+from .registry import Derivation, columns_of, param_token
 
 
 def create_lesion_params(
@@ -150,11 +151,19 @@ def derive_vars_change(adtr: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_var_anl01fl_tr(
-    adtr: pd.DataFrame, *, adsl: pd.DataFrame, first_pd: pd.Series, new_therapy: str = "NACTDT"
+    adtr: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    adrs: pd.DataFrame,
+    pd_param: str = "PD",
+    new_therapy: str = "NACTDT",
 ) -> pd.DataFrame:
     """ANL01FL of ADTR (the spec's MT.ANL01FL_TR; ADRS's ANL01FL, the worst response of a date, is
     adrs.derive_var_anl01fl): 'Y' for baseline and post-baseline records up to the first PD
-    (``first_pd`` per USUBJID) and before the first subsequent anti-cancer therapy."""
+    (the ADT of ADRS ``pd_param`` records with AVALC 'Y') and before the first subsequent
+    anti-cancer therapy."""
+    assert_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "ADT"], dataset="ADRS")
+    first_pd = adrs[(adrs["PARAMCD"] == pd_param) & (adrs["AVALC"] == "Y")].set_index("USUBJID")["ADT"]
     out = adtr.copy()
     limit_pd = out["USUBJID"].map(first_pd)
     keep = limit_pd.isna() | (out["ADT"] <= limit_pd)
@@ -188,3 +197,53 @@ def split_unevaluable(adtr: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     are left out of ADTR and listed by the caller."""
     missing = adtr["AVAL"].isna()
     return adtr[~missing].reset_index(drop=True), adtr[missing].reset_index(drop=True)
+
+
+def _report_unevaluable(removed: pd.DataFrame, _kwargs) -> list[tuple[str | None, str, str]]:
+    out = []
+    for row in removed.itertuples():
+        when = row.ADT.date().isoformat() if pd.notna(row.ADT) else "an unknown date"
+        out.append(
+            (
+                row.USUBJID,
+                "not evaluable",
+                f"{row.PARAMCD} on {when} has no value (a target lesion not assessed); record left out",
+            )
+        )
+    return out
+
+
+DERIVATIONS = {
+    "create_lesion_params": Derivation(
+        create_lesion_params,
+        kind="create",
+        adds=(
+            "USUBJID",
+            "PARAMCD",
+            "AVAL",
+            "ADT",
+            "VISIT",
+            "VISITNUM",
+            "TRLNKID",
+            "TULOC",
+            "SRCDOM",
+            "SRCVAR",
+            "SRCSEQ",
+        ),
+        optional={"tu": "none"},
+    ),
+    "derive_param_sdiam": Derivation(
+        derive_param_sdiam, kind="records", needs=("AVAL",), adds=lambda k: (param_token(k.get("paramcd", "SDIAM")),)
+    ),
+    "derive_vars_baseline": Derivation(
+        derive_vars_baseline, needs=("AVAL", "ADT"), adds=("AVISIT", "AVISITN", "ABLFL", "BASE")
+    ),
+    "derive_vars_change": Derivation(
+        derive_vars_change, needs=("BASE", "ABLFL"), adds=("CHG", "PCHG", "NADIR", "CHGNAD", "PCHGNAD")
+    ),
+    "derive_var_anl01fl_tr": Derivation(derive_var_anl01fl_tr, needs=("AVISITN",), adds=("ANL01FL",)),
+    "derive_param_best": Derivation(
+        derive_param_best, kind="records", needs=("PCHG", "ANL01FL", "ABLFL"), adds=columns_of("DTYPE")
+    ),
+    "split_unevaluable": Derivation(split_unevaluable, kind="filter", needs=("DTYPE",), report=_report_unevaluable),
+}

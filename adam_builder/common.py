@@ -7,6 +7,8 @@ import pandas as pd
 
 from specs.model import Spec
 
+from .registry import Derivation, columns_of
+
 # a missing value as an array, for np.where and np.select (their results then hold objects)
 NONE = np.array(None, dtype=object)
 
@@ -60,27 +62,6 @@ def derive_vars_merged(
     return merged
 
 
-def adsl_variables(spec: Spec, dataset: str, *, adsl_columns) -> dict[str, str]:
-    """The ADSL variables ``dataset`` takes by its spec, in spec order, as {variable: ADSL
-    variable}: those whose predecessor is ADSL.X, and those whose predecessor is DM.X (DM
-    reaches the analysis datasets through ADSL, one record per subject of DM), the merge key
-    USUBJID aside.
-
-    A declared variable that ADSL (``adsl_columns``) lacks is an error naming the dataset and
-    the variable."""
-    names, missing = {}, []
-    for var in spec.variables_of(dataset):
-        source, _, column = (var.predecessor or "").partition(".")
-        if source not in ("ADSL", "DM") or not column or var.name == "USUBJID":
-            continue
-        if column not in adsl_columns:
-            missing.append(f"{dataset}.{var.name} (predecessor {var.predecessor})")
-        names[var.name] = column
-    if missing:
-        raise AdamInputError(f"{dataset}: ADSL has no variable for {', '.join(missing)}")
-    return names
-
-
 def derive_vars_supp(frame: pd.DataFrame, *, supp: pd.DataFrame | None, names: list[str]) -> pd.DataFrame:
     """Each of ``names`` that is a QNAM of ``supp`` (a SUPP-- dataset) as a variable holding QVAL.
 
@@ -113,6 +94,50 @@ def derive_vars_supp(frame: pd.DataFrame, *, supp: pd.DataFrame | None, names: l
             values = values[~values.index.duplicated()]
             mapped = values.reindex(targets).to_numpy(dtype=object)
             out[qnam] = np.where(pd.isna(mapped), NONE, mapped)
+    return out
+
+
+def derive_var_single_term(frame: pd.DataFrame, *, spec: Spec, dataset: str, new_var: str) -> pd.DataFrame:
+    """``new_var`` on every record: the one term of its codelist in the spec (e.g. ADTTE.AVALU
+    'DAYS'); an error naming the variable when its codelist has more terms or none."""
+    value = single_term(spec, dataset, new_var)
+    if value is None:
+        raise AdamInputError(f"{dataset}.{new_var}: its codelist in the spec does not have exactly one term")
+    out = frame.copy()
+    out[new_var] = value if len(out) else None
+    return out
+
+
+def derive_var_assigned(
+    frame: pd.DataFrame,
+    *,
+    new_var: str,
+    value: str | float | None,
+    exclude_params: tuple[str, ...] | list[str] = (),
+    only_missing: bool = True,
+) -> pd.DataFrame:
+    """``new_var`` = ``value`` on the records whose PARAMCD is not in ``exclude_params`` (every
+    record when the dataset has no PARAMCD); with ``only_missing`` a value already there stays."""
+    out = frame.copy()
+    mask = pd.Series(True, index=out.index)
+    if exclude_params and "PARAMCD" in out.columns:
+        mask &= ~out["PARAMCD"].isin(list(exclude_params))
+    if new_var in out.columns:
+        if only_missing:
+            mask &= out[new_var].isna()
+        column = out[new_var].astype(object)
+    else:
+        column = pd.Series(None, index=out.index, dtype=object)
+    column[mask] = value
+    out[new_var] = column
+    return out
+
+
+def derive_var_copy(frame: pd.DataFrame, *, new_var: str, source: str, dataset: str = "dataset") -> pd.DataFrame:
+    """``new_var`` = the values of ``source`` (e.g. TRTA from TRT01A in a single-period study)."""
+    assert_columns(frame, [source], dataset=dataset)
+    out = frame.copy()
+    out[new_var] = out[source]
     return out
 
 
@@ -185,3 +210,13 @@ def first_per_subject(frame: pd.DataFrame, mask: pd.Series, *, order: list[str],
     """The first record per subject among ``mask`` records, in ``order``."""
     sub = frame[mask.fillna(False).astype(bool)].sort_values([by, *order], kind="mergesort", na_position="last")
     return sub.drop_duplicates(subset=[by], keep="first").set_index(by)
+
+
+DERIVATIONS = {
+    "derive_vars_merged": Derivation(derive_vars_merged, needs=columns_of(by=None), adds=columns_of(new_vars=None)),
+    "derive_vars_supp": Derivation(derive_vars_supp, needs=(), adds=columns_of(names=None), optional={"supp": "none"}),
+    "derive_vars_param": Derivation(derive_vars_param, adds=("PARAM", "PARAMN")),
+    "derive_var_single_term": Derivation(derive_var_single_term, adds=columns_of(new_var=None)),
+    "derive_var_assigned": Derivation(derive_var_assigned, adds=columns_of(new_var=None)),
+    "derive_var_copy": Derivation(derive_var_copy, needs=columns_of(source=None), adds=columns_of(new_var=None)),
+}

@@ -9,10 +9,10 @@ import pandas as pd
 from specs.config import AdamSettings
 from specs.model import Spec
 
-from .common import adsl_variables, assert_columns, derive_vars_merged
+from .common import AdamInputError, derive_vars_merged
 from .finish import finish_adam
 
-ISSUE_COLUMNS = ["dataset", "USUBJID", "kind", "message"]
+ISSUE_COLUMNS = ["dataset", "USUBJID", "severity", "kind", "message"]
 
 
 @dataclass
@@ -44,17 +44,24 @@ class AdamRun:
         self.failures.append(failures)
         return finished
 
-    def add_issue(self, dataset: str, usubjid: str | None, kind: str, message: str) -> None:
-        self.issues.append({"dataset": dataset, "USUBJID": usubjid, "kind": kind, "message": message})
+    def add_issue(
+        self, dataset: str, usubjid: str | None, kind: str, message: str, *, severity: str = "warning"
+    ) -> None:
+        self.issues.append(
+            {"dataset": dataset, "USUBJID": usubjid, "severity": severity, "kind": kind, "message": message}
+        )
 
-    def merge_adsl(self, frame: pd.DataFrame, dataset: str, *, needs: tuple[str, ...] = ()) -> pd.DataFrame:
-        """``frame`` with the ADSL variables the spec declares for ``dataset`` (common.adsl_variables)
-        and the ADSL variables ``needs`` that its derivations read (the finishing call keeps
-        only the spec's variables), joined by USUBJID."""
-        adsl = self.datasets["ADSL"]
-        names = adsl_variables(self.spec, dataset, adsl_columns=adsl.columns)
-        names.update((n, n) for n in needs if n not in names)
-        assert_columns(adsl, ["USUBJID", *names.values()], dataset="ADSL")
+    def merge_columns(self, frame: pd.DataFrame, names: dict[str, str], *, dataset: str) -> pd.DataFrame:
+        """``frame`` with ADSL columns (``names``: variable -> ADSL column) joined by USUBJID; an
+        ADSL column ADSL lacks is an error naming the dataset and the variable."""
+        adsl = self.datasets.get("ADSL")
+        if adsl is None:
+            raise AdamInputError(f"{dataset}: its ADSL variables need ADSL, which was neither derived nor given")
+        missing = [
+            f"{dataset}.{name} (predecessor ADSL.{column})" for name, column in names.items() if column not in adsl
+        ]
+        if missing:
+            raise AdamInputError(f"{dataset}: ADSL has no variable for {', '.join(missing)}")
         add = pd.DataFrame({"USUBJID": adsl["USUBJID"], **{name: adsl[column] for name, column in names.items()}})
         return derive_vars_merged(frame, dataset_add=add, by=["USUBJID"], new_vars=list(names), dataset="ADSL")
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .common import NONE
+from .registry import Derivation, columns_of
 
 _DTC = re.compile(r"^(\d{4}|-)?(?:-(\d{2}|-))?(?:-(\d{2}|-))?(?:T(\d{2}|-)?(?::(\d{2}|-))?(?::(\d{2})(?:\.\d+)?)?)?$")
 _LEVELS = {"n": 0, "D": 1, "M": 2, "Y": 3}
@@ -270,3 +271,26 @@ def derive_var_ady(
     out = frame.copy()
     out[new_var] = compute_ady(out[date], out[reference])
     return out
+
+
+def _dt_adds(kwargs) -> tuple[str, ...]:
+    prefix = kwargs.get("new_prefix", "")
+    return (f"{prefix}DT", f"{prefix}DTF") if kwargs.get("flag_imputation", True) else (f"{prefix}DT",)
+
+
+def _dtm_adds(kwargs) -> tuple[str, ...]:
+    prefix = kwargs.get("new_prefix", "")
+    return (f"{prefix}DTM", f"{prefix}TMF", f"{prefix}DTF")
+
+
+DERIVATIONS = {
+    "derive_vars_dt": Derivation(
+        derive_vars_dt, needs=columns_of(dtc=None, min_dates=None, max_dates=None), adds=_dt_adds
+    ),
+    "derive_vars_dtm": Derivation(
+        derive_vars_dtm, needs=columns_of(dtc=None, min_dates=None, max_dates=None), adds=_dtm_adds
+    ),
+    "derive_var_ady": Derivation(
+        derive_var_ady, needs=columns_of(date="ADT", reference="TRTSDT"), adds=columns_of(new_var="ADY")
+    ),
+}

@@ -53,11 +53,6 @@ def param_token(paramcd: str) -> str:
     return f"PARAMCD={paramcd}"
 
 
-def kw(name: str, default: Any = None) -> Callable[[Mapping[str, Any]], Any]:
-    """The value of keyword ``name`` of a call (``default`` when the call does not give it)."""
-    return lambda kwargs: kwargs.get(name, default)
-
-
 def columns_of(*names: str, **from_kwargs: Any) -> Callable[[Mapping[str, Any]], tuple[str, ...]]:
     """needs/adds: fixed ``names`` plus the values of keywords (``from_kwargs``: keyword -> default;
     a list value contributes each element)."""

@@ -25,6 +25,7 @@ from specs.model import Spec
 
 from .common import NONE, AdamInputError, assert_columns
 from .recist_rules import PD
+from .registry import Derivation, param_token
 
 COLUMNS = ["USUBJID", "PARAMCD", "STARTDT", "ADT", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ"]
 ADEQUATE = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD")  # a response other than NE
@@ -325,3 +326,29 @@ def derive_param_os(
     out["SRCVAR"] = np.where(dead, "DTHDT", np.where(early, start_var, "LSTALVDT")).astype(object)
     out["SRCSEQ"] = np.nan
     return _append(adtte, _records(out, paramcd))
+
+
+_TTE_VARS = (
+    "USUBJID",
+    "PARAMCD",
+    "STARTDT",
+    "ADT",
+    "AVAL",
+    "CNSR",
+    "EVNTDESC",
+    "CNSDTDSC",
+    "SRCDOM",
+    "SRCVAR",
+    "SRCSEQ",
+)
+
+
+def _tte(default: str):
+    return lambda k: (param_token(k.get("paramcd", default)), *_TTE_VARS)
+
+
+DERIVATIONS = {
+    "derive_param_pfs": Derivation(derive_param_pfs, kind="records", needs=(), adds=_tte("PFS")),
+    "derive_param_os": Derivation(derive_param_os, kind="records", needs=(), adds=_tte("OS")),
+    "derive_param_dor": Derivation(derive_param_dor, kind="records", needs=(), adds=_tte("DOR")),
+}

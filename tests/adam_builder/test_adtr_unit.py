@@ -171,8 +171,15 @@ def test_derive_var_anl01fl_up_to_first_pd_and_before_new_therapy():
             "AVISITN": [0.0, 2.0, 4.0, 5.0, 2.0, 3.0, np.nan],
         }
     )
-    first_pd = pd.Series(dates("2021-05-11"), index=["S1"])
-    out = derive_var_anl01fl_tr(adtr, adsl=adsl, first_pd=first_pd)
+    adrs = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S2", "S3"],
+            "PARAMCD": ["PD", "PD", "PD"],
+            "AVALC": ["Y", "N", "N"],
+            "ADT": dates("2021-05-11", None, None),
+        }
+    )
+    out = derive_var_anl01fl_tr(adtr, adsl=adsl, adrs=adrs)
     assert out["ANL01FL"].tolist() == ["Y", "Y", "Y", None, "Y", None, None]
 
 

@@ -9,7 +9,7 @@ from adam_builder.build import AdamResult, build_adam, load_adam_spec, read_sdtm
 from adam_builder.common import AdamInputError
 from specs.config import AdamSettings
 from specs.findings import SpecLayoutError
-from specs.model import Codelist, CodelistTerm, Dataset, Spec, Variable
+from specs.model import Codelist, CodelistTerm, Dataset, Method, Spec, Variable
 
 
 def test_read_sdtm_csv_typed_by_the_sdtm_spec(tmp_path):
@@ -49,13 +49,21 @@ def test_load_adam_spec(tmp_path):
 ADSL_SPEC = Spec(
     datasets=(Dataset("ADSL", keys=("STUDYID", "USUBJID")),),
     variables=(
-        Variable("ADSL", "STUDYID", order=1, data_type="text"),
-        Variable("ADSL", "USUBJID", order=2, data_type="text"),
-        Variable("ADSL", "AGE", order=3, data_type="float"),
-        Variable("ADSL", "AGEGR1", order=4, data_type="text", codelist="AGEGR1"),
-        Variable("ADSL", "SAFFL", order=5, data_type="text"),
+        Variable("ADSL", "STUDYID", order=1, data_type="text", predecessor="DM.STUDYID"),
+        Variable("ADSL", "USUBJID", order=2, data_type="text", predecessor="DM.USUBJID"),
+        Variable("ADSL", "AGE", order=3, data_type="float", predecessor="DM.AGE"),
+        Variable("ADSL", "AGEGR1", order=4, data_type="text", codelist="AGEGR1", method="MT.AGEGR1"),
+        Variable("ADSL", "SAFFL", order=5, data_type="text", method="MT.SAFFL"),
     ),
     codelists=(Codelist("AGEGR1", terms=(CodelistTerm("<65"), CodelistTerm(">=65"))),),
+    methods=(
+        Method("MT.AGEGR1", expression_context="cdisc-build", expression_code="derive_vars_age_group()"),
+        Method(
+            "MT.SAFFL",
+            expression_context="cdisc-build",
+            expression_code='derive_vars_trt_dates(ex=EX)\nderive_vars_populations(tu=TU, evaluator="INVESTIGATOR")',
+        ),
+    ),
 )
 SDTM = {
     "dm": pd.DataFrame({"STUDYID": ["X", "X"], "USUBJID": ["S1", "S2"], "AGE": [45, 70], "DTHDTC": [None, None]}),
@@ -65,7 +73,7 @@ SDTM = {
 }
 
 
-def test_build_adam_runs_the_recipes_of_the_spec_and_reports_empty_inputs():
+def test_build_adam_runs_the_methods_of_the_spec_and_reports_empty_inputs():
     notes = []
     result = build_adam(SDTM, spec=ADSL_SPEC, settings=AdamSettings(), progress=notes.append)
     assert notes == ["deriving ADSL"]  # the spec has no other dataset
@@ -84,8 +92,9 @@ def test_build_adam_runs_the_recipes_of_the_spec_and_reports_empty_inputs():
         {
             "dataset": "CM",
             "USUBJID": None,
+            "severity": "warning",
             "kind": "empty input",
-            "message": "CM has no records: the derivations of ADSL that need its records produce none from it",
+            "message": "CM has no records: the derivations of no ADaM dataset that need its records produce none from it",
         }
     ]
 

@@ -121,8 +121,31 @@ def test_an_empty_dm_is_a_message_naming_dm(sdtm, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("domain", ["DS", "AE", "TR", "RS", "EX"])
-def test_an_absent_domain_a_derivation_needs_is_a_message_naming_it(sdtm, domain):
+# domain absent -> (the datasets not derived for want of it, the methods not run for want of it)
+ABSENT = {
+    "DS": (
+        set(),
+        ["MT.EOTSTT (Methods row 14): derive_vars_disposition", "MT.EOSSTT (Methods row 15): derive_vars_disposition"],
+    ),
+    "AE": ({"ADAE"}, []),
+    "TR": ({"ADTR"}, ["MT.OVRC (Methods row 29): create_computed_records"]),
+    "RS": ({"ADRS", "ADTTE", "ADTR"}, []),
+    "EX": (set(), ["MT.TRTSDT (Methods row 7): derive_vars_trt_dates"]),
+}
+
+
+@pytest.mark.parametrize("domain", sorted(ABSENT))
+def test_an_absent_domain_is_named_by_what_it_stops(sdtm, domain):
+    """A dataset that cannot be derived without the domain is not, with an error naming it; a
+    method that can be left out is, with a warning naming it; the rest is derived."""
     _, frames = sdtm
-    with pytest.raises(AdamInputError, match=f"the SDTM folder has no {domain} dataset"):
-        _build({k: v for k, v in frames.items() if k != domain})
+    result = _build({k: v for k, v in frames.items() if k != domain})
+    stopped, skipped = ABSENT[domain]
+    issues = result.issues
+    errors = issues[issues["kind"] == "not derived"]
+    assert set(errors.loc[errors["severity"] == "error", "dataset"]) == stopped
+    assert set(result.datasets) == {"ADSL", "ADRS", "ADTTE", "ADTR", "ADAE"} - stopped
+    for message in errors.loc[errors["severity"] == "error", "message"]:
+        assert domain in message
+    warned = errors.loc[errors["severity"] == "warning", "message"].tolist()
+    assert warned == [f"{what} not run: the SDTM folder has no {domain}" for what in skipped]

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from adam_builder.common import AdamInputError, adsl_variables, derive_vars_supp, single_term
+from adam_builder.common import AdamInputError, derive_vars_supp, single_term
 from specs.model import Codelist, CodelistTerm, Spec, Variable
 
 
@@ -11,33 +11,6 @@ def spec_of(*variables):
     return Spec(
         variables=tuple(Variable("ADXX", name, order=i, predecessor=p) for i, (name, p) in enumerate(variables))
     )
-
-
-def test_adsl_variables_are_those_with_an_adsl_or_dm_predecessor_in_spec_order():
-    spec = spec_of(
-        ("STUDYID", "DM.STUDYID"),
-        ("USUBJID", "DM.USUBJID"),
-        ("AVAL", None),
-        ("TRT01A", "ADSL.TRT01A"),
-        ("RSSEQ", "RS.RSSEQ"),
-        ("AGE", "ADSL.AGE"),
-    )
-    assert adsl_variables(spec, "ADXX", adsl_columns=["USUBJID", "STUDYID", "AGE", "TRT01A"]) == {
-        "STUDYID": "STUDYID",
-        "TRT01A": "TRT01A",
-        "AGE": "AGE",
-    }
-
-
-def test_an_adsl_variable_is_taken_under_the_name_the_spec_gives_it():
-    spec = spec_of(("TRTP", "ADSL.TRT01P"))
-    assert adsl_variables(spec, "ADXX", adsl_columns=["USUBJID", "TRT01P"]) == {"TRTP": "TRT01P"}
-
-
-def test_an_adsl_predecessor_adsl_lacks_is_an_error_naming_dataset_and_variable():
-    spec = spec_of(("TRT01A", "ADSL.TRT01A"), ("RACE", "ADSL.RACE"))
-    with pytest.raises(AdamInputError, match=r"ADXX: ADSL has no variable for ADXX\.RACE \(predecessor ADSL\.RACE\)"):
-        adsl_variables(spec, "ADXX", adsl_columns=["USUBJID", "TRT01A"])
 
 
 def test_supp_qualifiers_join_by_subject_or_by_their_idvar():
@@ -77,23 +50,16 @@ def test_single_term_of_a_codelist():
     assert single_term(spec, "ADXX", "PARCAT1") is None
 
 
-def test_merge_adsl_adds_the_declared_variables_and_those_the_derivations_need():
+def test_merge_columns_adds_adsl_columns_under_the_names_given():
     from adam_builder.context import AdamRun
     from specs.config import AdamSettings
 
-    spec = spec_of(("STUDYID", "DM.STUDYID"), ("TRTP", "ADSL.TRT01P"), ("AVAL", None))
-    adsl = pd.DataFrame(
-        {
-            "USUBJID": ["S1", "S2"],
-            "STUDYID": ["ST", "ST"],
-            "TRT01P": ["A", "B"],
-            "DTHDT": [pd.NaT, pd.Timestamp("2021-05-01")],
-        }
-    )
-    run = AdamRun(sdtm={}, spec=spec, settings=AdamSettings(), datasets={"ADSL": adsl})
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2"], "STUDYID": ["ST", "ST"], "TRT01P": ["A", "B"]})
+    run = AdamRun(sdtm={}, spec=Spec(), settings=AdamSettings(), datasets={"ADSL": adsl})
     frame = pd.DataFrame({"USUBJID": ["S2", "S1", "S3"], "AVAL": [1.0, 2.0, 3.0]})
-    out = run.merge_adsl(frame, "ADXX", needs=("DTHDT",))
-    assert list(out.columns) == ["USUBJID", "AVAL", "STUDYID", "TRTP", "DTHDT"]
+    out = run.merge_columns(frame, {"STUDYID": "STUDYID", "TRTP": "TRT01P"}, dataset="ADXX")
+    assert list(out.columns) == ["USUBJID", "AVAL", "STUDYID", "TRTP"]
     assert out["TRTP"].tolist()[:2] == ["B", "A"]
     assert out["TRTP"].isna().tolist() == [False, False, True]
-    assert out["DTHDT"].tolist()[0] == pd.Timestamp("2021-05-01")
+    with pytest.raises(AdamInputError, match=r"ADXX: ADSL has no variable for ADXX\.RACE \(predecessor ADSL\.RACE\)"):
+        run.merge_columns(frame, {"RACE": "RACE"}, dataset="ADXX")

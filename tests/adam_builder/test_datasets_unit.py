@@ -1,21 +1,21 @@
-"""adam_builder.recipes: each recipe run on a literal study of two or three subjects.
+"""adam_builder.build: each dataset of the built-in spec derived on a literal study of two or three subjects.
 
-Each recipe gets literal SDTM frames, the ADaM datasets built before it and a small spec
-naming the variables it must keep; the expected dataset is written by hand from the rules of
-the derivations it chains (ADaMIG 1.3, ../shared/RECIST.md).
+Each dataset gets literal SDTM frames, the ADaM datasets built before it and a small spec
+naming the variables it must keep, whose methods (Expression Code) are those of the built-in
+ADaM spec; the expected dataset is written by hand from the rules of the derivations the
+methods chain (ADaMIG 1.3, ../shared/RECIST.md).
 """
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
+from adam_builder.build import build_adam
 from adam_builder.common import single_term
 from adam_builder.context import AdamRun
-from adam_builder.recipes.adae import build_adae
-from adam_builder.recipes.adrs import build_adrs
-from adam_builder.recipes.adsl import build_adsl
-from adam_builder.recipes.adtr import build_adtr
-from adam_builder.recipes.adtte import build_adtte
+from specs import load_spec, study_workbook
 from specs.config import AdamSettings
 from specs.model import (
     Codelist,
@@ -31,6 +31,56 @@ from specs.model import (
 from .adtte_texts import TTE_CENSOR_DATES, TTE_EVENTS, described
 
 DT = "datetime64[ns]"
+BUILTIN = load_spec(study_workbook("adam")).spec
+
+
+def with_builtin_methods(spec: Spec) -> Spec:
+    """``spec`` whose variables take the origin, method and predecessor the built-in ADaM spec
+    gives the same variable, with its methods, value-level rows and where clauses."""
+    variables = []
+    for var in spec.variables:
+        try:
+            builtin = BUILTIN.variable(var.dataset, var.name)
+        except KeyError:
+            variables.append(var)
+            continue
+        variables.append(
+            replace(
+                var,
+                origin=builtin.origin,
+                method=builtin.method,
+                predecessor=var.predecessor or builtin.predecessor,
+                assigned_value=builtin.assigned_value,
+            )
+        )
+    names = {(v.dataset, v.name) for v in variables}
+    own = {(r.dataset, r.variable, r.where_clause) for r in spec.value_level}
+    value_level = spec.value_level + tuple(  # the built-in rows for their methods only
+        replace(r, codelist=None)
+        for r in BUILTIN.value_level
+        if (r.dataset, r.variable) in names and (r.dataset, r.variable, r.where_clause) not in own
+    )
+    clauses = {w.id for w in spec.where_clauses}
+    return replace(
+        spec,
+        variables=tuple(variables),
+        methods=BUILTIN.methods,
+        value_level=value_level,
+        where_clauses=spec.where_clauses + tuple(w for w in BUILTIN.where_clauses if w.id not in clauses),
+    )
+
+
+def derive(run: AdamRun, name: str) -> pd.DataFrame:
+    """Dataset ``name`` of ``run.spec`` (with the built-in methods) from ``run``'s SDTM and the
+    datasets given to it; its issues and failures are added to ``run``'s."""
+    result = build_adam(
+        run.sdtm, spec=with_builtin_methods(run.spec), settings=run.settings, given=dict(run.datasets), only=(name,)
+    )
+    run.issues.extend({k: v for k, v in row.items() if k != "severity"} for row in result.issues.to_dict("records"))
+    run.failures.append(result.failures)
+    return result.datasets[name]
+
+
 nan = np.nan
 TEXT, NUM, DATE = "text", "float", "date"
 
@@ -169,7 +219,7 @@ def test_build_adsl():
         codelists=(Codelist("AGEGR1", terms=(CodelistTerm("<65"), CodelistTerm(">=65"))),),
     )
     run = AdamRun(sdtm=sdtm, spec=spec, settings=AdamSettings())
-    out = build_adsl(run)
+    out = derive(run, "ADSL")
     expected = pd.DataFrame(
         {
             "STUDYID": ["X"] * 3,
@@ -247,7 +297,7 @@ def test_build_adae():
     )
     adsl = adsl_frame(TRTSDT=dates("2021-01-05", None), TRTEDT=dates("2021-03-01", None), DTHDT=dates(None, None))
     run = AdamRun(sdtm={"AE": ae, "SUPPAE": supp}, spec=spec, settings=AdamSettings(), datasets={"ADSL": adsl})
-    out = build_adae(run)
+    out = derive(run, "ADAE")
     expected = pd.DataFrame(
         {
             "STUDYID": ["X"] * 4,
@@ -368,7 +418,7 @@ def test_build_adrs():
     run = AdamRun(
         sdtm={"RS": rs, "TU": tu, "TR": tr}, spec=spec, settings=AdamSettings(), datasets={"ADSL": adsl_frame()}
     )
-    out = build_adrs(run)
+    out = derive(run, "ADRS")
     inv, cmp = "INVESTIGATOR", "COMPUTED"
     rows = [
         # USUBJID, PARAMCD, PARCAT2, AVALC, AVAL, ADT, ADY, ANL01FL, ANL02FL
@@ -424,14 +474,20 @@ def test_build_adrs_lists_a_pr_after_a_cr():
             ("USUBJID", TEXT),
             from_adsl("TRTSDT", DATE),
             ("PARAMCD", TEXT, "PARAMCD"),
-            ("PARCAT1", TEXT),
             ("AVALC", TEXT),
+            ("ANL01FL", TEXT),
+            ("ANL02FL", TEXT),
         ],
         codelists=(decodes("PARAMCD", ADRS_CODES),),
     )
     run = AdamRun(sdtm={"RS": rs}, spec=spec, settings=AdamSettings(), datasets={"ADSL": adsl_frame().iloc[[0]]})
-    out = build_adrs(run)
-    assert run.issues == [
+    derive(run, "ADRS")
+    # without TU and TR the computed response and MDIS are not derived, and the report says so
+    assert [i["message"] for i in run.issues if i["kind"] == "not derived"] == [
+        "MT.OVRC (Methods row 29): create_computed_records not run: the SDTM folder has no TU, TR",
+        "MT.MDIS (Methods row 37): derive_param_mdis not run: the SDTM folder has no TU",
+    ]
+    assert [i for i in run.issues if i["kind"] != "not derived"] == [
         {
             "dataset": "ADRS",
             "USUBJID": "S1",
@@ -440,7 +496,6 @@ def test_build_adrs_lists_a_pr_after_a_cr():
             "check the assessments (BOR derived as recorded)",
         }
     ]
-    assert out["PARCAT1"].isna().all()  # no codelist: no single term
 
 
 def test_single_term_of_a_variable_codelist():
@@ -496,7 +551,7 @@ def test_build_adtr():
         settings=AdamSettings(),
         datasets={"ADSL": adsl_frame().iloc[[0]], "ADRS": adrs},
     )
-    out = build_adtr(run)
+    out = derive(run, "ADTR")
     bl, w6, w12 = "2021-01-02", "2021-02-16", "2021-03-30"
     rows = [
         # PARAMCD, AVAL, ADT, ADY, AVISIT, AVISITN, ABLFL, BASE, CHG, PCHG, DTYPE
@@ -561,7 +616,7 @@ def test_build_adtte():
         ),
     )
     run = AdamRun(sdtm={}, spec=spec, settings=AdamSettings(), datasets={"ADSL": adsl_frame(), "ADRS": adrs})
-    out = build_adtte(run)
+    out = derive(run, "ADTTE")
     start, w6, w12 = "2021-01-05", "2021-02-16", "2021-03-30"
     rows = [
         # USUBJID, PARAMCD, PARAM, AVAL, CNSR, STARTDT, ADT, EVNTDESC

@@ -1,1 +1,0 @@
-"""One recipe per ADaM dataset: ADSL, ADRS, ADTTE, ADTR, ADAE (in the order they run)."""
