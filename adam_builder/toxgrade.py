@@ -276,8 +276,10 @@ def compute_atoxgr(
         known = ~np.isnan(refs["BASE"]) & ~np.isnan(refs["ULN" if direction == "H" else "LLN"])
         status = np.where(known, np.where(beyond, "ABNORMAL", "NORMAL"), NONE)
     else:
-        flags = pd.Series(list(baseline_abnormal), dtype=object)
-        status = np.where(flags.isna(), NONE, np.where(flags.fillna(False).astype(bool), "ABNORMAL", "NORMAL"))
+        status = np.array(
+            [None if v is None or v is pd.NA or v != v else ("ABNORMAL" if v else "NORMAL") for v in baseline_abnormal],
+            dtype=object,
+        )
 
     out = np.full(n, None, dtype=object)
     by_term: dict[str, list[Criterion]] = {}
