@@ -514,6 +514,66 @@ def derive_extreme_records(
     return pd.concat([frame, new], ignore_index=True)
 
 
+_STATISTICS: dict[str, str] = {"mean": "mean", "median": "median", "min": "min", "max": "max", "sum": "sum"}
+
+
+def derive_summary_records(
+    frame: pd.DataFrame,
+    *,
+    by: list[str],
+    set_values: Mapping[str, Any],
+    source: str = "AVAL",
+    statistic: str = "mean",
+    where: Mapping[str, Any] | None = None,
+    dataset: str = "dataset",
+) -> pd.DataFrame:
+    """``frame`` with a record per ``by`` group of its ``where`` records with ``source``
+    present, ``source`` being their ``statistic`` (mean, median, min, max, sum) and the record
+    carrying the ``by`` values and ``set_values`` (admiral derive_summary_records: the average
+    of triplicate vital signs at a visit, DTYPE AVERAGE)."""
+    if statistic not in _STATISTICS:
+        raise AdamInputError(f"{dataset}: statistic {statistic!r} is not one of {', '.join(_STATISTICS)}")
+    if not set_values:
+        raise AdamInputError(f"{dataset}: derive_summary_records needs set_values (e.g. DTYPE) to tell its records")
+    by = _as_list(by)
+    assert_columns(frame, dict.fromkeys([*by, source, *where_columns(where)]), dataset=dataset)
+    keep = compute_where(frame, where, dataset=dataset) & frame[source].notna()
+    rows = frame.loc[keep, by].copy()
+    rows["__value"] = _numbers(frame.loc[keep], source, dataset=dataset)
+    new = rows.groupby(by, sort=True, dropna=False)["__value"].agg(_STATISTICS[statistic]).reset_index()
+    new = new.rename(columns={"__value": source})
+    for column, value in set_values.items():
+        new[column] = value
+    return pd.concat([frame, new], ignore_index=True)
+
+
+def derive_basetype_records(
+    frame: pd.DataFrame,
+    *,
+    basetypes: Mapping[str, Mapping[str, Any]],
+    new_var: str = "BASETYPE",
+    dataset: str = "dataset",
+) -> pd.DataFrame:
+    """Each record once per basetype whose ``where`` filter it satisfies, ``new_var`` holding
+    the basetype's name (admiral derive_basetype_records): ``{"LAST": {"ATPTN": {"present":
+    False}}, "LAST: AFTER STANDING FOR 1 MINUTE": {"ATPTN": 816}}``. A record no filter
+    selects is kept once with ``new_var`` null."""
+    if not basetypes:
+        raise AdamInputError(f"{dataset}: derive_basetype_records needs basetypes (name: where filter)")
+    parts, matched = [], pd.Series(False, index=frame.index)
+    for name, where in basetypes.items():
+        keep = compute_where(frame, where, dataset=dataset)
+        matched |= keep
+        part = frame[keep].copy()
+        part[new_var] = name
+        parts.append(part)
+    rest = frame[~matched].copy()
+    rest[new_var] = None
+    out = pd.concat([*parts, rest]).sort_index(kind="mergesort")
+    out[new_var] = out[new_var].astype(object)
+    return out.reset_index(drop=True)
+
+
 # -- parameters --------------------------------------------------------------------------------
 
 PARAM_VARIABLES = ("PARAMCD", "PARAM", "PARAMN", "PARCAT1")
@@ -829,6 +889,17 @@ DERIVATIONS: dict[str, Derivation] = {
     ),
     "derive_extreme_records": Derivation(
         derive_extreme_records, kind="records", needs=_by_order_where(by=None), adds=("DTYPE",)
+    ),
+    "derive_summary_records": Derivation(
+        derive_summary_records, kind="records", needs=_by_order_where(by=None, source="AVAL"), adds=("DTYPE",)
+    ),
+    "derive_basetype_records": Derivation(
+        derive_basetype_records,
+        kind="records",
+        needs=lambda kw: tuple(
+            dict.fromkeys(c for w in (kw.get("basetypes") or {}).values() for c in where_columns(w))
+        ),
+        adds=columns_of(new_var="BASETYPE"),
     ),
     "derive_vars_param_lookup": Derivation(
         derive_vars_param_lookup, needs=columns_of(source="LBTESTCD"), adds=_param_lookup_adds

@@ -9,8 +9,10 @@ from adam_builder.bds import (
     DERIVATIONS,
     FORMULAS,
     compute_where,
+    derive_basetype_records,
     derive_extreme_records,
     derive_param_computed,
+    derive_summary_records,
     derive_var_analysis_ratio,
     derive_var_anl_flag,
     derive_var_anrind,
@@ -372,6 +374,38 @@ def test_extreme_records_without_set_values_is_an_error():
     frame = pd.DataFrame({"USUBJID": ["P1"], "AVAL": [1.0]})
     with pytest.raises(AdamInputError, match=r"^ADLB: derive_extreme_records needs set_values \(e\.g\. DTYPE\)"):
         derive_extreme_records(frame, by=["USUBJID"], order=["AVAL"], set_values={}, dataset="ADLB")
+
+
+def test_summary_records_average_per_group():
+    frame = pd.DataFrame(
+        {
+            "USUBJID": ["P1", "P1", "P1", "P1"],
+            "AVISIT": ["Week 2", "Week 2", "Week 2", "Week 4"],
+            "AVAL": [120.0, 130.0, N, 110.0],
+        }
+    )
+    out = derive_summary_records(frame, by=["USUBJID", "AVISIT"], set_values={"DTYPE": "AVERAGE"})
+    assert out.iloc[4:].values.tolist() == [["P1", "Week 2", 125.0, "AVERAGE"], ["P1", "Week 4", 110.0, "AVERAGE"]]
+
+
+def test_summary_records_unknown_statistic_is_an_error():
+    frame = pd.DataFrame({"USUBJID": ["P1"], "AVAL": [1.0]})
+    with pytest.raises(AdamInputError, match=r"^ADVS: statistic 'mode' is not one of mean, median, min, max, sum$"):
+        derive_summary_records(frame, by=["USUBJID"], statistic="mode", set_values={"DTYPE": "X"}, dataset="ADVS")
+
+
+def test_basetype_records_one_copy_per_matching_basetype_unmatched_kept_null():
+    frame = pd.DataFrame({"ATPTN": [815.0, N, 816.0, 999.0]})
+    out = derive_basetype_records(
+        frame,
+        basetypes={
+            "LAST: LYING": {"ATPTN": 815},
+            "LAST": {"ATPTN": {"present": False}},
+            "ANY TIMEPOINT": {"ATPTN": [815, 816]},
+        },
+    )
+    assert column(out, "ATPTN") == [815.0, 815.0, None, 816.0, 999.0]
+    assert column(out, "BASETYPE") == ["LAST: LYING", "ANY TIMEPOINT", "LAST", "ANY TIMEPOINT", None]
 
 
 # -- parameters ------------------------------------------------------------------------------------------
