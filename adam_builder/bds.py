@@ -36,7 +36,6 @@ import pandas as pd
 from specs.model import Spec
 
 from .common import NONE, AdamInputError, assert_columns, decode_map, derive_vars_param
-from .dates import derive_var_ady, derive_vars_dt
 from .registry import Derivation, columns_of, param_token
 
 # -- filters and orders written as literals -----------------------------------------------
@@ -831,12 +830,6 @@ def _param_lookup_adds(kwargs: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 DERIVATIONS: dict[str, Derivation] = {
-    "derive_vars_dt": Derivation(
-        derive_vars_dt, needs=columns_of(dtc=None, min_dates=None, max_dates=None), adds=_dt_adds
-    ),
-    "derive_var_ady": Derivation(
-        derive_var_ady, needs=columns_of(date="ADT", reference="TRTSDT"), adds=columns_of(new_var="ADY")
-    ),
     "derive_var_anrind": Derivation(
         derive_var_anrind,
         needs=lambda kw: (

@@ -13,7 +13,7 @@ from importlib import import_module
 
 from .registry import Derivation
 
-MODULES = ("common", "dates", "adsl", "adrs", "tte", "adtr", "adae")
+MODULES = ("common", "dates", "adsl", "adrs", "tte", "adtr", "adae", "bds", "toxgrade")
 
 
 @cache

@@ -51,7 +51,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from adam_builder.common import NONE, AdamInputError, assert_columns, number, text
+from .common import NONE, AdamInputError, assert_columns, number, text
+from .registry import Derivation, columns_of
 
 CRITERIA_DIR = Path(__file__).resolve().parent / "criteria"
 PACKAGE_TABLES = ("ctcae_v5", "ctcae_v4")
@@ -434,3 +435,22 @@ def derive_var_atoxgr(
     out = frame.copy()
     out[new_var] = pd.Series(result, index=frame.index, dtype=object)
     return out
+
+
+def _grade_needs(kwargs) -> tuple[str, ...]:
+    names = [kwargs.get("term", "ATOXDSCH"), kwargs.get("aval", "AVAL")]
+    for key, default in (("unit", "AVALU"), ("anrlo", "ANRLO"), ("anrhi", "ANRHI"), ("base", "BASE"), ("bnrind", None)):
+        value = kwargs.get(key, default)
+        if value:
+            names.append(value)
+    return tuple(names)
+
+
+DERIVATIONS = {
+    "derive_var_atoxgr_dir": Derivation(derive_var_atoxgr_dir, needs=_grade_needs, adds=columns_of(new_var=None)),
+    "derive_var_atoxgr": Derivation(
+        derive_var_atoxgr,
+        needs=columns_of(lower="ATOXGRL", higher="ATOXGRH", lower_term="ATOXDSCL", higher_term="ATOXDSCH"),
+        adds=columns_of(new_var="ATOXGR"),
+    ),
+}
