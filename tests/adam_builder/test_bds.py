@@ -31,6 +31,7 @@ from adam_builder.bds import (
     where_columns,
 )
 from adam_builder.common import AdamInputError
+from adam_builder.library import library
 from adam_builder.registry import param_token
 from specs.model import Codelist, CodelistTerm, Dataset, Spec, Variable
 
@@ -580,7 +581,7 @@ def test_registry_needs_and_adds_follow_the_keywords():
     assert base.added(call) == ("BNRIND",)
     chg = DERIVATIONS["derive_var_chg"]
     assert chg.needed({"where": {"AVISITN": {">": 0}}}) == ("AVAL", "BASE", "AVISITN")
-    assert DERIVATIONS["derive_vars_dt"].added({"new_prefix": "A", "dtc": "LBDTC"}) == ("ADT", "ADTF")
+    assert library()["derive_vars_dt"].added({"new_prefix": "A", "dtc": "LBDTC"}) == ("ADT", "ADTF")
     assert DERIVATIONS["derive_var_analysis_ratio"].added({"denom_var": "ANRHI"}) == ("R2ANRHI",)
 
 
