@@ -54,6 +54,7 @@ def load_adam_spec(path: str | os.PathLike[str]) -> Spec:
     errors = [f for f in list(findings) + list(check_spec(spec)) if f.severity == "error"]
     if errors:
         raise SpecError(str(path), errors)
+    plan_adam(spec)  # SpecError naming every variable, method and call it cannot follow
     return spec
 
 
@@ -77,6 +78,23 @@ def read_sdtm(
     if "DM" not in out:
         raise FileNotFoundError(f"{folder}: no DM dataset (dm.xpt, dm.csv, dm.parquet, dm.json or dm.ndjson)")
     return out
+
+
+def read_given(path: str | os.PathLike[str], *, spec: Spec, name: str) -> pd.DataFrame:
+    """A dataset given whole (e.g. the sponsor's ADSL): XPT, parquet, Dataset-JSON or CSV (CSV
+    text typed by the ADaM spec's variables of ``name``); it must have USUBJID, once per record
+    for ADSL."""
+    from dataset_io.readers import conform_to_spec, read_dataset
+
+    frame, metadata = read_dataset(path)
+    if metadata.format == "csv" and spec.has_dataset(name):
+        frame = conform_to_spec(frame, spec, name)
+    if "USUBJID" not in frame.columns:
+        raise AdamInputError(f"{path}: the given {name} has no USUBJID")
+    if name == "ADSL" and frame["USUBJID"].duplicated().any():
+        dups = frame.loc[frame["USUBJID"].duplicated(), "USUBJID"].head(5).tolist()
+        raise AdamInputError(f"{path}: the given ADSL has more than one record per USUBJID, e.g. {dups}")
+    return frame
 
 
 def plan_adam(spec: Spec, *, only: tuple[str, ...] | None = None) -> dict[str, Plan]:
@@ -133,7 +151,8 @@ def build_adam(
     only: tuple[str, ...] | None = None,
 ) -> AdamResult:
     """Every ADaM dataset of the spec (or of ``only``) from the SDTM frames; ``given`` datasets
-    (e.g. a sponsor's ADSL) are used as they are instead of being derived."""
+    (e.g. a sponsor's ADSL) are used as they are instead of being derived, and are not part of
+    the result (they are the caller's input, not this run's output)."""
     note = progress or (lambda _m: None)
     run = AdamRun(sdtm={k.upper(): v for k, v in sdtm.items()}, spec=spec, settings=settings)
     plans = plan_adam(spec, only=only)
@@ -178,7 +197,7 @@ def build_adam(
     return AdamResult(
         spec=spec,
         settings=settings,
-        datasets={k: v for k, v in run.datasets.items() if k in plans or k in (given or {})},
+        datasets={k: v for k, v in run.datasets.items() if k in plans and k not in (given or {})},
         failures=concat_failures(run.failures),
         issues=issues,
         timings=timings,

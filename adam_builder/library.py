@@ -1,7 +1,7 @@
 """The derivations a spec may call, by name: every module's ``DERIVATIONS`` together.
 
     library()["derive_var_ady"].function        # the derivation
-    describe_library()                          # name, kind, module, first docstring line
+    describe_library()                          # name, kind, module, first paragraph of the docstring
 
 A name defined twice is an error at import: one way of doing each thing.
 """
@@ -29,16 +29,16 @@ def library() -> dict[str, Derivation]:
 
 
 def describe_library() -> list[dict[str, str]]:
-    """One row per derivation: name, kind, module, and the first line of its docstring."""
+    """One row per derivation: name, kind, module, and the first paragraph of its docstring."""
     rows = []
     for key, derivation in library().items():
-        doc = (derivation.function.__doc__ or "").strip().splitlines()
+        doc = (derivation.function.__doc__ or "").strip().split("\n\n")[0]
         rows.append(
             {
                 "name": key,
                 "kind": derivation.kind,
                 "module": derivation.function.__module__,
-                "does": doc[0] if doc else "",
+                "does": " ".join(doc.split()),
             }
         )
     return rows

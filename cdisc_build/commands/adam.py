@@ -38,13 +38,50 @@ def adam_command(
         dir_okay=False,
         help="The study settings (.toml) with the [recist] and [adam] tables; default: the built-in study.",
     ),
+    adsl: Path | None = typer.Option(
+        None,
+        "--adsl",
+        exists=True,
+        dir_okay=False,
+        help="An existing ADSL (XPT, CSV, parquet or Dataset-JSON) used as it is instead of deriving one "
+        "(e.g. the sponsor's, with RANDDT); the other datasets take their ADSL variables from it.",
+    ),
+    dataset: list[str] = typer.Option(
+        [],
+        "--dataset",
+        help="Derive only this dataset of the spec and those it reads (repeatable); default: every dataset.",
+    ),
+    list_derivations: bool = typer.Option(
+        False,
+        "--list-derivations",
+        is_eager=True,
+        help="List the derivations a spec's Expression Code may call, and exit.",
+        callback=lambda value: _list_derivations() if value else None,
+    ),
     csv: bool = typer.Option(False, "--csv", help="Also write each dataset as CSV."),
     force: bool = FORCE_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
 ) -> None:
-    """Derive ADSL, ADRS, ADTTE, ADTR and ADAE from SDTM, driven by the ADaM spec and the study settings."""
-    result = run_adam(sdtm, out, spec=spec, study=study, csv=csv, force=force)
+    """Derive the ADaM datasets of the spec from SDTM: each from its class and the methods of its
+    variables (the Expression Code of the Methods sheet names derivations of the library)."""
+    result = run_adam(
+        sdtm, out, spec=spec, study=study, csv=csv, force=force, adsl=adsl, only=tuple(d.upper() for d in dataset)
+    )
     raise typer.Exit(finish(console, [adam_count(result)], fail_on))
+
+
+def _list_derivations() -> None:
+    from rich.table import Table
+
+    from adam_builder.library import describe_library
+
+    table = Table(title="ADaM derivations (Expression Code of the spec's Methods sheet)")
+    for column in ("name", "kind", "module", "does"):
+        table.add_column(column)
+    for row in describe_library():
+        table.add_row(row["name"], row["kind"], row["module"].removeprefix("adam_builder."), row["does"])
+    console.print(table)
+    raise typer.Exit(0)
 
 
 def adam_count(result) -> StageCount:
@@ -59,9 +96,11 @@ def run_adam(
     study: Path | None = None,
     csv: bool = False,
     force: bool = False,
+    adsl: Path | None = None,
+    only: tuple[str, ...] = (),
 ):
     """The adam stage with its terminal display. Raises the stage's errors (the command prints them)."""
-    from adam_builder.build import build_adam, load_adam_spec, read_sdtm, write_adam
+    from adam_builder.build import adam_inputs, build_adam, load_adam_spec, read_given, read_sdtm, write_adam
     from dataset_io.outputs import check_output_folder
     from specs.config import Problem, StudyConfigError
     from specs.study import StudyConfig, builtin_study
@@ -71,7 +110,7 @@ def run_adam(
     spec_path = spec or config.study.adam_spec
     if spec_path is None:
         raise StudyConfigError([Problem("not set and --spec was not given", "study", "adam_spec", file=config.path)])
-    inputs = [sdtm, spec_path, *(p for p in (study,) if p)]
+    inputs = [sdtm, spec_path, *(p for p in (study, adsl) if p)]
     check_output_folder(out, command="adam", inputs=inputs, force=force)  # before the work, not after
     model = load_adam_spec(spec_path)
     sdtm_spec = None
@@ -80,8 +119,16 @@ def run_adam(
 
         sdtm_spec = read_workbook(config.study.sdtm_spec)[0]
     with console.status("ADaM: reading SDTM") as status:
-        frames = read_sdtm(sdtm, sdtm_spec=sdtm_spec)
-        result = build_adam(frames, spec=model, settings=settings, progress=lambda m: status.update(f"ADaM: {m}"))
+        frames = read_sdtm(sdtm, sdtm_spec=sdtm_spec, names=adam_inputs(model))
+        given = {"ADSL": read_given(adsl, spec=model, name="ADSL")} if adsl else None
+        result = build_adam(
+            frames,
+            spec=model,
+            settings=settings,
+            progress=lambda m: status.update(f"ADaM: {m}"),
+            given=given,
+            only=only or None,
+        )
         status.update("ADaM: writing")
         write_adam(result, out, formats=("xpt", "csv") if csv else ("xpt",), inputs=inputs, force=force)
     console.print(datasets_table("ADaM datasets", result.datasets, result.failures))

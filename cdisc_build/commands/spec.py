@@ -78,6 +78,14 @@ def check_command(
     if terminology is not None:
         print_text(console, f"controlled terminology: {', '.join(terminology.packages)}")
         result = SpecReport(result.spec, result.findings + tuple(check_against_ct(result.spec, terminology)))
+    if _is_adam(result.spec):
+        from adam_builder.build import plan_adam
+        from specs.findings import SpecError
+
+        try:
+            plan_adam(result.spec)
+        except SpecError as exc:  # what the ADaM engine cannot follow: no method, an unknown derivation ...
+            result = SpecReport(result.spec, result.findings + tuple(exc.findings))
     if raw is not None:
         from sdtm_builder.fields import check_raw_fields
 
@@ -118,6 +126,14 @@ def _ct_sources(values: list[str]) -> tuple[list[Path], list[str]]:
                 param_hint="--ct",
             )
     return files, releases
+
+
+def _is_adam(spec) -> bool:
+    """A spec the ADaM engine runs: a method with cdisc-build Expression Code (an ADaM spec written
+    for define.xml alone is not checked for what the engine would need)."""
+    from adam_builder.expression import CONTEXT
+
+    return any((m.expression_context or "") == CONTEXT for m in spec.methods)
 
 
 def template_command(

@@ -123,3 +123,26 @@ def test_write_adam_writes_the_datasets_failures_and_issues(tmp_path):
         "dataset,USUBJID,kind,message",
         "CM,,empty input,CM has no records",
     ]
+
+
+def test_read_given_types_csv_by_the_spec_and_refuses_a_duplicate_subject(tmp_path):
+    from adam_builder.build import read_given
+
+    spec = Spec(
+        datasets=(Dataset("ADSL"),),
+        variables=(
+            Variable("ADSL", "USUBJID", data_type="text"),
+            Variable("ADSL", "TRTSDT", data_type="integer", display_format="DATE9."),
+        ),
+    )
+    (tmp_path / "adsl.csv").write_text("USUBJID,TRTSDT\nS1,2021-01-05\nS2,\n")
+    frame = read_given(tmp_path / "adsl.csv", spec=spec, name="ADSL")
+    assert frame["TRTSDT"].tolist()[0] == pd.Timestamp("2021-01-05") and pd.isna(frame["TRTSDT"].tolist()[1])
+    (tmp_path / "dup.csv").write_text("USUBJID,TRTSDT\nS1,2021-01-05\nS1,\n")
+    with pytest.raises(
+        AdamInputError, match=r"dup\.csv: the given ADSL has more than one record per USUBJID, e\.g\. \['S1'\]"
+    ):
+        read_given(tmp_path / "dup.csv", spec=spec, name="ADSL")
+    (tmp_path / "nokey.csv").write_text("SUBJID\n1\n")
+    with pytest.raises(AdamInputError, match=r"nokey\.csv: the given ADSL has no USUBJID"):
+        read_given(tmp_path / "nokey.csv", spec=spec, name="ADSL")

@@ -484,8 +484,8 @@ def test_build_adrs_lists_a_pr_after_a_cr():
     derive(run, "ADRS")
     # without TU and TR the computed response and MDIS are not derived, and the report says so
     assert [i["message"] for i in run.issues if i["kind"] == "not derived"] == [
-        "MT.OVRC (Methods row 29): create_computed_records not run: the SDTM folder has no TU, TR",
-        "MT.MDIS (Methods row 37): derive_param_mdis not run: the SDTM folder has no TU",
+        "MT.OVRC (Methods row 28): create_computed_records not run: the SDTM folder has no TU, TR",
+        "MT.MDIS (Methods row 36): derive_param_mdis not run: the SDTM folder has no TU",
     ]
     assert [i for i in run.issues if i["kind"] != "not derived"] == [
         {

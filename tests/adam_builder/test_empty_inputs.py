@@ -125,12 +125,12 @@ def test_an_empty_dm_is_a_message_naming_dm(sdtm, tmp_path):
 ABSENT = {
     "DS": (
         set(),
-        ["MT.EOTSTT (Methods row 14): derive_vars_disposition", "MT.EOSSTT (Methods row 15): derive_vars_disposition"],
+        ["MT.EOTSTT (Methods row 13): derive_vars_disposition", "MT.EOSSTT (Methods row 14): derive_vars_disposition"],
     ),
     "AE": ({"ADAE"}, []),
-    "TR": ({"ADTR"}, ["MT.OVRC (Methods row 29): create_computed_records"]),
+    "TR": ({"ADTR"}, ["MT.OVRC (Methods row 28): create_computed_records"]),
     "RS": ({"ADRS", "ADTTE", "ADTR"}, []),
-    "EX": (set(), ["MT.TRTSDT (Methods row 7): derive_vars_trt_dates"]),
+    "EX": (set(), ["MT.TRTSDT (Methods row 6): derive_vars_trt_dates"]),
 }
 
 

@@ -287,7 +287,7 @@ def test_adrs_from_rs_and_a_given_adsl_alone():
         }
     )
     result = build_adam({"DM": DM, "RS": RS}, spec=BUILTIN, settings=AdamSettings(), given={"ADSL": adsl})
-    assert result.datasets["ADSL"] is adsl  # used as it is
+    assert "ADSL" not in result.datasets  # used as it is: an input, not an output
     adrs = result.datasets["ADRS"]
     bor = adrs[adrs["PARAMCD"] == "BOR"].set_index("USUBJID")["AVALC"].to_dict()
     assert bor == {"S1": "PR", "S2": "PD"}
@@ -295,18 +295,18 @@ def test_adrs_from_rs_and_a_given_adsl_alone():
     errors = result.issues[result.issues["severity"] == "error"]
     assert errors[["dataset", "kind"]].values.tolist() == [["ADTR", "not derived"], ["ADAE", "not derived"]]
     assert result.issues.loc[result.issues["severity"] == "warning", "message"].tolist() == [
-        "MT.OVRC (Methods row 29): create_computed_records not run: the SDTM folder has no TU, TR",
-        "MT.MDIS (Methods row 37): derive_param_mdis not run: the SDTM folder has no TU",
+        "MT.OVRC (Methods row 28): create_computed_records not run: the SDTM folder has no TU, TR",
+        "MT.MDIS (Methods row 36): derive_param_mdis not run: the SDTM folder has no TU",
     ]
     assert errors["message"].tolist()[0].startswith("ADTR not derived: it needs TR, which neither the SDTM folder")
-    assert sorted(result.datasets) == ["ADRS", "ADSL", "ADTTE"]
+    assert sorted(result.datasets) == ["ADRS", "ADTTE"]
 
 
 def test_adrs_from_rs_and_dm_alone_derives_adsl_from_dm_and_says_what_it_could_not():
     result = build_adam({"DM": DM, "RS": RS}, spec=BUILTIN, settings=AdamSettings(), only=("ADRS",))
     assert sorted(result.datasets) == ["ADRS", "ADSL"]
     warned = result.issues.loc[result.issues["kind"] == "not derived", "message"].tolist()
-    assert "MT.TRTSDT (Methods row 7): derive_vars_trt_dates not run: the SDTM folder has no EX" in warned
+    assert "MT.TRTSDT (Methods row 6): derive_vars_trt_dates not run: the SDTM folder has no EX" in warned
     assert result.datasets["ADSL"]["TRTSDT"].isna().all()
 
 
