@@ -22,11 +22,20 @@ subject, row and field; the record is never dropped here.
 | assign_number   | the raw field as a finite number (inf, nan: an error, null)    |
 | concat          | the rule's Value as a template of {FIELD} or {VARIABLE} names  |
 | convert_unit    | a mapped result (`from=VARIABLE`) in its unit (`unit=VARIABLE`)|
-|                 | converted to the unit in Value (cm -> mm, in -> cm, LB -> kg,  |
-|                 | F -> C: UNITS); `as=text` gives the number as text, `as=unit`  |
-|                 | the unit where the result was converted; `digits=N` rounds a   |
-|                 | converted number (default 2); what cannot be converted is an   |
-|                 | error and null                                                 |
+|                 | converted to the unit in Value, or per record to the unit in   |
+|                 | `to=VARIABLE`, by the spec's "Unit Conversions" sheet (Test,   |
+|                 | From Unit, To Unit, Factor, Offset: a row for the record's    |
+|                 | test `test=VARIABLE`, else one for any test; the reverse of a  |
+|                 | row is used too; no conversion is typed in code); `as=text`    |
+|                 | gives the number as text ("<0.5" keeps its sign, the limit     |
+|                 | converted), `as=unit` the unit where the result was converted; |
+|                 | `digits=N` rounds a converted number (default 2); what cannot  |
+|                 | be converted is an error and null                              |
+| range_indicator | --NRIND from the standard result (`from=VARIABLE`, its text   |
+|                 | `text=VARIABLE` for "<0.5") and range (`low=`, `high=`): LOW,  |
+|                 | NORMAL, HIGH; null without a range (a note) or when a limit    |
+|                 | result cannot be placed; a negative result or one above        |
+|                 | `implausible=K` x the upper limit is an error (left null)      |
 | decode_ct       | the decode, in the codelist, of an already mapped variable      |
 | condition_add   | no value: selects the raw rows that make the record set        |
 | not_submitted   | no value: raw rows (of Form, where Condition) deliberately not |
@@ -325,62 +334,98 @@ def concat(template: str, sources: Mapping[str, pd.Series]) -> pd.Series:
     return pd.Series(np.where(missing, NULL, out), index=index, dtype=object)
 
 
-# Units the conversions know: CDISC UNIT submission values (upper case) by dimension, each as
-# (factor, offset) to the dimension's base unit: base = value * factor + offset.
-UNITS: dict[str, dict[str, tuple[float, float]]] = {
-    "length": {
-        "UM": (0.001, 0.0),
-        "MM": (1.0, 0.0),
-        "CM": (10.0, 0.0),
-        "M": (1000.0, 0.0),
-        "IN": (25.4, 0.0),
-        "FT": (304.8, 0.0),
-    },
-    "mass": {
-        "UG": (1e-6, 0.0),
-        "MG": (0.001, 0.0),
-        "G": (1.0, 0.0),
-        "KG": (1000.0, 0.0),
-        "LB": (453.59237, 0.0),
-        "OZ": (28.349523125, 0.0),
-    },
-    "volume": {"UL": (0.001, 0.0), "ML": (1.0, 0.0), "DL": (100.0, 0.0), "L": (1000.0, 0.0)},
-    "pressure": {"MMHG": (1.0, 0.0), "KPA": (7.50061683, 0.0)},
-    "temperature": {"C": (1.0, 0.0), "F": (5.0 / 9.0, -32.0 * 5.0 / 9.0), "K": (1.0, -273.15)},
-}
-_DIMENSION = {unit: (dimension, scale) for dimension, units in UNITS.items() for unit, scale in units.items()}
+# Unit conversions come from the spec's "Unit Conversions" sheet (specs.model.UnitConversion):
+# none is typed here. A row converts one unit to another for one test or any test.
+LIMIT = re.compile(r"^\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
 
-def unit_conversion(source: str, target: str) -> Callable[[np.ndarray], np.ndarray] | None:
-    """The function taking numbers in `source` to `target` (units as CDISC writes them, any case);
-    None when the units are not of one dimension of UNITS (or either is unknown)."""
-    a, b = _DIMENSION.get(source.strip().upper()), _DIMENSION.get(target.strip().upper())
-    if a is None or b is None or a[0] != b[0]:
+@dataclass(frozen=True)
+class UnitTable:
+    """The spec's unit conversions, looked up by (test, from unit, to unit): a row of the test
+    first, then one for any test; a pair not given is taken the other way round when its
+    reverse is given. Units compare without case."""
+
+    rows: dict[tuple[str, str, str], tuple[float, float]]
+
+    @classmethod
+    def of(cls, conversions) -> UnitTable:
+        rows: dict[tuple[str, str, str], tuple[float, float]] = {}
+        for c in conversions:
+            if c.factor is None or c.factor == 0:
+                continue
+            key = ((c.test or "").strip().upper(), c.from_unit.strip().upper(), c.to_unit.strip().upper())
+            rows.setdefault(key, (float(c.factor), float(c.offset or 0.0)))
+        return cls(rows)
+
+    def find(self, test: str | None, source: str, target: str) -> tuple[float, float] | None:
+        """(factor, offset) taking `source` to `target` for `test`, or None."""
+        a, b = source.strip().upper(), target.strip().upper()
+        if a == b:
+            return (1.0, 0.0)
+        for t in dict.fromkeys(((test or "").strip().upper(), "")):
+            if (t, a, b) in self.rows:
+                return self.rows[(t, a, b)]
+            if (t, b, a) in self.rows:
+                factor, offset = self.rows[(t, b, a)]
+                return (1.0 / factor, -offset / factor)
         return None
-    (fa, oa), (fb, ob) = a[1], b[1]
-    return lambda x: (np.asarray(x, dtype="float64") * fa + oa - ob) / fb
+
+    def targets(self, test: str | None, target: str) -> list[str]:
+        """The units that convert to `target` (for the message of a unit that does not)."""
+        b, t = target.strip().upper(), (test or "").strip().upper()
+        found = {a for (tt, a, bb) in self.rows if bb == b and tt in ("", t)}
+        found |= {bb for (tt, a, bb) in self.rows if a == b and tt in ("", t)}
+        return sorted(found)
 
 
-def convert_units(values: pd.Series, units: pd.Series, target: str, digits: int = 2) -> tuple[pd.Series, pd.Series]:
-    """(numbers in `target` unit, mask of values that could not be converted).
+NO_UNITS = UnitTable({})
 
-    A value already in the target unit is kept as it is; one in another unit
-    of the same dimension is converted and rounded to `digits` decimals; one
-    whose unit has no conversion to the target (or no unit), or that is not a
-    finite number, is missing and flagged.
+
+def unit_conversion(
+    source: str, target: str, table: UnitTable = NO_UNITS, test: str | None = None
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The function taking numbers in `source` to `target` by the spec's table (None: no row)."""
+    found = table.find(test, source, target)
+    if found is None:
+        return None
+    factor, offset = found
+    return lambda x: np.asarray(x, dtype="float64") * factor + offset
+
+
+def _upper(series: pd.Series) -> pd.Series:
+    return series.map(lambda u: u.strip().upper() if isinstance(u, str) and u.strip() else None)
+
+
+def convert_units(
+    values: pd.Series,
+    units: pd.Series,
+    target: str | pd.Series,
+    digits: int = 2,
+    *,
+    table: UnitTable = NO_UNITS,
+    tests: pd.Series | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """(numbers in the `target` unit, mask of values that could not be converted).
+
+    A value already in its target unit is kept as it is; one in another unit with a
+    conversion of the spec's table (for the record's test, `tests`) is converted and
+    rounded to `digits` decimals; one whose unit has no conversion to the target (or no
+    unit), or that is not a finite number, is missing and flagged. `target` is one unit,
+    or one per value.
     """
     number, _, _ = read_numbers(values.to_numpy(dtype=object))
     number = pd.Series(number, index=values.index, dtype="float64")
-    unit = units.map(lambda u: u.strip().upper() if isinstance(u, str) and u.strip() else None)
-    to = target.strip().upper()
+    unit = _upper(units)
+    to = _upper(target if isinstance(target, pd.Series) else pd.Series(target, index=values.index, dtype=object))
+    test = tests if tests is not None else pd.Series(None, index=values.index, dtype=object)
     out = pd.Series(np.nan, index=values.index, dtype="float64")
-    same = unit == to
+    same = (unit == to) & unit.notna()
     out[same] = number[same]
-    for source in unit[~same].dropna().unique():
-        fn = unit_conversion(source, to)
+    keys = pd.DataFrame({"t": test.fillna(""), "a": unit, "b": to})[~same & unit.notna() & to.notna()]
+    for (t, a, b), rows in keys.groupby(["t", "a", "b"], sort=False).groups.items():
+        fn = unit_conversion(a, b, table, t or None)
         if fn is None:
             continue
-        rows = unit == source
         out[rows] = np.round(fn(number[rows].to_numpy()), digits)
     failed = values.notna() & out.isna()
     return out, failed
@@ -395,30 +440,65 @@ CONVERT_AS = ("number", "text", "unit")
 
 
 def convert_unit(
-    values: pd.Series, units: pd.Series, *, target: str, digits: int = 2, form: str = "number"
+    values: pd.Series,
+    units: pd.Series,
+    *,
+    target: str | pd.Series,
+    digits: int = 2,
+    form: str = "number",
+    table: UnitTable = NO_UNITS,
+    tests: pd.Series | None = None,
 ) -> tuple[pd.Series, list[Problem]]:
-    """Results in their units converted to `target`: as a number (form "number", --STRESN),
-    as text ("text", --STRESC) or the unit itself ("unit", --STRESU: `target` where the
-    result was converted, null where it could not be).
+    """Results in their units converted to `target` (one unit, or one per result) by the
+    spec's conversions (`table`, for each result's test `tests`): as a number (form
+    "number", --STRESN), as text ("text", --STRESC) or the unit itself ("unit", --STRESU:
+    the target where the result was converted, null where it could not be).
 
-    Every result that cannot be converted (not a finite number, no unit, a unit
-    without conversion to `target`) is an error; it is left null, never relabelled.
+    A result beyond a limit ("<0.5", ">1000") has no number (--STRESN null, a note); as
+    text it keeps its sign with the limit converted ("<8.55"). Every other result that
+    cannot be converted (not a finite number, no unit, a unit without conversion to the
+    target) is an error; it is left null, never relabelled.
     """
-    out, failed = convert_units(values, units, target, digits)
-    problems = _conversion_problems(values, units, failed, target) if failed.any() else []
+    limits = values.map(lambda v: LIMIT.match(v) if isinstance(v, str) else None)
+    limited = limits.notna()
+    bare = values.where(~limited, limits.map(lambda m: m.group(2) if m else None))
+    out, failed = convert_units(bare, units, target, digits, table=table, tests=tests)
+    problems = _conversion_problems(bare, units, failed, target, table, tests) if failed.any() else []
+    if limited.any() and form == "number":
+        problems.append(
+            Problem(
+                limited.to_numpy(dtype=bool),
+                values.astype(object),
+                severity="note",
+                kind="result beyond a limit",
+                action="--STRESN left null; --STRESC keeps the limit",
+                message="a result given as a limit (< or >) has no numeric value",
+            )
+        )
     if form == "text":
-        return number_as_text(out), problems
+        text = number_as_text(out)
+        sign = limits.map(lambda m: m.group(1) if m else "")
+        return text.where(~limited | text.isna(), sign + text.fillna("")), problems
     if form == "unit":
-        return pd.Series(np.where(out.notna(), target, NULL), index=out.index, dtype=object), problems
-    return out, problems
+        to = target if isinstance(target, pd.Series) else pd.Series(target, index=out.index, dtype=object)
+        return pd.Series(np.where(out.notna(), to, NULL), index=out.index, dtype=object), problems
+    return out.where(~limited), problems
 
 
-def _conversion_problems(values: pd.Series, units: pd.Series, failed: pd.Series, target: str) -> list[Problem]:
+def _conversion_problems(
+    values: pd.Series,
+    units: pd.Series,
+    failed: pd.Series,
+    target: str | pd.Series,
+    table: UnitTable,
+    tests: pd.Series | None,
+) -> list[Problem]:
     _, not_number, not_finite = read_numbers(values.to_numpy(dtype=object))
     number_ok = pd.Series(~(not_number | not_finite), index=values.index)
     text = values.astype(object).where(values.notna(), None)
     bad = failed.to_numpy(dtype=bool)
     problems = number_problems(text, bad & not_number, bad & not_finite)
+    one_target = target if isinstance(target, str) else None
     no_unit = (failed & number_ok & units.map(lambda u: not (isinstance(u, str) and u.strip()))).to_numpy(dtype=bool)
     if no_unit.any():
         problems.append(
@@ -428,27 +508,98 @@ def _conversion_problems(values: pd.Series, units: pd.Series, failed: pd.Series,
                 severity="error",
                 kind="result without unit",
                 action="left null",
-                message=f"a result needs its unit to be given in {target}",
+                message=f"a result needs its unit to be given in {one_target or 'the standard unit'}",
                 inputs=("units",),
             )
         )
     other = (failed & number_ok).to_numpy(dtype=bool) & ~no_unit
     if other.any():
-        dimension = _DIMENSION.get(target.strip().upper())
-        known = sorted(u.lower() if len(u) > 1 else u for u in UNITS[dimension[0]]) if dimension else []
+        to = target if isinstance(target, pd.Series) else pd.Series(target, index=values.index, dtype=object)
+        test = tests if tests is not None else pd.Series(None, index=values.index, dtype=object)
+        frame = pd.DataFrame({"t": test.fillna(""), "b": to.fillna("")})[other]
+        for (t, b), rows in frame.groupby(["t", "b"], sort=False).groups.items():
+            mask = values.index.isin(rows)
+            known = table.targets(t or None, b) if b else []
+            problems.append(
+                Problem(
+                    mask,
+                    text.astype(str) + " " + units.astype(str),
+                    severity="error",
+                    kind="no unit conversion",
+                    action="left null (the result stays as collected in --ORRES)",
+                    message=(f"no conversion of this unit to {b}" if b else "no standard unit for this result")
+                    + (f" for test {t}" if t else "")
+                    + " in the spec's Unit Conversions sheet"
+                    + (f" (units converted to it: {', '.join(known)})" if known else ""),
+                    inputs=("units",),
+                )
+            )
+    return problems
+
+
+def range_indicator(
+    numbers: pd.Series,
+    low: pd.Series,
+    high: pd.Series,
+    *,
+    texts: pd.Series | None = None,
+    implausible: float | None = None,
+) -> tuple[pd.Series, list[Problem]]:
+    """--NRIND (LOW, NORMAL, HIGH) of standard results against their standard range.
+
+    Null where the result or the whole range is missing (a numeric result without a
+    range is a note). A result given as a limit (`texts`: "<0.5", ">1000") is placed
+    only when the limit places it: "<x" with x at or below the low limit is LOW, ">x"
+    with x at or above the high limit is HIGH; else null (SDTMIG: --NRIND is not
+    guessed). A negative result, or (with `implausible`) one above `implausible` times
+    the high limit, is an error and left null.
+    """
+    x = pd.to_numeric(numbers, errors="coerce").astype("float64")
+    lo = pd.to_numeric(low, errors="coerce").astype("float64")
+    hi = pd.to_numeric(high, errors="coerce").astype("float64")
+    out = pd.Series(NULL, index=numbers.index, dtype=object)
+    has_range = lo.notna() | hi.notna()
+    out[x.notna() & has_range] = "NORMAL"
+    out[x.notna() & lo.notna() & (x < lo)] = "LOW"
+    out[x.notna() & hi.notna() & (x > hi)] = "HIGH"
+    problems = []
+    if texts is not None:
+        limits = texts.map(lambda v: LIMIT.match(v) if isinstance(v, str) else None)
+        sign = limits.map(lambda m: m.group(1) if m else None)
+        bound = pd.to_numeric(limits.map(lambda m: m.group(2) if m else None), errors="coerce")
+        out[sign.isin(["<", "<="]) & lo.notna() & (bound <= lo)] = "LOW"
+        out[sign.isin([">", ">="]) & hi.notna() & (bound >= hi)] = "HIGH"
+        x = x.where(sign.isna(), bound)
+    no_range = (x.notna() & ~has_range).to_numpy(dtype=bool)
+    if no_range.any():
         problems.append(
             Problem(
-                other,
-                text.astype(str) + " " + units.astype(str),
-                severity="error",
-                kind="no unit conversion",
-                action="left null (the result stays as collected in --ORRES)",
-                message=f"no conversion of this unit to {target}"
-                + (f" (units converted to it: {', '.join(known)})" if known else ""),
-                inputs=("units",),
+                no_range,
+                numbers.astype(object),
+                severity="note",
+                kind="no reference range",
+                action="--NRIND left null",
+                message="a numeric result without a reference range",
             )
         )
-    return problems
+    bad = (x < 0).to_numpy(dtype=bool)
+    if implausible is not None:
+        bad |= (hi.notna() & (x > implausible * hi)).to_numpy(dtype=bool)
+    if bad.any():
+        out[bad] = NULL
+        problems.append(
+            Problem(
+                bad,
+                numbers.astype(object),
+                severity="error",
+                kind="implausible result",
+                action="--NRIND left null; the result stays as collected",
+                message="a negative result"
+                + (f", or one above {implausible:g} times the upper limit of normal," if implausible else "")
+                + " is not a possible value",
+            )
+        )
+    return out, problems
 
 
 def decode_ct(

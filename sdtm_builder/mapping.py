@@ -41,6 +41,7 @@ from .algorithms import (
     CONVERT_AS,
     TEMPLATE,
     Problem,
+    UnitTable,
     assign_ct,
     assign_datetime,
     assign_no_ct,
@@ -50,6 +51,7 @@ from .algorithms import (
     decode_ct,
     hardcode_ct,
     hardcode_no_ct,
+    range_indicator,
 )
 from .dates import distinct_rows
 from .issues import IssueLog
@@ -200,17 +202,37 @@ def _run_convert_unit(ctx: _Rule) -> pd.Series:
         units = ctx.mapped[rule.parameter("unit")]
     else:
         units = pd.Series(rule.value, index=values.index, dtype=object)
+    to = rule.parameter("to")
+    test = rule.parameter("test")
     out, problems = convert_unit(
         values,
         units,
-        target=given(rule.value, "a value", rule),
+        target=ctx.mapped[to] if to else given(rule.value, "a value", rule),
         digits=int(rule.parameter("digits") or "2"),
         form=rule.parameter("as") or "number",
+        table=UnitTable.of(ctx.spec.unit_conversions),
+        tests=ctx.mapped[test] if test else None,
     )
     if problems and _first_conversion_of(ctx.spec, rule):  # STRESC, STRESN, STRESU of one result: reported once
         value_field = _source_field(ctx, rule.parameter("from")) or rule.parameter("from")
         unit_field = _source_field(ctx, rule.parameter("unit")) or rule.parameter("unit") or value_field
         ctx.report(problems, {"values": value_field, "units": unit_field})
+    return out
+
+
+def _run_range_indicator(ctx: _Rule) -> pd.Series:
+    rule, mapped = ctx.rule, ctx.mapped
+    text = rule.parameter("text")
+    implausible = rule.parameter("implausible")
+    out, problems = range_indicator(
+        mapped[given(rule.parameter("from"), "from=VARIABLE", rule)],
+        mapped[given(rule.parameter("low"), "low=VARIABLE", rule)],
+        mapped[given(rule.parameter("high"), "high=VARIABLE", rule)],
+        texts=mapped[text] if text else None,
+        implausible=float(implausible) if implausible else None,
+    )
+    value_field = _source_field(ctx, text) or _source_field(ctx, rule.parameter("from"))
+    ctx.report(problems, {"values": value_field})
     return out
 
 
@@ -282,6 +304,7 @@ ALGORITHMS: dict[str, Callable[[_Rule], pd.Series]] = {
     "concat": _run_concat,
     "convert_unit": _run_convert_unit,
     "decode_ct": _run_decode_ct,
+    "range_indicator": _run_range_indicator,
     "condition_add": _run_selector,
     "not_submitted": _run_selector,
 }
@@ -357,7 +380,7 @@ def condition_mask(rows: pd.DataFrame, text: str | None, form: str, distinct=Non
 # ---------------------------------------------------------------------------
 NEEDS_FIELD = {"assign_no_ct", "assign_ct", "assign_datetime", "assign_number"}
 NEEDS_CODELIST = {"assign_ct", "hardcode_ct", "decode_ct"}
-NEEDS_VALUE = {"hardcode_no_ct", "hardcode_ct", "concat", "convert_unit"}
+NEEDS_VALUE = {"hardcode_no_ct", "hardcode_ct", "concat"}
 
 
 def check_mapping(spec: Spec) -> list[Finding]:
@@ -389,7 +412,16 @@ def check_mapping(spec: Spec) -> list[Finding]:
             error(rule, "Value", f"{name}: {rule.algorithm} needs a value")
         if rule.algorithm == "decode_ct" and not rule.parameter("from"):
             error(rule, "Parameters", f"{name}: decode_ct needs from=VARIABLE")
+        if rule.algorithm == "range_indicator":
+            for param in ("from", "low", "high"):
+                if not rule.parameter(param):
+                    error(rule, "Parameters", f"{name}: range_indicator needs {param}=VARIABLE")
+            implausible = rule.parameter("implausible")
+            if implausible and not re.fullmatch(r"\d+(\.\d+)?", implausible):
+                error(rule, "Parameters", f"{name}: range_indicator implausible={implausible!r} is not a number")
         if rule.algorithm == "convert_unit":
+            if rule.value is None and not rule.parameter("to"):
+                error(rule, "Value", f"{name}: convert_unit needs a value (the target unit) or to=VARIABLE")
             if not rule.parameter("from"):
                 error(rule, "Parameters", f"{name}: convert_unit needs from=VARIABLE (and unit=VARIABLE)")
             if rule.parameter("as", "number") not in CONVERT_AS:

@@ -50,12 +50,14 @@ def check_spec(spec: m.Spec, algorithms: Iterable[str] | None = None) -> list[Fi
     check.documents_and_analysis()
     check.codelists()
     check.mapping(algorithms)
+    check.unit_conversions()
     check.orphans()
     check.datasets_have_variables()
     return check.findings
 
 
 _NO_NAMES: frozenset[str] = frozenset()
+UNIT_CODELIST = "C71620"  # the NCI code of CDISC's UNIT codelist
 
 
 class _Checker:
@@ -95,6 +97,42 @@ class _Checker:
     def codelist_ref(self, target: str | None, element) -> None:
         """A codelist reference, which may name a dictionary instead."""
         self.ref("codelist", target, element, "Codelist", also=frozenset(self.ids["dictionary"]))
+
+    # -- unit conversions ------------------------------------------------------
+    def unit_conversions(self) -> None:
+        """The Unit Conversions sheet: a factor that is a non-zero number, units that are terms
+        (or synonyms) of the spec's UNIT codelists (NCI C71620; not checked without one), a test
+        (From Unit, To Unit) pair given once."""
+        units: set[str] = set()
+        for cl in self.spec.codelists:
+            if cl.nci_code == UNIT_CODELIST or cl.id.upper() == "UNIT":
+                for t in cl.terms:
+                    units.update(u.strip().upper() for u in (t.term, *t.synonyms) if u)
+        seen: dict[tuple, int | None] = {}
+        for conv in self.spec.unit_conversions:
+            if conv.factor is not None and conv.factor == 0:
+                self.error("bad-unit-conversion", "the factor is 0", conv, "Factor")
+            for column, unit in (("From Unit", conv.from_unit), ("To Unit", conv.to_unit)):
+                if units and unit.strip().upper() not in units:
+                    self.error(
+                        "unknown-unit",
+                        f"unit {unit!r} is not a term of the spec's UNIT codelist",
+                        conv,
+                        column,
+                    )
+            key = ((conv.test or "").upper(), conv.from_unit.strip().upper(), conv.to_unit.strip().upper())
+            if key in seen:
+                first = seen[key]
+                self.error(
+                    "duplicate-unit-conversion",
+                    f"{conv.from_unit} -> {conv.to_unit}"
+                    + (f" for test {conv.test}" if conv.test else " (any test)")
+                    + f" is given twice (first in row {first})",
+                    conv,
+                    "From Unit",
+                )
+            else:
+                seen[key] = conv.loc.row if conv.loc else None
 
     # -- duplicates ------------------------------------------------------------
     def duplicates(self) -> None:

@@ -342,6 +342,21 @@ class MappingRule:
 
 
 @dataclass(frozen=True)
+class UnitConversion:
+    """One row of the Unit Conversions sheet: a result in `from_unit` times `factor`, plus
+    `offset`, is the result in `to_unit`; `test` (a --TESTCD) limits it to one test (None:
+    any test). Units are CDISC UNIT submission values; `comment` cites the source."""
+
+    from_unit: str
+    to_unit: str
+    factor: float | None
+    test: str | None = None
+    offset: float | None = None
+    comment: str | None = None
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True)
 class Spec:
     """Everything a spec workbook says about a study."""
 
@@ -358,6 +373,7 @@ class Spec:
     analysis_displays: tuple[AnalysisDisplay, ...] = ()
     analysis_results: tuple[AnalysisResult, ...] = ()
     mapping: tuple[MappingRule, ...] = ()
+    unit_conversions: tuple[UnitConversion, ...] = ()
     source: str | None = field(default=None, compare=False)
 
     # -- look-ups ---------------------------------------------------------

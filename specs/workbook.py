@@ -16,6 +16,7 @@ as empty, or as the 0 its writer put there) or whose value is an error (#REF!,
 from __future__ import annotations
 
 import io
+import math
 import os
 import posixpath
 import re
@@ -38,7 +39,7 @@ from .findings import Finding, SpecLayoutError
 class Column:
     header: str
     field: str
-    kind: str = "text"  # text | int | bool | csv | semi | params
+    kind: str = "text"  # text | int | number | bool | csv | semi | params
     required: bool = False
     aliases: tuple[str, ...] = ()
 
@@ -196,6 +197,16 @@ LAYOUT: OrderedDict[str, tuple[Column, ...]] = OrderedDict(
         _c("Parameters", "parameters", "params"),
         _c("Comment", "comment"),
     ),
+    **{
+        "Unit Conversions": (
+            _c("Test", "test"),
+            _c("From Unit", "from_unit", required=True),
+            _c("To Unit", "to_unit", required=True),
+            _c("Factor", "factor", "number", required=True),
+            _c("Offset", "offset", "number"),
+            _c("Comment", "comment"),
+        ),
+    },
 )
 STUDY_SHEET_NAMES = ("Study", "Define")
 REQUIRED_SHEETS = ("Study", "Datasets", "Variables")
@@ -259,6 +270,15 @@ class _Reader:
                 self.finding("error", "not-a-whole-number", f"{raw!r} is not a whole number", sheet, row, col.header)
                 return None
             return int(number)
+        if col.kind == "number":
+            try:
+                real: float | None = float(raw)
+            except ValueError:
+                real = None
+            if real is None or not math.isfinite(real):
+                self.finding("error", "not-a-number", f"{raw!r} is not a number", sheet, row, col.header)
+                return None
+            return real
         if col.kind == "bool":
             low = raw.lower()
             if low in _TRUE:
@@ -661,6 +681,7 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], Formula]]) ->
     value_level = _read_value_level(reader, rows("ValueLevel"), where_clauses)
     codelists = _read_codelists(reader, rows("Codelists"))
     mapping = _read_mapping(reader, rows("Mapping"))
+    conversions = _read_unit_conversions(reader, rows("Unit Conversions"))
     dictionaries = _read_simple(reader, rows("Dictionaries"), "Dictionaries", m.Dictionary)
     methods = _read_simple(reader, rows("Methods"), "Methods", m.Method)
     comments = _read_simple(reader, rows("Comments"), "Comments", m.Comment)
@@ -681,6 +702,7 @@ def _read(wb, path: str, formulas: dict[str, dict[tuple[int, int], Formula]]) ->
         analysis_displays=displays,
         analysis_results=results,
         mapping=mapping,
+        unit_conversions=conversions,
         source=path,
     )
     return spec, reader.findings
@@ -904,6 +926,16 @@ def _read_mapping(reader: _Reader, rows: Rows) -> tuple[m.MappingRule, ...]:
     return tuple(mapping)
 
 
+def _read_unit_conversions(reader: _Reader, rows: Rows) -> tuple[m.UnitConversion, ...]:
+    out = []
+    for row, rec in rows:
+        if not rec.get("from_unit") or not rec.get("to_unit"):
+            reader.finding("error", "missing-value", "From Unit or To Unit is empty", "Unit Conversions", row)
+            continue
+        out.append(_build(m.UnitConversion, rec, m.Location("Unit Conversions", row)))
+    return tuple(out)
+
+
 def _read_simple(reader: _Reader, rows: Rows, sheet: str, cls) -> tuple:
     """A sheet of one record per row, each with an ID."""
     out = []
@@ -986,6 +1018,7 @@ def _records(spec: m.Spec) -> dict[str, list[dict[str, Any]]]:
         "Analysis Displays": as_dicts(spec.analysis_displays),
         "Analysis Results": as_dicts(spec.analysis_results),
         "Mapping": as_dicts(spec.mapping),
+        "Unit Conversions": as_dicts(spec.unit_conversions),
     }
 
 

@@ -13,11 +13,20 @@ from dataset_io.outputs import output_folder
 from specs.fileio import atomic_write_bytes
 
 from .course import simulate_course, simulate_subjects, simulate_tumours
-from .forms import FILES, Study, _numbered, build_disposition, build_screening, build_treatment, build_tumour
+from .forms import (
+    FILES,
+    Study,
+    _numbered,
+    build_disposition,
+    build_labs,
+    build_screening,
+    build_treatment,
+    build_tumour,
+)
 from .messy import Injector
 from .settings import SimulationSettings
 from .treatment import simulate_treatment
-from .truth import assessment_truth, investigator_responses, subject_truth
+from .truth import assessment_truth, hypertension_truth, investigator_responses, lab_truth, subject_truth
 
 EDC_DIR = "edc"
 TRUTH_DIR = "truth"
@@ -61,7 +70,7 @@ def build_study(n_subjects: int, seed: int, settings: SimulationSettings | None 
     random streams left for the forms."""
     s = settings or study_settings()
     root = np.random.SeedSequence(seed)
-    rngs = [np.random.default_rng(child) for child in root.spawn(8)]
+    rngs = [np.random.default_rng(child) for child in root.spawn(9)]  # a child keeps its stream as more are added
     subjects = simulate_subjects(rngs[0], n_subjects, s)
     course = simulate_course(rngs[1], subjects, s)
     treated = subjects.treated
@@ -79,6 +88,7 @@ def iter_forms(study: Study, rngs: list):
         lambda: build_treatment(study, rngs[6]),
         lambda: build_tumour(study),
         lambda: build_disposition(study, rngs[7]),
+        lambda: build_labs(study, rngs[8]),
     )
     for make in groups:
         group = make()
@@ -155,6 +165,8 @@ def _simulate(n_subjects: int, seed: int, out: Path, s: SimulationSettings) -> S
     assert study.altered is not None  # build_study sets it
     truth_assess = assessment_truth(study.subjects, study.tumours, study.inv, study.altered, study.folders)
     _write_csv(truth_assess, out / TRUTH_DIR / "assessments.csv")
+    _write_csv(lab_truth(study), out / TRUTH_DIR / "lab_grades.csv")
+    _write_csv(hypertension_truth(study), out / TRUTH_DIR / "hypertension.csv")
     manifest = injector.manifest()
     _write_csv(manifest, out / TRUTH_DIR / "messy_manifest.csv")
     result.manifest_rows = len(manifest)

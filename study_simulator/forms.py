@@ -17,6 +17,7 @@ from . import recist
 from . import settings as cl
 from .course import MAX_NONTARGETS, MAX_TARGETS, Course, Subjects, Tumours, _choice, _uniform_int
 from .dates import format_edc_date
+from .labs import LabData, build_lb_vs
 from .settings import SimulationSettings
 from .treatment import INFUSION_REACTION, INTERRUPT, NONE, NOT_APPLICABLE, REDUCE, WITHDRAW, Treatment
 
@@ -44,6 +45,8 @@ FILES = {
     "EOS": "eos.csv",
     "DD": "dd.csv",
     "SFU": "sfu.csv",
+    "LB": "lb.csv",
+    "VS": "vs.csv",
 }
 
 _TO_CRF = {
@@ -69,6 +72,8 @@ class Study:
     inv: dict  # investigator responses on the tumour grid (T, C) object arrays
     folders: np.ndarray  # (T, C) folder of each tumour assessment column
     altered: np.ndarray  # (T, C) investigator call altered
+    male: np.ndarray | None = None  # (N,) set by build_screening (the DM form's sex)
+    labs: LabData | None = None  # set by build_labs
 
 
 # what a site writes in the comment box of a page, where it writes one
@@ -163,6 +168,7 @@ def build_screening(study: Study, rng: np.random.Generator) -> dict[str, pd.Data
     birth = consent - age * 365.25 - np.floor(rng.random(n) * 365)
     age = np.floor((consent - birth) / 365.25).astype(np.int64)
     male = rng.random(n) < s.male_share
+    study.male = male
     race = _choice(rng, s.race_probs, n)
     ethnic = (rng.random(n) < 0.08).astype(np.int64)
     forms["DM"] = _frame(
@@ -910,4 +916,14 @@ def build_disposition(study: Study, rng: np.random.Generator) -> dict[str, pd.Da
         },
         alive=np.where(sv["alive"].to_numpy(dtype=bool), day, np.nan),
     )
+    return forms
+
+
+# --- laboratory tests and vital signs ------------------------------------------------------------
+
+
+def build_labs(study: Study, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """The lb and vs forms (labs.py); the latent values are kept on the study for the truth."""
+    assert study.male is not None, "build_screening runs first (the subjects' sex)"
+    forms, study.labs = build_lb_vs(study, rng, _frame, study.male)
     return forms

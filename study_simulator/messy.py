@@ -49,7 +49,10 @@ OUT_OF_CODELIST = {
     ("ECOG", "ECOGPS"): {},  # the bare code: "1 - Restricted ..." -> "1"
 }
 END_BEFORE_START = [("AE", "AESTDAT", "AEENDAT"), ("CM", "CMSTDAT", "CMENDAT")]
-DUPLICATES = ["AE", "CM", "TR", "SV", "EXANL"]
+DUPLICATES = ["AE", "CM", "TR", "SV", "EXANL", "LB", "VS"]
+# lb: a unit outside the CRF's answers ("mg%": a CDISC synonym of mg/dL; "x10E9/L": no CDISC unit at all)
+LAB_UNIT_SPELLING = {"mg/dL": "mg%", "10^9/L": "x10E9/L"}
+LAB_COUNTS = ("Leukocytes", "Neutrophils", "Lymphocytes", "Platelets")
 LONG_COMMENTS = (
     "Subject reported the event by telephone between visits; the investigator reviewed the home blood pressure "
     "diary, the local laboratory results and the concomitant medication log before assessing the grade, and the "
@@ -86,6 +89,48 @@ class Injector:
         chinese.update({"Infusion related reaction": "输液反应", "Haemorrhage": "出血", "Sepsis": "脓毒症"})
         chinese.update(dict(MEDICAL_HISTORY))
         self.chinese = chinese
+
+    @staticmethod
+    def _lab_results(frame: pd.DataFrame, choose, record, set_values) -> None:
+        """The lb form's problems: results below or above a limit ("<3.4", ">150"), units outside the
+        CRF's answers, missing reference ranges, impossible values (a negative count, a haemoglobin
+        ten times too high: 150 g/dL)."""
+        result = frame["LBORRES"].to_numpy(dtype=object)
+        number = pd.to_numeric(pd.Series(result), errors="coerce").to_numpy(dtype=float)
+        low = pd.to_numeric(frame["LBORNRLO"], errors="coerce").to_numpy(dtype=float)
+        high = pd.to_numeric(frame["LBORNRHI"], errors="coerce").to_numpy(dtype=float)
+        test = frame["LBTEST"].to_numpy(dtype=object)
+        unit = frame["LBORRESU"].to_numpy(dtype=object)
+        with np.errstate(invalid="ignore"):
+            below = number < low
+            above = number > 3 * high
+        rows = choose(below)
+        new = np.array(["<" + v for v in frame["LBORNRLO"].to_numpy(dtype=object)[rows]], dtype=object)
+        record(rows, "LBORRES", "result_below_limit", result[rows], new)
+        set_values("LBORRES", rows, new)
+        rows = choose(above)
+        limit = [_plain(Decimal(h) * 3) for h in frame["LBORNRHI"].to_numpy(dtype=object)[rows]]
+        new = np.array([">" + v for v in limit], dtype=object)
+        record(rows, "LBORRES", "result_above_limit", result[rows], new)
+        set_values("LBORRES", rows, new)
+        rows = choose(pd.Series(unit).isin(list(LAB_UNIT_SPELLING)).to_numpy())
+        new = np.array([LAB_UNIT_SPELLING[u] for u in unit[rows]], dtype=object)
+        record(rows, "LBORRESU", "unit_outside_codelist", unit[rows], new)
+        set_values("LBORRESU", rows, new)
+        rows = choose(~np.isnan(low) & ~np.isnan(high) & ~np.isnan(number))
+        empty = np.full(rows.size, "", dtype=object)
+        for field in ("LBORNRLO", "LBORNRHI"):
+            record(rows, field, "missing_reference_range", frame[field].to_numpy(dtype=object)[rows], empty)
+            set_values(field, rows, empty)
+        counts = pd.Series(test).isin(LAB_COUNTS).to_numpy() & (number > 0)
+        rows = choose(counts)
+        new = np.array(["-" + v for v in result[rows]], dtype=object)
+        record(rows, "LBORRES", "impossible_value", result[rows], new)
+        set_values("LBORRES", rows, new)
+        rows = choose((test == "Hemoglobin") & ~np.isnan(number))
+        new = np.array([_plain(Decimal(v) * 10) for v in result[rows]], dtype=object)
+        record(rows, "LBORRES", "impossible_value", result[rows], new)
+        set_values("LBORRES", rows, new)
 
     def manifest(self) -> pd.DataFrame:
         manifest = pd.DataFrame(self.entries, columns=MANIFEST_COLUMNS)
@@ -207,6 +252,9 @@ class Injector:
                 record(rows, "TRDIAM", "unit_cm", diam[rows] + " mm", new + " cm")
                 set_values("TRDIAM", rows, new)
                 set_values("TRDIAMU", rows, np.full(rows.size, "cm", dtype=object))
+
+        if form == "LB":
+            self._lab_results(frame, choose, record, set_values)
 
         keep = np.ones(len(frame), dtype=bool)
         if form == "DM":  # subjects missing from demographics: their DM row is dropped

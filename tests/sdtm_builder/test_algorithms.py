@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sdtm_builder.algorithms import (
+    UnitTable,
     assign_ct,
     assign_datetime,
     assign_no_ct,
@@ -96,15 +97,16 @@ def test_concat_fills_the_template_and_is_null_where_a_source_is():
 def test_convert_unit_converts_and_reports_what_it_cannot():
     values = pd.Series(["70", "154", "80", "x"])
     units = pd.Series(["KG", "LB", "", "KG"])
-    numbers, problems = convert_unit(values, units, target="kg")
+    table = UnitTable.of((m.UnitConversion("LB", "kg", 0.45359237),))  # the spec's Unit Conversions
+    numbers, problems = convert_unit(values, units, target="kg", table=table)
     assert numbers.tolist()[:2] == [70.0, 69.85] and numbers.isna().tolist() == [False, False, True, True]
     assert _problems(problems) == [
         ("not a number", "error", [3], ("values",)),
         ("result without unit", "error", [2], ("units",)),
     ]
-    text, _ = convert_unit(values, units, target="kg", form="text")
+    text, _ = convert_unit(values, units, target="kg", form="text", table=table)
     assert text.tolist() == ["70", "69.85", None, None]
-    unit, _ = convert_unit(values, units, target="kg", form="unit")
+    unit, _ = convert_unit(values, units, target="kg", form="unit", table=table)
     assert unit.tolist() == ["kg", "kg", None, None]
 
 

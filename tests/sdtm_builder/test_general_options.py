@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
-from sdtm_builder.algorithms import convert_units, normalise_number_text
+from sdtm_builder.algorithms import UnitTable, convert_unit, convert_units, normalise_number_text, range_indicator
 from sdtm_builder.issues import IssueLog
 from sdtm_builder.mapping import condition_mask, map_dataset
 from sdtm_builder.raw import RawData, read_form
@@ -62,16 +64,57 @@ def test_normalise_number_text_keeps_whole_numbers_plain():
     ]
 
 
-def test_convert_units_between_cdisc_units_and_reports_what_it_cannot():
+TABLE = UnitTable.of(
+    (
+        m.UnitConversion("in", "cm", 2.54),
+        m.UnitConversion("LB", "kg", 0.45359237),
+        m.UnitConversion("F", "C", 5 / 9, offset=-160 / 9),
+        m.UnitConversion("mg/dL", "mmol/L", 0.0555, test="GLUC"),
+    )
+)
+
+
+def test_convert_units_by_the_spec_table_and_reports_what_it_cannot():
     values = pd.Series(["70", "100", "98.6", "120", "5"])
     units = pd.Series(["in", "LB", "F", "mmHg", "stone"])
-    out, failed = convert_units(values, units, "cm")
+    out, failed = convert_units(values, units, "cm", table=TABLE)
     assert out.iloc[0] == 177.8
     assert failed.tolist() == [False, True, True, True, True]
-    kg, _ = convert_units(values.iloc[[1]], units.iloc[[1]], "kg")
+    kg, _ = convert_units(values.iloc[[1]], units.iloc[[1]], "kg", table=TABLE)
     assert kg.tolist() == [45.36]
-    c, _ = convert_units(values.iloc[[2]], units.iloc[[2]], "C")
+    c, _ = convert_units(values.iloc[[2]], units.iloc[[2]], "C", table=TABLE)
     assert c.tolist() == [37.0]
+    back, _ = convert_units(pd.Series(["5"]), pd.Series(["cm"]), "in", table=TABLE)  # the reverse of a row
+    assert back.tolist() == [1.97]
+
+
+def test_a_conversion_of_one_test_is_not_used_for_another():
+    values, units = pd.Series(["90", "90"]), pd.Series(["mg/dL", "mg/dL"])
+    out, failed = convert_units(values, units, "mmol/L", table=TABLE, tests=pd.Series(["GLUC", "CHOL"]))
+    assert out.iloc[0] == 5.0 and failed.tolist() == [False, True]
+
+
+def test_a_result_beyond_a_limit_keeps_its_sign_as_text_and_has_no_number():
+    values, units = pd.Series(["<0.5", "10"]), pd.Series(["mg/dL", "mg/dL"])
+    tests = pd.Series(["GLUC", "GLUC"])
+    text, _ = convert_unit(values, units, target="mmol/L", form="text", table=TABLE, tests=tests, digits=3)
+    number, problems = convert_unit(values, units, target="mmol/L", table=TABLE, tests=tests, digits=3)
+    assert text.tolist() == ["<0.028", "0.555"]
+    assert number.isna().tolist() == [True, False]
+    assert [p.kind for p in problems] == ["result beyond a limit"]
+
+
+def test_range_indicator_low_normal_high_limits_and_implausible():
+    numbers = pd.Series([1.0, 5.0, 9.0, None, None, 5.0, -1.0, 500.0])
+    texts = pd.Series(["1", "5", "9", "<2", "<4", "5", "-1", "500"])
+    low = pd.Series([2.0, 2, 2, 2, 2, None, 2, 2])
+    high = pd.Series([8.0, 8, 8, 8, 8, None, 8, 8])
+    out, problems = range_indicator(numbers, low, high, texts=texts, implausible=10)
+    assert out.tolist() == ["LOW", "NORMAL", "HIGH", "LOW", None, None, None, None]
+    assert {p.kind: p.rows.tolist().count(True) for p in problems} == {
+        "no reference range": 1,
+        "implausible result": 2,
+    }
 
 
 def test_convert_unit_rule_gives_number_or_text(tmp_path):
@@ -99,12 +142,9 @@ def test_convert_unit_rule_gives_number_or_text(tmp_path):
             parameters=(("from", "VSORRES"), ("unit", "VSORRESU")),
         ),
     )
-    out = map_dataset(
-        RawData(str(tmp_path), {"vs": form}),
-        _spec("VS", ["VSORRES", "VSORRESU", "VSSTRESC", "VSSTRESN"], *rules),
-        "VS",
-        IssueLog(),
-    )
+    spec = _spec("VS", ["VSORRES", "VSORRESU", "VSSTRESC", "VSSTRESN"], *rules)
+    spec = dataclasses.replace(spec, unit_conversions=(m.UnitConversion("in", "cm", 2.54),))
+    out = map_dataset(RawData(str(tmp_path), {"vs": form}), spec, "VS", IssueLog())
     assert out[["VSORRES", "VSSTRESC", "VSSTRESN"]].to_dict("records") == [
         {"VSORRES": "67", "VSSTRESC": "170.18", "VSSTRESN": 170.18}
     ]

@@ -101,6 +101,11 @@ def test_manifest_lists_every_kind(messy_study):
         "end_before_start",
         "missing_measurement",
         "subject_not_in_demographics",
+        "result_below_limit",
+        "result_above_limit",
+        "unit_outside_codelist",
+        "missing_reference_range",
+        "impossible_value",
     }
 
 

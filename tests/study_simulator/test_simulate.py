@@ -18,7 +18,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     simulate(120, 3, tmp_path / "a", messy_rate=0.05, disagreement_rate=0.1)
     simulate(120, 3, tmp_path / "b", messy_rate=0.05, disagreement_rate=0.1)
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
-    assert len(a) == 23 and a.keys() == b.keys()
+    assert len(a) == 27 and a.keys() == b.keys()
     assert all(a[k] == b[k] for k in a)
 
 
