@@ -38,6 +38,8 @@ CPK increased | H | U/L | 20 | 200 | - | 199.9:0 200:0 200.1:1 499.9:1 500:1 500
 Creatinine increased | H | umol/L | 50 | 100 | 1000 | 99.9:0 100:0 100.1:1 149.9:1 150:1 150.1:2 299.9:2 300:2 300.1:3 599.9:3 600:3 600.1:4
 Haptoglobin decreased | L | g/L | 0.3 | 2 | - | 0.31:0 0.3:0 0.29:1 0.01:1
 Hemoglobin increased | H | g/dL | 12 | 17 | 15 | 16.9:0 17:0 17.1:1 18.9:1 19:1 19.1:2 20.9:2 21:2 21.1:3
+Hypertension (systolic) | H | mmHg | - | - | - | 119.9:0 120:1 120.1:1 139.9:1 140:2 140.1:2 159.9:2 160:3 160.1:3
+Hypertension (diastolic) | H | mm Hg | - | - | - | 79.9:0 80:1 80.1:1 89.9:1 90:2 90.1:2 99.9:2 100:3 100.1:3
 Hemoglobin increased | H | g/L | 120 | 170 | 150 | 170:0 170.1:1 190:1 190.1:2 210:2 210.1:3
 Lymphocyte count decreased | L | /mm3 | 1000 | 4000 | - | 1001:0 1000:0 999:1 801:1 800:1 799:2 501:2 500:2 499:3 201:3 200:3 199:4
 Lymphocyte count decreased | L | 10^9/L | 1.0 | 4.0 | - | 1.01:0 1.0:0 0.99:1 0.81:1 0.8:1 0.79:2 0.51:2 0.5:2 0.49:3 0.21:3 0.2:3 0.19:4
@@ -162,7 +164,9 @@ def test_every_term_of_the_table_has_boundary_cases(criteria):
 def test_the_table_covers_every_published_term(criteria, published):
     text = pd.read_csv(shared_path("standards", "ctcae", f"{published}-laboratory-terms.csv"))
     table = load_criteria(criteria)
-    assert {(r.term, r.direction) for r in table.rows} == set(zip(text["TERM"], text["DIRECTION"], strict=True))
+    # and the value criteria of the Vascular disorders term Hypertension, graded on vital signs
+    vital = {("Hypertension (systolic)", "H"), ("Hypertension (diastolic)", "H")}
+    assert {(r.term, r.direction) for r in table.rows} == set(zip(text["TERM"], text["DIRECTION"], strict=True)) | vital
 
 
 # --- null cases -----------------------------------------------------------------------------
