@@ -48,6 +48,12 @@ def where_columns(where: Mapping[str, Any] | None) -> list[str]:
     return list(where or {})
 
 
+def where_required(where: Mapping[str, Any] | None) -> list[str]:
+    """The columns a ``where`` filter needs to exist: those of its conditions other than
+    ``{"present": ...}`` alone (a column not there yet holds no value)."""
+    return [c for c, cond in (where or {}).items() if not (isinstance(cond, Mapping) and set(cond) == {"present"})]
+
+
 def compute_where(frame: pd.DataFrame, where: Mapping[str, Any] | None, *, dataset: str) -> pd.Series:
     """The records of ``frame`` satisfying every condition of ``where`` (all when None)."""
     keep = pd.Series(True, index=frame.index)
@@ -55,8 +61,18 @@ def compute_where(frame: pd.DataFrame, where: Mapping[str, Any] | None, *, datas
         return keep
     if not isinstance(where, Mapping):
         raise AdamInputError(f"{dataset}: a where filter is a dict of column: condition, not {where!r}")
-    assert_columns(frame, list(where), dataset=dataset)
+    # a column not there yet holds no value: {"present": False} is every record (DTYPE before any
+    # derived record exists), {"present": True} none; any other condition on it is an error
+    absent = {
+        c
+        for c, cond in where.items()
+        if c not in frame.columns and isinstance(cond, Mapping) and set(cond) == {"present"}
+    }
+    assert_columns(frame, [c for c in where if c not in absent], dataset=dataset)
     for column, condition in where.items():
+        if column in absent:
+            keep &= pd.Series(not condition["present"], index=frame.index)
+            continue
         values = frame[column]
         tests = (
             condition if isinstance(condition, Mapping) else {"in" if isinstance(condition, list) else "=": condition}
@@ -275,7 +291,7 @@ def derive_var_chg(
     """Change from baseline, AVAL - BASE, where both are present (admiral derive_var_chg: the
     baseline record too, where it is 0). ``where`` restricts it (the ADaM templates:
     ``{"AVISITN": {">": 0}}``, post-baseline visits only); other records are null."""
-    assert_columns(frame, [aval, base, *where_columns(where)], dataset=dataset)
+    assert_columns(frame, [aval, base, *where_required(where)], dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset)
     change = _numbers(frame, aval, dataset=dataset) - _numbers(frame, base, dataset=dataset)
     out = frame.copy()
@@ -294,7 +310,7 @@ def derive_var_pchg(
 ) -> pd.DataFrame:
     """Percent change from baseline, (AVAL - BASE) / |BASE| * 100; null where BASE is 0 or
     either is null (admiral derive_var_pchg). ``where`` as derive_var_chg."""
-    assert_columns(frame, [aval, base, *where_columns(where)], dataset=dataset)
+    assert_columns(frame, [aval, base, *where_required(where)], dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset)
     value, reference = _numbers(frame, aval, dataset=dataset), _numbers(frame, base, dataset=dataset)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -346,7 +362,7 @@ def derive_var_shift(
     """``from_var`` ``sep_val`` ``to_var`` ('NORMAL to HIGH'; a null as ``missing_value``: 'NULL
     to LOW'); a whole number shows without decimals ('0 to 1'); ``where`` restricts it (admiral
     derive_var_shift with restrict_derivation); other records are null."""
-    assert_columns(frame, [from_var, to_var, *where_columns(where)], dataset=dataset)
+    assert_columns(frame, [from_var, to_var, *where_required(where)], dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset).to_numpy()
     texts = [
         f"{_shift_text(a, missing_value)}{sep_val}{_shift_text(b, missing_value)}" if ok else None
@@ -385,7 +401,7 @@ def derive_var_ontrtfl(
     before it, or when ``start_date`` equals it on a record of ``filter_pre_timepoint`` (e.g. a
     pre-dose baseline drawn on the first dose day)."""
     columns = [start_date, ref_start_date, *([end_date] if end_date else []), *([ref_end_date] if ref_end_date else [])]
-    assert_columns(frame, [*columns, *where_columns(filter_pre_timepoint)], dataset=dataset)
+    assert_columns(frame, [*columns, *where_required(filter_pre_timepoint)], dataset=dataset)
     start, ref_start = _dates(frame, start_date), _dates(frame, ref_start_date)
     ref_end = (
         _dates(frame, ref_end_date) + pd.Timedelta(days=ref_end_window)
@@ -476,7 +492,7 @@ def derive_var_anl_flag(
     if mode not in ("first", "last"):
         raise AdamInputError(f"{dataset}: mode {mode!r} is not 'first' or 'last'")
     by = _as_list(by)
-    assert_columns(frame, dict.fromkeys([*by, *order_columns(order), *where_columns(where)]), dataset=dataset)
+    assert_columns(frame, dict.fromkeys([*by, *order_columns(order), *where_required(where)]), dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset)
     groups = _sorted(frame[keep], by, order).groupby(by, sort=False, dropna=False)
     pick = groups.tail(1) if mode == "last" else groups.head(1)
@@ -504,7 +520,7 @@ def derive_extreme_records(
     if not set_values:
         raise AdamInputError(f"{dataset}: derive_extreme_records needs set_values (e.g. DTYPE) to tell its records")
     by = _as_list(by)
-    assert_columns(frame, dict.fromkeys([*by, *order_columns(order), *where_columns(where)]), dataset=dataset)
+    assert_columns(frame, dict.fromkeys([*by, *order_columns(order), *where_required(where)]), dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset)
     groups = _sorted(frame[keep], by, order).groupby(by, sort=False, dropna=False)
     new = (groups.tail(1) if mode == "last" else groups.head(1)).copy()
@@ -535,7 +551,7 @@ def derive_summary_records(
     if not set_values:
         raise AdamInputError(f"{dataset}: derive_summary_records needs set_values (e.g. DTYPE) to tell its records")
     by = _as_list(by)
-    assert_columns(frame, dict.fromkeys([*by, source, *where_columns(where)]), dataset=dataset)
+    assert_columns(frame, dict.fromkeys([*by, source, *where_required(where)]), dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset) & frame[source].notna()
     rows = frame.loc[keep, by].copy()
     rows["__value"] = _numbers(frame.loc[keep], source, dataset=dataset)
@@ -881,7 +897,11 @@ DERIVATIONS: dict[str, Derivation] = {
         derive_var_anl_flag, needs=_by_order_where(by=None), adds=columns_of(new_var="ANL01FL")
     ),
     "derive_extreme_records": Derivation(
-        derive_extreme_records, kind="records", needs=_by_order_where(by=None), adds=("DTYPE",)
+        derive_extreme_records,
+        kind="records",
+        # a value set on the new records replaces the column's: the column is derived first
+        needs=lambda kw: (*_by_order_where(by=None)(kw), *(k for k in (kw.get("set_values") or {}) if k != "DTYPE")),
+        adds=("DTYPE",),
     ),
     "derive_summary_records": Derivation(
         derive_summary_records, kind="records", needs=_by_order_where(by=None, source="AVAL"), adds=("DTYPE",)

@@ -249,12 +249,14 @@ def plan_dataset(spec: Spec, name: str, *, derivations: Mapping[str, Derivation]
     if is_adsl:
         source = "DM"
         stray = [v for s, vs in sources.items() if s != "DM" for v in vs]
-    elif creates or any(s.derivation.kind == "records" for s in steps):
-        stray = []  # the create/records calls carry their domain's variables (checked when the dataset is built)
+    elif creates:
+        stray = []  # the create calls carry their domain's variables (checked when the dataset is built)
         copies = []
     elif len(sources) == 1:
         source = next(iter(sources))
         stray = []
+    elif not sources and any(s.derivation.kind == "records" for s in steps):
+        stray = []  # derive_param_* make every record (ADTTE)
     else:
         stray = []
         where = spec.dataset(name).loc
@@ -345,7 +347,9 @@ def _order(steps: list[Step], dataset: str) -> list[Step]:
             if step.derivation.kind != "create" and any(o.derivation.kind == "create" for o in others):
                 continue
             late = step.derivation.kind == "columns" and id(step) not in early
-            needs = (*step.needs, RECORDS) if late else step.needs
+            # a column the step adds itself is one it may read (where DTYPE is absent), not a need
+            needs = tuple(n for n in step.needs if n not in step.adds)
+            needs = (*needs, RECORDS) if late else needs
             if all(_met(need, done, others, late=late) for need in needs):
                 done.append(pending.pop(i))
                 break

@@ -29,6 +29,7 @@ from adam_builder.bds import (
     order_columns,
     parse_order,
     where_columns,
+    where_required,
 )
 from adam_builder.common import AdamInputError
 from adam_builder.library import library
@@ -59,6 +60,23 @@ def test_where_equal_list_and_operator_conditions_all_hold():
 def test_where_present_false_selects_nulls():
     frame = pd.DataFrame({"DTYPE": [N, "LOV"]})
     assert compute_where(frame, {"DTYPE": {"present": False}}, dataset="ADVS").tolist() == [True, False]
+
+
+def test_where_on_a_column_not_there_yet_holds_no_value():
+    """Before any derived record exists DTYPE is absent: present False is every record, True none."""
+    frame = pd.DataFrame({"AVAL": [1.0, 2.0]})
+    assert compute_where(frame, {"DTYPE": {"present": False}}, dataset="ADLB").tolist() == [True, True]
+    assert compute_where(frame, {"DTYPE": {"present": True}}, dataset="ADLB").tolist() == [False, False]
+    assert where_required({"DTYPE": {"present": False}, "AVISITN": {">": 0}, "X": "Y"}) == ["AVISITN", "X"]
+    out = derive_extreme_records(
+        frame.assign(USUBJID="S1"),
+        by=["USUBJID"],
+        order=["desc(AVAL)"],
+        where={"DTYPE": {"present": False}},
+        set_values={"DTYPE": "MAXIMUM"},
+        dataset="ADLB",
+    )
+    assert out["DTYPE"].tolist()[-1] == "MAXIMUM" and out["AVAL"].tolist()[-1] == 2.0
 
 
 def test_where_unknown_operator_is_an_error_naming_it():
