@@ -26,14 +26,14 @@ from benchmarks.harness import run_child  # noqa: E402
 
 
 def _child_derive(sdtm: str, out: str) -> dict:
-    from adam_builder.build import build_adam, load_adam_spec, read_sdtm, write_adam
+    from adam_builder.build import adam_inputs, build_adam, load_adam_spec, read_sdtm, write_adam
     from specs.study import builtin_study
 
     warnings.simplefilter("ignore")
     config = builtin_study()
     spec = load_adam_spec(config.workbook("adam_spec"))
     start = time.perf_counter()
-    frames = read_sdtm(sdtm)
+    frames = read_sdtm(sdtm, names=adam_inputs(spec))
     read = time.perf_counter()
     result = build_adam(frames, spec=spec, settings=config.adam)
     derived = time.perf_counter()
@@ -52,7 +52,7 @@ def _child_derive(sdtm: str, out: str) -> dict:
 
 
 def _child_floor(sdtm: str, out: str) -> dict:
-    from adam_builder.build import load_adam_spec, read_sdtm
+    from adam_builder.build import adam_inputs, load_adam_spec, read_sdtm
     from dataset_io.xpt import write_xpt
     from specs.model import restrict_to_data
     from specs.study import builtin_study
@@ -60,9 +60,10 @@ def _child_floor(sdtm: str, out: str) -> dict:
     spec = load_adam_spec(builtin_study().workbook("adam_spec"))
     with open(Path(out).parent / "adam_frames.pkl", "rb") as handle:
         frames = pickle.load(handle)
+    names = adam_inputs(spec)
     spec = restrict_to_data(spec, {n: list(f.columns) for n, f in frames.items()})
     start = time.perf_counter()
-    read_sdtm(sdtm)
+    read_sdtm(sdtm, names=names)
     Path(out).mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
         write_xpt(frame, spec, name, Path(out) / spec.dataset(name).leaf_href)
