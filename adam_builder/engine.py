@@ -249,11 +249,11 @@ def plan_dataset(spec: Spec, name: str, *, derivations: Mapping[str, Derivation]
     if is_adsl:
         source = "DM"
         stray = [v for s, vs in sources.items() if s != "DM" for v in vs]
-    elif creates or any(s.derivation.kind == "records" for s in steps):
+    elif creates or (not sources and any(s.derivation.kind == "records" for s in steps)):
         stray = []  # the create/records calls carry their domain's variables (checked when the dataset is built)
         copies = []
     elif len(sources) == 1:
-        source = next(iter(sources))
+        source = next(iter(sources))  # records derivations (derive_param_*) add to its records
         stray = []
     else:
         stray = []

@@ -61,7 +61,7 @@ def run_adam(
     force: bool = False,
 ):
     """The adam stage with its terminal display. Raises the stage's errors (the command prints them)."""
-    from adam_builder.build import build_adam, load_adam_spec, read_sdtm, write_adam
+    from adam_builder.build import SDTM_INPUTS, adam_inputs, build_adam, load_adam_spec, read_sdtm, write_adam
     from dataset_io.outputs import check_output_folder
     from specs.config import Problem, StudyConfigError
     from specs.study import StudyConfig, builtin_study
@@ -80,7 +80,8 @@ def run_adam(
 
         sdtm_spec = read_workbook(config.study.sdtm_spec)[0]
     with console.status("ADaM: reading SDTM") as status:
-        frames = read_sdtm(sdtm, sdtm_spec=sdtm_spec)
+        names = tuple(dict.fromkeys((*SDTM_INPUTS, *adam_inputs(model))))  # LB, VS ... when the spec reads them
+        frames = read_sdtm(sdtm, sdtm_spec=sdtm_spec, names=names)
         result = build_adam(frames, spec=model, settings=settings, progress=lambda m: status.update(f"ADaM: {m}"))
         status.update("ADaM: writing")
         write_adam(result, out, formats=("xpt", "csv") if csv else ("xpt",), inputs=inputs, force=force)
