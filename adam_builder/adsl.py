@@ -181,13 +181,15 @@ def derive_var_lstalvdt(
     visit_no_contact: tuple[str, ...] = ("DEATH", "LOST TO FOLLOW-UP"),
     ae_end_no_contact: tuple[str, ...] = ("FATAL", "NOT RECOVERED/NOT RESOLVED", "UNKNOWN"),
     cutoff: str = "DCUTDT",
+    findings: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """LSTALVDT: the latest complete date of contact with the subject alive.
 
     Contacts: SV visit dates (a visit on the date of a DS event in
     ``visit_no_contact`` records that event and is no contact), EX start and
     end, AE start, AE end unless the outcome is in ``ae_end_no_contact``,
-    TU/TR/RS assessment dates, DS dates unless DSDECOD is in ``ds_no_contact``.
+    TU/TR/RS assessment dates, DS dates unless DSDECOD is in ``ds_no_contact``, and the
+    --DTC dates of the ``findings`` domains among ``sources`` (e.g. LB: LBDTC).
     The death date for subjects who died (DTHDT, when derived); never after
     the cut-off (``cutoff`` column, when present).
     """
@@ -227,6 +229,8 @@ def derive_var_lstalvdt(
         add(ae, "AEENDTC", ~outcome.isin(ae_end_no_contact))
     for name, column in (("TU", "TUDTC"), ("TR", "TRDTC"), ("RS", "RSDTC")):
         add(sources.get(name), column)
+    for name in findings:
+        add(sources.get(name), f"{name}DTC")
     dates = pd.concat(parts, ignore_index=True).dropna() if parts else pd.DataFrame({"USUBJID": [], "d": []})
     latest = dates.groupby("USUBJID")["d"].max()
     value = pd.to_datetime(out["USUBJID"].map(latest), errors="coerce").astype("datetime64[ns]")

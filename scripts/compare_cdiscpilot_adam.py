@@ -110,7 +110,8 @@ def compare_all(ours: dict[str, pd.DataFrame], reference_folder: Path) -> dict[s
     for name, file in REFERENCE_FILES.items():
         if name not in ours or not (reference_folder / file).exists():
             continue
-        reference = pd.read_csv(reference_folder / file, low_memory=False)
+        # only an empty cell is missing: the text "NA" is a value (REGION1 North America)
+        reference = pd.read_csv(reference_folder / file, low_memory=False, keep_default_na=False, na_values=[""])
         if name == "ADSL":
             variables = [c for c in reference.columns if c in ours[name].columns]
             tables[name] = agreement(ours[name], reference, keys=["USUBJID"], variables=variables)
