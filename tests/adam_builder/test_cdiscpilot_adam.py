@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -59,7 +58,9 @@ def test_adsl_agrees_on_the_variables_both_define(built):
     assert len(adsl) >= 50
     assert adsl["equal"].sum() / adsl["records"].sum() >= 0.99
     # the variables below 100% and why: README "Every remaining difference"
-    below = dict(zip(adsl.loc[adsl["percent"] < 100, "variable"], adsl.loc[adsl["percent"] < 100, "percent"]))
+    below = dict(
+        zip(adsl.loc[adsl["percent"] < 100, "variable"], adsl.loc[adsl["percent"] < 100, "percent"], strict=True)
+    )
     assert set(below) <= {"TRTEDT", "TRTEDTM", "TRTETMF", "TRTDURD", "LSTALVDT"}, below
     assert min(below.values(), default=100) >= 98.0
 
