@@ -92,17 +92,20 @@ def derive_vars_trt_dates(adsl: pd.DataFrame, *, ex: pd.DataFrame) -> pd.DataFra
     return out
 
 
-def derive_var_randdt(adsl: pd.DataFrame, *, ds: pd.DataFrame | None, decod: str = "RANDOMIZED") -> pd.DataFrame:
-    """RANDDT: the date of the DS record with DSDECOD ``decod`` (null in a study without randomisation)."""
+def derive_var_randdt(
+    adsl: pd.DataFrame, *, ds: pd.DataFrame | None, decod: str = "RANDOMIZED", new_var: str = "RANDDT"
+) -> pd.DataFrame:
+    """RANDDT: the date of the DS record with DSDECOD ``decod`` (null in a study without
+    randomisation); as ``new_var``, the date of another DS event (SCRFDT: 'SCREEN FAILURE')."""
     out = adsl.copy()
     if ds is None or ds.empty or "DSDECOD" not in ds.columns:
-        out["RANDDT"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        out[new_var] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
         return out
     assert_columns(ds, ["USUBJID", "DSDECOD", "DSSTDTC"], dataset="DS")
     rand = ds[text(ds["DSDECOD"]) == decod]
     dates = pd.DataFrame({"USUBJID": rand["USUBJID"], "d": impute_dtc_dt(rand["DSSTDTC"])[0]}).dropna()
     first = dates.groupby("USUBJID")["d"].min()
-    out["RANDDT"] = out["USUBJID"].map(first).astype("datetime64[ns]")
+    out[new_var] = out["USUBJID"].map(first).astype("datetime64[ns]")
     return out
 
 
@@ -156,13 +159,14 @@ def compute_group(values: pd.Series, terms: list[str]) -> pd.Series:
 
 
 def derive_vars_age_group(
-    adsl: pd.DataFrame, *, spec: Spec, dataset: str = "ADSL", group: str = "AGEGR1"
+    adsl: pd.DataFrame, *, spec: Spec, dataset: str = "ADSL", group: str = "AGEGR1", source: str = "AGE"
 ) -> pd.DataFrame:
-    """AGEGR1 (and AGEGR1N) from AGE by the terms of the spec's AGEGR1 codelist."""
-    assert_columns(adsl, ["AGE"], dataset="ADSL")
+    """AGEGR1 (and AGEGR1N) from AGE by the terms of the spec's AGEGR1 codelist; another
+    ``group`` of another numeric ``source`` likewise (LDDTHGR1 from LDDTHELD: '<= 30', '> 30')."""
+    assert_columns(adsl, [source], dataset=dataset)
     out = adsl.copy()
     codelist = codelist_of(spec, dataset, group)
-    out[group] = compute_group(out["AGE"], [t.term for t in spec.codelist(codelist).terms])
+    out[group] = compute_group(out[source], [t.term for t in spec.codelist(codelist).terms])
     numbered = next((v for v in spec.variables_of(dataset) if v.name == f"{group}N"), None)
     if numbered is not None and numbered.codelist:
         out[f"{group}N"] = out[group].map(encode_map(spec, numbered.codelist)).astype("float64")
@@ -177,13 +181,15 @@ def derive_var_lstalvdt(
     visit_no_contact: tuple[str, ...] = ("DEATH", "LOST TO FOLLOW-UP"),
     ae_end_no_contact: tuple[str, ...] = ("FATAL", "NOT RECOVERED/NOT RESOLVED", "UNKNOWN"),
     cutoff: str = "DCUTDT",
+    findings: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """LSTALVDT: the latest complete date of contact with the subject alive.
 
     Contacts: SV visit dates (a visit on the date of a DS event in
     ``visit_no_contact`` records that event and is no contact), EX start and
     end, AE start, AE end unless the outcome is in ``ae_end_no_contact``,
-    TU/TR/RS assessment dates, DS dates unless DSDECOD is in ``ds_no_contact``.
+    TU/TR/RS assessment dates, DS dates unless DSDECOD is in ``ds_no_contact``, and the
+    --DTC dates of the ``findings`` domains among ``sources`` (e.g. LB: LBDTC).
     The death date for subjects who died (DTHDT, when derived); never after
     the cut-off (``cutoff`` column, when present).
     """
@@ -223,6 +229,8 @@ def derive_var_lstalvdt(
         add(ae, "AEENDTC", ~outcome.isin(ae_end_no_contact))
     for name, column in (("TU", "TUDTC"), ("TR", "TRDTC"), ("RS", "RSDTC")):
         add(sources.get(name), column)
+    for name in findings:
+        add(sources.get(name), f"{name}DTC")
     dates = pd.concat(parts, ignore_index=True).dropna() if parts else pd.DataFrame({"USUBJID": [], "d": []})
     latest = dates.groupby("USUBJID")["d"].max()
     value = pd.to_datetime(out["USUBJID"].map(latest), errors="coerce").astype("datetime64[ns]")
@@ -247,7 +255,7 @@ def derive_vars_death(
     never before ``min_date``), DTHFL, and DTHCAUS: the collected primary cause of death (DD
     DDSTRESC, else DDORRES, of DDTESTCD 'PRCDTH'); for a subject without one, the AEDECOD of a
     fatal AE (AEOUT one of ``fatal_outcomes``, the study setting), else the DSTERM of the DS death record. LSTALVDT, when present, becomes DTHDT for
-    subjects who died."""
+    subjects who died. DTHDOM: the domain DTHCAUS comes from (DD, AE or DS)."""
     assert_columns(adsl, ["USUBJID"], dataset="ADSL")
     out = adsl.copy()
     if "DTHDTC" not in out.columns:  # Perm in DM: a study without deaths may leave it out
@@ -259,20 +267,25 @@ def derive_vars_death(
     if "DTHFL" not in out.columns:
         out["DTHFL"] = np.where(out["DTHDT"].notna(), "Y", NONE).astype(object)
     cause = pd.Series(None, index=out.index, dtype=object)
+    domain = pd.Series(None, index=out.index, dtype=object)
     if ds is not None and not ds.empty and "DSDECOD" in ds.columns:
         death = ds[text(ds["DSDECOD"]) == "DEATH"].drop_duplicates("USUBJID").set_index("USUBJID")
         cause = out["USUBJID"].map(text(death["DSTERM"]).str.upper()) if "DSTERM" in death.columns else cause
+        domain = domain.where(cause.isna(), "DS")
     if ae is not None and not ae.empty and "AEOUT" in ae.columns:
         fatal = ae[text(ae["AEOUT"]).isin(list(fatal_outcomes))].drop_duplicates("USUBJID").set_index("USUBJID")
         fatal_cause = out["USUBJID"].map(fatal["AEDECOD"])
         cause = fatal_cause.where(fatal_cause.notna(), cause)
+        domain = domain.where(fatal_cause.isna(), "AE")
     if dd is not None and not dd.empty and {"DDTESTCD", "DDORRES"} <= set(dd.columns):
         primary = dd[text(dd["DDTESTCD"]) == "PRCDTH"].drop_duplicates("USUBJID").set_index("USUBJID")
         result = text(primary["DDSTRESC"]) if "DDSTRESC" in primary.columns else pd.Series(None, index=primary.index)
         result = result.where(result.notna(), text(primary["DDORRES"]))
         collected = out["USUBJID"].map(result)
         cause = collected.where(collected.notna(), cause)
+        domain = domain.where(collected.isna(), "DD")
     out["DTHCAUS"] = cause.where(out["DTHDT"].notna() & cause.notna(), None).astype(object)
+    out["DTHDOM"] = domain.where(out["DTHCAUS"].notna(), None).astype(object)
     if "LSTALVDT" in out.columns:  # the death date is the last date known alive
         out["LSTALVDT"] = out["DTHDT"].where(out["DTHDT"].notna(), out["LSTALVDT"])
     return out
@@ -287,6 +300,7 @@ def derive_vars_disposition(
     reason: str,
     date: str | None = None,
     treated_only: bool = False,
+    exclude: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """End-of-treatment or end-of-study status from DS disposition events of ``subcategory``.
 
@@ -294,7 +308,8 @@ def derive_vars_disposition(
     other DSDECOD (``reason`` = DSDECOD: the reason for discontinuation, so null for a
     subject who completed, as ADaMIG 1.3 has DCSREAS), 'ONGOING' when there is none (for
     treated subjects only when ``treated_only``). Without DSSCAT in DS, every
-    disposition event counts as end of study.
+    disposition event counts as end of study. Events whose DSDECOD is in ``exclude`` (e.g.
+    'SCREEN FAILURE') do not count.
     """
     assert_columns(ds, ["USUBJID", "DSDECOD", "DSSTDTC"], dataset="DS")
     out = adsl.copy()
@@ -303,6 +318,8 @@ def derive_vars_disposition(
         events = events[text(events["DSSCAT"]) == subcategory]
     elif subcategory != "END OF STUDY":
         events = events.iloc[0:0]
+    if exclude:
+        events = events[~text(events["DSDECOD"]).isin(list(exclude))]
     last = (
         events.sort_values(["USUBJID", "DSSTDTC"], kind="mergesort")
         .drop_duplicates("USUBJID", keep="last")
@@ -432,11 +449,13 @@ DERIVATIONS = {
         adds=("TRTSDTM", "TRTSTMF", "TRTSDT", "TRTEDTM", "TRTETMF", "TRTEDT", "TRTDURD"),
         optional={"ex": "skip"},
     ),
-    "derive_var_randdt": Derivation(derive_var_randdt, needs=(), adds=("RANDDT",), optional={"ds": "none"}),
+    "derive_var_randdt": Derivation(
+        derive_var_randdt, needs=(), adds=columns_of(new_var="RANDDT"), optional={"ds": "none"}
+    ),
     "derive_vars_trt": Derivation(derive_vars_trt, needs=(), adds=_trt_vars),
     "derive_vars_age_group": Derivation(
         derive_vars_age_group,
-        needs=("AGE",),
+        needs=columns_of(source="AGE"),
         adds=lambda k: (k.get("group", "AGEGR1"), f"{k.get('group', 'AGEGR1')}N"),
     ),
     "derive_vars_populations": Derivation(
@@ -458,7 +477,7 @@ DERIVATIONS = {
     "derive_vars_death": Derivation(
         derive_vars_death,
         needs=columns_of(min_date="LSTALVDT"),
-        adds=("DTHDT", "DTHDTF", "DTHFL", "DTHCAUS", "LSTALVDT"),
+        adds=("DTHDT", "DTHDTF", "DTHFL", "DTHCAUS", "DTHDOM", "LSTALVDT"),
         optional={"ds": "none", "ae": "none", "dd": "none"},
     ),
     "derive_var_nactdt": Derivation(

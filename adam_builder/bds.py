@@ -799,6 +799,101 @@ def derive_var_computed(
     return out
 
 
+# -- durations and flags of conditions ------------------------------------------------------
+
+
+def derive_vars_duration(
+    frame: pd.DataFrame,
+    *,
+    new_var: str,
+    start_date: str,
+    end_date: str,
+    new_var_unit: str | None = None,
+    add_one: bool = True,
+    dataset: str = "dataset",
+) -> pd.DataFrame:
+    """``new_var``: the days from ``start_date`` to ``end_date`` (admiral derive_vars_duration,
+    out_unit days), one added to a duration that is not negative when ``add_one`` (AE duration
+    ADURN; LDDTHELD, last dose to death, without); ``new_var_unit`` (ADURU) 'DAYS' where the
+    duration is present. Null where either date is."""
+    assert_columns(frame, [start_date, end_date], dataset=dataset)
+    days = (_dates(frame, end_date) - _dates(frame, start_date)).dt.days.astype("float64")
+    if add_one:
+        days = days.where(days < 0, days + 1)
+    out = frame.copy()
+    out[new_var] = days
+    if new_var_unit:
+        out[new_var_unit] = np.where(days.notna().to_numpy(), "DAYS", NONE).astype(object)
+    return out
+
+
+def derive_var_cond_flag(
+    frame: pd.DataFrame,
+    *,
+    new_var: str,
+    where: Mapping[str, Any],
+    false_value: str | None = None,
+    dataset: str = "dataset",
+) -> pd.DataFrame:
+    """``new_var``: 'Y' on the records satisfying every condition of ``where``, ``false_value``
+    (default null) on the others (the ADaM templates' ``if_else(condition, "Y", NA)``: DTH30FL
+    with ``{"LDDTHELD": {"<=": 30}}``)."""
+    if not where:
+        raise AdamInputError(f"{dataset}.{new_var}: derive_var_cond_flag needs a where filter")
+    keep = compute_where(frame, where, dataset=dataset)
+    out = frame.copy()
+    other = NONE if false_value is None else false_value
+    out[new_var] = np.where(keep.to_numpy(dtype=bool), "Y", other).astype(object)
+    return out
+
+
+# -- lab parameters computed from others -------------------------------------------------------
+
+
+def derive_param_wbc_abs(
+    frame: pd.DataFrame,
+    *,
+    by: list[str],
+    set_values: Mapping[str, Any],
+    diff_code: str,
+    wbc_code: str = "WBC",
+    diff_type: str = "fraction",
+    dataset: str = "dataset",
+) -> pd.DataFrame:
+    """``frame`` with a record of the absolute count of a white blood cell type (``set_values``:
+    its PARAMCD, e.g. LYMPH, and DTYPE) per ``by`` group that has a ``wbc_code`` and a
+    ``diff_code`` record with AVAL but no record of that PARAMCD (admiral derive_param_wbc_abs):
+    AVAL = WBC x the differential (``diff_type`` "fraction"), or WBC x the differential / 100
+    ("percent"). The record carries the ``by`` values and ``set_values``."""
+    if diff_type not in ("fraction", "percent"):
+        raise AdamInputError(f"{dataset}: diff_type {diff_type!r} is not 'fraction' or 'percent'")
+    if "PARAMCD" not in set_values:
+        raise AdamInputError(f"{dataset}: derive_param_wbc_abs needs set_values with the new PARAMCD")
+    by = _as_list(by)
+    assert_columns(frame, dict.fromkeys(["PARAMCD", "AVAL", *by]), dataset=dataset)
+    present = frame["AVAL"].notna()
+
+    def values(code: str, name: str) -> pd.DataFrame:
+        rows = frame.loc[frame["PARAMCD"].eq(code) & present, [*by, "AVAL"]]
+        twice = rows.duplicated(subset=by, keep=False)
+        if twice.any():
+            groups = rows.loc[twice, by].drop_duplicates().head(3).to_dict("records")
+            raise AdamInputError(f"{dataset}: more than one {code} record per {', '.join(by)}: {groups}")
+        return rows.rename(columns={"AVAL": name})
+
+    groups = values(wbc_code, "__wbc").merge(values(diff_code, "__diff"), on=by, how="inner")
+    existing = frame.loc[frame["PARAMCD"].eq(set_values["PARAMCD"]), by].drop_duplicates()
+    groups = groups.merge(existing, on=by, how="left", indicator=True)
+    groups = groups[groups["_merge"] == "left_only"]
+    wbc = pd.to_numeric(groups["__wbc"], errors="coerce")
+    diff = pd.to_numeric(groups["__diff"], errors="coerce")
+    new = groups[by].copy()
+    new["AVAL"] = (wbc * diff / (100 if diff_type == "percent" else 1)).to_numpy(dtype="float64")
+    for column, value in set_values.items():
+        new[column] = value
+    return pd.concat([frame, new], ignore_index=True)
+
+
 # -- the registry ------------------------------------------------------------------------------
 
 
@@ -921,5 +1016,23 @@ DERIVATIONS: dict[str, Derivation] = {
         derive_param_computed, kind="records", needs=_computed_params_needs, adds=_computed_params_adds
     ),
     "derive_var_merged_param": Derivation(derive_var_merged_param, needs=("USUBJID",), adds=columns_of(new_var=None)),
+    "derive_vars_duration": Derivation(
+        derive_vars_duration,
+        needs=columns_of(start_date=None, end_date=None),
+        adds=columns_of(new_var=None, new_var_unit=None),
+    ),
+    "derive_var_cond_flag": Derivation(derive_var_cond_flag, needs=_by_order_where(), adds=columns_of(new_var=None)),
+    "derive_param_wbc_abs": Derivation(
+        derive_param_wbc_abs,
+        kind="records",
+        needs=lambda kw: (
+            "PARAMCD",
+            "AVAL",
+            *map(str, kw.get("by", []) or []),
+            param_token(str(kw.get("wbc_code", "WBC"))),
+            param_token(str(kw.get("diff_code"))),
+        ),
+        adds=_computed_params_adds,
+    ),
     "derive_var_computed": Derivation(derive_var_computed, needs=_computed_var_needs, adds=columns_of(new_var=None)),
 }

@@ -141,6 +141,22 @@ def derive_var_copy(frame: pd.DataFrame, *, new_var: str, source: str, dataset: 
     return out
 
 
+def derive_var_decode(
+    frame: pd.DataFrame, *, spec: Spec, new_var: str, source: str, codelist: str, dataset: str = "dataset"
+) -> pd.DataFrame:
+    """``new_var``: the decoded value of ``source`` by the spec's ``codelist`` (its terms are
+    values of ``source``): RACEGR1 from RACE, REGION1 from COUNTRY, ASEVN from AESEV. Null where
+    ``source`` is null or not a term of the codelist."""
+    assert_columns(frame, [source], dataset=dataset)
+    if not spec.has_codelist(codelist):
+        raise AdamInputError(f"{dataset}.{new_var}: the spec has no codelist {codelist}")
+    decodes = decode_map(spec, codelist)
+    values = frame[source].map(lambda v: None if pd.isna(v) else decodes.get(str(v)))
+    out = frame.copy()
+    out[new_var] = values.astype(object).where(values.notna(), None)
+    return out
+
+
 def single_term(spec: Spec, dataset: str, variable: str) -> str | None:
     """The one term of the variable's codelist (e.g. ADTTE.AVALU 'DAYS'); None when the
     codelist has more terms, none, or is not in the spec."""
@@ -219,4 +235,5 @@ DERIVATIONS = {
     "derive_var_single_term": Derivation(derive_var_single_term, adds=columns_of(new_var=None)),
     "derive_var_assigned": Derivation(derive_var_assigned, adds=columns_of(new_var=None)),
     "derive_var_copy": Derivation(derive_var_copy, needs=columns_of(source=None), adds=columns_of(new_var=None)),
+    "derive_var_decode": Derivation(derive_var_decode, needs=columns_of(source=None), adds=columns_of(new_var=None)),
 }

@@ -253,7 +253,7 @@ def plan_dataset(spec: Spec, name: str, *, derivations: Mapping[str, Derivation]
         stray = []  # the create calls carry their domain's variables (checked when the dataset is built)
         copies = []
     elif len(sources) == 1:
-        source = next(iter(sources))
+        source = next(iter(sources))  # records derivations (derive_param_*) add to its records
         stray = []
     elif not sources and any(s.derivation.kind == "records" for s in steps):
         stray = []  # derive_param_* make every record (ADTTE)
@@ -437,6 +437,7 @@ def run_plan(plan: Plan, run) -> pd.DataFrame:
         for variable, column in plan.copies:
             if variable != column and column in frame.columns:
                 frame[variable] = frame[column]
+        frame = _numbers_as_specified(frame, spec, name, [v for v, _ in plan.copies])
     for supp_name, qnams in plan.supp:
         if frame is not None:
             frame = derive_vars_supp(frame, supp=run.sdtm.get(supp_name), names=list(qnams))
@@ -510,6 +511,23 @@ def run_plan(plan: Plan, run) -> pd.DataFrame:
             severity="error",
         )
         frame[var.name] = None
+    return frame
+
+
+def _numbers_as_specified(frame: pd.DataFrame, spec: Spec, dataset: str, names: list[str]) -> pd.DataFrame:
+    """The copied variables the spec makes numbers (not dates) as numbers, when the input held
+    them as text (a CSV read without the SDTM spec of its domain): the derivations compare and
+    sort them as numbers (ATPTN 815, VISITNUM 10 after 2)."""
+    from specs.schema import NUMERIC_TYPES
+
+    from .finish import _is_date_variable
+
+    for var in spec.variables_of(dataset):
+        if var.name not in names or var.name not in frame.columns or var.data_type not in NUMERIC_TYPES:
+            continue
+        if _is_date_variable(var) or frame[var.name].dtype != object:
+            continue
+        frame[var.name] = pd.to_numeric(frame[var.name], errors="coerce").astype("float64")
     return frame
 
 

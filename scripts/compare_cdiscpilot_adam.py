@@ -55,6 +55,21 @@ def _equal(a: Any, b: Any) -> bool:
         return str(a) == str(b)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+
+
+def _count_equal(ref: pd.Series, our: pd.Series) -> int:
+    """The cells that agree (_equal), numbers compared at once."""
+    ref, our = ref.reset_index(drop=True), our.reset_index(drop=True)
+    numbers = ref.map(_is_number) & our.map(_is_number)
+    close = np.isclose(
+        ref[numbers].astype("float64").to_numpy(), our[numbers].astype("float64").to_numpy(), rtol=1e-9, atol=1e-12
+    )
+    rest = ~numbers
+    return int(close.sum()) + sum(_equal(a, b) for a, b in zip(ref[rest], our[rest], strict=True))
+
+
 def match(ours: pd.DataFrame, reference: pd.DataFrame, keys: Iterable[str]) -> tuple[pd.DataFrame, int, int]:
     """The records of both matched by ``keys`` (the n-th of a key with the n-th), with the
     numbers of reference-only and ours-only records."""
@@ -86,7 +101,7 @@ def agreement(
         if variable in keys or variable not in ours.columns or variable not in reference.columns:
             continue
         ref, our = _cells(both[f"{variable}__ref"]), _cells(both[f"{variable}__ours"])
-        equal = sum(_equal(a, b) for a, b in zip(ref, our, strict=True))
+        equal = _count_equal(ref, our)
         rows.append(
             {
                 "variable": variable,
@@ -110,7 +125,8 @@ def compare_all(ours: dict[str, pd.DataFrame], reference_folder: Path) -> dict[s
     for name, file in REFERENCE_FILES.items():
         if name not in ours or not (reference_folder / file).exists():
             continue
-        reference = pd.read_csv(reference_folder / file, low_memory=False)
+        # only an empty cell is missing: the text "NA" is a value (REGION1 North America)
+        reference = pd.read_csv(reference_folder / file, low_memory=False, keep_default_na=False, na_values=[""])
         if name == "ADSL":
             variables = [c for c in reference.columns if c in ours[name].columns]
             tables[name] = agreement(ours[name], reference, keys=["USUBJID"], variables=variables)

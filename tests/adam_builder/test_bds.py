@@ -612,3 +612,61 @@ def test_registry_computed_parameter_tokens():
     assert DERIVATIONS["derive_var_computed"].needed(
         {"new_var": "BMIBL", "formula": "bmi", "weight": "WEIGHTBL", "height": "HEIGHTBL"}
     ) == ("WEIGHTBL", "HEIGHTBL")
+
+
+def test_derive_vars_duration_adds_one_to_a_duration_that_is_not_negative():
+    from adam_builder.bds import derive_vars_duration
+
+    frame = pd.DataFrame(
+        {
+            "ASTDT": pd.to_datetime(["2020-01-01", "2020-01-05", None]),
+            "AENDT": pd.to_datetime(["2020-01-03", "2020-01-04", "2020-01-01"]),
+        }
+    )
+    out = derive_vars_duration(frame, new_var="ADURN", new_var_unit="ADURU", start_date="ASTDT", end_date="AENDT")
+    assert out["ADURN"].tolist()[:2] == [3.0, -1.0] and pd.isna(out["ADURN"].iloc[2])
+    assert out["ADURU"].tolist() == ["DAYS", "DAYS", None]
+    plain = derive_vars_duration(frame, new_var="D", start_date="ASTDT", end_date="AENDT", add_one=False)
+    assert plain["D"].tolist()[:2] == [2.0, -1.0]
+
+
+def test_derive_var_cond_flag_is_y_where_the_filter_holds():
+    from adam_builder.bds import derive_var_cond_flag
+
+    frame = pd.DataFrame({"LDDTHELD": [0.0, 30.0, 31.0, None]})
+    out = derive_var_cond_flag(frame, new_var="DTH30FL", where={"LDDTHELD": {"<=": 30}})
+    assert out["DTH30FL"].tolist() == ["Y", "Y", None, None]
+    out = derive_var_cond_flag(frame, new_var="F", where={"LDDTHELD": {">": 30}}, false_value="N")
+    assert out["F"].tolist() == ["N", "N", "Y", "N"]
+
+
+def test_derive_param_wbc_abs_adds_the_absolute_count_where_the_visit_has_none():
+    from adam_builder.bds import derive_param_wbc_abs
+
+    frame = pd.DataFrame(
+        {
+            "USUBJID": ["P1", "P1", "P1", "P1", "P1", "P2"],
+            "AVISIT": ["W1", "W1", "W2", "W2", "W2", "W1"],
+            "PARAMCD": ["WBC", "LYMPHLE", "WBC", "LYMPHLE", "LYMPH", "WBC"],
+            "AVAL": [5.0, 0.2, 4.0, 0.5, 2.1, 6.0],
+        }
+    )
+    out = derive_param_wbc_abs(
+        frame,
+        by=["USUBJID", "AVISIT"],
+        diff_code="LYMPHLE",
+        set_values={"PARAMCD": "LYMPH", "DTYPE": "CALCULATION"},
+    )
+    new = out.iloc[len(frame) :].reset_index(drop=True)
+    # P1 W1: 5 x 0.2; P1 W2 has its LYMPH record; P2 W1 has no differential
+    assert new[["USUBJID", "AVISIT", "PARAMCD", "AVAL", "DTYPE"]].to_dict("records") == [
+        {"USUBJID": "P1", "AVISIT": "W1", "PARAMCD": "LYMPH", "AVAL": 1.0, "DTYPE": "CALCULATION"}
+    ]
+    percent = derive_param_wbc_abs(
+        frame.assign(AVAL=[5.0, 20.0, 4.0, 50.0, 2.1, 6.0]),
+        by=["USUBJID", "AVISIT"],
+        diff_code="LYMPHLE",
+        diff_type="percent",
+        set_values={"PARAMCD": "LYMPH"},
+    )
+    assert percent["AVAL"].iloc[-1] == 1.0

@@ -348,3 +348,151 @@ def test_derive_var_single_term_assigned_and_copy():
     assert derive_var_copy(frame, new_var="AGEC", source="AGE")["AGEC"].tolist() == [1, 2, 3]
     with pytest.raises(AdamInputError, match=r"ADXX: missing column\(s\) TRT01A"):
         derive_var_copy(frame, new_var="TRTA", source="TRT01A", dataset="ADXX")
+
+
+# -- the built-in spec extended by rows alone ----------------------------------------------
+
+VS_LITERAL = pd.DataFrame(
+    {
+        "STUDYID": ["X"] * 5,
+        "DOMAIN": ["VS"] * 5,
+        "USUBJID": ["S1", "S1", "S1", "S2", "S2"],
+        "VSSEQ": [1.0, 2.0, 3.0, 1.0, 2.0],
+        "VSTESTCD": ["HEIGHT", "WEIGHT", "WEIGHT", "HEIGHT", "WEIGHT"],
+        "VSSTRESN": [160.0, 64.0, 62.0, 200.0, 100.0],
+        "VSBLFL": ["Y", "Y", None, "Y", "Y"],
+        "VSDTC": ["2021-01-02", "2021-01-02", "2021-02-01", "2021-01-03", "2021-01-03"],
+    }
+)
+EX_LITERAL = pd.DataFrame(
+    {
+        "STUDYID": ["X", "X"],
+        "USUBJID": ["S1", "S2"],
+        "EXTRT": ["DRUG", "DRUG"],
+        "EXDOSE": [10.0, 10.0],
+        "EXSTDTC": ["2021-01-05", "2021-01-06"],
+        "EXENDTC": ["2021-03-01", "2021-03-01"],
+    }
+)
+DM_LITERAL = pd.DataFrame(
+    {
+        "STUDYID": ["X", "X"],
+        "USUBJID": ["S1", "S2"],
+        "SUBJID": ["1", "2"],
+        "SITEID": ["01", "01"],
+        "AGE": [45.0, 70.0],
+        "RFICDTC": ["2021-01-01", "2021-01-01"],
+    }
+)
+
+
+def _extended(variables: tuple[Variable, ...], methods: tuple[Method, ...], datasets: tuple[Dataset, ...] = ()) -> Spec:
+    import dataclasses
+
+    base = load_spec(study_workbook("adam")).spec
+    return dataclasses.replace(
+        base,
+        datasets=base.datasets + datasets,
+        variables=base.variables + variables,
+        methods=base.methods + methods,
+    )
+
+
+def test_bmibl_added_to_the_built_in_spec_by_rows_alone_appears_in_adsl():
+    spec = _extended(
+        (
+            var("ADSL", "HEIGHTBL", 900, data_type="float", method="MT.HEIGHTBL"),
+            var("ADSL", "WEIGHTBL", 901, data_type="float", method="MT.WEIGHTBL"),
+            var("ADSL", "BMIBL", 902, data_type="float", method="MT.BMIBL"),
+        ),
+        (
+            method(
+                "MT.HEIGHTBL",
+                'derive_var_merged_param(dataset_add=VS, param="HEIGHT", param_var="VSTESTCD", '
+                'source="VSSTRESN", flag="VSBLFL", new_var="HEIGHTBL")',
+                900,
+            ),
+            method(
+                "MT.WEIGHTBL",
+                'derive_var_merged_param(dataset_add=VS, param="WEIGHT", param_var="VSTESTCD", '
+                'source="VSSTRESN", flag="VSBLFL", new_var="WEIGHTBL")',
+                901,
+            ),
+            method(
+                "MT.BMIBL",
+                'derive_var_computed(new_var="BMIBL", formula="bmi", weight="WEIGHTBL", height="HEIGHTBL")',
+                902,
+            ),
+        ),
+    )
+    result = build_adam(
+        {"DM": DM_LITERAL, "VS": VS_LITERAL, "EX": EX_LITERAL}, spec=spec, settings=AdamSettings(), only=("ADSL",)
+    )
+    adsl = result.datasets["ADSL"].set_index("USUBJID")
+    # 64 / 1.6^2 = 25; 100 / 2^2 = 25
+    assert adsl[["HEIGHTBL", "WEIGHTBL", "BMIBL"]].round(9).to_dict("index") == {
+        "S1": {"HEIGHTBL": 160.0, "WEIGHTBL": 64.0, "BMIBL": 25.0},
+        "S2": {"HEIGHTBL": 200.0, "WEIGHTBL": 100.0, "BMIBL": 25.0},
+    }
+
+
+def test_a_bds_dataset_added_to_the_built_in_spec_by_rows_alone_is_derived():
+    adwt = Dataset("ADWT", dataset_class="BASIC DATA STRUCTURE", keys=("USUBJID", "PARAMCD", "ADT"))
+    spec = _extended(
+        (
+            var("ADWT", "STUDYID", 1, data_type="text", predecessor="VS.STUDYID"),
+            var("ADWT", "USUBJID", 2, data_type="text", predecessor="VS.USUBJID"),
+            var("ADWT", "PARAMCD", 3, data_type="text", method="MT.PARAMCD_WT"),
+            var("ADWT", "AVAL", 4, data_type="float", predecessor="VS.VSSTRESN"),
+            var("ADWT", "ADT", 5, data_type="integer", display_format="DATE9.", method="MT.ADT_WT"),
+            var("ADWT", "TRTSDT", 6, data_type="integer", display_format="DATE9.", predecessor="ADSL.TRTSDT"),
+            var("ADWT", "ABLFL", 7, data_type="text", method="MT.ABLFL_WT"),
+            var("ADWT", "BASE", 8, data_type="float", method="MT.BASE_WT"),
+            var("ADWT", "CHG", 9, data_type="float", method="MT.CHG_WT"),
+        ),
+        (
+            method("MT.PARAMCD_WT", 'derive_vars_param_lookup(source="VSTESTCD", lookup={"WEIGHT": "WEIGHT"})', 910),
+            method("MT.ADT_WT", 'derive_vars_dt(new_prefix="A", dtc="VSDTC", flag_imputation=False)', 911),
+            method("MT.ABLFL_WT", 'derive_var_base_flag(by=["USUBJID", "PARAMCD"])', 912),
+            method("MT.BASE_WT", 'derive_var_base(by=["USUBJID", "PARAMCD"])', 913),
+            method("MT.CHG_WT", 'derive_var_chg(where={"ABLFL": {"present": False}})', 914),
+        ),
+        (adwt,),
+    )
+    weights = VS_LITERAL[VS_LITERAL["VSTESTCD"] == "WEIGHT"]
+    result = build_adam(
+        {"DM": DM_LITERAL, "VS": weights, "EX": EX_LITERAL}, spec=spec, settings=AdamSettings(), only=("ADWT",)
+    )
+    got = result.datasets["ADWT"]
+    got = got.assign(ADT=got["ADT"].dt.strftime("%Y-%m-%d"))[
+        ["USUBJID", "PARAMCD", "AVAL", "ADT", "ABLFL", "BASE", "CHG"]
+    ]
+    assert got.astype(object).where(got.notna(), None).to_dict("records") == [
+        {
+            "USUBJID": "S1",
+            "PARAMCD": "WEIGHT",
+            "AVAL": 64.0,
+            "ADT": "2021-01-02",
+            "ABLFL": "Y",
+            "BASE": 64.0,
+            "CHG": None,
+        },
+        {
+            "USUBJID": "S1",
+            "PARAMCD": "WEIGHT",
+            "AVAL": 62.0,
+            "ADT": "2021-02-01",
+            "ABLFL": None,
+            "BASE": 64.0,
+            "CHG": -2.0,
+        },
+        {
+            "USUBJID": "S2",
+            "PARAMCD": "WEIGHT",
+            "AVAL": 100.0,
+            "ADT": "2021-01-03",
+            "ABLFL": "Y",
+            "BASE": 100.0,
+            "CHG": None,
+        },
+    ]
