@@ -282,6 +282,8 @@ def test_derive_vars_death_date_imputed_not_before_last_alive_and_the_cause():
             "DTHFL": pd.Series(["Y", "Y", "Y", None], dtype=object),
             # the collected cause (DD) first, then a fatal AE, then the DS death record's term
             "DTHCAUS": pd.Series(["DISEASE PROGRESSION", "PNEUMONITIS", "UNKNOWN CAUSE", None], dtype=object),
+            # the domain the cause came from
+            "DTHDOM": pd.Series(["DD", "AE", "DS", None], dtype=object),
         }
     )
     assert_frame_equal(out, expected)

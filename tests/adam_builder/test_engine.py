@@ -8,7 +8,13 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from adam_builder.build import adam_inputs, build_adam, plan_adam
-from adam_builder.common import AdamInputError, derive_var_assigned, derive_var_copy, derive_var_single_term
+from adam_builder.common import (
+    AdamInputError,
+    derive_var_assigned,
+    derive_var_copy,
+    derive_var_decode,
+    derive_var_single_term,
+)
 from adam_builder.engine import plan_dataset, run_plan
 from adam_builder.library import describe_library, library
 from adam_builder.registry import RECORDS, Derivation, columns_of, param_token
@@ -496,3 +502,12 @@ def test_a_bds_dataset_added_to_the_built_in_spec_by_rows_alone_is_derived():
             "CHG": None,
         },
     ]
+
+
+def test_derive_var_decode_by_a_codelist_of_the_spec():
+    spec = Spec(codelists=(Codelist("RACEGR", terms=(CodelistTerm("WHITE", decoded_value="White"),)),))
+    frame = pd.DataFrame({"RACE": ["WHITE", "ASIAN", None]})
+    out = derive_var_decode(frame, spec=spec, new_var="RACEGR1", source="RACE", codelist="RACEGR", dataset="ADSL")
+    assert out["RACEGR1"].tolist() == ["White", None, None]
+    with pytest.raises(AdamInputError, match=r"ADSL\.RACEGR1: the spec has no codelist RACEGRX"):
+        derive_var_decode(frame, spec=spec, new_var="RACEGR1", source="RACE", codelist="RACEGRX", dataset="ADSL")
