@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis_report import ReportInputError
+from analysis_report import ReportInputError, build_report
+from analysis_report.html import render_html
 from analysis_report.labs import (
     blood_pressure_table,
     hypertension_grades,
@@ -16,6 +17,7 @@ from analysis_report.labs import (
     lab_grades,
     lab_shift_table,
 )
+from specs.config import ReportSettings
 
 from . import literal
 
@@ -155,3 +157,39 @@ def test_blood_pressure_maximum_against_baseline():
 def test_a_missing_variable_is_named():
     with pytest.raises(ReportInputError, match="ADLB: variable\\(s\\) ONTRTFL missing"):
         lab_grades(literal.adsl(), literal.adlb().drop(columns="ONTRTFL"))
+
+
+def test_the_report_carries_the_lab_and_hypertension_tables():
+    report = build_report(literal.study_with_labs(), spec=literal.arm_spec(), settings=ReportSettings(study_id="S1"))
+    assert {"lab_shift", "lab_grades", "hypertension", "blood_pressure"} <= set(report.tables)
+    assert report.tables["lab_shift"].title == (
+        "Laboratory toxicity: baseline grade by worst post-baseline grade, safety population (SAFFL = Y, N = 5)"
+    )
+    page = render_html(report)
+    assert '<h2 id="laboratory">' in page and 'id="table-hypertension"' in page and "note-labs" not in page
+    assert "From the ADaM datasets (ADSL, ADRS, ADTTE, ADTR, ADAE, ADLB, ADVS)" in page
+
+
+@pytest.mark.parametrize(
+    ("dropped", "note", "left"), [("ADLB", "labs", "hypertension"), ("ADVS", "vital_signs", "lab_shift")]
+)
+def test_a_section_is_left_out_with_a_note_without_its_dataset(dropped, note, left):
+    frames = literal.study_with_labs()
+    frames.pop(dropped)
+    report = build_report(frames, spec=literal.arm_spec(), settings=ReportSettings(study_id="S1"))
+    assert left in report.tables and set(report.tables).isdisjoint(
+        {"ADLB": ("lab_shift", "lab_grades"), "ADVS": ("hypertension", "blood_pressure")}[dropped]
+    )
+    assert f'<p class="note" id="note-{note}">No {dropped} among the ADaM datasets' in render_html(report)
+
+
+def test_the_workbook_of_tables_has_a_sheet_each(tmp_path):
+    import openpyxl
+
+    from analysis_report import write_report
+
+    report = build_report(literal.study_with_labs(), spec=literal.arm_spec(), settings=ReportSettings(study_id="S1"))
+    written = write_report(report, tmp_path / "report")
+    sheets = openpyxl.load_workbook(written["xlsx"], read_only=True).sheetnames
+    assert sheets[-4:] == ["lab_shift", "lab_grades", "hypertension", "blood_pressure"]
+    assert (written["tables"] / "lab_shift.csv").is_file()
