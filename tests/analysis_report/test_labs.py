@@ -193,3 +193,13 @@ def test_the_workbook_of_tables_has_a_sheet_each(tmp_path):
     sheets = openpyxl.load_workbook(written["xlsx"], read_only=True).sheetnames
     assert sheets[-4:] == ["lab_shift", "lab_grades", "hypertension", "blood_pressure"]
     assert (written["tables"] / "lab_shift.csv").is_file()
+
+
+def test_read_adam_takes_adlb_and_advs_when_the_folder_has_them(tmp_path):
+    from analysis_report.build import read_adam
+
+    for name, frame in literal.study().items():
+        frame.to_csv(tmp_path / f"{name.lower()}.csv", index=False)
+    assert "ADLB" not in read_adam(tmp_path)
+    literal.adlb().to_csv(tmp_path / "adlb.csv", index=False)
+    assert set(read_adam(tmp_path)) == {"ADSL", "ADRS", "ADTTE", "ADTR", "ADAE", "ADLB"}
