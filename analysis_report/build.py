@@ -5,11 +5,16 @@ write_report(report, "out/report")      # analysis_report.html, analysis_tables.
                                         # tables/*.csv, figures/*.png (all or nothing)
 report.topline_lines()                  # ORR, DCR and the medians, as printed on the terminal
 report.not_computed                     # the spec's Analysis Results the report has no table for
+report.notes                            # why a section was left out (no ADLB: no laboratory tables)
 
 Every result comes from the ADaM spec's Analysis Results Metadata (analysis_report.arm): its
 dataset, parameter, population, record conditions, analysis variables and method. After the
 tables are computed, the selection each applied is checked against its ARM entry
 (arm.check_selection); any departure is a ReportArmError.
+
+ADLB and ADVS are optional (studies without laboratory data exist): with them come the laboratory
+shift and grade tables and the hypertension summary over the safety population (analysis_report.labs);
+without them the section says it was left out.
 """
 
 from __future__ import annotations
@@ -28,6 +33,14 @@ from specs.model import Spec
 from .arm import Analyses, Applied, ReportArmError, check_selection, read_analyses
 from .figures import Figure, km_figure, spider_figure, swimmer_figure, waterfall_figure
 from .html import render_html
+from .labs import (
+    blood_pressure_table,
+    hypertension_grades,
+    hypertension_table,
+    lab_grade_summary_table,
+    lab_grades,
+    lab_shift_table,
+)
 from .tables import (
     RATES,
     TIME_TO_EVENT,
@@ -37,6 +50,7 @@ from .tables import (
     ae_overview_table,
     best_response_table,
     fit_time_to_event,
+    population,
     population_table,
     response_rates_table,
     time_to_event_tables,
@@ -45,6 +59,10 @@ from .tables import (
 HTML_NAME = "analysis_report.html"
 XLSX_NAME = "analysis_tables.xlsx"
 ADAM_INPUTS = ("ADSL", "ADRS", "ADTTE", "ADTR", "ADAE")
+# the datasets whose sections are left out, with a note, when the study has none
+OPTIONAL_INPUTS = ("ADLB", "ADVS")
+LAB_TABLES = ("lab_shift", "lab_grades")
+VITAL_SIGN_TABLES = ("hypertension", "blood_pressure")
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,14 @@ class Table:
     group_column: str | None = None  # rows with this column blank are group rows (AE system organ classes)
 
 
+@dataclass(frozen=True)
+class Note:
+    """A section's text in place of its tables (the dataset they need is not among the inputs)."""
+
+    name: str
+    text: str
+
+
 @dataclass
 class AnalysisReport:
     settings: ReportSettings
@@ -64,6 +90,12 @@ class AnalysisReport:
     analyses: Analyses | None = None
     fits: dict[str, Fit] = field(default_factory=dict)  # by PARAMCD
     not_computed: tuple[tuple[str, str], ...] = ()  # ARM results without a table here: (result ID, why)
+    notes: dict[str, Note] = field(default_factory=dict)  # "labs", "vital_signs": why the section was left out
+    inputs: tuple[str, ...] = ADAM_INPUTS  # the ADaM datasets the report was built from
+
+    def _tables_or_note(self, names: tuple[str, ...], note: str) -> list:
+        found = [self.tables[n] for n in names if n in self.tables]
+        return found or ([self.notes[note]] if note in self.notes else [])
 
     def layout(self) -> list[tuple[str, list]]:
         """The report's sections in order, each with its tables and figures."""
@@ -76,6 +108,8 @@ class AnalysisReport:
             ("Tumour burden", [f["waterfall"], f["spider"]]),
             ("Treatment and response", [f["swimmer"]]),
             ("Adverse events", [t["ae_overview"], t["ae_by_term"]]),
+            ("Laboratory", self._tables_or_note(LAB_TABLES, "labs")),
+            ("Vital signs: hypertension", self._tables_or_note(VITAL_SIGN_TABLES, "vital_signs")),
         ]
 
     def rate(self, paramcd: str) -> pd.Series:
@@ -124,8 +158,8 @@ def check_selections(applied: list[tuple[Applied, str]], analyses: Analyses, fra
 def build_report(
     adam: dict[str, pd.DataFrame], *, spec: Spec | None, settings: ReportSettings, progress=None
 ) -> AnalysisReport:
-    """Every table and figure of the report from the ADaM datasets (by name: ADSL, ADRS, ADTTE, ADTR, ADAE),
-    each result as the ADaM spec's Analysis Results define it."""
+    """Every table and figure of the report from the ADaM datasets (by name: ADSL, ADRS, ADTTE, ADTR, ADAE;
+    ADLB and ADVS when there), each result as the ADaM spec's Analysis Results define it."""
     say = progress or (lambda message: None)
     if spec is None or not spec.analysis_results:
         raise ReportInputError(
@@ -138,7 +172,8 @@ def build_report(
     if missing:
         raise ReportInputError(f"the report needs the ADaM dataset(s) {', '.join(missing)}")
     adsl, adrs, adtte, adtr, adae = (frames[n] for n in ADAM_INPUTS)
-    report = AnalysisReport(settings, analyses=analyses, not_computed=analyses.not_computed)
+    inputs = ADAM_INPUTS + tuple(name for name in OPTIONAL_INPUTS if name in frames)
+    report = AnalysisReport(settings, analyses=analyses, not_computed=analyses.not_computed, inputs=inputs)
     level = settings.level
     applied: list[tuple[Applied, str]] = []
     orr, cbor = analyses["ORR, confirmed"], analyses["best overall response, confirmed"]
@@ -225,6 +260,7 @@ def build_report(
         by_term,
         group_column="Preferred term",
     )
+    add_safety_findings(report, adsl, frames.get("ADLB"), frames.get("ADVS"))
     check_selections(applied, analyses, frames)
     say("figures")
     for fit in report.fits.values():
@@ -237,6 +273,66 @@ def build_report(
     ):
         report.figures[figure.name] = figure
     return report
+
+
+def add_safety_findings(
+    report: AnalysisReport, adsl: pd.DataFrame, adlb: pd.DataFrame | None, advs: pd.DataFrame | None
+) -> None:
+    """The laboratory tables (with ADLB) and the hypertension tables (with ADVS) over the safety population;
+    a note in their place for a dataset that is not among the inputs."""
+    n = len(population(adsl, "SAFFL"))
+    over = f"safety population (SAFFL = Y, N = {n})"
+    graded = (
+        "NCI-CTCAE v5.0 grades; worst post-baseline grade: the highest over the subject's post-baseline "
+        "on-treatment observed records (ONTRTFL = Y, ABLFL not Y, DTYPE null: the MAXIMUM / MINIMUM records are "
+        "not counted again)"
+    )
+
+    def add(name, title, caption, frame):
+        report.tables[name] = Table(name, title, caption, frame)
+
+    if adlb is None:
+        report.notes["labs"] = Note("labs", "No ADLB among the ADaM datasets: the laboratory tables are left out.")
+    else:
+        grades = lab_grades(adsl, adlb)
+        add(
+            "lab_shift",
+            f"Laboratory toxicity: baseline grade by worst post-baseline grade, {over}",
+            f"Per parameter (ADLB PARAM) and direction with a CTCAE term (ATOXDSCL low, ATOXDSCH high): the safety "
+            f"subjects with a record of the parameter (N) by baseline grade (BTOXGRL / BTOXGRH) and worst "
+            f"post-baseline grade (ATOXGRL / ATOXGRH); {graded}. Missing: no baseline or post-baseline record, or a "
+            "value not graded. Percentages of N.",
+            lab_shift_table(grades),
+        )
+        add(
+            "lab_grades",
+            f"Laboratory toxicity: subjects by worst post-baseline grade, {over}",
+            f"Per parameter and direction: subjects with a worst post-baseline grade of 1 or higher, of 3 or higher, "
+            f"and of 3-4 from a baseline grade of 0-2; {graded}. Percentages of N (the safety subjects with a "
+            "record of the parameter).",
+            lab_grade_summary_table(grades),
+        )
+    if advs is None:
+        report.notes["vital_signs"] = Note(
+            "vital_signs", "No ADVS among the ADaM datasets: the hypertension tables are left out."
+        )
+    else:
+        add(
+            "hypertension",
+            f"Hypertension: subjects by worst post-baseline grade, {over}",
+            f"Worst grade of hypertension per subject: the higher of the systolic (SYSBP) and diastolic (DIABP) "
+            f"ADVS ATOXGRH; baseline: the higher of their BTOXGRH; {graded}. Missing: no post-baseline "
+            "on-treatment blood pressure, or one not graded. Percentages of N.",
+            hypertension_table(hypertension_grades(adsl, advs)),
+        )
+        add(
+            "blood_pressure",
+            f"Blood pressure: maximum post-baseline value against baseline (mmHg), {over}",
+            "Mean and standard deviation over the safety subjects with a baseline (ABLFL = Y) and a post-baseline "
+            "on-treatment value (N) of the baseline, of the subject's maximum post-baseline on-treatment value "
+            "(observed records) and of its change from baseline.",
+            blood_pressure_table(adsl, advs),
+        )
 
 
 def write_report(
@@ -257,12 +353,13 @@ def write_report(
 
 
 def read_adam(folder: str | os.PathLike[str], *, adam_spec=None) -> dict[str, pd.DataFrame]:
-    """The ADaM datasets the report needs from a folder (XPT, parquet, Dataset-JSON or CSV, one file each);
+    """The ADaM datasets the report needs from a folder (XPT, parquet, Dataset-JSON or CSV, one file each),
+    and ADLB and ADVS when the folder has them;
     CSV text is given the ADaM spec's types when a spec is given."""
     from dataset_io.readers import conform_to_spec, read_datasets
 
     out = {}
-    for name, (frame, metadata) in read_datasets(folder, ADAM_INPUTS).items():
+    for name, (frame, metadata) in read_datasets(folder, ADAM_INPUTS + OPTIONAL_INPUTS).items():
         if metadata.format == "csv" and adam_spec is not None and adam_spec.has_dataset(name):
             frame = conform_to_spec(frame, adam_spec, name)
         out[name] = frame
@@ -277,8 +374,11 @@ def read_adam(folder: str | os.PathLike[str], *, adam_spec=None) -> dict[str, pd
 __all__ = [
     "AnalysisReport",
     "HTML_NAME",
+    "Note",
+    "OPTIONAL_INPUTS",
     "Table",
     "XLSX_NAME",
+    "add_safety_findings",
     "build_report",
     "check_selections",
     "read_adam",

@@ -91,6 +91,8 @@ def render_html(report) -> str:
         for item in items:
             if hasattr(item, "png"):
                 parts.append(figure_html(item))
+            elif not hasattr(item, "frame"):  # a note in place of the section's tables
+                parts.append(f'<p class="note" id="note-{item.name}">{html.escape(item.text)}</p>\n')
             else:
                 parts.append(table_html(item.name, item.title, item.caption, item.frame, item.group_column))
         sections.append("".join(parts))
@@ -119,7 +121,7 @@ def render_html(report) -> str:
 <style>{STYLE}</style></head>
 <body>
 <h1>{html.escape(s.study_id)}: efficacy and safety analysis</h1>
-<p>From the ADaM datasets (ADSL, ADRS, ADTTE, ADTR, ADAE){cutoff}, as the Analysis Results Metadata of the ADaM spec
+<p>From the ADaM datasets ({", ".join(report.inputs)}){cutoff}, as the Analysis Results Metadata of the ADaM spec
 define them. Populations: {html.escape(populations)}; responses per RECIST 1.1 by the investigator.</p>{not_computed}
 <div class="topline" id="topline"><b>Topline</b><ul>{topline}</ul></div>
 <nav><ul>{"".join(contents)}</ul></nav>

@@ -18,7 +18,8 @@ def report_command(
         "--adam",
         exists=True,
         file_okay=False,
-        help="Folder of ADaM datasets: adsl, adrs, adtte, adtr, adae (XPT, parquet, Dataset-JSON or CSV).",
+        help="Folder of ADaM datasets: adsl, adrs, adtte, adtr, adae, and adlb, advs when there (XPT, parquet, "
+        "Dataset-JSON or CSV).",
     ),
     out: Path = typer.Option(
         ..., "--out", help="Folder for the report: new, empty, or a previous report (replaced whole)."

@@ -192,3 +192,104 @@ def adtr() -> pd.DataFrame:
 
 def study() -> dict[str, pd.DataFrame]:
     return {"ADSL": adsl(), "ADRS": adrs(), "ADTTE": adtte(), "ADTR": adtr(), "ADAE": adae()}
+
+
+# the laboratory and vital sign parameters: PARAMCD -> (PARAMN, PARAM, direction, CTCAE term)
+LAB_PARAMS = {
+    "ALT": (1, "Alanine Aminotransferase (U/L)", "H", "Alanine aminotransferase increased"),
+    "HGB": (2, "Hemoglobin (g/L)", "L", "Anemia"),
+}
+VS_PARAMS = {
+    "SYSBP": (1, "Systolic Blood Pressure (mmHg)", "H", "Hypertension (systolic)"),
+    "DIABP": (2, "Diastolic Blood Pressure (mmHg)", "H", "Hypertension (diastolic)"),
+    "HR": (3, "Heart Rate (beats/min)", "H", None),
+}
+
+
+def _bds(rows: list[tuple], params: dict) -> pd.DataFrame:
+    """A BDS frame from (USUBJID, PARAMCD, AVISIT, ABLFL, ONTRTFL, DTYPE, AVAL, grade) rows: the grade is
+    ATOXGRL or ATOXGRH as the parameter's direction says; BTOXGRL / BTOXGRH and BASE are the subject's
+    baseline record's (null when it has none); the flags carried from ADSL."""
+    frame = pd.DataFrame(
+        rows, columns=["USUBJID", "PARAMCD", "AVISIT", "ABLFL", "ONTRTFL", "DTYPE", "AVAL", "grade"]
+    ).astype({"grade": "object"})
+    frame["PARAMN"] = frame["PARAMCD"].map(lambda p: params[p][0])
+    frame["PARAM"] = frame["PARAMCD"].map(lambda p: params[p][1])
+    baseline = frame[frame["ABLFL"] == "Y"].set_index(["USUBJID", "PARAMCD"])
+    keys = pd.MultiIndex.from_frame(frame[["USUBJID", "PARAMCD"]])
+    frame["BASE"] = baseline["AVAL"].reindex(keys).to_numpy()
+    base_grade = baseline["grade"].reindex(keys).to_numpy()
+    for low_high in ("L", "H"):
+        mine = frame["PARAMCD"].map(lambda p, d=low_high: params[p][2] == d and params[p][3] is not None)
+        frame[f"ATOXDSC{low_high}"] = frame["PARAMCD"].map(lambda p: params[p][3]).where(mine, None)
+        frame[f"ATOXGR{low_high}"] = frame["grade"].where(mine, None)
+        frame[f"BTOXGR{low_high}"] = pd.Series(base_grade, index=frame.index).where(mine, None)
+    frame["CHG"] = frame["AVAL"] - frame["BASE"]
+    frame["SAFFL"] = frame["USUBJID"].map(adsl().set_index("USUBJID")["SAFFL"])
+    frame["TRTA"] = "ANLOTINIB + TORIPALIMAB"
+    frame["ANL01FL"] = frame["DTYPE"].map(lambda d: "Y" if d is None else None)
+    return frame.drop(columns="grade")
+
+
+def adlb() -> pd.DataFrame:
+    """ALT (high: A worst 3 on treatment, 4 after it; B 1 -> 1; C without baseline, 2; D baseline only;
+    E 2 -> 4; F outside the safety population) and HGB (low: A 0 -> 2; B 1 -> not gradable)."""
+    rows = [
+        ("A", "ALT", "BASELINE", "Y", None, None, 20.0, "0"),
+        ("A", "ALT", "WEEK 3", None, "Y", None, 50.0, "1"),
+        ("A", "ALT", "WEEK 6", None, "Y", None, 200.0, "3"),
+        ("A", "ALT", "WEEK 6", None, "Y", "MAXIMUM", 200.0, "3"),
+        ("A", "ALT", "WEEK 6", None, "Y", "MINIMUM", 50.0, "1"),
+        ("A", "ALT", "FOLLOW-UP", None, None, None, 900.0, "4"),
+        ("B", "ALT", "BASELINE", "Y", None, None, 60.0, "1"),
+        ("B", "ALT", "WEEK 3", None, "Y", None, 70.0, "1"),
+        ("B", "ALT", "WEEK 3", None, "Y", "MAXIMUM", 70.0, "1"),
+        ("C", "ALT", "WEEK 3", None, "Y", None, 150.0, "2"),
+        ("C", "ALT", "WEEK 3", None, "Y", "MAXIMUM", 150.0, "2"),
+        ("D", "ALT", "BASELINE", "Y", None, None, 25.0, "0"),
+        ("E", "ALT", "BASELINE", "Y", None, None, 130.0, "2"),
+        ("E", "ALT", "WEEK 3", None, "Y", None, 800.0, "4"),
+        ("E", "ALT", "WEEK 3", None, "Y", "MAXIMUM", 800.0, "4"),
+        ("F", "ALT", "BASELINE", "Y", None, None, 20.0, "0"),
+        ("F", "ALT", "WEEK 3", None, "Y", None, 900.0, "4"),
+        ("A", "HGB", "BASELINE", "Y", None, None, 130.0, "0"),
+        ("A", "HGB", "WEEK 3", None, "Y", None, 90.0, "2"),
+        ("A", "HGB", "WEEK 3", None, "Y", "MINIMUM", 90.0, "2"),
+        ("B", "HGB", "BASELINE", "Y", None, None, 110.0, "1"),
+        ("B", "HGB", "WEEK 3", None, "Y", None, None, None),
+    ]
+    frame = _bds(rows, LAB_PARAMS)
+    frame["PARCAT1"] = frame["PARAMCD"].map({"ALT": "CHEMISTRY", "HGB": "HEMATOLOGY"})
+    return frame
+
+
+def advs() -> pd.DataFrame:
+    """SYSBP and DIABP graded as hypertension (A: baseline 1, worst 3 by DIABP; B: 3 -> 3; C: worst 2 by
+    DIABP, 3 after treatment; D: no vital signs; E: 0 -> 1, no DIABP; F outside the safety population) and HR."""
+    rows = [
+        ("A", "SYSBP", "BASELINE", "Y", None, None, 130.0, "1"),
+        ("A", "SYSBP", "WEEK 3", None, "Y", None, 150.0, "2"),
+        ("A", "SYSBP", "WEEK 6", None, "Y", None, 145.0, "1"),
+        ("A", "SYSBP", "WEEK 3", None, "Y", "MAXIMUM", 150.0, "2"),
+        ("A", "DIABP", "BASELINE", "Y", None, None, 80.0, "0"),
+        ("A", "DIABP", "WEEK 3", None, "Y", None, 105.0, "3"),
+        ("A", "DIABP", "WEEK 3", None, "Y", "MAXIMUM", 105.0, "3"),
+        ("B", "SYSBP", "BASELINE", "Y", None, None, 165.0, "3"),
+        ("B", "SYSBP", "WEEK 3", None, "Y", None, 170.0, "3"),
+        ("B", "DIABP", "BASELINE", "Y", None, None, 85.0, "1"),
+        ("B", "DIABP", "WEEK 3", None, "Y", None, 88.0, "1"),
+        ("C", "SYSBP", "BASELINE", "Y", None, None, 119.0, "0"),
+        ("C", "SYSBP", "WEEK 3", None, "Y", None, 125.0, "0"),
+        ("C", "SYSBP", "FOLLOW-UP", None, None, None, 185.0, "3"),
+        ("C", "DIABP", "WEEK 3", None, "Y", None, 92.0, "2"),
+        ("E", "SYSBP", "BASELINE", "Y", None, None, 120.0, "0"),
+        ("E", "SYSBP", "WEEK 3", None, "Y", None, 135.0, "1"),
+        ("E", "HR", "WEEK 3", None, "Y", None, 80.0, None),
+        ("F", "SYSBP", "BASELINE", "Y", None, None, 120.0, "0"),
+        ("F", "SYSBP", "WEEK 3", None, "Y", None, 190.0, "3"),
+    ]
+    return _bds(rows, VS_PARAMS)
+
+
+def study_with_labs() -> dict[str, pd.DataFrame]:
+    return {**study(), "ADLB": adlb(), "ADVS": advs()}
