@@ -633,4 +633,5 @@ def test_the_simulator_can_write_diameters_in_cm_and_the_spec_reading_units_rest
         assert tr.loc[row, "TRSTRESN"] == float(number)
         checked += 1
     assert checked > 0
-    assert not (result.issues["kind"] == "no unit conversion").any()
+    # every diameter converts (the messy lab units, x10E9/L among them, are lb's: test_lb_vs)
+    assert not ((result.issues["kind"] == "no unit conversion") & (result.issues["form"] == "tr")).any()
