@@ -976,6 +976,36 @@ def stresn_null_when_stresc_not_number():
     )
 
 
+# a continuous measurement as collected: a number, or a number beyond a limit ("<0.5", ">1000"), whose
+# test is still a continuous one with a reference range (SDTMIG 3.4 LB assumptions)
+_CONTINUOUS = r"^(<=|>=|<|>)?\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+@check_factory
+def range_null_when_result_not_continuous(limit: str):
+    """A reference range limit is null when --ORRES is a result that is not a continuous measurement (text
+    such as POSITIVE or 2+); a result given as a limit ("<0.5") is a continuous measurement."""
+    return c.record_rule(
+        ("--ORRES", limit),
+        lambda v: filled(v[limit]),
+        limit,
+        applicable=lambda v: filled(v["--ORRES"]) & ~text(v["--ORRES"]).str.match(_CONTINUOUS),
+        show=("--ORRES", limit),
+    )
+
+
+@check_factory
+def upper_limit_above_lower(low: str, high: str):
+    """The upper limit of a reference range is greater than its lower limit, where both are numbers."""
+    return c.record_rule(
+        (low, high),
+        lambda v: number(v[high]) <= number(v[low]),
+        high,
+        applicable=lambda v: number(v[low]).notna() & number(v[high]).notna(),
+        show=(low, high),
+    )
+
+
 @check
 def units_consistent(ctx, name, frame):
     v = Vars(ctx, name, frame)

@@ -336,7 +336,7 @@ def concat(template: str, sources: Mapping[str, pd.Series]) -> pd.Series:
 
 # Unit conversions come from the spec's "Unit Conversions" sheet (specs.model.UnitConversion):
 # none is typed here. A row converts one unit to another for one test or any test.
-LIMIT = re.compile(r"^\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+LIMIT_PATTERN = re.compile(r"^\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -459,12 +459,12 @@ def convert_unit(
     cannot be converted (not a finite number, no unit, a unit without conversion to the
     target) is an error; it is left null, never relabelled.
     """
-    limits = values.map(lambda v: LIMIT.match(v) if isinstance(v, str) else None)
+    limits = values.map(lambda v: LIMIT_PATTERN.match(v) if isinstance(v, str) else None)
     limited = limits.notna()
     bare = values.where(~limited, limits.map(lambda m: m.group(2) if m else None))
     out, failed = convert_units(bare, units, target, digits, table=table, tests=tests)
     problems = _conversion_problems(bare, units, failed, target, table, tests) if failed.any() else []
-    if limited.any() and form == "number":
+    if limited.any():  # reported once, by whichever of --STRESC / --STRESN / --STRESU is converted first
         problems.append(
             Problem(
                 limited.to_numpy(dtype=bool),
@@ -564,7 +564,7 @@ def range_indicator(
     out[x.notna() & hi.notna() & (x > hi)] = "HIGH"
     problems = []
     if texts is not None:
-        limits = texts.map(lambda v: LIMIT.match(v) if isinstance(v, str) else None)
+        limits = texts.map(lambda v: LIMIT_PATTERN.match(v) if isinstance(v, str) else None)
         sign = limits.map(lambda m: m.group(1) if m else None)
         bound = pd.to_numeric(limits.map(lambda m: m.group(2) if m else None), errors="coerce")
         out[sign.isin(["<", "<="]) & lo.notna() & (bound <= lo)] = "LOW"
@@ -580,6 +580,7 @@ def range_indicator(
                 kind="no reference range",
                 action="--NRIND left null",
                 message="a numeric result without a reference range",
+                inputs=("low", "high"),
             )
         )
     bad = (x < 0).to_numpy(dtype=bool)

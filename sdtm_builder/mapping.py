@@ -232,7 +232,8 @@ def _run_range_indicator(ctx: _Rule) -> pd.Series:
         implausible=float(implausible) if implausible else None,
     )
     value_field = _source_field(ctx, text) or _source_field(ctx, rule.parameter("from"))
-    ctx.report(problems, {"values": value_field})
+    low, high = (_source_field(ctx, rule.parameter(p)) or rule.parameter(p) for p in ("low", "high"))
+    ctx.report(problems, {"values": value_field, "low": low, "high": high})
     return out
 
 
@@ -257,18 +258,21 @@ def _first_conversion_of(spec: Spec, rule: MappingRule) -> bool:
     return first == rule
 
 
-def _source_field(ctx: _Rule, variable: str | None) -> str | None:
-    """The raw field the Mapping rule of `variable` (same dataset, form and condition, else any condition) reads."""
-    if not variable:
+def _source_field(ctx: _Rule, variable: str | None, _seen: frozenset[str] = frozenset()) -> str | None:
+    """The raw field the Mapping rule of `variable` (same dataset, form and condition, else any condition) reads;
+    for a variable converted from another (convert_unit, from=VARIABLE: --STRESN from --ORRES), that one's."""
+    if not variable or variable in _seen:
         return None
-    rules = [
-        r
-        for r in ctx.spec.mapping_for(ctx.rule.dataset)
-        if r.variable == variable and r.form == ctx.rule.form and r.field
+    of_variable = [
+        r for r in ctx.spec.mapping_for(ctx.rule.dataset) if r.variable == variable and r.form == ctx.rule.form
     ]
-    same = [r for r in rules if r.condition == ctx.rule.condition]
-    found = (same or rules)[:1]
-    return found[0].field if found else None
+    for rules in ([r for r in of_variable if r.condition == ctx.rule.condition], of_variable):
+        if found := next((r.field for r in rules if r.field), None):
+            return found
+        converted = next((r.parameter("from") for r in rules if r.algorithm == "convert_unit"), None)
+        if converted:
+            return _source_field(ctx, converted, _seen | {variable})
+    return None
 
 
 def _run_decode_ct(ctx: _Rule) -> pd.Series:

@@ -138,7 +138,7 @@ def test_the_counts_are_one_per_stage_that_checks(run):
 def test_each_stage_says_what_it_made(run):
     lines = run.text.splitlines()
     sdtm = next(line for line in lines if line.startswith("SDTM "))
-    assert sdtm.startswith("SDTM 28 datasets, ") and sdtm.endswith("ledger balances")
+    assert sdtm.startswith("SDTM 30 datasets, ") and sdtm.endswith("ledger balances")
     assert next(line for line in lines if line.startswith("ADaM ")).startswith("ADaM 5 datasets, ")
     from pypdf import PdfReader
 

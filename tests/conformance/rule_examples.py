@@ -1274,6 +1274,31 @@ EXAMPLES.update(
             "DM: USUBJID|DTHDTC\nP-1|2020-09-15\nSV: USUBJID|SVSTDTC\nP-1|2020-09-01\nP-1|2020-09-15",
             "DM: USUBJID|DTHDTC\nP-1|2020-09-15\nSV: USUBJID|SVSTDTC\nP-1|2020-10-14",
         ),
+        # a range only for a continuous measurement (a number, or one beyond a limit: "<0.5"), not for 2+
+        "CB-SDTM-319": (
+            "LB: USUBJID|LBORRES|LBORNRLO\nP-1|5.2|3.5\nP-1|<0.5|0.8\nP-1|2+|\nP-1||3.5",
+            "LB: USUBJID|LBORRES|LBORNRLO\nP-1|NEGATIVE|0",
+        ),
+        "CB-SDTM-320": (
+            "LB: USUBJID|LBORRES|LBORNRHI\nP-1|5.2|10.5\nP-1|>1000|40\nP-1|TRACE|",
+            "LB: USUBJID|LBORRES|LBORNRHI\nP-1|2+|0",
+        ),
+        "CB-SDTM-321": (
+            "LB: USUBJID|LBORRES|LBSTNRLO:n\nP-1|14.0|120\nP-1|NEGATIVE|",
+            "LB: USUBJID|LBORRES|LBSTNRLO:n\nP-1|1+|0",
+        ),
+        "CB-SDTM-322": (
+            "LB: USUBJID|LBORRES|LBSTNRHI:n\nP-1|14.0|160\nP-1|NEGATIVE|",
+            "LB: USUBJID|LBORRES|LBSTNRHI:n\nP-1|POSITIVE|1",
+        ),
+        "CB-SDTM-323": (
+            "LB: USUBJID|LBSTNRLO:n|LBSTNRHI:n\nP-1|3.5|10.5\nP-1||10.5",
+            "LB: USUBJID|LBSTNRLO:n|LBSTNRHI:n\nP-1|10.5|3.5",
+        ),
+        "CB-SDTM-324": (
+            "LB: USUBJID|LBORNRLO|LBORNRHI\nP-1|3.5|10.5\nP-1|0.2|1.2",
+            "LB: USUBJID|LBORNRLO|LBORNRHI\nP-1|10|10",
+        ),
         "CB-SDTM-315": (
             "AE: USUBJID|AESEQ:n|AEACN\nP-1|1|MULTIPLE\nP-1|2|\n"
             "SUPPAE: USUBJID|IDVAR|IDVARVAL|QNAM|QVAL\nP-1|AESEQ|1|AEACN1|DOSE REDUCED\nP-1|AESEQ|1|AEACN2|DRUG WITHDRAWN",

@@ -37,9 +37,9 @@ def test_not_evaluable_lists_only_applicable_unimplemented_rules_with_a_reason(r
 
 # Hand-reviewed: CORE id -> applicable?, and why the analysis must say so.
 REVIEWED = {
-    # LB, --TPTREF / --ELTM, --STRTPT: we produce none of these
+    # LBTOXGR, --TPTREF / --ELTM, --STRTPT: we produce none of these
     "CORE-000169": False,  # LBTOXGR numeric: LB only
-    "CORE-000289": False,  # LBORNRLO ... LB only
+    "CORE-000289": True,  # LBORNRHI null for a result that is not a continuous measurement: LB, which we produce
     "CORE-000028": False,  # --TPTREF empty with --ELTM: no --ELTM anywhere
     "CORE-000167": False,  # --ELTM without --TPTREF: no --ELTM
     "CORE-000865": False,  # --ELTM populated needs --TPTREF

@@ -169,6 +169,8 @@ DEMO_KEYS = {
     "TU": ["USUBJID", "TUTESTCD", "TULNKID"],
     "TR": ["USUBJID", "TRTESTCD", "TRLNKID"],
     "RS": ["USUBJID", "RSTESTCD", "RSCAT"],
+    "LB": ["USUBJID", "LBTESTCD", "LBCAT", "LBSPEC"],
+    "VS": ["USUBJID", "VSTESTCD"],
 }
 
 

@@ -141,6 +141,7 @@ def test_template_has_every_sheet(tmp_path):
         "Analysis Displays",
         "Analysis Results",
         "Mapping",
+        "Unit Conversions",
     ]
     spec, findings = read_workbook(path)
     assert spec == template_spec() and findings == []

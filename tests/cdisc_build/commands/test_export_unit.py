@@ -75,7 +75,7 @@ def test_one_summary_line_per_stage(built):
     lines = [line for line in result.output.splitlines() if not line.startswith("note:")]
     assert len(lines) == 2
     sdtm, adam = lines
-    assert sdtm.startswith(f"{out / STUDY / 'tabulations' / 'sdtm'}: 28 datasets (AE, CM, ")
+    assert sdtm.startswith(f"{out / STUDY / 'tabulations' / 'sdtm'}: 30 datasets (AE, CM, ")
     assert adam == (
         f"{out / STUDY / 'analysis' / 'adam'}: 5 datasets (ADSL, ADRS, ADTTE, ADTR, ADAE), "
         "define.xml valid (Define-XML 2.1 schema, OIDs), define.html"
