@@ -34,7 +34,7 @@ def study(tmp_path_factory):
 
 def test_every_dataset_passes_the_spec_schemas(study):
     _, result, _ = study
-    assert set(result.datasets) == {"ADSL", "ADRS", "ADTTE", "ADTR", "ADAE"}
+    assert set(result.datasets) == {"ADSL", "ADRS", "ADTTE", "ADTR", "ADAE", "ADLB", "ADVS"}
     assert all(len(f) for f in result.datasets.values())
     assert result.failures.empty, result.failures.head(20).to_string()
 
@@ -90,7 +90,15 @@ def test_adae_worst_grade_flag_one_per_subject(study):
 def test_write_adam_gives_transport_files(study, tmp_path):
     _, result, _ = study
     written = write_adam(result, tmp_path / "adam", formats=("xpt", "csv"))
-    assert {p.name for p in written.values()} == {"adsl.xpt", "adrs.xpt", "adtte.xpt", "adtr.xpt", "adae.xpt"}
+    assert {p.name for p in written.values()} == {
+        "adsl.xpt",
+        "adrs.xpt",
+        "adtte.xpt",
+        "adtr.xpt",
+        "adae.xpt",
+        "adlb.xpt",
+        "advs.xpt",
+    }
     from dataset_io.readers import read_dataset
 
     frame, meta = read_dataset(tmp_path / "adam" / "adsl.xpt")
@@ -127,3 +135,37 @@ def test_adtr_records_without_a_value_are_left_out_and_listed():
     kept, left = split_unevaluable(adtr)
     assert kept["AVAL"].tolist() == [30.0]
     assert left["PARAMCD"].tolist() == ["SDIAM"]
+
+
+def _worst(frame: pd.DataFrame, grade: str) -> pd.Series:
+    """Per subject and parameter: the highest grade over the post-baseline on-treatment observed records."""
+    post = frame[(frame["ONTRTFL"] == "Y") & (frame["ABLFL"] != "Y") & frame["DTYPE"].isna()]
+    return pd.to_numeric(post[grade], errors="coerce").groupby([post["USUBJID"], post["PARAMCD"]]).max()
+
+
+@pytest.mark.parametrize("direction", ["L", "H"])
+def test_adlb_worst_grades_equal_the_truth_for_every_subject(study, direction):
+    """The simulator grades its own clean values by its own encoding of NCI-CTCAE v5.0 (truth.py);
+    ADLB grades the SDTM by the criteria table: the worst grade agrees for every subject and test."""
+    root, result, _ = study
+    truth = pd.read_csv(root / "raw" / "truth" / "lab_grades.csv", dtype={"SUBJECT": str})
+    truth = truth[truth[f"TERM_{direction}"].notna() & (truth["N_POST"] > 0)]
+    key = pd.MultiIndex.from_arrays(["SYSU-ANTOR-STS-" + truth["SUBJECT"], truth["LBTESTCD"]])
+    expected = pd.Series(truth[f"GRADE_{direction}"].to_numpy(dtype=float), index=key)
+    ours = _worst(result.datasets["ADLB"], f"ATOXGR{direction}").reindex(key)
+    assert len(expected) > 100
+    differ = ours.ne(expected)
+    assert not differ.any(), pd.DataFrame({"ours": ours, "truth": expected})[differ].head(20)
+
+
+def test_hypertension_worst_grade_equals_the_truth_for_every_subject(study):
+    root, result, _ = study
+    truth = pd.read_csv(root / "raw" / "truth" / "hypertension.csv", dtype={"SUBJECT": str})
+    truth.index = "SYSU-ANTOR-STS-" + truth["SUBJECT"]
+    worst = _worst(result.datasets["ADVS"], "ATOXGRH")
+    ours = worst[worst.index.get_level_values("PARAMCD").isin(["SYSBP", "DIABP"])].groupby(level=0).max()
+    expected = pd.to_numeric(truth["GRADE"], errors="coerce")
+    ours = ours.reindex(expected.index)
+    assert (expected >= 3).sum() > 0  # anlotinib's hypertension reaches grade 3 in the simulated study
+    differ = ours.ne(expected) & ~(ours.isna() & expected.isna())
+    assert not differ.any(), pd.DataFrame({"ours": ours, "truth": expected})[differ].head(20)

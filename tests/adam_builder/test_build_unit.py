@@ -40,7 +40,7 @@ def test_read_sdtm_without_dm_names_it(tmp_path):
 
 def test_load_adam_spec(tmp_path):
     spec = load_adam_spec("specs/workbooks/adam_spec.xlsx")
-    assert [d.name for d in spec.datasets] == ["ADSL", "ADRS", "ADTTE", "ADTR", "ADAE"]
+    assert [d.name for d in spec.datasets] == ["ADSL", "ADRS", "ADTTE", "ADTR", "ADAE", "ADLB", "ADVS"]
     (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
     with pytest.raises(SpecLayoutError, match="cannot be opened as an xlsx workbook"):
         load_adam_spec(tmp_path / "bad.xlsx")

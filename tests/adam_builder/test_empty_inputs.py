@@ -46,7 +46,16 @@ def _emptied(frames, *names):
 
 
 # domain emptied -> the ADaM datasets that cannot have a record without it
-NEEDS = {"TR": {"ADTR"}, "RS": set(), "TU": set(), "AE": {"ADAE"}, "EX": {"ADTTE"}, "DS": set()}
+NEEDS = {
+    "TR": {"ADTR"},
+    "RS": set(),
+    "TU": set(),
+    "AE": {"ADAE"},
+    "EX": {"ADTTE"},
+    "DS": set(),
+    "LB": {"ADLB"},
+    "VS": {"ADVS"},
+}
 
 
 @pytest.mark.parametrize("domain", sorted(NEEDS))
@@ -54,7 +63,7 @@ def test_an_empty_domain_gives_datasets_without_its_records_and_says_so(sdtm, do
     _, frames = sdtm
     assert len(frames[domain]) > 0
     result = _build(_emptied(frames, domain))
-    assert set(result.datasets) == {"ADSL", "ADRS", "ADTTE", "ADTR", "ADAE"}
+    assert set(result.datasets) == {"ADSL", "ADRS", "ADTTE", "ADTR", "ADAE", "ADLB", "ADVS"}
     assert len(result.datasets["ADSL"]) == len(frames["DM"])  # one record per DM subject, whatever is empty
     empty = {name for name, frame in result.datasets.items() if frame.empty}
     assert NEEDS[domain] <= empty
@@ -131,6 +140,8 @@ ABSENT = {
     "TR": ({"ADTR"}, ["MT.OVRC (Methods row 28): create_computed_records"]),
     "RS": ({"ADRS", "ADTTE", "ADTR"}, []),
     "EX": (set(), ["MT.TRTSDT (Methods row 6): derive_vars_trt_dates"]),
+    "LB": ({"ADLB"}, []),
+    "VS": ({"ADVS"}, []),
 }
 
 
@@ -144,7 +155,7 @@ def test_an_absent_domain_is_named_by_what_it_stops(sdtm, domain):
     issues = result.issues
     errors = issues[issues["kind"] == "not derived"]
     assert set(errors.loc[errors["severity"] == "error", "dataset"]) == stopped
-    assert set(result.datasets) == {"ADSL", "ADRS", "ADTTE", "ADTR", "ADAE"} - stopped
+    assert set(result.datasets) == {"ADSL", "ADRS", "ADTTE", "ADTR", "ADAE", "ADLB", "ADVS"} - stopped
     for message in errors.loc[errors["severity"] == "error", "message"]:
         assert domain in message
     warned = errors.loc[errors["severity"] == "warning", "message"].tolist()

@@ -231,7 +231,7 @@ BUILTIN = load_spec(study_workbook("adam")).spec
 
 def test_the_built_in_spec_plans_every_dataset_in_the_order_they_read_each_other():
     plans = plan_adam(BUILTIN)
-    assert list(plans) == ["ADSL", "ADRS", "ADTTE", "ADTR", "ADAE"]
+    assert list(plans) == ["ADSL", "ADRS", "ADTTE", "ADTR", "ADAE", "ADLB", "ADVS"]
     assert plans["ADRS"].required == ("RS", "ADSL")  # TU and TR only for the computed response
     assert plans["ADTTE"].required == ("ADSL", "ADRS")
     assert list(plan_adam(BUILTIN, only=("ADTTE",))) == ["ADSL", "ADRS", "ADTTE"]
@@ -247,6 +247,7 @@ def test_adam_inputs_are_the_sdtm_datasets_the_spec_reads():
         "DD",
         "DS",
         "EX",
+        "LB",
         "RS",
         "SUPPAE",
         "SUPPDM",
@@ -254,6 +255,7 @@ def test_adam_inputs_are_the_sdtm_datasets_the_spec_reads():
         "TR",
         "TS",
         "TU",
+        "VS",
     )
 
 
@@ -299,7 +301,12 @@ def test_adrs_from_rs_and_a_given_adsl_alone():
     assert bor == {"S1": "PR", "S2": "PD"}
     assert "OVRC" not in set(adrs["PARAMCD"]) and "MDIS" not in set(adrs["PARAMCD"])
     errors = result.issues[result.issues["severity"] == "error"]
-    assert errors[["dataset", "kind"]].values.tolist() == [["ADTR", "not derived"], ["ADAE", "not derived"]]
+    assert errors[["dataset", "kind"]].values.tolist() == [
+        ["ADTR", "not derived"],
+        ["ADAE", "not derived"],
+        ["ADLB", "not derived"],
+        ["ADVS", "not derived"],
+    ]
     assert result.issues.loc[result.issues["severity"] == "warning", "message"].tolist() == [
         "MT.OVRC (Methods row 28): create_computed_records not run: the SDTM folder has no TU, TR",
         "MT.MDIS (Methods row 36): derive_param_mdis not run: the SDTM folder has no TU",

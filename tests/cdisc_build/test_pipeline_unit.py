@@ -139,7 +139,7 @@ def test_each_stage_says_what_it_made(run):
     lines = run.text.splitlines()
     sdtm = next(line for line in lines if line.startswith("SDTM "))
     assert sdtm.startswith("SDTM 30 datasets, ") and sdtm.endswith("ledger balances")
-    assert next(line for line in lines if line.startswith("ADaM ")).startswith("ADaM 5 datasets, ")
+    assert next(line for line in lines if line.startswith("ADaM ")).startswith("ADaM 7 datasets, ")
     from pypdf import PdfReader
 
     acrf = run.out / "submission" / "m5" / "datasets" / "sysu-antor-sts" / "tabulations" / "sdtm" / "acrf.pdf"

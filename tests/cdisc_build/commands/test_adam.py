@@ -46,5 +46,5 @@ def test_a_given_adsl_is_used_as_is_and_only_the_datasets_asked_for_are_derived(
     assert done.exit_code == 1
     issues = pd.read_csv(out / "issues.csv")
     errors = issues[issues["severity"] == "error"]
-    assert sorted(errors["dataset"]) == ["ADAE", "ADTR"]
+    assert sorted(errors["dataset"]) == ["ADAE", "ADLB", "ADTR", "ADVS"]
     assert errors["message"].str.contains("it needs").all()

@@ -77,7 +77,7 @@ def test_one_summary_line_per_stage(built):
     sdtm, adam = lines
     assert sdtm.startswith(f"{out / STUDY / 'tabulations' / 'sdtm'}: 30 datasets (AE, CM, ")
     assert adam == (
-        f"{out / STUDY / 'analysis' / 'adam'}: 5 datasets (ADSL, ADRS, ADTTE, ADTR, ADAE), "
+        f"{out / STUDY / 'analysis' / 'adam'}: 7 datasets (ADSL, ADRS, ADTTE, ADTR, ADAE, ADLB, ADVS), "
         "define.xml valid (Define-XML 2.1 schema, OIDs), define.html"
     )
 
