@@ -71,7 +71,7 @@ def test_the_built_in_study_and_the_second_study_load():
     pilot = StudyConfig.load(ROOT / "examples" / "cdiscpilot01" / "study.toml")
     assert (pilot.study.id, pilot.study.adam_spec, pilot.study.trial_design, pilot.study.data_cutoff) == (
         "CDISCPILOT01",
-        None,
+        ROOT / "examples" / "cdiscpilot01" / "adam_spec.xlsx",
         None,
         None,
     )
