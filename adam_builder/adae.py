@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import NONE, assert_columns, derive_var_extreme_flag, number, text
+from .common import NONE, assert_columns, derive_var_extreme_flag, fresh, number, text
 from .dates import compute_ady, impute_dtc_dt
 from .registry import Derivation
 
@@ -22,7 +22,7 @@ def derive_vars_analysis_dates(ae: pd.DataFrame) -> pd.DataFrame:
     after the end or the death date.
     """
     assert_columns(ae, ["AESTDTC", "AEENDTC", "TRTSDT", "DTHDT", "DCUTDT"], dataset="ADAE")
-    out = ae.copy()
+    out = ae.pipe(fresh)
     out["AENDT"], out["AENDTF"] = impute_dtc_dt(
         out["AEENDTC"], highest_imputation="M", date_imputation="last", max_dates=[out["DTHDT"], out["DCUTDT"]]
     )
@@ -42,7 +42,7 @@ def derive_var_trtemfl(ae: pd.DataFrame, *, emergent_days: int) -> pd.DataFrame:
     """TRTEMFL 'Y' when TRTSDT <= ASTDT <= TRTEDT + ``emergent_days``, or ASTDT is missing and the
     event did not end before TRTSDT."""
     assert_columns(ae, ["ASTDT", "AENDT", "TRTSDT", "TRTEDT"], dataset="ADAE")
-    out = ae.copy()
+    out = ae.pipe(fresh)
     end = out["TRTEDT"] + pd.to_timedelta(emergent_days, unit="D")
     dosed = out["TRTSDT"].notna()
     within = dosed & (out["ASTDT"] >= out["TRTSDT"]) & (end.isna() | (out["ASTDT"] <= end))
@@ -55,7 +55,7 @@ def derive_vars_grade_relation(
     ae: pd.DataFrame, *, relations: dict[str, str], related: tuple[str, ...] = RELATED
 ) -> pd.DataFrame:
     """ATOXGRN from AETOXGR; each flag of ``relations`` (flag -> causality variable) 'Y' when related."""
-    out = ae.copy()
+    out = ae.pipe(fresh)
     out["ATOXGRN"] = number(out["AETOXGR"]) if "AETOXGR" in out.columns else np.nan
     for flag, source in relations.items():
         values = text(out[source]) if source in out.columns else pd.Series(None, index=out.index, dtype=object)
@@ -66,7 +66,7 @@ def derive_vars_grade_relation(
 def derive_vars_worst(ae: pd.DataFrame) -> pd.DataFrame:
     """AOCC01FL / AOCC02FL / AOCC03FL: among TRTEMFL records, sorted by ATOXGRN descending, then
     ASTDT and AESEQ, the first per subject / subject and AEBODSYS / subject and AEDECOD."""
-    out = ae.copy()
+    out = ae.pipe(fresh)
     out["_GR"] = -out["ATOXGRN"].fillna(-1)
     out["_SEQ"] = number(out["AESEQ"])
     emergent = out["TRTEMFL"] == "Y"

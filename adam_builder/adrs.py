@@ -18,7 +18,7 @@ import pandas as pd
 
 from specs.config import AdamSettings, RecistSettings
 
-from .common import NONE, assert_columns, first_per_subject, text
+from .common import NONE, assert_columns, first_per_subject, fresh, text
 from .dates import impute_dtc_dt
 from .recist_rules import CR, NE, NON_CR_NON_PD, PD, PR, SD
 from .registry import Derivation, param_token
@@ -148,7 +148,7 @@ def derive_var_anl01fl(adrs: pd.DataFrame, *, params: tuple[str, ...] = ASSESSME
     Records with a response outside RECIST's (e.g. 'CHECK', blank) or no date are never flagged.
     """
     assert_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "ADT"], dataset="ADRS")
-    out = adrs.copy()
+    out = adrs.pipe(fresh)
     rank = out["AVALC"].map({r: i for i, r in enumerate(WORST_FIRST)})
     ok = out["PARAMCD"].isin(params) & rank.notna() & out["ADT"].notna()
     seq = out["SRCSEQ"] if "SRCSEQ" in out.columns else pd.Series(0.0, index=out.index)
@@ -174,7 +174,7 @@ def derive_var_anl02fl(
     and including the first PD."""
     assert_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "ADT", "ANL01FL"], dataset="ADRS")
     assert_columns(adsl, ["USUBJID", reference_start], dataset="ADSL")
-    out = adrs.copy()
+    out = adrs.pipe(fresh)
     subjects = adsl.set_index("USUBJID")
     start = out["USUBJID"].map(subjects[reference_start])
     keep = (out["ANL01FL"] == "Y") & out["PARAMCD"].isin(params) & start.notna() & (out["ADT"] >= start)
@@ -391,7 +391,7 @@ def derive_param_lsta(adrs: pd.DataFrame, *, paramcd: str = "LSTA", source_param
     """Add LSTA for subjects with one: the last ANL02FL ``source_param`` record with a response other than NE."""
     rows = adrs[(adrs["PARAMCD"] == source_param) & (adrs["ANL02FL"] == "Y") & (adrs["AVALC"] != NE)]
     last = rows.sort_values(["USUBJID", "ADT"], kind="mergesort").drop_duplicates("USUBJID", keep="last")
-    new = last[["USUBJID", "AVALC", "ADT", "AVISIT", "AVISITN", "SRCDOM", "SRCVAR", "SRCSEQ"]].copy()
+    new = last[["USUBJID", "AVALC", "ADT", "AVISIT", "AVISITN", "SRCDOM", "SRCVAR", "SRCSEQ"]].pipe(fresh)
     new["AVISIT"], new["AVISITN"] = None, np.nan
     new["PARAMCD"] = paramcd
     return pd.concat([adrs, new], ignore_index=True)
@@ -447,7 +447,7 @@ def derive_var_aval_by_param(adrs: pd.DataFrame, *, spec, dataset: str = "ADRS")
     (e.g. RSPN: 1 CR ... 7 MISSING; NYN: 0 N, 1 Y)."""
     from .common import encode_map
 
-    out = adrs.copy()
+    out = adrs.pipe(fresh)
     aval = pd.Series(np.nan, index=out.index, dtype="float64")
     for row in spec.value_list(dataset, "AVAL"):
         if not row.codelist or not spec.has_codelist(row.codelist):

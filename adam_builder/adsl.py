@@ -14,7 +14,18 @@ import pandas as pd
 from specs.config import AdamSettings, RecistSettings
 from specs.model import Spec
 
-from .common import NONE, AdamInputError, assert_columns, codelist_of, decode_map, encode_map, number, text, yes_no
+from .common import (
+    NONE,
+    AdamInputError,
+    assert_columns,
+    codelist_of,
+    decode_map,
+    encode_map,
+    fresh,
+    number,
+    text,
+    yes_no,
+)
 from .dates import compute_duration, impute_dtc_dt, impute_dtc_dtm
 from .registry import Derivation, columns_of
 
@@ -35,7 +46,7 @@ def create_adsl(dm: pd.DataFrame) -> pd.DataFrame:
     if dm["USUBJID"].duplicated().any():
         dups = dm.loc[dm["USUBJID"].duplicated(), "USUBJID"].head(5).tolist()
         raise AdamInputError(f"DM: more than one record per USUBJID, e.g. {dups}")
-    out = dm.copy().reset_index(drop=True)
+    out = dm.pipe(fresh).reset_index(drop=True)
     if "AGE" in out.columns:
         out["AGE"] = number(out["AGE"])
     return out
@@ -50,7 +61,7 @@ def derive_vars_trt_dates(adsl: pd.DataFrame, *, ex: pd.DataFrame) -> pd.DataFra
     is missing), a missing time imputed 23:59:59.
     """
     assert_columns(ex, ["USUBJID", "EXSTDTC"], dataset="EX")
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     dose = number(ex["EXDOSE"]) if "EXDOSE" in ex.columns else pd.Series(1.0, index=ex.index)
     trt = text(ex["EXTRT"]).fillna("") if "EXTRT" in ex.columns else pd.Series("", index=ex.index)
     valid = (dose > 0) | ((dose == 0) & trt.str.upper().str.contains("PLACEBO"))
@@ -97,7 +108,7 @@ def derive_var_randdt(
 ) -> pd.DataFrame:
     """RANDDT: the date of the DS record with DSDECOD ``decod`` (null in a study without
     randomisation); as ``new_var``, the date of another DS event (SCRFDT: 'SCREEN FAILURE')."""
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     if ds is None or ds.empty or "DSDECOD" not in ds.columns:
         out[new_var] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
         return out
@@ -116,7 +127,7 @@ def derive_vars_trt(adsl: pd.DataFrame, *, spec: Spec, dataset: str = "ADSL") ->
     codelist (N) numbers it. An arm the codelist does not know keeps its ARM /
     ACTARM text (reported by the schema when outside the treatment codelist).
     """
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     for suffix, code, name in (("P", "ARMCD", "ARM"), ("A", "ACTARMCD", "ACTARM")):
         target = f"TRT01{suffix}"
         if not spec.has_dataset(dataset) or target not in {v.name for v in spec.variables_of(dataset)}:
@@ -164,7 +175,7 @@ def derive_vars_age_group(
     """AGEGR1 (and AGEGR1N) from AGE by the terms of the spec's AGEGR1 codelist; another
     ``group`` of another numeric ``source`` likewise (LDDTHGR1 from LDDTHELD: '<= 30', '> 30')."""
     assert_columns(adsl, [source], dataset=dataset)
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     codelist = codelist_of(spec, dataset, group)
     out[group] = compute_group(out[source], [t.term for t in spec.codelist(codelist).terms])
     numbered = next((v for v in spec.variables_of(dataset) if v.name == f"{group}N"), None)
@@ -193,7 +204,7 @@ def derive_var_lstalvdt(
     The death date for subjects who died (DTHDT, when derived); never after
     the cut-off (``cutoff`` column, when present).
     """
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     parts = []
 
     def add(frame: pd.DataFrame, column: str, keep=None) -> None:
@@ -257,7 +268,7 @@ def derive_vars_death(
     fatal AE (AEOUT one of ``fatal_outcomes``, the study setting), else the DSTERM of the DS death record. LSTALVDT, when present, becomes DTHDT for
     subjects who died. DTHDOM: the domain DTHCAUS comes from (DD, AE or DS)."""
     assert_columns(adsl, ["USUBJID"], dataset="ADSL")
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     if "DTHDTC" not in out.columns:  # Perm in DM: a study without deaths may leave it out
         out["DTHDTC"] = None
     bounds = [out[min_date]] if min_date and min_date in out.columns else None
@@ -312,7 +323,7 @@ def derive_vars_disposition(
     'SCREEN FAILURE') do not count.
     """
     assert_columns(ds, ["USUBJID", "DSDECOD", "DSSTDTC"], dataset="DS")
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     events = ds[text(ds["DSCAT"]) == "DISPOSITION EVENT"] if "DSCAT" in ds.columns else ds.iloc[0:0]
     if "DSSCAT" in events.columns:
         events = events[text(events["DSSCAT"]) == subcategory]
@@ -340,7 +351,7 @@ def derive_vars_disposition(
 
 def derive_vars_cutoff(adsl: pd.DataFrame, *, ts: pd.DataFrame | None, default: str | None = None) -> pd.DataFrame:
     """DCUTDT and DCUTDESC from TS (TSPARMCD DCUTDTC / DCUTDESC), else ``default`` (the study setting)."""
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     value, desc = default, None
     if ts is not None and not ts.empty and "TSPARMCD" in ts.columns:
         rows = ts.set_index(text(ts["TSPARMCD"]))["TSVAL"]
@@ -360,7 +371,7 @@ def derive_var_nactdt(
 ) -> pd.DataFrame:
     """NACTDT: the earliest CMSTDTC of ``category`` records starting after ``start``
     (a missing day imputed as the first of the month, but not before ``start``)."""
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     if cm is None or cm.empty or "CMCAT" not in cm.columns:
         out["NACTDT"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
         return out
@@ -416,7 +427,7 @@ def derive_vars_populations(
       lesion by ``evaluator`` on or before ``reference_start``).
     """
     assert_columns(adsl, ["USUBJID", "TRTSDT"], dataset="ADSL")
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     consent = out["RFICDTC"].notna() if "RFICDTC" in out.columns else pd.Series(True, index=out.index)
     arm = text(out["ARMCD"]) if "ARMCD" in out.columns else pd.Series(None, index=out.index, dtype=object)
     nrs = text(out["ARMNRS"]) if "ARMNRS" in out.columns else pd.Series(None, index=out.index, dtype=object)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from specs.config import AdamSettings
 
-from .common import NONE, assert_columns, text
+from .common import NONE, assert_columns, fresh, text
 from .dates import impute_dtc_dt
 from .recist_rules import compute_lesion_size
 from .registry import Derivation, columns_of, param_token
@@ -55,7 +55,7 @@ def create_lesion_params(
         )
         test = text(rows["TRTESTCD"]).to_numpy()
         rows = rows[np.where(nodal, test == r.short_axis_testcd, test == r.longest_diameter_testcd)]
-    rows = rows.copy()
+    rows = rows.pipe(fresh)
     result = text(rows["TRORRES"]).fillna("") if "TRORRES" in rows.columns else pd.Series("", index=rows.index)
     small = result.str.upper().isin(r.too_small_results)
     value = compute_lesion_size(pd.to_numeric(rows["TRSTRESN"], errors="coerce"), small, settings=r)
@@ -117,14 +117,14 @@ def derive_vars_baseline(
     """AVISIT/AVISITN, ABLFL and BASE: the baseline is the last non-missing record on or before the
     reference start per parameter (AVISIT 'BASELINE', AVISITN 0); earlier records are dropped;
     later ones keep their VISIT/VISITNUM."""
-    out = adtr.copy()
+    out = adtr.pipe(fresh)
     start = out["USUBJID"].map(adsl.set_index("USUBJID")[reference_start])
     pre = start.notna() & (out["ADT"] <= start)
     cand = out[pre & out["AVAL"].notna()].sort_values(["USUBJID", "PARAMCD", "ADT"], kind="mergesort")
     base_idx = cand.drop_duplicates(["USUBJID", "PARAMCD"], keep="last").index
     out["ABLFL"] = None
     out.loc[base_idx, "ABLFL"] = "Y"
-    out = out[~pre | out["ABLFL"].eq("Y")].copy()
+    out = out[~pre | out["ABLFL"].eq("Y")].pipe(fresh)
     post = out["ABLFL"].ne("Y")
     out["AVISIT"] = np.where(post, out["VISIT"], baseline_visit).astype(object)
     out["AVISITN"] = np.where(post, out["VISITNUM"], baseline_visitn).astype("float64")
@@ -138,7 +138,7 @@ def derive_vars_baseline(
 def derive_vars_change(adtr: pd.DataFrame) -> pd.DataFrame:
     """CHG, PCHG (post-baseline), NADIR (the smallest AVAL from baseline up to the previous record),
     CHGNAD and PCHGNAD."""
-    out = adtr.sort_values(["USUBJID", "PARAMCD", "ADT"], kind="mergesort").copy()
+    out = adtr.sort_values(["USUBJID", "PARAMCD", "ADT"], kind="mergesort").pipe(fresh)
     post = out["ABLFL"].ne("Y") & out["BASE"].notna()
     out["CHG"] = (out["AVAL"] - out["BASE"]).where(post)
     out["PCHG"] = (100 * (out["AVAL"] - out["BASE"]) / out["BASE"]).where(post & (out["BASE"] > 0))
@@ -164,7 +164,7 @@ def derive_var_anl01fl_tr(
     anti-cancer therapy."""
     assert_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "ADT"], dataset="ADRS")
     first_pd = adrs[(adrs["PARAMCD"] == pd_param) & (adrs["AVALC"] == "Y")].set_index("USUBJID")["ADT"]
-    out = adtr.copy()
+    out = adtr.pipe(fresh)
     limit_pd = out["USUBJID"].map(first_pd)
     keep = limit_pd.isna() | (out["ADT"] <= limit_pd)
     if new_therapy in adsl.columns:
@@ -186,7 +186,7 @@ def derive_param_best(
     """Add a DTYPE ``dtype`` copy of the post-baseline ``paramcd`` ANL01FL record with the smallest
     AVAL (the best percent change) per subject."""
     rows = adtr[(adtr["PARAMCD"] == paramcd) & adtr["ABLFL"].ne("Y") & (adtr["ANL01FL"] == "Y") & adtr["PCHG"].notna()]
-    best = rows.sort_values(["USUBJID", "AVAL", "ADT"], kind="mergesort").drop_duplicates("USUBJID").copy()
+    best = rows.sort_values(["USUBJID", "AVAL", "ADT"], kind="mergesort").drop_duplicates("USUBJID").pipe(fresh)
     best["DTYPE"], best["AVISIT"], best["AVISITN"] = dtype, visit, visitn
     return pd.concat([adtr, best], ignore_index=True)
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from specs.model import Spec
 
-from .common import NONE, AdamInputError, assert_columns, decode_map, derive_vars_param
+from .common import NONE, AdamInputError, assert_columns, decode_map, derive_vars_param, fresh
 from .registry import Derivation, columns_of, param_token
 
 # -- filters and orders written as literals -----------------------------------------------
@@ -156,8 +156,12 @@ def _signif(values: pd.Series, digits: int) -> pd.Series:
             (array == 0) | np.isnan(array), 0, np.floor(np.log10(np.abs(np.where(array == 0, 1, array))))
         )
     decimals = (digits - 1 - magnitude).astype(int)
-    out = np.array([round(v, int(d)) if not math.isnan(v) else v for v, d in zip(array, decimals, strict=True)])
-    return pd.Series(out, index=values.index, dtype="float64")
+    # each distinct value rounded once (Python's correctly rounded round, as R's signif)
+    codes, uniques = pd.factorize(pd.Series(array), use_na_sentinel=True)
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first()
+    first = first[first.index >= 0]
+    rounded = np.array([round(v, int(decimals[i])) for v, i in zip(uniques, first.to_numpy(), strict=True)] + [np.nan])
+    return pd.Series(rounded[codes], index=values.index, dtype="float64")
 
 
 # -- reference ranges -----------------------------------------------------------------------
@@ -200,7 +204,7 @@ def derive_var_anrind(
     else:
         conditions += [value < lo, value > hi]
         choices += ["LOW", "HIGH"]
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = np.select([c.to_numpy(dtype=bool) for c in conditions], choices, default=NONE).astype(object)
     return out
 
@@ -229,7 +233,7 @@ def derive_var_base_flag(
     Other records are null."""
     by = _as_list(by)
     keep = compute_where(frame, where, dataset=dataset)
-    out = frame.copy()
+    out = frame.pipe(fresh)
     if from_flag is not None:
         assert_columns(frame, [*by, from_flag], dataset=dataset)
         flagged = keep & frame[from_flag].eq("Y")
@@ -269,7 +273,7 @@ def derive_var_base(
         groups = base.loc[twice, by].drop_duplicates().head(3).to_dict("records")
         raise AdamInputError(f"{dataset}: more than one {flag} = 'Y' record per {', '.join(by)}: {groups}")
     merged = frame[by].merge(base.rename(columns={source: "__base"}), on=by, how="left", validate="many_to_one")
-    out = frame.copy()
+    out = frame.pipe(fresh)
     values = merged["__base"].to_numpy()
     out[new_var] = (
         values
@@ -294,7 +298,7 @@ def derive_var_chg(
     assert_columns(frame, [aval, base, *where_required(where)], dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset)
     change = _numbers(frame, aval, dataset=dataset) - _numbers(frame, base, dataset=dataset)
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = change.where(keep)
     return out
 
@@ -315,7 +319,7 @@ def derive_var_pchg(
     value, reference = _numbers(frame, aval, dataset=dataset), _numbers(frame, base, dataset=dataset)
     with np.errstate(divide="ignore", invalid="ignore"):
         percent = (value - reference) / reference.abs() * 100
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = percent.where(keep & reference.ne(0))
     return out
 
@@ -335,7 +339,7 @@ def derive_var_analysis_ratio(
     numer, denom = _numbers(frame, numer_var, dataset=dataset), _numbers(frame, denom_var, dataset=dataset)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = numer / denom
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var or f"R2{denom_var}"] = ratio.where(denom.ne(0))
     return out
 
@@ -370,7 +374,7 @@ def derive_var_shift(
             frame[from_var].to_numpy(dtype=object), frame[to_var].to_numpy(dtype=object), keep, strict=True
         )
     ]
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = pd.Series(texts, index=frame.index, dtype=object)
     return out
 
@@ -418,7 +422,7 @@ def derive_var_ontrtfl(
     on &= ~(end.notna() & (end < ref_start))
     if filter_pre_timepoint:
         on &= ~(compute_where(frame, filter_pre_timepoint, dataset=dataset) & (start == ref_start))
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = np.where(on.to_numpy(dtype=bool), "Y", NONE).astype(object)
     return out
 
@@ -467,7 +471,7 @@ def derive_vars_avisit(
             errors="coerce",
         )
     number = number.where(label.ne(baseline_label), float(baseline_number))
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out["AVISIT"] = np.where(keep.to_numpy(), label.to_numpy(dtype=object), NONE).astype(object)
     out["AVISITN"] = number.where(keep).astype("float64")
     return out
@@ -496,7 +500,7 @@ def derive_var_anl_flag(
     keep = compute_where(frame, where, dataset=dataset)
     groups = _sorted(frame[keep], by, order).groupby(by, sort=False, dropna=False)
     pick = groups.tail(1) if mode == "last" else groups.head(1)
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = np.where(out.index.isin(pick.index), "Y", NONE).astype(object)
     return out
 
@@ -523,7 +527,7 @@ def derive_extreme_records(
     assert_columns(frame, dict.fromkeys([*by, *order_columns(order), *where_required(where)]), dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset)
     groups = _sorted(frame[keep], by, order).groupby(by, sort=False, dropna=False)
-    new = (groups.tail(1) if mode == "last" else groups.head(1)).copy()
+    new = (groups.tail(1) if mode == "last" else groups.head(1)).pipe(fresh)
     for column, value in set_values.items():
         new[column] = value
     return pd.concat([frame, new], ignore_index=True)
@@ -553,7 +557,7 @@ def derive_summary_records(
     by = _as_list(by)
     assert_columns(frame, dict.fromkeys([*by, source, *where_required(where)]), dataset=dataset)
     keep = compute_where(frame, where, dataset=dataset) & frame[source].notna()
-    rows = frame.loc[keep, by].copy()
+    rows = frame.loc[keep, by].pipe(fresh)
     rows["__value"] = _numbers(frame.loc[keep], source, dataset=dataset)
     new = rows.groupby(by, sort=True, dropna=False)["__value"].agg(_STATISTICS[statistic]).reset_index()
     new = new.rename(columns={"__value": source})
@@ -579,10 +583,10 @@ def derive_basetype_records(
     for name, where in basetypes.items():
         keep = compute_where(frame, where, dataset=dataset)
         matched |= keep
-        part = frame[keep].copy()
+        part = frame[keep].pipe(fresh)
         part[new_var] = name
         parts.append(part)
-    rest = frame[~matched].copy()
+    rest = frame[~matched].pipe(fresh)
     rest[new_var] = None
     out = pd.concat([*parts, rest]).sort_index(kind="mergesort")
     out[new_var] = out[new_var].astype(object)
@@ -634,7 +638,7 @@ def derive_vars_param_lookup(
             f"{'codelist ' + codelist if codelist else 'lookup'}"
         )
     names = list(dict.fromkeys(n for row in table.values() for n in row))
-    out = frame.copy()
+    out = frame.pipe(fresh)
     keys = values.map(lambda v: None if pd.isna(v) else str(v))
     for name in names:
         mapped = keys.map(lambda k, n=name: table.get(k, {}).get(n) if k is not None else None)
@@ -730,7 +734,7 @@ def derive_param_computed(
     args = {role: pd.to_numeric(groups[f"__{role}"], errors="coerce").to_numpy(dtype="float64") for role in roles}
     with np.errstate(divide="ignore", invalid="ignore"):
         result = np.asarray(spec_formula.compute(**args), dtype="float64")
-    new = groups[by].copy()
+    new = groups[by].pipe(fresh)
     new["AVAL"] = np.where(np.isfinite(result), result, np.nan)
     for column, value in set_values.items():
         new[column] = value
@@ -771,7 +775,7 @@ def derive_var_merged_param(
             f"{' with ' + flag + ' = Y' if flag else ''} for {subjects}"
         )
     mapped = adsl[by].map(pd.Series(rows[source].to_numpy(), index=rows[by].to_numpy()))
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     out[new_var] = mapped.to_numpy()
     return out
 
@@ -794,7 +798,7 @@ def derive_var_computed(
     args = {role: _numbers(adsl, column, dataset=dataset).to_numpy() for role, column in inputs.items()}
     with np.errstate(divide="ignore", invalid="ignore"):
         result = np.asarray(spec_formula.compute(**args), dtype="float64")
-    out = adsl.copy()
+    out = adsl.pipe(fresh)
     out[new_var] = np.where(np.isfinite(result), result, np.nan)
     return out
 
@@ -820,7 +824,7 @@ def derive_vars_duration(
     days = (_dates(frame, end_date) - _dates(frame, start_date)).dt.days.astype("float64")
     if add_one:
         days = days.where(days < 0, days + 1)
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = days
     if new_var_unit:
         out[new_var_unit] = np.where(days.notna().to_numpy(), "DAYS", NONE).astype(object)
@@ -841,7 +845,7 @@ def derive_var_cond_flag(
     if not where:
         raise AdamInputError(f"{dataset}.{new_var}: derive_var_cond_flag needs a where filter")
     keep = compute_where(frame, where, dataset=dataset)
-    out = frame.copy()
+    out = frame.pipe(fresh)
     other = NONE if false_value is None else false_value
     out[new_var] = np.where(keep.to_numpy(dtype=bool), "Y", other).astype(object)
     return out
@@ -887,7 +891,7 @@ def derive_param_wbc_abs(
     groups = groups[groups["_merge"] == "left_only"]
     wbc = pd.to_numeric(groups["__wbc"], errors="coerce")
     diff = pd.to_numeric(groups["__diff"], errors="coerce")
-    new = groups[by].copy()
+    new = groups[by].pipe(fresh)
     new["AVAL"] = (wbc * diff / (100 if diff_type == "percent" else 1)).to_numpy(dtype="float64")
     for column, value in set_values.items():
         new[column] = value

@@ -153,6 +153,21 @@ def build_adam(
     """Every ADaM dataset of the spec (or of ``only``) from the SDTM frames; ``given`` datasets
     (e.g. a sponsor's ADSL) are used as they are instead of being derived, and are not part of
     the result (they are the caller's input, not this run's output)."""
+    # pandas copy-on-write: each derivation derives into a shallow copy (common.fresh), and only
+    # the columns it writes are copied; the inputs stay as they were
+    with pd.option_context("mode.copy_on_write", True):
+        return _build_adam(sdtm, spec=spec, settings=settings, progress=progress, given=given, only=only)
+
+
+def _build_adam(
+    sdtm: dict[str, pd.DataFrame],
+    *,
+    spec: Spec,
+    settings: AdamSettings,
+    progress: Callable[[str], None] | None,
+    given: dict[str, pd.DataFrame] | None,
+    only: tuple[str, ...] | None,
+) -> AdamResult:
     note = progress or (lambda _m: None)
     run = AdamRun(sdtm={k.upper(): v for k, v in sdtm.items()}, spec=spec, settings=settings)
     plans = plan_adam(spec, only=only)

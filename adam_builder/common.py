@@ -13,6 +13,13 @@ from .registry import Derivation, columns_of
 NONE = np.array(None, dtype=object)
 
 
+def fresh(frame):
+    """The frame (or series) a derivation derives into, leaving its input as it was: a shallow
+    copy under pandas copy-on-write (the mode build_adam runs in: a column written to the copy
+    copies only that column), a deep copy otherwise."""
+    return frame.copy(deep=not pd.get_option("mode.copy_on_write"))
+
+
 class AdamInputError(ValueError):
     """An input dataset lacks what a derivation needs."""
 
@@ -32,11 +39,15 @@ def assert_columns(frame: pd.DataFrame, columns, *, dataset: str) -> None:
         )
 
 
+def _text_value(v):
+    return (v.strip() or None) if isinstance(v, str) else (None if v is None else str(v))
+
+
 def text(series: pd.Series) -> pd.Series:
-    """Text values stripped, blanks as None."""
-    out = series.astype(object)
-    out = out.where(out.notna(), None)
-    return out.map(lambda v: (v.strip() or None) if isinstance(v, str) else (None if v is None else str(v)))
+    """Text values stripped, blanks as None (each distinct value converted once)."""
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    converted = np.array([_text_value(v) for v in uniques] + [None], dtype=object)
+    return pd.Series(converted[codes], index=series.index, dtype=object)
 
 
 def number(series: pd.Series) -> pd.Series:
@@ -69,7 +80,7 @@ def derive_vars_supp(frame: pd.DataFrame, *, supp: pd.DataFrame | None, names: l
     IDVAR (e.g. AESEQ) joins by USUBJID and that variable of ``frame`` equal to IDVARVAL
     (compared as numbers when the variable is numeric). The first record per key counts.
     """
-    out = frame.copy()
+    out = frame.pipe(fresh)
     if supp is None or supp.empty:
         return out
     name = (
@@ -103,7 +114,7 @@ def derive_var_single_term(frame: pd.DataFrame, *, spec: Spec, dataset: str, new
     value = single_term(spec, dataset, new_var)
     if value is None:
         raise AdamInputError(f"{dataset}.{new_var}: its codelist in the spec does not have exactly one term")
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = value if len(out) else None
     return out
 
@@ -118,7 +129,7 @@ def derive_var_assigned(
 ) -> pd.DataFrame:
     """``new_var`` = ``value`` on the records whose PARAMCD is not in ``exclude_params`` (every
     record when the dataset has no PARAMCD); with ``only_missing`` a value already there stays."""
-    out = frame.copy()
+    out = frame.pipe(fresh)
     mask = pd.Series(True, index=out.index)
     if exclude_params and "PARAMCD" in out.columns:
         mask &= ~out["PARAMCD"].isin(list(exclude_params))
@@ -136,7 +147,7 @@ def derive_var_assigned(
 def derive_var_copy(frame: pd.DataFrame, *, new_var: str, source: str, dataset: str = "dataset") -> pd.DataFrame:
     """``new_var`` = the values of ``source`` (e.g. TRTA from TRT01A in a single-period study)."""
     assert_columns(frame, [source], dataset=dataset)
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = out[source]
     return out
 
@@ -152,7 +163,7 @@ def derive_var_decode(
         raise AdamInputError(f"{dataset}.{new_var}: the spec has no codelist {codelist}")
     decodes = decode_map(spec, codelist)
     values = frame[source].map(lambda v: None if pd.isna(v) else decodes.get(str(v)))
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = values.astype(object).where(values.notna(), None)
     return out
 
@@ -186,7 +197,7 @@ def codelist_of(spec: Spec, dataset: str, variable: str) -> str:
 def derive_vars_param(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> pd.DataFrame:
     """PARAM and PARAMN from PARAMCD, by the decodes of the spec's PARAMCD and PARAMN codelists."""
     assert_columns(frame, ["PARAMCD"], dataset=dataset)
-    out = frame.copy()
+    out = frame.pipe(fresh)
     param = decode_map(spec, codelist_of(spec, dataset, "PARAMCD"))
     out["PARAM"] = out["PARAMCD"].map(param)
     if spec.has_dataset(dataset) and any(v.name == "PARAMN" for v in spec.variables_of(dataset)):
@@ -206,7 +217,7 @@ def derive_var_extreme_flag(
     filter: pd.Series | None = None,
 ) -> pd.DataFrame:
     """``new_var`` 'Y' on the first (or last) record per ``by`` in ``order``, among ``filter`` records."""
-    out = frame.copy()
+    out = frame.pipe(fresh)
     keep = pd.Series(True, index=out.index) if filter is None else filter.fillna(False).astype(bool)
     sub = out[keep].sort_values(order, ascending=ascending, kind="mergesort", na_position="last")
     pick = (

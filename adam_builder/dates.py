@@ -25,7 +25,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .common import NONE
+from .common import NONE, fresh
 from .registry import Derivation, columns_of
 
 _DTC = re.compile(r"^(\d{4}|-)?(?:-(\d{2}|-))?(?:-(\d{2}|-))?(?:T(\d{2}|-)?(?::(\d{2}|-))?(?::(\d{2})(?:\.\d+)?)?)?$")
@@ -201,7 +201,7 @@ def derive_vars_dt(
     ``min_dates`` / ``max_dates`` name date columns of ``frame`` used as bounds.
     """
     _assert_columns(frame, [dtc, *(min_dates or []), *(max_dates or [])])
-    out = frame.copy()
+    out = frame.pipe(fresh)
     dates, flag = impute_dtc_dt(
         out[dtc],
         highest_imputation=highest_imputation,
@@ -228,7 +228,7 @@ def derive_vars_dtm(
 ) -> pd.DataFrame:
     """Add ``<new_prefix>DTM``, ``<new_prefix>TMF`` and, when the date may be imputed, ``<new_prefix>DTF``."""
     _assert_columns(frame, [dtc, *(min_dates or []), *(max_dates or [])])
-    out = frame.copy()
+    out = frame.pipe(fresh)
     dtm, dflag, tflag = impute_dtc_dtm(
         out[dtc],
         highest_imputation=highest_imputation,
@@ -268,7 +268,7 @@ def derive_var_ady(
 ) -> pd.DataFrame:
     """Add the relative day of ``date`` to ``reference`` (no day 0)."""
     _assert_columns(frame, [date, reference])
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = compute_ady(out[date], out[reference])
     return out
 

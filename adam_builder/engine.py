@@ -39,7 +39,7 @@ import pandas as pd
 from specs.findings import Finding, SpecError
 from specs.model import Method, Spec, Variable
 
-from .common import AdamInputError, derive_vars_supp
+from .common import AdamInputError, derive_vars_supp, fresh
 from .expression import Call, DatasetRef, ExpressionError, SettingRef, parse_expression
 from .library import library
 from .registry import RECORDS, Derivation
@@ -433,7 +433,7 @@ def run_plan(plan: Plan, run) -> pd.DataFrame:
 
             frame = create_adsl(src)
         else:
-            frame = src.copy().reset_index(drop=True)
+            frame = src.pipe(fresh).reset_index(drop=True)
         for variable, column in plan.copies:
             if variable != column and column in frame.columns:
                 frame[variable] = frame[column]

@@ -18,7 +18,7 @@ import pandas as pd
 from specs.model import Spec
 from specs.schema import NUMERIC_TYPES, validate_frame
 
-from .common import text
+from .common import fresh, text
 
 
 def _is_date_variable(var) -> bool:
@@ -33,11 +33,11 @@ def finish_adam(frame: pd.DataFrame, *, spec: Spec, dataset: str) -> tuple[pd.Da
     variables = spec.variables_of(dataset)
     names = [v.name for v in variables]
     keys = [k for k in spec.dataset(dataset).keys if k in frame.columns]
-    out = frame.sort_values(keys, kind="mergesort", na_position="last") if keys else frame.copy()
+    out = frame.sort_values(keys, kind="mergesort", na_position="last") if keys else frame.pipe(fresh)
     out = out.reset_index(drop=True)
     if "ASEQ" in names and "USUBJID" in out.columns:
         out["ASEQ"] = (out.groupby("USUBJID", sort=False).cumcount() + 1).astype("float64")
-    out = out[[n for n in names if n in out.columns]].copy()
+    out = out[[n for n in names if n in out.columns]].pipe(fresh)
     for var in variables:
         if var.name not in out.columns:
             continue

@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .common import NONE, AdamInputError, assert_columns, number, text
+from .common import NONE, AdamInputError, assert_columns, fresh, number, text
 from .registry import Derivation, columns_of
 
 CRITERIA_DIR = Path(__file__).resolve().parent / "criteria"
@@ -381,7 +381,7 @@ def derive_var_atoxgr_dir(
         base=_numbers(frame, base, dataset=dataset),
         baseline_abnormal=status,
     )
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = pd.Series(grades, index=frame.index, dtype=object)
     return out
 
@@ -432,7 +432,7 @@ def derive_var_atoxgr(
         ["-" + low.fillna("").astype(str), high.fillna("").astype(str), "0"],
         default=NONE,
     )
-    out = frame.copy()
+    out = frame.pipe(fresh)
     out[new_var] = pd.Series(result, index=frame.index, dtype=object)
     return out
 

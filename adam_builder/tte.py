@@ -23,7 +23,7 @@ import pandas as pd
 from specs.config import AdamSettings
 from specs.model import Spec
 
-from .common import NONE, AdamInputError, assert_columns
+from .common import NONE, AdamInputError, assert_columns, fresh
 from .recist_rules import PD
 from .registry import Derivation, param_token
 
@@ -88,9 +88,9 @@ def create_tte_frame() -> pd.DataFrame:
 def compute_assessments(adrs: pd.DataFrame, *, source_param: str = "OVR") -> pd.DataFrame:
     """The tumour assessments TTE uses: one record per subject and date (ANL01FL) of ``source_param``."""
     assert_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "ADT", "ANL01FL", "ASEQ"], dataset="ADRS")
-    rows = adrs[(adrs["PARAMCD"] == source_param) & (adrs["ANL01FL"] == "Y")][
-        ["USUBJID", "ADT", "AVALC", "ASEQ"]
-    ].copy()
+    rows = adrs[(adrs["PARAMCD"] == source_param) & (adrs["ANL01FL"] == "Y")][["USUBJID", "ADT", "AVALC", "ASEQ"]].pipe(
+        fresh
+    )
     rows["ADT"] = pd.to_datetime(rows["ADT"]).astype("datetime64[ns]")
     return rows.sort_values(["USUBJID", "ADT"], kind="mergesort")
 

@@ -151,3 +151,17 @@ def test_first_per_subject_in_order_among_the_mask():
         index=pd.Index(["S1", "S2"], name="USUBJID"),
     )
     assert_frame_equal(out, expected)
+
+
+def test_fresh_is_a_deep_copy_unless_copy_on_write_and_never_changes_its_input():
+    from adam_builder.common import fresh
+
+    frame = pd.DataFrame({"A": [1.0, 2.0], "B": ["x", "y"]})
+    deep = fresh(frame)
+    deep.loc[0, "A"] = 9.0
+    assert frame["A"].tolist() == [1.0, 2.0]
+    with pd.option_context("mode.copy_on_write", True):
+        shallow = fresh(frame)
+        shallow.loc[0, "A"] = 9.0
+        shallow["C"] = 1
+        assert frame["A"].tolist() == [1.0, 2.0] and "C" not in frame
