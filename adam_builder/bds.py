@@ -505,6 +505,43 @@ def derive_var_anl_flag(
     return out
 
 
+def filter_records_without_value(
+    frame: pd.DataFrame, *, variables: list[str] | tuple[str, ...] = ("AVAL", "AVALC"), dataset: str = "dataset"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the records with a value in any of ``variables``, those without one): a BDS record holds
+    AVAL or AVALC (ADaMIG 1.3), so a result the SDTM could not standardise (an unknown unit) is
+    left out; the engine lists each removed record in the issue report."""
+    present = [c for c in variables if c in frame.columns]
+    if not present:
+        raise AdamInputError(f"{dataset}: none of {', '.join(variables)} to tell a record with a value")
+    has = pd.Series(False, index=frame.index)
+    for column in present:
+        values = frame[column]
+        has |= values.notna() & values.astype(str).str.strip().ne("")
+    return frame[has], frame[~has]
+
+
+def _report_without_value(removed: pd.DataFrame, kwargs: Mapping[str, Any]) -> list[tuple[str | None, str, str]]:
+    names = ", ".join(kwargs.get("variables", ("AVAL", "AVALC")))
+    out = []
+    for row in removed.itertuples():
+        when = row.ADT.date().isoformat() if hasattr(row, "ADT") and pd.notna(row.ADT) else "an unknown date"
+        param = getattr(row, "PARAMCD", None) or "a record"
+        source = next(
+            (f"{c} {getattr(row, c):g}" for c in removed.columns if c.endswith("SEQ") and pd.notna(getattr(row, c))),
+            "",
+        )
+        out.append(
+            (
+                row.USUBJID,
+                "no value",
+                f"{param} on {when}{' (' + source + ')' if source else ''} has no analysis value ({names} null: "
+                "the SDTM result was not standardised); record left out",
+            )
+        )
+    return out
+
+
 def derive_extreme_records(
     frame: pd.DataFrame,
     *,
@@ -994,6 +1031,12 @@ DERIVATIONS: dict[str, Derivation] = {
     ),
     "derive_var_anl_flag": Derivation(
         derive_var_anl_flag, needs=_by_order_where(by=None), adds=columns_of(new_var="ANL01FL")
+    ),
+    "filter_records_without_value": Derivation(
+        filter_records_without_value,
+        kind="filter",
+        needs=columns_of(variables=("AVAL", "AVALC")),
+        report=_report_without_value,
     ),
     "derive_extreme_records": Derivation(
         derive_extreme_records,

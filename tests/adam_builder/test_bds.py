@@ -670,3 +670,33 @@ def test_derive_param_wbc_abs_adds_the_absolute_count_where_the_visit_has_none()
         set_values={"PARAMCD": "LYMPH"},
     )
     assert percent["AVAL"].iloc[-1] == 1.0
+
+
+def test_filter_records_without_value_keeps_aval_or_avalc_and_the_engine_lists_the_rest():
+    from adam_builder.bds import filter_records_without_value
+    from adam_builder.library import library
+
+    frame = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S1", "S1"],
+            "PARAMCD": ["WBC", "PROT", "WBC"],
+            "LBSEQ": [1.0, 2.0, 3.0],
+            "ADT": pd.to_datetime(["2021-01-05", "2021-01-05", "2021-02-01"]),
+            "AVAL": [5.1, N, N],
+            "AVALC": ["5.1", "TRACE", " "],
+        }
+    )
+    kept, removed = filter_records_without_value(frame, dataset="ADLB")
+    assert kept["LBSEQ"].tolist() == [1.0, 2.0] and removed["LBSEQ"].tolist() == [3.0]
+    report = library()["filter_records_without_value"].report
+    assert report is not None
+    assert list(report(removed, {})) == [
+        (
+            "S1",
+            "no value",
+            "WBC on 2021-02-01 (LBSEQ 3) has no analysis value (AVAL, AVALC null: the SDTM result was not "
+            "standardised); record left out",
+        )
+    ]
+    with pytest.raises(AdamInputError, match=r"ADLB: none of AVAL, AVALC to tell a record with a value"):
+        filter_records_without_value(frame[["USUBJID"]], dataset="ADLB")
