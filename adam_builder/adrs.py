@@ -18,7 +18,7 @@ import pandas as pd
 
 from specs.config import AdamSettings, RecistSettings
 
-from .common import NONE, assert_columns, first_per_subject, fresh, text
+from .common import NONE, AdamInputError, assert_columns, first_per_subject, fresh, text
 from .dates import impute_dtc_dt
 from .recist_rules import CR, NE, NON_CR_NON_PD, PD, PR, SD
 from .registry import Derivation, param_token
@@ -249,7 +249,9 @@ def compute_bor(records: pd.DataFrame, *, start: pd.Series, settings: AdamSettin
     date per USUBJID. Returns per USUBJID: AVALC, ADT, SRCSEQ of the record that
     gives it (subjects without records are not in the result: MISSING).
     Precedence: (confirmed) CR, (confirmed) PR, SD, NON-CR/NON-PD, PD, NE.
-    An unconfirmed CR/PR at or after the SD minimum counts as SD.
+    An unconfirmed CR/PR at or after the SD minimum counts as SD. For a subject whose best
+    response is CR or PR, RSPDT and RSPSEQ give the first (confirmed) CR or PR: the date
+    RECIST 1.1 dates the response from (a PR later improved to CR is dated at the PR).
     """
     r = settings.recist
     frame = records.sort_values(["USUBJID", "ADT"], kind="mergesort").reset_index(drop=True)
@@ -287,6 +289,10 @@ def compute_bor(records: pd.DataFrame, *, start: pd.Series, settings: AdamSettin
         done = done.union(first.index)
     result = pd.concat(parts)
     result.index.name = "USUBJID"
+    responded = first_per_subject(frame, pd.Series(conf_cr | conf_pr, index=frame.index), order=["ADT"])
+    responders = result.index[result["AVALC"].isin([CR, PR])]
+    result["RSPDT"] = responded["ADT"].reindex(result.index).where(result.index.isin(responders))
+    result["RSPSEQ"] = responded["SRCSEQ"].reindex(result.index).where(result.index.isin(responders))
     return result
 
 
@@ -313,6 +319,9 @@ def derive_param_bor(
             "AVALC": subjects.map(bor["AVALC"]).fillna(MISSING).to_numpy(dtype=object),
             "ADT": subjects.map(bor["ADT"]).to_numpy(dtype="datetime64[ns]"),
             "SRCSEQ": subjects.map(bor["SRCSEQ"]).to_numpy(dtype="float64"),
+            # the first (confirmed) CR or PR of a responder: derive_param_response dates RSP by it
+            "RSPDT": subjects.map(bor["RSPDT"]).to_numpy(dtype="datetime64[ns]"),
+            "RSPSEQ": subjects.map(bor["RSPSEQ"]).to_numpy(dtype="float64"),
         }
     )
     has = new["ADT"].notna()
@@ -322,26 +331,44 @@ def derive_param_bor(
 
 
 def derive_param_response(
-    adrs: pd.DataFrame, *, source_param: str, paramcd: str, responses: tuple[str, ...]
+    adrs: pd.DataFrame,
+    *,
+    source_param: str,
+    paramcd: str,
+    responses: tuple[str, ...],
+    date: str = "best response",
 ) -> pd.DataFrame:
     """Add a Y/N ``paramcd`` record per subject of ``source_param``: 'Y' when its AVALC is one of ``responses``.
 
-    RSP/CRSP (CR, PR) and DCR/CDCR (CR, PR, SD, NON-CR/NON-PD) from BOR/CBOR;
-    ADT and the source of a 'Y' are those of the best response.
+    RSP/CRSP (CR, PR) and DCR/CDCR (CR, PR, SD, NON-CR/NON-PD) from BOR/CBOR. ADT and the
+    source of a 'Y': with ``date`` "best response" those of the best response; with "first
+    response" (responders only: ``responses`` CR and PR) those of the first (confirmed) CR or PR,
+    the date RECIST 1.1 dates a response from (derive_param_bor's RSPDT, RSPSEQ).
     """
+    if date not in ("best response", "first response"):
+        raise AdamInputError(f"ADRS: {paramcd}: date {date!r} is not 'best response' or 'first response'")
     source = adrs[adrs["PARAMCD"] == source_param]
     if source.empty:
         raise ValueError(f"ADRS: no {source_param} records to derive {paramcd} from")
+    first = date == "first response"
+    if first:
+        if not set(responses) <= {CR, PR}:
+            raise AdamInputError(
+                f"ADRS: {paramcd}: the first response dates a responder (CR, PR), not {', '.join(responses)}"
+            )
+        assert_columns(source, ["RSPDT", "RSPSEQ"], dataset=f"ADRS {source_param}")
     hit = source["AVALC"].isin(responses).to_numpy()
+    when = source["RSPDT" if first else "ADT"].to_numpy(dtype="datetime64[ns]")
+    seq = source["RSPSEQ" if first else "SRCSEQ"].to_numpy(dtype="float64")
     new = pd.DataFrame(
         {
             "USUBJID": source["USUBJID"].to_numpy(),
             "PARAMCD": paramcd,
             "AVALC": np.where(hit, "Y", "N").astype(object),
-            "ADT": np.where(hit, source["ADT"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")),
+            "ADT": np.where(hit, when, np.datetime64("NaT")),
             "SRCDOM": np.where(hit, source["SRCDOM"].to_numpy(dtype=object), NONE),
             "SRCVAR": np.where(hit, source["SRCVAR"].to_numpy(dtype=object), NONE),
-            "SRCSEQ": np.where(hit, source["SRCSEQ"].to_numpy(dtype="float64"), np.nan),
+            "SRCSEQ": np.where(hit, seq, np.nan),
         }
     )
     return pd.concat([adrs, new], ignore_index=True)

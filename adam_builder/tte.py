@@ -261,14 +261,14 @@ def derive_param_dor(
     settings: AdamSettings,
     spec: Spec,
     paramcd: str = "DOR",
-    response_param: str = "CBOR",
     responder_param: str = "CRSP",
 ) -> pd.DataFrame:
-    """Add duration of response for confirmed responders: from the first CR/PR later confirmed
-    (the ADT of ``response_param``) to PD or death, censored as PFS."""
+    """Add duration of response for the responders of ``responder_param`` (AVALC 'Y'): from its
+    ADT (with the study setting response_date "first response": the first confirmed CR or PR,
+    as RECIST 1.1 dates a response) to PD or death, censored as PFS."""
     subjects = adsl.set_index("USUBJID")
-    responders = adrs[(adrs["PARAMCD"] == responder_param) & (adrs["AVALC"] == "Y")]["USUBJID"]
-    best = adrs[(adrs["PARAMCD"] == response_param) & adrs["USUBJID"].isin(responders)].set_index("USUBJID")["ADT"]
+    responders = adrs[(adrs["PARAMCD"] == responder_param) & (adrs["AVALC"] == "Y")]
+    best = responders.set_index("USUBJID")["ADT"]
     cutoff = (
         subjects["DCUTDT"].dropna().max() if "DCUTDT" in subjects.columns and subjects["DCUTDT"].notna().any() else None
     )

@@ -243,6 +243,7 @@ class RecistSettings:
 
 
 IMPUTATIONS = ("first", "mid", "last")
+RESPONSE_DATES = ("first response", "best response")
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,12 @@ class AdamSettings:
     confirmation_accepts_sd: bool = setting(False, "an SD between a PR and its confirmation is allowed")
     ae_emergent_days: int = setting(30, "an AE is treatment-emergent up to this many days after the last dose")
     response_day_imputation: str = setting("last", "the day imputed when RSDTC / TRDTC lacks one", choices=IMPUTATIONS)
+    response_date: str = setting(
+        "first response",
+        "ADRS RSP/CRSP date, and the start of DOR: the first (confirmed) CR or PR, as RECIST 1.1 dates a "
+        "response, or the first assessment with the best response",
+        choices=RESPONSE_DATES,
+    )
     fatal_outcomes: tuple[str, ...] = setting(
         ("FATAL",), "AEOUT values of a fatal event (ADSL and the report's AE summary; grade 5 counts too)"
     )
@@ -273,6 +280,8 @@ class AdamSettings:
         found = []
         if self.response_day_imputation not in IMPUTATIONS:
             found.append(("response_day_imputation", must_be_one_of(IMPUTATIONS)))
+        if self.response_date not in RESPONSE_DATES:
+            found.append(("response_date", must_be_one_of(RESPONSE_DATES)))
         if not self.reference_start or not self.reference_start.endswith("DT"):
             found.append(("reference_start", "must be an ADSL date variable (e.g. TRTSDT, RANDDT)"))
         if self.ae_emergent_days < 0:

@@ -27,6 +27,7 @@ from adam_builder.adrs import (
     derive_var_anl02fl,
     derive_var_aval_by_param,
 )
+from adam_builder.common import AdamInputError
 from specs.config import AdamSettings
 from specs.model import Codelist, CodelistTerm, Dataset, Spec, ValueLevel, Variable, WhereClause, WhereCondition
 
@@ -249,10 +250,57 @@ def test_compute_bor_confirmed_precedence_and_sd_minimum():
                 "2021-02-12", "2021-02-12", "2021-02-26", "2021-02-12", "2021-02-12", "2021-02-12", "2021-01-21"
             ),
             "SRCSEQ": [1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0],
+            # the first confirmed CR or PR of a responder (A, E)
+            "RSPDT": dates("2021-02-12", None, None, None, "2021-02-12", None, None),
+            "RSPSEQ": [1.0, np.nan, np.nan, np.nan, 1.0, np.nan, np.nan],
         },
         index=pd.Index(list("ABCDEFG"), name="USUBJID"),
     )
     assert_frame_equal(out, expected)
+
+
+PR_THEN_CR = pd.DataFrame(
+    {
+        "USUBJID": ["A"] * 4,
+        "ADT": dates("2021-02-12", "2021-03-26", "2021-05-07", "2021-06-18"),
+        "AVALC": ["PR", "CR", "CR", "PD"],
+        "SRCSEQ": [1.0, 2.0, 3.0, 4.0],
+    }
+)
+
+
+def test_a_pr_then_a_cr_is_a_response_dated_at_the_pr():
+    """RECIST 1.1: a response is dated from the first documented CR or PR; the best response is
+    CR (dated at the first CR, confirmed 42 days later), the response itself starts at the PR
+    (confirmed by the CR 42 days later)."""
+    start = pd.Series(pd.to_datetime(["2021-01-01"]), index=["A"])
+    for confirmed in (True, False):
+        out = compute_bor(PR_THEN_CR, start=start, settings=AdamSettings(), confirmed=confirmed)
+        assert out.loc["A", "AVALC"] == "CR" and out.loc["A", "ADT"] == pd.Timestamp("2021-03-26")
+        assert out.loc["A", "RSPDT"] == pd.Timestamp("2021-02-12") and out.loc["A", "RSPSEQ"] == 1.0
+
+
+def test_the_responder_flag_carries_the_first_response_date_or_the_best_one_as_the_study_says():
+    adrs = PR_THEN_CR.assign(PARAMCD="OVR", ANL02FL="Y")
+    adsl = pd.DataFrame({"USUBJID": ["A", "B"], "TRTSDT": dates("2021-01-01", "2021-01-01")})
+    adrs = derive_param_bor(adrs, adsl=adsl, settings=AdamSettings(), paramcd="CBOR", confirmed=True)
+    first = derive_param_response(
+        adrs, source_param="CBOR", paramcd="CRSP", responses=("CR", "PR"), date="first response"
+    )
+    crsp = first[first["PARAMCD"] == "CRSP"].set_index("USUBJID")
+    assert crsp["AVALC"].to_dict() == {"A": "Y", "B": "N"}
+    assert crsp.loc["A", "ADT"] == pd.Timestamp("2021-02-12") and crsp.loc["A", "SRCSEQ"] == 1.0
+    assert pd.isna(crsp.loc["B", "ADT"])
+    best = derive_param_response(adrs, source_param="CBOR", paramcd="CRSP", responses=("CR", "PR"))
+    assert best[best["PARAMCD"] == "CRSP"].set_index("USUBJID").loc["A", "ADT"] == pd.Timestamp("2021-03-26")
+    with pytest.raises(
+        AdamInputError, match=r"ADRS: CDCR: the first response dates a responder \(CR, PR\), not CR, PR, SD"
+    ):
+        derive_param_response(
+            adrs, source_param="CBOR", paramcd="CDCR", responses=("CR", "PR", "SD"), date="first response"
+        )
+    with pytest.raises(AdamInputError, match=r"ADRS: CRSP: date 'last' is not 'best response' or 'first response'"):
+        derive_param_response(adrs, source_param="CBOR", paramcd="CRSP", responses=("CR", "PR"), date="last")
 
 
 def test_compute_bor_unconfirmed_takes_a_single_response():

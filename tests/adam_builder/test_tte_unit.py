@@ -210,3 +210,24 @@ def test_derive_param_dor_confirmed_responders_from_the_first_response():
         }
     )
     assert_frame_equal(text_nulls_as_none(out[expected.columns]), expected, check_dtype=False)
+
+
+def test_derive_param_dor_starts_at_the_pr_of_a_response_improved_to_cr():
+    """RECIST 1.1 dates a response from its first CR or PR: PR on 12 Feb (confirmed by the CR of
+    26 Mar), CR on 26 Mar and 7 May (the CBOR), PD on 18 Jun: DOR runs from 12 Feb, the CRSP date,
+    not from the CR of the best response."""
+    adsl = pd.DataFrame({"USUBJID": ["R1"], "TRTSDT": dates("2021-01-01"), "DTHDT": dates(None)})
+    adrs = pd.DataFrame(
+        {
+            "USUBJID": ["R1"] * 6,
+            "PARAMCD": ["OVR"] * 4 + ["CBOR", "CRSP"],
+            "AVALC": ["PR", "CR", "CR", "PD", "CR", "Y"],
+            "ADT": dates("2021-02-12", "2021-03-26", "2021-05-07", "2021-06-18", "2021-03-26", "2021-02-12"),
+            "ANL01FL": ["Y"] * 4 + [None] * 2,
+            "ASEQ": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    out = derive_param_dor(create_tte_frame(), adsl=adsl, adrs=adrs, settings=AdamSettings(), spec=descriptions_spec())
+    assert out["STARTDT"].tolist() == [pd.Timestamp("2021-02-12")]
+    assert out["ADT"].tolist() == [pd.Timestamp("2021-06-18")] and out["CNSR"].tolist() == [0.0]
+    assert out["AVAL"].tolist() == [127.0]  # 12 Feb to 18 Jun, day 1 included
