@@ -142,6 +142,31 @@ def create_computed_records(
     return out
 
 
+def compute_unknown_responses(adrs: pd.DataFrame, *, params: tuple[str, ...] = ASSESSMENT_PARAMS) -> pd.DataFrame:
+    """The assessment records (``params``) whose response is not one of RECIST 1.1's (CR, PR, SD,
+    NON-CR/NON-PD, PD, NE; e.g. 'Progression' kept by SDTM as collected): USUBJID, PARAMCD, ADT,
+    AVALC. They count for no best response, progression or censoring date; the issue report lists
+    each one."""
+    assert_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "ADT"], dataset="ADRS")
+    rows = adrs[adrs["PARAMCD"].isin(params) & adrs["AVALC"].notna() & ~adrs["AVALC"].isin(RESPONSES)]
+    return rows[["USUBJID", "PARAMCD", "ADT", "AVALC"]].reset_index(drop=True)
+
+
+def _report_unknown_responses(found: pd.DataFrame, _kwargs) -> list[tuple[str | None, str, str]]:
+    out = []
+    for row in found.itertuples():
+        when = row.ADT.date().isoformat() if pd.notna(row.ADT) else "an unknown date"
+        out.append(
+            (
+                row.USUBJID,
+                "not a RECIST response",
+                f"{row.PARAMCD} on {when} is {row.AVALC!r}, not a RECIST 1.1 response (CR, PR, SD, NON-CR/NON-PD, "
+                "PD, NE): not counted for the best response, progression or censoring; standardise RSSTRESC",
+            )
+        )
+    return out
+
+
 def derive_var_anl01fl(adrs: pd.DataFrame, *, params: tuple[str, ...] = ASSESSMENT_PARAMS) -> pd.DataFrame:
     """ANL01FL 'Y' on the worst response per subject, parameter and date (PD, NE, SD, NON-CR/NON-PD, PR, CR).
 
@@ -520,6 +545,9 @@ DERIVATIONS = {
         kind="create",
         adds=_param("OVRC", *_ASSESSMENT_VARS),
         optional={"tu": "skip", "tr": "skip"},
+    ),
+    "compute_unknown_responses": Derivation(
+        compute_unknown_responses, kind="check", needs=("AVALC", "ADT"), report=_report_unknown_responses
     ),
     "derive_var_anl01fl": Derivation(derive_var_anl01fl, needs=("AVALC", "ADT"), adds=("ANL01FL",)),
     "derive_var_anl02fl": Derivation(derive_var_anl02fl, needs=("ANL01FL",), adds=("ANL02FL",)),

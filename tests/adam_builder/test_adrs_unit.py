@@ -516,3 +516,31 @@ def test_derive_var_aval_by_param_codes_avalc_by_the_value_level_codelist():
     )
     out = derive_var_aval_by_param(adrs, spec=spec)
     assert_frame_equal(out, adrs.assign(AVAL=[2.0, 7.0, 5.0, 1.0, 0.0, np.nan]))
+
+
+def test_a_response_recist_does_not_know_is_listed_never_silent():
+    from adam_builder.adrs import compute_unknown_responses
+    from adam_builder.library import library
+
+    adrs = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S1", "S2", "S2"],
+            "PARAMCD": ["OVR", "OVR", "OVR", "BOR"],
+            "AVALC": ["Progression", "PR", None, "MISSING"],
+            "ADT": dates("2021-02-12", "2021-03-26", "2021-02-12", None),
+        }
+    )
+    found = compute_unknown_responses(adrs)
+    assert found.to_dict("records") == [
+        {"USUBJID": "S1", "PARAMCD": "OVR", "ADT": pd.Timestamp("2021-02-12"), "AVALC": "Progression"}
+    ]
+    report = library()["compute_unknown_responses"].report
+    assert report is not None
+    assert list(report(found, {})) == [
+        (
+            "S1",
+            "not a RECIST response",
+            "OVR on 2021-02-12 is 'Progression', not a RECIST 1.1 response (CR, PR, SD, NON-CR/NON-PD, PD, NE): "
+            "not counted for the best response, progression or censoring; standardise RSSTRESC",
+        )
+    ]
