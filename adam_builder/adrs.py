@@ -21,7 +21,7 @@ from specs.config import AdamSettings, RecistSettings
 from .common import NONE, AdamInputError, assert_columns, first_per_subject, fresh, text
 from .dates import impute_dtc_dt
 from .recist_rules import CR, NE, NON_CR_NON_PD, PD, PR, SD
-from .registry import Derivation, param_token
+from .registry import Derivation, param_token, record_date
 
 MISSING = "MISSING"
 RESPONSES = (CR, PR, SD, NON_CR_NON_PD, PD, NE)
@@ -155,7 +155,7 @@ def compute_unknown_responses(adrs: pd.DataFrame, *, params: tuple[str, ...] = A
 def _report_unknown_responses(found: pd.DataFrame, _kwargs) -> list[tuple[str | None, str, str]]:
     out = []
     for row in found.itertuples():
-        when = row.ADT.date().isoformat() if pd.notna(row.ADT) else "an unknown date"
+        when = record_date(row)
         out.append(
             (
                 row.USUBJID,

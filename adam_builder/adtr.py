@@ -18,7 +18,7 @@ from specs.config import AdamSettings
 from .common import NONE, assert_columns, fresh, text
 from .dates import impute_dtc_dt
 from .recist_rules import compute_lesion_size
-from .registry import Derivation, columns_of, param_token
+from .registry import Derivation, columns_of, param_token, record_date
 
 
 def create_lesion_params(
@@ -202,7 +202,7 @@ def split_unevaluable(adtr: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _report_unevaluable(removed: pd.DataFrame, _kwargs) -> list[tuple[str | None, str, str]]:
     out = []
     for row in removed.itertuples():
-        when = row.ADT.date().isoformat() if pd.notna(row.ADT) else "an unknown date"
+        when = record_date(row)
         out.append(
             (
                 row.USUBJID,

@@ -36,7 +36,7 @@ import pandas as pd
 from specs.model import Spec
 
 from .common import NONE, AdamInputError, assert_columns, decode_map, derive_vars_param, fresh
-from .registry import Derivation, columns_of, param_token
+from .registry import Derivation, columns_of, param_token, record_date
 
 # -- filters and orders written as literals -----------------------------------------------
 
@@ -525,7 +525,7 @@ def _report_without_value(removed: pd.DataFrame, kwargs: Mapping[str, Any]) -> l
     names = ", ".join(kwargs.get("variables", ("AVAL", "AVALC")))
     out = []
     for row in removed.itertuples():
-        when = row.ADT.date().isoformat() if hasattr(row, "ADT") and pd.notna(row.ADT) else "an unknown date"
+        when = record_date(row)
         param = getattr(row, "PARAMCD", None) or "a record"
         source = next(
             (f"{c} {getattr(row, c):g}" for c in removed.columns if c.endswith("SEQ") and pd.notna(getattr(row, c))),

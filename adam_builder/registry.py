@@ -70,3 +70,9 @@ def columns_of(*names: str, **from_kwargs: Any) -> Callable[[Mapping[str, Any]],
         return tuple(out)
 
     return pick
+
+
+def record_date(row: Any, column: str = "ADT") -> str:
+    """The date a report names a record by: its ``column`` as YYYY-MM-DD, or 'an unknown date'."""
+    value = getattr(row, column, None)
+    return value.date().isoformat() if value is not None and pd.notna(value) else "an unknown date"

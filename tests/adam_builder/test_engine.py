@@ -518,3 +518,14 @@ def test_derive_var_decode_by_a_codelist_of_the_spec():
     assert out["RACEGR1"].tolist() == ["White", None, None]
     with pytest.raises(AdamInputError, match=r"ADSL\.RACEGR1: the spec has no codelist RACEGRX"):
         derive_var_decode(frame, spec=spec, new_var="RACEGR1", source="RACE", codelist="RACEGRX", dataset="ADSL")
+
+
+def test_record_date_names_a_record_by_its_date_or_says_it_is_unknown():
+    from collections import namedtuple
+
+    from adam_builder.registry import record_date
+
+    Row = namedtuple("Row", ["ADT"])
+    assert record_date(Row(pd.Timestamp("2021-02-12"))) == "2021-02-12"
+    assert record_date(Row(pd.NaT)) == "an unknown date"
+    assert record_date(Row(pd.Timestamp("2021-02-12")), "ASTDT") == "an unknown date"  # no such column
